@@ -1,0 +1,49 @@
+// Executor: runs a Graph in float (and, once lowered, in INT8). Nodes run in topological order;
+// each intermediate buffer is released after its last use. Hooks see every value as it is
+// produced: observers, FakeQuantize and the numeric suite are hooks, not executor copies.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "octet/graph.h"
+#include "octet/tensor.h"
+
+namespace octet {
+
+struct ExecutorOptions {
+  int threads = 1;  // used inside the heavy ops
+};
+
+// Called after `producer` computed `value` (graph inputs are reported with a null producer).
+using ValueHook = std::function<void(const Node* producer, const std::string& value, const Tensor& tensor)>;
+
+class Executor {
+ public:
+  // Validates the graph (every input defined, no cycle, every op supported) and creates the kernels.
+  // octet::Error "node 'N' (op 'T', opset K): unsupported operator" for an unknown op.
+  explicit Executor(const Graph& graph, ExecutorOptions options = {});
+  ~Executor();
+  Executor(const Executor&) = delete;
+  Executor& operator=(const Executor&) = delete;
+
+  // Runs the graph. `feeds` must hold every graph input by name with a matching dtype and rank
+  // (and fixed dims); returns every graph output by name.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& feeds);
+  // The same, for a subgraph: names not found in the graph resolve through `outer`.
+  std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& feeds,
+                                    const std::function<const Tensor*(const std::string&)>& outer);
+
+  int add_hook(ValueHook hook);  // returns an id for remove_hook
+  void remove_hook(int id);
+
+  const Graph& graph() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace octet

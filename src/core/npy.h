@@ -1,0 +1,23 @@
+// NumPy .npy and .npz reading and writing (format spec: numpy/lib/format.py, NEP 1).
+// .npz is a zip of .npy members, stored or deflate-compressed (zlib). Every read is
+// bounds-checked: a truncated or corrupt file is an octet::Error naming the file and member.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "octet/tensor.h"
+
+namespace octet {
+
+Tensor read_npy(const std::string& path);
+// Parses .npy bytes; `what` names the source in error messages ("x.npz member 'input'").
+Tensor parse_npy(const std::string& bytes, const std::string& what);
+std::string serialize_npy(const Tensor& t);
+void write_npy(const std::string& path, const Tensor& t);  // atomic: temp file, then rename
+
+// Keys are member names without the ".npy" suffix, as numpy.savez names them.
+std::map<std::string, Tensor> read_npz(const std::string& path);
+void write_npz(const std::string& path, const std::map<std::string, Tensor>& tensors, bool compress = true);
+
+}  // namespace octet
