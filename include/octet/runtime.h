@@ -15,6 +15,9 @@ namespace octet {
 
 struct ExecutorOptions {
   int threads = 1;  // used inside the heavy ops
+  // For subgraphs (If/Loop bodies): names defined nowhere in the graph are read from the
+  // enclosing scope at run time instead of being an error.
+  bool allow_outer_scope = false;
 };
 
 // Called after `producer` computed `value` (graph inputs are reported with a null producer).

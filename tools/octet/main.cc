@@ -1,1 +1,41 @@
-int main() { return 0; }
+// octet: quantize and run neural networks in INT8. Exit status: 0 done, 1 bad input
+// ("octet: error: ..." on stderr), 2 bad usage.
+#include <iostream>
+#include <map>
+
+#include "commands.h"
+#include "octet/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"octet: INT8 quantization toolkit and runtime"};
+  app.set_version_flag("--version", "octet 0.1.0");
+  app.require_subcommand(1);
+  std::map<CLI::App*, std::function<int()>> actions;
+  for (auto add : {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_bench}) {
+    size_t before = app.get_subcommands({}).size();
+    auto action = add(app);
+    actions[app.get_subcommands({})[before]] = action;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+  try {
+    for (auto& [sub, action] : actions)
+      if (sub->parsed()) return action();
+  } catch (const octet::Error& e) {
+    std::cerr << "octet: error: " << e.what() << "\n";
+    return 1;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "octet: error: out of memory\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "octet: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

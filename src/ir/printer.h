@@ -1,0 +1,33 @@
+// The tabular view of a Graph (`octet inspect`): one row per node with its inputs and outputs
+// (shape and dtype), key attributes and, on QuantizeLinear/DequantizeLinear, scale and zero point;
+// then totals: nodes per op, parameters, weight bytes, and MACs of Conv/ConvTranspose/Gemm/MatMul.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "octet/graph.h"
+
+namespace octet {
+
+struct ValueType {
+  DType dtype = DType::kFloat32;
+  Shape shape;  // a negative dim is unknown
+};
+
+struct GraphTotals {
+  std::map<std::string, int> nodes_per_op;
+  int64_t parameters = 0;    // elements of all initializers
+  int64_t weight_bytes = 0;  // bytes of all initializers
+  int64_t macs = 0;          // of Conv, ConvTranspose, Gemm, MatMul where shapes are known
+  int macs_unknown = 0;      // such nodes whose shapes are not known
+};
+
+// `types` holds what is known of each value (from a shape probe or ONNX shape inference).
+GraphTotals graph_totals(const Graph& g, const std::map<std::string, ValueType>& types);
+std::string format_graph_table(const Graph& g, const std::map<std::string, ValueType>& types);
+nlohmann::json graph_to_json(const Graph& g, const std::map<std::string, ValueType>& types);
+
+}  // namespace octet

@@ -1,0 +1,287 @@
+#include "onnx/import.h"
+
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/file_io.h"
+#include "onnx/external_data.h"
+
+namespace octet {
+
+namespace fs = std::filesystem;
+
+// Opsets of the default domain octet reads. 22 only widened type lists (bfloat16) for the ops
+// octet implements, so its models run unchanged.
+constexpr int kMinOpset = 1, kMaxOpset = 22;
+
+DType dtype_from_onnx(int t, const std::string& what) {
+  switch (t) {
+    case onnx::TensorProto::FLOAT: return DType::kFloat32;
+    case onnx::TensorProto::UINT8: return DType::kUInt8;
+    case onnx::TensorProto::INT8: return DType::kInt8;
+    case onnx::TensorProto::UINT16: return DType::kUInt16;
+    case onnx::TensorProto::INT16: return DType::kInt16;
+    case onnx::TensorProto::INT32: return DType::kInt32;
+    case onnx::TensorProto::INT64: return DType::kInt64;
+    case onnx::TensorProto::BOOL: return DType::kBool;
+    case onnx::TensorProto::FLOAT16: return DType::kFloat16;
+    case onnx::TensorProto::DOUBLE: return DType::kFloat64;
+    case onnx::TensorProto::UINT32: return DType::kUInt32;
+    case onnx::TensorProto::UINT64: return DType::kUInt64;
+    default: break;
+  }
+  const char* name = onnx::TensorProto::DataType_IsValid(t)
+                         ? onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t)).c_str()
+                         : "unknown";
+  fail(what, ": unsupported dtype ", name, " (ONNX type ", t, ")");
+}
+
+int dtype_to_onnx(DType t) {
+  switch (t) {
+    case DType::kFloat32: return onnx::TensorProto::FLOAT;
+    case DType::kFloat64: return onnx::TensorProto::DOUBLE;
+    case DType::kFloat16: return onnx::TensorProto::FLOAT16;
+    case DType::kInt8: return onnx::TensorProto::INT8;
+    case DType::kUInt8: return onnx::TensorProto::UINT8;
+    case DType::kInt16: return onnx::TensorProto::INT16;
+    case DType::kUInt16: return onnx::TensorProto::UINT16;
+    case DType::kInt32: return onnx::TensorProto::INT32;
+    case DType::kInt64: return onnx::TensorProto::INT64;
+    case DType::kUInt32: return onnx::TensorProto::UINT32;
+    case DType::kUInt64: return onnx::TensorProto::UINT64;
+    case DType::kBool: return onnx::TensorProto::BOOL;
+  }
+  return onnx::TensorProto::UNDEFINED;
+}
+
+namespace {
+
+// Copies the typed repeated field of a TensorProto into `t`, converting each element with `cast`.
+template <class Field, class Cast>
+void copy_typed(const Field& field, Tensor& t, const std::string& what, Cast cast) {
+  OCTET_CHECK(field.size() == t.numel(), what, ": holds ", field.size(), " values for shape ", shape_str(t.shape()));
+  uint8_t* dst = static_cast<uint8_t*>(t.raw());
+  for (int64_t i = 0; i < t.numel(); ++i) cast(field.Get(static_cast<int>(i)), dst + i * dtype_size(t.dtype()));
+}
+
+template <class T>
+auto store_as() {
+  return [](auto v, uint8_t* dst) {
+    T x = static_cast<T>(v);
+    std::memcpy(dst, &x, sizeof(T));
+  };
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir, const std::string& context) {
+  std::string what = cat(context, ": tensor '", p.name(), "'");
+  if (p.has_segment()) fail(what, ": segmented tensors are not supported");
+  DType dtype = dtype_from_onnx(p.data_type(), what);
+  Shape shape(p.dims().begin(), p.dims().end());
+  for (int64_t d : shape) OCTET_CHECK(d >= 0, what, ": negative dimension ", d);
+  Tensor t(dtype, shape);
+  const size_t nbytes = t.nbytes();
+  if (p.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string bytes = read_external_data(p, base_dir, nbytes, what);
+    std::memcpy(t.raw(), bytes.data(), nbytes);
+  } else if (p.has_raw_data()) {
+    OCTET_CHECK(p.raw_data().size() == nbytes, what, ": raw_data has ", p.raw_data().size(), " bytes, shape ",
+                shape_str(shape), " of ", dtype_name(dtype), " needs ", nbytes);
+    if (nbytes) std::memcpy(t.raw(), p.raw_data().data(), nbytes);
+  } else if (t.numel() > 0) {
+    switch (dtype) {
+      case DType::kFloat32: copy_typed(p.float_data(), t, what, store_as<float>()); break;
+      case DType::kFloat64: copy_typed(p.double_data(), t, what, store_as<double>()); break;
+      case DType::kInt64: copy_typed(p.int64_data(), t, what, store_as<int64_t>()); break;
+      case DType::kUInt32: copy_typed(p.uint64_data(), t, what, store_as<uint32_t>()); break;
+      case DType::kUInt64: copy_typed(p.uint64_data(), t, what, store_as<uint64_t>()); break;
+      case DType::kInt32: copy_typed(p.int32_data(), t, what, store_as<int32_t>()); break;
+      case DType::kInt16: copy_typed(p.int32_data(), t, what, store_as<int16_t>()); break;
+      case DType::kUInt16: case DType::kFloat16: copy_typed(p.int32_data(), t, what, store_as<uint16_t>()); break;
+      case DType::kInt8: copy_typed(p.int32_data(), t, what, store_as<int8_t>()); break;
+      case DType::kUInt8: copy_typed(p.int32_data(), t, what, store_as<uint8_t>()); break;
+      case DType::kBool: copy_typed(p.int32_data(), t, what, [](int32_t v, uint8_t* d) { *d = v != 0; }); break;
+    }
+  }
+  return t;
+}
+
+namespace {
+
+struct Importer {
+  std::string base_dir;
+  std::string model_name;  // for messages
+  std::map<std::string, int> opsets;
+
+  ValueInfo value_info(const onnx::ValueInfoProto& v) {
+    ValueInfo info;
+    info.name = v.name();
+    if (!v.type().has_tensor_type()) return info;
+    const auto& tt = v.type().tensor_type();
+    if (tt.elem_type() != 0) info.dtype = dtype_from_onnx(tt.elem_type(), cat(model_name, ": value '", v.name(), "'"));
+    if (tt.has_shape()) {
+      info.has_shape = true;
+      for (const auto& d : tt.shape().dim()) {
+        Dim dim;
+        if (d.has_dim_value()) dim.value = d.dim_value();
+        if (d.has_dim_param()) dim.symbol = d.dim_param();
+        info.shape.push_back(dim);
+      }
+    }
+    return info;
+  }
+
+  Attribute attribute(const onnx::AttributeProto& a, const std::string& node_desc) {
+    Attribute out;
+    std::string what = cat(node_desc, ": attribute '", a.name(), "'");
+    switch (a.type()) {
+      case onnx::AttributeProto::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
+      case onnx::AttributeProto::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
+      case onnx::AttributeProto::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+      case onnx::AttributeProto::TENSOR:
+        out.kind = Attribute::Kind::kTensor;
+        out.t = tensor_from_proto(a.t(), base_dir, what);
+        break;
+      case onnx::AttributeProto::GRAPH:
+        out.kind = Attribute::Kind::kGraph;
+        out.g = std::make_shared<Graph>(graph(a.g()));
+        break;
+      case onnx::AttributeProto::INTS:
+        out.kind = Attribute::Kind::kInts;
+        out.ints.assign(a.ints().begin(), a.ints().end());
+        break;
+      case onnx::AttributeProto::FLOATS:
+        out.kind = Attribute::Kind::kFloats;
+        out.floats.assign(a.floats().begin(), a.floats().end());
+        break;
+      case onnx::AttributeProto::STRINGS:
+        out.kind = Attribute::Kind::kStrings;
+        out.strings.assign(a.strings().begin(), a.strings().end());
+        break;
+      default: fail(what, ": unsupported attribute type ", static_cast<int>(a.type()));
+    }
+    return out;
+  }
+
+  // A Constant node becomes an initializer: the executor then sees the weights it holds as
+  // constants (for prepacking), exactly like initializer weights.
+  static bool constant_value(const Node& n, Tensor* out) {
+    if (n.op_type != "Constant" || !n.domain.empty() || n.outputs.size() != 1) return false;
+    if (const Attribute* a = n.find_attr("value"); a && a->kind == Attribute::Kind::kTensor) *out = a->t;
+    else if (const Attribute* a = n.find_attr("value_float")) *out = Tensor::scalar<float>(a->f);
+    else if (const Attribute* a = n.find_attr("value_int")) *out = Tensor::scalar<int64_t>(a->i);
+    else if (const Attribute* a = n.find_attr("value_floats"))
+      *out = Tensor::from_vector<float>({static_cast<int64_t>(a->floats.size())}, a->floats);
+    else if (const Attribute* a = n.find_attr("value_ints"))
+      *out = Tensor::from_vector<int64_t>({static_cast<int64_t>(a->ints.size())}, a->ints);
+    else return false;
+    return true;
+  }
+
+  Graph graph(const onnx::GraphProto& gp) {
+    Graph g;
+    g.name = gp.name();
+    g.opsets = opsets;
+    for (const auto& init : gp.initializer()) {
+      OCTET_CHECK(!init.name().empty(), model_name, ": an initializer has no name");
+      g.initializers[init.name()] = tensor_from_proto(init, base_dir, model_name);
+    }
+    OCTET_CHECK(gp.sparse_initializer_size() == 0, model_name, ": sparse initializers are not supported");
+    for (const auto& in : gp.input())
+      if (!g.initializers.count(in.name())) g.inputs.push_back(value_info(in));
+    for (const auto& out : gp.output()) g.outputs.push_back(value_info(out));
+    for (const auto& vi : gp.value_info()) g.value_info[vi.name()] = value_info(vi);
+
+    std::set<std::string> names;
+    for (int i = 0; i < gp.node_size(); ++i) {
+      const auto& np = gp.node(i);
+      Node n;
+      n.op_type = np.op_type();
+      n.domain = np.domain() == "ai.onnx" ? "" : np.domain();
+      auto it = opsets.find(n.domain);
+      n.opset = it == opsets.end() ? 0 : it->second;
+      n.name = np.name().empty() || names.count(np.name()) ? cat(n.op_type, "_", i) : np.name();
+      while (names.count(n.name)) n.name += "_";
+      names.insert(n.name);
+      n.inputs.assign(np.input().begin(), np.input().end());
+      n.outputs.assign(np.output().begin(), np.output().end());
+      OCTET_CHECK(it != opsets.end(), n.describe(), ": domain '", np.domain(), "' is not imported by the model");
+      for (const auto& a : np.attribute()) {
+        if (!a.ref_attr_name().empty()) fail(n.describe(), ": attribute references (functions) are not supported");
+        n.attrs[a.name()] = attribute(a, n.describe());
+      }
+      Tensor value;
+      if (constant_value(n, &value)) {
+        g.initializers[n.outputs[0]] = value;
+        continue;
+      }
+      g.nodes.push_back(std::move(n));
+    }
+    return g;
+  }
+};
+
+// Records the shapes ONNX's own shape inference derives (for `octet inspect`). Inference is
+// advisory: a model it cannot handle (e.g. an opset newer than libonnx knows) still runs.
+void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g) {
+  onnx::ModelProto copy = model;
+  try {
+    onnx::shape_inference::InferShapes(copy);
+  } catch (const std::exception&) {
+    return;
+  }
+  for (const auto& vi : copy.graph().value_info()) {
+    if (g.value_info.count(vi.name())) continue;
+    try {
+      g.value_info[vi.name()] = imp.value_info(vi);
+    } catch (const Error&) {
+      // a value of a dtype octet does not hold (e.g. a string) stays without declared type
+    }
+  }
+}
+
+}  // namespace
+
+Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what) {
+  Importer imp{base_dir, what, {}};
+  for (const auto& os : model.opset_import()) {
+    std::string domain = os.domain() == "ai.onnx" ? "" : os.domain();
+    imp.opsets[domain] = static_cast<int>(os.version());
+  }
+  if (model.opset_import_size() == 0) imp.opsets[""] = 1;  // IR version 1-2 models omit it
+  auto it = imp.opsets.find("");
+  OCTET_CHECK(it != imp.opsets.end(), what, ": the model imports no version of the default ONNX domain");
+  OCTET_CHECK(it->second >= kMinOpset && it->second <= kMaxOpset, what, ": opset ", it->second,
+              " is not supported (octet reads opsets ", kMinOpset, " to ", kMaxOpset, ")");
+  OCTET_CHECK(model.has_graph(), what, ": the model has no graph");
+  Graph g = imp.graph(model.graph());
+  g.ir_version = static_cast<int>(model.ir_version());
+  g.producer = model.producer_name();
+  add_inferred_shapes(model, imp, g);
+  return g;
+}
+
+Graph load_onnx(const std::string& path) {
+  std::string bytes = read_file(path);
+  onnx::ModelProto model;
+  google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), INT32_MAX)));
+  google::protobuf::io::CodedInputStream coded(&raw);
+  coded.SetTotalBytesLimit(INT32_MAX);
+  OCTET_CHECK(bytes.size() < INT32_MAX, path, ": model file is 2 GiB or larger; store weights as external data");
+  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
+    fail(path, ": not a valid ONNX model (truncated or corrupt protobuf)");
+  OCTET_CHECK(model.has_graph(), path, ": not a valid ONNX model (no graph)");
+  std::string dir = fs::path(path).parent_path().string();
+  return import_onnx(model, dir.empty() ? "." : dir, path);
+}
+
+}  // namespace octet

@@ -1,0 +1,107 @@
+#include "inputs.h"
+
+#include <filesystem>
+#include <random>
+
+#include "core/file_io.h"
+#include "core/npy.h"
+
+namespace octet::cli {
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+const ValueInfo& find_input(const Graph& g, const std::string& name, const std::string& source) {
+  for (const auto& in : g.inputs)
+    if (in.name == name) return in;
+  std::string names;
+  for (const auto& in : g.inputs) names += (names.empty() ? "'" : ", '") + in.name + "'";
+  fail(source, ": the model has no input '", name, "'; its inputs are: ", names.empty() ? "(none)" : names);
+}
+
+}  // namespace
+
+std::map<std::string, Tensor> load_inputs(const Graph& g, const std::vector<std::string>& pairs,
+                                          const std::string& data_file) {
+  std::map<std::string, Tensor> feeds;
+  if (!data_file.empty()) {
+    if (ends_with(data_file, ".npz")) {
+      for (auto& [name, t] : read_npz(data_file)) {
+        find_input(g, name, data_file);
+        feeds[name] = t;
+      }
+    } else {
+      OCTET_CHECK(g.inputs.size() == 1, data_file, ": an .npy data file needs a single-input model; this one has ",
+                  g.inputs.size(), " inputs (use an .npz keyed by input names)");
+      feeds[g.inputs[0].name] = read_npy(data_file);
+    }
+  }
+  for (const auto& pair : pairs) {
+    auto eq = pair.find('=');
+    OCTET_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < pair.size(), "-i '", pair,
+                "': expected NAME=FILE.npy");
+    std::string name = pair.substr(0, eq), file = pair.substr(eq + 1);
+    find_input(g, name, "-i " + pair);
+    feeds[name] = read_npy(file);
+  }
+  return feeds;
+}
+
+std::map<std::string, Shape> bind_input_shapes(const Graph& g, const std::map<std::string, int64_t>& dims,
+                                               int64_t batch) {
+  std::map<std::string, Shape> shapes;
+  for (const auto& in : g.inputs) {
+    OCTET_CHECK(in.has_shape, "input '", in.name, "' has no declared shape; give it with -i ", in.name, "=FILE.npy");
+    Shape s;
+    for (size_t d = 0; d < in.shape.size(); ++d) {
+      const Dim& dim = in.shape[d];
+      if (dim.known()) s.push_back(dim.value);
+      else if (auto it = dims.find(dim.symbol); !dim.symbol.empty() && it != dims.end()) s.push_back(it->second);
+      else s.push_back(d == 0 ? batch : 1);
+    }
+    shapes[in.name] = s;
+  }
+  return shapes;
+}
+
+std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<std::string, Shape>& shapes) {
+  std::mt19937 rng(1234);
+  std::uniform_real_distribution<float> uni(-1.f, 1.f);
+  std::map<std::string, Tensor> feeds;
+  for (const auto& in : g.inputs) {
+    Tensor t(in.dtype, shapes.at(in.name));
+    if (in.dtype == DType::kFloat32) {
+      float* p = t.data<float>();
+      for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);
+    }
+    feeds[in.name] = t;
+  }
+  return feeds;
+}
+
+std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs) {
+  std::map<std::string, int64_t> dims;
+  for (const auto& pair : pairs) {
+    auto eq = pair.find('=');
+    OCTET_CHECK(eq != std::string::npos && eq > 0, "--dim '", pair, "': expected SYMBOL=N");
+    try {
+      size_t used = 0;
+      int64_t v = std::stoll(pair.substr(eq + 1), &used);
+      OCTET_CHECK(used == pair.size() - eq - 1 && v > 0, "--dim '", pair, "': N must be a positive integer");
+      dims[pair.substr(0, eq)] = v;
+    } catch (const std::logic_error&) {
+      fail("--dim '", pair, "': N must be a positive integer");
+    }
+  }
+  return dims;
+}
+
+void check_output_path(const std::string& out, const std::vector<std::string>& inputs) {
+  for (const auto& in : inputs)
+    OCTET_CHECK(!same_file(out, in), "output '", out, "' is the input file '", in, "'; refusing to overwrite it");
+}
+
+}  // namespace octet::cli

@@ -1,0 +1,32 @@
+// How the CLI gets model inputs: `-i NAME=FILE.npy` pairs, a `--data FILE.npz|.npy` file, or
+// synthesized values for benchmarking and shape probing.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "octet/graph.h"
+
+namespace octet::cli {
+
+// Reads `-i NAME=FILE` pairs and an optional data file (an .npz keyed by input names, or an .npy for a
+// single-input model). octet::Error naming the file or the input on a bad pair or unknown name.
+std::map<std::string, Tensor> load_inputs(const Graph& g, const std::vector<std::string>& pairs,
+                                          const std::string& data_file);
+
+// Binds every input's unknown dims: `dims` maps a symbol ("batch") to a size; a leading unknown dim
+// takes `batch`; any other unknown dim is 1.
+std::map<std::string, Shape> bind_input_shapes(const Graph& g, const std::map<std::string, int64_t>& dims,
+                                               int64_t batch);
+
+// Deterministic inputs of the bound shapes: floats uniform in [-1, 1), integers 0, bools false.
+std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<std::string, Shape>& shapes);
+
+// Parses `SYMBOL=N` pairs of --dim.
+std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs);
+
+// Refuses an output path that names one of the input files (an input is never overwritten).
+void check_output_path(const std::string& out, const std::vector<std::string>& inputs);
+
+}  // namespace octet::cli

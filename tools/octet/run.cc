@@ -1,0 +1,69 @@
+// octet run MODEL -i NAME=FILE.npy ... [--data FILE] [-o OUT.npz] [--threads N]
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "commands.h"
+#include "core/npy.h"
+#include "inputs.h"
+#include "octet/runtime.h"
+#include "onnx/import.h"
+
+namespace octet::cli {
+
+namespace {
+
+std::string describe_output(const std::string& name, const Tensor& t) {
+  std::string s = name + ": " + dtype_name(t.dtype()) + " " + shape_str(t.shape());
+  if (t.numel() == 0 || t.dtype() == DType::kBool) return s;
+  double lo = t.as_double(0), hi = lo, sum = 0;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    double v = t.as_double(i);
+    lo = std::min(lo, v);
+    hi = std::max(hi, v);
+    sum += v;
+  }
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "  min %.6g  max %.6g  mean %.6g", lo, hi, sum / t.numel());
+  s += buf;
+  std::string head = "  [";
+  for (int64_t i = 0; i < std::min<int64_t>(t.numel(), 6); ++i) {
+    std::snprintf(buf, sizeof buf, "%s%.6g", i ? ", " : "", t.as_double(i));
+    head += buf;
+  }
+  return s + head + (t.numel() > 6 ? ", ...]" : "]");
+}
+
+}  // namespace
+
+std::function<int()> add_run(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "run a model on inputs from .npy/.npz files");
+  struct Args {
+    std::string model, data, out;
+    std::vector<std::string> inputs;
+    int threads = 1;
+  };
+  auto args = std::make_shared<Args>();
+  cmd->add_option("model", args->model, "ONNX model")->required();
+  cmd->add_option("-i,--input", args->inputs, "an input: NAME=FILE.npy (repeatable)");
+  cmd->add_option("--data", args->data, "inputs as .npz keyed by input name, or .npy for a single-input model");
+  cmd->add_option("-o,--output", args->out, "write the outputs to this .npz");
+  cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  return [args] {
+    std::vector<std::string> input_files = {args->model};
+    if (!args->data.empty()) input_files.push_back(args->data);
+    for (const auto& pair : args->inputs) input_files.push_back(pair.substr(pair.find('=') + 1));
+    if (!args->out.empty()) check_output_path(args->out, input_files);
+
+    Graph g = load_onnx(args->model);
+    auto feeds = load_inputs(g, args->inputs, args->data);
+    Executor exec(g, {.threads = args->threads});
+    auto outputs = exec.run(feeds);
+    if (!args->out.empty()) write_npz(args->out, outputs);
+    for (const auto& out : g.outputs) std::cout << describe_output(out.name, outputs.at(out.name)) << "\n";
+    if (!args->out.empty()) std::cout << "wrote " << args->out << "\n";
+    return 0;
+  };
+}
+
+}  // namespace octet::cli
