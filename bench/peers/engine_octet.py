@@ -1,0 +1,117 @@
+"""octet through its CLI: `octet bench --serve` for interleaved latency, `octet run` for
+outputs, `octet quantize` for its int8 model. Contract: DESIGN.md, "The CLI"."""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from suite import REPO, Missing
+
+ENGINE = "octet"
+BINARY = REPO / "build" / "bin" / "octet"
+
+
+def binary() -> Path:
+    if not BINARY.is_file():
+        raise Missing(f"{BINARY.relative_to(REPO)} not built")
+    return BINARY
+
+
+def _first_error(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no message"
+
+
+def _write_inputs(feed: dict, folder: Path, tag: str) -> list[str]:
+    args = []
+    for name, arr in feed.items():
+        path = folder / f"{tag}_{len(args) // 2}.npy"
+        np.save(path, arr)
+        args += ["-i", f"{name}={path}"]
+    return args
+
+
+class OctetRunner:
+    """A long-lived `octet bench --serve` process: each `run(k)` asks it for k inferences."""
+
+    def __init__(self, model_path: Path, threads: int, feed: dict):
+        self.model, self.threads = model_path, threads
+        self.tmp = tempfile.TemporaryDirectory(prefix="octet_peers_")
+        argv = [str(binary()), "bench", str(model_path),
+                *_write_inputs(feed, Path(self.tmp.name), "lat"),
+                "--threads", str(threads), "--warmup", "1", "--serve"]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+
+    def run(self, k: int) -> list[float]:
+        try:
+            self.proc.stdin.write(f"{k}\n")
+            self.proc.stdin.flush()
+            line = self.proc.stdout.readline()
+        except BrokenPipeError:
+            line = ""
+        if not line:
+            self.proc.wait(timeout=30)
+            raise Missing(f"octet bench exited {self.proc.returncode}: {_first_error(self.proc.stderr.read())}")
+        try:
+            lat = json.loads(line)["latencies_ms"]
+        except (ValueError, KeyError) as err:
+            raise Missing(f"octet bench --serve printed {line.strip()[:80]!r}") from err
+        if len(lat) != k:
+            raise Missing(f"octet bench --serve returned {len(lat)} latencies for {k} runs")
+        return [float(x) for x in lat]
+
+    def infer(self, feeds: list[dict]) -> list[np.ndarray]:
+        """`octet run` once per feed; outputs concatenated along axis 0 in graph output order."""
+        from suite import output_names
+
+        names = output_names(self.model)
+        folder = Path(self.tmp.name)
+        runs = []
+        for i, feed in enumerate(feeds):
+            out = folder / f"out_{i}.npz"
+            argv = [str(binary()), "run", str(self.model), *_write_inputs(feed, folder, f"in{i}"),
+                    "-o", str(out), "--threads", str(self.threads)]
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+            if done.returncode != 0:
+                raise Missing(f"octet run exited {done.returncode}: {_first_error(done.stderr)}")
+            with np.load(out) as z:
+                runs.append([z[n] for n in names])
+        return [np.concatenate([r[i] for r in runs]) if runs[0][i].ndim else runs[0][i]
+                for i in range(len(names))]
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # EOF ends the serve loop
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.tmp.cleanup()
+
+
+def quantize(fp32: Path, out: Path, mode: str, calib: list[dict]) -> float:
+    """`octet quantize`: calibration samples go in one npz keyed by input name (axis 0 = sample)."""
+    with tempfile.TemporaryDirectory(prefix="octet_calib_") as tmp:
+        argv = [str(binary()), "quantize", str(fp32), "-o", str(out), "--mode", mode]
+        if mode == "static":
+            data = Path(tmp) / "calib.npz"
+            np.savez(data, **{k: np.concatenate([f[k] for f in calib]) for k in calib[0]})
+            argv += ["--calib", str(data)]
+        t0 = time.perf_counter()
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
+        seconds = time.perf_counter() - t0
+    if done.returncode != 0 or not out.is_file():
+        raise Missing(f"octet quantize --mode {mode} failed: {_first_error(done.stderr)}")
+    return seconds
+
+
+def version() -> str:
+    done = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
