@@ -1,0 +1,56 @@
+# The two commands: `make demo` and `make test`. Each installs what it needs (Debian packages via
+# scripts/bootstrap.sh, Python tooling in .venv via scripts/venv.sh), then builds Release into build/.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+VENV_PY    := .venv/bin/python
+OCTET      := $(BUILD)/bin/octet
+DEMO_MODEL ?= examples/mnist_cnn.onnx
+DEMO_DATA  ?= examples/mnist_test.npz
+
+.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models bench bench-peers clean
+
+all: build
+
+deps:
+	@bash scripts/bootstrap.sh
+
+venv: deps
+	@bash scripts/venv.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCTET_SANITIZE=ON -DOCTET_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target octet_tests octet_cli
+
+demo: build
+	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA)
+
+# Unit tests (Release and ASan/UBSan), ONNX's conformance suite, and the real-model checks.
+test: unit-test asan-test conformance real-models
+
+unit-test: build
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+asan-test: build-asan
+	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+conformance: build venv
+	@$(BUILD)/bin/onnx_node_tests "$$($(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')"
+
+real-models: build venv
+	@$(VENV_PY) tests/real_models/check_real_models.py $(OCTET)
+
+bench: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCTET_BENCH=ON >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target octet_bench
+	@$(BUILD)/bin/octet_bench
+
+bench-peers:
+	@bash bench/peers/run.sh $(if $(QUICK),--quick)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
