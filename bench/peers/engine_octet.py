@@ -13,12 +13,16 @@ import numpy as np
 from suite import REPO, Missing
 
 ENGINE = "octet"
+# Set by harness.py from --octet / --octet-unavailable.
 BINARY = REPO / "build" / "bin" / "octet"
+UNAVAILABLE: str | None = None
 
 
 def binary() -> Path:
+    if UNAVAILABLE:
+        raise Missing(UNAVAILABLE)
     if not BINARY.is_file():
-        raise Missing(f"{BINARY.relative_to(REPO)} not built")
+        raise Missing(f"{BINARY} not built")
     return BINARY
 
 
@@ -42,28 +46,35 @@ class OctetRunner:
     def __init__(self, model_path: Path, threads: int, feed: dict):
         self.model, self.threads = model_path, threads
         self.tmp = tempfile.TemporaryDirectory(prefix="octet_peers_")
-        argv = [str(binary()), "bench", str(model_path),
-                *_write_inputs(feed, Path(self.tmp.name), "lat"),
+        folder = Path(self.tmp.name)
+        argv = [str(binary()), "bench", str(model_path), *_write_inputs(feed, folder, "lat"),
                 "--threads", str(threads), "--warmup", "1", "--serve"]
+        # stderr goes to a file: a pipe nobody reads could fill up and stall the process.
+        self.stderr = open(folder / "stderr.txt", "w+")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=self.stderr, text=True)
+        self._reply()  # {"ready": true} once loaded and warmed up
+
+    def _reply(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            self.proc.wait(timeout=30)
+            self.stderr.seek(0)
+            raise Missing(f"octet bench exited {self.proc.returncode}: {_first_error(self.stderr.read())}")
+        try:
+            return json.loads(line)
+        except ValueError as err:
+            raise Missing(f"octet bench --serve printed {line.strip()[:80]!r}") from err
 
     def run(self, k: int) -> list[float]:
         try:
             self.proc.stdin.write(f"{k}\n")
             self.proc.stdin.flush()
-            line = self.proc.stdout.readline()
         except BrokenPipeError:
-            line = ""
-        if not line:
-            self.proc.wait(timeout=30)
-            raise Missing(f"octet bench exited {self.proc.returncode}: {_first_error(self.proc.stderr.read())}")
-        try:
-            lat = json.loads(line)["latencies_ms"]
-        except (ValueError, KeyError) as err:
-            raise Missing(f"octet bench --serve printed {line.strip()[:80]!r}") from err
-        if len(lat) != k:
-            raise Missing(f"octet bench --serve returned {len(lat)} latencies for {k} runs")
+            pass  # _reply reports the exit status and message
+        lat = self._reply().get("latencies_ms")
+        if not isinstance(lat, list) or len(lat) != k:
+            raise Missing(f"octet bench --serve returned {lat!r:.80} for {k} runs")
         return [float(x) for x in lat]
 
     def infer(self, feeds: list[dict]) -> list[np.ndarray]:
@@ -92,6 +103,7 @@ class OctetRunner:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.stderr.close()
         self.tmp.cleanup()
 
 

@@ -240,6 +240,8 @@ def main(argv=None) -> int:
     p.add_argument("--engines", nargs="*", default=list(ENGINES), choices=ENGINES)
     p.add_argument("--threads", nargs="*", type=int, default=[1, 2])
     p.add_argument("--no-kernels", action="store_true", help="skip the single-op suite")
+    p.add_argument("--octet", type=Path, default=engine_octet.BINARY, help="the octet CLI binary")
+    p.add_argument("--octet-unavailable", metavar="REASON", help="report octet's rows as not available")
     p.add_argument("--suite", type=Path, default=suite.SUITE_FILE, help="the suite file")
     p.add_argument("--refresh", action="store_true", help="re-export models even when cached")
     p.add_argument("--command", default=" ".join(["python"] + sys.argv),
@@ -248,6 +250,7 @@ def main(argv=None) -> int:
     p.add_argument("--markdown", type=Path, default=suite.REPO / "bench" / "RESULTS.md")
     args = p.parse_args(argv)
 
+    engine_octet.BINARY, engine_octet.UNAVAILABLE = args.octet.resolve(), args.octet_unavailable
     models = suite.load_suite(args.suite)
     if args.models:
         unknown = set(args.models) - {m.name for m in models}

@@ -1,0 +1,193 @@
+"""Self-test of the harness's pure logic: `bash bench/peers/run.sh --self-test`.
+No timing assertions: latencies here come from fake runners."""
+from __future__ import annotations
+
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+import numpy as np
+
+import interleave
+import metrics
+import report
+import stats
+import suite
+import sysinfo
+
+
+class StatsTest(unittest.TestCase):
+    def test_percentiles_match_numpy_linear_interpolation(self):
+        xs = [5.0, 1.0, 4.0, 2.0, 3.0, 10.0, 7.5]
+        for q in (0, 10, 50, 90, 100):
+            self.assertAlmostEqual(stats.percentile(xs, q), float(np.percentile(xs, q)))
+        self.assertEqual(stats.median([1.0, 3.0]), 2.0)
+
+    def test_summary_and_ratio(self):
+        s = stats.summarize([1.0, 2.0, 3.0, 4.0, 100.0])
+        self.assertEqual((s["median_ms"], s["runs"]), (3.0, 5))
+        self.assertAlmostEqual(s["p90_ms"], 61.6)
+        self.assertEqual(stats.ratio(3.0, 1.5), 2.0)
+        self.assertIsNone(stats.ratio(3.0, None))
+        self.assertIsNone(stats.ratio(3.0, 0.0))
+
+    def test_bad_input_raises(self):
+        with self.assertRaises(ValueError):
+            stats.median([])
+        with self.assertRaises(ValueError):
+            stats.percentile([1.0], 101)
+
+
+class MetricsTest(unittest.TestCase):
+    def test_top1(self):
+        logits = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+        self.assertAlmostEqual(metrics.evaluate("top1", logits, labels=np.array([1, 0, 0])), 2 / 3)
+
+    def test_cosine_rows(self):
+        a = np.array([[1.0, 0.0], [0.0, 0.0], [2.0, 2.0]])
+        b = np.array([[0.0, 3.0], [0.0, 0.0], [1.0, 1.0]])
+        # orthogonal 0, both-zero 1, parallel 1
+        self.assertAlmostEqual(metrics.cosine(a, b), 2 / 3)
+        with self.assertRaises(ValueError):
+            metrics.cosine(a, b[:2])
+
+    def test_max_abs_diff(self):
+        self.assertAlmostEqual(metrics.max_abs_diff(np.array([1.0, -2.0]), np.array([1.5, 1.0])), 3.0)
+
+    def test_unknown_metric(self):
+        with self.assertRaises(ValueError):
+            metrics.evaluate("f1", np.zeros(1), reference=np.zeros(1))
+
+
+class FakeRunner:
+    def __init__(self, name, log, fail_after=None):
+        self.name, self.log, self.fail_after, self.calls = name, log, fail_after, 0
+
+    def run(self, k):
+        self.calls += 1
+        if self.fail_after is not None and self.calls > self.fail_after:
+            raise suite.Missing(f"{self.name} crashed")
+        self.log.append((self.name, k))
+        return [float(self.calls)] * k
+
+
+class InterleaveTest(unittest.TestCase):
+    def test_turns_alternate_after_warmup(self):
+        log = []
+        runners = {n: FakeRunner(n, log) for n in "ABC"}
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=4, rounds=2, per_turn=3))
+        self.assertEqual(failed, {})
+        self.assertEqual(log, [("A", 4), ("B", 4), ("C", 4)] + [(n, 3) for n in "ABCABC"])
+        self.assertEqual(lat["A"], [2.0] * 3 + [3.0] * 3)  # warm-up runs are not recorded
+
+    def test_failing_runner_leaves_rotation(self):
+        log = []
+        runners = {"A": FakeRunner("A", log), "B": FakeRunner("B", log, fail_after=2)}
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=3, per_turn=1))
+        self.assertEqual(failed, {"B": "B crashed"})
+        self.assertEqual(list(lat), ["A"])
+        self.assertEqual(len(lat["A"]), 3)
+
+
+def _row(engine, prec, threads, median, status="ok", reason=None, metric=0.99):
+    r = {"engine": engine, "precision": prec, "threads": threads, "status": status, "reason": reason,
+         "model_bytes": 2_000_000, "quant_s": 1.5 if prec == "int8" else None,
+         "metric_value": metric if status == "ok" else None, "metric_note": None}
+    if status == "ok":
+        r.update(median_ms=median, p90_ms=median * 1.1, runs=10)
+    return r
+
+
+def _results(octet_int8_ok: bool) -> dict:
+    rows = [_row("octet", "fp32", 1, 4.0), _row("onnxruntime", "fp32", 1, 2.0),
+            _row("onnxruntime", "int8", 1, 1.0), _row("torch", "fp32", 1, 8.0)]
+    rows.append(_row("octet", "int8", 1, 0.5) if octet_int8_ok else
+                _row("octet", "int8", 1, None, "not available", "octet quantize failed: x"))
+    meta = {"date": "2026-01-01 00:00 UTC", "command": "make bench-peers QUICK=1", "quick": True,
+            "threads": [1], "python": "3.11", "wall_s": 1.0,
+            "cpu": {"model": "Test CPU", "flags": ["avx2"], "logical_cpus": 2},
+            "versions": {"octet": "abc", "onnxruntime": "1", "torch": "2"},
+            "schedule": {"warmup": 1, "rounds": 2, "per_turn": 3}}
+    return {"meta": meta, "kernels": {"status": "not available", "reason": "no module", "rows": []},
+            "models": [{"name": "m", "title": "Model M", "metric": "cosine", "int8_mode": "static",
+                        "status": "ok", "onnx": "m.onnx",
+                        "variants": [{"label": "b1", "status": "ok", "foundation": True, "rows": rows}]},
+                       {"name": "gone", "title": "Gone", "status": "not available", "reason": "no file"}]}
+
+
+class ReportTest(unittest.TestCase):
+    def test_ratios_against_octet_int8(self):
+        md = report.render(_results(octet_int8_ok=True))
+        self.assertIn("| onnxruntime | fp32 | 1 | 2 | 2.2 | 4.00× octet int8 | 0.99000 | 2 | — |  |", md)
+        self.assertIn("| m b1 | 1 | 4 | 2 | 2.00× | missed |", md)
+        self.assertIn("Not available: no file.", md)
+        self.assertIn("Not available: no module.", md)
+        self.assertIn("- Command: `make bench-peers QUICK=1`", md)
+        self.assertIn("flags: avx2", md)
+
+    def test_falls_back_to_octet_fp32_and_shows_reason(self):
+        md = report.render(_results(octet_int8_ok=False))
+        self.assertIn("| onnxruntime | fp32 | 1 | 2 | 2.2 | 0.50× octet fp32 |", md)
+        self.assertIn("not available: octet quantize failed: x", md)
+
+    def test_render_is_deterministic_and_json_safe(self):
+        res = _results(True)
+        self.assertEqual(report.render(res), report.render(json.loads(json.dumps(res))))
+
+    def test_foundation_target(self):
+        rows = [_row("octet", "fp32", 2, 3.0), _row("onnxruntime", "fp32", 2, 2.0)]
+        table = "\n".join(report.foundation_table([{"name": "x", "variants": [
+            {"label": "b1", "foundation": True, "rows": rows}]}]))
+        self.assertIn("| x b1 | 2 | 3 | 2 | 1.50× | met |", table)
+
+
+class SuiteTest(unittest.TestCase):
+    def test_committed_suite_is_well_formed(self):
+        models = suite.load_suite()
+        names = [m.name for m in models]
+        self.assertEqual(len(names), len(set(names)))
+        for m in models:
+            self.assertIn(m.metric, metrics.METRICS)
+            self.assertIn(m.int8_mode, ("static", "dynamic"))
+            self.assertIn(m.torch_recipe, (None, "from_onnx", "minilm"))
+
+    def test_shapes_and_generated_inputs(self):
+        import onnx
+        from onnx import TensorProto, helper
+
+        graph = helper.make_graph(
+            [helper.make_node("Identity", ["ids"], ["y"])], "g",
+            [helper.make_tensor_value_info("ids", TensorProto.INT64, ["batch", "seq"])],
+            [helper.make_tensor_value_info("y", TensorProto.INT64, ["batch", "seq"])])
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "g.onnx"
+            onnx.save(helper.make_model(graph), path)
+            model = suite.Model("g", "g", {"metric": "cosine", "source": {},
+                                           "generate": {"ids": {"randint": [5, 9]}}}, [])
+            v = suite.Variant("b2", {"batch": 2, "@1": 7})
+            feeds = suite.generated_feeds(model, path, v, 2, seed=3)
+            again = suite.generated_feeds(model, path, v, 2, seed=3)
+            self.assertEqual(feeds[0]["ids"].shape, (2, 7))
+            self.assertEqual(feeds[0]["ids"].dtype, np.int64)
+            self.assertTrue(((feeds[0]["ids"] >= 5) & (feeds[0]["ids"] < 9)).all())
+            np.testing.assert_array_equal(feeds[1]["ids"], again[1]["ids"])
+            with self.assertRaises(suite.Missing):
+                suite.generated_feeds(model, path, suite.Variant("x", {}), 1, seed=0)
+
+    def test_missing_source_is_reported_not_raised_elsewhere(self):
+        model = suite.Model("m", "m", {"metric": "top1", "source": {"path": "no/such.onnx"}}, [])
+        with self.assertRaisesRegex(suite.Missing, "no/such.onnx does not exist yet"):
+            suite.resolve_onnx(model)
+
+
+class SysinfoTest(unittest.TestCase):
+    def test_cpuinfo_parsing(self):
+        info = sysinfo.cpu("processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu avx2 avx512f avx512bw\n\n"
+                           "processor\t: 1\nmodel name\t: other\n")
+        self.assertEqual(info["model"], "Xeon")
+        self.assertEqual(info["flags"], ["avx2", "avx512f", "avx512bw"])
+
+
+if __name__ == "__main__":
+    unittest.main()
