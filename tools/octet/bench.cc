@@ -38,23 +38,6 @@ double percentile(std::vector<double> v, double p) {
   return v[lo] + (v[hi] - v[lo]) * (pos - lo);
 }
 
-// Takes `batch` samples along axis 0 of every fed input, repeating samples if there are fewer.
-std::map<std::string, Tensor> rebatch(const std::map<std::string, Tensor>& feeds, int64_t batch) {
-  std::map<std::string, Tensor> out;
-  for (const auto& [name, t] : feeds) {
-    OCTET_CHECK(t.rank() >= 1 && t.dim(0) >= 1, "input '", name, "' has no sample axis to take --batch from");
-    Shape s = t.shape();
-    s[0] = batch;
-    Tensor b(t.dtype(), s);
-    size_t sample = t.nbytes() / t.dim(0);
-    for (int64_t i = 0; i < batch; ++i)
-      std::copy_n(static_cast<const uint8_t*>(t.raw()) + (i % t.dim(0)) * sample, sample,
-                  static_cast<uint8_t*>(b.raw()) + i * sample);
-    out[name] = b;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::function<int()> add_bench(CLI::App& app) {
@@ -82,7 +65,7 @@ std::function<int()> add_bench(CLI::App& app) {
     std::map<std::string, Tensor> feeds;
     if (!args->inputs.empty() || !args->data.empty()) {
       feeds = load_inputs(g, args->inputs, args->data);
-      if (args->batch > 0) feeds = rebatch(feeds, args->batch);
+      if (args->batch > 0) feeds = slice_samples(feeds, 0, args->batch);
     } else {
       feeds = synthesize_inputs(g, bind_input_shapes(g, parse_dims(args->dims), args->batch > 0 ? args->batch : 1));
     }

@@ -11,5 +11,6 @@ namespace octet::cli {
 std::function<int()> add_inspect(CLI::App& app);
 std::function<int()> add_run(CLI::App& app);
 std::function<int()> add_bench(CLI::App& app);
+std::function<int()> add_eval(CLI::App& app);
 
 }  // namespace octet::cli

@@ -1,0 +1,131 @@
+// The CLI contract (DESIGN.md "The CLI"): exit 0 done, 1 bad input with "octet: error: ..." naming
+// the file, node or value at fault, 2 bad usage. Runs the built binary ($OCTET_BIN, set by CTest).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/npy.h"
+
+namespace octet {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kSrc = OCTET_SOURCE_DIR;
+const std::string kBad = kSrc + "/tests/fixtures/bad/";
+const std::string kModels = kSrc + "/tests/fixtures/models/";
+
+struct Result {
+  int status;
+  std::string out;  // stdout and stderr together
+};
+
+Result octet(const std::string& args) {
+  const char* bin = std::getenv("OCTET_BIN");
+  std::string cmd = std::string(bin ? bin : "build/bin/octet") + " " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  Result r{-1, ""};
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  return r;
+}
+
+void expect_error(const std::string& args, const std::string& fragment) {
+  Result r = octet(args);
+  EXPECT_EQ(r.status, 1) << args << "\n" << r.out;
+  EXPECT_NE(r.out.find("octet: error: "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(fragment), std::string::npos) << "expected '" << fragment << "' in:\n" << r.out;
+}
+
+TEST(Cli, UsageErrorsExitTwo) {
+  EXPECT_EQ(octet("").status, 2);
+  EXPECT_EQ(octet("frobnicate").status, 2);
+  EXPECT_EQ(octet("run").status, 2);  // MODEL missing
+  EXPECT_EQ(octet("bench m.onnx --threads 0").status, 2);
+  EXPECT_EQ(octet("--help").status, 0);
+}
+
+TEST(Cli, BadModelFilesNameTheFile) {
+  expect_error("inspect " + kBad + "truncated.onnx", "truncated.onnx: not a valid ONNX model");
+  expect_error("inspect " + kBad + "garbage.onnx", "garbage.onnx: not a valid ONNX model");
+  expect_error("run " + kBad + "does_not_exist.onnx", "does_not_exist.onnx: cannot open");
+}
+
+TEST(Cli, UnsupportedOperatorNamesNodeOpAndOpset) {
+  expect_error("run " + kBad + "unsupported_foo.onnx --data " + kBad + "mlp_input.npy",
+               "node 'foo0' (op 'Foo', opset ");
+  expect_error("run " + kBad + "unsupported_nms.onnx --data " + kBad + "mlp_input.npy",
+               "node 'nms0' (op 'NonMaxSuppression', opset ");
+  Result r = octet("run " + kBad + "unsupported_nms.onnx --data " + kBad + "mlp_input.npy");
+  EXPECT_NE(r.out.find("unsupported operator"), std::string::npos) << r.out;
+}
+
+TEST(Cli, ExternalDataProblemsNameTheValue) {
+  expect_error("inspect " + kBad + "external_missing.onnx", "tensor 'w'");
+  expect_error("inspect " + kBad + "external_escape.onnx", "leaves the model's folder");
+  expect_error("inspect " + kBad + "external_absolute.onnx", "is an absolute path");
+  expect_error("inspect " + kBad + "external_symlink.onnx", "resolves outside the model's folder");
+}
+
+TEST(Cli, BadInputsNameTheInput) {
+  std::string mlp = kModels + "mlp_op17.onnx";
+  expect_error("run " + mlp + " -i nosuch=" + kBad + "mlp_input.npy", "no input 'nosuch'");
+  expect_error("run " + mlp + " -i input=" + kBad + "mlp_input_wrong_dtype.npy", "input 'input': expected dtype float32");
+  expect_error("run " + mlp + " -i input=" + kBad + "mlp_input_wrong_shape.npy", "input 'input': expected shape");
+  expect_error("run " + mlp + " -i input=" + kBad + "truncated.npy", "truncated.npy");
+  expect_error("run " + mlp + " -i input=" + kBad + "missing.npy", "missing.npy");
+  expect_error("run " + mlp + " -i input", "expected NAME=FILE.npy");
+  expect_error("run " + mlp, "missing input 'input'");
+}
+
+TEST(Cli, RunWritesOutputsAtomicallyAndNeverOverwritesAnInput) {
+  fs::path dir = fs::temp_directory_path() / ("octet_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::string mlp = kModels + "mlp_op17.onnx", data = kModels + "mlp_op17.inputs.npz";
+  std::string out = (dir / "out.npz").string();
+  Result r = octet("run " + mlp + " --data " + data + " -o " + out + " --threads 2");
+  ASSERT_EQ(r.status, 0) << r.out;
+  auto got = read_npz(out);
+  auto want = read_npz(kModels + "mlp_op17.ort.npz");
+  ASSERT_EQ(got.at("output").shape(), want.at("output").shape());
+  for (int64_t i = 0; i < want.at("output").numel(); ++i)
+    EXPECT_NEAR(got.at("output").as_double(i), want.at("output").as_double(i), 1e-4);
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().filename(), "out.npz");  // no temp left
+  fs::copy_file(data, dir / "in.npz");
+  expect_error("run " + mlp + " --data " + (dir / "in.npz").string() + " -o " + (dir / "in.npz").string(),
+               "refusing to overwrite");
+  fs::remove_all(dir);
+}
+
+TEST(Cli, InspectShowsShapesTotalsAndJson) {
+  Result r = octet("inspect " + kModels + "resnet_op17.onnx");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("Conv"), std::string::npos);
+  EXPECT_NE(r.out.find("BatchNormalization"), std::string::npos);
+  EXPECT_NE(r.out.find("parameters:"), std::string::npos);
+  EXPECT_NE(r.out.find("MACs:"), std::string::npos);
+  Result j = octet("inspect --json " + kModels + "mlp_op17.onnx");
+  ASSERT_EQ(j.status, 0) << j.out;
+  EXPECT_NE(j.out.find("\"macs\""), std::string::npos) << j.out;
+}
+
+TEST(Cli, BenchAndEvalReport) {
+  Result b = octet("bench " + kModels + "mlp_op17.onnx --iters 5 --warmup 1 --json");
+  ASSERT_EQ(b.status, 0) << b.out;
+  EXPECT_NE(b.out.find("\"median_ms\""), std::string::npos) << b.out;
+  Result e = octet("eval " + kSrc + "/examples/mnist_cnn.onnx --data " + kSrc + "/examples/mnist_test.npz --labels " +
+                   kSrc + "/examples/mnist_test_labels.npy");
+  ASSERT_EQ(e.status, 0) << e.out;
+  EXPECT_NE(e.out.find("top-1: 9"), std::string::npos) << e.out;  // the trained CNN scores above 90%
+}
+
+}  // namespace
+}  // namespace octet

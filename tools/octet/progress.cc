@@ -1,0 +1,27 @@
+#include "progress.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace octet::cli {
+
+Progress::Progress(std::string label, int64_t total)
+    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1 && total > 0) {}
+
+Progress::~Progress() {
+  if (enabled_ && last_percent_ >= 0) std::fputc('\n', stderr);
+}
+
+void Progress::update(int64_t done) {
+  if (!enabled_) return;
+  int percent = static_cast<int>(100 * done / total_);
+  if (percent == last_percent_) return;
+  last_percent_ = percent;
+  int filled = percent * 30 / 100;
+  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%lld/%lld)", label_.c_str(), filled, "==============================",
+               30 - filled, "", percent, static_cast<long long>(done), static_cast<long long>(total_));
+  std::fflush(stderr);
+}
+
+}  // namespace octet::cli
