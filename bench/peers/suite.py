@@ -200,20 +200,31 @@ def _load_npz(rel: str) -> dict:
         return {k: z[k] for k in z.files}
 
 
-def dataset_feeds(model: Model, key: str, limit: int, batch: int) -> list[dict]:
-    """Consecutive batches of `batch` samples (axis 0) from the entry's data[key] npz."""
+def dataset_feeds(model: Model, onnx_path: Path, key: str, limit: int, batch: int) -> list[dict]:
+    """Consecutive batches of `batch` samples (axis 0) from the entry's data[key] npz; arrays
+    that are not graph inputs (labels kept beside the images, say) are left out."""
     rel = model.entry.get("data", {}).get(key)
     if rel is None:
         raise Missing(f"bench/models.json names no {key!r} data for {model.name}")
-    arrays = _load_npz(rel)
+    names = {n for n, _, _ in input_specs(onnx_path)}
+    arrays = {k: a for k, a in _load_npz(rel).items() if k in names}
+    if set(arrays) != names:
+        raise Missing(f"{rel} lacks inputs {', '.join(sorted(names - set(arrays)))}")
     n = min(limit, min(a.shape[0] for a in arrays.values()))
     return [{k: a[s:s + batch] for k, a in arrays.items()} for s in range(0, n - batch + 1, batch)]
 
 
 def labels(model: Model, limit: int) -> np.ndarray | None:
+    """The entry's labels: an .npy, or "FILE.npz:KEY" for labels stored beside the inputs."""
     rel = model.entry.get("data", {}).get("labels")
     if rel is None:
         return None
+    rel, _, key = rel.partition(":")
+    if key:
+        arrays = _load_npz(rel)
+        if key not in arrays:
+            raise Missing(f"{rel} has no array {key!r}")
+        return arrays[key][:limit]
     path = REPO / rel
     if not path.is_file():
         raise Missing(f"{rel} does not exist yet")
@@ -228,16 +239,18 @@ def latency_feed(model: Model, onnx_path: Path, variant: Variant) -> dict:
     """The one input the latency loop repeats: a committed npz, one dataset batch, or generated."""
     data = model.entry.get("data", {})
     if "latency" in data:
-        return _load_npz(data["latency"])
+        names = {n for n, _, _ in input_specs(onnx_path)}
+        return {k: a for k, a in _load_npz(data["latency"]).items() if k in names}
     if "eval" in data:
-        return dataset_feeds(model, "eval", int(variant.dims.get("@0", 1)), int(variant.dims.get("@0", 1)))[0]
+        batch = int(variant.dims.get("@0", 1))
+        return dataset_feeds(model, onnx_path, "eval", batch, batch)[0]
     return generated_feeds(model, onnx_path, variant, 1, seed=0)[0]
 
 
 def eval_feeds(model: Model, onnx_path: Path, variant: Variant, quick: bool) -> list[dict]:
     n = model.samples("eval_samples", quick)
     if has_dataset(model, "eval"):
-        return dataset_feeds(model, "eval", n, _eval_batch(model, onnx_path))
+        return dataset_feeds(model, onnx_path, "eval", n, _eval_batch(model, onnx_path))
     return generated_feeds(model, onnx_path, variant, n, seed=1)
 
 
@@ -250,5 +263,5 @@ def _eval_batch(model: Model, onnx_path: Path) -> int:
 def calib_feeds(model: Model, onnx_path: Path, variant: Variant, quick: bool) -> list[dict]:
     n = model.samples("calib_samples", quick)
     if has_dataset(model, "eval"):  # a dataset model calibrates on its own held-out split
-        return dataset_feeds(model, "calib", n, 1)
+        return dataset_feeds(model, onnx_path, "calib", n, 1)
     return generated_feeds(model, onnx_path, variant, n, seed=2)
