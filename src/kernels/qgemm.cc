@@ -1,0 +1,170 @@
+#include "kernels/qgemm.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "kernels/x86/dispatch.h"
+#include "octet/error.h"
+
+namespace octet::kernels {
+namespace {
+
+constexpr int64_t kMaxK = 33025;             // K * 255 * 255 < 2^31
+constexpr int64_t kABlockBytes = 256 << 10;  // packed A rows one task keeps in L2
+
+int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Row m of A to the packed layout (zero-extended to u16 for the widening kernels), K padded.
+void pack_a_row(const uint8_t* src, int64_t K, int64_t kp, int64_t a_bytes, uint8_t* dst) {
+  if (a_bytes == 1) {
+    std::memcpy(dst, src, K);
+    std::memset(dst + K, 0, kp - K);
+    return;
+  }
+  auto* d = reinterpret_cast<uint16_t*>(dst);
+  for (int64_t k = 0; k < K; ++k) d[k] = src[k];
+  for (int64_t k = K; k < kp; ++k) d[k] = 0;
+}
+
+// A per-column operand: N values, or also none (`may_be_empty`) or one for all (`may_be_one`).
+void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, bool may_be_one) {
+  OCTET_CHECK((may_be_empty && size == 0) || (may_be_one && size == 1) || int64_t(size) == N, "qgemm: ", what,
+              " has ", size, " values, expected ", may_be_empty ? "0 or " : "", may_be_one ? "1 or " : "", "N = ", N);
+}
+
+}  // namespace
+
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
+                                int64_t stride_n, std::span<const int8_t> w_zero_point) {
+  return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm);
+}
+
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
+                                int64_t stride_n, std::span<const int8_t> w_zero_point,
+                                const QgemmKernel& kernel) {
+  OCTET_CHECK(K >= 1 && N >= 1, "qgemm: weights must be at least 1 x 1, got K = ", K, ", N = ", N);
+  OCTET_CHECK(K <= kMaxK, "qgemm: K = ", K, " exceeds ", kMaxK, ", where int32 accumulators could overflow");
+  check_span(w_zero_point.size(), N, "the weight zero point", true, true);
+  PackedWeightsS8 p;
+  p.K = K, p.N = N, p.kp = round_up(K, kernel.kr), p.kernel = kernel;
+  const int64_t nr = kernel.nr, kr = kernel.kr, panels = (N + nr - 1) / nr;
+  p.panels = AlignedBuffer(panels * p.kp * nr * kernel.b_bytes);
+  p.col_sum.assign(N, 0);
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    uint8_t* dst = p.panels.data() + panel * p.kp * nr * kernel.b_bytes;
+    for (int64_t g = 0; g < p.kp / kr; ++g)
+      for (int64_t n = 0; n < nr; ++n)
+        for (int64_t j = 0; j < kr; ++j) {
+          int64_t k = g * kr + j, col = panel * nr + n, at = (g * nr + n) * kr + j;
+          int8_t v = k < K && col < N ? w[k * stride_k + col * stride_n] : 0;
+          if (kernel.b_bytes == 1) reinterpret_cast<int8_t*>(dst)[at] = v;
+          else reinterpret_cast<int16_t*>(dst)[at] = v;
+          if (k < K && col < N) p.col_sum[col] += v;
+        }
+  }
+  bool any_zp = std::any_of(w_zero_point.begin(), w_zero_point.end(), [](int8_t z) { return z != 0; });
+  if (any_zp)
+    for (int64_t n = 0; n < N; ++n) p.zero_point.push_back(w_zero_point[w_zero_point.size() == 1 ? 0 : n]);
+  return p;
+}
+
+Epilogue Epilogue::requantize_u8(uint8_t* out, int64_t ldo, std::span<const float> multiplier, int32_t y_zp,
+                                 std::span<const int32_t> bias, int32_t qmin, int32_t qmax) {
+  Epilogue e;
+  e.kind = EpilogueParams::Kind::requant_u8;
+  e.out = out, e.ldo = ldo, e.scale = multiplier, e.zero_point = y_zp, e.bias = bias, e.qmin = qmin, e.qmax = qmax;
+  return e;
+}
+
+Epilogue Epilogue::requantize_s8(int8_t* out, int64_t ldo, std::span<const float> multiplier, int32_t y_zp,
+                                 std::span<const int32_t> bias, int32_t qmin, int32_t qmax) {
+  Epilogue e = requantize_u8(nullptr, ldo, multiplier, y_zp, bias, qmin, qmax);
+  e.kind = EpilogueParams::Kind::requant_s8;
+  e.out = out;
+  return e;
+}
+
+Epilogue Epilogue::dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
+                              std::span<const float> bias) {
+  Epilogue e;
+  e.kind = EpilogueParams::Kind::dequant_f32;
+  e.out = out, e.ldo = ldo, e.a_scale = a_scale, e.scale = w_scale, e.bias_f32 = bias;
+  return e;
+}
+
+void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
+                const Epilogue& ep, ThreadPool& pool) {
+  using Kind = EpilogueParams::Kind;
+  const int64_t N = w.N, K = w.K, kp = w.kp;
+  const QgemmKernel& kern = w.kernel;
+  OCTET_CHECK(kern.ukernel, "qgemm: the weights are not packed");
+  OCTET_CHECK(M >= 0 && lda >= K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", K, ")");
+  OCTET_CHECK(ep.ldo >= N, "qgemm: output row stride ", ep.ldo, " < N = ", N);
+  check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
+  check_span(ep.bias.size(), N, "the int32 bias", true, false);
+  check_span(ep.bias_f32.size(), N, "the float bias", true, false);
+  if (ep.kind != Kind::dequant_f32) {
+    int32_t lo = ep.kind == Kind::requant_u8 ? 0 : -128, hi = ep.kind == Kind::requant_u8 ? 255 : 127;
+    OCTET_CHECK(lo <= ep.qmin && ep.qmin <= ep.qmax && ep.qmax <= hi && lo <= ep.zero_point && ep.zero_point <= hi,
+                "qgemm: bad output range [", ep.qmin, ", ", ep.qmax, "] or zero point ", ep.zero_point);
+  }
+  if (M == 0) return;
+  OCTET_CHECK(a && ep.out, "qgemm: null input or output");
+
+  // Per-column constants: the zero-point corrections and the bias fold into one int32 term, so
+  // the inner loop is pure dot products (docs/kernels.md, eq. 1).
+  std::vector<int32_t> col_term(N);
+  std::vector<float> scale(N);
+  for (int64_t n = 0; n < N; ++n) {
+    int64_t zb = w.zero_point.empty() ? 0 : w.zero_point[n];
+    int64_t t = (ep.bias.empty() ? 0 : ep.bias[n]) - int64_t(a_zp) * w.col_sum[n] + K * a_zp * zb;
+    col_term[n] = int32_t(t);  // C++20: modular, like the vector adds
+    float s = ep.scale[ep.scale.size() == 1 ? 0 : n];
+    scale[n] = ep.kind == Kind::dequant_f32 ? ep.a_scale * s : s;
+  }
+
+  const int64_t a_stride = round_up(kp * kern.a_bytes, 64);
+  AlignedBuffer packed_a(M * a_stride);
+  std::vector<int32_t> row_sum(w.zero_point.empty() ? 0 : M);
+  pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
+    for (int64_t m = b; m < e; ++m) {
+      pack_a_row(a + m * lda, K, kp, kern.a_bytes, packed_a.data() + m * a_stride);
+      if (!row_sum.empty()) {
+        int32_t s = 0;
+        for (int64_t k = 0; k < K; ++k) s += a[m * lda + k];
+        row_sum[m] = s;
+      }
+    }
+  });
+
+  EpilogueParams p;
+  p.kind = ep.kind, p.col_term = col_term.data(), p.scale = scale.data();
+  p.b_zero_point = w.zero_point.empty() ? nullptr : w.zero_point.data();
+  p.row_sum = row_sum.data(), p.bias_f32 = ep.bias_f32.empty() ? nullptr : ep.bias_f32.data();
+  p.zero_point = ep.zero_point, p.qmin = ep.qmin, p.qmax = ep.qmax, p.out = ep.out, p.ldo = ep.ldo;
+
+  // Tasks are blocks of MR-row tiles x nr-column panels; each output element belongs to one task
+  // and is computed the same way whatever the thread count.
+  const int64_t mr = kern.mr, nr = kern.nr;
+  const int64_t m_tiles = (M + mr - 1) / mr, panels = (N + nr - 1) / nr;
+  const int64_t mb = std::clamp<int64_t>(kABlockBytes / (mr * a_stride), 1, m_tiles);
+  const int64_t m_blocks = (m_tiles + mb - 1) / mb;
+  const int64_t want_n_blocks = std::max<int64_t>(1, (4 * pool.size() + m_blocks - 1) / m_blocks);
+  const int64_t nb = std::max<int64_t>(1, (panels + want_n_blocks - 1) / want_n_blocks);
+  const int64_t n_blocks = (panels + nb - 1) / nb;
+  const int64_t panel_bytes = kp * nr * kern.b_bytes;
+  pool.run(m_blocks * n_blocks, [&](int64_t task) {
+    alignas(64) int32_t tile[8 * 32];  // MR x NR of the largest kernel
+    int64_t t0 = task / n_blocks * mb, p0 = task % n_blocks * nb;
+    for (int64_t panel = p0; panel < std::min(panels, p0 + nb); ++panel) {
+      int64_t n0 = panel * nr, nc = std::min(nr, N - n0);
+      for (int64_t t = t0; t < std::min(m_tiles, t0 + mb); ++t) {
+        int64_t m0 = t * mr, rows = std::min(mr, M - m0);
+        kern.ukernel(rows, kp, packed_a.data() + m0 * a_stride, a_stride, w.panels.data() + panel * panel_bytes, tile);
+        kern.epilogue(tile, nr, rows, nc, m0, n0, p);
+      }
+    }
+  });
+}
+
+}  // namespace octet::kernels

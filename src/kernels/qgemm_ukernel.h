@@ -1,0 +1,50 @@
+// The contract between the GEMM driver (kernels/qgemm.cc) and the per-ISA microkernels.
+//
+// Layouts (K is padded to kp, a multiple of kr, with zeros in both operands, which adds nothing):
+//  packed A: one row per m, `a_stride` bytes apart; row m holds A[m][0..kp) as u8 (a_bytes == 1)
+//            or zero-extended to u16 (a_bytes == 2).
+//  packed B: ceil(N / nr) panels of kp * nr * b_bytes bytes; in a panel, k-group g (kr consecutive
+//            k) of column n is at element (g * nr + n) * kr, as s8 (b_bytes == 1) or s16 (2).
+// So one 32-bit broadcast of A and one vector load of B feed one dot-product instruction:
+// vpdpbusd (kr = 4, u8 x s8) or vpmaddwd (kr = 2, u16 x s16, exact: see docs/kernels.md).
+#pragma once
+
+#include <cstdint>
+
+namespace octet::kernels {
+
+// C[i][n] = sum_{k < kp} A[i][k] * B[k][n] for i < mr (1 <= mr <= MR) and every n < NR of one
+// panel; C is an MR x NR int32 tile with row stride NR. Rows mr..MR-1 of C are left untouched.
+using QgemmUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                                const void* b, int32_t* c);
+
+// What the epilogue needs, resolved by the driver (per-tensor values expanded to per column).
+struct EpilogueParams {
+  enum class Kind { requant_u8, requant_s8, dequant_f32 } kind = Kind::requant_u8;
+  // acc[m][n] = C[m][n] + col_term[n] - row_sum[m] * b_zero_point[n]   (int32, wrapping)
+  const int32_t* col_term = nullptr;      // bias - a_zp * colsum(B) + K * a_zp * b_zp, per n
+  const int32_t* b_zero_point = nullptr;  // per n, or null when all are 0
+  const int32_t* row_sum = nullptr;       // sum_k A[m][k], per m; only read with b_zero_point
+  const float* scale = nullptr;           // per n: requant multiplier, or a_scale * w_scale
+  const float* bias_f32 = nullptr;        // per n (dequant only), or null for 0
+  int32_t zero_point = 0, qmin = 0, qmax = 255;  // requant only
+  void* out = nullptr;
+  int64_t ldo = 0;  // elements between output rows
+};
+
+// Applies the epilogue to an mr x nc block of an int32 tile (row stride `tile_stride`) whose top
+// left element is acc[m0][n0], writing out[(m0 + i) * ldo + n0 + j]. Rounding (docs/kernels.md):
+//  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax)
+//  dequant: y = fma(float(acc), scale[n], bias_f32[n])
+using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
+                                 int64_t m0, int64_t n0, const EpilogueParams& p);
+
+// One GEMM path: a microkernel, its tile geometry and its epilogue.
+struct QgemmKernel {
+  const char* name;
+  int64_t mr, nr, kr, a_bytes, b_bytes;
+  QgemmUkernelFn ukernel;
+  QgemmEpilogueFn epilogue;
+};
+
+}  // namespace octet::kernels

@@ -1,0 +1,90 @@
+#include "kernels/x86/dispatch.h"
+
+#include <cstdlib>
+#include <string>
+
+#include "core/cpu_features.h"
+#include "kernels/ref/qgemm_ref.h"
+#include "kernels/x86/qgemm_kernels.h"
+#include "octet/error.h"
+
+namespace octet::kernels {
+namespace {
+
+constexpr Isa kAll[] = {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::avx512vnni};
+
+const KernelTable kTables[] = {
+    {Isa::ref, {"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref}},
+    {Isa::avx2, {"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2}},
+    {Isa::avx512bw,
+     {"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw}},
+    {Isa::avxvnni, {"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2}},
+    {Isa::avx512vnni,
+     {"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw}},
+};
+
+Isa choose() {
+  if (const char* forced = std::getenv("OCTET_ISA"); forced && *forced) {
+    Isa isa = parse_isa(forced);
+    OCTET_CHECK(isa_supported(isa), "OCTET_ISA=", forced, ": this CPU does not support ", isa_name(isa));
+    return isa;
+  }
+  for (Isa isa : {Isa::avx512vnni, Isa::avxvnni, Isa::avx512bw, Isa::avx2})
+    if (isa_supported(isa)) return isa;
+  return Isa::ref;
+}
+
+}  // namespace
+
+const char* isa_name(Isa isa) {
+  switch (isa) {
+    case Isa::ref: return "ref";
+    case Isa::avx2: return "avx2";
+    case Isa::avx512bw: return "avx512bw";
+    case Isa::avxvnni: return "avxvnni";
+    case Isa::avx512vnni: return "avx512vnni";
+  }
+  return "?";
+}
+
+Isa parse_isa(std::string_view name) {
+  for (Isa isa : kAll)
+    if (name == isa_name(isa)) return isa;
+  fail("unknown ISA '", std::string(name), "' (OCTET_ISA accepts ref, avx2, avx512bw, avxvnni, avx512vnni)");
+}
+
+bool isa_supported(Isa isa) {
+  const CpuFeatures& f = cpu_features();
+  switch (isa) {
+    case Isa::ref: return true;
+    case Isa::avx2: return f.avx2;
+    case Isa::avx512bw: return f.avx512bw;
+    case Isa::avxvnni: return f.avxvnni;
+    case Isa::avx512vnni: return f.avx512vnni;
+  }
+  return false;
+}
+
+std::vector<Isa> supported_isas() {
+  std::vector<Isa> out;
+  for (Isa isa : kAll)
+    if (isa_supported(isa)) out.push_back(isa);
+  return out;
+}
+
+const KernelTable& kernels_for(Isa isa) { return kTables[int(isa)]; }
+
+const KernelTable& kernels() {
+  static const KernelTable& chosen = kernels_for(choose());
+  return chosen;
+}
+
+QgemmKernel scalar_twin(const QgemmKernel& k) {
+  QgemmKernel t = k;
+  t.epilogue = qgemm_epilogue__ref;
+  if (k.mr == 8 && k.nr == 32) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x32c2__ref : qgemm_u8s8_8x32c4__ref;
+  else t.ukernel = k.kr == 2 ? qgemm_u8s8_4x16c2__ref : qgemm_u8s8_4x16c4__ref;
+  return t;
+}
+
+}  // namespace octet::kernels

@@ -1,0 +1,36 @@
+// The one place that chooses kernels: CPUID + XGETBV once (core/cpu_features.h), then the best
+// path in the order avx512vnni > avxvnni > avx512bw > avx2 > ref, unless OCTET_ISA=<name> forces
+// one. Kernels themselves never branch on the ISA.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "kernels/qgemm_ukernel.h"
+
+namespace octet::kernels {
+
+enum class Isa { ref, avx2, avx512bw, avxvnni, avx512vnni };
+
+const char* isa_name(Isa isa);
+// Throws octet::Error naming `name` and the accepted names when it is not one.
+Isa parse_isa(std::string_view name);
+bool isa_supported(Isa isa);            // by this CPU and OS
+std::vector<Isa> supported_isas();      // ref first
+
+struct KernelTable {
+  Isa isa;
+  QgemmKernel qgemm;
+};
+
+// The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this
+// CPU lacks, throws octet::Error.
+const KernelTable& kernels();
+// The table of one path; the caller checks isa_supported() before running its kernels.
+const KernelTable& kernels_for(Isa isa);
+
+// The same GEMM geometry and epilogue with the scalar twin of the microkernel: runs anywhere, so
+// tests can check packing and driver of paths this CPU cannot execute (the VNNI ones).
+QgemmKernel scalar_twin(const QgemmKernel& k);
+
+}  // namespace octet::kernels

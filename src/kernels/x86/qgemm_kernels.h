@@ -1,0 +1,23 @@
+// The x86 GEMM microkernels and epilogues, one ISA per file (qgemm_ukernel.h has the contract).
+// Only kernels/x86/dispatch.cc calls them, after checking the CPU has the ISA.
+#pragma once
+
+#include "kernels/qgemm_ukernel.h"
+
+namespace octet::kernels {
+
+void qgemm_u8s8_8x32c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                                 const void* b, int32_t* c);
+void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                                   const void* b, int32_t* c);
+void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                             const void* b, int32_t* c);
+void qgemm_u8s8_4x16c4__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                                const void* b, int32_t* c);
+
+void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
+                              int64_t m0, int64_t n0, const EpilogueParams& p);
+void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
+                          int64_t m0, int64_t n0, const EpilogueParams& p);
+
+}  // namespace octet::kernels
