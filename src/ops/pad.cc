@@ -1,0 +1,148 @@
+// Pad (ONNX 2/11/13/18/19/21): pads (and the constant value) are attributes before 11, inputs
+// from 11; axes (input 3) from 18; modes constant, reflect, edge, wrap (wrap from 19).
+// pads = [x1_begin, x2_begin, ..., x1_end, x2_end]; a negative pad removes elements. As ONNX
+// Runtime does, removal happens first and reflect/edge/wrap then read the remaining region.
+#include "ops/pad.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "ops/cast.h"
+#include "ops/op_args.h"
+
+namespace octet {
+
+namespace {
+
+constexpr int64_t kParallelBytes = int64_t{1} << 16;
+
+enum class Mode { kConstant, kReflect, kEdge, kWrap };
+
+Mode parse_mode(const Node& node) {
+  std::string m = node.attr_string("mode", "constant");
+  if (m == "constant") return Mode::kConstant;
+  if (m == "reflect") return Mode::kReflect;
+  if (m == "edge") return Mode::kEdge;
+  if (m == "wrap") return Mode::kWrap;
+  fail(node.describe(), ": unknown mode '", m, "'");
+}
+
+// Source index along one axis for every output index, -1 where the constant goes. The kept source
+// region is [lo, lo + n); `before` positions precede it in the output.
+std::vector<int64_t> axis_map(int64_t out, int64_t before, int64_t lo, int64_t n, Mode mode) {
+  std::vector<int64_t> map(out);
+  for (int64_t o = 0; o < out; ++o) {
+    int64_t p = o - before;
+    if (p < 0 || p >= n) {
+      switch (mode) {
+        case Mode::kConstant: map[o] = -1; continue;
+        case Mode::kEdge: p = std::clamp<int64_t>(p, 0, n - 1); break;
+        case Mode::kWrap: p = ((p % n) + n) % n; break;
+        case Mode::kReflect: {  // numpy's reflect: periodic with period 2(n-1), edges not repeated
+          int64_t period = 2 * (n - 1);
+          p = period == 0 ? 0 : ((p % period) + period) % period;
+          if (p >= n) p = period - p;
+          break;
+        }
+      }
+    }
+    map[o] = lo + p;
+  }
+  return map;
+}
+
+}  // namespace
+
+void pad(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  int64_t r = x.rank();
+  Mode mode = parse_mode(ctx.node);
+  auto pads = int_list_arg(ctx, "pads", 1, 11);
+  OCTET_CHECK(pads, ctx.node.describe(), ": pads are missing");
+  std::vector<int64_t> axes(r);
+  for (int64_t k = 0; k < r; ++k) axes[k] = k;
+  if (ctx.node.opset >= 18)
+    if (auto a = int_list_input(ctx, 3)) axes = normalize_axes(ctx.node, *a, r);
+  size_t na = axes.size();
+  OCTET_CHECK(pads->size() == 2 * na, ctx.node.describe(), ": pads has ", pads->size(), " entries, expected ", 2 * na);
+  std::vector<int64_t> begin(r, 0), end(r, 0);
+  for (size_t i = 0; i < na; ++i) {
+    begin[axes[i]] = (*pads)[i];
+    end[axes[i]] = (*pads)[i + na];
+  }
+
+  Tensor value = Tensor::scalar<float>(ctx.node.opset < 11 ? ctx.node.attr_float("value", 0.f) : 0.f);
+  if (const Tensor* v = ctx.node.opset >= 11 ? ctx.optional_input(2) : nullptr; v && v->numel() > 0) {
+    OCTET_CHECK(v->numel() == 1, ctx.node.describe(), ": constant_value must be a scalar, got shape ",
+                shape_str(v->shape()));
+    value = *v;
+  }
+  value = cast_tensor(value, x.dtype());
+
+  Shape shape(r);
+  std::vector<std::vector<int64_t>> maps(r);
+  for (int64_t k = 0; k < r; ++k) {
+    int64_t d = x.shape()[k], lo = std::max<int64_t>(0, -begin[k]);
+    int64_t n = d - lo - std::max<int64_t>(0, -end[k]);
+    shape[k] = d + begin[k] + end[k];
+    OCTET_CHECK(n >= 0 && shape[k] >= 0, ctx.node.describe(), ": pads ", shape_str(*pads), " remove more than axis ",
+                k, " of input ", shape_str(x.shape()), " holds");
+    OCTET_CHECK(mode == Mode::kConstant || n > 0 || shape[k] == 0, ctx.node.describe(),
+                ": cannot pad an empty axis ", k, " in this mode");
+    maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), lo, n, mode);
+  }
+  Tensor y(x.dtype(), shape);
+  if (r == 0) {
+    ctx.outputs[0] = x.clone();
+    return;
+  }
+  if (y.numel() == 0) {
+    ctx.outputs[0] = y;
+    return;
+  }
+
+  size_t elem = dtype_size(x.dtype());
+  int64_t inner = shape[r - 1];
+  std::vector<uint8_t> fill_row(inner * elem);  // a row of the constant, the source of every filled run
+  for (int64_t i = 0; i < inner; ++i) std::memcpy(&fill_row[i * elem], value.raw(), elem);
+  const std::vector<int64_t>& inner_map = maps[r - 1];
+  // The output columns read from one contiguous source run: one memcpy per row.
+  int64_t run_begin = std::max<int64_t>(0, begin[r - 1]);
+  int64_t run_len = std::max<int64_t>(0, std::min(inner - run_begin, x.shape()[r - 1] - std::max<int64_t>(0, -begin[r - 1]) -
+                                                                         std::max<int64_t>(0, -end[r - 1])));
+  std::vector<int64_t> in_strides = contiguous_strides(x.shape());
+  const auto* src = static_cast<const uint8_t*>(x.raw());
+  auto* dst = static_cast<uint8_t*>(y.raw());
+  int64_t rows = y.numel() / inner;
+  ctx.pool.parallel_for(rows, std::max<int64_t>(1, kParallelBytes / (inner * static_cast<int64_t>(elem))),
+                        [&](int64_t b, int64_t e) {
+                          for (int64_t row = b; row < e; ++row) {
+                            uint8_t* d = dst + row * inner * elem;
+                            int64_t rem = row, off = 0;
+                            bool constant_row = false;
+                            for (int64_t k = r - 1; k-- > 0;) {
+                              int64_t s = maps[k][rem % shape[k]];
+                              rem /= shape[k];
+                              constant_row |= s < 0;
+                              off += s * in_strides[k];
+                            }
+                            if (constant_row) {
+                              std::memcpy(d, fill_row.data(), inner * elem);
+                              continue;
+                            }
+                            const uint8_t* s = src + off * elem;
+                            for (int64_t i = 0; i < inner; ++i) {
+                              if (i == run_begin && run_len > 0) {
+                                std::memcpy(d + i * elem, s + inner_map[i] * elem, run_len * elem);
+                                i += run_len - 1;
+                                continue;
+                              }
+                              const uint8_t* from = inner_map[i] < 0 ? fill_row.data() : s + inner_map[i] * elem;
+                              std::memcpy(d + i * elem, from, elem);
+                            }
+                          }
+                        });
+  ctx.outputs[0] = y;
+}
+
+}  // namespace octet
