@@ -92,13 +92,18 @@ Epilogue Epilogue::dequantize(float* out, int64_t ldo, float a_scale, std::span<
   return e;
 }
 
-void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
-                const Epilogue& ep, ThreadPool& pool) {
+Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
+  resolve_epilogue(*this, N);  // validates the spans against N
+  Epilogue e = *this;
+  auto slice = [&](auto span) { return span.size() > 1 ? span.subspan(n0, n) : span; };
+  e.bias = slice(bias), e.scale = slice(scale), e.bias_f32 = slice(bias_f32);
+  size_t elem = kind == EpilogueParams::Kind::dequant_f32 ? sizeof(float) : 1;
+  e.out = static_cast<uint8_t*>(out) + n0 * elem;
+  return e;
+}
+
+ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   using Kind = EpilogueParams::Kind;
-  const int64_t N = w.N, K = w.K, kp = w.kp;
-  const QgemmKernel& kern = w.kernel;
-  OCTET_CHECK(kern.ukernel, "qgemm: the weights are not packed");
-  OCTET_CHECK(M >= 0 && lda >= K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", K, ")");
   OCTET_CHECK(ep.ldo >= N, "qgemm: output row stride ", ep.ldo, " < N = ", N);
   check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
@@ -108,19 +113,42 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
     OCTET_CHECK(lo <= ep.qmin && ep.qmin <= ep.qmax && ep.qmax <= hi && lo <= ep.zero_point && ep.zero_point <= hi,
                 "qgemm: bad output range [", ep.qmin, ", ", ep.qmax, "] or zero point ", ep.zero_point);
   }
+  ResolvedEpilogue r;
+  r.ep = &ep;
+  r.col_term.assign(N, 0);
+  r.scale.resize(N);
+  for (int64_t n = 0; n < N; ++n) {
+    if (!ep.bias.empty()) r.col_term[n] = ep.bias[n];
+    float s = ep.scale[ep.scale.size() == 1 ? 0 : n];
+    r.scale[n] = ep.kind == Kind::dequant_f32 ? ep.a_scale * s : s;
+  }
+  return r;
+}
+
+EpilogueParams ResolvedEpilogue::params() const {
+  EpilogueParams p;
+  p.kind = ep->kind, p.col_term = col_term.data(), p.scale = scale.data();
+  p.bias_f32 = ep->bias_f32.empty() ? nullptr : ep->bias_f32.data();
+  p.zero_point = ep->zero_point, p.qmin = ep->qmin, p.qmax = ep->qmax, p.out = ep->out, p.ldo = ep->ldo;
+  return p;
+}
+
+void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
+                const Epilogue& ep, ThreadPool& pool) {
+  const int64_t N = w.N, K = w.K, kp = w.kp;
+  const QgemmKernel& kern = w.kernel;
+  OCTET_CHECK(kern.ukernel, "qgemm: the weights are not packed");
+  OCTET_CHECK(kern.mr * kern.nr <= 8 * 32, "qgemm: tile of ", kern.name, " exceeds the driver's buffer");
+  OCTET_CHECK(M >= 0 && lda >= K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", K, ")");
+  ResolvedEpilogue r = resolve_epilogue(ep, N);
   if (M == 0) return;
   OCTET_CHECK(a && ep.out, "qgemm: null input or output");
 
-  // Per-column constants: the zero-point corrections and the bias fold into one int32 term, so
-  // the inner loop is pure dot products (docs/kernels.md, eq. 1).
-  std::vector<int32_t> col_term(N);
-  std::vector<float> scale(N);
+  // The zero-point corrections join the bias in one int32 per column, so the inner loop is pure
+  // dot products (docs/kernels.md, eq. 1). C++20 int64 -> int32 is modular, like the vector adds.
   for (int64_t n = 0; n < N; ++n) {
     int64_t zb = w.zero_point.empty() ? 0 : w.zero_point[n];
-    int64_t t = (ep.bias.empty() ? 0 : ep.bias[n]) - int64_t(a_zp) * w.col_sum[n] + K * a_zp * zb;
-    col_term[n] = int32_t(t);  // C++20: modular, like the vector adds
-    float s = ep.scale[ep.scale.size() == 1 ? 0 : n];
-    scale[n] = ep.kind == Kind::dequant_f32 ? ep.a_scale * s : s;
+    r.col_term[n] = int32_t(r.col_term[n] - int64_t(a_zp) * w.col_sum[n] + K * a_zp * zb);
   }
 
   const int64_t a_stride = round_up(kp * kern.a_bytes, 64);
@@ -137,11 +165,9 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
     }
   });
 
-  EpilogueParams p;
-  p.kind = ep.kind, p.col_term = col_term.data(), p.scale = scale.data();
+  EpilogueParams p = r.params();
   p.b_zero_point = w.zero_point.empty() ? nullptr : w.zero_point.data();
-  p.row_sum = row_sum.data(), p.bias_f32 = ep.bias_f32.empty() ? nullptr : ep.bias_f32.data();
-  p.zero_point = ep.zero_point, p.qmin = ep.qmin, p.qmax = ep.qmax, p.out = ep.out, p.ldo = ep.ldo;
+  p.row_sum = row_sum.data();
 
   // Tasks are blocks of MR-row tiles x nr-column panels; each output element belongs to one task
   // and is computed the same way whatever the thread count.

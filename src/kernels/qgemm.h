@@ -55,7 +55,22 @@ struct Epilogue {
   // y = fma(float(acc), a_scale * w_scale[n], bias[n]): dynamic quantization's f32 output.
   static Epilogue dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
                              std::span<const float> bias = {});
+
+  // The same epilogue restricted to columns [n0, n0 + n) of an N-column output (for grouped
+  // convolution): per-column spans sliced, output pointer moved to column n0.
+  Epilogue columns(int64_t N, int64_t n0, int64_t n) const;
 };
+
+// An Epilogue checked against N columns and expanded to per-column vectors (kernels read
+// EpilogueParams). col_term starts as the int32 bias; the GEMM adds its zero-point terms to it.
+struct ResolvedEpilogue {
+  std::vector<int32_t> col_term;
+  std::vector<float> scale;  // requant multiplier, or a_scale * w_scale for dequant
+  const Epilogue* ep = nullptr;
+  EpilogueParams params() const;  // points into this object: keep it alive while kernels run
+};
+// Throws octet::Error naming the operand whose size or range is wrong.
+ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N);
 
 // Y[m][n] = epilogue(sum_k (A[m][k] - a_zp) * (W[k][n] - w_zp[n])) for m < M, n < N, with
 // A[m][k] = a[m * lda + k]. Work is split over M and N; the result is the same for any number of

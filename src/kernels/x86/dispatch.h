@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/qgemm_ukernel.h"
+#include "kernels/ref/dwconv_ref.h"
 
 namespace octet::kernels {
 
@@ -21,6 +22,7 @@ std::vector<Isa> supported_isas();      // ref first
 struct KernelTable {
   Isa isa;
   QgemmKernel qgemm;
+  DwconvUkernelFn dwconv;
 };
 
 // The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this

@@ -1,0 +1,95 @@
+// INT8 GEMM (octet's dispatched path) beside octet's fp32 GEMM (oneDNN sgemm) on the issue's
+// shapes. Counters: GOPS (2 ops per multiply-add) and pct_peak, the share of the peak this core
+// measurably sustains for the path's multiply-add instructions (kernels/x86/peak_probe.h).
+#include <benchmark/benchmark.h>
+#include <oneapi/dnnl/dnnl.h>
+#include <omp.h>
+
+#include <random>
+#include <vector>
+
+#include "kernels/qgemm.h"
+#include "kernels/x86/dispatch.h"
+#include "kernels/x86/peak_probe.h"
+
+namespace octet::kernels {
+namespace {
+
+// Peak multiply-adds per second of one core: measured for the avx512bw path (vpmaddwd+vpaddd);
+// for the others the clock times their nominal rate (avx2: 16/cycle, VNNI zmm: 2 x 64/cycle).
+double int8_peak_macs_per_core() {
+  static const double peak = [] {
+    Isa isa = kernels().isa;
+    if (isa == Isa::avx512bw) return madd_peak_gmacs__avx512bw() * 1e9;
+    double ghz = measure_clock_ghz();
+    double per_cycle = isa == Isa::avx512vnni ? 128 : isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
+    return per_cycle * ghz * 1e9;
+  }();
+  return peak;
+}
+
+void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int threads, double peak_per_core) {
+  double macs = double(M) * N * K;
+  st.counters["GOPS"] = benchmark::Counter(2 * macs * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["pct_peak"] =
+      benchmark::Counter(100 * macs / (peak_per_core * threads), benchmark::Counter::kIsIterationInvariantRate);
+}
+
+void BM_qgemm_u8s8(benchmark::State& st) {
+  int64_t M = st.range(0), N = st.range(1), K = st.range(2);
+  int threads = int(st.range(3));
+  std::mt19937 rng(1);
+  std::vector<uint8_t> a(M * K), y(M * N);
+  std::vector<int8_t> w(K * N);
+  for (auto& x : a) x = uint8_t(rng());
+  for (auto& x : w) x = int8_t(rng());
+  std::vector<int32_t> bias(N, 100);
+  std::vector<float> mult(N, 1e-4f);
+  PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1);
+  ThreadPool pool(threads);
+  Epilogue ep = Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
+  for (auto _ : st) {
+    qgemm_u8s8(a.data(), K, 128, pw, M, ep, pool);
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetLabel(pw.kernel.name);
+  set_counters(st, M, N, K, threads, int8_peak_macs_per_core());
+}
+
+void BM_sgemm_f32(benchmark::State& st) {
+  int64_t M = st.range(0), N = st.range(1), K = st.range(2);
+  int threads = int(st.range(3));
+  omp_set_num_threads(threads);
+  std::vector<float> a(M * K, 0.5f), w(K * N, 0.25f), y(M * N);
+  for (auto _ : st) {
+    dnnl_sgemm('N', 'N', M, N, K, 1.0f, a.data(), K, w.data(), N, 0.0f, y.data(), N);
+    benchmark::DoNotOptimize(y.data());
+  }
+  st.SetLabel("oneDNN dnnl_sgemm");
+  // fp32 peak: 2 FMA ports x 16 lanes per cycle.
+  static const double fp32_peak = 32 * measure_clock_ghz() * 1e9;
+  set_counters(st, M, N, K, threads, fp32_peak);
+}
+
+// {M, N, K}: square sizes, transformer projections (M = tokens), convolutions as GEMM
+// (M = output pixels, N = output channels, K = input channels x kernel area; ResNet-50 layers).
+void shapes(benchmark::internal::Benchmark* b) {
+  std::vector<std::vector<int64_t>> mnk;
+  for (int64_t s : {256, 512, 1024, 2048}) mnk.push_back({s, s, s});
+  for (int64_t m : {1, 8, 128})
+    for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 3072}})
+      mnk.push_back({m, kn.second, kn.first});
+  mnk.push_back({3136, 256, 64});    // conv2_x 1x1 expand, 56x56
+  mnk.push_back({3136, 64, 576});    // conv2_x 3x3, 56x56
+  mnk.push_back({784, 128, 1152});   // conv3_x 3x3, 28x28
+  mnk.push_back({196, 1024, 256});   // conv4_x 1x1 expand, 14x14
+  for (int threads : {1, 2})
+    for (auto& s : mnk) b->Args({s[0], s[1], s[2], threads});
+  b->ArgNames({"M", "N", "K", "threads"})->UseRealTime()->MinTime(0.2);
+}
+
+BENCHMARK(BM_qgemm_u8s8)->Apply(shapes);
+BENCHMARK(BM_sgemm_f32)->Apply(shapes);
+
+}  // namespace
+}  // namespace octet::kernels

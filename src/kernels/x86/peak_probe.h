@@ -1,0 +1,14 @@
+// Measured peaks of this core, for benchmarks' "% of peak" (the issue says measure, don't assume).
+#pragma once
+
+#include <cstdint>
+
+namespace octet::kernels {
+
+// Core clock in GHz while busy: a chain of dependent integer adds retires one per cycle.
+double measure_clock_ghz();
+// Sustained u8 x s8 multiply-adds (in 1e9 per second, one core) of the avx512bw GEMM's
+// vpmaddwd + vpaddd pair; call only when isa_supported(Isa::avx512bw).
+double madd_peak_gmacs__avx512bw(int64_t iters = 20'000'000);
+
+}  // namespace octet::kernels
