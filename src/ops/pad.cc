@@ -5,16 +5,14 @@
 #include "ops/pad.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "ops/cast.h"
 #include "ops/op_args.h"
+#include "ops/strided_copy.h"
 
 namespace octet {
 
 namespace {
-
-constexpr int64_t kParallelBytes = int64_t{1} << 16;
 
 enum class Mode { kConstant, kReflect, kEdge, kWrap };
 
@@ -92,56 +90,7 @@ void pad(KernelContext& ctx) {
     maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), lo, n, mode);
   }
   Tensor y(x.dtype(), shape);
-  if (r == 0) {
-    ctx.outputs[0] = x.clone();
-    return;
-  }
-  if (y.numel() == 0) {
-    ctx.outputs[0] = y;
-    return;
-  }
-
-  size_t elem = dtype_size(x.dtype());
-  int64_t inner = shape[r - 1];
-  std::vector<uint8_t> fill_row(inner * elem);  // a row of the constant, the source of every filled run
-  for (int64_t i = 0; i < inner; ++i) std::memcpy(&fill_row[i * elem], value.raw(), elem);
-  const std::vector<int64_t>& inner_map = maps[r - 1];
-  // The output columns read from one contiguous source run: one memcpy per row.
-  int64_t run_begin = std::max<int64_t>(0, begin[r - 1]);
-  int64_t run_len = std::max<int64_t>(0, std::min(inner - run_begin, x.shape()[r - 1] - std::max<int64_t>(0, -begin[r - 1]) -
-                                                                         std::max<int64_t>(0, -end[r - 1])));
-  std::vector<int64_t> in_strides = contiguous_strides(x.shape());
-  const auto* src = static_cast<const uint8_t*>(x.raw());
-  auto* dst = static_cast<uint8_t*>(y.raw());
-  int64_t rows = y.numel() / inner;
-  ctx.pool.parallel_for(rows, std::max<int64_t>(1, kParallelBytes / (inner * static_cast<int64_t>(elem))),
-                        [&](int64_t b, int64_t e) {
-                          for (int64_t row = b; row < e; ++row) {
-                            uint8_t* d = dst + row * inner * elem;
-                            int64_t rem = row, off = 0;
-                            bool constant_row = false;
-                            for (int64_t k = r - 1; k-- > 0;) {
-                              int64_t s = maps[k][rem % shape[k]];
-                              rem /= shape[k];
-                              constant_row |= s < 0;
-                              off += s * in_strides[k];
-                            }
-                            if (constant_row) {
-                              std::memcpy(d, fill_row.data(), inner * elem);
-                              continue;
-                            }
-                            const uint8_t* s = src + off * elem;
-                            for (int64_t i = 0; i < inner; ++i) {
-                              if (i == run_begin && run_len > 0) {
-                                std::memcpy(d + i * elem, s + inner_map[i] * elem, run_len * elem);
-                                i += run_len - 1;
-                                continue;
-                              }
-                              const uint8_t* from = inner_map[i] < 0 ? fill_row.data() : s + inner_map[i] * elem;
-                              std::memcpy(d + i * elem, from, elem);
-                            }
-                          }
-                        });
+  indexed_copy(y.raw(), x.raw(), x.shape(), maps, value.raw(), dtype_size(x.dtype()), ctx.pool);
   ctx.outputs[0] = y;
 }
 

@@ -155,4 +155,50 @@ void strided_copy(void* dst, const void* src, const Shape& shape, const std::vec
   copy_rows(d, s, cs, st, elem_size, pool);
 }
 
+void indexed_copy(void* dst, const void* src, const Shape& src_shape, const std::vector<std::vector<int64_t>>& maps,
+                  const void* fill, size_t elem_size, ThreadPool& pool) {
+  size_t r = maps.size();
+  if (r == 0) {
+    std::memcpy(dst, src, elem_size);
+    return;
+  }
+  Shape shape(r);
+  for (size_t k = 0; k < r; ++k) shape[k] = static_cast<int64_t>(maps[k].size());
+  int64_t inner = shape[r - 1], total = shape_numel(shape);
+  if (total == 0) return;
+  int64_t elem = static_cast<int64_t>(elem_size);
+  const std::vector<int64_t>& inner_map = maps[r - 1];
+  std::vector<int64_t> run(inner);  // length of the source-contiguous run starting at each column
+  for (int64_t i = inner; i-- > 0;)
+    run[i] = inner_map[i] < 0 ? 0 : (i + 1 < inner && inner_map[i + 1] == inner_map[i] + 1 ? run[i + 1] + 1 : 1);
+  std::vector<uint8_t> fill_row(inner * elem_size);
+  for (int64_t i = 0; i < inner; ++i) std::memcpy(&fill_row[i * elem], fill, elem_size);
+  std::vector<int64_t> strides = contiguous_strides(src_shape);
+  const auto* s = static_cast<const uint8_t*>(src);
+  auto* d = static_cast<uint8_t*>(dst);
+  pool.parallel_for(total / inner, std::max<int64_t>(1, kParallelBytes / (inner * elem)), [&](int64_t b, int64_t e) {
+    for (int64_t row = b; row < e; ++row) {
+      uint8_t* out = d + row * inner * elem;
+      int64_t rem = row, off = 0;
+      bool filled = false;
+      for (size_t k = r - 1; k-- > 0;) {
+        int64_t m = maps[k][rem % shape[k]];
+        rem /= shape[k];
+        filled |= m < 0;
+        off += m * strides[k];
+      }
+      if (filled) {
+        std::memcpy(out, fill_row.data(), inner * elem);
+        continue;
+      }
+      const uint8_t* in = s + off * elem;
+      for (int64_t i = 0; i < inner;) {
+        int64_t n = std::max<int64_t>(run[i], 1);
+        std::memcpy(out + i * elem, run[i] ? in + inner_map[i] * elem : fill_row.data(), n * elem);
+        i += n;
+      }
+    }
+  });
+}
+
 }  // namespace octet

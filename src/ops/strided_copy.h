@@ -1,6 +1,7 @@
-// The copy kernel behind the data-movement ops: Transpose, Slice, Expand and Tile are all
-// "read a strided view of the input into a contiguous output", so they share one fast routine
-// that works on raw bytes (every dtype) and is parallel over the pool.
+// The copy kernels behind the data-movement ops: Transpose, Slice, Expand and Tile are all
+// "read a strided view of the input into a contiguous output", Pad and nearest Resize "read
+// per-axis indexed positions", so they share two fast routines that work on raw bytes (every
+// dtype) and are parallel over the pool.
 #pragma once
 
 #include <cstddef>
@@ -18,5 +19,12 @@ namespace octet {
 // another one is (a transpose) is copied in cache-sized 2-D blocks.
 void strided_copy(void* dst, const void* src, const Shape& shape, const std::vector<int64_t>& src_strides,
                   size_t elem_size, ThreadPool& pool);
+
+// dst (contiguous, of shape [maps[0].size(), maps[1].size(), ...]) takes, at each position,
+// src[maps[0][i_0], maps[1][i_1], ...] from a contiguous src of `src_shape`, or the element at
+// `fill` where any map holds -1. Serves Pad (reflect/edge/wrap/constant) and nearest Resize;
+// increasing runs in the innermost map are copied with memcpy.
+void indexed_copy(void* dst, const void* src, const Shape& src_shape, const std::vector<std::vector<int64_t>>& maps,
+                  const void* fill, size_t elem_size, ThreadPool& pool);
 
 }  // namespace octet
