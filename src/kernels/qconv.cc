@@ -14,7 +14,9 @@ void check_shape(const Conv2dShape& s) {
               "qconv: bad shape (sizes, kernel, strides and dilations must be >= 1, pads >= 0)");
   OCTET_CHECK(s.in_c % s.groups == 0 && s.out_c % s.groups == 0, "qconv: ", s.groups,
               " groups do not divide ", s.in_c, " input and ", s.out_c, " output channels");
-  OCTET_CHECK(s.out_h() >= 1 && s.out_w() >= 1, "qconv: the kernel is larger than the padded input");
+  OCTET_CHECK(s.in_h + s.pad_top + s.pad_bottom > s.dilation_h * (s.kernel_h - 1) &&
+                  s.in_w + s.pad_left + s.pad_right > s.dilation_w * (s.kernel_w - 1),
+              "qconv: the (dilated) kernel is larger than the padded input");
 }
 
 // The input pixel under tap (ky, kx) of output pixel (b, oy, ox), or null in the padding.

@@ -8,6 +8,7 @@
 
 #include "kernels/qgemm_ukernel.h"
 #include "kernels/ref/dwconv_ref.h"
+#include "kernels/ref/qelementwise_ref.h"
 
 namespace octet::kernels {
 
@@ -23,6 +24,10 @@ struct KernelTable {
   Isa isa;
   QgemmKernel qgemm;
   DwconvUkernelFn dwconv;
+  void (*quantize_u8)(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y);
+  void (*quantize_s8)(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
+  void (*dequantize_u8)(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);
+  void (*dequantize_s8)(int64_t n, const int8_t* x, float scale, int32_t zp, float* y);
 };
 
 // The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this

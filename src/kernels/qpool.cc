@@ -1,0 +1,86 @@
+#include "kernels/qpool.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels/ref/requant.h"
+#include "octet/error.h"
+
+namespace octet::kernels {
+namespace {
+
+void check(const Pool2dShape& s) {
+  OCTET_CHECK(s.batch >= 1 && s.in_h >= 1 && s.in_w >= 1 && s.channels >= 1 && s.kernel_h >= 1 && s.kernel_w >= 1 &&
+                  s.stride_h >= 1 && s.stride_w >= 1 && s.pad_top >= 0 && s.pad_left >= 0 && s.pad_bottom >= 0 &&
+                  s.pad_right >= 0,
+              "qpool: bad shape (sizes, kernel and strides must be >= 1, pads >= 0)");
+  OCTET_CHECK(s.in_h + s.pad_top + s.pad_bottom >= s.kernel_h && s.in_w + s.pad_left + s.pad_right >= s.kernel_w,
+              "qpool: the kernel is larger than the padded input");
+  OCTET_CHECK(s.pad_top < s.kernel_h && s.pad_bottom < s.kernel_h && s.pad_left < s.kernel_w && s.pad_right < s.kernel_w,
+              "qpool: padding must be smaller than the kernel");
+}
+
+void check_scales(float x_scale, float y_scale) {
+  OCTET_CHECK(std::isfinite(x_scale) && x_scale > 0 && std::isfinite(y_scale) && y_scale > 0,
+              "qpool: scales must be finite and > 0, got ", x_scale, " and ", y_scale);
+}
+
+// Calls f(m, y0, y1, x0, x1, window) for every output pixel m (window clipped to the input).
+template <class F>
+void for_each_window(const Pool2dShape& s, ThreadPool& pool, F&& f) {
+  const int64_t oh = s.out_h(), ow = s.out_w();
+  pool.parallel_for(s.batch * oh * ow, 16, [&](int64_t b, int64_t e) {
+    for (int64_t m = b; m < e; ++m) {
+      int64_t oy = m / ow % oh, ox = m % ow;
+      int64_t y0 = oy * s.stride_h - s.pad_top, x0 = ox * s.stride_w - s.pad_left;
+      int64_t y1 = std::min(y0 + s.kernel_h, s.in_h + s.pad_bottom), x1 = std::min(x0 + s.kernel_w, s.in_w + s.pad_right);
+      int64_t padded_window = (y1 - y0) * (x1 - x0);
+      f(m, m / (oh * ow), std::max<int64_t>(y0, 0), std::min(y1, s.in_h), std::max<int64_t>(x0, 0),
+        std::min(x1, s.in_w), padded_window);
+    }
+  });
+}
+
+}  // namespace
+
+void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, ThreadPool& pool) {
+  check(s);
+  const int64_t C = s.channels;
+  for_each_window(s, pool, [&](int64_t m, int64_t b, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t) {
+    uint8_t* out = y + m * C;
+    std::fill(out, out + C, 0);
+    for (int64_t iy = y0; iy < y1; ++iy)
+      for (int64_t ix = x0; ix < x1; ++ix) {
+        const uint8_t* px = x + ((b * s.in_h + iy) * s.in_w + ix) * C;
+        for (int64_t c = 0; c < C; ++c) out[c] = std::max(out[c], px[c]);
+      }
+  });
+}
+
+void qavgpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, bool count_include_pad, float x_scale, uint8_t x_zp,
+                        float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
+  check(s);
+  check_scales(x_scale, y_scale);
+  const int64_t C = s.channels;
+  for_each_window(s, pool, [&](int64_t m, int64_t b, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t padded) {
+    std::vector<int32_t> sum(C, 0);
+    for (int64_t iy = y0; iy < y1; ++iy)
+      for (int64_t ix = x0; ix < x1; ++ix) {
+        const uint8_t* px = x + ((b * s.in_h + iy) * s.in_w + ix) * C;
+        for (int64_t c = 0; c < C; ++c) sum[c] += px[c] - x_zp;
+      }
+    int64_t count = count_include_pad ? padded : (y1 - y0) * (x1 - x0);
+    float mult = x_scale / (y_scale * float(count));
+    for (int64_t c = 0; c < C; ++c) y[m * C + c] = uint8_t(round_clamp(float(sum[c]) * mult, y_zp, 0, 255));
+  });
+}
+
+void qglobal_avgpool_u8_nhwc(const uint8_t* x, int64_t batch, int64_t pixels, int64_t channels, float x_scale,
+                             uint8_t x_zp, float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
+  Pool2dShape s;
+  s.batch = batch, s.in_h = 1, s.in_w = pixels, s.channels = channels, s.kernel_w = pixels;
+  qavgpool2d_u8_nhwc(x, s, false, x_scale, x_zp, y_scale, y_zp, y, pool);
+}
+
+}  // namespace octet::kernels
