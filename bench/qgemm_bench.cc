@@ -71,6 +71,17 @@ void BM_sgemm_f32(benchmark::State& st) {
   set_counters(st, M, N, K, threads, fp32_peak);
 }
 
+// The machine itself: clock and sustained vpmaddwd+vpaddd rate of one core (avx512bw machines).
+void BM_machine_peak(benchmark::State& st) {
+  double ghz = measure_clock_ghz();
+  double gmacs = isa_supported(Isa::avx512bw) ? madd_peak_gmacs__avx512bw() : 0;
+  for (auto _ : st) benchmark::DoNotOptimize(ghz);
+  st.counters["clock_GHz"] = ghz;
+  st.counters["avx512bw_madd_GMACs"] = gmacs;
+  st.counters["avx512bw_MAC_per_cycle"] = gmacs / ghz;
+}
+BENCHMARK(BM_machine_peak)->Iterations(1);
+
 // {M, N, K}: square sizes, transformer projections (M = tokens), convolutions as GEMM
 // (M = output pixels, N = output channels, K = input channels x kernel area; ResNet-50 layers).
 void shapes(benchmark::internal::Benchmark* b) {
