@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 
 #include "core/file_io.h"
 
@@ -282,6 +283,39 @@ TEST_F(NpyTest, NpzMembersMustBeNpyFiles) {
   expect_error([&] { read_npz(file); }, {file, "member 'readme.txt'", "not a .npy member"});
   file = write("nozip.npz", "just text, no zip");
   expect_error([&] { read_npz(file); }, {file, "not a zip archive"});
+}
+
+// Fixtures written by numpy itself (tests/fixtures/bad/manifest.json says how each was made).
+const std::string kBadFixtures = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/bad/";
+
+TEST_F(NpyTest, ReadsNumpyFixturesMatchingTheirJson) {
+  std::ifstream json_file(kBadFixtures + "arrays.json");
+  nlohmann::json expected = nlohmann::json::parse(json_file);
+  for (std::string file : {"arrays.npz", "arrays_compressed.npz"}) {
+    SCOPED_TRACE(file);
+    auto got = read_npz(kBadFixtures + file);
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [name, want] : expected.items()) {
+      SCOPED_TRACE(name);
+      const Tensor& t = got.at(name);
+      EXPECT_EQ(dtype_name(t.dtype()), want["dtype"].get<std::string>());
+      EXPECT_EQ(t.shape(), want["shape"].get<Shape>());
+      ASSERT_EQ(t.numel(), static_cast<int64_t>(want["values"].size()));
+      for (int64_t i = 0; i < t.numel(); ++i) {
+        const nlohmann::json& v = want["values"][i];
+        if (v.is_boolean())
+          EXPECT_EQ(t.as_int64(i), v.get<bool>());
+        else if (v.is_number_integer())  // exact: int64 values beyond 2^53
+          EXPECT_EQ(t.as_int64(i), v.get<int64_t>());
+        else
+          EXPECT_EQ(t.as_double(i), v.get<double>());
+      }
+    }
+  }
+  Tensor input = read_npy(kBadFixtures + "mlp_input.npy");
+  EXPECT_EQ(input.dtype(), DType::kFloat32);
+  EXPECT_EQ(input.shape(), Shape({2, 64}));
+  expect_error([] { read_npy(kBadFixtures + "truncated.npy"); }, {"truncated.npy", "data is 34 bytes"});
 }
 
 }  // namespace
