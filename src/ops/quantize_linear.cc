@@ -11,17 +11,17 @@ namespace {
 
 constexpr int64_t kGrain = 1 << 14;  // elements per task: below this threads cost more than they save
 
-// Calls f(Q{}) with the C++ type of an integer code dtype; `allow_int32` admits DequantizeLinear's
-// int32 input.
-template <class F>
-void visit_code_type(DType t, bool allow_int32, const Node& node, F&& f) {
+// Calls f(Q{}) with the C++ type of an integer code dtype; kAllowInt32 admits DequantizeLinear's
+// int32 input (a compile-time flag, so QuantizeLinear never instantiates an int32 path).
+template <bool kAllowInt32, class F>
+void visit_code_type(DType t, const Node& node, F&& f) {
   switch (t) {
     case DType::kUInt8: return f(uint8_t{});
     case DType::kInt8: return f(int8_t{});
     case DType::kUInt16: return f(uint16_t{});
     case DType::kInt16: return f(int16_t{});
     case DType::kInt32:
-      if (allow_int32) return f(int32_t{});
+      if constexpr (kAllowInt32) return f(int32_t{});
       break;
     default: break;
   }
@@ -126,7 +126,7 @@ void quantize_linear(KernelContext& ctx) {
   const QuantLayout l = quant_layout(ctx, x, scale, zp);
   const DType out_type = quantize_output_dtype(ctx.node, zp);
   ctx.outputs[0] = Tensor(out_type, x.shape());
-  visit_code_type(out_type, false, ctx.node, [&](auto q) {
+  visit_code_type<false>(out_type, ctx.node, [&](auto q) {
     using Q = decltype(q);
     const float* xs = x.data<float>();
     const float* s = scale.data<float>();
@@ -146,7 +146,7 @@ void dequantize_linear(KernelContext& ctx) {
                 " differs from input dtype ", dtype_name(x.dtype()));
   const QuantLayout l = quant_layout(ctx, x, scale, zp);
   ctx.outputs[0] = Tensor(DType::kFloat32, x.shape());
-  visit_code_type(x.dtype(), true, ctx.node, [&](auto q) {
+  visit_code_type<true>(x.dtype(), ctx.node, [&](auto q) {
     using Q = decltype(q);
     const Q* xs = x.data<Q>();
     const float* s = scale.data<float>();
