@@ -1,0 +1,95 @@
+// Softmax and LogSoftmax (ONNX opsets 11..21).
+// Opset < 13: the input is coerced to 2-D [prod(shape[:axis]), prod(shape[axis:])] (axis default
+// 1) and normalized per row. Opset >= 13: normalized along `axis` alone (default -1).
+// Numerically stable: the axis maximum is subtracted before exp, as in the ONNX reference, so a
+// row holding NaN or +inf gives NaN, and a row of -inf gives NaN too (-inf - -inf).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "ops/fast_math.h"
+#include "ops/map.h"
+#include "ops/softmax.h"
+#include "ops/strip.h"
+
+namespace octet {
+
+namespace {
+
+// One contiguous row of n elements.
+template <class T, bool kLog>
+void softmax_row(const T* x, T* y, int64_t n) {
+  const T m = strip_reduce<T>(x, n, -std::numeric_limits<T>::infinity(), [](T v) { return v; },
+                              [](T a, T b) { return a > b ? a : b; });
+  for (int64_t i = 0; i < n; ++i) y[i] = fast_exp(x[i] - m);
+  const T sum = strip_reduce<T>(y, n, T(0), [](T v) { return v; }, [](T a, T b) { return a + b; });
+  if (kLog) {
+    const T shift = m + std::log(sum);
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - shift;
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] /= sum;
+  }
+}
+
+// n rows of `inner` elements each, normalized down the columns (axis not innermost); the loops
+// run along the contiguous inner dimension. m and sum are scratch of `inner` elements.
+template <class T, bool kLog>
+void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, T* m, T* sum) {
+  std::fill(m, m + inner, -std::numeric_limits<T>::infinity());
+  std::fill(sum, sum + inner, T(0));
+  for (int64_t a = 0; a < n; ++a)
+    for (int64_t j = 0; j < inner; ++j) m[j] = x[a * inner + j] > m[j] ? x[a * inner + j] : m[j];
+  for (int64_t a = 0; a < n; ++a)
+    for (int64_t j = 0; j < inner; ++j) {
+      y[a * inner + j] = fast_exp(x[a * inner + j] - m[j]);
+      sum[j] += y[a * inner + j];
+    }
+  if (kLog) {
+    for (int64_t j = 0; j < inner; ++j) sum[j] = m[j] + std::log(sum[j]);
+    for (int64_t a = 0; a < n; ++a)
+      for (int64_t j = 0; j < inner; ++j) y[a * inner + j] = x[a * inner + j] - sum[j];
+  } else {
+    for (int64_t a = 0; a < n; ++a)
+      for (int64_t j = 0; j < inner; ++j) y[a * inner + j] /= sum[j];
+  }
+}
+
+template <bool kLog>
+void softmax(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const int r = x.rank();
+  const bool coerce_2d = ctx.node.opset < 13;
+  int64_t axis = ctx.node.attr_int("axis", coerce_2d ? 1 : -1);
+  OCTET_CHECK(axis >= -r && axis < r, ctx.node.describe(), ": axis ", axis, " out of range for input of rank ", r);
+  if (axis < 0) axis += r;
+  int64_t outer = 1, n = 1, inner = 1;
+  for (int d = 0; d < r; ++d) (d < axis ? outer : d == axis || coerce_2d ? n : inner) *= x.shape()[d];
+  visit_dtype(FloatTypes{}, x.dtype(), ctx.node, [&](auto tag) {
+    using T = decltype(tag);
+    Tensor y(x.dtype(), x.shape());
+    const T* px = x.data<T>();
+    T* py = y.data<T>();
+    const int64_t block = n * inner;
+    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(block, 1));
+    ctx.pool.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
+      std::vector<T> scratch(inner == 1 ? 0 : 2 * inner);
+      for (int64_t o = b; o < e; ++o) {
+        if (inner == 1)
+          softmax_row<T, kLog>(px + o * block, py + o * block, n);
+        else
+          softmax_columns<T, kLog>(px + o * block, py + o * block, n, inner, scratch.data(), scratch.data() + inner);
+      }
+    });
+    ctx.outputs[0] = y;
+  });
+}
+
+}  // namespace
+
+void register_softmax_ops(OpRegistry& r) {
+  r.add("Softmax", softmax<false>);
+  r.add("LogSoftmax", softmax<true>);
+}
+
+}  // namespace octet
