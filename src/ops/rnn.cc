@@ -1,7 +1,10 @@
-#include "ops/registry.h"
+#include "ops/rnn_common.h"
 
 namespace octet {
 
-void register_rnn_ops(OpRegistry& r) {}
+void register_rnn_ops(OpRegistry& r) {
+  r.add("LSTM", lstm_forward);
+  r.add("GRU", gru_forward);
+}
 
 }  // namespace octet

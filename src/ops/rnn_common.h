@@ -1,0 +1,89 @@
+// What LSTM and GRU share (ONNX docs/Operators.md, opset 14): attribute parsing, the activation
+// functions, input validation, the [seq, batch] <-> [batch, seq] index maps of `layout`, the input
+// projection of all time steps as one GEMM, and the per-step GEMM. The cells live in lstm.cc and
+// gru.cc; rnn.cc registers them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ops/registry.h"
+
+namespace octet {
+
+// One of the activation functions listed in the LSTM/GRU spec, with its alpha and beta.
+struct RnnActivation {
+  enum class Kind { kRelu, kTanh, kSigmoid, kAffine, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid, kElu,
+                    kSoftsign, kSoftplus };
+  Kind kind = Kind::kSigmoid;
+  float alpha = 0, beta = 0;
+  void apply(float* x, int64_t n) const;  // in place
+};
+
+// Sizes and index maps. layout 0: X [seq, batch, input], Y [seq, dirs, batch, hidden], states
+// [dirs, batch, hidden]; layout 1: X [batch, seq, input], Y [batch, seq, dirs, hidden], states
+// [batch, dirs, hidden].
+struct RnnDims {
+  int64_t seq = 0, batch = 0, input = 0, hidden = 0, dirs = 1;
+  bool batch_major = false;  // layout 1
+
+  int64_t x_row(int64_t t, int64_t b) const { return batch_major ? b * seq + t : t * batch + b; }
+  int64_t y_offset(int64_t t, int64_t d, int64_t b) const {
+    return batch_major ? ((b * seq + t) * dirs + d) * hidden : ((t * dirs + d) * batch + b) * hidden;
+  }
+  int64_t state_offset(int64_t d, int64_t b) const {
+    return batch_major ? (b * dirs + d) * hidden : (d * batch + b) * hidden;
+  }
+  Shape y_shape() const { return batch_major ? Shape{batch, seq, dirs, hidden} : Shape{seq, dirs, batch, hidden}; }
+  Shape state_shape() const { return batch_major ? Shape{batch, dirs, hidden} : Shape{dirs, batch, hidden}; }
+};
+
+// The validated inputs and attributes of an LSTM or GRU node with `gates` gates (4 or 3).
+// Inputs 0-5 are common: X, W, R, B, sequence_lens, initial_h.
+struct RnnProblem {
+  RnnDims dims;
+  int gates = 0;
+  bool reverse_only = false;             // direction "reverse" (with dirs == 1)
+  bool has_clip = false;
+  float clip = 0;
+  std::vector<RnnActivation> activations;  // activations_per_dir per direction, in direction order
+  std::vector<int32_t> lens;               // per batch entry, all seq when sequence_lens is absent
+  const float* x = nullptr;
+  const float* w = nullptr;
+  const float* r = nullptr;
+  const float* b = nullptr;  // [dirs, 2 * gates * hidden] or nullptr
+
+  bool is_reverse(int64_t d) const { return reverse_only || d == 1; }
+  // The time index direction d processes for batch entry b at step s (< lens[b]): reverse
+  // directions walk each sequence backwards from its own last valid step.
+  int64_t time_of(int64_t d, int64_t s, int64_t b) const { return is_reverse(d) ? lens[b] - 1 - s : s; }
+  int64_t max_len() const;
+  const RnnActivation& activation(int64_t d, int k) const { return activations[d * activations.size() / dims.dirs + k]; }
+  void clip_span(float* v, int64_t n) const;  // clamps to [-clip, clip] when the clip attribute is set
+};
+
+// `default_activations` are one direction's defaults ({"Sigmoid", "Tanh", "Tanh"} for LSTM).
+RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std::string>& default_activations);
+
+// Copies the initial state (initial_h or initial_c) of direction d into state [batch, hidden];
+// zeros when absent. Checks its shape.
+void load_initial_state(const KernelContext& ctx, size_t input, const RnnProblem& p, int64_t d, float* state);
+
+// True when the node wants output i (an omitted optional output has an empty name).
+bool wants_output(const KernelContext& ctx, size_t i);
+
+// C[M, N] = A[M, K] * B[N, K]^T + beta * C, row-major with leading dimensions, on `threads` threads
+// (oneDNN's sgemm).
+void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+              const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// X * W[d]^T + bias for every row of X at once: [seq * batch, gates * hidden] in X's row order
+// (RnnDims::x_row). `bias` has gates * hidden entries or is nullptr.
+std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias);
+
+// The kernels, registered by rnn.cc.
+void lstm_forward(KernelContext& ctx);  // lstm.cc
+void gru_forward(KernelContext& ctx);   // gru.cc
+
+}  // namespace octet
