@@ -36,9 +36,9 @@ TEST(CpuFeatures, AgreesWithProcCpuinfo) {
 
 TEST(CpuFeatures, WiderPathsImplyNarrowerOnes) {
   const CpuFeatures& f = cpu_features();
-  if (f.avx512bw) EXPECT_TRUE(f.avx2);
-  if (f.avx512vnni) EXPECT_TRUE(f.avx512bw);
-  if (f.avxvnni) EXPECT_TRUE(f.avx2);
+  EXPECT_TRUE(!f.avx512bw || f.avx2);
+  EXPECT_TRUE(!f.avx512vnni || f.avx512bw);
+  EXPECT_TRUE(!f.avxvnni || f.avx2);
 }
 
 }  // namespace

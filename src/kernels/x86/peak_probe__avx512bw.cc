@@ -21,7 +21,9 @@ double madd_peak_gmacs__avx512bw(int64_t iters) {
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   __m512i sum = acc[0];
   for (int j = 1; j < 12; ++j) sum = _mm512_add_epi32(sum, acc[j]);
-  volatile int sink = _mm512_reduce_add_epi32(sum);
+  alignas(64) int32_t lanes[16];  // keep the sums alive so the loop is not removed
+  _mm512_store_si512(lanes, sum);
+  volatile int32_t sink = lanes[0];
   (void)sink;
   return double(iters) * 12 * 32 / s * 1e-9;
 }
