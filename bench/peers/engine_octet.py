@@ -27,8 +27,11 @@ def binary() -> Path:
 
 
 def _first_error(stderr: str) -> str:
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "no message"
+    """The line that says what went wrong: octet's own error, else the first line (CLI11 puts
+    the usage error first and "Run with --help" after it)."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if ln.startswith("octet: error")]
+    return (errors or lines or ["no message"])[-1 if errors else 0]
 
 
 def _write_inputs(feed: dict, folder: Path, tag: str) -> list[str]:
