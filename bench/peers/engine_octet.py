@@ -106,6 +106,7 @@ class OctetRunner:
                 self.proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+        self.proc.stdout.close()
         self.stderr.close()
         self.tmp.cleanup()
 

@@ -181,6 +181,39 @@ class SuiteTest(unittest.TestCase):
             suite.resolve_onnx(model)
 
 
+FAKE_OCTET = """#!/bin/sh
+# Stands in for `octet bench --serve`: the protocol only, no model.
+echo '{"ready": true}'
+while read k; do
+  out=""; i=0
+  while [ $i -lt $k ]; do out="$out${out:+, }0.5"; i=$((i + 1)); done
+  echo "{\\"latencies_ms\\": [$out]}"
+done
+"""
+
+
+class OctetServeTest(unittest.TestCase):
+    def test_serve_protocol(self):
+        import engine_octet
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = Path(tmp) / "octet"
+            fake.write_text(FAKE_OCTET)
+            fake.chmod(0o755)
+            saved = engine_octet.BINARY
+            engine_octet.BINARY = fake
+            try:
+                runner = engine_octet.OctetRunner(Path(tmp) / "m.onnx", 1, {"x": np.zeros(2, np.float32)})
+                self.assertEqual(runner.run(3), [0.5, 0.5, 0.5])
+                runner.close()
+            finally:
+                engine_octet.BINARY = saved
+
+    def test_error_line(self):
+        import engine_octet
+        self.assertEqual(engine_octet._first_error("octet: error: node 'a': bad\n"), "octet: error: node 'a': bad")
+        self.assertEqual(engine_octet._first_error("unexpected: q\nRun with --help\n"), "unexpected: q")
+
+
 class SysinfoTest(unittest.TestCase):
     def test_cpuinfo_parsing(self):
         info = sysinfo.cpu("processor\t: 0\nmodel name\t: Xeon\nflags\t\t: fpu avx2 avx512f avx512bw\n\n"
