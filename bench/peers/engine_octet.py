@@ -123,7 +123,10 @@ def quantize(fp32: Path, out: Path, mode: str, calib: list[dict]) -> float:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
         seconds = time.perf_counter() - t0
     if done.returncode != 0 or not out.is_file():
-        raise Missing(f"octet quantize --mode {mode} failed: {_first_error(done.stderr)}")
+        reason = _first_error(done.stderr)
+        if "subcommand" in reason:  # CLI11's answer to an unknown command
+            raise Missing("octet quantize not implemented yet (the CLI has no quantize command)")
+        raise Missing(f"octet quantize --mode {mode} failed: {reason}")
     return seconds
 
 
