@@ -186,8 +186,11 @@ void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, co
       for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0 ? 0.0f : beta * c[i * ldc + j];
     return;
   }
-  // oneDNN's sgemm runs on OpenMP; its team size follows the calling thread's setting.
-  omp_set_num_threads(threads);
+  // oneDNN's sgemm runs on OpenMP; its team size follows the calling thread's setting. A small
+  // per-step GEMM costs less than waking and synchronizing a team (far less when the cores are
+  // shared), so each thread gets at least ~1M multiply-adds.
+  constexpr int64_t kMacsPerThread = int64_t{1} << 20;
+  omp_set_num_threads(static_cast<int>(std::clamp<int64_t>(m * n * k / kMacsPerThread, 1, threads)));
   const dnnl_status_t st = dnnl_sgemm('N', 'T', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
   OCTET_CHECK(st == dnnl_success, node.describe(), ": oneDNN sgemm failed with status ", static_cast<int>(st));
 }
