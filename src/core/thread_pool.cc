@@ -46,8 +46,7 @@ void ThreadPool::worker_loop() {
     wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;
     seen = generation_;
-    lock.release();
-    mu_.lock();  // drain() expects the mutex held and leaves it held
+    lock.release();  // still locked: drain() expects the mutex held and leaves it held
     drain();
     lock = std::unique_lock<std::mutex>(mu_, std::adopt_lock);
   }
