@@ -1,7 +1,254 @@
+// Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives.
+// The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
+// it once per input shape, activations are reordered to and from octet's plain NC... layout per call
+// where the primitive wants a blocked one (bench/fp32_ops_bench.cc measures that this pays).
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <utility>
+
+#include "ops/dnnl_util.h"
 #include "ops/registry.h"
+#include "ops/window.h"
 
 namespace octet {
+namespace {
 
-void register_conv_ops(OpRegistry& r) {}
+using dnnl::memory;
+namespace du = dnnl_util;
+
+// What one Conv/ConvTranspose call computes: dnnl's view of it plus the output shape.
+struct Geometry {
+  Shape out_shape;
+  memory::dims strides, dilates, pad_l, pad_r;  // dilates are dnnl's: ONNX dilation - 1
+  memory::desc wei_plain;                       // the ONNX weight tensor as dnnl's (g)oi... dims
+};
+
+// Row-major strides of the kernel's spatial dims, and their element count.
+memory::dims kernel_strides(const Shape& w, int64_t* kernel_numel) {
+  memory::dims st(w.size() - 2);
+  int64_t k = 1;
+  for (size_t i = w.size(); i-- > 2;) {
+    st[i - 2] = k;
+    k *= w[i];
+  }
+  *kernel_numel = k;
+  return st;
+}
+
+class ConvKernelBase : public OpKernel {
+ public:
+  explicit ConvKernelBase(const KernelInit& init) {
+    if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
+  }
+
+  void run(KernelContext& ctx) override {
+    const Node& node = ctx.node;
+    const Tensor& x = ctx.input(0);
+    const Tensor& w = ctx.input(1);
+    const Tensor* b = ctx.optional_input(2);
+    OCTET_CHECK(x.dtype() == DType::kFloat32 && w.dtype() == DType::kFloat32 &&
+                    (!b || b->dtype() == DType::kFloat32),
+                node.describe(), ": only float32 is supported, got ", dtype_name(x.dtype()));
+    OCTET_CHECK(x.rank() >= 3 && x.rank() <= 5, node.describe(), ": input must be 3-D to 5-D, got ",
+                shape_str(x.shape()));
+    OCTET_CHECK(w.rank() == x.rank(), node.describe(), ": weight ", shape_str(w.shape()),
+                " does not match the rank of input ", shape_str(x.shape()));
+    const int64_t group = node.attr_int("group", 1);
+    OCTET_CHECK(group >= 1, node.describe(), ": group must be positive");
+
+    std::lock_guard<std::mutex> lock(mu_);
+    Key key{x.shape(), w.shape(), b != nullptr};
+    auto it = plans_.find(key);
+    if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;
+    Plan& plan = it->second;
+
+    const Shape& out_shape = plan.geo.out_shape;
+    if (b) {
+      OCTET_CHECK(b->rank() == 1 && b->dim(0) == out_shape[1], node.describe(), ": bias ", shape_str(b->shape()),
+                  " must have one value per output channel (", out_shape[1], ")");
+    }
+    Tensor y(DType::kFloat32, out_shape);
+    if (plan.runnable) {
+      du::set_threads(ctx.pool.size());
+      plan.prim.execute(x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
+                        du::plain_desc({out_shape[1]}), y.data<float>());
+    } else if (b && y.numel() > 0) {  // no input channels: only the bias is left
+      const int64_t c_out = out_shape[1], inner = y.numel() / (out_shape[0] * c_out);
+      float* py = y.data<float>();
+      for (int64_t i = 0; i < y.numel(); ++i) py[i] = b->data<float>()[(i / inner) % c_out];
+    }
+    ctx.outputs[0] = std::move(y);
+  }
+
+ protected:
+  // Checks the shapes and computes what the primitive needs (octet::Error naming the node).
+  virtual Geometry geometry(const Node& node, const Shape& x, const Shape& w, int64_t group) const = 0;
+  virtual dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
+                                        const memory::desc& bias, const memory::desc& dst) const = 0;
+
+ private:
+  struct Plan {
+    Geometry geo;
+    bool runnable = false;  // false when the input or output is empty
+    du::WeightedPrimitive prim;
+  };
+
+  using Key = std::tuple<Shape, Shape, bool>;  // input shape, weight shape, has bias
+
+  Plan make_plan(const Node& node, const Key& key, int64_t group) {
+    const auto& [x, w, has_bias] = key;
+    Plan plan;
+    plan.geo = geometry(node, x, w, group);
+    plan.runnable = shape_numel(plan.geo.out_shape) > 0 && shape_numel(x) > 0;
+    if (!plan.runnable) return plan;
+    const memory::dims x_dims = du::to_dims(x), y_dims = du::to_dims(plan.geo.out_shape);
+    const auto f32 = memory::data_type::f32;
+    const auto any = memory::format_tag::any;
+    try {
+      dnnl::primitive_desc pd =
+          describe(plan.geo, memory::desc(x_dims, f32, any), memory::desc(plan.geo.wei_plain.dims(), f32, any),
+                   has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(), memory::desc(y_dims, f32, any));
+      plan.prim = du::WeightedPrimitive(pd, du::plain_desc(x_dims), plan.geo.wei_plain, du::plain_desc(y_dims));
+    } catch (const dnnl::error& e) {
+      fail(node.describe(), ": oneDNN cannot run this configuration (", e.what(), ")");
+    }
+    if (const_w_.defined() && const_w_.shape() == w) plan.prim.pack_weights(const_w_.data<float>());
+    return plan;
+  }
+
+  Tensor const_w_;
+  std::mutex mu_;
+  std::map<Key, Plan> plans_;
+};
+
+// ONNX Conv: y[n, m, o...] = b[m] + sum over the group's channels c and kernel taps k of
+// x[n, c, o*stride + k*dilation - pad_begin] * w[m, c, k].
+class ConvKernel final : public ConvKernelBase {
+ public:
+  using ConvKernelBase::ConvKernelBase;
+
+ protected:
+  Geometry geometry(const Node& node, const Shape& x, const Shape& w, int64_t group) const override {
+    const int64_t c = x[1], m = w[0];
+    OCTET_CHECK(c == w[1] * group && m % group == 0, node.describe(), ": weight ", shape_str(w), " with group ",
+                group, " does not fit input ", shape_str(x));
+    const Window win = make_window(node, Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()), false);
+    Geometry g;
+    g.out_shape = {x[0], m};
+    for (size_t d = 0; d < win.rank(); ++d) {
+      g.out_shape.push_back(win.out[d]);
+      g.strides.push_back(win.strides[d]);
+      g.dilates.push_back(win.dilations[d] - 1);
+      g.pad_l.push_back(win.pad_begin[d]);
+      g.pad_r.push_back(win.pad_end[d]);
+    }
+    memory::dims dims = du::to_dims(w);
+    if (group > 1) {
+      dims[0] = m / group;
+      dims.insert(dims.begin(), group);
+    }
+    g.wei_plain = du::plain_desc(dims);
+    return g;
+  }
+
+  dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
+                                const memory::desc& bias, const memory::desc& dst) const override {
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
+                                      wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+    return dnnl::convolution_forward::primitive_desc(d, du::engine());
+  }
+};
+
+// ONNX ConvTranspose: every x[n, c, i...] scatters x * w[c, m, k...] to
+// y[n, m, i*stride + k*dilation - pad_begin]; the output size comes from pads and output_padding,
+// or from output_shape / auto_pad with the padding derived as the ONNX spec says.
+class ConvTransposeKernel final : public ConvKernelBase {
+ public:
+  using ConvKernelBase::ConvKernelBase;
+
+ protected:
+  Geometry geometry(const Node& node, const Shape& x, const Shape& w, int64_t group) const override {
+    const size_t rank = x.size() - 2;
+    const int64_t c = x[1];
+    OCTET_CHECK(w[0] == c && c % group == 0, node.describe(), ": weight ", shape_str(w), " with group ", group,
+                " does not fit input ", shape_str(x));
+    const int64_t m = w[1] * group;
+    const Shape kernel(w.begin() + 2, w.end());
+    if (node.has_attr("kernel_shape")) {
+      OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(), ": kernel_shape does not match the weight");
+    }
+    const std::vector<int64_t> strides = spatial_attr(node, "strides", rank, 1);
+    const std::vector<int64_t> dilations = spatial_attr(node, "dilations", rank, 1);
+    const std::vector<int64_t> out_pad = node.attr_ints("output_padding", std::vector<int64_t>(rank, 0));
+    OCTET_CHECK(out_pad.size() == rank, node.describe(), ": attribute 'output_padding' needs ", rank, " values");
+    std::vector<int64_t> out_shape = node.attr_ints("output_shape");
+    if (out_shape.size() == rank + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
+    OCTET_CHECK(out_shape.empty() || out_shape.size() == rank, node.describe(),
+                ": attribute 'output_shape' needs ", rank, " values");
+    const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
+    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
+    OCTET_CHECK(same || auto_pad == "VALID" || auto_pad == "NOTSET" || auto_pad.empty(), node.describe(),
+                ": unknown auto_pad '", auto_pad, "'");
+    std::vector<int64_t> pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
+    OCTET_CHECK(pads.size() == 2 * rank, node.describe(), ": attribute 'pads' needs ", 2 * rank, " values");
+
+    Geometry g;
+    g.out_shape = {x[0], m};
+    for (size_t d = 0; d < rank; ++d) {
+      OCTET_CHECK(out_pad[d] >= 0, node.describe(), ": output_padding must not be negative");
+      const int64_t full = strides[d] * (x[d + 2] - 1) + out_pad[d] + (kernel[d] - 1) * dilations[d] + 1;
+      int64_t pb = pads[d], pe = pads[d + rank];
+      if (!out_shape.empty() || same) {
+        // ONNX: total_padding = full - output_shape, split with the odd unit at the end for
+        // SAME_UPPER and at the beginning otherwise.
+        const int64_t target = out_shape.empty() ? x[d + 2] * strides[d] : out_shape[d];
+        const int64_t total = full - target;
+        pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        pe = total - pb;
+      } else if (auto_pad == "VALID") {
+        pb = pe = 0;
+      }
+      OCTET_CHECK(pb >= 0 && pe >= 0, node.describe(), ": negative padding is not supported");
+      const int64_t out = full - pb - pe;
+      OCTET_CHECK(out >= 0, node.describe(), ": pads larger than the output in spatial dim ", d);
+      g.out_shape.push_back(out);
+      g.strides.push_back(strides[d]);
+      g.dilates.push_back(dilations[d] - 1);
+      g.pad_l.push_back(pb);
+      // output_padding extends the end; dnnl takes it as less end padding and rejects a negative one.
+      OCTET_CHECK(pe >= out_pad[d], node.describe(), ": output_padding larger than the end padding is not supported");
+      g.pad_r.push_back(pe - out_pad[d]);
+    }
+    // The ONNX weight is [C, M/group, k...]: dnnl's (g)oi... view swaps the o and i strides.
+    int64_t k_numel = 0;
+    const memory::dims k_strides = kernel_strides(w, &k_numel);
+    const int64_t og = w[1], ig = c / group;
+    memory::dims dims = {og, ig}, st = {k_numel, og * k_numel};
+    if (group > 1) {
+      dims.insert(dims.begin(), group);
+      st.insert(st.begin(), ig * og * k_numel);
+    }
+    dims.insert(dims.end(), kernel.begin(), kernel.end());
+    st.insert(st.end(), k_strides.begin(), k_strides.end());
+    g.wei_plain = du::strided_desc(dims, st);
+    return g;
+  }
+
+  dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
+                                const memory::desc& bias, const memory::desc& dst) const override {
+    dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
+                                        src, wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+    return dnnl::deconvolution_forward::primitive_desc(d, du::engine());
+  }
+};
+
+}  // namespace
+
+void register_conv_ops(OpRegistry& r) {
+  r.add("Conv", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); });
+  r.add("ConvTranspose",
+        [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvTransposeKernel>(init); });
+}
 
 }  // namespace octet

@@ -1,0 +1,54 @@
+// oneDNN plumbing shared by the heavy fp32 ops (Conv, ConvTranspose, Gemm, MatMul): one CPU
+// engine, a stream per thread, the thread count, and a primitive wrapper that runs on octet's
+// plain row-major tensors while the primitive itself may prefer blocked layouts.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <vector>
+
+#include "octet/tensor.h"
+
+namespace octet::dnnl_util {
+
+dnnl::engine& engine();
+// A stream per calling thread: a dnnl::stream must not be used by two threads at once.
+dnnl::stream& stream();
+// oneDNN parallelizes with OpenMP: makes its next primitives on this thread use `threads` threads
+// (the executor's --threads).
+void set_threads(int threads);
+
+dnnl::memory::dims to_dims(const Shape& shape);
+// f32 descriptor of a row-major tensor of `dims`; with `strides` for a strided view.
+dnnl::memory::desc plain_desc(const dnnl::memory::dims& dims);
+dnnl::memory::desc strided_desc(const dnnl::memory::dims& dims, const dnnl::memory::dims& strides);
+
+// A primitive with src, weights, optional bias and dst (convolution, deconvolution, matmul)
+// whose src/weights/dst layouts the primitive chose (format_tag::any). execute() reorders from and
+// to the plain layouts only where the chosen layout differs; constant weights are reordered once.
+class WeightedPrimitive {
+ public:
+  WeightedPrimitive() = default;
+  // `pd` is the primitive's descriptor; the *_plain descriptors say how octet's tensors are laid out.
+  WeightedPrimitive(const dnnl::primitive_desc& pd, const dnnl::memory::desc& src_plain,
+                    const dnnl::memory::desc& wei_plain, const dnnl::memory::desc& dst_plain)
+      : prim_(pd), src_plain_(src_plain), wei_plain_(wei_plain), dst_plain_(dst_plain),
+        src_want_(pd.src_desc(0)), wei_want_(pd.weights_desc(0)), dst_want_(pd.dst_desc(0)) {}
+
+  // Reorders constant weights into the primitive's layout once; execute() then ignores `wei`.
+  void pack_weights(const float* wei);
+  // dst must hold dst_plain's size; bias (nullable) is a plain vector as the primitive expects.
+  void execute(const float* src, const float* wei, const float* bias, const dnnl::memory::desc& bias_md, float* dst);
+
+ private:
+  // Memory in layout `want` holding the plain data at `data`: the buffer itself when the layouts
+  // agree, else `tmp` (allocated on first use) after a reorder.
+  dnnl::memory to_layout(const dnnl::memory::desc& plain, const float* data, const dnnl::memory::desc& want,
+                         dnnl::memory& tmp);
+
+  dnnl::primitive prim_;
+  dnnl::memory::desc src_plain_, wei_plain_, dst_plain_, src_want_, wei_want_, dst_want_;
+  dnnl::memory packed_wei_, src_tmp_, wei_tmp_, dst_tmp_;
+};
+
+}  // namespace octet::dnnl_util
