@@ -51,6 +51,26 @@ TEST(TensorOps, TransposeAllPathsMatchNaive) {
       }
 }
 
+TEST(TensorOps, BigCopiesAreIdenticalOnTwoThreads) {
+  // Large enough (> 64 KiB) that every op splits its work over the pool.
+  Tensor x = iota_f({2, 96, 12, 64});
+  Tensor idx = ints({5, 0, 95, 3});
+  auto both = [&](const std::string& op, std::vector<Tensor> in, std::map<std::string, Attribute> attrs) {
+    Tensor one = run_op(op, in, attrs, 1, 18, 1)[0], two = run_op(op, in, attrs, 1, 18, 2)[0];
+    expect_close(two, one, 0);
+  };
+  both("Transpose", {x}, {{"perm", attr_ints({0, 2, 1, 3})}});
+  both("Transpose", {x}, {{"perm", attr_ints({0, 1, 3, 2})}});
+  both("Concat", {x, x}, {{"axis", attr_int(2)}});
+  both("Slice", {x, ints({1}), ints({-1}), ints({3})}, {});
+  both("Gather", {x, idx}, {{"axis", attr_int(1)}});
+  both("Expand", {x, ints({2, 1, 1, 1, 1})}, {});
+  both("Tile", {x, ints({1, 1, 2, 1})}, {});
+  both("Pad", {x, ints({0, 1, 0, 2, 0, 1, 0, 2})}, {{"mode", attr_string("reflect")}});
+  auto t = run_op("Transpose", {x}, {{"perm", attr_ints({0, 2, 1, 3})}}, 1, 13, 2)[0];
+  EXPECT_EQ(t.data<float>()[((1 * 12 + 5) * 96 + 7) * 64 + 9], x.data<float>()[((1 * 96 + 7) * 12 + 5) * 64 + 9]);
+}
+
 TEST(TensorOps, TransposeRejectsBadPerm) {
   EXPECT_THROW(run_op("Transpose", {iota_f({2, 3})}, {{"perm", attr_ints({0, 0})}}), Error);
   EXPECT_THROW(run_op("Transpose", {iota_f({2, 3})}, {{"perm", attr_ints({0})}}), Error);
