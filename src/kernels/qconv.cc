@@ -105,7 +105,11 @@ void qconv2d_u8s8_nhwc(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& 
   const int64_t K = s.kernel_h * s.kernel_w * cg;
   const bool direct = s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
                       s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-  std::vector<uint8_t> cols(direct ? 0 : M * K);
+  // The im2col matrix lives on in this thread between calls: no allocation or page faults per
+  // call once the largest convolution has run. Only this call uses it (the pool's tasks share the
+  // pointer, and qgemm_u8s8 returns before the next caller on this thread can touch it).
+  thread_local std::vector<uint8_t> cols;
+  if (!direct && int64_t(cols.size()) < M * K) cols.resize(M * K);
   for (int64_t g = 0; g < s.groups; ++g) {
     Epilogue eg = s.groups == 1 ? ep : ep.columns(s.out_c, g * ocg, ocg);
     if (direct) {  // a 1x1 convolution is a GEMM on the input as it lies

@@ -26,6 +26,14 @@ void pack_a_row(const uint8_t* src, int64_t K, int64_t kp, int64_t a_bytes, uint
   for (int64_t k = K; k < kp; ++k) d[k] = 0;
 }
 
+// This thread's packed-A block, grown to the largest block seen and then reused: the GEMM
+// allocates (and page-faults) nothing per call in steady state.
+uint8_t* a_block_buffer(int64_t bytes) {
+  thread_local AlignedBuffer buf;
+  if (buf.size() < bytes) buf = AlignedBuffer(bytes);
+  return buf.data();
+}
+
 // A per-column operand: N values, or also none (`may_be_empty`) or one for all (`may_be_one`).
 void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, bool may_be_one) {
   OCTET_CHECK((may_be_empty && size == 0) || (may_be_one && size == 1) || int64_t(size) == N, "qgemm: ", what,
@@ -152,18 +160,15 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
   }
 
   const int64_t a_stride = round_up(kp * kern.a_bytes, 64);
-  AlignedBuffer packed_a(M * a_stride);
   std::vector<int32_t> row_sum(w.zero_point.empty() ? 0 : M);
-  pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
-    for (int64_t m = b; m < e; ++m) {
-      pack_a_row(a + m * lda, K, kp, kern.a_bytes, packed_a.data() + m * a_stride);
-      if (!row_sum.empty()) {
+  if (!row_sum.empty())
+    pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
+      for (int64_t m = b; m < e; ++m) {
         int32_t s = 0;
         for (int64_t k = 0; k < K; ++k) s += a[m * lda + k];
         row_sum[m] = s;
       }
-    }
-  });
+    });
 
   EpilogueParams p = r.params();
   p.b_zero_point = w.zero_point.empty() ? nullptr : w.zero_point.data();
@@ -182,11 +187,18 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
   pool.run(m_blocks * n_blocks, [&](int64_t task) {
     alignas(64) int32_t tile[8 * 32];  // MR x NR of the largest kernel
     int64_t t0 = task / n_blocks * mb, p0 = task % n_blocks * nb;
+    // The task packs its own M-block (L2-sized) and reuses it for all its panels. Tasks of one
+    // M-block in different N-blocks each pack it: M x K work per N-block against M x K x nb x nr
+    // multiply-adds, and no shared buffer to size, fill and synchronise on per call.
+    const int64_t row0 = t0 * mr, row1 = std::min(M, (t0 + mb) * mr);
+    uint8_t* packed_a = a_block_buffer((row1 - row0) * a_stride);
+    for (int64_t m = row0; m < row1; ++m)
+      pack_a_row(a + m * lda, K, kp, kern.a_bytes, packed_a + (m - row0) * a_stride);
     for (int64_t panel = p0; panel < std::min(panels, p0 + nb); ++panel) {
       int64_t n0 = panel * nr, nc = std::min(nr, N - n0);
       for (int64_t t = t0; t < std::min(m_tiles, t0 + mb); ++t) {
         int64_t m0 = t * mr, rows = std::min(mr, M - m0);
-        kern.ukernel(rows, kp, packed_a.data() + m0 * a_stride, a_stride, w.panels.data() + panel * panel_bytes, tile);
+        kern.ukernel(rows, kp, packed_a + (m0 - row0) * a_stride, a_stride, w.panels.data() + panel * panel_bytes, tile);
         kern.epilogue(tile, nr, rows, nc, m0, n0, p);
       }
     }
