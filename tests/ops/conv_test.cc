@@ -198,12 +198,14 @@ TEST(ConvTransposeOp, RandomShapes) {
       if (mode == 0) {
         out_pad[d] = pick(0, std::max(s, dl) - 1);
         full += out_pad[d];
-        pb = pick(0, std::min<int64_t>(2, (full - 1) / 2));
-        pe = out_pad[d] + pick(0, std::min<int64_t>(2, (full - 1) / 2));
+        // oneDNN needs each padding below the kernel extent.
+        const int64_t lim = std::min<int64_t>({2, ext - 1, (full - 1) / 2});
+        pb = pick(0, lim);
+        pe = out_pad[d] + pick(0, lim);
         pads[d] = pb;
         pads[d + r] = pe;
       } else {
-        const int64_t target = mode == 1 ? full - pick(0, std::min<int64_t>(2, full - 1)) : in * s;
+        const int64_t target = mode == 1 ? full - pick(0, std::min<int64_t>({2, ext - 1, full - 1})) : in * s;
         if (mode == 1) out_shape.push_back(target);
         const int64_t total = full - target;
         pb = mode == 2 ? total / 2 : total - total / 2;
@@ -235,7 +237,7 @@ TEST(ConvTransposeOp, RandomShapes) {
     SCOPED_TRACE(cat("iter ", iter, " x ", shape_str(xs), " w ", shape_str(ws), " mode ", mode));
     Tensor want = ref_conv_transpose(x, w, with_bias ? &b : nullptr, g, geo);
     const std::vector<size_t> constants = iter % 3 ? std::vector<size_t>{1} : std::vector<size_t>{};
-    try { expect_near_rel(run_op("ConvTranspose", inputs, attrs, 1, 17, 1 + iter % 2, constants)[0], want); } catch (const Error& e) { ADD_FAILURE() << e.what(); }
+    expect_near_rel(run_op("ConvTranspose", inputs, attrs, 1, 17, 1 + iter % 2, constants)[0], want);
   }
 }
 
