@@ -1,7 +1,7 @@
 // Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives.
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
-// where the primitive wants a blocked one (bench/fp32_ops_bench.cc measures that this pays).
+// where the primitive wants a blocked one (not yet measured against plain-layout primitives).
 #include <map>
 #include <mutex>
 #include <tuple>
