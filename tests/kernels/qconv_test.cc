@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <tuple>
 
 #include "kernels/qgemm_test_util.h"
 #include "kernels/ref/qgemm_ref.h"
@@ -113,6 +114,28 @@ TEST_P(QconvIsa, DepthwiseLayers) {
         s.pad_top = s.pad_left = pad, s.pad_bottom = s.pad_right = k / 2;
         for (int threads : {1, 2}) check(GetParam(), s, 128, pad == 1, Kind::requant_u8, threads, rng);
       }
+}
+
+// The largest |(x - x_zp) * (w - w_zp)| a depthwise 5x5 can see, both signs, with padding: the
+// avx512bw kernel computes sum x * w - x_zp * sum w with 16-bit multiplies, so it must stay exact
+// at |x - x_zp| = |w - w_zp| = 255. A dequantize with scale 1 shows the int32 sums (< 2^24).
+TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  Conv2dShape s;
+  s.in_h = 6, s.in_w = 7, s.in_c = s.out_c = s.groups = 35;
+  s.kernel_h = s.kernel_w = 5, s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 2;
+  const int64_t M = s.out_h() * s.out_w();
+  for (auto [xv, x_zp, wv, w_zp] : {std::tuple<uint8_t, uint8_t, int8_t, int8_t>{255, 0, -128, 127},
+                                    {0, 255, -128, 127}, {255, 0, 127, -128}, {0, 255, 127, -128}}) {
+    std::vector<uint8_t> x(s.in_h * s.in_w * s.in_c, xv);
+    std::vector<int8_t> w(s.out_c * 25, wv), zps{w_zp};
+    std::vector<float> got(M * s.out_c), one{1.0f};
+    PackedConvWeights pw = pack_conv_weights_s8(w.data(), s, zps, kernels_for(GetParam()));
+    ThreadPool pool(1);
+    qconv2d_u8s8_nhwc(x.data(), x_zp, pw, Epilogue::dequantize(got.data(), s.out_c, 1.0f, one), pool);
+    std::vector<int32_t> want = direct_conv(s, x, x_zp, w, zps);
+    for (int64_t i = 0; i < M * s.out_c; ++i) ASSERT_EQ(got[i], float(want[i])) << "at " << i << " x " << int(xv);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Qconv, QconvIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);
