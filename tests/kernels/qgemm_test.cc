@@ -85,8 +85,9 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
 const int64_t kDims[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 97, 127, 128, 129};
 const uint8_t kAZp[] = {0, 128, 255, 37};
 
-// Random shapes, zero points, epilogues and thread counts through one kernel.
-void random_cases(const QgemmKernel& kernel, int count) {
+// Random shapes, zero points, epilogues and thread counts through one kernel; activations in
+// 0..a_max (127 for the 7-bit paths).
+void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
   std::mt19937 rng(1234);
   auto pick = [&](auto& arr) { return arr[std::uniform_int_distribution<size_t>(0, std::size(arr) - 1)(rng)]; };
   for (int i = 0; i < count; ++i) {
@@ -94,34 +95,35 @@ void random_cases(const QgemmKernel& kernel, int count) {
            i % 5 == 1};
     if (i % 4 == 1) c.w_zp = {-5};
     if (i % 4 == 2) c.w_zp = random_ints<int8_t>(rng, c.N, -128, 127);
-    auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, 255);
+    auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
     auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
     check(kernel, c, a, w, 1 + i % 2, rng);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
-// All-255 activations against all-127 and all-(-128) weights: where vpmaddubsw would saturate.
-void saturation_cases(const QgemmKernel& kernel) {
+// All-a_max activations against all-127 and all-(-128) weights: where vpmaddubsw saturates for
+// a_max = 255 (the exact paths must not) and is at its limit, 2 * 127 * -128, for a_max = 127.
+void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   std::mt19937 rng(7);
   for (int8_t wv : {int8_t(127), int8_t(-128)})
     for (int64_t K : {int64_t(2), int64_t(64), int64_t(511), int64_t(4099)})
       for (Kind kind : {Kind::requant_u8, Kind::requant_s8, Kind::dequant_f32}) {
         Case c{9, 33, K, 0, {}, kind, true, false};
-        std::vector<uint8_t> a(c.M * K, 255);
+        std::vector<uint8_t> a(c.M * K, a_max);
         std::vector<int8_t> w(K * c.N, wv);
         for (int threads : {1, 2}) check(kernel, c, a, w, threads, rng);
       }
-  // And the exact sum itself: K * 255 * w, representable in float for K = 500.
+  // And the exact sum itself: K * a_max * w, representable in float for K = 500.
   const int64_t K = 500, N = 40;
-  std::vector<uint8_t> a(K, 255);
+  std::vector<uint8_t> a(K, a_max);
   for (int8_t wv : {int8_t(127), int8_t(-128)}) {
     std::vector<int8_t> w(K * N, wv);
     std::vector<float> y(N), one{1.0f};
     ThreadPool pool(1);
     qgemm_u8s8(a.data(), K, 0, pack_weights_s8(w.data(), K, N, N, 1, {}, kernel), 1,
                Epilogue::dequantize(y.data(), N, 1.0f, one), pool);
-    for (float v : y) ASSERT_EQ(v, float(K * 255 * wv)) << kernel.name;
+    for (float v : y) ASSERT_EQ(v, float(K * a_max * wv)) << kernel.name;
   }
 }
 
@@ -143,6 +145,13 @@ TEST_P(QgemmIsa, ScalarTwinMatchesReference) {
   QgemmKernel twin = scalar_twin(kernels_for(GetParam()).qgemm);
   random_cases(twin, 60);
   saturation_cases(twin);
+}
+
+// The caller-chosen path for 7-bit activations (vpmaddubsw on avx512bw), at its worst case too.
+TEST_P(QgemmIsa, Activations7BitPathIsExact) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  random_cases(kernels_for(GetParam()).qgemm_7bit, 150, 127);
+  saturation_cases(kernels_for(GetParam()).qgemm_7bit, 127);
 }
 
 INSTANTIATE_TEST_SUITE_P(Qgemm, QgemmIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);

@@ -15,22 +15,35 @@ namespace {
 
 constexpr Isa kAll[] = {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::avx512vnni};
 
+// GEMM paths: {name, MR, NR, KR, A bytes, B bytes, microkernel, epilogue}.
+constexpr QgemmKernel kGemmRef{"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref};
+constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2};
+constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw};
+constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw};
+constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2};
+constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw};
+
 const KernelTable kTables[] = {
-    {Isa::ref, {"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref}, dwconv_u8s8__ref,
-     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>},
-    {Isa::avx2, {"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2}, dwconv_u8s8__avx2,
-     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>},
+    {Isa::ref, kGemmRef, dwconv_u8s8__ref,
+     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
+     kGemmRef},
+    {Isa::avx2, kGemmAvx2, dwconv_u8s8__avx2,
+     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
+     kGemmAvx2},
     {Isa::avx512bw,
-     {"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw},
+     kGemmAvx512bw,
      dwconv_u8s8__avx512bw,
-     quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw},
-    {Isa::avxvnni, {"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2},
+     quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
+     kGemm7bitAvx512bw},
+    {Isa::avxvnni, kGemmAvxvnni,
      dwconv_u8s8__avx2,
-     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>},
+     quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
+     kGemmAvxvnni},
     {Isa::avx512vnni,
-     {"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw},
+     kGemmAvx512vnni,
      dwconv_u8s8__avx512bw,
-     quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw},
+     quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
+     kGemmAvx512vnni},
 };
 
 Isa choose() {

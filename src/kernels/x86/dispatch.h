@@ -28,6 +28,10 @@ struct KernelTable {
   void (*quantize_s8)(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
   void (*dequantize_u8)(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);
   void (*dequantize_s8)(int64_t n, const int8_t* x, float scale, int32_t zp, float* y);
+  // A GEMM path the caller may choose (pack_weights_s8(..., table.qgemm_7bit)) when every
+  // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
+  // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.
+  QgemmKernel qgemm_7bit;
 };
 
 // The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this
