@@ -35,17 +35,18 @@ void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int thr
       benchmark::Counter(100 * macs / (peak_per_core * threads), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-void BM_qgemm_u8s8(benchmark::State& st) {
+// The GEMM through `kernel`, activations in 0..a_max.
+void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
   int threads = int(st.range(3));
   std::mt19937 rng(1);
   std::vector<uint8_t> a(M * K), y(M * N);
   std::vector<int8_t> w(K * N);
-  for (auto& x : a) x = uint8_t(rng());
+  for (auto& x : a) x = uint8_t(rng() % (a_max + 1u));
   for (auto& x : w) x = int8_t(rng());
   std::vector<int32_t> bias(N, 100);
   std::vector<float> mult(N, 1e-4f);
-  PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1);
+  PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1, {}, kernel);
   ThreadPool pool(threads);
   Epilogue ep = Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
   for (auto _ : st) {
@@ -55,6 +56,10 @@ void BM_qgemm_u8s8(benchmark::State& st) {
   st.SetLabel(pw.kernel.name);
   set_counters(st, M, N, K, threads, int8_peak_macs_per_core());
 }
+
+void BM_qgemm_u8s8(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255); }
+// The caller-chosen path for 7-bit activations (pct_peak still against the exact path's peak).
+void BM_qgemm_u8s8_7bit(benchmark::State& st) { run_qgemm(st, kernels().qgemm_7bit, 127); }
 
 void BM_sgemm_f32(benchmark::State& st) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
@@ -100,6 +105,7 @@ void shapes(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_qgemm_u8s8)->Apply(shapes);
+BENCHMARK(BM_qgemm_u8s8_7bit)->Apply(shapes);
 BENCHMARK(BM_sgemm_f32)->Apply(shapes);
 
 }  // namespace
