@@ -28,6 +28,9 @@ struct PackedWeightsS8 {
 // can overflow (K * 255 * 255 < 2^31); a larger K throws octet::Error.
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
                                 int64_t stride_n, std::span<const int8_t> w_zero_point = {});
+// With `kernel` = kernels().qgemm_7bit the caller promises every activation A[m][k] is in 0..127
+// (e.g. PyTorch's reduce_range on x86): exact then and faster without VNNI, WRONG (saturated)
+// otherwise; nothing checks. docs/kernels.md, "The 7-bit path".
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
                                 int64_t stride_n, std::span<const int8_t> w_zero_point,
                                 const QgemmKernel& kernel);
