@@ -1,7 +1,219 @@
+// Pooling: MaxPool (with the optional Indices output), AveragePool, GlobalAveragePool,
+// GlobalMaxPool over 1-D, 2-D and 3-D inputs [N, C, spatial...] (ONNX opsets 1-22). Every (n, c)
+// plane is independent, so planes are split over the thread pool.
+#include <cmath>
+#include <limits>
+
 #include "ops/registry.h"
+#include "ops/window.h"
 
 namespace octet {
 
-void register_pool_ops(OpRegistry& r) {}
+namespace {
+
+// The spatial dims of `x`, padded with 1s to three so one loop nest serves 1-D, 2-D and 3-D.
+struct Planes {
+  int64_t planes = 0;      // N * C
+  std::vector<int64_t> in;  // spatial dims as given
+  int64_t d[3] = {1, 1, 1};
+  int64_t size = 1;
+};
+
+Planes planes_of(const KernelContext& ctx, const Tensor& x) {
+  OCTET_CHECK(x.rank() >= 3 && x.rank() <= 5, ctx.node.describe(), ": input must be [N, C, d1 (, d2 (, d3))], got ",
+              shape_str(x.shape()));
+  Planes p;
+  p.planes = x.dim(0) * x.dim(1);
+  for (int i = 2; i < x.rank(); ++i) {
+    p.in.push_back(x.dim(i));
+    p.d[i - 2] = x.dim(i);
+    p.size *= x.dim(i);
+  }
+  return p;
+}
+
+// Window geometry padded to three spatial dims (k = 1, s = 1, no pads in the extra ones).
+struct Win3 {
+  int64_t k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, dil[3] = {1, 1, 1}, pb[3] = {0, 0, 0}, pe[3] = {0, 0, 0},
+          out[3] = {1, 1, 1};
+  int64_t out_size = 1;
+};
+
+Win3 window3(const KernelContext& ctx, const Planes& p) {
+  const Node& node = ctx.node;
+  OCTET_CHECK(node.has_attr("kernel_shape"), node.describe(), ": missing attribute 'kernel_shape'");
+  std::vector<int64_t> kernel = node.attr_ints("kernel_shape");
+  OCTET_CHECK(kernel.size() == p.in.size(), node.describe(), ": kernel_shape has ", kernel.size(),
+              " dims, the input ", p.in.size(), " spatial dims");
+  Window w = make_window(node, p.in, kernel, node.attr_int("ceil_mode", 0) != 0);
+  Win3 r;
+  for (size_t i = 0; i < w.rank(); ++i) {
+    r.k[i] = w.kernel[i];
+    r.s[i] = w.strides[i];
+    r.dil[i] = w.dilations[i];
+    r.pb[i] = w.pad_begin[i];
+    r.pe[i] = w.pad_end[i];
+    r.out[i] = w.out[i];
+    r.out_size *= w.out[i];
+  }
+  return r;
+}
+
+Shape pooled_shape(const Tensor& x, const Win3& w) {
+  Shape s = {x.dim(0), x.dim(1)};
+  for (int i = 2; i < x.rank(); ++i) s.push_back(w.out[i - 2]);
+  return s;
+}
+
+// Calls fn(out_index, taps) for every output position of one plane, where taps lists the
+// in-bounds input offsets of its window and `count_padded` the window size clipped to the padded
+// input (AveragePool's count_include_pad divisor).
+template <class Fn>
+void for_each_window(const Planes& p, const Win3& w, Fn fn) {
+  std::vector<int64_t> taps;
+  int64_t o = 0;
+  for (int64_t o0 = 0; o0 < w.out[0]; ++o0)
+    for (int64_t o1 = 0; o1 < w.out[1]; ++o1)
+      for (int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
+        taps.clear();
+        int64_t padded = 1;
+        const int64_t start[3] = {o0 * w.s[0] - w.pb[0], o1 * w.s[1] - w.pb[1], o2 * w.s[2] - w.pb[2]};
+        for (int d = 0; d < 3; ++d) {
+          int64_t n = 0;
+          for (int64_t k = 0; k < w.k[d]; ++k) {
+            int64_t i = start[d] + k * w.dil[d];
+            n += i < p.d[d] + w.pe[d];
+          }
+          padded *= n;
+        }
+        for (int64_t k0 = 0; k0 < w.k[0]; ++k0) {
+          int64_t i0 = start[0] + k0 * w.dil[0];
+          if (i0 < 0 || i0 >= p.d[0]) continue;
+          for (int64_t k1 = 0; k1 < w.k[1]; ++k1) {
+            int64_t i1 = start[1] + k1 * w.dil[1];
+            if (i1 < 0 || i1 >= p.d[1]) continue;
+            for (int64_t k2 = 0; k2 < w.k[2]; ++k2) {
+              int64_t i2 = start[2] + k2 * w.dil[2];
+              if (i2 < 0 || i2 >= p.d[2]) continue;
+              taps.push_back((i0 * p.d[1] + i1) * p.d[2] + i2);
+            }
+          }
+        }
+        fn(o, taps, padded);
+      }
+}
+
+// ONNX MaxPool Indices: the flat index into X, row-major (storage_order 0) or with the two
+// innermost spatial dims swapped in order (storage_order 1, column-major within a plane).
+int64_t storage_index(const Planes& p, int64_t plane, int64_t offset, bool column_major) {
+  if (!column_major || p.in.size() < 2) return plane * p.size + offset;
+  const int64_t h = offset / p.d[2] % p.d[1], wd = offset % p.d[2], outer = offset / (p.d[1] * p.d[2]);
+  return plane * p.size + (outer * p.d[2] + wd) * p.d[1] + h;
+}
+
+template <class T>
+void max_pool_typed(KernelContext& ctx, const Tensor& x, const Planes& p, const Win3& w) {
+  const bool want_indices = ctx.outputs.size() > 1 && !ctx.node.outputs[1].empty();
+  const bool column_major = ctx.node.attr_int("storage_order", 0) != 0;
+  Tensor y(x.dtype(), pooled_shape(x, w));
+  Tensor idx = want_indices ? Tensor(DType::kInt64, y.shape()) : Tensor();
+  const T* xs = x.data<T>();
+  T* ys = y.data<T>();
+  int64_t* is = want_indices ? idx.data<int64_t>() : nullptr;
+  ctx.pool.parallel_for(p.planes, 1, [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      const T* xp = xs + pl * p.size;
+      for_each_window(p, w, [&](int64_t o, const std::vector<int64_t>& taps, int64_t) {
+        T best = std::numeric_limits<T>::lowest();
+        int64_t arg = taps.empty() ? 0 : taps[0];
+        if constexpr (std::is_floating_point_v<T>) best = -std::numeric_limits<T>::infinity();
+        for (int64_t t : taps)
+          if (xp[t] > best || (std::is_floating_point_v<T> && std::isnan(static_cast<double>(xp[t])) && t == arg)) {
+            best = xp[t];
+            arg = t;
+          }
+        ys[pl * w.out_size + o] = best;
+        if (is) is[pl * w.out_size + o] = storage_index(p, pl, arg, column_major);
+      });
+    }
+  });
+  ctx.outputs[0] = y;
+  if (want_indices) ctx.outputs[1] = idx;
+}
+
+void max_pool(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Planes p = planes_of(ctx, x);
+  Win3 w = window3(ctx, p);
+  switch (x.dtype()) {
+    case DType::kFloat32: return max_pool_typed<float>(ctx, x, p, w);
+    case DType::kFloat64: return max_pool_typed<double>(ctx, x, p, w);
+    case DType::kUInt8: return max_pool_typed<uint8_t>(ctx, x, p, w);
+    case DType::kInt8: return max_pool_typed<int8_t>(ctx, x, p, w);
+    default: fail(ctx.node.describe(), ": unsupported dtype ", dtype_name(x.dtype()));
+  }
+}
+
+void average_pool(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
+              dtype_name(x.dtype()));
+  Planes p = planes_of(ctx, x);
+  Win3 w = window3(ctx, p);
+  const bool include_pad = ctx.node.attr_int("count_include_pad", 0) != 0;
+  Tensor y(DType::kFloat32, pooled_shape(x, w));
+  const float* xs = x.data<float>();
+  float* ys = y.data<float>();
+  ctx.pool.parallel_for(p.planes, 1, [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      const float* xp = xs + pl * p.size;
+      for_each_window(p, w, [&](int64_t o, const std::vector<int64_t>& taps, int64_t padded) {
+        float sum = 0;
+        for (int64_t t : taps) sum += xp[t];
+        int64_t n = include_pad ? padded : static_cast<int64_t>(taps.size());
+        ys[pl * w.out_size + o] = n > 0 ? sum / static_cast<float>(n) : 0.f;
+      });
+    }
+  });
+  ctx.outputs[0] = y;
+}
+
+template <bool kMax>
+void global_pool(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
+              dtype_name(x.dtype()));
+  OCTET_CHECK(x.rank() >= 2, ctx.node.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
+  const int64_t planes = x.dim(0) * x.dim(1), size = planes ? x.numel() / planes : 0;
+  Shape s = {x.dim(0), x.dim(1)};
+  s.resize(x.rank(), 1);
+  Tensor y(DType::kFloat32, s);
+  const float* xs = x.data<float>();
+  float* ys = y.data<float>();
+  ctx.pool.parallel_for(planes, 8, [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      const float* xp = xs + pl * size;
+      if constexpr (kMax) {
+        float m = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < size; ++i) m = xp[i] > m || std::isnan(xp[i]) ? xp[i] : m;
+        ys[pl] = m;
+      } else {
+        float sum = 0;
+        for (int64_t i = 0; i < size; ++i) sum += xp[i];
+        ys[pl] = size ? sum / static_cast<float>(size) : 0.f;
+      }
+    }
+  });
+  ctx.outputs[0] = y;
+}
+
+}  // namespace
+
+void register_pool_ops(OpRegistry& r) {
+  r.add("MaxPool", max_pool);
+  r.add("AveragePool", average_pool);
+  r.add("GlobalAveragePool", global_pool<false>);
+  r.add("GlobalMaxPool", global_pool<true>);
+}
 
 }  // namespace octet

@@ -21,7 +21,8 @@ std::vector<std::string> fixture_names() {
   std::ifstream in(kDir + "manifest.json");
   std::vector<std::string> names;
   if (!in) return names;
-  for (const auto& m : nlohmann::json::parse(in)["models"]) names.push_back(m["name"]);
+  const nlohmann::json manifest = nlohmann::json::parse(in);
+  for (const auto& m : manifest.at("models")) names.push_back(m.at("name"));
   return names;
 }
 
