@@ -104,11 +104,13 @@ void for_each_window(const Planes& p, const Win3& w, Fn fn) {
 }
 
 // ONNX MaxPool Indices: the flat index into X, row-major (storage_order 0) or with the two
-// innermost spatial dims swapped in order (storage_order 1, column-major within a plane).
+// innermost spatial dims in column-major order (storage_order 1).
 int64_t storage_index(const Planes& p, int64_t plane, int64_t offset, bool column_major) {
-  if (!column_major || p.in.size() < 2) return plane * p.size + offset;
-  const int64_t h = offset / p.d[2] % p.d[1], wd = offset % p.d[2], outer = offset / (p.d[1] * p.d[2]);
-  return plane * p.size + (outer * p.d[2] + wd) * p.d[1] + h;
+  const size_t r = p.in.size();
+  if (!column_major || r < 2) return plane * p.size + offset;
+  const int64_t rows = p.in[r - 2], cols = p.in[r - 1];
+  const int64_t h = offset / cols % rows, wd = offset % cols, outer = offset / (rows * cols);
+  return plane * p.size + (outer * cols + wd) * rows + h;
 }
 
 template <class T>
