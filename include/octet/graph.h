@@ -74,6 +74,9 @@ struct Graph {
   std::map<std::string, int> opsets;            // domain -> version ("" is ai.onnx)
   int ir_version = 8;
   std::string producer;
+  // ModelProto.metadata_props: kept through import and export. octet's quantizer records its
+  // choices here under keys starting with "octet." (e.g. the nodes quantized dynamically).
+  std::map<std::string, std::string> metadata;
 
   // Looks up the declared type of a value: graph input, output, value_info or initializer.
   const ValueInfo* find_value_info(const std::string& name) const;

@@ -89,6 +89,11 @@ onnx::ModelProto export_onnx(const Graph& g) {
     os->set_domain(domain);
     os->set_version(version);
   }
+  for (const auto& [key, value] : g.metadata) {
+    auto* kv = m.add_metadata_props();
+    kv->set_key(key);
+    kv->set_value(value);
+  }
   graph_to_proto(g, m.mutable_graph());
   return m;
 }

@@ -266,6 +266,7 @@ Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, co
   Graph g = imp.graph(model.graph());
   g.ir_version = static_cast<int>(model.ir_version());
   g.producer = model.producer_name();
+  for (const auto& kv : model.metadata_props()) g.metadata[kv.key()] = kv.value();
   add_inferred_shapes(model, imp, g);
   return g;
 }

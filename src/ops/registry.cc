@@ -51,6 +51,8 @@ const OpRegistry& OpRegistry::global() {
     register_rnn_ops(r);
     register_quantize_ops(r);
     register_control_flow_ops(r);
+    register_qlinear_ops(r);
+    register_dynamic_quant_ops(r);
     return r;
   }();
   return registry;

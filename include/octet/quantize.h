@@ -1,0 +1,63 @@
+// The quantizer's public API: static PTQ (prepare, calibrate, convert), dynamic PTQ, and the
+// lowering of a QDQ graph onto INT8 kernels. Every function takes a Graph and returns a new one;
+// inputs are never modified. docs/quantization.md holds the math.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "octet/graph.h"
+#include "octet/tensor.h"
+
+namespace octet {
+
+// What a quantization call did, for the CLI summary and for tests.
+struct QuantizeReport {
+  std::vector<std::string> quantized_nodes;  // node names of the input graph
+  std::vector<std::string> float_nodes;      // compute nodes kept in float, with the reason
+  int64_t fp32_weight_bytes = 0;             // all float initializers of the input graph
+  int64_t quantized_weight_bytes = 0;        // all initializers of the output graph
+};
+
+struct StaticQuantOptions {
+  std::string observer = "histogram";  // activation observer (quant/observers/observer.h kinds)
+  bool per_channel = true;             // weights per output channel (false: per tensor)
+  DType act_dtype = DType::kUInt8;     // kUInt8 (affine) or kInt8
+  bool reduce_range = false;           // 7-bit activations (PyTorch x86's reduce_range)
+  std::vector<std::string> exclude;    // node names kept in float
+  std::string config_json;             // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
+  int64_t samples = -1;                // calibration samples used (-1: all)
+  int64_t batch = 32;                  // calibration batch size
+  int threads = 1;
+  // Called after each calibration batch with (samples done, samples total).
+  std::function<void(int64_t, int64_t)> progress;
+};
+
+// Fuses, prepares, calibrates on `calib` (graph input name -> tensor, axis 0 = samples) and
+// converts to QDQ form. Deterministic: the same inputs give byte-identical exported models.
+Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib,
+                      const StaticQuantOptions& options, QuantizeReport* report = nullptr);
+
+struct DynamicQuantOptions {
+  bool per_channel = true;                           // weights per output channel
+  bool per_token = false;                            // activations per row instead of per tensor
+  bool reduce_range = false;                         // 7-bit activations
+  std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU"};
+  std::vector<std::string> exclude;                  // node names kept in float
+};
+
+// Weights int8 offline; activations quantized at run time. The result is a valid ONNX graph
+// (DequantizeLinear on int8 weights) that ONNX Runtime runs; lower() runs it on INT8 kernels.
+Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options,
+                       QuantizeReport* report = nullptr);
+
+// QDQ form (from octet or any other tool) -> a graph whose quantized parts run on INT8 kernels
+// (ops of domain "com.octet", never exported). Parts it cannot lower stay in float QDQ form.
+Graph lower(const Graph& qdq);
+
+// True when the graph holds QuantizeLinear/DequantizeLinear nodes (worth lowering).
+bool is_quantized(const Graph& g);
+
+}  // namespace octet

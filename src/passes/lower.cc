@@ -1,0 +1,22 @@
+// octet::lower and octet::is_quantized (include/octet/quantize.h): the dynamic patterns first
+// (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static.
+#include "octet/quantize.h"
+#include "passes/lower_dynamic.h"
+#include "passes/lower_static.h"
+
+namespace octet {
+
+Graph lower(const Graph& qdq) {
+  Graph g = qdq;
+  lower_dynamic(g);
+  lower_static(g);
+  return g;
+}
+
+bool is_quantized(const Graph& g) {
+  for (const Node& n : g.nodes)
+    if (n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear")) return true;
+  return !g.metadata.empty() && g.metadata.count("octet.dynamic") > 0;
+}
+
+}  // namespace octet
