@@ -13,7 +13,7 @@
 #include "commands.h"
 #include "inputs.h"
 #include "octet/runtime.h"
-#include "onnx/import.h"
+#include "load_model.h"
 
 namespace octet::cli {
 
@@ -47,6 +47,7 @@ std::function<int()> add_bench(CLI::App& app) {
     std::vector<std::string> inputs, dims;
     int64_t batch = 0;
     int threads = 1, iters = 50, warmup = 5;
+    bool reference = false;
     bool json = false, serve = false;
   };
   auto args = std::make_shared<Args>();
@@ -56,12 +57,13 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("--dim", args->dims, "size of a symbolic input dim for synthesized inputs: SYMBOL=N");
   cmd->add_option("--batch", args->batch, "batch size (leading dim)")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  cmd->add_flag("--reference", args->reference, "run a quantized model's float QDQ reference, not the INT8 kernels");
   cmd->add_option("--iters", args->iters, "timed inferences")->check(CLI::Range(1, 1000000));
   cmd->add_option("--warmup", args->warmup, "untimed inferences first")->check(CLI::Range(0, 1000000));
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->add_flag("--serve", args->serve, "read iteration counts from stdin, print latencies per line");
   return [args] {
-    Graph g = load_onnx(args->model);
+    Graph g = load_model(args->model, args->reference);
     std::map<std::string, Tensor> feeds;
     if (!args->inputs.empty() || !args->data.empty()) {
       feeds = load_inputs(g, args->inputs, args->data);

@@ -12,5 +12,6 @@ std::function<int()> add_inspect(CLI::App& app);
 std::function<int()> add_run(CLI::App& app);
 std::function<int()> add_bench(CLI::App& app);
 std::function<int()> add_eval(CLI::App& app);
+std::function<int()> add_quantize(CLI::App& app);
 
 }  // namespace octet::cli

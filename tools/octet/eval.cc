@@ -6,7 +6,7 @@
 #include "core/npy.h"
 #include "inputs.h"
 #include "octet/runtime.h"
-#include "onnx/import.h"
+#include "load_model.h"
 #include "progress.h"
 
 namespace octet::cli {
@@ -36,6 +36,7 @@ std::function<int()> add_eval(CLI::App& app) {
     std::string model, data, labels;
     int64_t batch = 100;
     int threads = 1;
+    bool reference = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
@@ -43,8 +44,9 @@ std::function<int()> add_eval(CLI::App& app) {
   cmd->add_option("--labels", args->labels, ".npy of integer class labels, one per sample")->required();
   cmd->add_option("--batch", args->batch, "samples per inference")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  cmd->add_flag("--reference", args->reference, "run a quantized model's float QDQ reference, not the INT8 kernels");
   return [args] {
-    Graph g = load_onnx(args->model);
+    Graph g = load_model(args->model, args->reference);
     auto data = load_inputs(g, {}, args->data);
     int64_t n = sample_count(data, args->data);
     Tensor labels = read_npy(args->labels);

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/samples.h"
 #include "octet/graph.h"
 
 namespace octet::cli {
@@ -25,12 +26,6 @@ std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<s
 
 // Parses `SYMBOL=N` pairs of --dim.
 std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs);
-
-// Samples [begin, end) along axis 0 of every tensor (the sample axis of DATA files); octet::Error
-// when a tensor has fewer samples.
-std::map<std::string, Tensor> slice_samples(const std::map<std::string, Tensor>& data, int64_t begin, int64_t end);
-// The number of samples (axis 0) the tensors share; octet::Error naming the file when they disagree.
-int64_t sample_count(const std::map<std::string, Tensor>& data, const std::string& file);
 
 // Refuses an output path that names one of the input files (an input is never overwritten).
 void check_output_path(const std::string& out, const std::vector<std::string>& inputs);

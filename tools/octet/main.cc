@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
   try {
     for (auto& [sub, action] : actions)
       if (sub->parsed()) return action();
+  } catch (const CLI::ParseError& e) {  // option combinations checked by the subcommand
+    app.exit(e);
+    return 2;
   } catch (const octet::Error& e) {
     std::cerr << "octet: error: " << e.what() << "\n";
     return 1;

@@ -7,7 +7,7 @@
 #include "core/npy.h"
 #include "inputs.h"
 #include "octet/runtime.h"
-#include "onnx/import.h"
+#include "load_model.h"
 
 namespace octet::cli {
 
@@ -42,6 +42,7 @@ std::function<int()> add_run(CLI::App& app) {
     std::string model, data, out;
     std::vector<std::string> inputs;
     int threads = 1;
+    bool reference = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
@@ -49,13 +50,14 @@ std::function<int()> add_run(CLI::App& app) {
   cmd->add_option("--data", args->data, "inputs as .npz keyed by input name, or .npy for a single-input model");
   cmd->add_option("-o,--output", args->out, "write the outputs to this .npz");
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  cmd->add_flag("--reference", args->reference, "run a quantized model's float QDQ reference, not the INT8 kernels");
   return [args] {
     std::vector<std::string> input_files = {args->model};
     if (!args->data.empty()) input_files.push_back(args->data);
     for (const auto& pair : args->inputs) input_files.push_back(pair.substr(pair.find('=') + 1));
     if (!args->out.empty()) check_output_path(args->out, input_files);
 
-    Graph g = load_onnx(args->model);
+    Graph g = load_model(args->model, args->reference);
     auto feeds = load_inputs(g, args->inputs, args->data);
     Executor exec(g, {.threads = args->threads});
     auto outputs = exec.run(feeds);

@@ -1,0 +1,283 @@
+#include "passes/convert.h"
+
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "quant/qmath.h"
+
+namespace octet {
+
+namespace {
+
+using quant::QScheme;
+using quant::TensorQParams;
+
+// Fresh value/initializer names, never colliding with any name in the graph.
+class Names {
+ public:
+  explicit Names(const Graph& g) {
+    for (const auto& [n, _] : g.initializers) used_.insert(n);
+    for (const auto& v : g.inputs) used_.insert(v.name);
+    for (const auto& v : g.outputs) used_.insert(v.name);
+    for (const Node& n : g.nodes) {
+      used_.insert(n.name);
+      for (const auto& o : n.outputs) used_.insert(o);
+      for (const auto& i : n.inputs) used_.insert(i);
+    }
+  }
+  std::string fresh(const std::string& base) {
+    std::string s = base;
+    for (int k = 1; used_.count(s); ++k) s = base + "_" + std::to_string(k);
+    used_.insert(s);
+    return s;
+  }
+
+ private:
+  std::set<std::string> used_;
+};
+
+Tensor zero_point_tensor(const TensorQParams& qp) {
+  Shape shape = qp.axis >= 0 ? Shape{static_cast<int64_t>(qp.zero_point.size())} : Shape{};
+  Tensor t(qp.dtype, shape);
+  for (size_t i = 0; i < qp.zero_point.size(); ++i) {
+    if (qp.dtype == DType::kUInt8) t.data<uint8_t>()[i] = static_cast<uint8_t>(qp.zero_point[i]);
+    else if (qp.dtype == DType::kInt8) t.data<int8_t>()[i] = static_cast<int8_t>(qp.zero_point[i]);
+    else t.data<int32_t>()[i] = qp.zero_point[i];
+  }
+  return t;
+}
+
+Tensor scale_tensor(const TensorQParams& qp) {
+  if (qp.axis < 0) return Tensor::scalar<float>(qp.scale.at(0));
+  return Tensor::from_vector<float>({static_cast<int64_t>(qp.scale.size())}, qp.scale);
+}
+
+class Converter {
+ public:
+  Converter(const Graph& g, const QuantPlan& plan, ConvertNotes* notes) : g_(g), plan_(plan), names_(g), notes_(notes) {
+    out_ = g;
+    out_.nodes.clear();
+    opset_ = g.opsets.count("") ? g.opsets.at("") : 1;
+    OCTET_CHECK(opset_ >= 10, "the model imports opset ", opset_,
+                ": QuantizeLinear/DequantizeLinear need opset 10 or later (re-export the model)");
+    per_channel_ok_ = opset_ >= 13;
+  }
+
+  Graph run(const std::map<std::string, TensorQParams>& act_qparams) {
+    act_ = &act_qparams;
+    std::set<std::string> outputs;
+    for (const auto& o : g_.outputs) outputs.insert(o.name);
+    // Consumers read a quantized value through its DequantizeLinear. For a graph output the DQ
+    // output keeps the name (so the graph's interface is unchanged) and the producer is renamed.
+    for (const auto& [v, _] : act_qparams) {
+      if (outputs.count(v)) {
+        producer_rename_[v] = names_.fresh(v + "_prequant");
+        dq_name_[v] = v;
+      } else {
+        dq_name_[v] = names_.fresh(v + "_dequantized");
+      }
+    }
+    std::map<size_t, const QuantUnit*> head_unit;
+    for (const QuantUnit& u : plan_.units) head_unit[u.nodes.front()] = &u;
+
+    for (const ValueInfo& in : g_.inputs)
+      if (act_qparams.count(in.name)) emit_qdq(in.name, in.name);
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      Node n = g_.nodes[i];
+      for (auto& in : n.inputs) {
+        auto it = dq_name_.find(in);
+        if (it != dq_name_.end()) in = it->second;
+      }
+      auto hu = head_unit.find(i);
+      if (hu != head_unit.end() && (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul"))
+        quantize_weights(n, *hu->second);
+      for (auto& o : n.outputs) {
+        auto it = producer_rename_.find(o);
+        if (it != producer_rename_.end()) o = it->second;
+      }
+      out_.nodes.push_back(n);
+      for (const auto& o : g_.nodes[i].outputs)
+        if (act_qparams.count(o)) emit_qdq(o, producer_rename_.count(o) ? producer_rename_.at(o) : o);
+    }
+    drop_unused_initializers();
+    return std::move(out_);
+  }
+
+ private:
+  // Q(src) -> DQ -> dq_name_[value], with `value`'s qparams.
+  void emit_qdq(const std::string& value, const std::string& src) {
+    const TensorQParams& qp = act_->at(value);
+    auto [scale, zp] = add_qparams(value, qp);
+    std::string q = names_.fresh(value + "_quantized");
+    out_.nodes.push_back(make_node("QuantizeLinear", value + "_QuantizeLinear", {src, scale, zp}, q, -1));
+    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+  }
+
+  std::pair<std::string, std::string> add_qparams(const std::string& base, const TensorQParams& qp) {
+    std::string scale = names_.fresh(base + "_scale"), zp = names_.fresh(base + "_zero_point");
+    out_.initializers[scale] = scale_tensor(qp);
+    out_.initializers[zp] = zero_point_tensor(qp);
+    return {scale, zp};
+  }
+
+  Node make_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
+                 const std::string& output, int axis) {
+    Node n;
+    n.op_type = op;
+    n.name = names_.fresh(name);
+    n.opset = opset_;
+    n.inputs = std::move(inputs);
+    n.outputs = {output};
+    if (axis >= 0) {
+      Attribute a;
+      a.kind = Attribute::Kind::kInt;
+      a.i = axis;
+      n.attrs["axis"] = a;
+    }
+    return n;
+  }
+
+  // The weight's output-channel axis: Conv [OC, C/g, kh, kw] -> 0; Gemm B -> 0 if transB else 1;
+  // MatMul B [K, N] -> 1.
+  static int channel_axis(const Node& n) {
+    if (n.op_type == "Conv") return 0;
+    if (n.op_type == "Gemm") return n.attr_int("transB", 0) ? 0 : 1;
+    return 1;
+  }
+
+  void quantize_weights(Node& n, const QuantUnit& unit) {
+    const std::string w_name = g_.nodes[unit.nodes.front()].inputs[1];
+    const Tensor& w = *g_.find_initializer(w_name);
+    const int axis = channel_axis(n);
+    bool per_channel = unit.qconfig.weight_per_channel;
+    if (per_channel && !per_channel_ok_) {
+      per_channel = false;
+      if (notes_)
+        notes_->notes.push_back(n.name + ": per-tensor weights (opset " + std::to_string(opset_) +
+                                " < 13 has no per-axis DequantizeLinear)");
+    }
+    const int64_t channels = per_channel ? w.dim(axis) : 1;
+    // Eq. (3): per-channel min/max of the weight.
+    std::vector<float> lo(channels, 0.0f), hi(channels, 0.0f);
+    const float* wd = w.data<float>();
+    int64_t inner = 1;
+    for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
+    const int64_t axis_len = w.dim(axis);
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      OCTET_CHECK(std::isfinite(wd[i]), "weight '", w_name, "' of ", n.describe(), " holds ", wd[i],
+                  " at flat index ", i, ": cannot quantize a non-finite weight");
+      int64_t c = per_channel ? (i / inner) % axis_len : 0;
+      lo[c] = std::min(lo[c], wd[i]);
+      hi[c] = std::max(hi[c], wd[i]);
+    }
+    QScheme ws = unit.qconfig.weight;
+    ws.ch_axis = per_channel ? axis : -1;
+    TensorQParams wq = quant::qparams_from_range(lo, hi, ws);
+    wq.axis = per_channel ? axis : -1;
+    wq.dtype = DType::kInt8;
+
+    // Bias: int32 with scale x_scale * w_scale[c] (docs/quantization.md). A weight scale so small
+    // that the bias overflows int32 is raised until it fits: the weight loses a little precision
+    // instead of the bias saturating.
+    const Tensor* bias = nullptr;
+    const size_t bias_input = 2;
+    if (n.has_input(bias_input)) {
+      const Tensor* b = g_.find_initializer(g_.nodes[unit.nodes.front()].inputs[bias_input]);
+      const int64_t oc = w.dim(axis);
+      if (b && b->dtype() == DType::kFloat32 && b->rank() == 1 && b->dim(0) == oc) bias = b;
+    }
+    const float x_scale = act_->at(unit.act_inputs.at(0)).scale.at(0);
+    if (bias) {
+      constexpr double kLimit = 2147483647.0 / 2;  // headroom for the accumulation
+      for (int64_t c = 0; c < bias->numel(); ++c) {
+        double need = std::fabs(bias->data<float>()[c]) / (double(x_scale) * kLimit);
+        float& s = wq.scale[per_channel ? c : 0];
+        if (s < need) s = static_cast<float>(need);
+      }
+    }
+    Tensor wi(DType::kInt8, w.shape());
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      int64_t c = per_channel ? (i / inner) % axis_len : 0;
+      wi.data<int8_t>()[i] = quantize_value<int8_t>(wd[i], wq.scale[c], wq.zero_point[c]);
+    }
+    std::string wq_name = names_.fresh(w_name + "_quantized");
+    out_.initializers[wq_name] = wi;
+    auto [ws_name, wz_name] = add_qparams(w_name, wq);
+    std::string wdq = names_.fresh(w_name + "_dequantized");
+    out_.nodes.push_back(make_node("DequantizeLinear", w_name + "_DequantizeLinear", {wq_name, ws_name, wz_name},
+                                   wdq, wq.axis));
+    n.inputs[1] = wdq;
+
+    if (bias) {
+      const std::string b_name = n.inputs[bias_input];
+      TensorQParams bq;
+      bq.dtype = DType::kInt32;
+      bq.axis = per_channel ? 0 : -1;
+      for (float s : wq.scale) {
+        bq.scale.push_back(x_scale * s);
+        bq.zero_point.push_back(0);
+      }
+      Tensor bi(DType::kInt32, bias->shape());
+      for (int64_t c = 0; c < bias->numel(); ++c) {
+        double v = std::nearbyint(double(bias->data<float>()[c]) / bq.scale[per_channel ? c : 0]);
+        bi.data<int32_t>()[c] = static_cast<int32_t>(v);
+      }
+      std::string bq_name = names_.fresh(b_name + "_quantized");
+      out_.initializers[bq_name] = bi;
+      auto [bs_name, bz_name] = add_qparams(b_name, bq);
+      std::string bdq = names_.fresh(b_name + "_dequantized");
+      out_.nodes.push_back(
+          make_node("DequantizeLinear", b_name + "_DequantizeLinear", {bq_name, bs_name, bz_name}, bdq, bq.axis));
+      n.inputs[bias_input] = bdq;
+    }
+  }
+
+  void drop_unused_initializers() {
+    std::set<std::string> used;
+    for (const Node& n : out_.nodes)
+      for (const auto& i : n.inputs) used.insert(i);
+    for (const auto& o : out_.outputs) used.insert(o.name);
+    for (auto it = out_.initializers.begin(); it != out_.initializers.end();)
+      it = used.count(it->first) ? std::next(it) : out_.initializers.erase(it);
+  }
+
+  const Graph& g_;
+  const QuantPlan& plan_;
+  Names names_;
+  ConvertNotes* notes_;
+  Graph out_;
+  int opset_ = 0;
+  bool per_channel_ok_ = false;
+  const std::map<std::string, TensorQParams>* act_ = nullptr;
+  std::map<std::string, std::string> dq_name_, producer_rename_;
+};
+
+}  // namespace
+
+Graph convert(const Graph& fused, const QuantPlan& plan,
+              const std::map<std::string, std::unique_ptr<quant::Observer>>& observers, ConvertNotes* notes) {
+  std::map<std::string, TensorQParams> act;
+  for (const auto& [value, spec] : plan.activations) {
+    std::string root = plan.qparams_root(value);
+    const ActivationSpec& rs = plan.activations.at(root);
+    TensorQParams qp;
+    if (rs.observer == "fixed") {
+      OCTET_CHECK(quant::fixed_qparams(rs.fixed_op, rs.scheme, &qp), "no fixed qparams for op '", rs.fixed_op, "'");
+    } else {
+      auto it = observers.find(root);
+      OCTET_CHECK(it != observers.end(), "value '", root, "' was not calibrated");
+      try {
+        qp = it->second->calculate_qparams();
+      } catch (const Error& e) {
+        fail("value '", root, "': ", e.what());
+      }
+    }
+    qp.axis = -1;
+    qp.dtype = rs.scheme.dtype;
+    act[value] = qp;
+  }
+  return Converter(fused, plan, notes).run(act);
+}
+
+}  // namespace octet

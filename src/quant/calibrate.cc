@@ -1,0 +1,60 @@
+#include "quant/calibrate.h"
+
+#include <algorithm>
+
+#include "core/samples.h"
+#include "octet/runtime.h"
+
+namespace octet::quant {
+
+namespace {
+
+// The fixed leading dim of a graph input (a model exported with a fixed batch), or -1.
+int64_t fixed_batch(const Graph& g) {
+  for (const ValueInfo& in : g.inputs)
+    if (in.has_shape && !in.shape.empty() && in.shape[0].known()) return in.shape[0].value;
+  return -1;
+}
+
+}  // namespace
+
+std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+                                                           const std::map<std::string, Tensor>& data,
+                                                           const CalibrationOptions& options) {
+  std::map<std::string, Tensor> feeds;
+  for (const ValueInfo& in : g.inputs) {
+    auto it = data.find(in.name);
+    OCTET_CHECK(it != data.end(), "calibration data has no array for graph input '", in.name, "'");
+    feeds[in.name] = it->second;
+  }
+  int64_t total = sample_count(feeds, "calibration data");
+  if (options.samples >= 0) total = std::min(total, options.samples);
+  OCTET_CHECK(total > 0, "calibration data: no samples to calibrate on");
+  const int64_t fixed = fixed_batch(g);
+  const int64_t batch = fixed > 0 ? fixed : std::max<int64_t>(options.batch, 1);
+  OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
+
+  std::map<std::string, std::unique_ptr<Observer>> observers;
+  for (const auto& [value, spec] : plan.activations) {
+    std::string root = plan.qparams_root(value);
+    const ActivationSpec& rs = plan.activations.at(root);
+    if (rs.observer == "fixed" || observers.count(root)) continue;
+    observers[root] = make_observer(rs.observer, rs.scheme, rs.options);
+  }
+
+  Executor exec(g, ExecutorOptions{options.threads});
+  exec.add_hook([&](const Node*, const std::string& value, const Tensor& t) {
+    auto it = observers.find(value);
+    if (it != observers.end()) it->second->observe(t);
+  });
+  // A last partial batch would not fit a fixed leading dim: it is dropped then.
+  for (int64_t b = 0; b < total; b += batch) {
+    int64_t e = std::min(total, b + batch);
+    if (fixed > 0 && e - b < batch) break;
+    exec.run(slice_samples(feeds, b, e));
+    if (options.progress) options.progress(e, total);
+  }
+  return observers;
+}
+
+}  // namespace octet::quant

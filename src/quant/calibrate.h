@@ -1,0 +1,30 @@
+// Calibration: runs representative data through the float graph in batches and feeds every
+// activation value the plan quantizes to its observer (through Executor hooks).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "octet/graph.h"
+#include "passes/prepare.h"
+#include "quant/observers/observer.h"
+
+namespace octet::quant {
+
+struct CalibrationOptions {
+  int64_t samples = -1;  // -1: all
+  int64_t batch = 32;    // clipped to a graph input's fixed leading dim
+  int threads = 1;
+  std::function<void(int64_t done, int64_t total)> progress;
+};
+
+// One observer per value whose qparams come from data (QuantPlan::qparams_root of every quantized
+// value, except fixed ones). `data`: graph input name -> tensor, axis 0 = samples. octet::Error
+// when an input is missing or an observer sees no finite value.
+std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+                                                           const std::map<std::string, Tensor>& data,
+                                                           const CalibrationOptions& options);
+
+}  // namespace octet::quant
