@@ -177,7 +177,7 @@ class Converter {
     wq.axis = per_channel ? axis : -1;
     wq.dtype = DType::kInt8;
 
-    // Bias: int32 with scale x_scale * w_scale[c] (docs/quantization.md). A weight scale so small
+    // Bias: int32 with scale x_scale * w_scale[c] (docs/static_ptq.md eq. (B1)). A weight scale so small
     // that the bias overflows int32 is raised until it fits: the weight loses a little precision
     // instead of the bias saturating.
     const Tensor* bias = nullptr;

@@ -31,7 +31,7 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
   if (options.samples >= 0) total = std::min(total, options.samples);
   OCTET_CHECK(total > 0, "calibration data: no samples to calibrate on");
   const int64_t fixed = fixed_batch(g);
-  const int64_t batch = fixed > 0 ? fixed : std::max<int64_t>(options.batch, 1);
+  const int64_t batch = fixed > 0 ? fixed : std::clamp<int64_t>(options.batch, 1, total);
   OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
 
   std::map<std::string, std::unique_ptr<Observer>> observers;
