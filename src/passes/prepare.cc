@@ -1,0 +1,149 @@
+#include "passes/prepare.h"
+
+#include <set>
+
+#include "passes/fuse_groups.h"
+
+namespace octet {
+
+namespace {
+
+// Ops whose int8 form reads the codes of its input directly: the output keeps the input's
+// qparams (ONNX Runtime's QDQ quantizer does the same), so no requantization is needed.
+const std::set<std::string> kSharesInputQParams = {"MaxPool", "Reshape", "Flatten", "Transpose",
+                                                    "Squeeze", "Unsqueeze"};
+// Ops quantized only when their input already is (a lone Q/DQ pair around them buys nothing).
+const std::set<std::string> kFollowers = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+                                          "Relu", "Clip", "AveragePool", "GlobalAveragePool", "Sigmoid",
+                                          "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu"};
+const std::set<std::string> kWeighted = {"Conv", "Gemm", "MatMul"};
+const std::set<std::string> kBinary = {"Add", "Mul"};
+
+bool is_constant(const Graph& g, const std::string& v) { return g.find_initializer(v) != nullptr; }
+
+bool is_float_value(const Graph& g, const std::string& v) {
+  const ValueInfo* vi = g.find_value_info(v);
+  return vi == nullptr || vi->dtype == DType::kFloat32;
+}
+
+// Why `n` cannot be quantized as a unit head ("" when it can). `quantized` holds the values already
+// known to be quantized (the graph is walked in topological order).
+std::string unquantizable(const Graph& g, const Node& n, const std::set<std::string>& quantized) {
+  if (!n.domain.empty()) return "op of domain '" + n.domain + "'";
+  if (kWeighted.count(n.op_type)) {
+    size_t wi = 1;
+    if (!n.has_input(wi) || !is_constant(g, n.inputs[wi])) return "weight is not a constant";
+    const Tensor& w = *g.find_initializer(n.inputs[wi]);
+    if (w.dtype() != DType::kFloat32) return "weight is not float32";
+    if (n.op_type == "MatMul" && w.rank() != 2) return "MatMul weight of rank " + std::to_string(w.rank());
+    if (n.op_type == "Gemm") {
+      if (n.attr_float("alpha", 1) != 1 || n.attr_float("beta", 1) != 1) return "Gemm with alpha or beta != 1";
+      if (n.attr_int("transA", 0) != 0) return "Gemm with transA";
+    }
+    if (n.op_type == "Conv" && w.rank() != 4) return "only 2-D convolutions are quantized";
+    if (n.has_input(2) && !is_constant(g, n.inputs[2])) return "bias is not a constant";
+    if (!is_float_value(g, n.inputs[0])) return "input is not float32";
+    return "";
+  }
+  if (kBinary.count(n.op_type)) {
+    for (size_t i = 0; i < 2; ++i) {
+      if (!n.has_input(i) || is_constant(g, n.inputs[i])) return "an operand is a constant";
+      if (!is_float_value(g, n.inputs[i])) return "an operand is not float32";
+    }
+    return "";
+  }
+  if (n.op_type == "Concat") {
+    for (const auto& in : n.inputs)
+      if (in.empty() || is_constant(g, in) || !is_float_value(g, in)) return "an operand is a constant";
+    return "";
+  }
+  if (kFollowers.count(n.op_type)) {
+    if (!n.has_input(0) || !quantized.count(n.inputs[0])) return "follows a float value";
+    if (n.op_type == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) return "MaxPool with Indices";
+    if (n.op_type == "Clip")
+      for (size_t i = 1; i < 3; ++i)
+        if (n.has_input(i) && !is_constant(g, n.inputs[i])) return "Clip bounds are not constants";
+    return "";
+  }
+  return "no int8 form";
+}
+
+}  // namespace
+
+std::string QuantPlan::qparams_root(const std::string& value) const {
+  std::string v = value;
+  for (auto it = activations.find(v); it != activations.end() && !it->second.shares.empty();
+       it = activations.find(v))
+    v = it->second.shares;
+  return v;
+}
+
+QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
+  QuantPlan plan;
+  // Fused chains by head node; members other than the head are not units of their own.
+  std::map<size_t, FusedGroup> group_of_head;
+  for (const FusedGroup& fg : find_fused_groups(g)) {
+    group_of_head[fg.nodes.front()] = fg;
+  }
+  std::set<std::string> quantized;
+  std::set<size_t> claimed;  // nodes inside a unit
+  auto add_activation = [&](const std::string& v, const quant::QConfig& qc) {
+    if (plan.activations.count(v)) return;
+    plan.activations[v] = ActivationSpec{qc.activation, qc.act_observer, qc.observer_options, "", ""};
+    quantized.insert(v);
+  };
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (claimed.count(i)) continue;
+    const Node& n = g.nodes[i];
+    std::optional<quant::QConfig> qc = mapping.resolve(n);
+    if (!qc) {
+      plan.float_reasons[n.name] = "excluded by the qconfig";
+      continue;
+    }
+    std::string why = unquantizable(g, n, quantized);
+    if (!why.empty()) {
+      plan.float_reasons[n.name] = why;
+      continue;
+    }
+    QuantUnit unit{{i}, *qc, {}, n.outputs.empty() ? "" : n.outputs[0]};
+    auto fg = group_of_head.find(i);
+    if (fg != group_of_head.end()) {
+      unit.nodes = fg->second.nodes;
+      unit.output = fg->second.output;
+    }
+    for (size_t k : unit.nodes) claimed.insert(k);
+    // Activation inputs: the data input of weighted ops, every operand of the others.
+    size_t n_act = kWeighted.count(n.op_type) ? 1 : (n.op_type == "Concat" || kBinary.count(n.op_type) ? n.inputs.size() : 1);
+    for (size_t k = 0; k < n_act && k < n.inputs.size(); ++k) {
+      unit.act_inputs.push_back(n.inputs[k]);
+      add_activation(n.inputs[k], *qc);
+    }
+    const Node& last = g.nodes[unit.nodes.back()];
+    add_activation(unit.output, *qc);
+    ActivationSpec& out = plan.activations[unit.output];
+    if (unit.nodes.size() == 1 && kSharesInputQParams.count(n.op_type)) {
+      out.shares = plan.qparams_root(n.inputs[0]);
+    } else if (quant::TensorQParams fixed; quant::fixed_qparams(last.op_type, qc->activation, &fixed)) {
+      out.observer = "fixed";
+      out.fixed_op = last.op_type;
+    }
+    if (n.op_type == "Concat") {
+      // Concat keeps every operand's codes when all share the output's qparams: operands used only
+      // here (and not graph inputs or outputs) take them.
+      for (const auto& in : n.inputs) {
+        int uses = 0;
+        for (const Node& m : g.nodes)
+          for (const auto& mi : m.inputs) uses += mi == in;
+        bool is_io = false;
+        for (const auto& gi : g.inputs) is_io |= gi.name == in;
+        for (const auto& go : g.outputs) is_io |= go.name == in;
+        auto& spec = plan.activations[in];
+        if (uses == 1 && !is_io && spec.shares.empty()) spec.shares = unit.output;
+      }
+    }
+    plan.units.push_back(std::move(unit));
+  }
+  return plan;
+}
+
+}  // namespace octet

@@ -1,0 +1,63 @@
+// octet::quantize_static (include/octet/quantize.h): fuse -> prepare -> calibrate -> convert,
+// the static post-training quantization of the seeds (../shared/seeds/).
+#include <algorithm>
+
+#include "octet/quantize.h"
+#include "passes/convert.h"
+#include "passes/fuse.h"
+#include "passes/prepare.h"
+#include "quant/calibrate.h"
+#include "quant/qconfig.h"
+
+namespace octet {
+
+namespace {
+
+int64_t initializer_bytes(const Graph& g) {
+  int64_t bytes = 0;
+  for (const auto& [_, t] : g.initializers) bytes += static_cast<int64_t>(t.nbytes());
+  return bytes;
+}
+
+}  // namespace
+
+Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib,
+                      const StaticQuantOptions& options, QuantizeReport* report) {
+  OCTET_CHECK(options.act_dtype == DType::kUInt8 || options.act_dtype == DType::kInt8,
+              "activation dtype must be u8 or s8, not ", dtype_name(options.act_dtype));
+  quant::QConfig base = quant::default_qconfig();
+  base.act_observer = options.observer;
+  base.activation.dtype = options.act_dtype;
+  base.activation.reduce_range = options.reduce_range;
+  base.weight_per_channel = options.per_channel;
+  make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
+  quant::QConfigMapping mapping = options.config_json.empty()
+                                      ? quant::QConfigMapping(base)
+                                      : quant::QConfigMapping::from_json(options.config_json, base);
+  for (const auto& name : options.exclude) {
+    bool found = std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; });
+    OCTET_CHECK(found, "--exclude: the model has no node named '", name, "'");
+    mapping.set_name(name, std::nullopt);
+  }
+
+  Graph fused = model;
+  fuse_for_quantization(fused);
+  QuantPlan plan = prepare(fused, mapping);
+  quant::CalibrationOptions copts{options.samples, options.batch, options.threads, options.progress};
+  auto observers = quant::calibrate(fused, plan, calib, copts);
+  ConvertNotes notes;
+  Graph out = convert(fused, plan, observers, &notes);
+
+  if (report) {
+    *report = QuantizeReport{};
+    for (const QuantUnit& u : plan.units)
+      for (size_t i : u.nodes) report->quantized_nodes.push_back(fused.nodes[i].name);
+    for (const auto& [name, why] : plan.float_reasons) report->float_nodes.push_back(name + ": " + why);
+    for (const auto& note : notes.notes) report->float_nodes.push_back(note);
+    report->fp32_weight_bytes = initializer_bytes(model);
+    report->quantized_weight_bytes = initializer_bytes(out);
+  }
+  return out;
+}
+
+}  // namespace octet

@@ -1,0 +1,263 @@
+// Static PTQ end to end on the bundled MNIST CNN (real data) and on hand-built graphs: the QDQ
+// structure convert promises, determinism, the qconfig choices, and accuracy of the QDQ model.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/npy.h"
+#include "core/samples.h"
+#include "octet/quantize.h"
+#include "octet/runtime.h"
+#include "onnx/export.h"
+#include "onnx/import.h"
+
+namespace octet {
+namespace {
+
+const std::string kExamples = std::string(OCTET_SOURCE_DIR) + "/examples/";
+
+struct Mnist {
+  Graph model = load_onnx(kExamples + "mnist_cnn.onnx");
+  std::map<std::string, Tensor> calib = slice_samples(read_npz(kExamples + "mnist_calib.npz"), 0, 128);
+  std::map<std::string, Tensor> test = slice_samples(read_npz(kExamples + "mnist_test.npz"), 0, 400);
+  Tensor labels = read_npy(kExamples + "mnist_test_labels.npy");
+};
+
+const Mnist& mnist() {
+  static Mnist m;
+  return m;
+}
+
+double top1(const Graph& g, const std::map<std::string, Tensor>& data, const Tensor& labels) {
+  Executor exec(g);
+  Tensor logits = exec.run(data).at(g.outputs.at(0).name);
+  int64_t n = logits.dim(0), c = logits.dim(1), correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float* row = logits.data<float>() + i * c;
+    correct += std::max_element(row, row + c) - row == labels.as_int64(i);
+  }
+  return 100.0 * correct / n;
+}
+
+StaticQuantOptions fast_options() {
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  o.batch = 64;
+  return o;
+}
+
+const Node* producer(const Graph& g, const std::string& value) {
+  for (const Node& n : g.nodes)
+    for (const auto& o : n.outputs)
+      if (o == value) return &n;
+  return nullptr;
+}
+
+TEST(QuantizeStatic, MnistQdqKeepsAccuracy) {
+  const Mnist& m = mnist();
+  QuantizeReport report;
+  for (const char* observer : {"minmax", "histogram"}) {
+    StaticQuantOptions o = fast_options();
+    o.observer = observer;
+    Graph q = quantize_static(m.model, m.calib, o, &report);
+    double fp32 = top1(m.model, m.test, m.labels), int8 = top1(q, m.test, m.labels);
+    EXPECT_GE(int8, fp32 - 1.0) << observer;
+  }
+  EXPECT_LT(report.quantized_weight_bytes * 3, report.fp32_weight_bytes);
+  for (const Node& n : m.model.nodes) {
+    if (n.op_type != "Conv" && n.op_type != "Gemm" && n.op_type != "MatMul") continue;
+    EXPECT_NE(std::find(report.quantized_nodes.begin(), report.quantized_nodes.end(), n.name),
+              report.quantized_nodes.end())
+        << n.name << " was not quantized";
+  }
+}
+
+TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasInt32WithProductScale) {
+  const Mnist& m = mnist();
+  Graph q = quantize_static(m.model, m.calib, fast_options());
+  int convs = 0;
+  for (const Node& n : q.nodes) {
+    if (n.op_type != "Conv" && n.op_type != "Gemm") continue;
+    ++convs;
+    const Node* wdq = producer(q, n.inputs[1]);
+    ASSERT_TRUE(wdq && wdq->op_type == "DequantizeLinear") << n.name;
+    EXPECT_EQ(q.find_initializer(wdq->inputs[0])->dtype(), DType::kInt8);
+    const Tensor& ws = *q.find_initializer(wdq->inputs[1]);
+    const int64_t channels = n.op_type == "Conv" ? q.find_initializer(wdq->inputs[0])->dim(0)
+                                                 : q.find_initializer(wdq->inputs[0])->dim(n.attr_int("transB", 0) ? 0 : 1);
+    EXPECT_EQ(ws.numel(), channels) << n.name;
+    EXPECT_EQ(wdq->attr_int("axis", 1), n.op_type == "Conv" || n.attr_int("transB", 0) ? 0 : 1);
+    const Node* xdq = producer(q, n.inputs[0]);
+    ASSERT_TRUE(xdq && xdq->op_type == "DequantizeLinear") << n.name;
+    const float xs = q.find_initializer(xdq->inputs[1])->data<float>()[0];
+    ASSERT_TRUE(n.has_input(2));
+    const Node* bdq = producer(q, n.inputs[2]);
+    ASSERT_TRUE(bdq && bdq->op_type == "DequantizeLinear") << n.name;
+    EXPECT_EQ(q.find_initializer(bdq->inputs[0])->dtype(), DType::kInt32);
+    const Tensor& bs = *q.find_initializer(bdq->inputs[1]);
+    for (int64_t c = 0; c < channels; ++c) EXPECT_EQ(bs.data<float>()[c], xs * ws.data<float>()[c]);
+  }
+  EXPECT_GE(convs, 2);
+}
+
+TEST(QuantizeStatic, FusedReluHasNoQuantizationInside) {
+  const Mnist& m = mnist();
+  Graph q = quantize_static(m.model, m.calib, fast_options());
+  for (const Node& n : q.nodes) {
+    if (n.op_type != "Relu") continue;
+    const Node* p = producer(q, n.inputs[0]);
+    ASSERT_TRUE(p);
+    EXPECT_NE(p->op_type, "DequantizeLinear") << n.name << " reads a dequantized value: Conv+Relu not fused";
+  }
+}
+
+TEST(QuantizeStatic, SameDataGivesByteIdenticalModels) {
+  const Mnist& m = mnist();
+  StaticQuantOptions o = fast_options();
+  o.observer = "histogram";
+  std::string a = export_onnx(quantize_static(m.model, m.calib, o)).SerializeAsString();
+  std::string b = export_onnx(quantize_static(m.model, m.calib, o)).SerializeAsString();
+  EXPECT_EQ(a, b);
+}
+
+TEST(QuantizeStatic, ExportedModelLoadsBackAndComputesTheSame) {
+  const Mnist& m = mnist();
+  Graph q = quantize_static(m.model, m.calib, fast_options());
+  Graph back = import_onnx(export_onnx(q), "", "round trip");
+  auto feeds = slice_samples(m.test, 0, 16);
+  Tensor a = Executor(q).run(feeds).begin()->second, b = Executor(back).run(feeds).begin()->second;
+  ASSERT_EQ(a.shape(), b.shape());
+  for (int64_t i = 0; i < a.numel(); ++i) EXPECT_EQ(a.data<float>()[i], b.data<float>()[i]);
+  EXPECT_EQ(q.outputs.at(0).name, m.model.outputs.at(0).name);
+}
+
+TEST(QuantizeStatic, ExcludeAndConfigKeepNodesFloat) {
+  const Mnist& m = mnist();
+  std::string first_conv;
+  for (const Node& n : m.model.nodes)
+    if (n.op_type == "Conv" && first_conv.empty()) first_conv = n.name;
+  StaticQuantOptions o = fast_options();
+  o.exclude = {first_conv};
+  o.config_json = R"({"op_type": {"Gemm": null}})";
+  QuantizeReport report;
+  Graph q = quantize_static(m.model, m.calib, o, &report);
+  for (const Node& n : q.nodes) {
+    if (n.name == first_conv || n.op_type == "Gemm") {
+      const Node* w = producer(q, n.inputs[1]);
+      EXPECT_TRUE(w == nullptr || w->op_type != "DequantizeLinear") << n.name << " was quantized";
+    }
+  }
+  bool listed = false;
+  for (const auto& f : report.float_nodes) listed |= f.rfind(first_conv + ":", 0) == 0;
+  EXPECT_TRUE(listed);
+  o.exclude = {"no_such_node"};
+  EXPECT_THROW(quantize_static(m.model, m.calib, o), Error);
+}
+
+TEST(QuantizeStatic, PerTensorAndS8Activations) {
+  const Mnist& m = mnist();
+  StaticQuantOptions o = fast_options();
+  o.per_channel = false;
+  o.act_dtype = DType::kInt8;
+  Graph q = quantize_static(m.model, m.calib, o);
+  int qnodes = 0;
+  for (const Node& n : q.nodes) {
+    if (n.op_type == "QuantizeLinear") {
+      ++qnodes;
+      EXPECT_EQ(q.find_initializer(n.inputs[2])->dtype(), DType::kInt8);
+    }
+    const Tensor* codes = n.op_type == "DequantizeLinear" ? q.find_initializer(n.inputs[0]) : nullptr;
+    if (codes && codes->dtype() == DType::kInt8) {
+      EXPECT_EQ(q.find_initializer(n.inputs[1])->numel(), 1);
+    }
+  }
+  EXPECT_GT(qnodes, 0);
+  EXPECT_GE(top1(q, m.test, m.labels), top1(m.model, m.test, m.labels) - 2.0);
+}
+
+TEST(QuantizeStatic, BelowOpset13WeightsArePerTensorAndSaid) {
+  Graph g = mnist().model;
+  g.opsets[""] = 12;
+  QuantizeReport report;
+  Graph q = quantize_static(g, mnist().calib, fast_options(), &report);
+  for (const Node& n : q.nodes) EXPECT_FALSE(n.has_attr("axis") && n.op_type == "DequantizeLinear") << n.name;
+  bool said = false;
+  for (const auto& f : report.float_nodes) said |= f.find("opset 12") != std::string::npos;
+  EXPECT_TRUE(said);
+}
+
+// y = x * w + b with tiny weights and a large bias: the int32 bias would overflow with the
+// weight's own scale, so convert raises that scale.
+TEST(QuantizeStatic, HugeBiasDoesNotOverflowInt32) {
+  Graph g;
+  g.opsets[""] = 17;
+  g.inputs.push_back({"x", DType::kFloat32, true, {{-1, "batch"}, {4, ""}}});
+  g.outputs.push_back({"y", DType::kFloat32, true, {{-1, "batch"}, {2, ""}}});
+  g.initializers["w"] = Tensor::from_vector<float>({4, 2}, {1e-7f, -1e-7f, 2e-7f, 0, 0, 1e-7f, -3e-7f, 1e-7f});
+  g.initializers["b"] = Tensor::from_vector<float>({2}, {5000.0f, -7000.0f});
+  Node n;
+  n.name = "fc";
+  n.op_type = "Gemm";
+  n.opset = 17;
+  n.inputs = {"x", "w", "b"};
+  n.outputs = {"y"};
+  g.nodes.push_back(n);
+  std::map<std::string, Tensor> calib{{"x", Tensor::from_vector<float>({2, 4}, {0.001f, -0.002f, 0.003f, 0.0f,
+                                                                              -0.001f, 0.002f, 0.0f, 0.004f})}};
+  Graph q = quantize_static(g, calib, fast_options());
+  const Node& fc = *std::find_if(q.nodes.begin(), q.nodes.end(), [](const Node& n) { return n.op_type == "Gemm"; });
+  const Node* bdq = producer(q, fc.inputs[2]);
+  ASSERT_TRUE(bdq && bdq->op_type == "DequantizeLinear");
+  const Tensor& codes = *q.find_initializer(bdq->inputs[0]);
+  const Tensor& scale = *q.find_initializer(bdq->inputs[1]);
+  for (int64_t c = 0; c < 2; ++c) {
+    const float b = g.initializers.at("b").data<float>()[c];
+    EXPECT_LE(std::abs(int64_t{codes.data<int32_t>()[c]}), int64_t{1} << 30);  // the guard's headroom
+    EXPECT_NEAR(codes.data<int32_t>()[c] * scale.data<float>()[c], b, std::abs(b) * 1e-6);
+  }
+  // The output itself is quantized over [-7000, 5000]: within one step of the float result.
+  Tensor y = Executor(q).run({{"x", calib.at("x")}}).at("y");
+  const float step = 12000.0f / 255;
+  EXPECT_NEAR(y.data<float>()[0], 5000.0f, step);
+  EXPECT_NEAR(y.data<float>()[1], -7000.0f, step);
+}
+
+// Residual adds, pools, HardSwish, ReLU6, flatten: every fixture CNN quantizes, and its QDQ model
+// stays close to fp32 on the data it was calibrated on.
+TEST(QuantizeStatic, FixtureModelsStayCloseToFp32) {
+  const std::string dir = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/models/";
+  for (const char* name : {"mlp_op17", "lenet_op17", "resnet_op17", "mobilenetv2_op18"}) {
+    Graph g = load_onnx(dir + name + ".onnx");
+    auto data = read_npz(dir + name + ".inputs.npz");
+    QuantizeReport report;
+    Graph q = quantize_static(g, data, fast_options(), &report);
+    EXPECT_FALSE(report.quantized_nodes.empty()) << name;
+    Tensor ref = Executor(g).run(data).begin()->second, got = Executor(q).run(data).begin()->second;
+    double dot = 0, rr = 0, gg = 0;
+    for (int64_t i = 0; i < ref.numel(); ++i) {
+      dot += double(ref.data<float>()[i]) * got.data<float>()[i];
+      rr += double(ref.data<float>()[i]) * ref.data<float>()[i];
+      gg += double(got.data<float>()[i]) * got.data<float>()[i];
+    }
+    EXPECT_GT(dot / std::sqrt(rr * gg), 0.99) << name;
+  }
+}
+
+TEST(QuantizeStatic, CalibrationErrorsNameTheInput) {
+  const Mnist& m = mnist();
+  std::map<std::string, Tensor> wrong{{"not_an_input", m.calib.begin()->second}};
+  try {
+    quantize_static(m.model, wrong, fast_options());
+    ADD_FAILURE() << "accepted calibration data without the graph input";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(m.model.inputs.at(0).name), std::string::npos) << e.what();
+  }
+  StaticQuantOptions o = fast_options();
+  o.observer = "nonsense";
+  EXPECT_THROW(quantize_static(m.model, m.calib, o), Error);
+}
+
+}  // namespace
+}  // namespace octet
