@@ -7,6 +7,7 @@ VENV_PY    := .venv/bin/python
 OCTET      := $(BUILD)/bin/octet
 DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
+DEMO_CALIB ?= examples/mnist_calib.npz
 
 .PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models bench bench-peers clean
 
@@ -27,7 +28,7 @@ build-asan: deps
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target octet_tests octet_cli
 
 demo: build
-	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA)
+	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
 # Unit tests (Release and ASan/UBSan), ONNX's conformance suite, and the real-model checks.
 test: unit-test asan-test conformance real-models

@@ -127,3 +127,60 @@ TEST(Cli, BenchAndEvalReport) {
 
 }  // namespace
 }  // namespace octet
+
+namespace octet {
+namespace {
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("octet_cli_q_" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& f) const { return (path / f).string(); }
+};
+
+const std::string kExamples = kSrc + "/examples/";
+
+TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
+  TempDir tmp;
+  const std::string out = tmp / "mnist.int8.onnx";
+  Result q = octet("quantize " + kExamples + "mnist_cnn.onnx -o " + out + " --mode static --calib " + kExamples +
+                   "mnist_calib.npz --samples 64 --observer minmax");
+  ASSERT_EQ(q.status, 0) << q.out;
+  EXPECT_NE(q.out.find("quantized "), std::string::npos) << q.out;
+  EXPECT_NE(q.out.find("KiB fp32 -> "), std::string::npos) << q.out;
+  Result ins = octet("inspect " + out);
+  ASSERT_EQ(ins.status, 0) << ins.out;
+  EXPECT_NE(ins.out.find("QuantizeLinear"), std::string::npos);
+  EXPECT_NE(ins.out.find("scale"), std::string::npos) << ins.out;
+  for (const char* mode : {"", " --reference"}) {
+    Result ev = octet("eval " + out + " --data " + kExamples + "mnist_test.npz --labels " + kExamples +
+                      "mnist_test_labels.npy" + mode);
+    ASSERT_EQ(ev.status, 0) << ev.out;
+    EXPECT_NE(ev.out.find("top-1: 9"), std::string::npos) << ev.out;  // >= 90 %
+  }
+}
+
+TEST(CliQuantize, BadCombinationsAndInputs) {
+  TempDir tmp;
+  const std::string model = kExamples + "mnist_cnn.onnx", calib = kExamples + "mnist_calib.npz";
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static").status, 2);  // no --calib
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --calib " + calib).status, 2);
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode fancy").status, 2);
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib + " --observer x").status, 2);
+  expect_error("quantize " + model + " -o " + model + " --mode static --calib " + calib, "mnist_cnn.onnx");
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +
+                   " --exclude no_such_node",
+               "no_such_node");
+  {
+    std::ofstream(tmp / "bad.json") << "{\"global\": {\"activation\": {\"dtype\": \"u4\"}}}";
+  }
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +
+                   " --config " + tmp / "bad.json",
+               "'u4'");
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + kModels + "mlp_op17.inputs.npz",
+               "input 'input': expected shape [batch,1,28,28]");
+  EXPECT_FALSE(fs::exists(tmp / "a.onnx"));
+}
+
+}  // namespace
+}  // namespace octet

@@ -11,7 +11,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "octet 0.1.0");
   app.require_subcommand(1);
   std::map<CLI::App*, std::function<int()>> actions;
-  for (auto add : {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_eval, octet::cli::add_bench}) {
+  for (auto add : {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_eval, octet::cli::add_bench,
+                   octet::cli::add_quantize}) {
     size_t before = app.get_subcommands({}).size();
     auto action = add(app);
     actions[app.get_subcommands({})[before]] = action;

@@ -1,0 +1,153 @@
+// octet::quantize_dynamic (include/octet/quantize.h): weights int8 offline, activations
+// quantized at run time (the seeds' "dynamic quantization"). The weight of each chosen node becomes
+// an int8 initializer behind a DequantizeLinear, a graph ONNX Runtime runs as it stands
+// (weight-only); graph.metadata["octet.dynamic"] names the nodes lower_dynamic runs in INT8.
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "octet/quantize.h"
+#include "passes/graph_util.h"
+#include "quant/observers/observer.h"
+#include "quant/qmath.h"
+
+namespace octet {
+
+namespace {
+
+// Index of the constant weight input(s) and the axis of output channels in each.
+struct WeightSlot {
+  size_t input;
+  int axis;
+};
+
+std::vector<WeightSlot> weight_slots(const Node& n) {
+  if (n.op_type == "MatMul") return {{1, 1}};
+  if (n.op_type == "Gemm") return {{1, n.attr_int("transB", 0) ? 0 : 1}};
+  if (n.op_type == "Conv") return {{1, 0}};
+  // LSTM/GRU W [dirs, gates*hidden, input] and R [dirs, gates*hidden, hidden]: one scale per gate
+  // row, shared by the directions (DequantizeLinear has one axis).
+  if (n.op_type == "LSTM" || n.op_type == "GRU") return {{1, 1}, {2, 1}};
+  return {};
+}
+
+// Symmetric int8 qparams per slice of `axis` (or one for the tensor), PyTorch's
+// per_channel_symmetric qint8 weight observer (docs/quantization.md eq. (O1)).
+quant::TensorQParams weight_qparams(const Tensor& w, int axis, bool per_channel, const std::string& what) {
+  const int64_t channels = per_channel ? w.dim(axis) : 1;
+  int64_t inner = 1;
+  for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
+  std::vector<float> lo(channels, 0.0f), hi(channels, 0.0f);
+  const float* d = w.data<float>();
+  for (int64_t i = 0; i < w.numel(); ++i) {
+    OCTET_CHECK(std::isfinite(d[i]), what, " holds ", d[i], " at flat index ", i, ": cannot quantize it");
+    const int64_t c = per_channel ? (i / inner) % w.dim(axis) : 0;
+    lo[c] = std::min(lo[c], d[i]);
+    hi[c] = std::max(hi[c], d[i]);
+  }
+  quant::QScheme s{DType::kInt8, /*symmetric=*/true, false, per_channel ? axis : -1};
+  return quant::qparams_from_range(lo, hi, s);
+}
+
+}  // namespace
+
+Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, QuantizeReport* report) {
+  static const std::set<std::string> kSupported = {"MatMul", "Gemm", "LSTM", "GRU", "Conv"};
+  for (const auto& op : options.op_types)
+    OCTET_CHECK(kSupported.count(op), "--ops: '", op, "' cannot be quantized dynamically (MatMul, Gemm, LSTM, GRU, Conv)");
+  for (const auto& name : options.exclude)
+    OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
+                "--exclude: the model has no node named '", name, "'");
+  const int opset = model.opsets.count("") ? model.opsets.at("") : 1;
+  OCTET_CHECK(opset >= 10, "the model imports opset ", opset, ": DequantizeLinear needs opset 10 or later");
+  const bool per_channel = options.per_channel && opset >= 13;
+
+  Graph g = model;
+  QuantizeReport r;
+  std::vector<Node> nodes;
+  std::vector<std::string> dynamic_nodes;
+  for (const Node& n : model.nodes) {
+    const bool chosen = std::find(options.op_types.begin(), options.op_types.end(), n.op_type) != options.op_types.end();
+    if (!chosen || !n.domain.empty()) {
+      nodes.push_back(n);
+      continue;
+    }
+    if (std::find(options.exclude.begin(), options.exclude.end(), n.name) != options.exclude.end()) {
+      r.float_nodes.push_back(n.name + ": excluded");
+      nodes.push_back(n);
+      continue;
+    }
+    std::string why;
+    for (const WeightSlot& s : weight_slots(n)) {
+      const Tensor* w = n.has_input(s.input) ? model.find_initializer(n.inputs[s.input]) : nullptr;
+      if (!w) why = "weight '" + (n.has_input(s.input) ? n.inputs[s.input] : std::string("?")) + "' is not a constant";
+      else if (w->dtype() != DType::kFloat32) why = "weight is not float32";
+      else if (w->rank() <= s.axis || (n.op_type == "MatMul" && w->rank() != 2)) why = "weight of rank " + std::to_string(w->rank());
+      if (!why.empty()) break;
+    }
+    if (!why.empty()) {
+      r.float_nodes.push_back(n.name + ": " + why);
+      nodes.push_back(n);
+      continue;
+    }
+    Node q = n;
+    for (const WeightSlot& s : weight_slots(n)) {
+      const std::string& w_name = n.inputs[s.input];
+      const Tensor& w = *model.find_initializer(w_name);
+      quant::TensorQParams qp = weight_qparams(w, s.axis, per_channel, "weight '" + w_name + "' of " + n.describe());
+      Tensor codes(DType::kInt8, w.shape());
+      int64_t inner = 1;
+      for (int d = s.axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
+      for (int64_t i = 0; i < w.numel(); ++i) {
+        const int64_t c = per_channel ? (i / inner) % w.dim(s.axis) : 0;
+        codes.data<int8_t>()[i] = quantize_value<int8_t>(w.data<float>()[i], qp.scale[c], 0);
+      }
+      const std::string codes_name = fresh_name(g, w_name + "_quantized");
+      g.initializers[codes_name] = codes;
+      const std::string scale_name = fresh_name(g, w_name + "_scale");
+      g.initializers[scale_name] = per_channel ? Tensor::from_vector<float>({static_cast<int64_t>(qp.scale.size())}, qp.scale)
+                                               : Tensor::scalar<float>(qp.scale[0]);
+      const std::string zp_name = fresh_name(g, w_name + "_zero_point");
+      g.initializers[zp_name] = per_channel ? Tensor(DType::kInt8, {static_cast<int64_t>(qp.scale.size())})
+                                            : Tensor::scalar<int8_t>(0);
+      Node dq;
+      dq.name = fresh_name(g, n.name + "_" + w_name + "_DequantizeLinear");
+      dq.op_type = "DequantizeLinear";
+      dq.opset = n.opset;
+      dq.inputs = {codes_name, scale_name, zp_name};
+      dq.outputs = {fresh_name(g, w_name + "_dequantized")};
+      g.value_info.erase(dq.outputs[0]);
+      if (per_channel) {
+        Attribute axis;
+        axis.i = s.axis;
+        dq.attrs["axis"] = axis;
+      }
+      q.inputs[s.input] = dq.outputs[0];
+      nodes.push_back(dq);
+      g.nodes.push_back(dq);  // g.nodes only feeds fresh_name until it is replaced below
+    }
+    nodes.push_back(q);
+    dynamic_nodes.push_back(n.name);
+    r.quantized_nodes.push_back(n.name);
+  }
+  g.nodes = std::move(nodes);
+  std::set<std::string> read;
+  for (const Node& n : g.nodes)
+    for (const auto& in : n.inputs) read.insert(in);
+  for (auto it = g.initializers.begin(); it != g.initializers.end();)
+    it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
+  if (options.per_channel && !per_channel)
+    r.float_nodes.push_back("per-tensor weights: opset " + std::to_string(opset) + " < 13 has no per-axis DequantizeLinear");
+  g.metadata["octet.dynamic"] =
+      nlohmann::json{{"nodes", dynamic_nodes}, {"per_token", options.per_token}, {"reduce_range", options.reduce_range}}
+          .dump();
+  if (report) {
+    for (const auto& [_, t] : model.initializers) r.fp32_weight_bytes += static_cast<int64_t>(t.nbytes());
+    for (const auto& [_, t] : g.initializers) r.quantized_weight_bytes += static_cast<int64_t>(t.nbytes());
+    *report = std::move(r);
+  }
+  return g;
+}
+
+}  // namespace octet

@@ -1,0 +1,106 @@
+// octet quantize MODEL -o OUT.onnx --mode static|dynamic ...: post-training quantization to the
+// QDQ form (docs/quantization.md), with a summary of what was quantized.
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "commands.h"
+#include "core/file_io.h"
+#include "inputs.h"
+#include "octet/quantize.h"
+#include "onnx/export.h"
+#include "onnx/import.h"
+#include "progress.h"
+
+namespace octet::cli {
+
+namespace {
+
+struct Args {
+  std::string model, out, mode, calib, observer = "histogram", act_dtype = "u8", config;
+  std::vector<std::string> exclude, ops;
+  bool per_tensor = false, per_token = false, reduce_range = false;
+  int64_t samples = -1, batch = 32;
+  int threads = 1;
+};
+
+void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, const std::string& path) {
+  std::printf("quantized %zu nodes, kept %zu in float\n", r.quantized_nodes.size(), r.float_nodes.size());
+  const size_t shown = 12;
+  for (size_t i = 0; i < r.float_nodes.size() && i < shown; ++i) std::printf("  float: %s\n", r.float_nodes[i].c_str());
+  if (r.float_nodes.size() > shown) std::printf("  ... %zu more\n", r.float_nodes.size() - shown);
+  std::printf("weights: %.1f KiB fp32 -> %.1f KiB quantized (%.2fx smaller)\n", r.fp32_weight_bytes / 1024.0,
+              r.quantized_weight_bytes / 1024.0,
+              r.quantized_weight_bytes ? double(r.fp32_weight_bytes) / r.quantized_weight_bytes : 0.0);
+  std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
+}
+
+}  // namespace
+
+std::function<int()> add_quantize(CLI::App& app) {
+  auto* cmd = app.add_subcommand("quantize", "post-training quantization to an INT8 (QDQ) ONNX model");
+  auto args = std::make_shared<Args>();
+  cmd->add_option("model", args->model, "fp32 ONNX model")->required();
+  cmd->add_option("-o,--output", args->out, "output .onnx (QDQ form)")->required();
+  cmd->add_option("--mode", args->mode, "static (calibrated activations) or dynamic (run-time activations)")
+      ->required()
+      ->check(CLI::IsMember({"static", "dynamic"}));
+  cmd->add_option("--calib", args->calib, "static: calibration DATA (.npz keyed by input name, or .npy)");
+  cmd->add_option("--observer", args->observer, "static: activation observer")
+      ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse"}));
+  cmd->add_flag("--per-tensor", args->per_tensor, "one weight scale per tensor instead of per output channel");
+  cmd->add_option("--act-dtype", args->act_dtype, "static: activation type")->check(CLI::IsMember({"u8", "s8"}));
+  cmd->add_flag("--reduce-range", args->reduce_range, "7-bit activations (PyTorch x86's reduce_range)");
+  cmd->add_option("--exclude", args->exclude, "node names kept in float")->delimiter(',');
+  cmd->add_option("--config", args->config, "static: qconfig mapping (JSON, see docs/quantization.md)");
+  cmd->add_option("--samples", args->samples, "static: calibration samples used (default: all)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  cmd->add_option("--batch", args->batch, "static: calibration batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
+  cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU)")->delimiter(',');
+  cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  return [args] {
+    const bool is_static = args->mode == "static";
+    auto usage = [](const std::string& what) {
+      throw CLI::ValidationError("quantize", what);
+    };
+    if (is_static && args->calib.empty()) usage("--mode static needs --calib DATA");
+    if (!is_static && !args->calib.empty()) usage("--calib is for --mode static");
+    if (is_static && (args->per_token || !args->ops.empty())) usage("--per-token and --ops are for --mode dynamic");
+    check_output_path(args->out, {args->model, args->calib, args->config});
+    Graph g = load_onnx(args->model);
+    QuantizeReport report;
+    Graph q;
+    if (is_static) {
+      StaticQuantOptions o;
+      o.observer = args->observer;
+      o.per_channel = !args->per_tensor;
+      o.act_dtype = args->act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
+      o.reduce_range = args->reduce_range;
+      o.exclude = args->exclude;
+      if (!args->config.empty()) o.config_json = read_file(args->config);
+      o.samples = args->samples;
+      o.batch = args->batch;
+      o.threads = args->threads;
+      auto calib = load_inputs(g, {}, args->calib);
+      int64_t total = sample_count(calib, args->calib);
+      if (args->samples > 0) total = std::min(total, args->samples);
+      Progress progress("calibrate", total);
+      o.progress = [&](int64_t done, int64_t) { progress.update(done); };
+      q = quantize_static(g, calib, o, &report);
+    } else {
+      DynamicQuantOptions o;
+      o.per_channel = !args->per_tensor;
+      o.per_token = args->per_token;
+      o.reduce_range = args->reduce_range;
+      if (!args->ops.empty()) o.op_types = args->ops;
+      o.exclude = args->exclude;
+      q = quantize_dynamic(g, o, &report);
+    }
+    save_onnx(q, args->out);
+    print_summary(g, q, report, args->out);
+    return 0;
+  };
+}
+
+}  // namespace octet::cli
