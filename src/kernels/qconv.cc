@@ -36,8 +36,13 @@ void im2col_row(const uint8_t* x, uint8_t x_zp, const Conv2dShape& s, int64_t g,
   for (int64_t ky = 0; ky < s.kernel_h; ++ky)
     for (int64_t kx = 0; kx < s.kernel_w; ++kx, row += cg) {
       const uint8_t* px = tap_pixel(x, s, b, oy, ox, ky, kx);
-      if (px) std::copy(px + g * cg, px + (g + 1) * cg, row);
-      else std::fill(row, row + cg, x_zp);
+      if (!px) {
+        std::fill(row, row + cg, x_zp);
+      } else if (cg < 16) {  // a few channels (e.g. a grayscale stem): a library memmove costs more
+        for (int64_t c = 0; c < cg; ++c) row[c] = px[g * cg + c];
+      } else {
+        std::copy(px + g * cg, px + (g + 1) * cg, row);
+      }
     }
 }
 
@@ -119,10 +124,13 @@ void qconv2d_u8s8_nhwc(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& 
       qgemm_u8s8(x + g * cg, s.in_c, x_zp, w.group_weights[g], M, eg, pool);
       continue;
     }
+    // The pointer, not `cols` itself: inside the lambda a worker thread would name its own
+    // thread_local vector.
+    uint8_t* a = cols.data();
     pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
-      for (int64_t m = b; m < e; ++m) im2col_row(x, x_zp, s, g, m, cols.data() + m * K);
+      for (int64_t m = b; m < e; ++m) im2col_row(x, x_zp, s, g, m, a + m * K);
     });
-    qgemm_u8s8(cols.data(), K, x_zp, w.group_weights[g], M, eg, pool);
+    qgemm_u8s8(a, K, x_zp, w.group_weights[g], M, eg, pool);
   }
 }
 

@@ -1,8 +1,452 @@
+// lower_static: QDQ units -> com.octet INT8 ops (src/ops/qlinear_*.cc). A unit is matched only
+// when every value it reads and writes is quantized per tensor to uint8 with constant qparams, so
+// the lowered op computes the QDQ reference's answer within one output step (docs/lowering.md).
+// Anything else is left as it is and still runs in float.
 #include "passes/lower_static.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "octet/runtime.h"
+#include "passes/graph_util.h"
+#include "quant/qmath.h"
 
 namespace octet {
 
-// Being written (issue 4); until then quantized graphs run in float QDQ form.
-void lower_static(Graph&) {}
+namespace {
+
+struct QParam {
+  float scale = 1;
+  int32_t zp = 0;
+};
+
+Attribute int_attr(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+Attribute float_attr(float v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+
+class Lowering {
+ public:
+  explicit Lowering(Graph& g) : g_(g) {
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      for (const auto& o : g.nodes[i].outputs) producer_[o] = i;
+    for (size_t i = 0; i < g.nodes.size(); ++i)
+      for (const auto& in : g.nodes[i].inputs) readers_[in].push_back(i);
+  }
+
+  void run() {
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      if (gone_.count(i)) continue;
+      const std::string& op = g_.nodes[i].op_type;
+      if (!g_.nodes[i].domain.empty()) continue;
+      if (op == "Conv" || op == "Gemm" || op == "MatMul") lower_weighted(i);
+      else if (op == "Add") lower_add(i);
+      else if (op == "GlobalAveragePool") lower_simple(i, "QLinearGlobalAveragePool");
+      else if (op == "Concat") lower_concat(i);
+      else if (op == "MaxPool" || op == "Reshape" || op == "Flatten" || op == "Transpose" || op == "Squeeze" ||
+               op == "Unsqueeze")
+        lower_code_move(i);
+      else if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" ||
+               op == "HardSigmoid" || op == "LeakyRelu")
+        lower_lookup(i);
+    }
+    std::vector<Node> kept;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      auto it = replacement_.find(i);
+      if (it != replacement_.end()) kept.push_back(it->second);
+      else if (!gone_.count(i)) kept.push_back(std::move(g_.nodes[i]));
+    }
+    g_.nodes = std::move(kept);
+    remove_dead_qdq();
+  }
+
+ private:
+  const Node* producer(const std::string& v) const {
+    auto it = producer_.find(v);
+    return it == producer_.end() || gone_.count(it->second) ? nullptr : &g_.nodes[it->second];
+  }
+
+  // Per-tensor uint8 qparams of a QuantizeLinear / DequantizeLinear node, from constants.
+  bool qparams_of(const Node& n, QParam* q) const {
+    if (n.inputs.size() < 2 || n.attr_int("block_size", 0) != 0) return false;
+    const Tensor* s = g_.find_initializer(n.inputs[1]);
+    if (!s || s->dtype() != DType::kFloat32 || s->numel() != 1) return false;
+    q->scale = s->data<float>()[0];
+    if (!std::isfinite(q->scale) || q->scale <= 0) return false;
+    q->zp = 0;
+    if (n.has_input(2)) {
+      const Tensor* z = g_.find_initializer(n.inputs[2]);
+      if (!z || z->dtype() != DType::kUInt8 || z->numel() != 1) return false;
+      q->zp = z->data<uint8_t>()[0];
+    } else if (n.op_type == "QuantizeLinear" && n.attr_int("output_dtype", 0) != 0) {
+      return false;
+    }
+    return true;
+  }
+
+  // v = DequantizeLinear(code) of a uint8 activation: the code value and its qparams.
+  bool dequantized(const std::string& v, std::string* code, QParam* q) const {
+    const Node* d = producer(v);
+    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() || g_.find_initializer(d->inputs[0])) return false;
+    if (!qparams_of(*d, q)) return false;
+    *code = d->inputs[0];
+    return true;
+  }
+
+  // v is read only by one QuantizeLinear to uint8 (and is no graph output): that node's index.
+  int64_t sole_quantize(const std::string& v, QParam* q) const {
+    if (is_graph_output(g_, v)) return -1;
+    auto it = readers_.find(v);
+    if (it == readers_.end() || it->second.size() != 1) return -1;
+    const Node& n = g_.nodes[it->second[0]];
+    if (n.op_type != "QuantizeLinear" || !n.domain.empty() || !qparams_of(n, q)) return -1;
+    return static_cast<int64_t>(it->second[0]);
+  }
+
+  int64_t sole_reader(const std::string& v) const {
+    if (is_graph_output(g_, v)) return -1;
+    auto it = readers_.find(v);
+    return it != readers_.end() && it->second.size() == 1 ? static_cast<int64_t>(it->second[0]) : -1;
+  }
+
+  Node lowered(const Node& from, const std::string& op, std::vector<std::string> inputs, const std::string& out) {
+    Node n;
+    n.name = from.name;
+    n.op_type = op;
+    n.domain = "com.octet";
+    n.opset = 1;
+    n.inputs = std::move(inputs);
+    n.outputs = {out};
+    return n;
+  }
+
+  std::string add_initializer(const std::string& base, Tensor t) {
+    std::string name = fresh_name(g_, base);
+    g_.initializers[name] = std::move(t);
+    return name;
+  }
+
+  void set_io_params(Node& n, const QParam& x, const QParam& y) {
+    n.attrs["x_scale"] = float_attr(x.scale);
+    n.attrs["x_zero_point"] = int_attr(x.zp);
+    n.attrs["y_scale"] = float_attr(y.scale);
+    n.attrs["y_zero_point"] = int_attr(y.zp);
+  }
+
+  // The output clamp of a fused Relu/Clip node, in codes of `y` (quantization is monotonic, so
+  // quantize(clip(v)) = clip(quantize(v)) with the bounds quantized too).
+  bool clamp_of(const Node& act, const QParam& y, int32_t* qmin, int32_t* qmax) const {
+    *qmin = 0;
+    *qmax = 255;
+    float lo = -INFINITY, hi = INFINITY;
+    if (act.op_type == "Relu") {
+      lo = 0;
+    } else if (act.op_type == "Clip") {
+      if (act.opset < 11) {
+        lo = act.attr_float("min", -INFINITY);
+        hi = act.attr_float("max", INFINITY);
+      } else {
+        for (size_t k = 1; k < 3; ++k) {
+          if (!act.has_input(k)) continue;
+          const Tensor* t = g_.find_initializer(act.inputs[k]);
+          if (!t || t->dtype() != DType::kFloat32 || t->numel() != 1) return false;
+          (k == 1 ? lo : hi) = t->data<float>()[0];
+        }
+      }
+    } else {
+      return false;
+    }
+    if (std::isfinite(lo)) *qmin = quantize_value<uint8_t>(lo, y.scale, y.zp);
+    if (std::isfinite(hi)) *qmax = quantize_value<uint8_t>(hi, y.scale, y.zp);
+    return *qmin <= *qmax;
+  }
+
+  void lower_weighted(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::string x_code;
+    QParam xq;
+    if (!dequantized(n.inputs[0], &x_code, &xq)) return;
+    int channel_axis = 1;
+    bool trans_b = false;
+    if (n.op_type == "Conv") {
+      if (n.attr_string("auto_pad", "NOTSET") != "NOTSET") return;
+      channel_axis = 0;
+    } else if (n.op_type == "Gemm") {
+      if (n.attr_float("alpha", 1) != 1 || n.attr_float("beta", 1) != 1 || n.attr_int("transA", 0)) return;
+      trans_b = n.attr_int("transB", 0) != 0;
+      channel_axis = trans_b ? 0 : 1;
+    }
+    // The weight: DequantizeLinear of a constant int8 tensor, per tensor or per output channel.
+    const Node* wdq = producer(n.inputs[1]);
+    if (!wdq || wdq->op_type != "DequantizeLinear") return;
+    const Tensor* w = g_.find_initializer(wdq->inputs[0]);
+    const Tensor* ws = wdq->inputs.size() > 1 ? g_.find_initializer(wdq->inputs[1]) : nullptr;
+    const Tensor* wz = wdq->has_input(2) ? g_.find_initializer(wdq->inputs[2]) : nullptr;
+    if (!w || w->dtype() != DType::kInt8 || !ws || ws->dtype() != DType::kFloat32 || (wdq->has_input(2) && !wz)) return;
+    if (n.op_type == "Conv" ? w->rank() != 4 : w->rank() != 2) return;
+    const int64_t channels = w->dim(channel_axis);
+    if (ws->numel() != 1) {
+      int64_t axis = wdq->attr_int("axis", 1);
+      if (axis < 0) axis += w->rank();
+      if (axis != channel_axis || ws->numel() != channels) return;
+    }
+    if (wz && (wz->dtype() != DType::kInt8 || wz->numel() != ws->numel())) return;
+    // The bias, as int32 codes of scale x_scale * w_scale[c] (re-derived when stored otherwise).
+    std::vector<float> bias_f;
+    if (n.has_input(2)) {
+      const Tensor* b = g_.find_initializer(n.inputs[2]);
+      const Node* bdq = producer(n.inputs[2]);
+      if (b && b->dtype() == DType::kFloat32 && b->numel() == channels) {
+        bias_f.assign(b->data<float>(), b->data<float>() + channels);
+      } else if (bdq && bdq->op_type == "DequantizeLinear") {
+        // x = (q - z) * s, eq. (1), per tensor or per channel.
+        const Tensor* bq = g_.find_initializer(bdq->inputs[0]);
+        const Tensor* bs = bdq->inputs.size() > 1 ? g_.find_initializer(bdq->inputs[1]) : nullptr;
+        const Tensor* bz = bdq->has_input(2) ? g_.find_initializer(bdq->inputs[2]) : nullptr;
+        if (!bq || bq->dtype() != DType::kInt32 || bq->numel() != channels || !bs || bs->dtype() != DType::kFloat32 ||
+            (bs->numel() != 1 && bs->numel() != channels) || (bdq->has_input(2) && (!bz || bz->dtype() != DType::kInt32)))
+          return;
+        for (int64_t c = 0; c < channels; ++c) {
+          const int64_t k = bs->numel() == 1 ? 0 : c;
+          const int32_t z = bz ? bz->data<int32_t>()[bz->numel() == 1 ? 0 : k] : 0;
+          bias_f.push_back(dequantize_value<int32_t>(bq->data<int32_t>()[c], bs->data<float>()[k], z));
+        }
+      } else {
+        return;
+      }
+    }
+    // Output: optionally one Relu/Clip, then one QuantizeLinear to uint8.
+    std::string out = n.outputs[0];
+    int64_t act = -1;
+    int64_t r = sole_reader(out);
+    if (r >= 0 && (g_.nodes[r].op_type == "Relu" || g_.nodes[r].op_type == "Clip") && g_.nodes[r].inputs[0] == out) {
+      act = r;
+      out = g_.nodes[r].outputs[0];
+    }
+    QParam yq;
+    const int64_t qi = sole_quantize(out, &yq);
+    if (qi < 0) return;
+    int32_t qmin = 0, qmax = 255;
+    if (act >= 0 && !clamp_of(g_.nodes[act], yq, &qmin, &qmax)) return;
+
+    Tensor bias_i32(DType::kInt32, {channels});
+    for (int64_t c = 0; c < channels && !bias_f.empty(); ++c) {
+      const double s = double(xq.scale) * ws->data<float>()[ws->numel() == 1 ? 0 : c];
+      const double v = std::nearbyint(bias_f[c] / s);
+      if (!(std::fabs(v) < 2147483647.0)) return;  // does not fit: leave the unit in float
+      bias_i32.data<int32_t>()[c] = static_cast<int32_t>(v);
+    }
+    std::vector<std::string> inputs = {x_code, wdq->inputs[0], wdq->inputs[1], wz ? wdq->inputs[2] : ""};
+    if (!bias_f.empty()) inputs.push_back(add_initializer(n.name + "_bias_int32", bias_i32));
+    Node l = lowered(n, n.op_type == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs, g_.nodes[qi].outputs[0]);
+    set_io_params(l, xq, yq);
+    l.attrs["qmin"] = int_attr(qmin);
+    l.attrs["qmax"] = int_attr(qmax);
+    if (n.op_type == "Conv") {
+      for (const char* key : {"pads", "strides", "dilations", "group"})
+        if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
+    } else {
+      l.attrs["trans_b"] = int_attr(trans_b);
+    }
+    replace(i, l, {act, qi});
+  }
+
+  // Add of two dequantized uint8 operands of the same declared shape (-> optional Relu) -> Q.
+  void lower_add(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::string a, b;
+    QParam aq, bq, yq;
+    if (n.inputs.size() != 2 || !dequantized(n.inputs[0], &a, &aq) || !dequantized(n.inputs[1], &b, &bq)) return;
+    const ValueInfo* av = g_.find_value_info(producer(n.inputs[0])->inputs[0]);
+    const ValueInfo* bv = g_.find_value_info(producer(n.inputs[1])->inputs[0]);
+    if (!same_known_shape(av, bv)) return;
+    std::string out = n.outputs[0];
+    int64_t act = -1, r = sole_reader(out);
+    if (r >= 0 && g_.nodes[r].op_type == "Relu") {
+      act = r;
+      out = g_.nodes[r].outputs[0];
+    }
+    const int64_t qi = sole_quantize(out, &yq);
+    if (qi < 0) return;
+    Node l = lowered(n, "QLinearAdd", {a, b}, g_.nodes[qi].outputs[0]);
+    l.attrs["a_scale"] = float_attr(aq.scale);
+    l.attrs["a_zero_point"] = int_attr(aq.zp);
+    l.attrs["b_scale"] = float_attr(bq.scale);
+    l.attrs["b_zero_point"] = int_attr(bq.zp);
+    l.attrs["y_scale"] = float_attr(yq.scale);
+    l.attrs["y_zero_point"] = int_attr(yq.zp);
+    if (act >= 0) l.attrs["qmin"] = int_attr(yq.zp);
+    replace(i, l, {act, qi});
+  }
+
+  static bool same_known_shape(const ValueInfo* a, const ValueInfo* b) {
+    if (!a || !b || !a->has_shape || !b->has_shape || a->shape.size() != b->shape.size()) return false;
+    for (size_t d = 0; d < a->shape.size(); ++d) {
+      const Dim &x = a->shape[d], &y = b->shape[d];
+      if (x.known() ? !(y.known() && x.value == y.value) : (x.symbol.empty() || x.symbol != y.symbol)) return false;
+    }
+    return true;
+  }
+
+  // DQ -> op -> Q where the op's lowered form takes x and y qparams as attributes.
+  void lower_simple(size_t i, const std::string& op) {
+    const Node& n = g_.nodes[i];
+    std::string x;
+    QParam xq, yq;
+    if (!dequantized(n.inputs[0], &x, &xq)) return;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0) return;
+    Node l = lowered(n, op, {x}, g_.nodes[qi].outputs[0]);
+    set_io_params(l, xq, yq);
+    replace(i, l, {qi});
+  }
+
+  void lower_concat(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::vector<std::string> codes;
+    std::vector<float> scales;
+    std::vector<int64_t> zps;
+    for (const auto& in : n.inputs) {
+      std::string c;
+      QParam q;
+      if (!dequantized(in, &c, &q)) return;
+      codes.push_back(c);
+      scales.push_back(q.scale);
+      zps.push_back(q.zp);
+    }
+    QParam yq;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0) return;
+    Node l = lowered(n, "QLinearConcat", codes, g_.nodes[qi].outputs[0]);
+    l.attrs["axis"] = *n.find_attr("axis");
+    Attribute s;
+    s.kind = Attribute::Kind::kFloats;
+    s.floats = scales;
+    l.attrs["scales"] = s;
+    Attribute z;
+    z.kind = Attribute::Kind::kInts;
+    z.ints = zps;
+    l.attrs["zero_points"] = z;
+    l.attrs["y_scale"] = float_attr(yq.scale);
+    l.attrs["y_zero_point"] = int_attr(yq.zp);
+    replace(i, l, {qi});
+  }
+
+  // MaxPool and the shape ops move codes: with the same qparams in and out they run on uint8.
+  void lower_code_move(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::string x;
+    QParam xq, yq;
+    if (!dequantized(n.inputs[0], &x, &xq)) return;
+    if (n.op_type == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) return;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0 || xq.scale != yq.scale || xq.zp != yq.zp) return;
+    Node l = n;
+    l.inputs[0] = x;
+    l.outputs = {g_.nodes[qi].outputs[0]};
+    if (n.op_type == "MaxPool" && plain_2d_max_pool(n)) {
+      l.op_type = "QLinearMaxPool";
+      l.domain = "com.octet";
+      l.opset = 1;
+      l.attrs.erase("ceil_mode");
+      l.attrs.erase("dilations");
+      l.attrs.erase("storage_order");
+    }
+    replace(i, l, {qi});
+  }
+
+  // The MaxPool QLinearMaxPool runs: 2-D, explicit pads, floor mode, no dilation.
+  static bool plain_2d_max_pool(const Node& n) {
+    if (n.attr_ints("kernel_shape").size() != 2 || n.attr_int("ceil_mode", 0) != 0 ||
+        n.attr_string("auto_pad", "NOTSET") != "NOTSET" || n.attr_int("storage_order", 0) != 0)
+      return false;
+    for (int64_t d : n.attr_ints("dilations", {1, 1}))
+      if (d != 1) return false;
+    return true;
+  }
+
+  // Any unary op between DQ and Q: tabulate it over the 256 codes with the float op itself.
+  void lower_lookup(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::string x;
+    QParam xq, yq;
+    if (!dequantized(n.inputs[0], &x, &xq)) return;
+    for (size_t k = 1; k < n.inputs.size(); ++k)
+      if (!n.inputs[k].empty() && !g_.find_initializer(n.inputs[k])) return;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0) return;
+    Graph one = single_node_graph(n);
+    Tensor codes(DType::kFloat32, {256});
+    for (int c = 0; c < 256; ++c) codes.data<float>()[c] = dequantize_value<uint8_t>(c, xq.scale, xq.zp);
+    one.inputs.push_back({n.inputs[0], DType::kFloat32, true, {{256, ""}}});
+    Tensor y = Executor(one).run({{n.inputs[0], codes}}).at(n.outputs[0]);
+    Tensor table(DType::kUInt8, {256});
+    for (int c = 0; c < 256; ++c) table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
+    Node l = lowered(n, "QLinearLookup", {x, add_initializer(n.name + "_table", table)}, g_.nodes[qi].outputs[0]);
+    replace(i, l, {qi});
+  }
+
+  // A graph of node n alone, with the constants it reads; its non-constant input is fed by name.
+  Graph single_node_graph(const Node& n) const {
+    Graph one;
+    one.opsets = g_.opsets;
+    one.nodes = {n};
+    for (const auto& in : n.inputs)
+      if (const Tensor* t = g_.find_initializer(in)) one.initializers[in] = *t;
+    for (const auto& o : n.outputs)
+      if (!o.empty()) one.outputs.push_back({o, DType::kFloat32, false, {}});
+    return one;
+  }
+
+  // Node i becomes `l`; the nodes in `absorbed` (-1 entries ignored) disappear.
+  void replace(size_t i, const Node& l, std::initializer_list<int64_t> absorbed) {
+    replacement_[i] = l;
+    for (int64_t k : absorbed)
+      if (k >= 0) gone_.insert(static_cast<size_t>(k));
+  }
+
+  // DequantizeLinear / QuantizeLinear nodes nothing reads any more, then unread initializers.
+  void remove_dead_qdq() {
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::set<std::string> read;
+      for (const Node& n : g_.nodes)
+        for (const auto& in : n.inputs) read.insert(in);
+      std::set<size_t> dead;
+      for (size_t i = 0; i < g_.nodes.size(); ++i) {
+        const Node& n = g_.nodes[i];
+        if (n.op_type != "DequantizeLinear" && n.op_type != "QuantizeLinear") continue;
+        if (!read.count(n.outputs[0]) && !is_graph_output(g_, n.outputs[0])) dead.insert(i);
+      }
+      if (!dead.empty()) {
+        remove_nodes(g_, dead);
+        changed = true;
+      }
+    }
+  }
+
+  Graph& g_;
+  std::map<std::string, size_t> producer_;
+  std::map<std::string, std::vector<size_t>> readers_;
+  std::map<size_t, Node> replacement_;
+  std::set<size_t> gone_;
+};
+
+}  // namespace
+
+void lower_static(Graph& g) {
+  Lowering(g).run();
+  if (!g.opsets.count("com.octet")) g.opsets["com.octet"] = 1;
+}
 
 }  // namespace octet

@@ -5,7 +5,7 @@
 #include "inputs.h"
 #include "ir/printer.h"
 #include "octet/runtime.h"
-#include "onnx/import.h"
+#include "load_model.h"
 
 namespace octet::cli {
 
@@ -44,15 +44,16 @@ std::function<int()> add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "print the graph as a table: nodes, shapes, qparams, totals");
   struct Args {
     std::string model;
-    bool json = false;
+    bool json = false, lowered = false;
     std::vector<std::string> dims;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_flag("--json", args->json, "print JSON instead of a table");
+  cmd->add_flag("--lowered", args->lowered, "show a quantized model as it runs: lowered onto the INT8 kernels");
   cmd->add_option("--dim", args->dims, "bind a symbolic input dim for the shape probe: SYMBOL=N");
   return [args] {
-    Graph g = load_onnx(args->model);
+    Graph g = load_model(args->model, !args->lowered);
     std::string note;
     auto types = value_types(g, parse_dims(args->dims), &note);
     if (args->json) {

@@ -1,0 +1,76 @@
+#include "ops/qlinear_common.h"
+
+#include <cmath>
+
+namespace octet {
+
+QLinearParams qlinear_params(const Node& node) {
+  QLinearParams q;
+  auto scale = [&](const char* key) {
+    OCTET_CHECK(node.has_attr(key), node.describe(), ": missing attribute '", key, "'");
+    float s = node.attr_float(key, 1);
+    OCTET_CHECK(std::isfinite(s) && s > 0, node.describe(), ": ", key, " ", s, " is not a positive finite scale");
+    return s;
+  };
+  auto code = [&](const char* key, int64_t def) {
+    int64_t v = node.attr_int(key, def);
+    OCTET_CHECK(v >= 0 && v <= 255, node.describe(), ": ", key, " ", v, " is not a uint8 code");
+    return static_cast<int32_t>(v);
+  };
+  q.x_scale = scale("x_scale");
+  q.y_scale = scale("y_scale");
+  q.x_zp = static_cast<uint8_t>(code("x_zero_point", 0));
+  q.y_zp = static_cast<uint8_t>(code("y_zero_point", 0));
+  q.qmin = code("qmin", 0);
+  q.qmax = code("qmax", 255);
+  OCTET_CHECK(q.qmin <= q.qmax, node.describe(), ": qmin ", q.qmin, " > qmax ", q.qmax);
+  return q;
+}
+
+void nchw_to_nhwc_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool) {
+  pool.parallel_for(n * p, 256, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t img = i / p, pix = i % p;
+      const uint8_t* src = x + img * c * p + pix;
+      uint8_t* dst = y + i * c;
+      for (int64_t ch = 0; ch < c; ++ch) dst[ch] = src[ch * p];
+    }
+  });
+}
+
+void nhwc_to_nchw_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool) {
+  pool.parallel_for(n * c, 16, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const int64_t img = i / c, ch = i % c;
+      const uint8_t* src = x + img * p * c + ch;
+      uint8_t* dst = y + i * p;
+      for (int64_t pix = 0; pix < p; ++pix) dst[pix] = src[pix * c];
+    }
+  });
+}
+
+ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, const Tensor* w_zp, const Tensor* bias,
+                                   int64_t channels, const QLinearParams& q) {
+  OCTET_CHECK(w_scale.dtype() == DType::kFloat32 && (w_scale.numel() == 1 || w_scale.numel() == channels),
+              node.describe(), ": w_scale must be float32 with 1 or ", channels, " values");
+  ChannelConstants k;
+  for (int64_t c = 0; c < channels; ++c) {
+    const float ws = w_scale.data<float>()[w_scale.numel() == 1 ? 0 : c];
+    OCTET_CHECK(std::isfinite(ws) && ws > 0, node.describe(), ": w_scale ", ws, " is not a positive finite scale");
+    // The requantization multiplier of docs/static_ptq.md: acc * (x_s * w_s / y_s).
+    k.multiplier.push_back(q.x_scale * ws / q.y_scale);
+  }
+  if (w_zp) {
+    OCTET_CHECK(w_zp->dtype() == DType::kInt8 && (w_zp->numel() == 1 || w_zp->numel() == channels), node.describe(),
+                ": w_zero_point must be int8 with 1 or ", channels, " values");
+    k.w_zero_point.assign(w_zp->data<int8_t>(), w_zp->data<int8_t>() + w_zp->numel());
+  }
+  if (bias) {
+    OCTET_CHECK(bias->dtype() == DType::kInt32 && bias->numel() == channels, node.describe(), ": bias must be int32 with ",
+                channels, " values");
+    k.bias.assign(bias->data<int32_t>(), bias->data<int32_t>() + channels);
+  }
+  return k;
+}
+
+}  // namespace octet

@@ -1,0 +1,42 @@
+// Shared by the lowered INT8 ops (domain "com.octet", made by passes/lower_static.cc): the
+// activation qparams they carry as attributes, and NCHW <-> NHWC moves of u8 tensors.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "octet/graph.h"
+#include "octet/tensor.h"
+
+namespace octet {
+
+// Attributes x_scale, x_zero_point, y_scale, y_zero_point, qmin, qmax (the output clamp in codes:
+// ReLU and Clip folded in). octet::Error naming the node when one is missing or out of range.
+struct QLinearParams {
+  float x_scale = 1, y_scale = 1;
+  uint8_t x_zp = 0, y_zp = 0;
+  int32_t qmin = 0, qmax = 255;
+};
+QLinearParams qlinear_params(const Node& node);
+
+// x: [N][C][P] -> y: [N][P][C] (P = pixels), and back.
+void nchw_to_nhwc_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool);
+void nhwc_to_nchw_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool);
+
+// The per-output-channel constants of a weighted op: multiplier x_scale * w_scale[c] / y_scale
+// and the int32 bias (empty when absent), from the op's constant inputs 2 (w_scale) and 4 (bias).
+struct ChannelConstants {
+  std::vector<float> multiplier;
+  std::vector<int32_t> bias;
+  std::vector<int8_t> w_zero_point;
+};
+ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, const Tensor* w_zp, const Tensor* bias,
+                                   int64_t channels, const QLinearParams& q);
+
+class OpRegistry;
+// The lowered ops of qlinear_conv.cc and qlinear_matmul.cc (register_qlinear_ops calls them).
+void register_qlinear_conv(OpRegistry& r);
+void register_qlinear_matmul(OpRegistry& r);
+
+}  // namespace octet

@@ -1,0 +1,92 @@
+// com.octet QLinearConv: a lowered DQ -> Conv (-> Relu/Clip) -> Q unit (passes/lower_static.cc) on
+// kernels/qconv.h. Inputs: x (uint8 NCHW), w (int8 [OC][C/g][KH][KW], constant), w_scale
+// (constant, 1 or OC values), w_zero_point (constant int8, optional), bias (constant int32 [OC]
+// with scale x_scale * w_scale, optional). Attributes: Conv's (pads, strides, dilations, group;
+// kernel 2-D, explicit pads) and qlinear_params'. Output: uint8 NCHW.
+#include "kernels/qconv.h"
+#include "ops/qlinear_common.h"
+#include "ops/registry.h"
+
+namespace octet {
+
+namespace {
+
+class QLinearConv : public OpKernel {
+ public:
+  explicit QLinearConv(const KernelInit& init) : node_(init.node), q_(qlinear_params(init.node)) {
+    const Tensor* w = init.constant_input(1);
+    const Tensor* ws = init.constant_input(2);
+    OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 4, node_.describe(),
+                ": needs a constant int8 4-D weight and a constant w_scale");
+    kernels::Conv2dShape& s = shape_;
+    s.out_c = w->dim(0);
+    s.groups = node_.attr_int("group", 1);
+    OCTET_CHECK(s.groups >= 1 && s.out_c % s.groups == 0, node_.describe(), ": group ", s.groups, " does not divide ",
+                s.out_c, " output channels");
+    s.in_c = w->dim(1) * s.groups;
+    s.kernel_h = w->dim(2);
+    s.kernel_w = w->dim(3);
+    auto ints = [&](const char* key, size_t n, int64_t def) {
+      auto v = node_.attr_ints(key, std::vector<int64_t>(n, def));
+      OCTET_CHECK(v.size() == n, node_.describe(), ": ", key, " must have ", n, " values");
+      for (int64_t x : v) OCTET_CHECK(x >= (def == 0 ? 0 : 1), node_.describe(), ": ", key, " value ", x, " out of range");
+      return v;
+    };
+    auto strides = ints("strides", 2, 1), dil = ints("dilations", 2, 1), pads = ints("pads", 4, 0);
+    s.stride_h = strides[0];
+    s.stride_w = strides[1];
+    s.dilation_h = dil[0];
+    s.dilation_w = dil[1];
+    s.pad_top = pads[0];
+    s.pad_left = pads[1];
+    s.pad_bottom = pads[2];
+    s.pad_right = pads[3];
+    // Packing does not depend on the image size; the spatial dims are set per call in run().
+    s.in_h = s.dilation_h * (s.kernel_h - 1) + 1;
+    s.in_w = s.dilation_w * (s.kernel_w - 1) + 1;
+    const Tensor* wzp = init.constant_input(3);
+    k_ = channel_constants(node_, *ws, wzp, init.constant_input(4), s.out_c, q_);
+    packed_ = kernels::pack_conv_weights_s8(w->data<int8_t>(), s, k_.w_zero_point);
+  }
+
+  void run(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    OCTET_CHECK(x.dtype() == DType::kUInt8 && x.rank() == 4 && x.dim(1) == shape_.in_c, node_.describe(),
+                ": input must be uint8 [N, ", shape_.in_c, ", H, W], got ", dtype_name(x.dtype()), " ",
+                shape_str(x.shape()));
+    kernels::Conv2dShape& s = packed_.shape;
+    s.batch = x.dim(0);
+    s.in_h = x.dim(2);
+    s.in_w = x.dim(3);
+    const int64_t oh = s.out_h(), ow = s.out_w();
+    OCTET_CHECK(oh > 0 && ow > 0, node_.describe(), ": input ", shape_str(x.shape()), " is smaller than the kernel");
+    const int64_t in_pixels = s.in_h * s.in_w, out_pixels = oh * ow;
+    nhwc_in_.resize(x.numel());
+    nhwc_out_.resize(s.batch * out_pixels * s.out_c);
+    nchw_to_nhwc_u8(x.data<uint8_t>(), s.batch, s.in_c, in_pixels, nhwc_in_.data(), ctx.pool);
+    auto ep = kernels::Epilogue::requantize_u8(nhwc_out_.data(), s.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
+                                               q_.qmax);
+    kernels::qconv2d_u8s8_nhwc(nhwc_in_.data(), q_.x_zp, packed_, ep, ctx.pool);
+    Tensor y(DType::kUInt8, {s.batch, s.out_c, oh, ow});
+    nhwc_to_nchw_u8(nhwc_out_.data(), s.batch, s.out_c, out_pixels, y.data<uint8_t>(), ctx.pool);
+    ctx.outputs[0] = y;
+  }
+
+ private:
+  const Node& node_;
+  QLinearParams q_;
+  kernels::Conv2dShape shape_;
+  ChannelConstants k_;
+  kernels::PackedConvWeights packed_;
+  std::vector<uint8_t> nhwc_in_, nhwc_out_;  // reused between calls
+};
+
+}  // namespace
+
+void register_qlinear_conv(OpRegistry& r) {
+  r.add("QLinearConv", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<QLinearConv>(init);
+  }, "com.octet");
+}
+
+}  // namespace octet

@@ -1,0 +1,178 @@
+// The lowered element-wise and pooling INT8 ops (domain com.octet, made by passes/lower_static.cc):
+//  QLinearAdd(a, b)          same-shape uint8 operands; attributes a_scale, a_zero_point, b_scale,
+//                            b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as qmin = y_zp)
+//  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
+//                            the 256 codes at lowering time (so it equals the QDQ reference exactly)
+//  QLinearGlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
+//  QLinearMaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
+//                            floor mode): max commutes with the monotonic quantization, so it
+//                            works on the codes and needs no qparams
+//  QLinearConcat             uint8 operands, attributes axis, scales, zero_points (one per operand),
+//                            y_scale, y_zero_point
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/qelementwise.h"
+#include "ops/qlinear_common.h"
+#include "ops/registry.h"
+#include "quant/qmath.h"
+
+namespace octet {
+
+namespace {
+
+float positive_scale(const Node& n, const char* key) {
+  const float s = n.attr_float(key, 0);
+  OCTET_CHECK(std::isfinite(s) && s > 0, n.describe(), ": ", key, " ", s, " is not a positive finite scale");
+  return s;
+}
+
+uint8_t u8_code(const Node& n, const char* key) {
+  const int64_t v = n.attr_int(key, 0);
+  OCTET_CHECK(v >= 0 && v <= 255, n.describe(), ": ", key, " ", v, " is not a uint8 code");
+  return static_cast<uint8_t>(v);
+}
+
+const Tensor& u8_input(KernelContext& ctx, size_t i) {
+  const Tensor& t = ctx.input(i);
+  OCTET_CHECK(t.dtype() == DType::kUInt8, ctx.node.describe(), ": input ", i, " must be uint8, got ",
+              dtype_name(t.dtype()));
+  return t;
+}
+
+void qlinear_add(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
+  OCTET_CHECK(a.shape() == b.shape(), n.describe(), ": operands ", shape_str(a.shape()), " and ", shape_str(b.shape()),
+              " differ (the lowering only fuses same-shape adds)");
+  Tensor y(DType::kUInt8, a.shape());
+  const uint8_t y_zp = u8_code(n, "y_zero_point");
+  kernels::qadd_u8(a.data<uint8_t>(), positive_scale(n, "a_scale"), u8_code(n, "a_zero_point"), b.data<uint8_t>(),
+                   positive_scale(n, "b_scale"), u8_code(n, "b_zero_point"), a.numel(), positive_scale(n, "y_scale"),
+                   y_zp, y.data<uint8_t>(), ctx.pool);
+  const int64_t qmin = n.attr_int("qmin", 0);
+  if (qmin > 0) {  // a fused ReLU: codes below the output zero point are negative values
+    uint8_t* d = y.data<uint8_t>();
+    for (int64_t i = 0; i < y.numel(); ++i) d[i] = d[i] < qmin ? static_cast<uint8_t>(qmin) : d[i];
+  }
+  ctx.outputs[0] = y;
+}
+
+void qlinear_lookup(KernelContext& ctx) {
+  const Tensor& x = u8_input(ctx, 0);
+  const Tensor& table = ctx.input(1);
+  OCTET_CHECK(table.dtype() == DType::kUInt8 && table.numel() == 256, ctx.node.describe(),
+              ": table must be 256 uint8 values");
+  Tensor y(DType::kUInt8, x.shape());
+  const uint8_t* t = table.data<uint8_t>();
+  const uint8_t* xd = x.data<uint8_t>();
+  uint8_t* yd = y.data<uint8_t>();
+  ctx.pool.parallel_for(x.numel(), 1 << 14, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) yd[i] = t[xd[i]];
+  });
+  ctx.outputs[0] = y;
+}
+
+// y = sat(rne(sum(x - x_zp) * x_scale / (y_scale * pixels)) + y_zp), the int32 sum exact.
+void qlinear_global_average_pool(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const Tensor& x = u8_input(ctx, 0);
+  OCTET_CHECK(x.rank() >= 3, n.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
+  const int64_t planes = x.dim(0) * x.dim(1), pixels = x.numel() / planes;
+  Shape ys = x.shape();
+  for (int d = 2; d < x.rank(); ++d) ys[d] = 1;
+  Tensor y(DType::kUInt8, ys);
+  const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
+  const int32_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  const float mult = x_scale / (y_scale * static_cast<float>(pixels));
+  const uint8_t* xd = x.data<uint8_t>();
+  uint8_t* yd = y.data<uint8_t>();
+  ctx.pool.parallel_for(planes, 4, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      int64_t sum = 0;
+      for (int64_t i = 0; i < pixels; ++i) sum += xd[p * pixels + i];
+      sum -= x_zp * pixels;
+      yd[p] = quantize_value<uint8_t>(static_cast<float>(sum) * mult, 1.0f, y_zp);
+    }
+  });
+  ctx.outputs[0] = y;
+}
+
+void qlinear_max_pool(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const Tensor& x = u8_input(ctx, 0);
+  OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be [N, C, H, W], got ", shape_str(x.shape()));
+  const auto k = n.attr_ints("kernel_shape"), st = n.attr_ints("strides", {1, 1}), pads = n.attr_ints("pads", {0, 0, 0, 0});
+  OCTET_CHECK(k.size() == 2 && st.size() == 2 && pads.size() == 4 && k[0] > 0 && k[1] > 0 && st[0] > 0 && st[1] > 0,
+              n.describe(), ": needs 2-D kernel_shape, strides and 4 pads");
+  const int64_t h = x.dim(2), w = x.dim(3);
+  const int64_t oh = (h + pads[0] + pads[2] - k[0]) / st[0] + 1, ow = (w + pads[1] + pads[3] - k[1]) / st[1] + 1;
+  OCTET_CHECK(oh > 0 && ow > 0, n.describe(), ": input ", shape_str(x.shape()), " is smaller than the window");
+  Tensor y(DType::kUInt8, {x.dim(0), x.dim(1), oh, ow});
+  const uint8_t* xd = x.data<uint8_t>();
+  uint8_t* yd = y.data<uint8_t>();
+  ctx.pool.parallel_for(x.dim(0) * x.dim(1), 1, [&](int64_t b, int64_t e) {
+    for (int64_t p = b; p < e; ++p) {
+      const uint8_t* plane = xd + p * h * w;
+      uint8_t* out = yd + p * oh * ow;
+      for (int64_t oy = 0; oy < oh; ++oy) {
+        // Padding never wins a max (ONNX pads MaxPool with -inf): clip the window to the image.
+        const int64_t y0 = std::max<int64_t>(oy * st[0] - pads[0], 0), y1 = std::min(oy * st[0] - pads[0] + k[0], h);
+        for (int64_t ox = 0; ox < ow; ++ox) {
+          const int64_t x0 = std::max<int64_t>(ox * st[1] - pads[1], 0), x1 = std::min(ox * st[1] - pads[1] + k[1], w);
+          uint8_t m = 0;
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) m = std::max(m, plane[iy * w + ix]);
+          out[oy * ow + ox] = m;
+        }
+      }
+    }
+  });
+  ctx.outputs[0] = y;
+}
+
+void qlinear_concat(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const auto scales = n.attr_floats("scales");
+  const auto zps = n.attr_ints("zero_points");
+  OCTET_CHECK(scales.size() == ctx.num_inputs() && zps.size() == ctx.num_inputs(), n.describe(),
+              ": needs one scale and zero point per operand");
+  const Tensor& first = u8_input(ctx, 0);
+  int64_t axis = n.attr_int("axis", 0);
+  OCTET_CHECK(axis >= -first.rank() && axis < first.rank(), n.describe(), ": axis ", axis, " out of range");
+  if (axis < 0) axis += first.rank();
+  int64_t outer = 1, inner = 1, total = 0;
+  for (int64_t d = 0; d < axis; ++d) outer *= first.dim(d);
+  for (int64_t d = axis + 1; d < first.rank(); ++d) inner *= first.dim(d);
+  std::vector<kernels::QConcatInput> in;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    const Tensor& t = u8_input(ctx, i);
+    OCTET_CHECK(t.rank() == first.rank(), n.describe(), ": operand ", i, " has rank ", t.rank());
+    for (int64_t d = 0; d < t.rank(); ++d)
+      OCTET_CHECK(d == axis || t.dim(d) == first.dim(d), n.describe(), ": operand ", i, " has shape ",
+                  shape_str(t.shape()), ", operand 0 ", shape_str(first.shape()));
+    OCTET_CHECK(zps[i] >= 0 && zps[i] <= 255, n.describe(), ": zero point ", zps[i], " is not a uint8 code");
+    in.push_back({t.data<uint8_t>(), t.dim(axis), scales[i], static_cast<uint8_t>(zps[i])});
+    total += t.dim(axis);
+  }
+  Shape ys = first.shape();
+  ys[axis] = total;
+  Tensor y(DType::kUInt8, ys);
+  kernels::qconcat_u8(in, outer, inner, positive_scale(n, "y_scale"), u8_code(n, "y_zero_point"), y.data<uint8_t>(),
+                      ctx.pool);
+  ctx.outputs[0] = y;
+}
+
+}  // namespace
+
+void register_qlinear_ops(OpRegistry& r) {
+  register_qlinear_conv(r);
+  register_qlinear_matmul(r);
+  r.add("QLinearAdd", qlinear_add, "com.octet");
+  r.add("QLinearLookup", qlinear_lookup, "com.octet");
+  r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, "com.octet");
+  r.add("QLinearConcat", qlinear_concat, "com.octet");
+  r.add("QLinearMaxPool", qlinear_max_pool, "com.octet");
+}
+
+}  // namespace octet

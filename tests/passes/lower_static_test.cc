@@ -1,0 +1,177 @@
+// lower_static: the lowered graph runs on INT8 kernels (com.octet ops replace the QDQ units) and
+// matches the QDQ float reference within one output quantization step.
+#include "passes/lower_static.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/npy.h"
+#include "core/samples.h"
+#include "octet/quantize.h"
+#include "octet/runtime.h"
+#include "onnx/import.h"
+
+namespace octet {
+namespace {
+
+const std::string kSrc = OCTET_SOURCE_DIR;
+
+std::map<std::string, int> op_counts(const Graph& g) {
+  std::map<std::string, int> c;
+  for (const Node& n : g.nodes) ++c[(n.domain.empty() ? "" : n.domain + "::") + n.op_type];
+  return c;
+}
+
+// The output step of a graph output: the scale of the DequantizeLinear writing it.
+float output_step(const Graph& q, const std::string& out) {
+  for (const Node& n : q.nodes)
+    if (n.op_type == "DequantizeLinear" && n.outputs[0] == out) return q.find_initializer(n.inputs[1])->data<float>()[0];
+  ADD_FAILURE() << "no DequantizeLinear writes " << out;
+  return 0;
+}
+
+// Fraction of elements of `got` within one step of `want`, and the largest difference in steps.
+std::pair<double, double> within_one_step(const Tensor& want, const Tensor& got, float step) {
+  int64_t ok = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    const double d = std::fabs(double(want.data<float>()[i]) - got.data<float>()[i]) / step;
+    worst = std::max(worst, d);
+    ok += d <= 1.0001;
+  }
+  return {double(ok) / want.numel(), worst};
+}
+
+Graph quantized_mnist(int threads = 1) {
+  Graph fp32 = load_onnx(kSrc + "/examples/mnist_cnn.onnx");
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  o.threads = threads;
+  return quantize_static(fp32, slice_samples(read_npz(kSrc + "/examples/mnist_calib.npz"), 0, 128), o);
+}
+
+TEST(LowerStatic, MnistRunsEntirelyOnInt8Kernels) {
+  Graph q = quantized_mnist();
+  Graph l = lower(q);
+  auto c = op_counts(l);
+  EXPECT_EQ(c["com.octet::QLinearConv"], 2);
+  EXPECT_EQ(c["com.octet::QLinearMatMul"], 2);
+  EXPECT_EQ(c["com.octet::QLinearMaxPool"], 2);
+  EXPECT_EQ(c["Conv"] + c["Gemm"] + c["MaxPool"] + c["Relu"], 0);
+  EXPECT_EQ(c["QuantizeLinear"], 1);    // the graph input
+  EXPECT_EQ(c["DequantizeLinear"], 1);  // the graph output
+}
+
+TEST(LowerStatic, MnistMatchesTheQdqReferenceWithinOneStep) {
+  Graph q = quantized_mnist();
+  Graph l = lower(q);
+  auto data = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 200);
+  const std::string out = q.outputs[0].name;
+  Tensor want = Executor(q).run(data).at(out), got = Executor(l).run(data).at(out);
+  auto [fraction, worst] = within_one_step(want, got, output_step(q, out));
+  EXPECT_EQ(fraction, 1.0) << "worst difference " << worst << " steps";
+}
+
+TEST(LowerStatic, FixtureCnnsStayWithinOneStepAlmostEverywhere) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  for (const char* name : {"lenet_op17", "resnet_op17", "mobilenetv2_op18", "mlp_op17"}) {
+    Graph g = load_onnx(dir + name + ".onnx");
+    auto data = read_npz(dir + name + ".inputs.npz");
+    StaticQuantOptions o;
+    o.observer = "minmax";
+    Graph q = quantize_static(g, data, o);
+    Graph l = lower(q);
+    int lowered = 0;
+    for (const Node& n : l.nodes) lowered += n.domain == "com.octet";
+    EXPECT_GT(lowered, 0) << name;
+    const std::string out = q.outputs[0].name;
+    Tensor want = Executor(q).run(data).at(out), got = Executor(l).run(data).at(out);
+    auto [fraction, worst] = within_one_step(want, got, output_step(q, out));
+    // A one-step difference inside the network can move an output by more than one step after
+    // several layers; the per-unit exactness is tested on single units below.
+    EXPECT_GE(fraction, 0.99) << name << ": worst " << worst << " steps";
+  }
+}
+
+TEST(LowerStatic, SameResultOnOneAndTwoThreads) {
+  Graph l = lower(quantized_mnist());
+  auto data = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 64);
+  Tensor a = Executor(l, {.threads = 1}).run(data).begin()->second;
+  Tensor b = Executor(l, {.threads = 2}).run(data).begin()->second;
+  ASSERT_EQ(a.numel(), b.numel());
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+}
+
+// One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups): the lowered op equals the QDQ
+// reference within one step on every element.
+TEST(LowerStatic, EachUnitWithinOneStep) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  Graph g = load_onnx(dir + "resnet_op17.onnx");
+  auto data = read_npz(dir + "resnet_op17.inputs.npz");
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  Graph q = quantize_static(g, data, o);
+  Graph l = lower(q);
+  // Every quantized value of the lowered graph, dequantized, against the same value in q.
+  std::map<std::string, Tensor> ref, low;
+  Executor eq(q), el(l);
+  eq.add_hook([&](const Node*, const std::string& v, const Tensor& t) {
+    if (t.dtype() == DType::kUInt8) ref[v] = t.clone();
+  });
+  el.add_hook([&](const Node* p, const std::string& v, const Tensor& t) {
+    if (t.dtype() == DType::kUInt8 && p && p->domain == "com.octet") low[v] = t.clone();
+  });
+  eq.run(data);
+  el.run(data);
+  ASSERT_FALSE(low.empty());
+  // The inputs of each lowered op are taken from the reference run, so errors do not accumulate:
+  // run each lowered node alone on the reference's codes.
+  int checked = 0;
+  for (const Node& n : l.nodes) {
+    if (n.domain != "com.octet") continue;
+    Graph one;
+    one.opsets = l.opsets;
+    one.nodes = {n};
+    std::map<std::string, Tensor> feeds;
+    bool have_inputs = true;
+    for (const auto& in : n.inputs) {
+      if (in.empty()) continue;
+      if (const Tensor* t = l.find_initializer(in)) {
+        one.initializers[in] = *t;
+      } else if (ref.count(in)) {
+        feeds[in] = ref.at(in);
+        one.inputs.push_back({in, DType::kUInt8, false, {}});
+      } else {
+        have_inputs = false;
+      }
+    }
+    if (!have_inputs || !ref.count(n.outputs[0])) continue;
+    one.outputs.push_back({n.outputs[0], DType::kUInt8, false, {}});
+    Tensor got = Executor(one).run(feeds).at(n.outputs[0]);
+    const Tensor& want = ref.at(n.outputs[0]);
+    ASSERT_EQ(got.numel(), want.numel()) << n.name;
+    int worst = 0;
+    for (int64_t i = 0; i < got.numel(); ++i)
+      worst = std::max(worst, std::abs(int(got.data<uint8_t>()[i]) - int(want.data<uint8_t>()[i])));
+    EXPECT_LE(worst, 1) << n.name << " (" << n.op_type << ")";
+    ++checked;
+  }
+  EXPECT_GE(checked, 5);
+}
+
+TEST(LowerStatic, WhatCannotBeLoweredStaysFloatAndRuns) {
+  Graph fp32 = load_onnx(kSrc + "/examples/mnist_cnn.onnx");
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  o.act_dtype = DType::kInt8;  // the lowered ops take uint8 activations
+  auto calib = slice_samples(read_npz(kSrc + "/examples/mnist_calib.npz"), 0, 32);
+  Graph q = quantize_static(fp32, calib, o);
+  Graph l = lower(q);
+  for (const Node& n : l.nodes) EXPECT_NE(n.domain, "com.octet") << n.name;
+  Tensor a = Executor(q).run(calib).begin()->second, b = Executor(l).run(calib).begin()->second;
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]);
+}
+
+}  // namespace
+}  // namespace octet
