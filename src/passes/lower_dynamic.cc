@@ -1,8 +1,106 @@
 #include "passes/lower_dynamic.h"
 
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "passes/graph_util.h"
+
 namespace octet {
 
-// Being written (issue 5); until then dynamically quantized graphs run in float.
-void lower_dynamic(Graph&) {}
+namespace {
+
+Attribute int_attr(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+
+// The int8 codes and scale behind `value` when it is DequantizeLinear(constant int8 codes,
+// constant scale, zero point absent or 0), per tensor or along `axis`.
+bool int8_weight(const Graph& g, const std::string& value, int axis, std::string* codes, std::string* scale) {
+  int64_t p = producer_index(g, value);
+  if (p < 0) return false;
+  const Node& dq = g.nodes[p];
+  if (dq.op_type != "DequantizeLinear" || !dq.domain.empty() || dq.inputs.size() < 2) return false;
+  const Tensor* w = g.find_initializer(dq.inputs[0]);
+  const Tensor* s = g.find_initializer(dq.inputs[1]);
+  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2 || !s || s->dtype() != DType::kFloat32) return false;
+  if (s->numel() != 1) {
+    int64_t a = dq.attr_int("axis", 1);
+    if (a < 0) a += 2;
+    if (a != axis || s->numel() != w->dim(axis)) return false;
+  }
+  if (dq.has_input(2)) {
+    const Tensor* z = g.find_initializer(dq.inputs[2]);
+    if (!z || z->dtype() != DType::kInt8) return false;
+    for (int64_t i = 0; i < z->numel(); ++i)
+      if (z->data<int8_t>()[i] != 0) return false;
+  }
+  *codes = dq.inputs[0];
+  *scale = dq.inputs[1];
+  return true;
+}
+
+}  // namespace
+
+void lower_dynamic(Graph& g) {
+  auto it = g.metadata.find("octet.dynamic");
+  if (it == g.metadata.end()) return;
+  nlohmann::json spec;
+  try {
+    spec = nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    fail("model metadata 'octet.dynamic' is not valid JSON: ", e.what());
+  }
+  std::set<std::string> names;
+  bool per_token = false, reduce_range = false;
+  try {
+    for (const auto& n : spec.at("nodes")) names.insert(n.get<std::string>());
+    per_token = spec.value("per_token", false);
+    reduce_range = spec.value("reduce_range", false);
+  } catch (const nlohmann::json::exception& e) {
+    fail("model metadata 'octet.dynamic' is malformed: ", e.what());
+  }
+  for (Node& n : g.nodes) {
+    if (!names.count(n.name) || !n.domain.empty() || (n.op_type != "MatMul" && n.op_type != "Gemm")) continue;
+    bool trans_b = false;
+    std::vector<std::string> bias;
+    if (n.op_type == "Gemm") {
+      if (n.attr_float("alpha", 1) != 1 || n.attr_int("transA", 0)) continue;
+      trans_b = n.attr_int("transB", 0) != 0;
+      if (n.has_input(2)) {
+        const Tensor* c = g.find_initializer(n.inputs[2]);
+        if (!c || c->dtype() != DType::kFloat32 || c->rank() != 1 || n.attr_float("beta", 1) != 1) continue;
+        bias.push_back(n.inputs[2]);
+      }
+    }
+    std::string codes, scale;
+    if (!int8_weight(g, n.inputs[1], trans_b ? 0 : 1, &codes, &scale)) continue;
+    Node l;
+    l.name = n.name;
+    l.op_type = "DynamicQuantMatMul";
+    l.domain = "com.octet";
+    l.opset = 1;
+    l.inputs = {n.inputs[0], codes, scale};
+    l.inputs.insert(l.inputs.end(), bias.begin(), bias.end());
+    l.outputs = {n.outputs[0]};
+    l.attrs["trans_b"] = int_attr(trans_b);
+    l.attrs["per_token"] = int_attr(per_token);
+    l.attrs["reduce_range"] = int_attr(reduce_range);
+    n = l;
+  }
+  // The weights' DequantizeLinear nodes nobody reads any more.
+  std::set<std::string> read;
+  for (const Node& n : g.nodes)
+    for (const auto& in : n.inputs) read.insert(in);
+  std::set<size_t> dead;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (g.nodes[i].op_type == "DequantizeLinear" && !read.count(g.nodes[i].outputs[0]) &&
+        !is_graph_output(g, g.nodes[i].outputs[0]))
+      dead.insert(i);
+  remove_nodes(g, dead);
+  g.opsets["com.octet"] = 1;
+}
 
 }  // namespace octet

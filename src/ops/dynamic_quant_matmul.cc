@@ -1,0 +1,132 @@
+// com.octet DynamicQuantMatMul: y = x · dequantize(w) + bias with x quantized to uint8 at run time
+// (dynamic quantization, made by passes/lower_dynamic.cc). Inputs: x (float32 [..., K]), w (int8
+// constant [K, N], or [N, K] with trans_b = 1, symmetric), w_scale (constant, 1 or N values), bias
+// (float32 constant [N], optional). Attributes: trans_b, per_token, reduce_range.
+//  - per tensor: x's qparams from its min/max (DynamicQuantizeLinear, docs/quantization.md (3)-(5)).
+//  - per token: each row r gets s_r = max|x_r| / 127 around the zero point 128, so one zero point
+//    serves every row and the GEMM runs once; row r of the result is then scaled by s_r (D1).
+//  - reduce_range: 7-bit codes (0..127, zero point 64 per token), the faster vpmaddubsw GEMM path.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/qelementwise.h"
+#include "kernels/qgemm.h"
+#include "kernels/x86/dispatch.h"
+#include "ops/registry.h"
+#include "quant/qmath.h"
+
+namespace octet {
+
+namespace {
+
+class DynamicQuantMatMul : public OpKernel {
+ public:
+  explicit DynamicQuantMatMul(const KernelInit& init) : node_(init.node) {
+    const Tensor* w = init.constant_input(1);
+    const Tensor* ws = init.constant_input(2);
+    OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 2 && ws->dtype() == DType::kFloat32,
+                node_.describe(), ": needs a constant int8 2-D weight and a constant float32 w_scale");
+    const bool trans_b = node_.attr_int("trans_b", 0) != 0;
+    per_token_ = node_.attr_int("per_token", 0) != 0;
+    reduce_range_ = node_.attr_int("reduce_range", 0) != 0;
+    k_ = trans_b ? w->dim(1) : w->dim(0);
+    n_ = trans_b ? w->dim(0) : w->dim(1);
+    OCTET_CHECK(ws->numel() == 1 || ws->numel() == n_, node_.describe(), ": w_scale has ", ws->numel(),
+                " values for ", n_, " columns");
+    for (int64_t c = 0; c < n_; ++c) w_scale_.push_back(ws->data<float>()[ws->numel() == 1 ? 0 : c]);
+    if (const Tensor* b = init.constant_input(3)) {
+      OCTET_CHECK(b->dtype() == DType::kFloat32 && b->numel() == n_, node_.describe(), ": bias must be float32 [", n_, "]");
+      bias_.assign(b->data<float>(), b->data<float>() + n_);
+    }
+    const auto& table = kernels::kernels();
+    packed_ = kernels::pack_weights_s8(w->data<int8_t>(), k_, n_, trans_b ? 1 : n_, trans_b ? k_ : 1, {},
+                                       reduce_range_ ? table.qgemm_7bit : table.qgemm);
+  }
+
+  void run(KernelContext& ctx) override {
+    const Tensor& x = ctx.input(0);
+    OCTET_CHECK(x.dtype() == DType::kFloat32 && x.rank() >= 1 && x.dim(-1) == k_, node_.describe(), ": input '",
+                node_.inputs[0], "' must be float32 [..., ", k_, "], got ", dtype_name(x.dtype()), " ",
+                shape_str(x.shape()));
+    const int64_t m = x.numel() / k_;
+    Shape ys = x.shape();
+    ys.back() = n_;
+    Tensor y(DType::kFloat32, ys);
+    if (m == 0) {
+      ctx.outputs[0] = y;
+      return;
+    }
+    codes_.resize(x.numel());
+    const float* xd = x.data<float>();
+    float* yd = y.data<float>();
+    if (!per_token_) {
+      MinMax r = range_with_zero(xd, x.numel());
+      check_finite(xd, x.numel());
+      QParams q = reduce_range_ ? qparams_7bit(r) : dynamic_qparams_u8(r);
+      kernels::quantize_f32_u8(xd, x.numel(), q.scale, static_cast<uint8_t>(q.zero_point), codes_.data(), ctx.pool);
+      if (reduce_range_) clamp_7bit(codes_.data(), x.numel());
+      auto ep = kernels::Epilogue::dequantize(yd, n_, q.scale, w_scale_, bias_);
+      kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(q.zero_point), packed_, m, ep, ctx.pool);
+    } else {
+      check_finite(xd, x.numel());
+      const int32_t zp = reduce_range_ ? 64 : 128;
+      const float levels = reduce_range_ ? 63.0f : 127.0f;
+      row_scale_.resize(m);
+      ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r) {
+          const float* row = xd + r * k_;
+          float amax = 0;
+          for (int64_t i = 0; i < k_; ++i) amax = std::max(amax, std::fabs(row[i]));
+          const float s = amax > 0 ? amax / levels : 1.0f;
+          row_scale_[r] = s;
+          for (int64_t i = 0; i < k_; ++i) codes_[r * k_ + i] = quantize_value<uint8_t>(row[i], s, zp);
+        }
+      });
+      auto ep = kernels::Epilogue::dequantize(yd, n_, 1.0f, w_scale_);
+      kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(zp), packed_, m, ep, ctx.pool);
+      // (D1): y[r][n] = s_r * (sum (q - z) w) * w_scale[n] + bias[n].
+      ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
+        for (int64_t r = b; r < e; ++r)
+          for (int64_t c = 0; c < n_; ++c)
+            yd[r * n_ + c] = yd[r * n_ + c] * row_scale_[r] + (bias_.empty() ? 0.0f : bias_[c]);
+      });
+    }
+    ctx.outputs[0] = y;
+  }
+
+ private:
+  // NaN has no place in a range: say which value holds it rather than return garbage.
+  void check_finite(const float* x, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i)
+      OCTET_CHECK(!std::isnan(x[i]), "input '", node_.inputs[0], "' of ", node_.describe(),
+                  " holds NaN (at flat index ", i, "): cannot choose dynamic qparams");
+  }
+
+  // Eq. (3)-(5) with 127 in place of 255: the codes stay in 0..127 (the 7-bit GEMM's contract).
+  static QParams qparams_7bit(MinMax r) {
+    if (r.min == r.max) return {1.0f, 0};
+    const float s = (r.max - r.min) / 127.0f;
+    return {s, static_cast<int32_t>(std::clamp(std::nearbyint(-r.min / s), 0.0f, 127.0f))};
+  }
+  // Rounding at the range's ends can give 128 in float: keep the contract exactly.
+  static void clamp_7bit(uint8_t* c, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) c[i] = c[i] > 127 ? 127 : c[i];
+  }
+
+  const Node& node_;
+  bool per_token_ = false, reduce_range_ = false;
+  int64_t k_ = 0, n_ = 0;
+  std::vector<float> w_scale_, bias_, row_scale_;
+  std::vector<uint8_t> codes_;
+  kernels::PackedWeightsS8 packed_;
+};
+
+}  // namespace
+
+void register_dynamic_quant_ops(OpRegistry& r) {
+  r.add("DynamicQuantMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<DynamicQuantMatMul>(init);
+  }, "com.octet");
+}
+
+}  // namespace octet

@@ -1,0 +1,157 @@
+// Dynamic quantization: int8 weights offline, activations at run time. The exported graph runs in
+// float (weight-only) anywhere; lower() runs the marked MatMul/Gemm nodes on the INT8 GEMM.
+#include <gtest/gtest.h>
+#include <onnx/onnx_pb.h>
+
+#include <cmath>
+
+#include "core/npy.h"
+#include "octet/quantize.h"
+#include "octet/runtime.h"
+#include "onnx/export.h"
+#include "onnx/import.h"
+
+namespace octet {
+namespace {
+
+const std::string kModels = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/models/";
+
+int count(const Graph& g, const std::string& op) {
+  int c = 0;
+  for (const Node& n : g.nodes) c += n.op_type == op;
+  return c;
+}
+
+double rel_max_diff(const Tensor& want, const Tensor& got) {
+  double d = 0, m = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    d = std::max(d, double(std::fabs(want.data<float>()[i] - got.data<float>()[i])));
+    m = std::max(m, double(std::fabs(want.data<float>()[i])));
+  }
+  return d / m;
+}
+
+TEST(QuantizeDynamic, FixturesRunOnInt8GemmCloseToFp32) {
+  for (const char* name : {"mlp_op17", "transformer_op17", "transformer_op18"}) {
+    Graph g = load_onnx(kModels + name + ".onnx");
+    auto feeds = read_npz(kModels + name + ".inputs.npz");
+    QuantizeReport report;
+    Graph q = quantize_dynamic(g, {}, &report);
+    EXPECT_FALSE(report.quantized_nodes.empty()) << name;
+    Graph l = lower(q);
+    EXPECT_EQ(count(l, "DynamicQuantMatMul"), static_cast<int>(report.quantized_nodes.size())) << name;
+    Tensor want = Executor(g).run(feeds).begin()->second;
+    EXPECT_LT(rel_max_diff(want, Executor(l).run(feeds).begin()->second), 0.02) << name;
+    // Without lowering (as ONNX Runtime runs it) the graph is weight-only: closer still.
+    EXPECT_LT(rel_max_diff(want, Executor(q).run(feeds).begin()->second), 0.02) << name;
+  }
+}
+
+TEST(QuantizeDynamic, WeightRoundTripWithinHalfAStep) {
+  Graph g = load_onnx(kModels + "mlp_op17.onnx");
+  Graph q = quantize_dynamic(g, {});
+  int checked = 0;
+  for (const Node& n : q.nodes) {
+    if (n.op_type != "DequantizeLinear") continue;
+    const Tensor& codes = *q.find_initializer(n.inputs[0]);
+    const Tensor& scale = *q.find_initializer(n.inputs[1]);
+    // The float weight it came from: the consumer's original input, by name prefix.
+    const std::string w_name = n.inputs[0].substr(0, n.inputs[0].rfind("_quantized"));
+    const Tensor& w = *g.find_initializer(w_name);
+    const int axis = static_cast<int>(n.attr_int("axis", 1));
+    const int64_t inner = axis == 0 ? w.dim(1) : 1, ch = w.dim(axis);
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      const float s = scale.data<float>()[(i / inner) % ch];
+      EXPECT_LE(std::fabs(codes.data<int8_t>()[i] * s - w.data<float>()[i]), s / 2 * 1.0001f) << w_name << " " << i;
+    }
+    ++checked;
+  }
+  EXPECT_GT(checked, 0);
+}
+
+// One MatMul whose input rows differ in magnitude by 1000x: per-token keeps the small rows.
+Graph one_matmul() {
+  Graph g;
+  g.opsets[""] = 17;
+  g.inputs.push_back({"x", DType::kFloat32, true, {{-1, "rows"}, {8, ""}}});
+  g.outputs.push_back({"y", DType::kFloat32, false, {}});
+  std::vector<float> w(8 * 4);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = std::sin(0.7f * i);
+  g.initializers["w"] = Tensor::from_vector<float>({8, 4}, w);
+  g.nodes.push_back(Node{"mm", "MatMul", "", 17, {"x", "w"}, {"y"}, {}});
+  return g;
+}
+
+TEST(QuantizeDynamic, PerTokenBeatsPerTensorOnRowsOfDifferentMagnitude) {
+  Graph g = one_matmul();
+  Tensor x(DType::kFloat32, {2, 8});
+  for (int i = 0; i < 8; ++i) {
+    x.data<float>()[i] = 1000.0f * std::cos(1.3f * i);
+    x.data<float>()[8 + i] = std::cos(0.9f * i);
+  }
+  Tensor want = Executor(g).run({{"x", x}}).at("y");
+  auto small_row_error = [&](bool per_token) {
+    DynamicQuantOptions o;
+    o.per_token = per_token;
+    Tensor got = Executor(lower(quantize_dynamic(g, o))).run({{"x", x}}).at("y");
+    double e = 0;
+    for (int c = 0; c < 4; ++c) e = std::max(e, double(std::fabs(got.data<float>()[4 + c] - want.data<float>()[4 + c])));
+    return e;
+  };
+  EXPECT_LT(small_row_error(true) * 20, small_row_error(false));
+  EXPECT_LT(small_row_error(true), 0.05);
+}
+
+TEST(QuantizeDynamic, AllZeroInputGivesBiasAndNaNIsAClearError) {
+  Graph g = load_onnx(kModels + "mlp_op17.onnx");
+  Graph l = lower(quantize_dynamic(g, {}));
+  auto feeds = read_npz(kModels + "mlp_op17.inputs.npz");
+  Tensor zeros(DType::kFloat32, feeds.begin()->second.shape());
+  Tensor want = Executor(g).run({{feeds.begin()->first, zeros}}).begin()->second;
+  Tensor got = Executor(l).run({{feeds.begin()->first, zeros}}).begin()->second;
+  EXPECT_LT(rel_max_diff(want, got), 0.02);  // later layers see non-zero values
+  for (bool per_token : {false, true}) {  // a single layer on zeros gives exactly zero
+    DynamicQuantOptions o;
+    o.per_token = per_token;
+    Tensor y = Executor(lower(quantize_dynamic(one_matmul(), o))).run({{"x", Tensor(DType::kFloat32, {3, 8})}}).at("y");
+    for (int64_t i = 0; i < y.numel(); ++i) EXPECT_EQ(y.data<float>()[i], 0.0f);
+  }
+  Tensor nan = feeds.begin()->second.clone();
+  nan.data<float>()[3] = NAN;
+  try {
+    Executor(l).run({{feeds.begin()->first, nan}});
+    ADD_FAILURE() << "NaN accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("holds NaN"), std::string::npos) << e.what();
+  }
+}
+
+TEST(QuantizeDynamic, ExportReimportAndThreadsGiveTheSameOutputs) {
+  Graph g = load_onnx(kModels + "transformer_op17.onnx");
+  auto feeds = read_npz(kModels + "transformer_op17.inputs.npz");
+  DynamicQuantOptions o;
+  o.reduce_range = true;
+  Graph q = quantize_dynamic(g, o);
+  Graph back = import_onnx(export_onnx(q), "", "round trip");
+  EXPECT_EQ(back.metadata.at("octet.dynamic"), q.metadata.at("octet.dynamic"));
+  Tensor a = Executor(lower(q), {.threads = 1}).run(feeds).begin()->second;
+  Tensor b = Executor(lower(back), {.threads = 2}).run(feeds).begin()->second;
+  for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+  EXPECT_LT(rel_max_diff(Executor(g).run(feeds).begin()->second, a), 0.05);
+}
+
+TEST(QuantizeDynamic, OnlyMarkedNodesAreLoweredAndOptionsAreChecked) {
+  Graph g = load_onnx(kModels + "mlp_op17.onnx");
+  Graph q = quantize_dynamic(g, {});
+  q.metadata.erase("octet.dynamic");  // a weight-only model from another tool stays float
+  EXPECT_EQ(count(lower(q), "DynamicQuantMatMul"), 0);
+  DynamicQuantOptions bad;
+  bad.op_types = {"Softmax"};
+  EXPECT_THROW(quantize_dynamic(g, bad), Error);
+  DynamicQuantOptions ex;
+  ex.exclude = {"nope"};
+  EXPECT_THROW(quantize_dynamic(g, ex), Error);
+}
+
+}  // namespace
+}  // namespace octet
