@@ -44,6 +44,7 @@ conformance: build venv
 
 real-models: build venv
 	@$(VENV_PY) tests/real_models/check_real_models.py $(OCTET)
+	@$(VENV_PY) tests/real_models/check_quantized_interop.py $(OCTET)
 
 bench: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCTET_BENCH=ON >/dev/null

@@ -40,9 +40,11 @@ QuantLayout quant_layout(const KernelContext& ctx, const Tensor& x, const Tensor
   const Node& node = ctx.node;
   OCTET_CHECK(scale.dtype() == DType::kFloat32, node.describe(), ": scale must be float32, got ",
               dtype_name(scale.dtype()), " (float16/bfloat16 scales are not supported)");
+  // A scalar against a one-element 1-D tensor is accepted (ONNX Runtime's quantizer writes such
+  // pairs and runs them); any other shape difference is an error.
   if (zp)
-    OCTET_CHECK(zp->shape() == scale.shape(), node.describe(), ": zero point shape ", shape_str(zp->shape()),
-                " differs from scale shape ", shape_str(scale.shape()));
+    OCTET_CHECK(zp->shape() == scale.shape() || (zp->numel() == 1 && scale.numel() == 1), node.describe(),
+                ": zero point shape ", shape_str(zp->shape()), " differs from scale shape ", shape_str(scale.shape()));
   QuantLayout l;
   const int64_t block = node.attr_int("block_size", 0);
   OCTET_CHECK(block >= 0, node.describe(), ": block_size must be >= 0, got ", block);
