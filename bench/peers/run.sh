@@ -14,8 +14,6 @@ py="$root/.venv/bin/python"
 
 if [[ -f scripts/bootstrap.sh ]]; then bash scripts/bootstrap.sh; fi
 bash scripts/venv.sh
-# onnxruntime.quantization imports ml_dtypes, which the venv's own list does not pull in.
-"$py" -c 'import ml_dtypes' 2>/dev/null || "$py" -m pip install -q --disable-pip-version-check ml_dtypes==0.6.0
 
 if [[ "${1:-}" == "--self-test" ]]; then
   exec "$py" -m unittest discover -s bench/peers -p 'test_*.py'
