@@ -9,7 +9,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models bench bench-peers clean
+.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -53,6 +53,13 @@ bench: deps
 
 bench-peers:
 	@bash bench/peers/run.sh $(if $(QUICK),--quick)
+
+# The PTQ studies (issues 4 and 5): their own sections of bench/RESULTS.md.
+bench-ptq: build venv
+	@$(VENV_PY) bench/ptq_accuracy.py --octet $(OCTET) $(if $(QUICK),--quick)
+
+bench-dynamic: build venv
+	@$(VENV_PY) bench/dynamic_quant.py --octet $(OCTET) $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -8,6 +8,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   libdnnl-dev libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
   python3-venv espeak-ng
+  fortunes  # real English sentences for bench/dynamic_quant.py
 )
 
 missing=()

@@ -20,6 +20,7 @@ import engine_torch
 import interleave
 import metrics
 import report
+import sections
 import stats
 import suite
 import sysinfo
@@ -265,7 +266,8 @@ def main(argv=None) -> int:
     results["meta"]["wall_s"] = round(time.time() - started, 1)
     results["meta"]["schedule"] = dataclasses.asdict(interleave.QUICK if args.quick else interleave.FULL)
     args.json.write_text(json.dumps(results, indent=1) + "\n")
-    args.markdown.write_text(report.render(results))
+    old = args.markdown.read_text() if args.markdown.is_file() else ""
+    sections.write_atomic(args.markdown, sections.keep_sections(old, report.render(results)))
     log(f"wrote {args.json} and {args.markdown} in {results['meta']['wall_s']} s")
     return 0
 
