@@ -19,11 +19,17 @@ bool fixed_range(const std::string& op_type, float* lo, float* hi) {
   return false;
 }
 
+// PyTorch's constants: [0, 1] -> scale 1/256 with the type's minimum at 0 (quint8 zp 0, qint8
+// zp -128); [-1, 1] -> scale 2/256 around the middle code (zp 128 or 0). 1/256 rather than 1/255:
+// 1.0 itself saturates to the top code, and every step is a power of two.
 bool fixed_qparams(const std::string& op_type, const QScheme& scheme, TensorQParams* out) {
   float lo, hi;
   if (!fixed_range(op_type, &lo, &hi)) return false;
-  float a[1] = {lo}, b[1] = {hi};
-  *out = qparams_from_range(a, b, scheme);
+  const bool u8 = scheme.dtype == DType::kUInt8;
+  out->dtype = scheme.dtype;
+  out->axis = -1;
+  out->scale = {(hi - lo) / 256.0f};
+  out->zero_point = {lo == 0 ? (u8 ? 0 : -128) : (u8 ? 128 : 0)};
   return true;
 }
 
