@@ -12,8 +12,7 @@
 
 namespace octet {
 
-void gru_forward(KernelContext& ctx) {
-  const RnnProblem p = parse_rnn(ctx, 3, {"Sigmoid", "Tanh"});
+void gru_forward(KernelContext& ctx, const RnnProblem& p, const RnnWeights& weights) {
   const RnnDims& dims = p.dims;
   const int64_t nh = dims.hidden, nb = dims.batch, ng = 3 * nh;
   const bool linear_before_reset = ctx.node.attr_int("linear_before_reset", 0) != 0;
@@ -27,7 +26,6 @@ void gru_forward(KernelContext& ctx) {
   std::vector<float> h(nb * nh), rec(nb * ng), reset(nb * nh), bias(ng), rbh(nh, 0.0f);
   const int64_t steps = p.max_len();
   for (int64_t d = 0; d < dims.dirs; ++d) {
-    const float* rw = p.r + d * ng * nh;
     // Wb always folds into the input projection, and so does Rb except Rbh when it sits inside
     // the reset product (linear_before_reset).
     if (p.b) {
@@ -36,13 +34,13 @@ void gru_forward(KernelContext& ctx) {
       for (int64_t k = 0; k < ng; ++k) bias[k] = wb[k] + (k >= 2 * nh && linear_before_reset ? 0.0f : rb[k]);
       if (linear_before_reset) std::memcpy(rbh.data(), rb + 2 * nh, nh * sizeof(float));
     }
-    const std::vector<float> xw = input_projection(ctx, p, d, p.b ? bias.data() : nullptr);
+    const std::vector<float> xw = input_projection(ctx, p, d, p.b ? bias.data() : nullptr, weights);
     load_initial_state(ctx, 5, p, d, h.data());
     const RnnActivation& f = p.activation(d, 0);
     const RnnActivation& g = p.activation(d, 1);
     for (int64_t s = 0; s < steps; ++s) {
       const int64_t rec_cols = linear_before_reset ? ng : 2 * nh;
-      sgemm_nt(ctx.node, ctx.pool.size(), nb, rec_cols, nh, h.data(), nh, rw, nh, 0.0f, rec.data(), ng);
+      weights.gemm(ctx, p, true, d, 0, nb, rec_cols, h.data(), nh, 0.0f, rec.data(), ng);
       // zt and rt (in place in rec) for every active entry.
       for (int64_t b = 0; b < nb; ++b) {
         if (s >= p.lens[b]) continue;
@@ -55,8 +53,7 @@ void gru_forward(KernelContext& ctx) {
       if (!linear_before_reset) {
         for (int64_t b = 0; b < nb; ++b)
           for (int64_t j = 0; j < nh; ++j) reset[b * nh + j] = rec[b * ng + nh + j] * h[b * nh + j];
-        sgemm_nt(ctx.node, ctx.pool.size(), nb, nh, nh, reset.data(), nh, rw + 2 * nh * nh, nh, 0.0f,
-                 rec.data() + 2 * nh, ng);
+        weights.gemm(ctx, p, true, d, 2 * nh, nb, nh, reset.data(), nh, 0.0f, rec.data() + 2 * nh, ng);
       }
       for (int64_t b = 0; b < nb; ++b) {
         if (s >= p.lens[b]) continue;

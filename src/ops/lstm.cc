@@ -52,8 +52,7 @@ struct LstmCell {
 
 }  // namespace
 
-void lstm_forward(KernelContext& ctx) {
-  const RnnProblem p = parse_rnn(ctx, 4, {"Sigmoid", "Tanh", "Tanh"});
+void lstm_forward(KernelContext& ctx, const RnnProblem& p, const RnnWeights& weights) {
   const RnnDims& dims = p.dims;
   const int64_t nh = dims.hidden, nb = dims.batch, ng = 4 * nh;
   const Tensor* peephole = ctx.optional_input(7);
@@ -75,7 +74,7 @@ void lstm_forward(KernelContext& ctx) {
   for (int64_t d = 0; d < dims.dirs; ++d) {
     if (p.b)  // Wb and Rb are always summed, so they fold into the input projection
       for (int64_t k = 0; k < ng; ++k) bias[k] = p.b[d * 2 * ng + k] + p.b[d * 2 * ng + ng + k];
-    const std::vector<float> xw = input_projection(ctx, p, d, p.b ? bias.data() : nullptr);
+    const std::vector<float> xw = input_projection(ctx, p, d, p.b ? bias.data() : nullptr, weights);
     load_initial_state(ctx, 5, p, d, h.data());
     load_initial_state(ctx, 6, p, d, c.data());
     const LstmCell cell{p, p.activation(d, 0), p.activation(d, 1), p.activation(d, 2),
@@ -88,7 +87,7 @@ void lstm_forward(KernelContext& ctx) {
         else
           std::fill(row, row + ng, 0.0f);  // finished: computed below but never read
       }
-      sgemm_nt(ctx.node, ctx.pool.size(), nb, ng, nh, h.data(), nh, p.r + d * ng * nh, nh, 1.0f, gates.data(), ng);
+      weights.gemm(ctx, p, true, d, 0, nb, ng, h.data(), nh, 1.0f, gates.data(), ng);
       // The cell update is cheap next to the GEMM and stays on this thread: oneDNN's OpenMP
       // workers still spin after the GEMM and would compete with pool threads.
       for (int64_t b = 0; b < nb; ++b) {

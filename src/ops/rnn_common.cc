@@ -56,8 +56,10 @@ std::vector<RnnActivation> parse_activations(const Node& node, const std::vector
   return out;
 }
 
-void check_shape(const Node& node, const char* what, const Tensor& t, const Shape& want) {
-  OCTET_CHECK(t.dtype() == DType::kFloat32, node.describe(), ": ", what, " must be float32, got ", dtype_name(t.dtype()));
+void check_shape(const Node& node, const char* what, const Tensor& t, const Shape& want,
+                 DType dtype = DType::kFloat32) {
+  OCTET_CHECK(t.dtype() == dtype, node.describe(), ": ", what, " must be ", dtype_name(dtype), ", got ",
+              dtype_name(t.dtype()));
   OCTET_CHECK(t.shape() == want, node.describe(), ": ", what, " must have shape ", shape_str(want), ", got ",
               shape_str(t.shape()));
 }
@@ -90,7 +92,8 @@ void RnnProblem::clip_span(float* v, int64_t n) const {
   for (int64_t i = 0; i < n; ++i) v[i] = std::min(clip, std::max(-clip, v[i]));
 }
 
-RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std::string>& default_activations) {
+RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std::string>& default_activations,
+                     DType weight_dtype) {
   const Node& node = ctx.node;
   RnnProblem p;
   p.gates = gates;
@@ -116,11 +119,13 @@ RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std:
   d.hidden = node.attr_int("hidden_size", r.dim(2));
   OCTET_CHECK(d.hidden > 0, node.describe(), ": hidden_size must be positive, got ", d.hidden);
   const int64_t gh = gates * d.hidden;
-  check_shape(node, "W", ctx.input(1), {d.dirs, gh, d.input});
-  check_shape(node, "R", r, {d.dirs, gh, d.hidden});
+  check_shape(node, "W", ctx.input(1), {d.dirs, gh, d.input}, weight_dtype);
+  check_shape(node, "R", r, {d.dirs, gh, d.hidden}, weight_dtype);
   p.x = x.data<float>();
-  p.w = ctx.input(1).data<float>();
-  p.r = r.data<float>();
+  if (weight_dtype == DType::kFloat32) {
+    p.w = ctx.input(1).data<float>();
+    p.r = r.data<float>();
+  }
   if (const Tensor* b = ctx.optional_input(3)) {
     check_shape(node, "B", *b, {d.dirs, 2 * gh});
     p.b = b->data<float>();
@@ -195,14 +200,22 @@ void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, co
   OCTET_CHECK(st == dnnl_success, node.describe(), ": oneDNN sgemm failed with status ", static_cast<int>(st));
 }
 
-std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias) {
+void FloatRnnWeights::gemm(const KernelContext& ctx, const RnnProblem& p, bool recurrent, int64_t d, int64_t row0,
+                           int64_t m, int64_t n, const float* a, int64_t lda, float beta, float* c,
+                           int64_t ldc) const {
+  const int64_t k = recurrent ? p.dims.hidden : p.dims.input, gh = p.gates * p.dims.hidden;
+  const float* s = (recurrent ? p.r : p.w) + (d * gh + row0) * k;
+  sgemm_nt(ctx.node, ctx.pool.size(), m, n, k, a, lda, s, k, beta, c, ldc);
+}
+
+std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias,
+                                    const RnnWeights& weights) {
   const RnnDims& dims = p.dims;
   const int64_t rows = dims.seq * dims.batch, gh = p.gates * dims.hidden;
   std::vector<float> out(rows * gh);
   if (bias)
     for (int64_t i = 0; i < rows; ++i) std::memcpy(out.data() + i * gh, bias, gh * sizeof(float));
-  sgemm_nt(ctx.node, ctx.pool.size(), rows, gh, dims.input, p.x, dims.input, p.w + d * gh * dims.input, dims.input,
-           bias ? 1.0f : 0.0f, out.data(), gh);
+  weights.gemm(ctx, p, false, d, 0, rows, gh, p.x, dims.input, bias ? 1.0f : 0.0f, out.data(), gh);
   return out;
 }
 

@@ -50,7 +50,7 @@ struct RnnProblem {
   std::vector<RnnActivation> activations;  // activations_per_dir per direction, in direction order
   std::vector<int32_t> lens;               // per batch entry, all seq when sequence_lens is absent
   const float* x = nullptr;
-  const float* w = nullptr;
+  const float* w = nullptr;  // nullptr when W and R are int8 (dynamic_quant_rnn.cc)
   const float* r = nullptr;
   const float* b = nullptr;  // [dirs, 2 * gates * hidden] or nullptr
 
@@ -64,7 +64,9 @@ struct RnnProblem {
 };
 
 // `default_activations` are one direction's defaults ({"Sigmoid", "Tanh", "Tanh"} for LSTM).
-RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std::string>& default_activations);
+// `weight_dtype`: float32 for the ONNX ops, int8 for the dynamically quantized ones.
+RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std::string>& default_activations,
+                     DType weight_dtype = DType::kFloat32);
 
 // Copies the initial state (initial_h or initial_c) of direction d into state [batch, hidden];
 // zeros when absent. Checks its shape.
@@ -78,12 +80,31 @@ bool wants_output(const KernelContext& ctx, size_t i);
 void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
               const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
+// The GEMMs against the weights: C[m, n] = A[m, k] · S^T + beta · C, where S is rows
+// [row0, row0 + n) of W[d] (recurrent = false) or R[d] (recurrent = true). The cells only ever
+// multiply by their weights through this, so one cell serves the float and the int8 models.
+class RnnWeights {
+ public:
+  virtual ~RnnWeights() = default;
+  virtual void gemm(const KernelContext& ctx, const RnnProblem& p, bool recurrent, int64_t d, int64_t row0, int64_t m,
+                    int64_t n, const float* a, int64_t lda, float beta, float* c, int64_t ldc) const = 0;
+};
+
+// float32 W and R (RnnProblem::w, r) on sgemm_nt.
+class FloatRnnWeights : public RnnWeights {
+ public:
+  void gemm(const KernelContext& ctx, const RnnProblem& p, bool recurrent, int64_t d, int64_t row0, int64_t m,
+            int64_t n, const float* a, int64_t lda, float beta, float* c, int64_t ldc) const override;
+};
+
 // X * W[d]^T + bias for every row of X at once: [seq * batch, gates * hidden] in X's row order
 // (RnnDims::x_row). `bias` has gates * hidden entries or is nullptr.
-std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias);
+std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias,
+                                    const RnnWeights& weights);
 
-// The kernels, registered by rnn.cc.
-void lstm_forward(KernelContext& ctx);  // lstm.cc
-void gru_forward(KernelContext& ctx);   // gru.cc
+// The cells. rnn.cc registers them with FloatRnnWeights; dynamic_quant_rnn.cc with int8 weights.
+// `p` comes from parse_rnn (the weights' dtype decides what `weights` must handle).
+void lstm_forward(KernelContext& ctx, const RnnProblem& p, const RnnWeights& weights);  // lstm.cc
+void gru_forward(KernelContext& ctx, const RnnProblem& p, const RnnWeights& weights);   // gru.cc
 
 }  // namespace octet
