@@ -123,7 +123,10 @@ class DynamicQuantMatMul : public OpKernel {
 
 }  // namespace
 
+void register_dynamic_quant_rnn(OpRegistry& r);  // dynamic_quant_rnn.cc
+
 void register_dynamic_quant_ops(OpRegistry& r) {
+  register_dynamic_quant_rnn(r);
   r.add("DynamicQuantMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<DynamicQuantMatMul>(init);
   }, "com.octet");

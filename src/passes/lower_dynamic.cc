@@ -16,19 +16,19 @@ Attribute int_attr(int64_t v) {
   return a;
 }
 
-// The int8 codes and scale behind `value` when it is DequantizeLinear(constant int8 codes,
-// constant scale, zero point absent or 0), per tensor or along `axis`.
-bool int8_weight(const Graph& g, const std::string& value, int axis, std::string* codes, std::string* scale) {
+// The int8 codes and scale behind `value` when it is DequantizeLinear(constant int8 codes of
+// `rank`, constant scale, zero point absent or 0), per tensor or along `axis`.
+bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, std::string* codes, std::string* scale) {
   int64_t p = producer_index(g, value);
   if (p < 0) return false;
   const Node& dq = g.nodes[p];
   if (dq.op_type != "DequantizeLinear" || !dq.domain.empty() || dq.inputs.size() < 2) return false;
   const Tensor* w = g.find_initializer(dq.inputs[0]);
   const Tensor* s = g.find_initializer(dq.inputs[1]);
-  if (!w || w->dtype() != DType::kInt8 || w->rank() != 2 || !s || s->dtype() != DType::kFloat32) return false;
+  if (!w || w->dtype() != DType::kInt8 || w->rank() != rank || !s || s->dtype() != DType::kFloat32) return false;
   if (s->numel() != 1) {
     int64_t a = dq.attr_int("axis", 1);
-    if (a < 0) a += 2;
+    if (a < 0) a += rank;
     if (a != axis || s->numel() != w->dim(axis)) return false;
   }
   if (dq.has_input(2)) {
@@ -40,6 +40,24 @@ bool int8_weight(const Graph& g, const std::string& value, int axis, std::string
   *codes = dq.inputs[0];
   *scale = dq.inputs[1];
   return true;
+}
+
+// LSTM / GRU whose W and R are int8 behind DequantizeLinear (one scale per gate row, axis 1) ->
+// com.octet DynamicQuantLSTM / DynamicQuantGRU: the node's inputs with the codes in place of W and
+// R, padded to all optional inputs, then W_scale and R_scale.
+void lower_rnn(const Graph& g, Node& n) {
+  std::string w, ws, r, rs;
+  if (!int8_weight(g, n.inputs[1], 3, 1, &w, &ws) || !int8_weight(g, n.inputs[2], 3, 1, &r, &rs)) return;
+  const size_t n_inputs = n.op_type == "LSTM" ? 8 : 6;
+  if (n.inputs.size() > n_inputs) return;
+  n.inputs.resize(n_inputs);
+  n.inputs[1] = w;
+  n.inputs[2] = r;
+  n.inputs.push_back(ws);
+  n.inputs.push_back(rs);
+  n.op_type = "DynamicQuant" + n.op_type;
+  n.domain = "com.octet";
+  n.opset = 1;
 }
 
 }  // namespace
@@ -63,7 +81,12 @@ void lower_dynamic(Graph& g) {
     fail("model metadata 'octet.dynamic' is malformed: ", e.what());
   }
   for (Node& n : g.nodes) {
-    if (!names.count(n.name) || !n.domain.empty() || (n.op_type != "MatMul" && n.op_type != "Gemm")) continue;
+    if (!names.count(n.name) || !n.domain.empty()) continue;
+    if (n.op_type == "LSTM" || n.op_type == "GRU") {
+      lower_rnn(g, n);
+      continue;
+    }
+    if (n.op_type != "MatMul" && n.op_type != "Gemm") continue;
     bool trans_b = false;
     std::vector<std::string> bias;
     if (n.op_type == "Gemm") {
@@ -76,7 +99,7 @@ void lower_dynamic(Graph& g) {
       }
     }
     std::string codes, scale;
-    if (!int8_weight(g, n.inputs[1], trans_b ? 0 : 1, &codes, &scale)) continue;
+    if (!int8_weight(g, n.inputs[1], 2, trans_b ? 0 : 1, &codes, &scale)) continue;
     Node l;
     l.name = n.name;
     l.op_type = "DynamicQuantMatMul";

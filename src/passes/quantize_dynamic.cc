@@ -8,6 +8,7 @@
 #include <set>
 
 #include "octet/quantize.h"
+#include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "quant/observers/observer.h"
 #include "quant/qmath.h"
@@ -63,11 +64,13 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   OCTET_CHECK(opset >= 10, "the model imports opset ", opset, ": DequantizeLinear needs opset 10 or later");
   const bool per_channel = options.per_channel && opset >= 13;
 
-  Graph g = model;
+  Graph folded = model;
+  fold_constants(folded);  // weights behind Unsqueeze/Transpose of a constant become constants
+  Graph g = folded;
   QuantizeReport r;
   std::vector<Node> nodes;
   std::vector<std::string> dynamic_nodes;
-  for (const Node& n : model.nodes) {
+  for (const Node& n : folded.nodes) {
     const bool chosen = std::find(options.op_types.begin(), options.op_types.end(), n.op_type) != options.op_types.end();
     if (!chosen || !n.domain.empty()) {
       nodes.push_back(n);
@@ -80,7 +83,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
     }
     std::string why;
     for (const WeightSlot& s : weight_slots(n)) {
-      const Tensor* w = n.has_input(s.input) ? model.find_initializer(n.inputs[s.input]) : nullptr;
+      const Tensor* w = n.has_input(s.input) ? folded.find_initializer(n.inputs[s.input]) : nullptr;
       if (!w) why = "weight '" + (n.has_input(s.input) ? n.inputs[s.input] : std::string("?")) + "' is not a constant";
       else if (w->dtype() != DType::kFloat32) why = "weight is not float32";
       else if (w->rank() <= s.axis || (n.op_type == "MatMul" && w->rank() != 2)) why = "weight of rank " + std::to_string(w->rank());
@@ -94,7 +97,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
     Node q = n;
     for (const WeightSlot& s : weight_slots(n)) {
       const std::string& w_name = n.inputs[s.input];
-      const Tensor& w = *model.find_initializer(w_name);
+      const Tensor& w = *folded.find_initializer(w_name);
       quant::TensorQParams qp = weight_qparams(w, s.axis, per_channel, "weight '" + w_name + "' of " + n.describe());
       Tensor codes(DType::kInt8, w.shape());
       int64_t inner = 1;

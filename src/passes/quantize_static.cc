@@ -4,6 +4,7 @@
 
 #include "octet/quantize.h"
 #include "passes/convert.h"
+#include "passes/fold_constants.h"
 #include "passes/fuse.h"
 #include "passes/prepare.h"
 #include "quant/calibrate.h"
@@ -41,6 +42,7 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
   }
 
   Graph fused = model;
+  fold_constants(fused);
   fuse_for_quantization(fused);
   QuantPlan plan = prepare(fused, mapping);
   quant::CalibrationOptions copts{options.samples, options.batch, options.threads, options.progress};

@@ -155,3 +155,83 @@ TEST(QuantizeDynamic, OnlyMarkedNodesAreLoweredAndOptionsAreChecked) {
 
 }  // namespace
 }  // namespace octet
+
+namespace octet {
+namespace {
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  double d = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) d = std::max(d, double(std::fabs(a.data<float>()[i] - b.data<float>()[i])));
+  return d;
+}
+
+TEST(QuantizeDynamicRnn, FixturesRunInt8WithinOneHundredth) {
+  for (const char* name : {"lstm_op17", "gru_op17", "lstm_op18", "gru_op18"}) {
+    Graph g = load_onnx(kModels + name + ".onnx");
+    auto feeds = read_npz(kModels + name + ".inputs.npz");
+    Graph l = lower(quantize_dynamic(g, {}));
+    EXPECT_GT(count(l, "DynamicQuantLSTM") + count(l, "DynamicQuantGRU"), 0) << name;
+    auto want = Executor(g).run(feeds), got = Executor(l).run(feeds);
+    for (const auto& [out, t] : want) EXPECT_LE(max_abs_diff(t, got.at(out)), 1e-2) << name << " " << out;
+  }
+}
+
+// Every direction and layout, LSTM and GRU (both linear_before_reset forms), all outputs.
+TEST(QuantizeDynamicRnn, DirectionsLayoutsAndOutputs) {
+  const int64_t seq = 5, batch = 3, input = 6, hidden = 4;
+  for (const char* op : {"LSTM", "GRU"}) {
+    const int64_t gates = std::string(op) == "LSTM" ? 4 : 3;
+    for (const char* direction : {"forward", "reverse", "bidirectional"}) {
+      for (int64_t layout : {0, 1}) {
+        for (int64_t lbr : {0, 1}) {
+          if (gates == 4 && lbr) continue;
+          const int64_t dirs = std::string(direction) == "bidirectional" ? 2 : 1;
+          Graph g;
+          g.opsets[""] = 17;
+          Shape xs = layout ? Shape{batch, seq, input} : Shape{seq, batch, input};
+          g.inputs.push_back({"x", DType::kFloat32, true, {{xs[0], ""}, {xs[1], ""}, {xs[2], ""}}});
+          auto wave = [](Shape s, float f) {
+            Tensor t(DType::kFloat32, s);
+            for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = 0.4f * std::sin(f * i + 0.3f);
+            return t;
+          };
+          g.initializers["W"] = wave({dirs, gates * hidden, input}, 0.77f);
+          g.initializers["R"] = wave({dirs, gates * hidden, hidden}, 1.31f);
+          g.initializers["B"] = wave({dirs, 2 * gates * hidden}, 0.53f);
+          Node n{"rnn", op, "", 17, {"x", "W", "R", "B"}, {"y", "y_h"}, {}};
+          Attribute a;
+          a.kind = Attribute::Kind::kString;
+          a.s = direction;
+          n.attrs["direction"] = a;
+          Attribute h;
+          h.i = hidden;
+          n.attrs["hidden_size"] = h;
+          Attribute l;
+          l.i = layout;
+          n.attrs["layout"] = l;
+          if (lbr) {
+            Attribute r;
+            r.i = 1;
+            n.attrs["linear_before_reset"] = r;
+          }
+          if (gates == 4) n.outputs.push_back("y_c");
+          g.nodes.push_back(n);
+          for (const auto& o : n.outputs) g.outputs.push_back({o, DType::kFloat32, false, {}});
+          Tensor x = wave(xs, 0.91f);
+          Graph lowered = lower(quantize_dynamic(g, {}));
+          ASSERT_EQ(count(lowered, std::string("DynamicQuant") + op), 1) << op << " " << direction;
+          auto want = Executor(g).run({{"x", x}});
+          auto got1 = Executor(lowered, {.threads = 1}).run({{"x", x}});
+          auto got2 = Executor(lowered, {.threads = 2}).run({{"x", x}});
+          for (const auto& [out, t] : want) {
+            EXPECT_LE(max_abs_diff(t, got1.at(out)), 1e-2) << op << " " << direction << " layout " << layout << " " << out;
+            EXPECT_EQ(max_abs_diff(got1.at(out), got2.at(out)), 0.0) << "threads";
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace octet

@@ -1,0 +1,115 @@
+// com.octet DynamicQuantLSTM / DynamicQuantGRU: ONNX LSTM / GRU with int8 W and R (symmetric,
+// one scale per gate row shared by the directions, or one per tensor), made by
+// passes/lower_dynamic.cc. Inputs: LSTM's (or GRU's) with W and R int8, then W_scale and R_scale
+// (float32 [gates * hidden] or scalars). Every GEMM quantizes its activations (X for the input
+// projection, H at each step) to uint8 from their own range (DynamicQuantizeLinear's rule,
+// docs/quantization.md (3)-(5)) and runs the INT8 GEMM with the dequantizing epilogue; the gates
+// stay float (lstm.cc / gru.cc).
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <tuple>
+
+#include "kernels/qelementwise.h"
+#include "kernels/qgemm.h"
+#include "ops/rnn_common.h"
+#include "quant/qmath.h"
+
+namespace octet {
+
+namespace {
+
+class Int8RnnWeights : public RnnWeights {
+ public:
+  Int8RnnWeights(const KernelInit& init, size_t w_scale_input) : node_(init.node) {
+    for (int which = 0; which < 2; ++which) {
+      const Tensor* w = init.constant_input(1 + which);
+      const Tensor* s = init.constant_input(w_scale_input + which);
+      OCTET_CHECK(w && s && w->dtype() == DType::kInt8 && w->rank() == 3 && s->dtype() == DType::kFloat32,
+                  node_.describe(), ": ", which ? "R" : "W", " must be a constant int8 [dirs, rows, k] with a constant float32 scale");
+      OCTET_CHECK(s->numel() == 1 || s->numel() == w->dim(1), node_.describe(), ": ", which ? "R" : "W", "_scale has ",
+                  s->numel(), " values for ", w->dim(1), " rows");
+      codes_[which] = *w;
+      for (int64_t r = 0; r < w->dim(1); ++r) scale_[which].push_back(s->data<float>()[s->numel() == 1 ? 0 : r]);
+    }
+  }
+
+  void gemm(const KernelContext& ctx, const RnnProblem& p, bool recurrent, int64_t d, int64_t row0, int64_t m,
+            int64_t n, const float* a, int64_t lda, float beta, float* c, int64_t ldc) const override {
+    const int which = recurrent ? 1 : 0;
+    const Tensor& w = codes_[which];
+    const int64_t k = w.dim(2);
+    if (m == 0 || n == 0) return;
+    const kernels::PackedWeightsS8& packed = slice(which, d, row0, n);
+    // A (m x k, stride lda) quantized to uint8 from its own range.
+    codes_a_.resize(m * k);
+    float lo = 0, hi = 0;
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        const float v = a[i * lda + j];
+        OCTET_CHECK(!std::isnan(v), "a ", recurrent ? "hidden state" : "input", " of ", node_.describe(),
+                    " holds NaN: cannot choose dynamic qparams");
+        if (std::isinf(v)) continue;  // saturates; no finite scale covers it (eq. (3))
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+      }
+    const QParams q = dynamic_qparams_u8({lo, hi});
+    for (int64_t i = 0; i < m; ++i)
+      kernels::quantize_f32_u8(a + i * lda, k, q.scale, static_cast<uint8_t>(q.zero_point), codes_a_.data() + i * k,
+                               ctx.pool);
+    out_.resize(m * n);
+    auto ep = kernels::Epilogue::dequantize(out_.data(), n, q.scale,
+                                            std::span<const float>(scale_[which]).subspan(row0, n));
+    kernels::qgemm_u8s8(codes_a_.data(), k, static_cast<uint8_t>(q.zero_point), packed, m, ep, ctx.pool);
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = out_[i * n + j] + (beta == 0 ? 0.0f : beta * c[i * ldc + j]);
+  }
+
+ private:
+  // Rows [row0, row0 + n) of W[d] or R[d], packed on first use (the cells ask for a few fixed slices).
+  const kernels::PackedWeightsS8& slice(int which, int64_t d, int64_t row0, int64_t n) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto key = std::make_tuple(which, d, row0, n);
+    auto it = packed_.find(key);
+    if (it != packed_.end()) return it->second;
+    const Tensor& w = codes_[which];
+    const int64_t rows = w.dim(1), k = w.dim(2);
+    const int8_t* s = w.data<int8_t>() + (d * rows + row0) * k;
+    // S is n rows of k: as the GEMM's K x N operand, element (kk, nn) sits at nn * k + kk.
+    return packed_.emplace(key, kernels::pack_weights_s8(s, k, n, 1, k)).first->second;
+  }
+
+  const Node& node_;
+  Tensor codes_[2];
+  std::vector<float> scale_[2];
+  mutable std::mutex mu_;
+  mutable std::map<std::tuple<int, int64_t, int64_t, int64_t>, kernels::PackedWeightsS8> packed_;
+  mutable std::vector<uint8_t> codes_a_;  // scratch, reused between calls
+  mutable std::vector<float> out_;
+};
+
+class DynamicQuantRnn : public OpKernel {
+ public:
+  DynamicQuantRnn(const KernelInit& init, bool lstm) : lstm_(lstm), weights_(init, lstm ? 8 : 6) {}
+  void run(KernelContext& ctx) override {
+    if (lstm_) lstm_forward(ctx, parse_rnn(ctx, 4, {"Sigmoid", "Tanh", "Tanh"}, DType::kInt8), weights_);
+    else gru_forward(ctx, parse_rnn(ctx, 3, {"Sigmoid", "Tanh"}, DType::kInt8), weights_);
+  }
+
+ private:
+  bool lstm_;
+  Int8RnnWeights weights_;
+};
+
+}  // namespace
+
+void register_dynamic_quant_rnn(OpRegistry& r) {
+  r.add("DynamicQuantLSTM", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<DynamicQuantRnn>(init, true);
+  }, "com.octet");
+  r.add("DynamicQuantGRU", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<DynamicQuantRnn>(init, false);
+  }, "com.octet");
+}
+
+}  // namespace octet
