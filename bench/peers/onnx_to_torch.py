@@ -148,6 +148,7 @@ CONVERTERS = {
     "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
     "Clip": _clip, "MaxPool": _pool, "AveragePool": _pool, "Reshape": _reshape,
     "Relu": lambda b, n, a: b.module("relu", b.torch.nn.ReLU(), b.value(n.input[0])),
+    "HardSwish": lambda b, n, a: b.module("hardswish", b.torch.nn.Hardswish(), b.value(n.input[0])),
     "GlobalAveragePool": lambda b, n, a: b.module("gap", b.torch.nn.AdaptiveAvgPool2d(1), b.value(n.input[0])),
     "Flatten": lambda b, n, a: b.graph.call_function(b.torch.flatten, (b.value(n.input[0]), a.get("axis", 1))),
     "Add": _binary(operator.add), "Sub": _binary(operator.sub),

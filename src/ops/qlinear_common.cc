@@ -27,24 +27,14 @@ QLinearParams qlinear_params(const Node& node) {
   return q;
 }
 
-void nchw_to_nhwc_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool) {
-  pool.parallel_for(n * p, 256, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t img = i / p, pix = i % p;
-      const uint8_t* src = x + img * c * p + pix;
-      uint8_t* dst = y + i * c;
-      for (int64_t ch = 0; ch < c; ++ch) dst[ch] = src[ch * p];
-    }
-  });
-}
-
-void nhwc_to_nchw_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool) {
-  pool.parallel_for(n * c, 16, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) {
-      const int64_t img = i / c, ch = i % c;
-      const uint8_t* src = x + img * p * c + ch;
-      uint8_t* dst = y + i * p;
-      for (int64_t pix = 0; pix < p; ++pix) dst[pix] = src[pix * c];
+void transpose_planes_u8(const uint8_t* x, int64_t n, int64_t rows, int64_t cols, uint8_t* y, ThreadPool& pool) {
+  // One task per output row: it reads a column of x (strided) and writes contiguously.
+  pool.parallel_for(n * cols, 16, [&](int64_t b, int64_t e) {
+    for (int64_t t = b; t < e; ++t) {
+      const int64_t img = t / cols, j = t % cols;
+      const uint8_t* src = x + img * rows * cols + j;
+      uint8_t* dst = y + t * rows;
+      for (int64_t i = 0; i < rows; ++i) dst[i] = src[i * cols];
     }
   });
 }

@@ -20,9 +20,9 @@ struct QLinearParams {
 };
 QLinearParams qlinear_params(const Node& node);
 
-// x: [N][C][P] -> y: [N][P][C] (P = pixels), and back.
-void nchw_to_nhwc_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool);
-void nhwc_to_nchw_u8(const uint8_t* x, int64_t n, int64_t c, int64_t p, uint8_t* y, ThreadPool& pool);
+// y[b][j][i] = x[b][i][j] for b < n, i < rows, j < cols: NCHW -> NHWC is (rows, cols) =
+// (channels, pixels), NHWC -> NCHW is (pixels, channels).
+void transpose_planes_u8(const uint8_t* x, int64_t n, int64_t rows, int64_t cols, uint8_t* y, ThreadPool& pool);
 
 // The per-output-channel constants of a weighted op: multiplier x_scale * w_scale[c] / y_scale
 // and the int32 bias (empty when absent), from the op's constant inputs 2 (w_scale) and 4 (bias).

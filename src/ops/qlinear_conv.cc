@@ -63,12 +63,12 @@ class QLinearConv : public OpKernel {
     const int64_t in_pixels = s.in_h * s.in_w, out_pixels = oh * ow;
     nhwc_in_.resize(x.numel());
     nhwc_out_.resize(s.batch * out_pixels * s.out_c);
-    nchw_to_nhwc_u8(x.data<uint8_t>(), s.batch, s.in_c, in_pixels, nhwc_in_.data(), ctx.pool);
+    transpose_planes_u8(x.data<uint8_t>(), s.batch, s.in_c, in_pixels, nhwc_in_.data(), ctx.pool);
     auto ep = kernels::Epilogue::requantize_u8(nhwc_out_.data(), s.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
                                                q_.qmax);
     kernels::qconv2d_u8s8_nhwc(nhwc_in_.data(), q_.x_zp, packed_, ep, ctx.pool);
     Tensor y(DType::kUInt8, {s.batch, s.out_c, oh, ow});
-    nhwc_to_nchw_u8(nhwc_out_.data(), s.batch, s.out_c, out_pixels, y.data<uint8_t>(), ctx.pool);
+    transpose_planes_u8(nhwc_out_.data(), s.batch, out_pixels, s.out_c, y.data<uint8_t>(), ctx.pool);
     ctx.outputs[0] = y;
   }
 

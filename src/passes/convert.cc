@@ -4,6 +4,7 @@
 #include <limits>
 #include <set>
 
+#include "passes/graph_util.h"
 #include "quant/qmath.h"
 
 namespace octet {
@@ -100,7 +101,7 @@ class Converter {
       for (const auto& o : g_.nodes[i].outputs)
         if (act_qparams.count(o)) emit_qdq(o, producer_rename_.count(o) ? producer_rename_.at(o) : o);
     }
-    drop_unused_initializers();
+    drop_unused_initializers(out_);
     return std::move(out_);
   }
 
@@ -231,15 +232,6 @@ class Converter {
           make_node("DequantizeLinear", b_name + "_DequantizeLinear", {bq_name, bs_name, bz_name}, bdq, bq.axis));
       n.inputs[bias_input] = bdq;
     }
-  }
-
-  void drop_unused_initializers() {
-    std::set<std::string> used;
-    for (const Node& n : out_.nodes)
-      for (const auto& i : n.inputs) used.insert(i);
-    for (const auto& o : out_.outputs) used.insert(o.name);
-    for (auto it = out_.initializers.begin(); it != out_.initializers.end();)
-      it = used.count(it->first) ? std::next(it) : out_.initializers.erase(it);
   }
 
   const Graph& g_;

@@ -48,6 +48,10 @@ void remove_nodes(Graph& g, const std::set<size_t>& indices) {
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (!indices.count(i)) kept.push_back(std::move(g.nodes[i]));
   g.nodes = std::move(kept);
+  drop_unused_initializers(g);
+}
+
+void drop_unused_initializers(Graph& g) {
   std::set<std::string> read;
   for (const Node& n : g.nodes)
     for (const auto& in : n.inputs) read.insert(in);

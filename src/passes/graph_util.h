@@ -18,5 +18,7 @@ bool is_graph_output(const Graph& g, const std::string& value);
 std::string fresh_name(const Graph& g, const std::string& base);
 // Removes the nodes at `indices`, then initializers no node reads any more (graph outputs kept).
 void remove_nodes(Graph& g, const std::set<size_t>& indices);
+// Removes the initializers no node reads and no graph output names.
+void drop_unused_initializers(Graph& g);
 
 }  // namespace octet

@@ -135,11 +135,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
     r.quantized_nodes.push_back(n.name);
   }
   g.nodes = std::move(nodes);
-  std::set<std::string> read;
-  for (const Node& n : g.nodes)
-    for (const auto& in : n.inputs) read.insert(in);
-  for (auto it = g.initializers.begin(); it != g.initializers.end();)
-    it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
+  drop_unused_initializers(g);
   if (options.per_channel && !per_channel)
     r.float_nodes.push_back("per-tensor weights: opset " + std::to_string(opset) + " < 13 has no per-axis DequantizeLinear");
   g.metadata["octet.dynamic"] =

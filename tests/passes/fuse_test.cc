@@ -8,26 +8,15 @@
 #include "octet/runtime.h"
 #include "onnx/import.h"
 #include "passes/fuse_groups.h"
+#include "pass_test_util.h"
 
 namespace octet {
 namespace {
 
 const std::string kModels = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/models/";
 
-int count_op(const Graph& g, const std::string& op) {
-  int n = 0;
-  for (const Node& node : g.nodes) n += node.op_type == op;
-  return n;
-}
-
-double max_rel_diff(const Tensor& a, const Tensor& b) {
-  double diff = 0, ref = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) {
-    diff = std::max(diff, double(std::abs(a.data<float>()[i] - b.data<float>()[i])));
-    ref = std::max(ref, double(std::abs(a.data<float>()[i])));
-  }
-  return diff / ref;
-}
+using testing::count_op;
+using testing::max_rel_diff;
 
 TEST(FuseConvBn, FixturesComputeTheSameFunction) {
   for (const char* name : {"resnet_op17", "mobilenetv2_op18", "lenet_op17"}) {

@@ -10,26 +10,16 @@
 #include "octet/runtime.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
+#include "pass_test_util.h"
 
 namespace octet {
 namespace {
 
 const std::string kModels = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/models/";
 
-int count(const Graph& g, const std::string& op) {
-  int c = 0;
-  for (const Node& n : g.nodes) c += n.op_type == op;
-  return c;
-}
-
-double rel_max_diff(const Tensor& want, const Tensor& got) {
-  double d = 0, m = 0;
-  for (int64_t i = 0; i < want.numel(); ++i) {
-    d = std::max(d, double(std::fabs(want.data<float>()[i] - got.data<float>()[i])));
-    m = std::max(m, double(std::fabs(want.data<float>()[i])));
-  }
-  return d / m;
-}
+using testing::max_abs_diff;
+using testing::max_rel_diff;
+const auto count = testing::count_op;
 
 TEST(QuantizeDynamic, FixturesRunOnInt8GemmCloseToFp32) {
   for (const char* name : {"mlp_op17", "transformer_op17", "transformer_op18"}) {
@@ -41,9 +31,9 @@ TEST(QuantizeDynamic, FixturesRunOnInt8GemmCloseToFp32) {
     Graph l = lower(q);
     EXPECT_EQ(count(l, "DynamicQuantMatMul"), static_cast<int>(report.quantized_nodes.size())) << name;
     Tensor want = Executor(g).run(feeds).begin()->second;
-    EXPECT_LT(rel_max_diff(want, Executor(l).run(feeds).begin()->second), 0.02) << name;
+    EXPECT_LT(max_rel_diff(want, Executor(l).run(feeds).begin()->second), 0.02) << name;
     // Without lowering (as ONNX Runtime runs it) the graph is weight-only: closer still.
-    EXPECT_LT(rel_max_diff(want, Executor(q).run(feeds).begin()->second), 0.02) << name;
+    EXPECT_LT(max_rel_diff(want, Executor(q).run(feeds).begin()->second), 0.02) << name;
   }
 }
 
@@ -109,7 +99,7 @@ TEST(QuantizeDynamic, AllZeroInputGivesBiasAndNaNIsAClearError) {
   Tensor zeros(DType::kFloat32, feeds.begin()->second.shape());
   Tensor want = Executor(g).run({{feeds.begin()->first, zeros}}).begin()->second;
   Tensor got = Executor(l).run({{feeds.begin()->first, zeros}}).begin()->second;
-  EXPECT_LT(rel_max_diff(want, got), 0.02);  // later layers see non-zero values
+  EXPECT_LT(max_rel_diff(want, got), 0.02);  // later layers see non-zero values
   for (bool per_token : {false, true}) {  // a single layer on zeros gives exactly zero
     DynamicQuantOptions o;
     o.per_token = per_token;
@@ -137,7 +127,7 @@ TEST(QuantizeDynamic, ExportReimportAndThreadsGiveTheSameOutputs) {
   Tensor a = Executor(lower(q), {.threads = 1}).run(feeds).begin()->second;
   Tensor b = Executor(lower(back), {.threads = 2}).run(feeds).begin()->second;
   for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
-  EXPECT_LT(rel_max_diff(Executor(g).run(feeds).begin()->second, a), 0.05);
+  EXPECT_LT(max_rel_diff(Executor(g).run(feeds).begin()->second, a), 0.05);
 }
 
 TEST(QuantizeDynamic, OnlyMarkedNodesAreLoweredAndOptionsAreChecked) {
@@ -151,18 +141,6 @@ TEST(QuantizeDynamic, OnlyMarkedNodesAreLoweredAndOptionsAreChecked) {
   DynamicQuantOptions ex;
   ex.exclude = {"nope"};
   EXPECT_THROW(quantize_dynamic(g, ex), Error);
-}
-
-}  // namespace
-}  // namespace octet
-
-namespace octet {
-namespace {
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  double d = 0;
-  for (int64_t i = 0; i < a.numel(); ++i) d = std::max(d, double(std::fabs(a.data<float>()[i] - b.data<float>()[i])));
-  return d;
 }
 
 TEST(QuantizeDynamicRnn, FixturesRunInt8WithinOneHundredth) {

@@ -1,7 +1,10 @@
 // Entropy calibration (TensorRT's, as in ncnn's ncnn2table and Migacz, "8-bit Inference with
-// TensorRT", GTC 2017): on the histogram of |x|, pick the threshold T whose clipped distribution P
-// (outliers added to the last kept bin) loses the least information, KL(P || Q), when quantized
-// to the target number of levels Q. The range is then [max(min, -T), min(max, T)].
+// TensorRT", GTC 2017): on a histogram of magnitudes, pick the threshold T whose clipped
+// distribution P (outliers added to the last kept bin) loses the least information, KL(P || Q),
+// when quantized to the target number of levels Q. TensorRT's scheme is symmetric int8; for
+// octet's affine uint8 each side of zero is searched on its own, with the share of the 256 codes
+// its extent gets, so asymmetric data (a normalized image: a dense background below zero, sparse
+// strokes far above) is not clipped to the smaller side. The range is [-T_neg, T_pos].
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -18,33 +21,43 @@ class EntropyObserver : public HistogramObserver {
 
  protected:
   Range choose_range() const override {
+    const double lo = std::min(0.0, double(min())), hi = std::max(0.0, double(max()));
+    const double neg = lo < 0 ? threshold(false, std::max(16, static_cast<int>(255 * -lo / (hi - lo)))) : 0.0;
+    const double pos = hi > 0 ? threshold(true, std::max(16, static_cast<int>(255 * hi / (hi - lo)))) : 0.0;
+    return {static_cast<float>(-neg), static_cast<float>(pos)};
+  }
+
+ private:
+  // The KL threshold of one side of zero: the histogram's mass on that side, as magnitudes over
+  // [0, extent] in as many bins, searched for `levels` quantization levels.
+  double threshold(bool positive, int levels) const {
     const auto& h = histogram();
     const int bins = static_cast<int>(h.size());
-    const double amax = std::max(std::fabs(double(min())), std::fabs(double(max())));
-    if (amax == 0) return {min(), max()};
-    // Fold the signed histogram onto |x| by bin centers.
-    std::vector<double> mag(bins, 0.0);
     const double width = (double(max()) - min()) / bins;
+    const double extent = positive ? max() : -double(min());
+    std::vector<double> mag(bins, 0.0);
     for (int b = 0; b < bins; ++b) {
-      const double c = std::fabs(min() + (b + 0.5) * width);
-      mag[std::min(bins - 1, static_cast<int>(c / amax * bins))] += h[b];
+      const double c = min() + (b + 0.5) * width;
+      if (positive ? c <= 0 : c >= 0) continue;
+      mag[std::min(bins - 1, static_cast<int>(std::fabs(c) / extent * bins))] += h[b];
     }
-    // Levels on one side of zero: all 256 codes when the values are non-negative, else half.
-    const int levels = min() >= 0 ? 256 : 128;
+    // The exact zeros after a ReLU form a spike in the first bin that no threshold changes but
+    // that dominates KL (it favours thresholds whose level groups keep it unsmeared, i.e. heavy
+    // clipping). NVIDIA's pytorch-quantization (calib/histogram.py, _compute_amax_entropy)
+    // flattens it the same way: bins[0] = bins[1].
+    mag[0] = mag[1];
     int best = bins;
     double best_kl = std::numeric_limits<double>::infinity();
     for (int i = std::min(levels, bins); i <= bins; ++i) {
-      double kl = divergence(mag, i, levels);
+      const double kl = divergence(mag, i, levels);
       if (kl < best_kl) {
         best_kl = kl;
         best = i;
       }
     }
-    const double t = amax * best / bins;
-    return {static_cast<float>(std::max(double(min()), -t)), static_cast<float>(std::min(double(max()), t))};
+    return extent * best / bins;
   }
 
- private:
   // KL(P || Q) for the first i bins of `mag`: P with the outliers folded into bin i - 1; Q the same
   // bins without them, merged into `levels` groups and spread back uniformly over each group's
   // non-empty bins.
