@@ -65,6 +65,14 @@ def octet_embed(octet: Path, model: Path, feeds: list[dict], work: Path) -> np.n
     return np.concatenate(embs)
 
 
+def pooled(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The sentence embedding the exported graph computes (scripts/real_models.py export_minilm):
+    masked mean over tokens, L2-normalized; the torch module returns the token states."""
+    m = mask[..., None].astype(hidden.dtype)
+    mean = (hidden * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+    return mean / np.linalg.norm(mean, axis=1, keepdims=True)
+
+
 def cosine_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, 1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
@@ -112,7 +120,8 @@ def minilm(octet: Path, work: Path, quick: bool, threads: list[int]) -> dict:
     torch_fp32 = engine_torch._minilm(NAMES).eval()
     torch_int8, _ = engine_torch.quantize(torch_fp32, "dynamic", [], NAMES)
     trun = engine_torch.TorchRunner(torch_int8, 2, feeds[0], NAMES)
-    got = np.concatenate([trun._call(engine_torch._tensors(f, NAMES))[0].numpy() for f in feeds])
+    got = np.concatenate([pooled(trun._call(engine_torch._tensors(f, NAMES))[0].numpy(), f["attention_mask"])
+                          for f in feeds])
     res["fidelity"]["torch quantize_dynamic (x86)"] = (float(cosine_rows(ref, got).mean()),
                                                        spearman_pairwise(ref, got))
     # Latency: batch 1 and 8 at sequence 128 (real token ids, padded/truncated to 128).

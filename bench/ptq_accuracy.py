@@ -116,12 +116,11 @@ def render(results: dict, meta: dict) -> str:
         r = results.get(name)
         if r is None:
             continue
-        lines += [f"### {title}", "", "| quantizer | top-1 % | drop (points) |", "|---|---|---|",
+        lines += [f"### {title}", "", "| quantizer | top-1 % | drop (points; negative: better than fp32) |", "|---|---|---|",
                   f"| fp32 (octet) | {r['fp32']:.2f} | |"]
-        for (gran, obs), acc in r["octet"].items():
-            lines.append(f"| octet {gran} {obs} | {acc:.2f} | {r['fp32'] - acc:+.2f} |".replace("+-", "-"))
-        lines.append(f"| PyTorch x86 static PTQ | {r['torch']:.2f} | {r['fp32'] - r['torch']:.2f} |")
-        lines.append(f"| ONNX Runtime quantize_static QDQ | {r['ort']:.2f} | {r['fp32'] - r['ort']:.2f} |")
+        rows = [(f"octet {gran} {obs}", acc) for (gran, obs), acc in r["octet"].items()]
+        rows += [("PyTorch x86 static PTQ", r["torch"]), ("ONNX Runtime quantize_static QDQ", r["ort"])]
+        lines += [f"| {label} | {acc:.2f} | {r['fp32'] - acc:+.2f} |" for label, acc in rows]
         lines += ["", "Latency, batch 1, median ms (ratio to octet int8):", ""]
         keys = list(next(iter(r["latency"].values())).keys())
         lines += ["| threads | " + " | ".join(keys) + " |", "|---" * (len(keys) + 1) + "|"]
