@@ -2,15 +2,53 @@
 
 namespace octet {
 
+namespace {
+
+// Whether any node of `g`, or of a subgraph nested in it, names `value` among its inputs.
+bool mentions(const Graph& g, const std::string& value);
+
+bool node_mentions(const Node& n, const std::string& value) {
+  for (const auto& in : n.inputs)
+    if (in == value) return true;
+  for (const auto& [_, a] : n.attrs)
+    if (a.kind == Attribute::Kind::kGraph && a.g && mentions(*a.g, value)) return true;
+  return false;
+}
+
+bool mentions(const Graph& g, const std::string& value) {
+  for (const Node& n : g.nodes)
+    if (node_mentions(n, value)) return true;
+  return false;
+}
+
+bool is_graph_input(const Graph& g, const std::string& value) {
+  for (const auto& v : g.inputs)
+    if (v.name == value) return true;
+  return false;
+}
+
+// Every name read by a node of `g` or of a subgraph nested in it.
+void collect_reads(const Graph& g, std::set<std::string>* read) {
+  for (const Node& n : g.nodes) {
+    read->insert(n.inputs.begin(), n.inputs.end());
+    for (const auto& [_, a] : n.attrs)
+      if (a.kind == Attribute::Kind::kGraph && a.g) collect_reads(*a.g, read);
+  }
+}
+
+}  // namespace
+
 std::vector<size_t> consumers(const Graph& g, const std::string& value) {
   std::vector<size_t> out;
   for (size_t i = 0; i < g.nodes.size(); ++i)
-    for (const auto& in : g.nodes[i].inputs)
-      if (in == value) {
-        out.push_back(i);
-        break;
-      }
+    if (node_mentions(g.nodes[i], value)) out.push_back(i);
   return out;
+}
+
+int64_t sole_consumer(const Graph& g, const std::string& value) {
+  if (value.empty() || is_graph_output(g, value)) return -1;
+  auto c = consumers(g, value);
+  return c.size() == 1 ? static_cast<int64_t>(c[0]) : -1;
 }
 
 int64_t producer_index(const Graph& g, const std::string& value) {
@@ -27,19 +65,18 @@ bool is_graph_output(const Graph& g, const std::string& value) {
 }
 
 std::string fresh_name(const Graph& g, const std::string& base) {
-  auto used = [&](const std::string& s) {
-    if (g.initializers.count(s) || g.value_info.count(s)) return true;
-    for (const auto& v : g.inputs)
-      if (v.name == s) return true;
-    for (const Node& n : g.nodes) {
-      if (n.name == s) return true;
-      for (const auto& o : n.outputs)
-        if (o == s) return true;
-    }
-    return is_graph_output(g, s);
-  };
+  std::set<std::string> used;
+  for (const auto& [name, _] : g.initializers) used.insert(name);
+  for (const auto& [name, _] : g.value_info) used.insert(name);
+  for (const auto& v : g.inputs) used.insert(v.name);
+  for (const auto& v : g.outputs) used.insert(v.name);
+  for (const Node& n : g.nodes) {
+    used.insert(n.name);
+    used.insert(n.inputs.begin(), n.inputs.end());
+    used.insert(n.outputs.begin(), n.outputs.end());
+  }
   std::string s = base;
-  for (int k = 1; used(s); ++k) s = base + "_" + std::to_string(k);
+  for (int k = 1; used.count(s); ++k) s = base + "_" + std::to_string(k);
   return s;
 }
 
@@ -49,12 +86,19 @@ void remove_nodes(Graph& g, const std::set<size_t>& indices) {
     if (!indices.count(i)) kept.push_back(std::move(g.nodes[i]));
   g.nodes = std::move(kept);
   drop_unused_initializers(g);
+  std::set<std::string> live;
+  collect_reads(g, &live);
+  for (const Node& n : g.nodes) live.insert(n.outputs.begin(), n.outputs.end());
+  for (auto it = g.value_info.begin(); it != g.value_info.end();) {
+    const std::string& v = it->first;
+    bool keep = live.count(v) || is_graph_input(g, v) || is_graph_output(g, v);
+    it = keep ? std::next(it) : g.value_info.erase(it);
+  }
 }
 
 void drop_unused_initializers(Graph& g) {
   std::set<std::string> read;
-  for (const Node& n : g.nodes)
-    for (const auto& in : n.inputs) read.insert(in);
+  collect_reads(g, &read);
   for (auto it = g.initializers.begin(); it != g.initializers.end();)
     it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
 }

@@ -1,4 +1,5 @@
-// Small queries and edits on a Graph that the passes share.
+// Small queries and edits on a Graph that the passes share. Indices are positions in g.nodes;
+// queries scan the graph (models here have hundreds of nodes, not millions).
 #pragma once
 
 #include <set>
@@ -9,14 +10,20 @@
 
 namespace octet {
 
-// Indices of the nodes reading `value`, in graph order.
+// Indices of the nodes reading `value`, in graph order, each once. A node whose subgraph attribute
+// (If/Loop/Scan body) mentions `value` counts as a reader: bodies may read outer-scope values.
 std::vector<size_t> consumers(const Graph& g, const std::string& value);
+// The one node reading `value`, or -1 when none or several do or `value` is a graph output: the
+// condition for a rewrite that renames or removes `value`.
+int64_t sole_consumer(const Graph& g, const std::string& value);
 // Index of the node writing `value`, or -1 (graph input, initializer, undefined).
 int64_t producer_index(const Graph& g, const std::string& value);
 bool is_graph_output(const Graph& g, const std::string& value);
-// A name not used by any value, node or initializer of `g`, built from `base`.
+// A name used by no value (read or written), node, initializer or graph input/output of `g`: `base`
+// itself when free, else `base_1`, `base_2`, ...
 std::string fresh_name(const Graph& g, const std::string& base);
-// Removes the nodes at `indices`, then initializers no node reads any more (graph outputs kept).
+// Removes the nodes at `indices` (order of the others kept), then the initializers and value_info
+// entries of values no remaining node reads or writes and that are not graph inputs or outputs.
 void remove_nodes(Graph& g, const std::set<size_t>& indices);
 // Removes the initializers no node reads and no graph output names.
 void drop_unused_initializers(Graph& g);
