@@ -6,15 +6,9 @@
 
 namespace octet {
 
-// Conv -> BatchNormalization with constant parameters, the Conv output read only by the BN:
-// the BN is folded into the Conv's weight and bias (docs/static_ptq.md eq. (F1)). Returns the
-// number of BNs folded.
-int fuse_conv_bn(Graph& g);
-// MatMul(X of rank 2, constant W [K, N]) -> Add(constant bias [N]) => Gemm(X, W, bias). Returns
-// the number of pairs fused. (With X of higher rank MatMul + Add stay; fuse_groups quantizes them
-// as one unit anyway.)
-int fuse_matmul_add(Graph& g);
-// Both rewrites, in this order. Returns the number of rewrites.
+// Runs fuse_conv_bn (fuse_conv_bn.h), then fuse_matmul_add (fuse_matmul_add.h), and repeats until
+// neither rewrites anything (a BN folded into a MatMul makes a Gemm; BN after BN folds one at a
+// time). Returns the number of rewrites; a second call returns 0.
 int fuse_for_quantization(Graph& g);
 
 }  // namespace octet

@@ -1,56 +1,79 @@
 #include "passes/fuse_groups.h"
 
+#include <cmath>
+#include <set>
+
 #include "passes/graph_util.h"
 
 namespace octet {
 
 namespace {
 
-// The single consumer of node i's first output when the chain may continue through it.
-int64_t sole_consumer(const Graph& g, size_t i) {
+// The node that may continue the chain ending at node i: the sole reader of i's only output.
+int64_t next_member(const Graph& g, size_t i) {
   const Node& n = g.nodes[i];
-  if (n.outputs.empty() || is_graph_output(g, n.outputs[0])) return -1;
+  if (n.outputs.empty()) return -1;
   for (size_t k = 1; k < n.outputs.size(); ++k)
     if (!n.outputs[k].empty()) return -1;
-  auto c = consumers(g, n.outputs[0]);
-  return c.size() == 1 ? static_cast<int64_t>(c[0]) : -1;
+  return sole_consumer(g, n.outputs[0]);
 }
 
-bool is_constant_bias_add(const Graph& g, const Node& add, const std::string& from) {
-  if (add.op_type != "Add" || add.inputs.size() != 2) return false;
-  const std::string& other = add.inputs[0] == from ? add.inputs[1] : add.inputs[0];
-  return g.find_initializer(other) != nullptr;
-}
-
-bool is_activation(const Graph& g, const Node& n) {
-  if (n.op_type == "Relu") return true;
-  if (n.op_type != "Clip") return false;
-  for (size_t i = 1; i < n.inputs.size(); ++i)
-    if (!n.inputs[i].empty() && !g.find_initializer(n.inputs[i])) return false;
+// Add(value, constant) where the constant broadcasts along the last axis only ([N], [1, .., N]):
+// a bias, not a general elementwise Add.
+bool is_bias_add(const Graph& g, const Node& add, const std::string& value) {
+  if (add.op_type != "Add" || !add.domain.empty() || add.num_inputs() != 2) return false;
+  const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
+  const Tensor* b = g.find_initializer(other);
+  if (!b || b->rank() == 0) return false;
+  for (int d = 0; d + 1 < b->rank(); ++d)
+    if (b->dim(d) != 1) return false;
   return true;
+}
+
+// A constant one-element float bound of Clip (input `i` from opset 11, attribute before), or NaN
+// when it is not a constant; ±Inf when absent.
+float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent) {
+  if (clip.opset < 11) return clip.attr_float(attr, absent);
+  if (!clip.has_input(i)) return absent;
+  const Tensor* t = g.find_initializer(clip.inputs[i]);
+  return t && t->dtype() == DType::kFloat32 && t->numel() == 1 ? t->data<float>()[0] : NAN;
+}
+
+// Relu, or (when `clip_ok`) Clip(min 0, constant max or none): ReLU and ReLU6.
+bool is_activation(const Graph& g, const Node& n, const std::string& value, bool clip_ok) {
+  if (!n.domain.empty() || n.inputs.empty() || n.inputs[0] != value) return false;
+  if (n.op_type == "Relu") return true;
+  if (!clip_ok || n.op_type != "Clip") return false;
+  return clip_bound(g, n, 1, "min", -INFINITY) == 0.0f && !std::isnan(clip_bound(g, n, 2, "max", INFINITY));
+}
+
+bool is_weighted(const std::string& op) {
+  return op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul";
 }
 
 }  // namespace
 
 std::vector<FusedGroup> find_fused_groups(const Graph& g) {
   std::vector<FusedGroup> groups;
+  std::set<size_t> members;  // a node in one chain heads no other (Add(bias) + Relu after MatMul)
   for (size_t i = 0; i < g.nodes.size(); ++i) {
+    if (members.count(i)) continue;
     const Node& head = g.nodes[i];
-    if (!head.domain.empty()) continue;
-    const bool weighted = head.op_type == "Conv" || head.op_type == "Gemm" || head.op_type == "MatMul";
-    if (!weighted && head.op_type != "Add") continue;
-    FusedGroup fg{{i}, head.outputs.empty() ? "" : head.outputs[0]};
-    int64_t next = sole_consumer(g, i);
-    if (head.op_type == "MatMul" && next >= 0 && is_constant_bias_add(g, g.nodes[next], fg.output)) {
-      fg.nodes.push_back(static_cast<size_t>(next));
-      fg.output = g.nodes[next].outputs[0];
-      next = sole_consumer(g, static_cast<size_t>(next));
-    }
-    if (next >= 0 && is_activation(g, g.nodes[next]) && g.nodes[next].inputs[0] == fg.output) {
-      fg.nodes.push_back(static_cast<size_t>(next));
-      fg.output = g.nodes[next].outputs[0];
-    }
-    if (fg.nodes.size() > 1) groups.push_back(std::move(fg));
+    const bool weighted = is_weighted(head.op_type);
+    if (!head.domain.empty() || head.outputs.empty()) continue;
+    if (!weighted && head.op_type != "Add" && head.op_type != "BatchNormalization") continue;
+    FusedGroup fg{{i}, head.outputs[0]};
+    auto append = [&](int64_t k) {
+      fg.nodes.push_back(static_cast<size_t>(k));
+      fg.output = g.nodes[k].outputs[0];
+      return next_member(g, static_cast<size_t>(k));
+    };
+    int64_t next = next_member(g, i);
+    if (head.op_type == "MatMul" && next >= 0 && is_bias_add(g, g.nodes[next], fg.output)) next = append(next);
+    if (next >= 0 && is_activation(g, g.nodes[next], fg.output, weighted)) append(next);
+    if (fg.nodes.size() == 1) continue;
+    members.insert(fg.nodes.begin(), fg.nodes.end());
+    groups.push_back(std::move(fg));
   }
   return groups;
 }

@@ -1,6 +1,6 @@
 // The chains static quantization treats as one unit, with no quantization between members
-// (PyTorch's fused modules ConvReLU2d, LinearReLU, and the add-relu pattern): the INT8 kernels
-// fold the activation into their requantization clamp.
+// (PyTorch's fused modules ConvReLU2d, LinearReLU, BNReLU2d and the add-relu pattern): the INT8
+// kernels fold the bias and the activation into their requantization.
 #pragma once
 
 #include <string>
@@ -15,9 +15,13 @@ struct FusedGroup {
   std::string output;         // the value leaving the group
 };
 
-// Conv | Gemm | MatMul (+ Add of a constant bias, MatMul only) (+ Relu | Clip with constant
-// bounds), and Add (+ Relu). A member's output read by anything else, or a graph output, ends
-// the chain there. Groups of one node are not reported.
+// The chains, in graph order of their heads:
+//   Conv | ConvTranspose | Gemm | MatMul (+ Add of a constant bias, MatMul only: Conv and Gemm
+//     carry their own) (+ Relu | Clip with constant min 0 and any constant max or none),
+//   Add (+ Relu),
+//   BatchNormalization left unfused (+ Relu).
+// A member whose output is a graph output, is read by any other node, or that writes more than one
+// output ends the chain there. Chains of one node are not reported. The graph is not changed.
 std::vector<FusedGroup> find_fused_groups(const Graph& g);
 
 }  // namespace octet
