@@ -15,7 +15,8 @@ int64_t next_member(const Graph& g, size_t i) {
   if (n.outputs.empty()) return -1;
   for (size_t k = 1; k < n.outputs.size(); ++k)
     if (!n.outputs[k].empty()) return -1;
-  return sole_consumer(g, n.outputs[0]);
+  const int64_t c = sole_consumer(g, n.outputs[0]);
+  return c >= 0 && !g.nodes[c].outputs.empty() ? c : -1;
 }
 
 // Add(value, constant) where the constant broadcasts along the last axis only ([N], [1, .., N]):
