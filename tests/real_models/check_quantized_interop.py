@@ -22,7 +22,6 @@ Prints PASS/FAIL per check, then 'N passed, M failed'; exits 1 if any check fail
 import argparse
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "tests" / "real_models"))
 import real_models  # noqa: E402
-from check_real_models import CheckFailed, octet_run, ort_session  # noqa: E402
+from check_real_models import CheckFailed, octet_run, ort_session, run_checks  # noqa: E402
 
 EXAMPLES = ROOT / "examples"
 MIN_WITHIN_ONE_STEP = 0.999
@@ -163,18 +162,7 @@ def main():
     checks = [("octet static QDQ in ONNX Runtime", check_octet_static_in_ort),
               ("ONNX Runtime QDQ in octet", check_ort_static_in_octet),
               ("octet dynamic in ONNX Runtime", check_octet_dynamic_in_ort)]
-    failed = 0
-    for name, check in checks:
-        start = time.monotonic()
-        try:
-            print(f"PASS {name}: {check(args.octet.resolve(), args.work, args.threads)} "
-                  f"({time.monotonic() - start:.1f} s)", flush=True)
-        except (CheckFailed, onnx.checker.ValidationError) as e:
-            failed += 1
-            print(f"FAIL {name}: {e}", flush=True)
-    print(f"{len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
-
+    return run_checks(checks, args, failures=(CheckFailed, onnx.checker.ValidationError))
 
 if __name__ == "__main__":
     sys.exit(main())

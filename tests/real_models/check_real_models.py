@@ -120,15 +120,18 @@ def main():
         parser.error(f"{args.octet}: no such file (build the octet CLI first)")
     args.work.mkdir(parents=True, exist_ok=True)
     prepare(args.work)
+    return run_checks([("minilm", check_minilm), ("silero-vad", check_silero)], args)
 
+
+def run_checks(checks, args, failures=(CheckFailed,)) -> int:
+    """Runs each (name, check(octet, work, threads)), printing PASS/FAIL and a count; 1 if any failed."""
     failed = 0
-    checks = [("minilm", check_minilm), ("silero-vad", check_silero)]
     for name, check in checks:
         start = time.monotonic()
         try:
             result = check(args.octet.resolve(), args.work, args.threads)
             print(f"PASS {name}: {result} ({time.monotonic() - start:.1f} s)", flush=True)
-        except CheckFailed as e:
+        except failures as e:
             failed += 1
             print(f"FAIL {name}: {e}", flush=True)
     print(f"{len(checks) - failed} passed, {failed} failed")
