@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "ops/strided_copy.h"
+
 namespace octet {
 
 QLinearParams qlinear_params(const Node& node) {
@@ -28,15 +30,7 @@ QLinearParams qlinear_params(const Node& node) {
 }
 
 void transpose_planes_u8(const uint8_t* x, int64_t n, int64_t rows, int64_t cols, uint8_t* y, ThreadPool& pool) {
-  // One task per output row: it reads a column of x (strided) and writes contiguously.
-  pool.parallel_for(n * cols, 16, [&](int64_t b, int64_t e) {
-    for (int64_t t = b; t < e; ++t) {
-      const int64_t img = t / cols, j = t % cols;
-      const uint8_t* src = x + img * rows * cols + j;
-      uint8_t* dst = y + t * rows;
-      for (int64_t i = 0; i < rows; ++i) dst[i] = src[i * cols];
-    }
-  });
+  strided_copy(y, x, {n, cols, rows}, {rows * cols, 1, cols}, 1, pool);
 }
 
 ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, const Tensor* w_zp, const Tensor* bias,

@@ -2,7 +2,9 @@
 // kernels/qconv.h. Inputs: x (uint8 NCHW), w (int8 [OC][C/g][KH][KW], constant), w_scale
 // (constant, 1 or OC values), w_zero_point (constant int8, optional), bias (constant int32 [OC]
 // with scale x_scale * w_scale, optional). Attributes: Conv's (pads, strides, dilations, group;
-// kernel 2-D, explicit pads) and qlinear_params'. Output: uint8 NCHW.
+// kernel 2-D, explicit pads), qlinear_params', and channels_last (x and y NHWC, set by
+// passes/channels_last.cc; otherwise each call transposes in and out of the kernel's NHWC).
+// Output: uint8 NCHW (NHWC with channels_last).
 #include "kernels/qconv.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
@@ -13,7 +15,8 @@ namespace {
 
 class QLinearConv : public OpKernel {
  public:
-  explicit QLinearConv(const KernelInit& init) : node_(init.node), q_(qlinear_params(init.node)) {
+  explicit QLinearConv(const KernelInit& init)
+      : node_(init.node), q_(qlinear_params(init.node)), channels_last_(init.node.attr_int("channels_last", 0) != 0) {
     const Tensor* w = init.constant_input(1);
     const Tensor* ws = init.constant_input(2);
     OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 4, node_.describe(),
@@ -51,30 +54,42 @@ class QLinearConv : public OpKernel {
 
   void run(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
-    OCTET_CHECK(x.dtype() == DType::kUInt8 && x.rank() == 4 && x.dim(1) == shape_.in_c, node_.describe(),
-                ": input must be uint8 [N, ", shape_.in_c, ", H, W], got ", dtype_name(x.dtype()), " ",
-                shape_str(x.shape()));
+    const int c_axis = channels_last_ ? 3 : 1, h_axis = channels_last_ ? 1 : 2;
+    OCTET_CHECK(x.dtype() == DType::kUInt8 && x.rank() == 4 && x.dim(c_axis) == shape_.in_c, node_.describe(),
+                ": input must be uint8 ", channels_last_ ? "[N, H, W, " : "[N, ", shape_.in_c,
+                channels_last_ ? "]" : ", H, W]", ", got ", dtype_name(x.dtype()), " ", shape_str(x.shape()));
     kernels::Conv2dShape& s = packed_.shape;
     s.batch = x.dim(0);
-    s.in_h = x.dim(2);
-    s.in_w = x.dim(3);
+    s.in_h = x.dim(h_axis);
+    s.in_w = x.dim(h_axis + 1);
     const int64_t oh = s.out_h(), ow = s.out_w();
     OCTET_CHECK(oh > 0 && ow > 0, node_.describe(), ": input ", shape_str(x.shape()), " is smaller than the kernel");
+    if (channels_last_) {
+      Tensor y(DType::kUInt8, {s.batch, oh, ow, s.out_c});
+      conv(x.data<uint8_t>(), y.data<uint8_t>(), ctx.pool);
+      ctx.outputs[0] = y;
+      return;
+    }
     const int64_t in_pixels = s.in_h * s.in_w, out_pixels = oh * ow;
     nhwc_in_.resize(x.numel());
     nhwc_out_.resize(s.batch * out_pixels * s.out_c);
     transpose_planes_u8(x.data<uint8_t>(), s.batch, s.in_c, in_pixels, nhwc_in_.data(), ctx.pool);
-    auto ep = kernels::Epilogue::requantize_u8(nhwc_out_.data(), s.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
-                                               q_.qmax);
-    kernels::qconv2d_u8s8_nhwc(nhwc_in_.data(), q_.x_zp, packed_, ep, ctx.pool);
+    conv(nhwc_in_.data(), nhwc_out_.data(), ctx.pool);
     Tensor y(DType::kUInt8, {s.batch, s.out_c, oh, ow});
     transpose_planes_u8(nhwc_out_.data(), s.batch, out_pixels, s.out_c, y.data<uint8_t>(), ctx.pool);
     ctx.outputs[0] = y;
   }
 
  private:
+  void conv(const uint8_t* x_nhwc, uint8_t* y_nhwc, ThreadPool& pool) {
+    auto ep = kernels::Epilogue::requantize_u8(y_nhwc, shape_.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
+                                               q_.qmax);
+    kernels::qconv2d_u8s8_nhwc(x_nhwc, q_.x_zp, packed_, ep, pool);
+  }
+
   const Node& node_;
   QLinearParams q_;
+  bool channels_last_;
   kernels::Conv2dShape shape_;
   ChannelConstants k_;
   kernels::PackedConvWeights packed_;

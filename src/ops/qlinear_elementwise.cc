@@ -7,12 +7,14 @@
 //  QLinearMaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
 //                            floor mode): max commutes with the monotonic quantization, so it
 //                            works on the codes and needs no qparams
+//                            (both pools: channels_last = 1 for [N, H, W, C], passes/channels_last.cc)
 //  QLinearConcat             uint8 operands, attributes axis, scales, zero_points (one per operand),
 //                            y_scale, y_zero_point
 #include <algorithm>
 #include <cmath>
 
 #include "kernels/qelementwise.h"
+#include "kernels/qpool.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
 #include "quant/qmath.h"
@@ -77,13 +79,21 @@ void qlinear_lookup(KernelContext& ctx) {
 void qlinear_global_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
+  const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
+  const uint8_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  if (n.attr_int("channels_last", 0)) {
+    OCTET_CHECK(x.rank() == 4, n.describe(), ": channels_last input must be [N, H, W, C], got ", shape_str(x.shape()));
+    Tensor y(DType::kUInt8, {x.dim(0), 1, 1, x.dim(3)});
+    kernels::qglobal_avgpool_u8_nhwc(x.data<uint8_t>(), x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x_scale, x_zp, y_scale,
+                                     y_zp, y.data<uint8_t>(), ctx.pool);
+    ctx.outputs[0] = y;
+    return;
+  }
   OCTET_CHECK(x.rank() >= 3, n.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
   const int64_t planes = x.dim(0) * x.dim(1), pixels = x.numel() / planes;
   Shape ys = x.shape();
   for (int d = 2; d < x.rank(); ++d) ys[d] = 1;
   Tensor y(DType::kUInt8, ys);
-  const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
-  const int32_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
   const float mult = x_scale / (y_scale * static_cast<float>(pixels));
   const uint8_t* xd = x.data<uint8_t>();
   uint8_t* yd = y.data<uint8_t>();
@@ -91,7 +101,7 @@ void qlinear_global_average_pool(KernelContext& ctx) {
     for (int64_t p = b; p < e; ++p) {
       int64_t sum = 0;
       for (int64_t i = 0; i < pixels; ++i) sum += xd[p * pixels + i];
-      sum -= x_zp * pixels;
+      sum -= int64_t{x_zp} * pixels;
       yd[p] = quantize_value<uint8_t>(static_cast<float>(sum) * mult, 1.0f, y_zp);
     }
   });
@@ -101,10 +111,24 @@ void qlinear_global_average_pool(KernelContext& ctx) {
 void qlinear_max_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
-  OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be [N, C, H, W], got ", shape_str(x.shape()));
+  const bool channels_last = n.attr_int("channels_last", 0) != 0;
+  OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be ", channels_last ? "[N, H, W, C]" : "[N, C, H, W]", ", got ",
+              shape_str(x.shape()));
   const auto k = n.attr_ints("kernel_shape"), st = n.attr_ints("strides", {1, 1}), pads = n.attr_ints("pads", {0, 0, 0, 0});
   OCTET_CHECK(k.size() == 2 && st.size() == 2 && pads.size() == 4 && k[0] > 0 && k[1] > 0 && st[0] > 0 && st[1] > 0,
               n.describe(), ": needs 2-D kernel_shape, strides and 4 pads");
+  if (channels_last) {
+    kernels::Pool2dShape s;
+    s.batch = x.dim(0), s.in_h = x.dim(1), s.in_w = x.dim(2), s.channels = x.dim(3);
+    s.kernel_h = k[0], s.kernel_w = k[1], s.stride_h = st[0], s.stride_w = st[1];
+    s.pad_top = pads[0], s.pad_left = pads[1], s.pad_bottom = pads[2], s.pad_right = pads[3];
+    OCTET_CHECK(s.out_h() > 0 && s.out_w() > 0, n.describe(), ": input ", shape_str(x.shape()),
+                " is smaller than the window");
+    Tensor y(DType::kUInt8, {s.batch, s.out_h(), s.out_w(), s.channels});
+    kernels::qmaxpool2d_u8_nhwc(x.data<uint8_t>(), s, y.data<uint8_t>(), ctx.pool);
+    ctx.outputs[0] = y;
+    return;
+  }
   const int64_t h = x.dim(2), w = x.dim(3);
   const int64_t oh = (h + pads[0] + pads[2] - k[0]) / st[0] + 1, ow = (w + pads[1] + pads[3] - k[1]) / st[1] + 1;
   OCTET_CHECK(oh > 0 && ow > 0, n.describe(), ": input ", shape_str(x.shape()), " is smaller than the window");

@@ -130,12 +130,7 @@ class Converter {
     n.opset = opset_;
     n.inputs = std::move(inputs);
     n.outputs = {output};
-    if (axis >= 0) {
-      Attribute a;
-      a.kind = Attribute::Kind::kInt;
-      a.i = axis;
-      n.attrs["axis"] = a;
-    }
+    if (axis >= 0) n.attrs["axis"] = int_attr(axis);
     return n;
   }
 

@@ -28,4 +28,9 @@ void remove_nodes(Graph& g, const std::set<size_t>& indices);
 // Removes the initializers no node reads and no graph output names.
 void drop_unused_initializers(Graph& g);
 
+// Attribute values for nodes a pass creates.
+Attribute int_attr(int64_t v);
+Attribute float_attr(float v);
+Attribute ints_attr(std::vector<int64_t> v);
+
 }  // namespace octet

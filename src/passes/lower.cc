@@ -1,6 +1,8 @@
 // octet::lower and octet::is_quantized (include/octet/quantize.h): the dynamic patterns first
-// (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static.
+// (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static,
+// then NHWC regions for the INT8 CNN ops.
 #include "octet/quantize.h"
+#include "passes/channels_last.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
 
@@ -10,6 +12,7 @@ Graph lower(const Graph& qdq) {
   Graph g = qdq;
   lower_dynamic(g);
   lower_static(g);
+  to_channels_last(g);
   return g;
 }
 

@@ -9,13 +9,6 @@ namespace octet {
 
 namespace {
 
-Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
 // The int8 codes and scale behind `value` when it is DequantizeLinear(constant int8 codes of
 // `rank`, constant scale, zero point absent or 0), per tensor or along `axis`.
 bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, std::string* codes, std::string* scale) {

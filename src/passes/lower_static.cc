@@ -21,20 +21,6 @@ struct QParam {
   int32_t zp = 0;
 };
 
-Attribute int_attr(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-
-Attribute float_attr(float v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-
 class Lowering {
  public:
   explicit Lowering(Graph& g) : g_(g) {

@@ -121,11 +121,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
       dq.inputs = {codes_name, scale_name, zp_name};
       dq.outputs = {fresh_name(g, w_name + "_dequantized")};
       g.value_info.erase(dq.outputs[0]);
-      if (per_channel) {
-        Attribute axis;
-        axis.i = s.axis;
-        dq.attrs["axis"] = axis;
-      }
+      if (per_channel) dq.attrs["axis"] = int_attr(s.axis);
       q.inputs[s.input] = dq.outputs[0];
       nodes.push_back(dq);
       g.nodes.push_back(dq);  // g.nodes only feeds fresh_name until it is replaced below

@@ -1,8 +1,8 @@
 // octet bench MODEL [-i NAME=FILE.npy ...] [--data FILE] [--dim SYMBOL=N ...] [--batch N]
-//                   [--threads N] [--iters N] [--warmup N] [--json] [--serve]
+//                   [--threads N] [--iters N] [--warmup N] [--json] [--serve] [--profile]
 // Median and p90 latency of whole-model inference. --serve lets a harness interleave octet with
 // other engines: after warm-up it reads an integer k per stdin line, runs k inferences and prints
-// {"latencies_ms": [...]} on one line.
+// {"latencies_ms": [...]} on one line. --profile adds a per-node breakdown (profile.h).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -14,6 +14,7 @@
 #include "inputs.h"
 #include "octet/runtime.h"
 #include "load_model.h"
+#include "profile.h"
 
 namespace octet::cli {
 
@@ -48,7 +49,7 @@ std::function<int()> add_bench(CLI::App& app) {
     int64_t batch = 0;
     int threads = 1, iters = 50, warmup = 5;
     bool reference = false;
-    bool json = false, serve = false;
+    bool json = false, serve = false, profile = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
@@ -62,6 +63,7 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("--warmup", args->warmup, "untimed inferences first")->check(CLI::Range(0, 1000000));
   cmd->add_flag("--json", args->json, "print JSON");
   cmd->add_flag("--serve", args->serve, "read iteration counts from stdin, print latencies per line");
+  cmd->add_flag("--profile", args->profile, "after the timing, one more pass of --iters runs timed per node");
   return [args] {
     Graph g = load_model(args->model, args->reference);
     std::map<std::string, Tensor> feeds;
@@ -98,6 +100,11 @@ std::function<int()> add_bench(CLI::App& app) {
     } else {
       std::printf("%s: median %.3f ms, p90 %.3f ms (%d iters, %d threads)\n", args->model.c_str(), median, p90,
                   args->iters, args->threads);
+    }
+    if (args->profile) {
+      NodeProfile profile(exec);
+      time_runs(exec, feeds, args->iters);
+      profile.print(args->iters, 15);
     }
     return 0;
   };

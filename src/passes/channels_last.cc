@@ -1,0 +1,136 @@
+#include "passes/channels_last.h"
+
+#include <map>
+#include <set>
+
+#include "ir/topo_sort.h"
+#include "passes/graph_util.h"
+
+namespace octet {
+
+namespace {
+
+const std::vector<int64_t> kToNhwc = {0, 2, 3, 1}, kToNchw = {0, 3, 1, 2};
+
+bool is_lowered(const Node& n, const char* op) { return n.domain == "com.octet" && n.op_type == op; }
+
+// The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
+std::vector<size_t> data_inputs(const Node& n) {
+  if (is_lowered(n, "QLinearAdd")) return {0, 1};
+  if (is_lowered(n, "QLinearConcat")) {
+    std::vector<size_t> all;
+    for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);
+    return all;
+  }
+  return {0};
+}
+
+// Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv always does
+// (its kernel is NHWC); pooling and Concat over channels follow an NHWC input; element-wise ops
+// follow any NHWC operand (the other one is transposed in).
+bool runs_nhwc(const Node& n, const std::set<std::string>& nhwc) {
+  if (is_lowered(n, "QLinearConv")) return true;
+  auto any_nhwc = [&](bool all) {
+    bool any = false, every = true;
+    for (size_t i : data_inputs(n)) {
+      const bool in = i < n.inputs.size() && nhwc.count(n.inputs[i]);
+      any = any || in;
+      every = every && in;
+    }
+    return all ? every : any;
+  };
+  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool")) return any_nhwc(true);
+  if (is_lowered(n, "QLinearConcat")) {
+    const int64_t axis = n.attr_int("axis", 0);
+    return (axis == 1 || axis == -3) && any_nhwc(true);
+  }
+  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return any_nhwc(false);
+  return false;
+}
+
+Node transpose(const std::string& name, const std::string& in, const std::string& out, const std::vector<int64_t>& perm,
+               int opset) {
+  Node t;
+  t.name = name;
+  t.op_type = "Transpose";
+  t.opset = opset;
+  t.inputs = {in};
+  t.outputs = {out};
+  t.attrs["perm"] = ints_attr(perm);
+  return t;
+}
+
+}  // namespace
+
+void to_channels_last(Graph& g) {
+  std::set<std::string> nhwc;           // original names of values produced in NHWC
+  std::map<std::string, std::string> nhwc_name;  // original name -> the NHWC value's name
+  std::vector<bool> in_region(g.nodes.size(), false);
+  const std::vector<size_t> order = topological_order(g, true);
+  for (size_t i : order) {
+    if (!runs_nhwc(g.nodes[i], nhwc)) continue;
+    in_region[i] = true;
+    for (const auto& o : g.nodes[i].outputs)
+      if (!o.empty()) nhwc.insert(o);
+  }
+  if (nhwc.empty()) return;
+
+  // Which region values something outside the region reads: they get a Transpose back to NCHW.
+  std::set<std::string> read_outside;
+  for (size_t i = 0; i < g.nodes.size(); ++i)
+    if (!in_region[i])
+      for (const auto& in : g.nodes[i].inputs)
+        if (nhwc.count(in)) read_outside.insert(in);
+  for (const auto& out : g.outputs)
+    if (nhwc.count(out.name)) read_outside.insert(out.name);
+  // Subgraph bodies read outer values by name: keep those reachable as NCHW too.
+  for (const auto& v : nhwc)
+    if (!read_outside.count(v))
+      for (size_t c : consumers(g, v))
+        if (!in_region[c]) read_outside.insert(v);
+
+  std::set<std::string> taken;  // names made here: g does not hold them until the end
+  auto claim = [&](const std::string& base) {
+    std::string name = fresh_name(g, base);
+    for (int k = 1; taken.count(name); ++k) name = fresh_name(g, base + "_" + std::to_string(k));
+    taken.insert(name);
+    return name;
+  };
+  for (const auto& v : nhwc) nhwc_name[v] = claim(v + "_nhwc");
+  std::map<std::string, std::string> entering;  // NCHW value -> its NHWC transpose
+  std::vector<Node> nodes;
+  for (size_t i : order) {
+    Node n = g.nodes[i];
+    if (!in_region[i]) {
+      nodes.push_back(std::move(n));
+      continue;
+    }
+    for (size_t k : data_inputs(n)) {
+      if (k >= n.inputs.size() || n.inputs[k].empty()) continue;
+      std::string& in = n.inputs[k];
+      if (nhwc.count(in)) {
+        in = nhwc_name.at(in);
+        continue;
+      }
+      auto [it, fresh] = entering.emplace(in, "");
+      if (fresh) {
+        it->second = claim(in + "_nhwc");
+        nodes.push_back(transpose(claim(in + "_to_nhwc"), in, it->second, kToNhwc, n.opset));
+      }
+      in = it->second;
+    }
+    if (!is_lowered(n, "QLinearAdd") && !is_lowered(n, "QLinearLookup")) n.attrs["channels_last"] = int_attr(1);
+    if (is_lowered(n, "QLinearConcat")) n.attrs["axis"] = int_attr(3);
+    const std::vector<std::string> outs = n.outputs;
+    for (auto& o : n.outputs)
+      if (!o.empty()) o = nhwc_name.at(o);
+    const int opset = n.opset;
+    nodes.push_back(std::move(n));
+    for (const auto& o : outs)
+      if (!o.empty() && read_outside.count(o))
+        nodes.push_back(transpose(claim(o + "_to_nchw"), nhwc_name.at(o), o, kToNchw, opset));
+  }
+  g.nodes = std::move(nodes);
+}
+
+}  // namespace octet
