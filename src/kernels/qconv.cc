@@ -1,6 +1,7 @@
 #include "kernels/qconv.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "octet/error.h"
 
@@ -19,54 +20,81 @@ void check_shape(const Conv2dShape& s) {
               "qconv: the (dilated) kernel is larger than the padded input");
 }
 
-// The input pixel under tap (ky, kx) of output pixel (b, oy, ox), or null in the padding.
-const uint8_t* tap_pixel(const uint8_t* x, const Conv2dShape& s, int64_t b, int64_t oy, int64_t ox, int64_t ky,
-                         int64_t kx) {
-  int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-  int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-  if (iy < 0 || iy >= s.in_h || ix < 0 || ix >= s.in_w) return nullptr;
-  return x + ((b * s.in_h + iy) * s.in_w + ix) * s.in_c;
+// Output pixels [begin, end) in order, as (b, oy, ox) kept incrementally: three 64-bit divisions
+// per pixel cost more than a small convolution's multiply-adds.
+template <class F>
+void for_each_output_pixel(const Conv2dShape& s, int64_t begin, int64_t end, F&& f) {
+  const int64_t oh = s.out_h(), ow = s.out_w();
+  int64_t b = begin / (oh * ow), oy = begin / ow % oh, ox = begin % ow;
+  for (int64_t m = begin; m < end; ++m) {
+    f(m, b, oy, ox);
+    if (++ox == ow) {
+      ox = 0;
+      if (++oy == oh) oy = 0, ++b;
+    }
+  }
 }
 
-// Row m of the im2col matrix of group g: for each tap (ky, kx), the group's C / groups channels
-// of the pixel under it, or x_zp (a real 0) in the padding. K order: (ky, kx, c).
-void im2col_row(const uint8_t* x, uint8_t x_zp, const Conv2dShape& s, int64_t g, int64_t m, uint8_t* row) {
-  const int64_t cg = s.in_c / s.groups, oh = s.out_h(), ow = s.out_w();
-  int64_t b = m / (oh * ow), oy = m / ow % oh, ox = m % ow;
-  for (int64_t ky = 0; ky < s.kernel_h; ++ky)
-    for (int64_t kx = 0; kx < s.kernel_w; ++kx, row += cg) {
-      const uint8_t* px = tap_pixel(x, s, b, oy, ox, ky, kx);
-      if (!px) {
-        std::fill(row, row + cg, x_zp);
-      } else if (cg < 16) {  // a few channels (e.g. a grayscale stem): a library memmove costs more
-        for (int64_t c = 0; c < cg; ++c) row[c] = px[g * cg + c];
-      } else {
-        std::copy(px + g * cg, px + (g + 1) * cg, row);
+// n bytes; a library memmove costs more than a byte loop for a few (e.g. a grayscale stem).
+inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n) {
+  if (n < 16) {
+    for (int64_t i = 0; i < n; ++i) d[i] = src[i];
+  } else {
+    std::memcpy(d, src, n);
+  }
+}
+
+// Rows [begin, end) of the im2col matrix of group g (K order (ky, kx, c)): for each tap, the
+// group's C / groups channels of the pixel under it, or x_zp (a real 0) in the padding. With one
+// group and no horizontal dilation a kernel row's taps are adjacent pixels: one copy per row.
+void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& s, int64_t g, int64_t begin, int64_t end,
+                 uint8_t* a) {
+  const int64_t cg = s.in_c / s.groups, K = s.kernel_h * s.kernel_w * cg, span = s.kernel_w * cg;
+  const bool rows_adjacent = s.groups == 1 && s.dilation_w == 1;
+  for_each_output_pixel(s, begin, end, [&](int64_t m, int64_t b, int64_t oy, int64_t ox) {
+    const int64_t ix0 = ox * s.stride_w - s.pad_left;
+    for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+      uint8_t* dst = a + m * K + ky * span;
+      const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+      if (iy < 0 || iy >= s.in_h) {
+        std::memset(dst, x_zp, span);
+        continue;
+      }
+      const uint8_t* line = x + (b * s.in_h + iy) * s.in_w * s.in_c + g * cg;
+      if (rows_adjacent && ix0 >= 0 && ix0 + s.kernel_w <= s.in_w) {
+        copy_bytes(dst, line + ix0 * s.in_c, span);
+        continue;
+      }
+      for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
+        const int64_t ix = ix0 + kx * s.dilation_w;
+        if (ix < 0 || ix >= s.in_w) std::memset(dst + kx * cg, x_zp, cg);
+        else copy_bytes(dst + kx * cg, line + ix * s.in_c, cg);
       }
     }
+  });
 }
 
 void depthwise(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
   const Conv2dShape& s = w.shape;
-  const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w, oh = s.out_h(), ow = s.out_w();
+  const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w;
   ResolvedEpilogue r = resolve_epilogue(ep, C);
   EpilogueParams p = r.params();
   std::vector<uint8_t> zero_pixel(C, x_zp);  // what padding taps read: contributes 0
-  pool.parallel_for(s.batch * oh * ow, 16, [&](int64_t begin, int64_t end) {
+  pool.parallel_for(s.batch * s.out_h() * s.out_w(), 16, [&](int64_t begin, int64_t end) {
     std::vector<const uint8_t*> in(taps);
     std::vector<int32_t> acc(C);
-    for (int64_t m = begin; m < end; ++m) {
-      int64_t b = m / (oh * ow), oy = m / ow % oh, ox = m % ow;
-      // Taps by (ky, kx), not t / kernel_w and t % kernel_w: two 64-bit divisions per tap cost
-      // more than the multiply-adds of a 32-channel pixel.
-      for (int64_t ky = 0, t = 0; ky < s.kernel_h; ++ky)
+    for_each_output_pixel(s, begin, end, [&](int64_t m, int64_t b, int64_t oy, int64_t ox) {
+      for (int64_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+        const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+        const bool row_in = iy >= 0 && iy < s.in_h;
         for (int64_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-          const uint8_t* px = tap_pixel(x, s, b, oy, ox, ky, kx);
-          in[t] = px ? px : zero_pixel.data();
+          const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+          in[t] = row_in && ix >= 0 && ix < s.in_w ? x + ((b * s.in_h + iy) * s.in_w + ix) * C : zero_pixel.data();
         }
+      }
       w.table->dwconv(C, taps, in.data(), x_zp, w.dw_weights.data(), acc.data());
       w.table->qgemm.epilogue(acc.data(), C, 1, C, m, 0, p);
-    }
+    });
   });
 }
 
@@ -127,9 +155,7 @@ void qconv2d_u8s8_nhwc(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& 
     // The pointer, not `cols` itself: inside the lambda a worker thread would name its own
     // thread_local vector.
     uint8_t* a = cols.data();
-    pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
-      for (int64_t m = b; m < e; ++m) im2col_row(x, x_zp, s, g, m, a + m * K);
-    });
+    pool.parallel_for(M, 64, [&](int64_t b, int64_t e) { im2col_rows(x, x_zp, s, g, b, e, a); });
     qgemm_u8s8(a, K, x_zp, w.group_weights[g], M, eg, pool);
   }
 }

@@ -49,7 +49,7 @@ void requantize_u8(const uint8_t* x, int64_t n, float x_scale, uint8_t x_zp, flo
   check_scale(x_scale, "input scale");
   check_scale(y_scale, "output scale");
   const float m = x_scale / y_scale;
-  split(n, pool, [&](int64_t i, int64_t len) { requantize_u8__ref(len, x + i, x_zp, m, y_zp, y + i); });
+  split(n, pool, [&](int64_t i, int64_t len) { kernels().requantize_u8(len, x + i, x_zp, m, y_zp, y + i); });
 }
 
 void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
@@ -58,7 +58,7 @@ void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, fl
   check_scale(b_scale, "QLinearAdd B scale");
   check_scale(y_scale, "QLinearAdd C scale");
   const float ma = a_scale / y_scale, mb = b_scale / y_scale;
-  split(n, pool, [&](int64_t i, int64_t len) { qadd_u8__ref(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
+  split(n, pool, [&](int64_t i, int64_t len) { kernels().qadd_u8(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
 }
 
 void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
@@ -87,7 +87,7 @@ void qconcat_u8(std::span<const QConcatInput> inputs, int64_t outer, int64_t inn
         int64_t len = in.axis_len * inner;
         const uint8_t* src = in.data + o * len;
         if (in.scale == y_scale && in.zero_point == y_zp) std::memcpy(dst, src, len);
-        else requantize_u8__ref(len, src, in.zero_point, in.scale / y_scale, y_zp, dst);
+        else kernels().requantize_u8(len, src, in.zero_point, in.scale / y_scale, y_zp, dst);
         dst += len;
       }
     }

@@ -67,6 +67,34 @@ TEST_P(QElementwiseIsa, QuantizeDequantizeMatchReference) {
   }
 }
 
+TEST_P(QElementwiseIsa, AddAndRequantizeMatchReference) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  std::mt19937 rng(5);
+  for (int64_t n : {1, 15, 16, 17, 63, 1000}) {
+    std::vector<uint8_t> a(n), b(n);
+    for (int64_t i = 0; i < n; ++i) a[i] = uint8_t(rng()), b[i] = uint8_t(rng());
+    a[0] = 255, b[0] = 255;  // the saturation corner
+    for (int32_t zp : {0, 128, 255, 7})
+      for (float m : {0.5f, 0.37f, 1.75f, 0.0039f}) {
+        std::vector<uint8_t> got(n), want(n);
+        t.qadd_u8(n, a.data(), zp, m, b.data(), 255 - zp, 0.5f * m + 0.01f, zp / 2, got.data());
+        qadd_u8__ref(n, a.data(), zp, m, b.data(), 255 - zp, 0.5f * m + 0.01f, zp / 2, want.data());
+        ASSERT_EQ(got, want) << "add n=" << n << " zp=" << zp << " m=" << m;
+        t.requantize_u8(n, a.data(), zp, m, 255 - zp, got.data());
+        requantize_u8__ref(n, a.data(), zp, m, 255 - zp, want.data());
+        ASSERT_EQ(got, want) << "requantize n=" << n << " zp=" << zp << " m=" << m;
+      }
+  }
+  // Exact ties of the rounding: (a - zp) * 0.5 hits .5 for odd differences.
+  std::vector<uint8_t> a(256), b(256, 0), got(256), want(256);
+  for (int i = 0; i < 256; ++i) a[i] = uint8_t(i);
+  t.qadd_u8(256, a.data(), 0, 0.5f, b.data(), 0, 0.5f, 0, got.data());
+  qadd_u8__ref(256, a.data(), 0, 0.5f, b.data(), 0, 0.5f, 0, want.data());
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got[5], 2);  // 2.5 rounds to even
+}
+
 INSTANTIATE_TEST_SUITE_P(QElementwise, QElementwiseIsa, ::testing::ValuesIn(testing::all_isas()),
                          testing::isa_param_name);
 

@@ -28,6 +28,9 @@ struct KernelTable {
   void (*quantize_s8)(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
   void (*dequantize_u8)(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);
   void (*dequantize_s8)(int64_t n, const int8_t* x, float scale, int32_t zp, float* y);
+  void (*qadd_u8)(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
+                  int32_t y_zp, uint8_t* y);
+  void (*requantize_u8)(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
   // A GEMM path the caller may choose (pack_weights_s8(..., table.qgemm_7bit)) when every
   // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
   // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.
