@@ -85,15 +85,18 @@ void clip(KernelContext& ctx) {
 }
 
 void sigmoid(KernelContext& ctx) {
-  run_unary_op<FloatTypes>(ctx, [](auto t) { return [](decltype(t) x) { return fast_sigmoid(x); }; });
+  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.sigmoid; },
+                     [](auto t) { return [](decltype(t) x) { return fast_sigmoid(x); }; });
 }
 
 void tanh_op(KernelContext& ctx) {
-  run_unary_op<FloatTypes>(ctx, [](auto t) { return [](decltype(t) x) { return fast_tanh(x); }; });
+  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.tanh; },
+                     [](auto t) { return [](decltype(t) x) { return fast_tanh(x); }; });
 }
 
 void erf_op(KernelContext& ctx) {
-  run_unary_op<FloatTypes>(ctx, [](auto t) { return [](decltype(t) x) { return fast_erf(x); }; });
+  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.erf; },
+                     [](auto t) { return [](decltype(t) x) { return fast_erf(x); }; });
 }
 
 // max(0, min(1, alpha * x + beta)), NaN preserved.
@@ -127,12 +130,12 @@ void gelu(KernelContext& ctx) {
   OCTET_CHECK(approx == "none" || approx == "tanh", ctx.node.describe(), ": approximate must be 'none' or 'tanh', got '",
               approx, "'");
   if (approx == "none") {
-    run_unary_op<FloatTypes>(ctx, [](auto t) {
+    run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.gelu_erf; }, [](auto t) {
       using T = decltype(t);
       return [](T x) { return T(0.5) * x * (T(1) + fast_erf(x * T(0.70710678118654752440))); };
     });
   } else {
-    run_unary_op<FloatTypes>(ctx, [](auto t) {
+    run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.gelu_tanh; }, [](auto t) {
       using T = decltype(t);
       return [](T x) {
         return T(0.5) * x * (T(1) + fast_tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x)));

@@ -12,15 +12,19 @@
 
 namespace octet {
 
+// Always inlined: kernels/vmath_loops.h compiles these into per-ISA files, and an out-of-line
+// copy built with AVX-512 flags must never be the one the linker hands to baseline code.
+#define OCTET_FAST_MATH [[gnu::always_inline]] inline
+
 // 2^n for integer n in [-126, 127], built from the exponent bits.
-inline float pow2i(int32_t n) {
+OCTET_FAST_MATH float pow2i(int32_t n) {
   uint32_t bits = static_cast<uint32_t>(n + 127) << 23;
   float f;
   std::memcpy(&f, &bits, sizeof f);
   return f;
 }
 
-inline float fast_exp(float x) {
+OCTET_FAST_MATH float fast_exp(float x) {
   constexpr float kHi = 88.7228394f;   // log(FLT_MAX): above, exp overflows
   constexpr float kLo = -103.972084f;  // log of half the smallest subnormal: below, exp is 0
   // Clamp first so the integer conversion below is always defined (NaN clamps to kLo and is
@@ -47,7 +51,7 @@ inline float fast_exp(float x) {
   return x != x ? x : y;
 }
 
-inline float fast_tanh(float x) {
+OCTET_FAST_MATH float fast_tanh(float x) {
   float ax = std::fabs(x);
   // Small |x|: Cephes' tanhf odd polynomial (1 - 2/(e^2x + 1) would cancel badly near 0).
   float z = x * x;
@@ -61,7 +65,7 @@ inline float fast_tanh(float x) {
   return ax < 0.625f ? small : large;
 }
 
-inline float fast_erf(float x) {
+OCTET_FAST_MATH float fast_erf(float x) {
   // erf(x) = x P(x^2) / Q(x^2) on [-4, 4]; outside, erf rounds to +-1 in float.
   float xc = x > -4.0f ? x : -4.0f;
   xc = xc < 4.0f ? xc : 4.0f;
@@ -82,12 +86,12 @@ inline float fast_erf(float x) {
   return x != x ? x : y;
 }
 
-inline float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
+OCTET_FAST_MATH float fast_sigmoid(float x) { return 1.0f / (1.0f + fast_exp(-x)); }
 
 // Double precision keeps the library functions.
-inline double fast_exp(double x) { return std::exp(x); }
-inline double fast_tanh(double x) { return std::tanh(x); }
-inline double fast_erf(double x) { return std::erf(x); }
-inline double fast_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
+OCTET_FAST_MATH double fast_exp(double x) { return std::exp(x); }
+OCTET_FAST_MATH double fast_tanh(double x) { return std::tanh(x); }
+OCTET_FAST_MATH double fast_erf(double x) { return std::erf(x); }
+OCTET_FAST_MATH double fast_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 }  // namespace octet

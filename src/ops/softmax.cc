@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ops/fast_math.h"
@@ -17,7 +18,7 @@ namespace octet {
 
 namespace {
 
-// One contiguous row of n elements.
+// One contiguous row of n elements (float Softmax rows go to kernels/vmath.h's vectorized twin).
 template <class T, bool kLog>
 void softmax_row(const T* x, T* y, int64_t n) {
   const T m = strip_reduce<T>(x, n, -std::numeric_limits<T>::infinity(), [](T v) { return v; },
@@ -75,7 +76,10 @@ void softmax(KernelContext& ctx) {
     ctx.pool.parallel_for(outer, grain, [&](int64_t b, int64_t e) {
       std::vector<T> scratch(inner == 1 ? 0 : 2 * inner);
       for (int64_t o = b; o < e; ++o) {
-        if (inner == 1)
+        if (inner == 1 && !kLog && std::is_same_v<T, float>)
+          kernels::vmath().softmax(n, reinterpret_cast<const float*>(px + o * block),
+                                   reinterpret_cast<float*>(py + o * block));  // T is float here
+        else if (inner == 1)
           softmax_row<T, kLog>(px + o * block, py + o * block, n);
         else
           softmax_columns<T, kLog>(px + o * block, py + o * block, n, inner, scratch.data(), scratch.data() + inner);

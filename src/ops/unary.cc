@@ -22,7 +22,6 @@ namespace {
   }
 OCTET_UNARY(sqrt_op, FloatTypes, std::sqrt(x))
 OCTET_UNARY(reciprocal, FloatTypes, T(1) / x)
-OCTET_UNARY(exp_op, FloatTypes, fast_exp(x))
 OCTET_UNARY(log_op, FloatTypes, std::log(x))
 OCTET_UNARY(floor_op, FloatTypes, std::floor(x))
 OCTET_UNARY(ceil_op, FloatTypes, std::ceil(x))
@@ -45,6 +44,11 @@ OCTET_UNARY(abs_op, NumericTypes, x < T(0) ? T(WrapType<T>(0) - WrapType<T>(x)) 
 // Sign: -1, 0 or 1; NaN stays NaN.
 OCTET_UNARY(sign, NumericTypes, x > T(0) ? T(1) : x < T(0) ? T(-1) : x == T(0) ? T(0) : x)
 #undef OCTET_UNARY
+
+void exp_op(KernelContext& ctx) {
+  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.exp; },
+                     [](auto t) { return [](decltype(t) x) { return fast_exp(x); }; });
+}
 
 void is_nan(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);

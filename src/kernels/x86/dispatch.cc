@@ -27,28 +27,28 @@ const KernelTable kTables[] = {
     {Isa::ref, kGemmRef, dwconv_u8s8__ref,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmRef},
+     kGemmRef, &vmath__ref},
     {Isa::avx2, kGemmAvx2, dwconv_u8s8__avx2,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmAvx2},
+     kGemmAvx2, &vmath__avx2},
     {Isa::avx512bw,
      kGemmAvx512bw,
      dwconv_u8s8__avx512bw,
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
      qadd_u8__avx512bw, requantize_u8__avx512bw,
-     kGemm7bitAvx512bw},
+     kGemm7bitAvx512bw, &vmath__avx512bw},
     {Isa::avxvnni, kGemmAvxvnni,
      dwconv_u8s8__avx2,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmAvxvnni},
+     kGemmAvxvnni, &vmath__avx2},
     {Isa::avx512vnni,
      kGemmAvx512vnni,
      dwconv_u8s8__avx512bw,
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
      qadd_u8__avx512bw, requantize_u8__avx512bw,
-     kGemmAvx512vnni},
+     kGemmAvx512vnni, &vmath__avx512bw},
 };
 
 Isa choose() {
@@ -101,6 +101,8 @@ std::vector<Isa> supported_isas() {
 }
 
 const KernelTable& kernels_for(Isa isa) { return kTables[int(isa)]; }
+
+const VmathKernels& vmath() { return *kernels().vmath; }
 
 const KernelTable& kernels() {
   static const KernelTable& chosen = kernels_for(choose());

@@ -9,6 +9,7 @@
 #include "kernels/qgemm_ukernel.h"
 #include "kernels/ref/dwconv_ref.h"
 #include "kernels/ref/qelementwise_ref.h"
+#include "kernels/vmath.h"
 
 namespace octet::kernels {
 
@@ -35,6 +36,7 @@ struct KernelTable {
   // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
   // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.
   QgemmKernel qgemm_7bit;
+  const VmathKernels* vmath;  // fp32 array math (kernels/vmath.h)
 };
 
 // The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this

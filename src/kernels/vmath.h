@@ -1,0 +1,28 @@
+// Float32 array math behind the fp32 element-wise ops (ops/activation.cc, unary.cc, softmax.cc):
+// the branch-free functions of ops/fast_math.h over arrays, compiled once per ISA
+// (kernels/vmath_loops.h, included by ref/vmath_ref.cc and x86/vmath__<isa>.cc) so the compiler
+// vectorizes them 16 (AVX-512) or 8 (AVX2) lanes wide. Every path does the same float operations
+// in the same order (no FMA contraction), so every path gives the same bits.
+#pragma once
+
+#include <cstdint>
+
+namespace octet::kernels {
+
+using VmathFn = void (*)(int64_t n, const float* x, float* y);
+
+struct VmathKernels {
+  VmathFn exp, sigmoid, tanh, erf;
+  VmathFn gelu_erf;   // x/2 (1 + erf(x / sqrt 2))
+  VmathFn gelu_tanh;  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+  VmathFn softmax;    // one row: exp(x - max) / sum
+};
+
+extern const VmathKernels vmath__ref;
+extern const VmathKernels vmath__avx2;
+extern const VmathKernels vmath__avx512bw;
+
+// The table of the ISA chosen for the INT8 kernels (kernels/x86/dispatch.h, OCTET_ISA honoured).
+const VmathKernels& vmath();
+
+}  // namespace octet::kernels

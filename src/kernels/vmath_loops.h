@@ -1,0 +1,41 @@
+// The loops of kernels/vmath.h, included once per ISA translation unit: everything here has
+// internal linkage, so each ISA's copy stays in its own file (no ODR merging of AVX-512 code into
+// a baseline caller). Use: `const VmathKernels vmath__<isa> = vmath_loops();`.
+#pragma once
+
+#include <limits>
+
+#include "kernels/vmath.h"
+#include "ops/fast_math.h"
+#include "ops/strip.h"
+
+namespace octet::kernels {
+namespace {
+
+template <float (*F)(float)>
+void map_loop(int64_t n, const float* __restrict x, float* __restrict y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = F(x[i]);
+}
+
+float exp_of(float x) { return fast_exp(x); }
+float sigmoid_of(float x) { return fast_sigmoid(x); }
+float tanh_of(float x) { return fast_tanh(x); }
+float erf_of(float x) { return fast_erf(x); }
+float gelu_erf_of(float x) { return 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752440f)); }
+float gelu_tanh_of(float x) { return 0.5f * x * (1.0f + fast_tanh(0.79788456080286535588f * (x + 0.044715f * x * x * x))); }
+
+void softmax_row(int64_t n, const float* __restrict x, float* __restrict y) {
+  const float m = strip_reduce<float>(x, n, -std::numeric_limits<float>::infinity(), [](float v) { return v; },
+                                      [](float a, float b) { return a > b ? a : b; });
+  for (int64_t i = 0; i < n; ++i) y[i] = fast_exp(x[i] - m);
+  const float sum = strip_reduce<float>(y, n, 0.0f, [](float v) { return v; }, [](float a, float b) { return a + b; });
+  for (int64_t i = 0; i < n; ++i) y[i] /= sum;
+}
+
+constexpr VmathKernels vmath_loops() {
+  return {map_loop<exp_of>,      map_loop<sigmoid_of>,  map_loop<tanh_of>, map_loop<erf_of>,
+          map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row};
+}
+
+}  // namespace
+}  // namespace octet::kernels
