@@ -23,6 +23,11 @@ struct ExecutorOptions {
 // Called after `producer` computed `value` (graph inputs are reported with a null producer).
 using ValueHook = std::function<void(const Node* producer, const std::string& value, const Tensor& tensor)>;
 
+// ONNX Runtime's basic graph optimizations for an fp32 model: constants folded, BatchNormalization
+// folded into the Conv/Gemm before it. The same function up to float rounding (about 1e-7
+// relative); values that disappear (a BN's input) are no longer seen by hooks.
+Graph optimize_for_inference(const Graph& model);
+
 class Executor {
  public:
   // Validates the graph (every input defined, no cycle, every op supported) and creates the kernels.

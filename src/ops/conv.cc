@@ -58,6 +58,8 @@ class ConvKernelBase : public OpKernel {
     OCTET_CHECK(group >= 1, node.describe(), ": group must be positive");
 
     std::lock_guard<std::mutex> lock(mu_);
+    // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
+    du::set_threads(ctx.pool.size());
     Key key{x.shape(), w.shape(), b != nullptr};
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;
@@ -70,7 +72,6 @@ class ConvKernelBase : public OpKernel {
     }
     Tensor y(DType::kFloat32, out_shape);
     if (plan.runnable) {
-      du::set_threads(ctx.pool.size());
       plan.prim.execute(x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
                         du::plain_desc({out_shape[1]}), y.data<float>());
     } else if (b && y.numel() > 0) {  // no input channels: only the bias is left

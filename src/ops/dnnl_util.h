@@ -15,7 +15,8 @@ dnnl::engine& engine();
 // A stream per calling thread: a dnnl::stream must not be used by two threads at once.
 dnnl::stream& stream();
 // oneDNN parallelizes with OpenMP: makes its next primitives on this thread use `threads` threads
-// (the executor's --threads).
+// (the executor's --threads). Call it before creating a primitive, not only before running one:
+// a primitive keeps the thread count it was created with (and idle OpenMP workers spin).
 void set_threads(int threads);
 
 dnnl::memory::dims to_dims(const Shape& shape);

@@ -54,13 +54,14 @@ class MatMulKernel final : public OpKernel {
                 ": only float32 is supported, got ", dtype_name(a.dtype()));
     OCTET_CHECK(a.rank() >= 1 && b.rank() >= 1, node.describe(), ": MatMul operands must be at least 1-D");
     std::lock_guard<std::mutex> lock(mu_);
+    // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
+    du::set_threads(ctx.pool.size());
     auto key = std::make_pair(a.shape(), b.shape());
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
     MatmulPlan& p = it->second;
     Tensor y(DType::kFloat32, p.out_shape);
     if (p.runnable) {
-      du::set_threads(ctx.pool.size());
       p.prim.execute(a.data<float>(), b.data<float>(), nullptr, memory::desc(), y.data<float>());
     }
     ctx.outputs[0] = std::move(y);
@@ -141,6 +142,8 @@ class GemmKernel final : public OpKernel {
     if (add_c) fill_c(node, *c, y);
     if (m > 0 && n > 0 && k > 0) {
       std::lock_guard<std::mutex> lock(mu_);
+      // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
+      du::set_threads(ctx.pool.size());
       auto key = std::make_tuple(a.shape(), b.shape(), add_c);
       auto it = plans_.find(key);
       if (it == plans_.end()) {
@@ -157,7 +160,6 @@ class GemmKernel final : public OpKernel {
         if (const_b_.defined()) p.prim.pack_weights(const_b_.data<float>());
         it = plans_.emplace(key, std::move(p)).first;
       }
-      du::set_threads(ctx.pool.size());
       it->second.prim.execute(a.data<float>(), b.data<float>(), nullptr, memory::desc(), y.data<float>());
     }  // else an empty product: y is beta * C (or zeros) already
     ctx.outputs[0] = std::move(y);

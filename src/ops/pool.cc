@@ -1,6 +1,7 @@
 // Pooling: MaxPool (with the optional Indices output), AveragePool, GlobalAveragePool,
 // GlobalMaxPool over 1-D, 2-D and 3-D inputs [N, C, spatial...] (ONNX opsets 1-22). Every (n, c)
 // plane is independent, so planes are split over the thread pool.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -143,10 +144,46 @@ void max_pool_typed(KernelContext& ctx, const Tensor& x, const Planes& p, const 
   if (want_indices) ctx.outputs[1] = idx;
 }
 
+// The common case (2-D, no dilation, no Indices output): loops over each clipped window, no tap
+// lists. Same answer as max_pool_typed: the first tap seeds the max (a NaN there sticks, a NaN
+// later never wins) and an empty window gives -inf.
+template <class T>
+bool max_pool_2d_direct(KernelContext& ctx, const Tensor& x, const Planes& p, const Win3& w) {
+  const bool want_indices = ctx.outputs.size() > 1 && !ctx.node.outputs[1].empty();
+  if (p.in.size() != 2 || w.dil[0] != 1 || w.dil[1] != 1 || want_indices) return false;
+  Tensor y(x.dtype(), pooled_shape(x, w));
+  const int64_t H = p.d[0], W = p.d[1], OH = w.out[0], OW = w.out[1];
+  const T* xs = x.data<T>();
+  T* ys = y.data<T>();
+  ctx.pool.parallel_for(p.planes, 1, [&](int64_t b, int64_t e) {
+    for (int64_t pl = b; pl < e; ++pl) {
+      const T* xp = xs + pl * p.size;
+      T* yp = ys + pl * w.out_size;
+      for (int64_t oy = 0; oy < OH; ++oy) {
+        const int64_t y0 = std::max<int64_t>(oy * w.s[0] - w.pb[0], 0), y1 = std::min(oy * w.s[0] - w.pb[0] + w.k[0], H);
+        for (int64_t ox = 0; ox < OW; ++ox) {
+          const int64_t x0 = std::max<int64_t>(ox * w.s[1] - w.pb[1], 0), x1 = std::min(ox * w.s[1] - w.pb[1] + w.k[1], W);
+          if (y0 >= y1 || x0 >= x1) {
+            yp[oy * OW + ox] = -std::numeric_limits<T>::infinity();
+            continue;
+          }
+          T best = xp[y0 * W + x0];
+          for (int64_t iy = y0; iy < y1; ++iy)
+            for (int64_t ix = x0; ix < x1; ++ix) best = xp[iy * W + ix] > best ? xp[iy * W + ix] : best;
+          yp[oy * OW + ox] = best;
+        }
+      }
+    }
+  });
+  ctx.outputs[0] = y;
+  return true;
+}
+
 void max_pool(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   Planes p = planes_of(ctx, x);
   Win3 w = window3(ctx, p);
+  if (x.dtype() == DType::kFloat32 && max_pool_2d_direct<float>(ctx, x, p, w)) return;
   switch (x.dtype()) {
     case DType::kFloat32: return max_pool_typed<float>(ctx, x, p, w);
     case DType::kFloat64: return max_pool_typed<double>(ctx, x, p, w);

@@ -132,7 +132,9 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
   EXPECT_EQ(testing::count_op(nhwc, "Transpose"), 5);
   EXPECT_EQ(count_channels_last(nhwc), 4);  // Conv, MaxPool, Concat, GlobalAveragePool; Add needs none
   for (const Node& n : nhwc.nodes)
-    if (n.op_type == "QLinearConcat") EXPECT_EQ(n.attr_int("axis", 0), 3);
+    if (n.op_type == "QLinearConcat") {
+      EXPECT_EQ(n.attr_int("axis", 0), 3);
+    }
   std::mt19937 rng(3);
   std::map<std::string, Tensor> feeds;
   for (const auto& [name, shape] : std::map<std::string, Shape>{{"x", {2, 3, 9, 7}}, {"s", {2, 4, 9, 7}}}) {

@@ -1,5 +1,6 @@
 // How run, eval and bench load a model: a quantized model (QDQ form, or marked by
-// quantize_dynamic) is lowered onto the INT8 kernels unless the float reference is asked for.
+// quantize_dynamic) is lowered onto the INT8 kernels unless the float reference is asked for; an
+// fp32 model gets optimize_for_inference (BN folded), as ONNX Runtime's sessions do.
 #pragma once
 
 #include <string>

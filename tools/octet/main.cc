@@ -1,5 +1,7 @@
 // octet: quantize and run neural networks in INT8. Exit status: 0 done, 1 bad input
 // ("octet: error: ..." on stderr), 2 bad usage.
+#include <malloc.h>
+
 #include <iostream>
 #include <map>
 
@@ -7,6 +9,11 @@
 #include "octet/error.h"
 
 int main(int argc, char** argv) {
+  // Inference frees and re-allocates the same activation buffers every run. glibc would hand
+  // large ones back to the kernel (mmap/munmap, heap trimming) and page-fault them in again each
+  // time: a quarter of a small CNN's run time. Keep freed memory in the process instead.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"octet: INT8 quantization toolkit and runtime"};
   app.set_version_flag("--version", "octet 0.1.0");
   app.require_subcommand(1);

@@ -1,0 +1,19 @@
+// octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
+// optimizations do for an fp32 model before it runs: constant subgraphs computed once, and every
+// BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
+// docs/quantization.md), so the BN costs nothing per inference.
+#include "octet/runtime.h"
+#include "passes/fold_constants.h"
+#include "passes/fuse_conv_bn.h"
+
+namespace octet {
+
+Graph optimize_for_inference(const Graph& model) {
+  Graph g = model;
+  fold_constants(g);
+  while (fuse_conv_bn(g) > 0) {
+  }
+  return g;
+}
+
+}  // namespace octet

@@ -1,0 +1,37 @@
+// optimize_for_inference: BNs folded away and constants computed, the same outputs as the model
+// as given (up to float rounding).
+#include <gtest/gtest.h>
+
+#include "core/npy.h"
+#include "octet/runtime.h"
+#include "onnx/import.h"
+#include "pass_test_util.h"
+
+namespace octet {
+namespace {
+
+const std::string kSrc = OCTET_SOURCE_DIR;
+
+TEST(OptimizeForInference, FoldsEveryBatchNormAndKeepsTheOutputs) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  for (const char* name : {"resnet_op17", "mobilenetv2_op18", "lenet_op17", "transformer_op17"}) {
+    SCOPED_TRACE(name);
+    Graph g = load_onnx(dir + name + ".onnx");
+    auto data = read_npz(dir + name + ".inputs.npz");
+    Graph o = optimize_for_inference(g);
+    EXPECT_EQ(testing::count_op(o, "BatchNormalization"), 0);
+    EXPECT_LE(o.nodes.size(), g.nodes.size());
+    auto want = Executor(g).run(data), got = Executor(o).run(data);
+    ASSERT_EQ(want.size(), got.size());
+    for (const auto& [out, t] : want) EXPECT_LT(testing::max_rel_diff(t, got.at(out)), 1e-5) << out;
+  }
+}
+
+TEST(OptimizeForInference, MnistExampleLosesItsBatchNorms) {
+  Graph g = load_onnx(kSrc + "/examples/mnist_cnn.onnx");
+  ASSERT_GT(testing::count_op(g, "BatchNormalization"), 0);
+  EXPECT_EQ(testing::count_op(optimize_for_inference(g), "BatchNormalization"), 0);
+}
+
+}  // namespace
+}  // namespace octet
