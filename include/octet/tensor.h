@@ -42,6 +42,8 @@ class Tensor {
  public:
   Tensor() = default;  // undefined: defined() is false
   Tensor(DType dtype, Shape shape);  // zero-filled
+  // Contents undefined: for outputs a kernel writes in full (saves a pass over the memory).
+  static Tensor uninitialized(DType dtype, Shape shape);
 
   // A tensor over storage someone else owns; `owner` keeps it alive.
   Tensor(DType dtype, Shape shape, std::shared_ptr<void> owner, void* data);

@@ -57,16 +57,24 @@ constexpr size_t kAlign = 64;
 constexpr size_t kMaxBytes = size_t{64} << 30;
 }  // namespace
 
-Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)), numel_(shape_numel(shape_)) {
-  OCTET_CHECK(static_cast<size_t>(numel_) <= kMaxBytes / dtype_size(dtype_), "tensor of shape ", shape_str(shape_),
-              " (", dtype_name(dtype_), ") is larger than 64 GiB");
-  size_t bytes = (nbytes() + kAlign - 1) / kAlign * kAlign;
+Tensor Tensor::uninitialized(DType dtype, Shape shape) {
+  Tensor t;
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = shape_numel(t.shape_);
+  OCTET_CHECK(static_cast<size_t>(t.numel_) <= kMaxBytes / dtype_size(dtype), "tensor of shape ", shape_str(t.shape_),
+              " (", dtype_name(dtype), ") is larger than 64 GiB");
+  size_t bytes = (t.nbytes() + kAlign - 1) / kAlign * kAlign;
   if (bytes == 0) bytes = kAlign;
   void* p = std::aligned_alloc(kAlign, bytes);
-  if (!p) fail("out of memory allocating ", bytes, " bytes for a tensor of shape ", shape_str(shape_));
-  std::memset(p, 0, bytes);
-  owner_ = std::shared_ptr<void>(p, std::free);
-  data_ = p;
+  if (!p) fail("out of memory allocating ", bytes, " bytes for a tensor of shape ", shape_str(t.shape_));
+  t.owner_ = std::shared_ptr<void>(p, std::free);
+  t.data_ = p;
+  return t;
+}
+
+Tensor::Tensor(DType dtype, Shape shape) : Tensor(uninitialized(dtype, std::move(shape))) {
+  std::memset(data_, 0, (nbytes() + kAlign - 1) / kAlign * kAlign);
 }
 
 Tensor::Tensor(DType dtype, Shape shape, std::shared_ptr<void> owner, void* data)

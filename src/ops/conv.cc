@@ -70,7 +70,7 @@ class ConvKernelBase : public OpKernel {
       OCTET_CHECK(b->rank() == 1 && b->dim(0) == out_shape[1], node.describe(), ": bias ", shape_str(b->shape()),
                   " must have one value per output channel (", out_shape[1], ")");
     }
-    Tensor y(DType::kFloat32, out_shape);
+    Tensor y = plan.runnable ? Tensor::uninitialized(DType::kFloat32, out_shape) : Tensor(DType::kFloat32, out_shape);
     if (plan.runnable) {
       plan.prim.execute(x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
                         du::plain_desc({out_shape[1]}), y.data<float>());

@@ -51,7 +51,7 @@ class DynamicQuantMatMul : public OpKernel {
     const int64_t m = x.numel() / k_;
     Shape ys = x.shape();
     ys.back() = n_;
-    Tensor y(DType::kFloat32, ys);
+    Tensor y = m > 0 && k_ > 0 ? Tensor::uninitialized(DType::kFloat32, ys) : Tensor(DType::kFloat32, ys);
     if (m == 0) {
       ctx.outputs[0] = y;
       return;

@@ -31,7 +31,7 @@ Tensor binary(KernelContext& ctx, const Tensor& a, const Tensor& b, Make make) {
   visit_dtype(Types{}, a.dtype(), ctx.node, [&](auto tag) {
     using T = decltype(tag);
     using O = std::conditional_t<kBoolOut, bool, T>;
-    y = Tensor(dtype_of<O>(), shape);
+    y = Tensor::uninitialized(dtype_of<O>(), shape);
     binary_map<O, T, T>(ctx.pool, a, b, y, make(tag), ctx.node.describe());
   });
   return y;

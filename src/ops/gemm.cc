@@ -60,7 +60,7 @@ class MatMulKernel final : public OpKernel {
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
     MatmulPlan& p = it->second;
-    Tensor y(DType::kFloat32, p.out_shape);
+    Tensor y = p.runnable ? Tensor::uninitialized(DType::kFloat32, p.out_shape) : Tensor(DType::kFloat32, p.out_shape);
     if (p.runnable) {
       p.prim.execute(a.data<float>(), b.data<float>(), nullptr, memory::desc(), y.data<float>());
     }

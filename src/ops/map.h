@@ -126,7 +126,7 @@ void run_unary_op(KernelContext& ctx, Make make) {
   const Tensor& x = ctx.input(0);
   visit_dtype(Types{}, x.dtype(), ctx.node, [&](auto tag) {
     using T = decltype(tag);
-    Tensor y(x.dtype(), x.shape());
+    Tensor y = Tensor::uninitialized(x.dtype(), x.shape());
     unary_map<T, T>(ctx.pool, x, y, make(tag));
     ctx.outputs[0] = y;
   });
@@ -136,7 +136,7 @@ template <class Pick, class Make>
 void run_float_array_op(KernelContext& ctx, Pick pick, Make make) {
   const Tensor& x = ctx.input(0);
   if (x.dtype() != DType::kFloat32) return run_unary_op<FloatTypes>(ctx, make);
-  Tensor y(x.dtype(), x.shape());
+  Tensor y = Tensor::uninitialized(x.dtype(), x.shape());
   const kernels::VmathFn fn = pick(kernels::vmath());
   const float* px = x.data<float>();
   float* py = y.data<float>();

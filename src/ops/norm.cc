@@ -111,7 +111,8 @@ void layer_norm(KernelContext& ctx) {
   const float eps = ctx.node.attr_float("epsilon", 1e-5f);
   Shape stat_shape = x.shape();
   for (int i = static_cast<int>(axis); i < x.rank(); ++i) stat_shape[i] = 1;
-  Tensor y(DType::kFloat32, x.shape()), mean_t(DType::kFloat32, stat_shape), inv_t(DType::kFloat32, stat_shape);
+  Tensor y = Tensor::uninitialized(DType::kFloat32, x.shape());
+  Tensor mean_t(DType::kFloat32, stat_shape), inv_t(DType::kFloat32, stat_shape);
   const float* xs = x.data<float>();
   const float* g = scale.data<float>();
   const float* bs = bias ? bias->data<float>() : nullptr;

@@ -65,7 +65,7 @@ class QLinearConv : public OpKernel {
     const int64_t oh = s.out_h(), ow = s.out_w();
     OCTET_CHECK(oh > 0 && ow > 0, node_.describe(), ": input ", shape_str(x.shape()), " is smaller than the kernel");
     if (channels_last_) {
-      Tensor y(DType::kUInt8, {s.batch, oh, ow, s.out_c});
+      Tensor y = Tensor::uninitialized(DType::kUInt8, {s.batch, oh, ow, s.out_c});
       conv(x.data<uint8_t>(), y.data<uint8_t>(), ctx.pool);
       ctx.outputs[0] = y;
       return;

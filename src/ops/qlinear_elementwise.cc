@@ -47,7 +47,7 @@ void qlinear_add(KernelContext& ctx) {
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   OCTET_CHECK(a.shape() == b.shape(), n.describe(), ": operands ", shape_str(a.shape()), " and ", shape_str(b.shape()),
               " differ (the lowering only fuses same-shape adds)");
-  Tensor y(DType::kUInt8, a.shape());
+  Tensor y = Tensor::uninitialized(DType::kUInt8, a.shape());
   const uint8_t y_zp = u8_code(n, "y_zero_point");
   kernels::qadd_u8(a.data<uint8_t>(), positive_scale(n, "a_scale"), u8_code(n, "a_zero_point"), b.data<uint8_t>(),
                    positive_scale(n, "b_scale"), u8_code(n, "b_zero_point"), a.numel(), positive_scale(n, "y_scale"),
@@ -65,7 +65,7 @@ void qlinear_lookup(KernelContext& ctx) {
   const Tensor& table = ctx.input(1);
   OCTET_CHECK(table.dtype() == DType::kUInt8 && table.numel() == 256, ctx.node.describe(),
               ": table must be 256 uint8 values");
-  Tensor y(DType::kUInt8, x.shape());
+  Tensor y = Tensor::uninitialized(DType::kUInt8, x.shape());
   const uint8_t* t = table.data<uint8_t>();
   const uint8_t* xd = x.data<uint8_t>();
   uint8_t* yd = y.data<uint8_t>();

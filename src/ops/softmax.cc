@@ -68,7 +68,7 @@ void softmax(KernelContext& ctx) {
   for (int d = 0; d < r; ++d) (d < axis ? outer : d == axis || coerce_2d ? n : inner) *= x.shape()[d];
   visit_dtype(FloatTypes{}, x.dtype(), ctx.node, [&](auto tag) {
     using T = decltype(tag);
-    Tensor y(x.dtype(), x.shape());
+    Tensor y = Tensor::uninitialized(x.dtype(), x.shape());
     const T* px = x.data<T>();
     T* py = y.data<T>();
     const int64_t block = n * inner;

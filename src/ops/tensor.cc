@@ -52,7 +52,7 @@ void transpose(KernelContext& ctx) {
     shape[k] = x.shape()[perm[k]];
     strides[k] = in_strides[perm[k]];
   }
-  Tensor y(x.dtype(), shape);
+  Tensor y = Tensor::uninitialized(x.dtype(), shape);
   strided_copy(y.raw(), x.raw(), shape, strides, dtype_size(x.dtype()), ctx.pool);
   ctx.outputs[0] = y;
 }
