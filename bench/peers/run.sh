@@ -23,9 +23,11 @@ quick=""
 for arg in "$@"; do [[ "$arg" == "--quick" ]] && quick=" QUICK=1"; done
 
 octet=(--octet build/bin/octet)
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCTET_BENCH=ON >/dev/null
 if ! ninja -C build octet_cli; then
   echo "run.sh: octet_cli did not build; octet's rows will say so" >&2
   octet=(--octet-unavailable "octet_cli did not build")
 fi
+# The single-op table runs octet's kernels through octet_bench (kernel_peers.py).
+ninja -C build octet_bench || echo "run.sh: octet_bench did not build; the kernel table's octet rows will say so" >&2
 exec "$py" bench/peers/harness.py --command "make bench-peers$quick" "${octet[@]}" "$@"
