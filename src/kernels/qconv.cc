@@ -35,10 +35,14 @@ void for_each_output_pixel(const Conv2dShape& s, int64_t begin, int64_t end, F&&
   }
 }
 
-// n bytes; a library memmove costs more than a byte loop for a few (e.g. a grayscale stem).
+// n bytes. A library memcpy call costs more than the copy for the few channels of a small
+// convolution's pixel: up to 32 bytes go as byte loops or two overlapping 16-byte moves.
 inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n) {
   if (n < 16) {
     for (int64_t i = 0; i < n; ++i) d[i] = src[i];
+  } else if (n <= 32) {
+    std::memcpy(d, src, 16);
+    std::memcpy(d + n - 16, src + n - 16, 16);
   } else {
     std::memcpy(d, src, n);
   }
@@ -47,28 +51,35 @@ inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n) {
 // Rows [begin, end) of the im2col matrix of group g (K order (ky, kx, c)): for each tap, the
 // group's C / groups channels of the pixel under it, or x_zp (a real 0) in the padding. With one
 // group and no horizontal dilation a kernel row's taps are adjacent pixels: one copy per row.
-void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& s, int64_t g, int64_t begin, int64_t end,
+void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64_t g, int64_t begin, int64_t end,
                  uint8_t* a) {
+  // Locals, not shape's fields: the byte stores below may alias anything, so fields read through
+  // a reference would be reloaded after every store.
+  const Conv2dShape s = shape;
   const int64_t cg = s.in_c / s.groups, K = s.kernel_h * s.kernel_w * cg, span = s.kernel_w * cg;
-  const bool rows_adjacent = s.groups == 1 && s.dilation_w == 1;
+  const int64_t in_h = s.in_h, in_w = s.in_w, in_c = s.in_c, kernel_h = s.kernel_h, kernel_w = s.kernel_w;
+  const int64_t stride_h = s.stride_h, stride_w = s.stride_w, dil_h = s.dilation_h, dil_w = s.dilation_w;
+  const int64_t pad_top = s.pad_top, pad_left = s.pad_left;
+  const bool rows_adjacent = s.groups == 1 && dil_w == 1;
   for_each_output_pixel(s, begin, end, [&](int64_t m, int64_t b, int64_t oy, int64_t ox) {
-    const int64_t ix0 = ox * s.stride_w - s.pad_left;
-    for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
-      uint8_t* dst = a + m * K + ky * span;
-      const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-      if (iy < 0 || iy >= s.in_h) {
+    const int64_t ix0 = ox * stride_w - pad_left;
+    const bool inside_w = ix0 >= 0 && ix0 + kernel_w <= in_w;
+    uint8_t* dst = a + m * K;
+    for (int64_t ky = 0; ky < kernel_h; ++ky, dst += span) {
+      const int64_t iy = oy * stride_h - pad_top + ky * dil_h;
+      if (iy < 0 || iy >= in_h) {
         std::memset(dst, x_zp, span);
         continue;
       }
-      const uint8_t* line = x + (b * s.in_h + iy) * s.in_w * s.in_c + g * cg;
-      if (rows_adjacent && ix0 >= 0 && ix0 + s.kernel_w <= s.in_w) {
-        copy_bytes(dst, line + ix0 * s.in_c, span);
+      const uint8_t* line = x + (b * in_h + iy) * in_w * in_c + g * cg;
+      if (rows_adjacent && inside_w) {
+        copy_bytes(dst, line + ix0 * in_c, span);
         continue;
       }
-      for (int64_t kx = 0; kx < s.kernel_w; ++kx) {
-        const int64_t ix = ix0 + kx * s.dilation_w;
-        if (ix < 0 || ix >= s.in_w) std::memset(dst + kx * cg, x_zp, cg);
-        else copy_bytes(dst + kx * cg, line + ix * s.in_c, cg);
+      for (int64_t kx = 0; kx < kernel_w; ++kx) {
+        const int64_t ix = ix0 + kx * dil_w;
+        if (ix < 0 || ix >= in_w) std::memset(dst + kx * cg, x_zp, cg);
+        else copy_bytes(dst + kx * cg, line + ix * in_c, cg);
       }
     }
   });
