@@ -19,7 +19,7 @@ Graph lower(const Graph& qdq) {
 bool is_quantized(const Graph& g) {
   for (const Node& n : g.nodes)
     if (n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear")) return true;
-  return !g.metadata.empty() && g.metadata.count("octet.dynamic") > 0;
+  return g.metadata.count("octet.dynamic") > 0;
 }
 
 }  // namespace octet

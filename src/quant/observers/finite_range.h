@@ -43,7 +43,4 @@ inline const float* float_data(const Tensor& x, const std::string& kind) {
   return x.data<float>();
 }
 
-nlohmann::json stats_to_json(const ObserverStats& s);
-ObserverStats stats_from_json(const nlohmann::json& j);
-
 }  // namespace octet::quant

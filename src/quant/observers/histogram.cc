@@ -190,7 +190,7 @@ void HistogramObserver::merge(const Observer& other) {
 nlohmann::json HistogramObserver::to_json() const {
   nlohmann::json j = {{"kind", kind_},
                       {"scheme", scheme_.to_json()},
-                      {"stats", stats_to_json(stats_)},
+                      {"stats", stats_.to_json()},
                       {"bins", options_.bins},
                       {"percentile", options_.percentile},
                       {"empty", empty_},
@@ -217,7 +217,7 @@ std::unique_ptr<HistogramObserver> HistogramObserver::from_json(const nlohmann::
   o->hist_ = j.at("histogram").get<std::vector<double>>();
   OCTET_CHECK(static_cast<int>(o->hist_.size()) == opt.bins, "observer '", kind, "': saved histogram has ",
               o->hist_.size(), " bins, not ", opt.bins);
-  o->stats_ = stats_from_json(j.at("stats"));
+  o->stats_ = ObserverStats::from_json(j.at("stats"));
   return o;
 }
 

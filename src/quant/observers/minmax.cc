@@ -94,7 +94,7 @@ void MinMaxObserver::merge(const Observer& other) {
 
 nlohmann::json MinMaxObserver::to_json() const {
   std::vector<double> lo(min_.begin(), min_.end()), hi(max_.begin(), max_.end());
-  return {{"kind", kind_}, {"scheme", scheme_.to_json()}, {"stats", stats_to_json(stats_)},
+  return {{"kind", kind_}, {"scheme", scheme_.to_json()}, {"stats", stats_.to_json()},
           {"averaging_constant", averaging_}, {"min", lo}, {"max", hi}, {"seen", seen_}};
 }
 
@@ -106,7 +106,7 @@ std::unique_ptr<MinMaxObserver> MinMaxObserver::from_json(const nlohmann::json& 
   o->seen_ = j.at("seen").get<std::vector<bool>>();
   OCTET_CHECK(o->min_.size() == o->max_.size() && o->min_.size() == o->seen_.size(), "observer '", o->kind_,
               "': saved min, max and seen differ in length");
-  o->stats_ = stats_from_json(j.at("stats"));
+  o->stats_ = ObserverStats::from_json(j.at("stats"));
   return o;
 }
 

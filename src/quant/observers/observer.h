@@ -39,6 +39,8 @@ struct TensorQParams {
 // Values an observer saw that no finite scale can represent: counted, never used for the range.
 struct ObserverStats {
   int64_t finite = 0, nan = 0, pos_inf = 0, neg_inf = 0;
+  nlohmann::json to_json() const;
+  static ObserverStats from_json(const nlohmann::json& j);  // nlohmann::json::exception when malformed
 };
 
 // PyTorch's _calculate_qparams (docs/quantization.md eq. (3)-(5)): the range is widened to contain

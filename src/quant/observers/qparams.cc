@@ -19,6 +19,15 @@ int32_t QScheme::qmax() const {
   return reduce_range ? 63 : 127;
 }
 
+nlohmann::json ObserverStats::to_json() const {
+  return {{"finite", finite}, {"nan", nan}, {"pos_inf", pos_inf}, {"neg_inf", neg_inf}};
+}
+
+ObserverStats ObserverStats::from_json(const nlohmann::json& j) {
+  return {j.at("finite").get<int64_t>(), j.at("nan").get<int64_t>(), j.at("pos_inf").get<int64_t>(),
+          j.at("neg_inf").get<int64_t>()};
+}
+
 nlohmann::json QScheme::to_json() const {
   return {{"dtype", dtype == DType::kUInt8 ? "u8" : "s8"},
           {"symmetric", symmetric},

@@ -43,13 +43,4 @@ std::unique_ptr<Observer> load_observer(const nlohmann::json& j) {
   }
 }
 
-nlohmann::json stats_to_json(const ObserverStats& s) {
-  return {{"finite", s.finite}, {"nan", s.nan}, {"pos_inf", s.pos_inf}, {"neg_inf", s.neg_inf}};
-}
-
-ObserverStats stats_from_json(const nlohmann::json& j) {
-  return {j.at("finite").get<int64_t>(), j.at("nan").get<int64_t>(), j.at("pos_inf").get<int64_t>(),
-          j.at("neg_inf").get<int64_t>()};
-}
-
 }  // namespace octet::quant
