@@ -13,6 +13,7 @@
 #include "kernels/qgemm.h"
 #include "kernels/x86/dispatch.h"
 #include "ops/registry.h"
+#include "ops/strip.h"
 #include "quant/qmath.h"
 
 namespace octet {
@@ -75,11 +76,13 @@ class DynamicQuantMatMul : public OpKernel {
       ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           const float* row = xd + r * k_;
-          float amax = 0;
-          for (int64_t i = 0; i < k_; ++i) amax = std::max(amax, std::fabs(row[i]));
+          const float amax = strip_reduce<float>(row, k_, 0.0f, [](float v) { return std::fabs(v); },
+                                                 [](float a, float b) { return a > b ? a : b; });
           const float s = amax > 0 ? amax / levels : 1.0f;
           row_scale_[r] = s;
-          for (int64_t i = 0; i < k_; ++i) codes_[r * k_ + i] = quantize_value<uint8_t>(row[i], s, zp);
+          // |x / s| <= levels: the codes stay in 1..2 * levels + 1, so the full-range kernel
+          // rounds and clamps exactly as the 7-bit contract needs.
+          kernels::kernels().quantize_u8(k_, row, s, zp, codes_.data() + r * k_);
         }
       });
       auto ep = kernels::Epilogue::dequantize(yd, n_, 1.0f, w_scale_);

@@ -53,6 +53,29 @@ void lower_rnn(const Graph& g, Node& n) {
   n.opset = 1;
 }
 
+// A bias Add after a DynamicQuantMatMul (MatMul exports write x·W + b as MatMul, then Add of a
+// constant [N]) moves into the op's epilogue: y = fma(acc, scale, b) instead of a second pass
+// over the output. Returns the Adds to remove.
+std::set<size_t> fuse_bias_adds(Graph& g) {
+  std::set<size_t> fused;
+  for (Node& l : g.nodes) {
+    if (l.op_type != "DynamicQuantMatMul" || l.domain != "com.octet" || l.inputs.size() != 3) continue;
+    const int64_t c = sole_consumer(g, l.outputs[0]);
+    if (c < 0 || fused.count(c)) continue;
+    const Node& add = g.nodes[c];
+    if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) continue;
+    const std::string& other = add.inputs[0] == l.outputs[0] ? add.inputs[1] : add.inputs[0];
+    const Tensor* b = g.find_initializer(other);
+    const Tensor* w = g.find_initializer(l.inputs[1]);
+    const int64_t n = l.attr_int("trans_b", 0) ? w->dim(0) : w->dim(1);
+    if (!b || b->dtype() != DType::kFloat32 || b->rank() != 1 || b->dim(0) != n) continue;
+    l.inputs.push_back(other);
+    l.outputs[0] = add.outputs[0];
+    fused.insert(static_cast<size_t>(c));
+  }
+  return fused;
+}
+
 }  // namespace
 
 void lower_dynamic(Graph& g) {
@@ -106,13 +129,13 @@ void lower_dynamic(Graph& g) {
     l.attrs["reduce_range"] = int_attr(reduce_range);
     n = l;
   }
+  std::set<size_t> dead = fuse_bias_adds(g);
   // The weights' DequantizeLinear nodes nobody reads any more.
   std::set<std::string> read;
   for (const Node& n : g.nodes)
     for (const auto& in : n.inputs) read.insert(in);
-  std::set<size_t> dead;
   for (size_t i = 0; i < g.nodes.size(); ++i)
-    if (g.nodes[i].op_type == "DequantizeLinear" && !read.count(g.nodes[i].outputs[0]) &&
+    if (dead.count(i) == 0 && g.nodes[i].op_type == "DequantizeLinear" && !read.count(g.nodes[i].outputs[0]) &&
         !is_graph_output(g, g.nodes[i].outputs[0]))
       dead.insert(i);
   remove_nodes(g, dead);

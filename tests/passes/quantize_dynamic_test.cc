@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <set>
 
 #include "core/npy.h"
 #include "octet/quantize.h"
@@ -35,6 +36,31 @@ TEST(QuantizeDynamic, FixturesRunOnInt8GemmCloseToFp32) {
     // Without lowering (as ONNX Runtime runs it) the graph is weight-only: closer still.
     EXPECT_LT(max_rel_diff(want, Executor(q).run(feeds).begin()->second), 0.02) << name;
   }
+}
+
+// The transformer fixture writes each projection as MatMul then Add of a constant bias: lowering
+// moves every such Add into the DynamicQuantMatMul, and the result stays the weight-only graph's.
+TEST(QuantizeDynamic, BiasAddsMoveIntoTheInt8MatMul) {
+  Graph g = load_onnx(kModels + "transformer_op17.onnx");
+  auto feeds = read_npz(kModels + "transformer_op17.inputs.npz");
+  Graph q = quantize_dynamic(g, {});
+  Graph l = lower(q);
+  int with_bias = 0;
+  for (const Node& n : l.nodes) with_bias += n.op_type == "DynamicQuantMatMul" && n.inputs.size() == 4;
+  EXPECT_GT(with_bias, 0);
+  EXPECT_EQ(count(q, "Add") - count(l, "Add"), with_bias);
+  std::set<std::string> matmul_outputs;
+  for (const Node& n : l.nodes)
+    if (n.op_type == "DynamicQuantMatMul") matmul_outputs.insert(n.outputs[0]);
+  for (const Node& n : l.nodes) {  // no Add left of a DynamicQuantMatMul output and a [N] constant
+    if (n.op_type != "Add") continue;
+    const bool after_matmul = matmul_outputs.count(n.inputs[0]) || matmul_outputs.count(n.inputs[1]);
+    const bool of_vector = (l.find_initializer(n.inputs[0]) && l.find_initializer(n.inputs[0])->rank() == 1) ||
+                           (l.find_initializer(n.inputs[1]) && l.find_initializer(n.inputs[1])->rank() == 1);
+    EXPECT_FALSE(after_matmul && of_vector) << n.name;
+  }
+  for (const auto& [out, want] : Executor(q).run(feeds))
+    EXPECT_LT(max_rel_diff(want, Executor(l).run(feeds).at(out)), 0.02) << out;
 }
 
 TEST(QuantizeDynamic, WeightRoundTripWithinHalfAStep) {
