@@ -1,6 +1,8 @@
 // Gemm and MatMul (ONNX opsets 11..21) as oneDNN matmul primitives. A constant B is reordered once
 // into the primitive's preferred layout; [.., M, K] x constant [K, N] folds the batch into M.
-// Transposes are strided views, never copies.
+// Transposes are strided views, never copies. com.octet MatMulBias(A, B, bias) is MatMul then
+// + bias over the last axis, with B constant [K, N] and bias constant float32 [N] (made by
+// passes/fuse_matmul_bias.cc): the bias rides in the primitive instead of a second pass.
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -23,13 +25,14 @@ struct MatmulPlan {
 };
 
 MatmulPlan make_matmul(const Node& node, const memory::desc& a, const memory::desc& b_plain, bool b_const,
-                       const memory::dims& out_dims, const dnnl::primitive_attr& attr) {
+                       const memory::dims& out_dims, const dnnl::primitive_attr& attr,
+                       const memory::desc& bias = memory::desc()) {
   MatmulPlan plan;
   const memory::desc dst = du::plain_desc(out_dims);
   const memory::desc b_want = b_const ? memory::desc(b_plain.dims(), memory::data_type::f32, memory::format_tag::any)
                                       : b_plain;
   try {
-    dnnl::matmul::desc d(a, b_want, dst);
+    dnnl::matmul::desc d(a, b_want, bias, dst);
     plan.prim = du::WeightedPrimitive(dnnl::matmul::primitive_desc(d, attr, du::engine()), a, b_plain, dst);
   } catch (const dnnl::error& e) {
     fail(node.describe(), ": oneDNN cannot run this configuration (", e.what(), ")");
@@ -44,6 +47,13 @@ class MatMulKernel final : public OpKernel {
  public:
   explicit MatMulKernel(const KernelInit& init) {
     if (const Tensor* b = init.constant_input(1)) const_b_ = *b;
+    if (init.node.domain == "com.octet") {  // MatMulBias
+      const Tensor* bias = init.constant_input(2);
+      OCTET_CHECK(const_b_.defined() && const_b_.rank() == 2 && bias && bias->dtype() == DType::kFloat32 &&
+                      bias->rank() == 1 && bias->dim(0) == const_b_.dim(1),
+                  init.node.describe(), ": needs a constant 2-D B [K, N] and a constant float32 bias [N]");
+      bias_ = *bias;
+    }
   }
 
   void run(KernelContext& ctx) override {
@@ -61,8 +71,12 @@ class MatMulKernel final : public OpKernel {
     if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
     MatmulPlan& p = it->second;
     Tensor y = p.runnable ? Tensor::uninitialized(DType::kFloat32, p.out_shape) : Tensor(DType::kFloat32, p.out_shape);
+    const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
     if (p.runnable) {
-      p.prim.execute(a.data<float>(), b.data<float>(), nullptr, memory::desc(), y.data<float>());
+      p.prim.execute(a.data<float>(), b.data<float>(), bias, bias ? du::plain_desc({1, bias_.numel()}) : memory::desc(),
+                     y.data<float>());
+    } else if (bias) {  // K = 0: the product is empty, the bias remains
+      for (int64_t i = 0; i < y.numel(); ++i) y.data<float>()[i] = bias[i % bias_.numel()];
     }
     ctx.outputs[0] = std::move(y);
   }
@@ -96,7 +110,8 @@ class MatMulKernel final : public OpKernel {
     if (shape_numel(dims) > 0 && k > 0) {
       if (b_const && bs.size() == 2) {  // the batch of A folds into M against a constant 2-D B
         const int64_t rows = shape_numel(pa) / k;
-        p = make_matmul(node, du::plain_desc({rows, k}), du::plain_desc({k, n}), true, {rows, n}, {});
+        p = make_matmul(node, du::plain_desc({rows, k}), du::plain_desc({k, n}), true, {rows, n}, {},
+                        bias_.defined() ? du::plain_desc({1, n}) : memory::desc());
       } else {
         p = make_matmul(node, du::plain_desc(du::to_dims(pa)), du::plain_desc(du::to_dims(pb)), b_const,
                         du::to_dims(dims), {});
@@ -108,6 +123,7 @@ class MatMulKernel final : public OpKernel {
   }
 
   Tensor const_b_;
+  Tensor bias_;  // MatMulBias only
   std::mutex mu_;
   std::map<std::pair<Shape, Shape>, MatmulPlan> plans_;
 };
@@ -190,8 +206,9 @@ class GemmKernel final : public OpKernel {
 
 void register_gemm_ops(OpRegistry& r) {
   r.add("Gemm", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(init); });
-  r.add("MatMul",
-        [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(init); });
+  auto matmul = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(init); };
+  r.add("MatMul", matmul);
+  r.add("MatMulBias", matmul, "com.octet");
 }
 
 }  // namespace octet

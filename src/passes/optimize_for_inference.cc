@@ -1,10 +1,12 @@
 // octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
-// optimizations do for an fp32 model before it runs: constant subgraphs computed once, and every
+// optimizations do for an fp32 model before it runs: constant subgraphs computed once, every
 // BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
-// docs/quantization.md), so the BN costs nothing per inference.
+// docs/quantization.md), so the BN costs nothing per inference, and MatMul + bias Add as one
+// oneDNN primitive (fuse_matmul_bias.h).
 #include "octet/runtime.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse_conv_bn.h"
+#include "passes/fuse_matmul_bias.h"
 
 namespace octet {
 
@@ -13,6 +15,7 @@ Graph optimize_for_inference(const Graph& model) {
   fold_constants(g);
   while (fuse_conv_bn(g) > 0) {
   }
+  fuse_matmul_bias(g);
   return g;
 }
 

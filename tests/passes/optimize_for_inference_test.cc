@@ -27,6 +27,21 @@ TEST(OptimizeForInference, FoldsEveryBatchNormAndKeepsTheOutputs) {
   }
 }
 
+TEST(OptimizeForInference, TransformerBiasAddsJoinTheirMatMuls) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  Graph g = load_onnx(dir + "transformer_op17.onnx");
+  Graph o = optimize_for_inference(g);
+  const int fused = testing::count_op(o, "MatMulBias");
+  EXPECT_GT(fused, 0);
+  EXPECT_EQ(testing::count_op(g, "MatMul") - testing::count_op(o, "MatMul"), fused);
+  EXPECT_EQ(testing::count_op(g, "Add") - testing::count_op(o, "Add"), fused);
+  auto data = read_npz(dir + "transformer_op17.inputs.npz");
+  for (int threads : {1, 2}) {
+    auto want = Executor(g, {.threads = threads}).run(data), got = Executor(o, {.threads = threads}).run(data);
+    for (const auto& [out, t] : want) EXPECT_LT(testing::max_rel_diff(t, got.at(out)), 1e-5) << out;
+  }
+}
+
 TEST(OptimizeForInference, MnistExampleLosesItsBatchNorms) {
   Graph g = load_onnx(kSrc + "/examples/mnist_cnn.onnx");
   ASSERT_GT(testing::count_op(g, "BatchNormalization"), 0);
