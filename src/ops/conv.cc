@@ -2,6 +2,7 @@
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants a blocked one (not yet measured against plain-layout primitives).
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -59,7 +60,8 @@ class ConvKernelBase : public OpKernel {
 
     std::lock_guard<std::mutex> lock(mu_);
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
-    du::set_threads(ctx.pool.size());
+    // Multiply-adds, about: each input pixel meets every weight of its channel's group.
+    du::set_threads(du::threads_for(x.numel() / std::max<int64_t>(x.dim(1), 1) * w.numel(), ctx.pool.size()));
     Key key{x.shape(), w.shape(), b != nullptr};
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace octet::dnnl_util {
@@ -19,6 +20,11 @@ dnnl::stream& stream() {
 }
 
 void set_threads(int threads) { omp_set_num_threads(threads < 1 ? 1 : threads); }
+
+int threads_for(int64_t macs, int pool_threads) {
+  constexpr int64_t kMacsPerThread = int64_t{2} << 20;
+  return static_cast<int>(std::clamp<int64_t>(macs / kMacsPerThread, 1, std::max(pool_threads, 1)));
+}
 
 memory::dims to_dims(const Shape& shape) { return memory::dims(shape.begin(), shape.end()); }
 

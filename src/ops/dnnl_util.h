@@ -18,6 +18,11 @@ dnnl::stream& stream();
 // (the executor's --threads). Call it before creating a primitive, not only before running one:
 // a primitive keeps the thread count it was created with (and idle OpenMP workers spin).
 void set_threads(int threads);
+// The threads worth giving an op of `macs` multiply-adds, at most `pool_threads`. oneDNN's OpenMP
+// regions end in a barrier, so one descheduled thread (another process on a small machine)
+// stalls the whole op, and an op this small gains less from a second thread than the fork and
+// join cost: one thread per 2M multiply-adds (tens of microseconds of work).
+int threads_for(int64_t macs, int pool_threads);
 
 dnnl::memory::dims to_dims(const Shape& shape);
 // f32 descriptor of a row-major tensor of `dims`; with `strides` for a strided view.

@@ -3,6 +3,7 @@
 // Transposes are strided views, never copies. com.octet MatMulBias(A, B, bias) is MatMul then
 // + bias over the last axis, with B constant [K, N] and bias constant float32 [N] (made by
 // passes/fuse_matmul_bias.cc): the bias rides in the primitive instead of a second pass.
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -65,7 +66,8 @@ class MatMulKernel final : public OpKernel {
     OCTET_CHECK(a.rank() >= 1 && b.rank() >= 1, node.describe(), ": MatMul operands must be at least 1-D");
     std::lock_guard<std::mutex> lock(mu_);
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
-    du::set_threads(ctx.pool.size());
+    const int64_t macs = std::max(a.numel() * b.shape().back(), b.numel() * (a.rank() > 1 ? a.dim(-2) : 1));
+    du::set_threads(du::threads_for(macs, ctx.pool.size()));
     auto key = std::make_pair(a.shape(), b.shape());
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
@@ -159,7 +161,7 @@ class GemmKernel final : public OpKernel {
     if (m > 0 && n > 0 && k > 0) {
       std::lock_guard<std::mutex> lock(mu_);
       // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
-      du::set_threads(ctx.pool.size());
+      du::set_threads(du::threads_for(m * n * k, ctx.pool.size()));
       auto key = std::make_tuple(a.shape(), b.shape(), add_c);
       auto it = plans_.find(key);
       if (it == plans_.end()) {
