@@ -97,6 +97,8 @@ void to_channels_last(Graph& g) {
     return name;
   };
   for (const auto& v : nhwc) nhwc_name[v] = claim(v + "_nhwc");
+  // The Transposes are ai.onnx nodes: they take the model's ai.onnx opset, not a com.octet one.
+  const int onnx_opset = g.opsets.count("") ? g.opsets.at("") : 13;
   std::map<std::string, std::string> entering;  // NCHW value -> its NHWC transpose
   std::vector<Node> nodes;
   for (size_t i : order) {
@@ -115,7 +117,7 @@ void to_channels_last(Graph& g) {
       auto [it, fresh] = entering.emplace(in, "");
       if (fresh) {
         it->second = claim(in + "_nhwc");
-        nodes.push_back(transpose(claim(in + "_to_nhwc"), in, it->second, kToNhwc, n.opset));
+        nodes.push_back(transpose(claim(in + "_to_nhwc"), in, it->second, kToNhwc, onnx_opset));
       }
       in = it->second;
     }
@@ -124,13 +126,15 @@ void to_channels_last(Graph& g) {
     const std::vector<std::string> outs = n.outputs;
     for (auto& o : n.outputs)
       if (!o.empty()) o = nhwc_name.at(o);
-    const int opset = n.opset;
     nodes.push_back(std::move(n));
     for (const auto& o : outs)
       if (!o.empty() && read_outside.count(o))
-        nodes.push_back(transpose(claim(o + "_to_nchw"), nhwc_name.at(o), o, kToNchw, opset));
+        nodes.push_back(transpose(claim(o + "_to_nchw"), nhwc_name.at(o), o, kToNchw, onnx_opset));
   }
   g.nodes = std::move(nodes);
+  // A region value nobody reads as NCHW no longer exists under its old name.
+  for (const auto& v : nhwc)
+    if (!read_outside.count(v)) g.value_info.erase(v);
 }
 
 }  // namespace octet

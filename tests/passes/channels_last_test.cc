@@ -132,6 +132,10 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
   EXPECT_EQ(testing::count_op(nhwc, "Transpose"), 5);
   EXPECT_EQ(count_channels_last(nhwc), 4);  // Conv, MaxPool, Concat, GlobalAveragePool; Add needs none
   for (const Node& n : nhwc.nodes)
+    if (n.op_type == "Transpose") {
+      EXPECT_EQ(n.opset, 17) << n.name;  // the model's ai.onnx opset
+    }
+  for (const Node& n : nhwc.nodes)
     if (n.op_type == "QLinearConcat") {
       EXPECT_EQ(n.attr_int("axis", 0), 3);
     }
