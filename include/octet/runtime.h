@@ -24,7 +24,8 @@ struct ExecutorOptions {
 using ValueHook = std::function<void(const Node* producer, const std::string& value, const Tensor& tensor)>;
 
 // ONNX Runtime's basic graph optimizations for an fp32 model: constants folded, BatchNormalization
-// folded into the Conv/Gemm before it, MatMul + bias Add fused (com.octet MatMulBias). The same function up to float rounding (about 1e-7
+// folded into the Conv/Gemm before it, MatMul + bias Add and Conv + Relu/Clip fused (com.octet
+// MatMulBias, FusedConv). The same function up to float rounding (about 1e-7
 // relative); values that disappear (a BN's input) are no longer seen by hooks.
 Graph optimize_for_inference(const Graph& model);
 

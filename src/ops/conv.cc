@@ -1,8 +1,11 @@
-// Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives.
+// Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives,
+// and com.octet FusedConv: a Conv with attribute activation = "Relu" or "Clip" (clip_min,
+// clip_max) applied inside the primitive as an eltwise post-op (made by passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants a blocked one (not yet measured against plain-layout primitives).
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -41,6 +44,18 @@ class ConvKernelBase : public OpKernel {
  public:
   explicit ConvKernelBase(const KernelInit& init) {
     if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
+    if (init.node.domain != "com.octet") return;
+    const std::string act = init.node.attr_string("activation", "");
+    OCTET_CHECK(act == "Relu" || act == "Clip", init.node.describe(), ": activation must be Relu or Clip, got '", act,
+                "'");
+    lo_ = act == "Relu" ? 0.0f : init.node.attr_float("clip_min", -std::numeric_limits<float>::infinity());
+    hi_ = act == "Relu" ? std::numeric_limits<float>::infinity()
+                        : init.node.attr_float("clip_max", std::numeric_limits<float>::infinity());
+    OCTET_CHECK(lo_ <= hi_, init.node.describe(), ": clip_min ", lo_, " > clip_max ", hi_);
+    dnnl::post_ops ops;
+    if (act == "Relu") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
+    else ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo_, hi_);
+    attr_.set_post_ops(ops);
   }
 
   void run(KernelContext& ctx) override {
@@ -79,7 +94,7 @@ class ConvKernelBase : public OpKernel {
     } else if (b && y.numel() > 0) {  // no input channels: only the bias is left
       const int64_t c_out = out_shape[1], inner = y.numel() / (out_shape[0] * c_out);
       float* py = y.data<float>();
-      for (int64_t i = 0; i < y.numel(); ++i) py[i] = b->data<float>()[(i / inner) % c_out];
+      for (int64_t i = 0; i < y.numel(); ++i) py[i] = std::clamp(b->data<float>()[(i / inner) % c_out], lo_, hi_);
     }
     ctx.outputs[0] = std::move(y);
   }
@@ -88,7 +103,8 @@ class ConvKernelBase : public OpKernel {
   // Checks the shapes and computes what the primitive needs (octet::Error naming the node).
   virtual Geometry geometry(const Node& node, const Shape& x, const Shape& w, int64_t group) const = 0;
   virtual dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
-                                        const memory::desc& bias, const memory::desc& dst) const = 0;
+                                        const memory::desc& bias, const memory::desc& dst,
+                                        const dnnl::primitive_attr& attr) const = 0;
 
  private:
   struct Plan {
@@ -111,7 +127,8 @@ class ConvKernelBase : public OpKernel {
     try {
       dnnl::primitive_desc pd =
           describe(plan.geo, memory::desc(x_dims, f32, any), memory::desc(plan.geo.wei_plain.dims(), f32, any),
-                   has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(), memory::desc(y_dims, f32, any));
+                   has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(), memory::desc(y_dims, f32, any),
+                   attr_);
       plan.prim = du::WeightedPrimitive(pd, du::plain_desc(x_dims), plan.geo.wei_plain, du::plain_desc(y_dims));
     } catch (const dnnl::error& e) {
       fail(node.describe(), ": oneDNN cannot run this configuration (", e.what(), ")");
@@ -121,6 +138,8 @@ class ConvKernelBase : public OpKernel {
   }
 
   Tensor const_w_;
+  dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
+  float lo_ = -std::numeric_limits<float>::infinity(), hi_ = std::numeric_limits<float>::infinity();
   std::mutex mu_;
   std::map<Key, Plan> plans_;
 };
@@ -156,10 +175,11 @@ class ConvKernel final : public ConvKernelBase {
   }
 
   dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
-                                const memory::desc& bias, const memory::desc& dst) const override {
+                                const memory::desc& bias, const memory::desc& dst,
+                                const dnnl::primitive_attr& attr) const override {
     dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
                                       wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-    return dnnl::convolution_forward::primitive_desc(d, du::engine());
+    return dnnl::convolution_forward::primitive_desc(d, attr, du::engine());
   }
 };
 
@@ -239,17 +259,20 @@ class ConvTransposeKernel final : public ConvKernelBase {
   }
 
   dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
-                                const memory::desc& bias, const memory::desc& dst) const override {
+                                const memory::desc& bias, const memory::desc& dst,
+                                const dnnl::primitive_attr& attr) const override {
     dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                         src, wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
-    return dnnl::deconvolution_forward::primitive_desc(d, du::engine());
+    return dnnl::deconvolution_forward::primitive_desc(d, attr, du::engine());
   }
 };
 
 }  // namespace
 
 void register_conv_ops(OpRegistry& r) {
-  r.add("Conv", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); });
+  auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
+  r.add("Conv", conv);
+  r.add("FusedConv", conv, "com.octet");
   r.add("ConvTranspose",
         [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvTransposeKernel>(init); });
 }

@@ -31,15 +31,6 @@ bool is_bias_add(const Graph& g, const Node& add, const std::string& value) {
   return true;
 }
 
-// A constant one-element float bound of Clip (input `i` from opset 11, attribute before), or NaN
-// when it is not a constant; ±Inf when absent.
-float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent) {
-  if (clip.opset < 11) return clip.attr_float(attr, absent);
-  if (!clip.has_input(i)) return absent;
-  const Tensor* t = g.find_initializer(clip.inputs[i]);
-  return t && t->dtype() == DType::kFloat32 && t->numel() == 1 ? t->data<float>()[0] : NAN;
-}
-
 // Relu, or (when `clip_ok`) Clip(min 0, constant max or none): ReLU and ReLU6.
 bool is_activation(const Graph& g, const Node& n, const std::string& value, bool clip_ok) {
   if (!n.domain.empty() || n.inputs.empty() || n.inputs[0] != value) return false;

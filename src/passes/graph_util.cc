@@ -1,5 +1,7 @@
 #include "passes/graph_util.h"
 
+#include <cmath>
+
 namespace octet {
 
 namespace {
@@ -101,6 +103,13 @@ void drop_unused_initializers(Graph& g) {
   collect_reads(g, &read);
   for (auto it = g.initializers.begin(); it != g.initializers.end();)
     it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
+}
+
+float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent) {
+  if (clip.opset < 11) return clip.attr_float(attr, absent);
+  if (!clip.has_input(i)) return absent;
+  const Tensor* t = g.find_initializer(clip.inputs[i]);
+  return t && t->dtype() == DType::kFloat32 && t->numel() == 1 ? t->data<float>()[0] : NAN;
 }
 
 Attribute int_attr(int64_t v) {

@@ -28,6 +28,10 @@ void remove_nodes(Graph& g, const std::set<size_t>& indices);
 // Removes the initializers no node reads and no graph output names.
 void drop_unused_initializers(Graph& g);
 
+// A constant one-element float bound of Clip: input `i` from opset 11, attribute `attr` before;
+// NaN when it is not a constant, `absent` when not given.
+float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent);
+
 // Attribute values for nodes a pass creates.
 Attribute int_attr(int64_t v);
 Attribute float_attr(float v);

@@ -1,10 +1,11 @@
 // octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
 // optimizations do for an fp32 model before it runs: constant subgraphs computed once, every
 // BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
-// docs/quantization.md), so the BN costs nothing per inference, and MatMul + bias Add as one
-// oneDNN primitive (fuse_matmul_bias.h).
+// docs/quantization.md), so the BN costs nothing per inference, and MatMul + bias Add and
+// Conv + Relu/Clip as one oneDNN primitive each (fuse_matmul_bias.h, fuse_conv_activation.h).
 #include "octet/runtime.h"
 #include "passes/fold_constants.h"
+#include "passes/fuse_conv_activation.h"
 #include "passes/fuse_conv_bn.h"
 #include "passes/fuse_matmul_bias.h"
 
@@ -16,6 +17,7 @@ Graph optimize_for_inference(const Graph& model) {
   while (fuse_conv_bn(g) > 0) {
   }
   fuse_matmul_bias(g);
+  fuse_conv_activation(g);
   return g;
 }
 

@@ -42,6 +42,25 @@ TEST(OptimizeForInference, TransformerBiasAddsJoinTheirMatMuls) {
   }
 }
 
+TEST(OptimizeForInference, ReluAndClipJoinTheirConvolutions) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  for (const char* name : {"mobilenetv2_op17", "mobilenetv2_op18", "resnet_op17"}) {
+    SCOPED_TRACE(name);
+    Graph g = load_onnx(dir + name + ".onnx");
+    Graph o = optimize_for_inference(g);
+    const int fused = testing::count_op(o, "FusedConv");
+    EXPECT_GT(fused, 0);
+    EXPECT_EQ(testing::count_op(g, "Relu") + testing::count_op(g, "Clip") - testing::count_op(o, "Relu") -
+                  testing::count_op(o, "Clip"),
+              fused);
+    auto data = read_npz(dir + name + ".inputs.npz");
+    for (int threads : {1, 2}) {
+      auto want = Executor(g, {.threads = threads}).run(data), got = Executor(o, {.threads = threads}).run(data);
+      for (const auto& [out, t] : want) EXPECT_LT(testing::max_rel_diff(t, got.at(out)), 1e-5) << out;
+    }
+  }
+}
+
 TEST(OptimizeForInference, MnistExampleLosesItsBatchNorms) {
   Graph g = load_onnx(kSrc + "/examples/mnist_cnn.onnx");
   ASSERT_GT(testing::count_op(g, "BatchNormalization"), 0);

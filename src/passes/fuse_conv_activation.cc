@@ -1,0 +1,41 @@
+#include "passes/fuse_conv_activation.h"
+
+#include <cmath>
+#include <set>
+
+#include "passes/graph_util.h"
+
+namespace octet {
+
+int fuse_conv_activation(Graph& g) {
+  std::set<size_t> gone;
+  for (Node& conv : g.nodes) {
+    if (conv.op_type != "Conv" || !conv.domain.empty()) continue;
+    const int64_t c = sole_consumer(g, conv.outputs[0]);
+    if (c < 0) continue;
+    const Node& act = g.nodes[c];
+    if (!act.domain.empty() || act.inputs.empty() || act.inputs[0] != conv.outputs[0]) continue;
+    if (act.op_type == "Relu") {
+      conv.attrs["activation"] = Attribute{Attribute::Kind::kString, 0, 0, "Relu"};
+    } else if (act.op_type == "Clip") {
+      const float lo = clip_bound(g, act, 1, "min", -INFINITY), hi = clip_bound(g, act, 2, "max", INFINITY);
+      if (std::isnan(lo) || std::isnan(hi) || lo > hi) continue;
+      conv.attrs["activation"] = Attribute{Attribute::Kind::kString, 0, 0, "Clip"};
+      conv.attrs["clip_min"] = float_attr(lo);
+      conv.attrs["clip_max"] = float_attr(hi);
+    } else {
+      continue;
+    }
+    conv.op_type = "FusedConv";
+    conv.domain = "com.octet";
+    conv.opset = 1;
+    conv.outputs[0] = act.outputs[0];
+    gone.insert(static_cast<size_t>(c));
+  }
+  if (gone.empty()) return 0;
+  g.opsets["com.octet"] = 1;
+  remove_nodes(g, gone);
+  return static_cast<int>(gone.size());
+}
+
+}  // namespace octet
