@@ -29,13 +29,10 @@ int fuse_conv_activation(Graph& g) {
     conv.op_type = "FusedConv";
     conv.domain = "com.octet";
     conv.opset = 1;
-    conv.outputs[0] = act.outputs[0];
+    absorb_output(conv, act);
     gone.insert(static_cast<size_t>(c));
   }
-  if (gone.empty()) return 0;
-  g.opsets["com.octet"] = 1;
-  remove_nodes(g, gone);
-  return static_cast<int>(gone.size());
+  return remove_absorbed(g, gone);
 }
 
 }  // namespace octet

@@ -105,6 +105,27 @@ void drop_unused_initializers(Graph& g) {
     it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
 }
 
+int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias) {
+  const int64_t c = sole_consumer(g, value);
+  if (c < 0) return -1;
+  const Node& add = g.nodes[c];
+  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) return -1;
+  const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
+  const Tensor* b = g.find_initializer(other);
+  if (!b || b->dtype() != DType::kFloat32 || b->rank() != 1 || b->dim(0) != n) return -1;
+  *bias = other;
+  return c;
+}
+
+void absorb_output(Node& head, const Node& reader) { head.outputs[0] = reader.outputs[0]; }
+
+int remove_absorbed(Graph& g, const std::set<size_t>& absorbed) {
+  if (absorbed.empty()) return 0;
+  g.opsets["com.octet"] = 1;
+  remove_nodes(g, absorbed);
+  return static_cast<int>(absorbed.size());
+}
+
 float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent) {
   if (clip.opset < 11) return clip.attr_float(attr, absent);
   if (!clip.has_input(i)) return absent;

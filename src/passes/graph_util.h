@@ -32,6 +32,14 @@ void drop_unused_initializers(Graph& g);
 // NaN when it is not a constant, `absent` when not given.
 float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent);
 
+// The Add that is `value`'s only reader and adds to it a constant float32 [n] (a Linear's bias as
+// exporters write it after a MatMul): its index, with the constant's name in *bias; -1 if none.
+int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias);
+// `head` takes over the output of `reader`, the node it absorbs; remove_absorbed then drops the
+// absorbed nodes and declares the com.octet opset the fused ops need. Returns how many it removed.
+void absorb_output(Node& head, const Node& reader);
+int remove_absorbed(Graph& g, const std::set<size_t>& absorbed);
+
 // Attribute values for nodes a pass creates.
 Attribute int_attr(int64_t v);
 Attribute float_attr(float v);

@@ -60,17 +60,12 @@ std::set<size_t> fuse_bias_adds(Graph& g) {
   std::set<size_t> fused;
   for (Node& l : g.nodes) {
     if (l.op_type != "DynamicQuantMatMul" || l.domain != "com.octet" || l.inputs.size() != 3) continue;
-    const int64_t c = sole_consumer(g, l.outputs[0]);
-    if (c < 0 || fused.count(c)) continue;
-    const Node& add = g.nodes[c];
-    if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) continue;
-    const std::string& other = add.inputs[0] == l.outputs[0] ? add.inputs[1] : add.inputs[0];
-    const Tensor* b = g.find_initializer(other);
     const Tensor* w = g.find_initializer(l.inputs[1]);
-    const int64_t n = l.attr_int("trans_b", 0) ? w->dim(0) : w->dim(1);
-    if (!b || b->dtype() != DType::kFloat32 || b->rank() != 1 || b->dim(0) != n) continue;
-    l.inputs.push_back(other);
-    l.outputs[0] = add.outputs[0];
+    std::string bias;
+    const int64_t c = bias_add_after(g, l.outputs[0], l.attr_int("trans_b", 0) ? w->dim(0) : w->dim(1), &bias);
+    if (c < 0) continue;
+    l.inputs.push_back(bias);
+    absorb_output(l, g.nodes[c]);
     fused.insert(static_cast<size_t>(c));
   }
   return fused;

@@ -82,5 +82,28 @@ TEST(GraphUtil, RemoveNodesDropsWhatNothingUsesAnyMore) {
   EXPECT_FALSE(h.initializers.count("spare"));
 }
 
+// y = MatMul(x, w) -> Add(y, b) -> z: the bias Add is found only for a constant float32 [n] that
+// is y's sole reader's other operand.
+TEST(GraphUtil, BiasAddAfterFindsOnlyAConstantVectorOfTheRightLength) {
+  Graph g;
+  g.inputs.push_back({"x", DType::kFloat32, false, {}});
+  g.outputs.push_back({"z", DType::kFloat32, false, {}});
+  g.initializers["w"] = Tensor(DType::kFloat32, {4, 3});
+  g.initializers["b"] = Tensor(DType::kFloat32, {3});
+  g.initializers["b2d"] = Tensor(DType::kFloat32, {1, 3});
+  g.nodes = {Node{"M", "MatMul", "", 17, {"x", "w"}, {"y"}, {}}, Node{"A", "Add", "", 17, {"b", "y"}, {"z"}, {}}};
+  std::string bias;
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), 1);
+  EXPECT_EQ(bias, "b");
+  EXPECT_EQ(bias_add_after(g, "y", 4, &bias), -1) << "wrong length";
+  g.nodes[1].inputs[0] = "b2d";
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "not a vector";
+  g.nodes[1].inputs[0] = "x";
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "not a constant";
+  g.nodes[1].inputs[0] = "b";
+  g.nodes.push_back(Node{"R", "Relu", "", 17, {"y"}, {"r"}, {}});
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "y has a second reader";
+}
+
 }  // namespace
 }  // namespace octet
