@@ -76,7 +76,7 @@ class InterleaveTest(unittest.TestCase):
     def test_turns_alternate_after_warmup(self):
         log = []
         runners = {n: FakeRunner(n, log) for n in "ABC"}
-        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=4, rounds=2, per_turn=3))
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=4, rounds=2, per_turn=3, quiet_s=0))
         self.assertEqual(failed, {})
         self.assertEqual(log, [("A", 4), ("B", 4), ("C", 4)] + [(n, 3) for n in "ABCABC"])
         self.assertEqual(lat["A"], [2.0] * 3 + [3.0] * 3)  # warm-up runs are not recorded
@@ -84,7 +84,7 @@ class InterleaveTest(unittest.TestCase):
     def test_failing_runner_leaves_rotation(self):
         log = []
         runners = {"A": FakeRunner("A", log), "B": FakeRunner("B", log, fail_after=2)}
-        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=3, per_turn=1))
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=3, per_turn=1, quiet_s=0))
         self.assertEqual(failed, {"B": "B crashed"})
         self.assertEqual(list(lat), ["A"])
         self.assertEqual(len(lat["A"]), 3)
