@@ -118,8 +118,9 @@ def header(meta: dict) -> list[str]:
         f"- Versions: {versions}; Python {meta['python']}",
         f"- Latency: batch as labelled; per engine {sched.get('warmup', '?')} warm-up runs, then "
         f"{sched.get('rounds', '?')} interleaved rounds of {sched.get('per_turn', '?')} runs "
-        f"(octet, ORT, torch, ... in turn, {sched.get('quiet_s', 0)} s idle before each turn so that "
-        "the previous engine's spinning threads have stopped); median and p90 in ms. Threads pinned by each engine's "
+        f"(octet, ORT, torch, ... in turn; each turn starts after {sched.get('quiet_s', 0)} s idle, so that "
+        f"the previous engine's spinning threads have stopped, and {sched.get('rewarm', 0)} unrecorded "
+        "run); median and p90 in ms. Threads pinned by each engine's "
         "own setting: octet `--threads N`, ORT intra_op_num_threads=N with inter_op 1 and "
         "ORT_ENABLE_ALL, torch.set_num_threads(N).",
         "- Latency ratio: median / the octet baseline's median at the same thread count "

@@ -76,15 +76,22 @@ class InterleaveTest(unittest.TestCase):
     def test_turns_alternate_after_warmup(self):
         log = []
         runners = {n: FakeRunner(n, log) for n in "ABC"}
-        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=4, rounds=2, per_turn=3, quiet_s=0))
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=4, rounds=2, per_turn=3, quiet_s=0, rewarm=0))
         self.assertEqual(failed, {})
         self.assertEqual(log, [("A", 4), ("B", 4), ("C", 4)] + [(n, 3) for n in "ABCABC"])
         self.assertEqual(lat["A"], [2.0] * 3 + [3.0] * 3)  # warm-up runs are not recorded
 
+    def test_rewarm_runs_are_not_recorded(self):
+        log = []
+        runners = {n: FakeRunner(n, log) for n in "AB"}
+        lat, _ = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=2, per_turn=2, quiet_s=0, rewarm=1))
+        self.assertEqual(log, [("A", 1), ("B", 1)] + [("A", 1), ("A", 2), ("B", 1), ("B", 2)] * 2)
+        self.assertEqual(lat["A"], [3.0] * 2 + [5.0] * 2)
+
     def test_failing_runner_leaves_rotation(self):
         log = []
         runners = {"A": FakeRunner("A", log), "B": FakeRunner("B", log, fail_after=2)}
-        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=3, per_turn=1, quiet_s=0))
+        lat, failed = interleave.measure(runners, interleave.Schedule(warmup=1, rounds=3, per_turn=1, quiet_s=0, rewarm=0))
         self.assertEqual(failed, {"B": "B crashed"})
         self.assertEqual(list(lat), ["A"])
         self.assertEqual(len(lat["A"]), 3)

@@ -1,9 +1,6 @@
 #include "core/thread_pool.h"
 
-#include <omp.h>
-
 #include <algorithm>
-#include <exception>
 
 #include "octet/error.h"
 
@@ -11,27 +8,73 @@ namespace octet {
 
 ThreadPool::ThreadPool(int threads) : threads_(threads) {
   OCTET_CHECK(threads >= 1 && threads <= 1024, "thread count must be in 1..1024, got ", threads);
+  for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { worker_loop(); });
+}
+
+ThreadPool::~ThreadPool() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+// Takes tasks until none are left. Called with mu_ held; releases it while a task runs.
+void ThreadPool::drain() {
+  std::unique_lock<std::mutex> lock(mu_, std::adopt_lock);
+  while (next_ < n_tasks_) {
+    int64_t task = next_++;
+    const auto* job = job_;
+    lock.unlock();
+    try {
+      (*job)(task);
+    } catch (...) {
+      std::lock_guard<std::mutex> g(mu_);
+      if (!error_) error_ = std::current_exception();
+    }
+    lock.lock();
+    if (++finished_ == n_tasks_) done_.notify_all();
+  }
+  lock.release();
+}
+
+void ThreadPool::worker_loop() {
+  uint64_t seen = 0;
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+    if (stop_) return;
+    seen = generation_;
+    lock.release();  // still locked: drain() expects the mutex held and leaves it held
+    drain();
+    lock = std::unique_lock<std::mutex>(mu_, std::adopt_lock);
+  }
 }
 
 void ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
   if (n_tasks <= 0) return;
-  if (threads_ == 1 || n_tasks == 1 || omp_in_parallel()) {
+  if (threads_ == 1 || n_tasks == 1) {
     for (int64_t t = 0; t < n_tasks; ++t) fn(t);
     return;
   }
-  // Exceptions must not leave an OpenMP region: the first is kept and rethrown after it.
-  std::exception_ptr error;
-  const int team = static_cast<int>(std::min<int64_t>(threads_, n_tasks));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team)
-  for (int64_t t = 0; t < n_tasks; ++t) {
-    try {
-      fn(t);
-    } catch (...) {
-#pragma omp critical(octet_thread_pool_error)
-      if (!error) error = std::current_exception();
-    }
-  }
-  if (error) std::rethrow_exception(error);
+  std::unique_lock<std::mutex> lock(mu_);
+  job_ = &fn;
+  n_tasks_ = n_tasks;
+  next_ = finished_ = 0;
+  error_ = nullptr;
+  ++generation_;
+  wake_.notify_all();
+  lock.release();
+  drain();
+  lock = std::unique_lock<std::mutex>(mu_, std::adopt_lock);
+  done_.wait(lock, [&] { return finished_ == n_tasks_; });
+  job_ = nullptr;
+  n_tasks_ = 0;
+  std::exception_ptr err = error_;
+  error_ = nullptr;
+  lock.unlock();
+  if (err) std::rethrow_exception(err);
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
