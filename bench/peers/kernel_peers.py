@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+import sysinfo
+
 REPO = Path(__file__).resolve().parents[2]
 BENCH_BIN = Path(os.environ.get("OCTET_BENCH_BIN", REPO / "build" / "bin" / "octet_bench"))
 
@@ -135,12 +137,12 @@ def _torch_conv(shape, threads):
 
 
 # ---------------------------------------------------------------- octet (octet_bench)
-def _octet(kind, shape, threads):
+def _octet(kind, shape, threads, op):
     if not BENCH_BIN.exists():
         raise FileNotFoundError(f"{BENCH_BIN} not built (cmake -DOCTET_BENCH=ON, or set OCTET_BENCH_BIN)")
     if kind == "gemm":
         m, n, k = shape
-        name = f"BM_qgemm_u8s8/M:{m}/N:{n}/K:{k}/threads:{threads}/"
+        name = f"BM_{op}/M:{m}/N:{n}/K:{k}/threads:{threads}/"
     else:
         hw, c, oc, kk, stride, g = shape
         name = f"BM_qconv_u8s8/HW:{hw}/C:{c}/OC:{oc}/k:{kk}/stride:{stride}/groups:{g}/threads:{threads}/"
@@ -166,17 +168,33 @@ def _timed(fn, reps):
     return statistics.median(ts)
 
 
+def _has_vnni() -> bool:
+    flags = sysinfo.cpu()["all_flags"]
+    return "avx512_vnni" in flags or "avx_vnni" in flags
+
+
+def notes() -> dict:
+    """What each GEMM row computes: the u8 x s8 kernels differ in exactness without VNNI."""
+    out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 (reduce_range), exact; same packed weights"}
+    if not _has_vnni():
+        out[("octet", "qgemm_u8s8")] = "exact for any u8 x s8 (no VNNI here: 16-bit madd)"
+        for op in ("MatMulInteger", "QLinearMatMul"):
+            out[("onnxruntime", op)] = "no VNNI here: vpmaddubsw, saturates int16 (ORT docs: reduce_range)"
+    return out
+
+
 def run(threads: list[int], quick: bool) -> list[dict]:
-    """Rows with keys shape, threads, engine, op, median_us, gops (None and an 'error' on failure)."""
+    """Rows with keys shape, threads, engine, op, median_us, gops, note (None and an 'error' on
+    failure)."""
     cases = [("gemm", s, gemm_macs(s)) for s in (GEMM_QUICK if quick else GEMM_FULL)]
     cases += [("conv", s, conv_macs(s)) for s in (CONV_QUICK if quick else CONV_FULL)]
     rounds, reps = (3, 5) if quick else (7, 10)
-    rows = []
+    rows, row_notes = [], notes()
     for kind, shape, macs in cases:
         for t in threads:
-            engines = {
-                ("octet", "qgemm_u8s8" if kind == "gemm" else "qconv_u8s8"): lambda: _octet(kind, shape, t),
-            }
+            engines = {}
+            for op in ("qgemm_u8s8", "qgemm_u8s8_7bit") if kind == "gemm" else ("qconv_u8s8",):
+                engines[("octet", op)] = lambda op=op: _octet(kind, shape, t, op)
             if kind == "gemm":
                 engines[("onnxruntime", "MatMulInteger")] = lambda: _ort_gemm(shape, t, "MatMulInteger")
                 engines[("onnxruntime", "QLinearMatMul")] = lambda: _ort_gemm(shape, t, "QLinearMatMul")
@@ -202,7 +220,8 @@ def run(threads: list[int], quick: bool) -> list[dict]:
             for key in engines:
                 med = statistics.median(times[key]) if times[key] and key not in errors else None
                 row = {"shape": "x".join(map(str, shape)), "kind": kind, "threads": t, "engine": key[0],
-                       "op": key[1], "median_us": med, "gops": 2 * macs / med * 1e-3 if med else None}
+                       "op": key[1], "median_us": med, "gops": 2 * macs / med * 1e-3 if med else None,
+                       "note": row_notes.get(key, "")}
                 if key in errors:
                     row["error"] = errors[key]
                 rows.append(row)
@@ -210,11 +229,12 @@ def run(threads: list[int], quick: bool) -> list[dict]:
 
 
 def markdown(rows: list[dict]) -> str:
-    lines = ["| kind | shape | threads | engine | op | median us | GOPS |", "|---|---|---|---|---|---|---|"]
+    lines = ["| kind | shape | threads | engine | op | median us | GOPS | note |", "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         us = f"{r['median_us']:.1f}" if r["median_us"] else r.get("error", "n/a")
         gops = f"{r['gops']:.1f}" if r["gops"] else ""
-        lines.append(f"| {r['kind']} | {r['shape']} | {r['threads']} | {r['engine']} | {r['op']} | {us} | {gops} |")
+        lines.append(f"| {r['kind']} | {r['shape']} | {r['threads']} | {r['engine']} | {r['op']} | {us} | {gops} "
+                     f"| {r.get('note', '')} |")
     return "\n".join(lines)
 
 

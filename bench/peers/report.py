@@ -98,7 +98,7 @@ def kernel_table(kernels: dict) -> list[str]:
     if kernels["status"] != "ok":
         return [f"Not available: {kernels['reason']}."]
     body = [[str(r["shape"]), str(r["threads"]), r["engine"], r["op"], _num(r["median_us"]),
-             _num(r.get("gops")), r.get("error", "")] for r in kernels["rows"]]
+             _num(r.get("gops")), r.get("error") or r.get("note", "")] for r in kernels["rows"]]
     return _table(["shape", "threads", "engine", "op", "median µs", "GOPS", "note"], body)
 
 

@@ -107,17 +107,19 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
   if (!a || !b || !y) return -1;
   for (const Shape* s : {a, b, y})
     if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d < 0; })) return -1;
-  if (n.op_type == "Conv" && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
+  const bool conv = n.op_type == "Conv" || n.op_type == "FusedConv";
+  if (conv && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
   if (n.op_type == "ConvTranspose" && b->size() >= 3) return product(*a) * product(*b, 1);
   if (n.op_type == "Gemm" && a->size() == 2) {
     int64_t k = n.attr_int("transA", 0) ? (*a)[0] : (*a)[1];
     return product(*y) * k;
   }
-  if (n.op_type == "MatMul" && !a->empty()) return product(*y) * a->back();
+  if ((n.op_type == "MatMul" || n.op_type == "MatMulBias") && !a->empty()) return product(*y) * a->back();
   return -1;
 }
 
 bool counts_macs(const Node& n) {
+  if (n.domain == "com.octet") return n.op_type == "FusedConv" || n.op_type == "MatMulBias";  // optimize_for_inference's
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
                               n.op_type == "MatMul");
 }

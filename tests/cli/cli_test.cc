@@ -107,9 +107,14 @@ TEST(Cli, InspectShowsShapesTotalsAndJson) {
   Result r = octet("inspect " + kModels + "resnet_op17.onnx");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("Conv"), std::string::npos);
-  EXPECT_NE(r.out.find("BatchNormalization"), std::string::npos);
+  EXPECT_NE(r.out.find("BatchNormalization="), std::string::npos) << r.out;  // the file's graph, not folded
   EXPECT_NE(r.out.find("parameters:"), std::string::npos);
-  EXPECT_NE(r.out.find("MACs:"), std::string::npos);
+  EXPECT_NE(r.out.find("MACs: 3.24M (3236160)"), std::string::npos) << r.out;
+  Result lowered = octet("inspect --lowered " + kModels + "resnet_op17.onnx");  // as it runs: BN folded, fused
+  ASSERT_EQ(lowered.status, 0) << lowered.out;
+  EXPECT_EQ(lowered.out.find("BatchNormalization="), std::string::npos) << lowered.out;
+  EXPECT_NE(lowered.out.find("FusedConv="), std::string::npos) << lowered.out;
+  EXPECT_NE(lowered.out.find("MACs: 3.24M (3236160)"), std::string::npos) << lowered.out;
   Result j = octet("inspect --json " + kModels + "mlp_op17.onnx");
   ASSERT_EQ(j.status, 0) << j.out;
   EXPECT_NE(j.out.find("\"macs\""), std::string::npos) << j.out;

@@ -58,7 +58,7 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("--dim", args->dims, "size of a symbolic input dim for synthesized inputs: SYMBOL=N");
   cmd->add_option("--batch", args->batch, "batch size (leading dim)")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  cmd->add_flag("--reference", args->reference, "run a quantized model's float QDQ reference, not the INT8 kernels");
+  cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
   cmd->add_option("--iters", args->iters, "timed inferences")->check(CLI::Range(1, 1000000));
   cmd->add_option("--warmup", args->warmup, "untimed inferences first")->check(CLI::Range(0, 1000000));
   cmd->add_flag("--json", args->json, "print JSON");

@@ -50,7 +50,7 @@ std::function<int()> add_inspect(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_flag("--json", args->json, "print JSON instead of a table");
-  cmd->add_flag("--lowered", args->lowered, "show a quantized model as it runs: lowered onto the INT8 kernels");
+  cmd->add_flag("--lowered", args->lowered, "show the model as it runs: a quantized one lowered onto the INT8 kernels, an fp32 one after optimize_for_inference");
   cmd->add_option("--dim", args->dims, "bind a symbolic input dim for the shape probe: SYMBOL=N");
   return [args] {
     Graph g = load_model(args->model, !args->lowered);

@@ -6,10 +6,10 @@
 
 namespace octet::cli {
 
-Graph load_model(const std::string& path, bool float_reference) {
+Graph load_model(const std::string& path, bool as_written) {
   Graph g = load_onnx(path);
-  if (!is_quantized(g)) return optimize_for_inference(g);
-  return float_reference ? g : lower(g);
+  if (as_written) return g;
+  return is_quantized(g) ? lower(g) : optimize_for_inference(g);
 }
 
 }  // namespace octet::cli

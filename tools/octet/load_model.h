@@ -1,6 +1,8 @@
-// How run, eval and bench load a model: a quantized model (QDQ form, or marked by
-// quantize_dynamic) is lowered onto the INT8 kernels unless the float reference is asked for; an
-// fp32 model gets optimize_for_inference (BN folded), as ONNX Runtime's sessions do.
+// How inspect, run, eval and bench load a model. To run it, a quantized model (QDQ form, or marked
+// by quantize_dynamic) is lowered onto the INT8 kernels and an fp32 model gets
+// optimize_for_inference (BN folded, bias and activation fusions), as ONNX Runtime's sessions do.
+// `as_written` keeps the graph the file holds: inspect's default view, and --reference (a
+// quantized model's float QDQ semantics).
 #pragma once
 
 #include <string>
@@ -9,6 +11,6 @@
 
 namespace octet::cli {
 
-Graph load_model(const std::string& path, bool float_reference);
+Graph load_model(const std::string& path, bool as_written);
 
 }  // namespace octet::cli

@@ -50,7 +50,7 @@ std::function<int()> add_run(CLI::App& app) {
   cmd->add_option("--data", args->data, "inputs as .npz keyed by input name, or .npy for a single-input model");
   cmd->add_option("-o,--output", args->out, "write the outputs to this .npz");
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  cmd->add_flag("--reference", args->reference, "run a quantized model's float QDQ reference, not the INT8 kernels");
+  cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
   return [args] {
     std::vector<std::string> input_files = {args->model};
     if (!args->data.empty()) input_files.push_back(args->data);
