@@ -175,7 +175,7 @@ def _has_vnni() -> bool:
 
 def notes() -> dict:
     """What each GEMM row computes: the u8 x s8 kernels differ in exactness without VNNI."""
-    out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 (reduce_range), exact; same packed weights"}
+    out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 only (reduce_range): exact then; its own weight packing"}
     if not _has_vnni():
         out[("octet", "qgemm_u8s8")] = "exact for any u8 x s8 (no VNNI here: 16-bit madd)"
         for op in ("MatMulInteger", "QLinearMatMul"):
