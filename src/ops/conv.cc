@@ -3,7 +3,9 @@
 // clip_max) applied inside the primitive as an eltwise post-op (made by passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
-// where the primitive wants a blocked one (not yet measured against plain-layout primitives).
+// where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
+// channels_last = 1 (2-D Conv / FusedConv, set by passes/channels_last.cc) says x and y are
+// [N, H, W, C] already, and a region of such convolutions runs without those per-call reorders.
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -42,7 +44,7 @@ memory::dims kernel_strides(const Shape& w, int64_t* kernel_numel) {
 
 class ConvKernelBase : public OpKernel {
  public:
-  explicit ConvKernelBase(const KernelInit& init) {
+  explicit ConvKernelBase(const KernelInit& init) : channels_last_(init.node.attr_int("channels_last", 0) != 0) {
     if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
     if (init.node.domain != "com.octet") return;
     const std::string act = init.node.attr_string("activation", "");
@@ -72,12 +74,16 @@ class ConvKernelBase : public OpKernel {
                 " does not match the rank of input ", shape_str(x.shape()));
     const int64_t group = node.attr_int("group", 1);
     OCTET_CHECK(group >= 1, node.describe(), ": group must be positive");
+    OCTET_CHECK(!channels_last_ || x.rank() == 4, node.describe(), ": channels_last needs a 2-D convolution, got input ",
+                shape_str(x.shape()));
+    // The logical NCHW shape: what ONNX's attributes and the primitive's dims describe.
+    const Shape xs = channels_last_ ? Shape{x.dim(0), x.dim(3), x.dim(1), x.dim(2)} : x.shape();
 
     std::lock_guard<std::mutex> lock(mu_);
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
     // Multiply-adds, about: each input pixel meets every weight of its channel's group.
-    du::set_threads(du::threads_for(x.numel() / std::max<int64_t>(x.dim(1), 1) * w.numel(), ctx.pool.size()));
-    Key key{x.shape(), w.shape(), b != nullptr};
+    du::set_threads(du::threads_for(x.numel() / std::max<int64_t>(xs[1], 1) * w.numel(), ctx.pool.size()));
+    Key key{xs, w.shape(), b != nullptr};
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;
     Plan& plan = it->second;
@@ -87,12 +93,14 @@ class ConvKernelBase : public OpKernel {
       OCTET_CHECK(b->rank() == 1 && b->dim(0) == out_shape[1], node.describe(), ": bias ", shape_str(b->shape()),
                   " must have one value per output channel (", out_shape[1], ")");
     }
-    Tensor y = plan.runnable ? Tensor::uninitialized(DType::kFloat32, out_shape) : Tensor(DType::kFloat32, out_shape);
+    const Shape y_shape =
+        channels_last_ ? Shape{out_shape[0], out_shape[2], out_shape[3], out_shape[1]} : out_shape;
+    Tensor y = plan.runnable ? Tensor::uninitialized(DType::kFloat32, y_shape) : Tensor(DType::kFloat32, y_shape);
     if (plan.runnable) {
       plan.prim.execute(x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
                         du::plain_desc({out_shape[1]}), y.data<float>());
     } else if (b && y.numel() > 0) {  // no input channels: only the bias is left
-      const int64_t c_out = out_shape[1], inner = y.numel() / (out_shape[0] * c_out);
+      const int64_t c_out = out_shape[1], inner = channels_last_ ? 1 : y.numel() / (out_shape[0] * c_out);
       float* py = y.data<float>();
       for (int64_t i = 0; i < y.numel(); ++i) py[i] = std::clamp(b->data<float>()[(i / inner) % c_out], lo_, hi_);
     }
@@ -123,13 +131,16 @@ class ConvKernelBase : public OpKernel {
     if (!plan.runnable) return plan;
     const memory::dims x_dims = du::to_dims(x), y_dims = du::to_dims(plan.geo.out_shape);
     const auto f32 = memory::data_type::f32;
-    const auto any = memory::format_tag::any;
+    const auto any = memory::format_tag::any, nhwc = memory::format_tag::nhwc;
+    // octet's layout of x and y; without channels_last the primitive may pick another and get reorders.
+    const memory::desc x_md = channels_last_ ? memory::desc(x_dims, f32, nhwc) : du::plain_desc(x_dims);
+    const memory::desc y_md = channels_last_ ? memory::desc(y_dims, f32, nhwc) : du::plain_desc(y_dims);
     try {
-      dnnl::primitive_desc pd =
-          describe(plan.geo, memory::desc(x_dims, f32, any), memory::desc(plan.geo.wei_plain.dims(), f32, any),
-                   has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(), memory::desc(y_dims, f32, any),
-                   attr_);
-      plan.prim = du::WeightedPrimitive(pd, du::plain_desc(x_dims), plan.geo.wei_plain, du::plain_desc(y_dims));
+      dnnl::primitive_desc pd = describe(plan.geo, channels_last_ ? x_md : memory::desc(x_dims, f32, any),
+                                         memory::desc(plan.geo.wei_plain.dims(), f32, any),
+                                         has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(),
+                                         channels_last_ ? y_md : memory::desc(y_dims, f32, any), attr_);
+      plan.prim = du::WeightedPrimitive(pd, x_md, plan.geo.wei_plain, y_md);
     } catch (const dnnl::error& e) {
       fail(node.describe(), ": oneDNN cannot run this configuration (", e.what(), ")");
     }
@@ -137,6 +148,7 @@ class ConvKernelBase : public OpKernel {
     return plan;
   }
 
+  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv only)
   Tensor const_w_;
   dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
   float lo_ = -std::numeric_limits<float>::infinity(), hi_ = std::numeric_limits<float>::infinity();

@@ -13,10 +13,25 @@ namespace {
 const std::vector<int64_t> kToNhwc = {0, 2, 3, 1}, kToNchw = {0, 3, 1, 2};
 
 bool is_lowered(const Node& n, const char* op) { return n.domain == "com.octet" && n.op_type == op; }
+bool is_onnx(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+
+// fp32 ops that compute the same in any layout: unary element-wise, and binary ones whose operands
+// are both NHWC region values (all rank 4, permuted alike, so even broadcasting stays right).
+bool is_float_unary(const Node& n) {
+  return is_onnx(n, "Relu") || is_onnx(n, "Clip") || is_onnx(n, "HardSwish") || is_onnx(n, "LeakyRelu");
+}
+bool is_float_binary(const Node& n) { return is_onnx(n, "Add") || is_onnx(n, "Mul"); }
+
+// An fp32 2-D convolution (oneDNN's kernel prefers NHWC): its weight is a rank-4 initializer.
+bool is_float_conv2d(const Node& n, const Graph& g) {
+  if (!is_onnx(n, "Conv") && !is_lowered(n, "FusedConv")) return false;
+  auto w = n.inputs.size() > 1 ? g.initializers.find(n.inputs[1]) : g.initializers.end();
+  return w != g.initializers.end() && w->second.rank() == 4;
+}
 
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
-  if (is_lowered(n, "QLinearAdd")) return {0, 1};
+  if (is_lowered(n, "QLinearAdd") || is_float_binary(n)) return {0, 1};
   if (is_lowered(n, "QLinearConcat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);
@@ -25,11 +40,12 @@ std::vector<size_t> data_inputs(const Node& n) {
   return {0};
 }
 
-// Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv always does
-// (its kernel is NHWC); pooling and Concat over channels follow an NHWC input; element-wise ops
-// follow any NHWC operand (the other one is transposed in).
-bool runs_nhwc(const Node& n, const std::set<std::string>& nhwc) {
-  if (is_lowered(n, "QLinearConv")) return true;
+// Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv or fp32 Conv
+// always does (their kernels prefer NHWC); pooling and Concat over channels follow an NHWC input;
+// INT8 element-wise ops follow any NHWC operand (the other one is transposed in), fp32 ones only
+// NHWC operands (their constants may broadcast along NCHW axes).
+bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
+  if (is_lowered(n, "QLinearConv") || is_float_conv2d(n, g)) return true;
   auto any_nhwc = [&](bool all) {
     bool any = false, every = true;
     for (size_t i : data_inputs(n)) {
@@ -45,7 +61,14 @@ bool runs_nhwc(const Node& n, const std::set<std::string>& nhwc) {
     return (axis == 1 || axis == -3) && any_nhwc(true);
   }
   if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return any_nhwc(false);
+  if (is_float_unary(n) || is_float_binary(n)) return any_nhwc(true);
   return false;
+}
+
+// Ops whose kernel reads the layout from attribute channels_last (element-wise ones need none).
+bool takes_layout_attr(const Node& n) {
+  return !is_lowered(n, "QLinearAdd") && !is_lowered(n, "QLinearLookup") && !is_float_unary(n) &&
+         !is_float_binary(n);
 }
 
 Node transpose(const std::string& name, const std::string& in, const std::string& out, const std::vector<int64_t>& perm,
@@ -68,7 +91,7 @@ void to_channels_last(Graph& g) {
   std::vector<bool> in_region(g.nodes.size(), false);
   const std::vector<size_t> order = topological_order(g, true);
   for (size_t i : order) {
-    if (!runs_nhwc(g.nodes[i], nhwc)) continue;
+    if (!runs_nhwc(g.nodes[i], g, nhwc)) continue;
     in_region[i] = true;
     for (const auto& o : g.nodes[i].outputs)
       if (!o.empty()) nhwc.insert(o);
@@ -121,7 +144,7 @@ void to_channels_last(Graph& g) {
       }
       in = it->second;
     }
-    if (!is_lowered(n, "QLinearAdd") && !is_lowered(n, "QLinearLookup")) n.attrs["channels_last"] = int_attr(1);
+    if (takes_layout_attr(n)) n.attrs["channels_last"] = int_attr(1);
     if (is_lowered(n, "QLinearConcat")) n.attrs["axis"] = int_attr(3);
     const std::vector<std::string> outs = n.outputs;
     for (auto& o : n.outputs)

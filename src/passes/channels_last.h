@@ -1,11 +1,14 @@
-// channels_last: runs the lowered INT8 CNN ops in NHWC between the graph's NCHW boundaries.
-// The INT8 convolution kernels want channels last (kernels/qconv.h); without this pass every
-// QLinearConv would transpose its input and output (on MobileNetV2 that was half the run time).
-// Every QLinearConv, and every QLinearMaxPool / QLinearGlobalAveragePool / QLinearConcat (channel
-// axis) / QLinearAdd / QLinearLookup whose data inputs come from NHWC ops, gets attribute
-// channels_last = 1 (Add and Lookup are element-wise and need none); one Transpose goes where an
-// NCHW value enters the region and one where a region value is read outside it (a graph output,
-// a float op), under the value's original name. The result is bit-identical to the NCHW plan.
+// channels_last: runs CNN ops in NHWC between the graph's NCHW boundaries.
+// The INT8 convolution kernels want channels last (kernels/qconv.h), and so does oneDNN's fp32
+// convolution on AVX-512 (brgconv); without this pass every QLinearConv would transpose its input
+// and output (on MobileNetV2 that was half the INT8 run time), every fp32 Conv would reorder them.
+// Every QLinearConv and fp32 2-D Conv / FusedConv, and every QLinearMaxPool /
+// QLinearGlobalAveragePool / QLinearConcat (channel axis) / QLinearAdd / QLinearLookup whose data
+// inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none);
+// fp32 Relu / Clip / HardSwish / LeakyRelu / Add / Mul join when all their data inputs are NHWC.
+// One Transpose goes where an NCHW value enters the region and one where a region value is read
+// outside it (a graph output, another op), under the value's original name. The result is
+// bit-identical to the NCHW plan.
 #pragma once
 
 #include "octet/graph.h"

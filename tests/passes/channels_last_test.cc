@@ -1,5 +1,6 @@
 // to_channels_last: the lowered INT8 CNN ops run in NHWC with Transposes only at the region's
-// edges, and the plan computes exactly (bit for bit) what the NCHW plan computes.
+// edges, and the plan computes exactly (bit for bit) what the NCHW plan computes; fp32
+// convolution chains too (same outputs up to oneDNN's summation order).
 #include "passes/channels_last.h"
 
 #include <gtest/gtest.h>
@@ -122,6 +123,29 @@ Graph edge_cases() {
   node("Identity", {"a"}, "a_copy", {}, "");
   for (const char* out : {"c", "p", "a_copy"}) g.outputs.push_back({out, DType::kUInt8, false, {}});
   return g;
+}
+
+// fp32: optimize_for_inference runs the convolution chains in NHWC (oneDNN's brgconv layout).
+TEST(ChannelsLast, Fp32ConvolutionChainsRunNhwcWithTheSameOutputs) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  struct Case {
+    std::string model, data;
+    int transposes;  // where NCHW values enter and leave the regions
+  };
+  for (const Case& c : {Case{kSrc + "/examples/mnist_cnn.onnx", kSrc + "/examples/mnist_test.npz", 4},  // MaxPools split it
+                        Case{dir + "mobilenetv2_op18.onnx", dir + "mobilenetv2_op18.inputs.npz", 2},
+                        Case{dir + "resnet_op17.onnx", dir + "resnet_op17.inputs.npz", 2}}) {
+    SCOPED_TRACE(c.model);
+    Graph g = load_onnx(c.model);
+    Graph o = optimize_for_inference(g);
+    EXPECT_EQ(testing::count_op(o, "Transpose") - testing::count_op(g, "Transpose"), c.transposes);
+    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "FusedConv"));
+    auto data = slice_samples(read_npz(c.data), 0, 2);
+    for (int threads : {1, 2}) {
+      auto want = Executor(g, {.threads = threads}).run(data), got = Executor(o, {.threads = threads}).run(data);
+      for (const auto& [out, t] : want) EXPECT_LT(testing::max_rel_diff(t, got.at(out)), 1e-5) << out;
+    }
+  }
 }
 
 TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
