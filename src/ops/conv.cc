@@ -1,6 +1,8 @@
 // Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives,
-// and com.octet FusedConv: a Conv with attribute activation = "Relu" or "Clip" (clip_min,
-// clip_max) applied inside the primitive as an eltwise post-op (made by passes/fuse_conv_activation.cc).
+// and com.octet FusedConv: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
+// residual, passes/fuse_conv_add.cc) added by a sum post-op over y pre-filled with z, act from
+// attribute activation = "Relu" or "Clip" (clip_min, clip_max) or absent, an eltwise post-op
+// (passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
@@ -44,19 +46,24 @@ memory::dims kernel_strides(const Shape& w, int64_t* kernel_numel) {
 
 class ConvKernelBase : public OpKernel {
  public:
-  explicit ConvKernelBase(const KernelInit& init) : channels_last_(init.node.attr_int("channels_last", 0) != 0) {
+  explicit ConvKernelBase(const KernelInit& init)
+      : channels_last_(init.node.attr_int("channels_last", 0) != 0),
+        residual_(init.node.domain == "com.octet" && init.node.has_input(3)) {
     if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
     if (init.node.domain != "com.octet") return;
     const std::string act = init.node.attr_string("activation", "");
-    OCTET_CHECK(act == "Relu" || act == "Clip", init.node.describe(), ": activation must be Relu or Clip, got '", act,
-                "'");
-    lo_ = act == "Relu" ? 0.0f : init.node.attr_float("clip_min", -std::numeric_limits<float>::infinity());
-    hi_ = act == "Relu" ? std::numeric_limits<float>::infinity()
-                        : init.node.attr_float("clip_max", std::numeric_limits<float>::infinity());
+    OCTET_CHECK(act == "Relu" || act == "Clip" || (act.empty() && residual_), init.node.describe(),
+                ": activation must be Relu or Clip, got '", act, "'");
+    if (act == "Relu") lo_ = 0.0f;
+    if (act == "Clip") {
+      lo_ = init.node.attr_float("clip_min", -std::numeric_limits<float>::infinity());
+      hi_ = init.node.attr_float("clip_max", std::numeric_limits<float>::infinity());
+    }
     OCTET_CHECK(lo_ <= hi_, init.node.describe(), ": clip_min ", lo_, " > clip_max ", hi_);
     dnnl::post_ops ops;
+    if (residual_) ops.append_sum(1.0f);  // before the activation: act(conv + z)
     if (act == "Relu") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    else ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo_, hi_);
+    if (act == "Clip") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo_, hi_);
     attr_.set_post_ops(ops);
   }
 
@@ -95,14 +102,23 @@ class ConvKernelBase : public OpKernel {
     }
     const Shape y_shape =
         channels_last_ ? Shape{out_shape[0], out_shape[2], out_shape[3], out_shape[1]} : out_shape;
-    Tensor y = plan.runnable ? Tensor::uninitialized(DType::kFloat32, y_shape) : Tensor(DType::kFloat32, y_shape);
+    Tensor y = residual_ || !plan.runnable ? Tensor(DType::kFloat32, y_shape)
+                                           : Tensor::uninitialized(DType::kFloat32, y_shape);
+    if (residual_) {  // the sum post-op adds the convolution to what y holds
+      const Tensor& z = ctx.input(3);
+      OCTET_CHECK(z.dtype() == DType::kFloat32 && z.shape() == y_shape, node.describe(), ": residual input '",
+                  node.inputs[3], "' must be float32 ", shape_str(y_shape), ", got ", dtype_name(z.dtype()), " ",
+                  shape_str(z.shape()));
+      std::copy_n(z.data<float>(), z.numel(), y.data<float>());
+    }
     if (plan.runnable) {
       plan.prim.execute(x.data<float>(), w.data<float>(), b ? b->data<float>() : nullptr,
                         du::plain_desc({out_shape[1]}), y.data<float>());
-    } else if (b && y.numel() > 0) {  // no input channels: only the bias is left
+    } else if ((b || residual_) && y.numel() > 0) {  // no input channels: bias + residual are left
       const int64_t c_out = out_shape[1], inner = channels_last_ ? 1 : y.numel() / (out_shape[0] * c_out);
       float* py = y.data<float>();
-      for (int64_t i = 0; i < y.numel(); ++i) py[i] = std::clamp(b->data<float>()[(i / inner) % c_out], lo_, hi_);
+      for (int64_t i = 0; i < y.numel(); ++i)
+        py[i] = std::clamp(py[i] + (b ? b->data<float>()[(i / inner) % c_out] : 0.0f), lo_, hi_);
     }
     ctx.outputs[0] = std::move(y);
   }
@@ -139,7 +155,8 @@ class ConvKernelBase : public OpKernel {
       dnnl::primitive_desc pd = describe(plan.geo, channels_last_ ? x_md : memory::desc(x_dims, f32, any),
                                          memory::desc(plan.geo.wei_plain.dims(), f32, any),
                                          has_bias ? du::plain_desc({plan.geo.out_shape[1]}) : memory::desc(),
-                                         channels_last_ ? y_md : memory::desc(y_dims, f32, any), attr_);
+                                         // the sum post-op reads y: the primitive must write octet's buffer itself
+                                         channels_last_ || residual_ ? y_md : memory::desc(y_dims, f32, any), attr_);
       plan.prim = du::WeightedPrimitive(pd, x_md, plan.geo.wei_plain, y_md);
     } catch (const dnnl::error& e) {
       fail(node.describe(), ": oneDNN cannot run this configuration (", e.what(), ")");
@@ -149,6 +166,7 @@ class ConvKernelBase : public OpKernel {
   }
 
   const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv only)
+  const bool residual_;       // FusedConv with input 3: y = act(conv + z)
   Tensor const_w_;
   dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
   float lo_ = -std::numeric_limits<float>::infinity(), hi_ = std::numeric_limits<float>::infinity();

@@ -32,6 +32,7 @@ bool is_float_conv2d(const Node& n, const Graph& g) {
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
   if (is_lowered(n, "QLinearAdd") || is_float_binary(n)) return {0, 1};
+  if (is_lowered(n, "FusedConv") && n.has_input(3)) return {0, 3};  // the residual it adds
   if (is_lowered(n, "QLinearConcat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);

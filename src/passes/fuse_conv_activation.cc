@@ -10,7 +10,10 @@ namespace octet {
 int fuse_conv_activation(Graph& g) {
   std::set<size_t> gone;
   for (Node& conv : g.nodes) {
-    if (conv.op_type != "Conv" || !conv.domain.empty()) continue;
+    // A Conv, or a FusedConv that so far only adds a residual (fuse_conv_add.h): y = act(conv + z).
+    const bool plain = conv.op_type == "Conv" && conv.domain.empty();
+    const bool residual_only = conv.op_type == "FusedConv" && conv.domain == "com.octet" && !conv.attrs.count("activation");
+    if (!plain && !residual_only) continue;
     const int64_t c = sole_consumer(g, conv.outputs[0]);
     if (c < 0) continue;
     const Node& act = g.nodes[c];

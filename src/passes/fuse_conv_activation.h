@@ -1,6 +1,6 @@
-// fuse_conv_activation: Conv followed by Relu or by Clip with constant bounds becomes com.octet
-// FusedConv (ops/conv.cc), which clamps inside the oneDNN primitive instead of making a second
-// pass over the output. For fp32 execution (optimize_for_inference); the quantizer folds the same
+// fuse_conv_activation: Conv (or a FusedConv adding a residual, fuse_conv_add.h) followed by Relu
+// or by Clip with constant bounds becomes com.octet FusedConv (ops/conv.cc), which clamps inside
+// the oneDNN primitive instead of making a second pass over the output. For fp32 execution (optimize_for_inference); the quantizer folds the same
 // activations into its requantization clamp instead (fuse_groups.h).
 #pragma once
 
