@@ -29,9 +29,7 @@ int fuse_conv_activation(Graph& g) {
     } else {
       continue;
     }
-    conv.op_type = "FusedConv";
-    conv.domain = "com.octet";
-    conv.opset = 1;
+    set_octet_op(conv, "FusedConv");
     absorb_output(conv, act);
     gone.insert(static_cast<size_t>(c));
   }

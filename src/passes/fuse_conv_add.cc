@@ -35,9 +35,7 @@ int fuse_conv_add(Graph& g) {
       continue;
     conv.inputs.resize(3);  // an absent bias stays "" (ONNX's absent optional input)
     conv.inputs.push_back(z);
-    conv.op_type = "FusedConv";
-    conv.domain = "com.octet";
-    conv.opset = 1;
+    set_octet_op(conv, "FusedConv");
     absorb_output(conv, add);
     gone.insert(static_cast<size_t>(a));
   }

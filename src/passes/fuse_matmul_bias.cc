@@ -15,9 +15,7 @@ int fuse_matmul_bias(Graph& g) {
     std::string bias;
     const int64_t c = bias_add_after(g, mm.outputs[0], w->dim(1), &bias);
     if (c < 0) continue;
-    mm.op_type = "MatMulBias";
-    mm.domain = "com.octet";
-    mm.opset = 1;
+    set_octet_op(mm, "MatMulBias");
     mm.inputs.push_back(bias);
     absorb_output(mm, g.nodes[c]);
     gone.insert(static_cast<size_t>(c));

@@ -119,6 +119,12 @@ int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std:
 
 void absorb_output(Node& head, const Node& reader) { head.outputs[0] = reader.outputs[0]; }
 
+void set_octet_op(Node& n, const std::string& op_type) {
+  n.op_type = op_type;
+  n.domain = "com.octet";
+  n.opset = 1;
+}
+
 int remove_absorbed(Graph& g, const std::set<size_t>& absorbed) {
   if (absorbed.empty()) return 0;
   g.opsets["com.octet"] = 1;

@@ -40,6 +40,9 @@ int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std:
 void absorb_output(Node& head, const Node& reader);
 int remove_absorbed(Graph& g, const std::set<size_t>& absorbed);
 
+// Makes `n` the com.octet operator `op_type` (opset 1): a fused or lowered op of ops/.
+void set_octet_op(Node& n, const std::string& op_type);
+
 // Attribute values for nodes a pass creates.
 Attribute int_attr(int64_t v);
 Attribute float_attr(float v);

@@ -48,9 +48,7 @@ void lower_rnn(const Graph& g, Node& n) {
   n.inputs[2] = r;
   n.inputs.push_back(ws);
   n.inputs.push_back(rs);
-  n.op_type = "DynamicQuant" + n.op_type;
-  n.domain = "com.octet";
-  n.opset = 1;
+  set_octet_op(n, "DynamicQuant" + n.op_type);
 }
 
 // A bias Add after a DynamicQuantMatMul (MatMul exports write x·W + b as MatMul, then Add of a
@@ -113,9 +111,7 @@ void lower_dynamic(Graph& g) {
     if (!int8_weight(g, n.inputs[1], 2, trans_b ? 0 : 1, &codes, &scale)) continue;
     Node l;
     l.name = n.name;
-    l.op_type = "DynamicQuantMatMul";
-    l.domain = "com.octet";
-    l.opset = 1;
+    set_octet_op(l, "DynamicQuantMatMul");
     l.inputs = {n.inputs[0], codes, scale};
     l.inputs.insert(l.inputs.end(), bias.begin(), bias.end());
     l.outputs = {n.outputs[0]};

@@ -108,9 +108,7 @@ class Lowering {
   Node lowered(const Node& from, const std::string& op, std::vector<std::string> inputs, const std::string& out) {
     Node n;
     n.name = from.name;
-    n.op_type = op;
-    n.domain = "com.octet";
-    n.opset = 1;
+    set_octet_op(n, op);
     n.inputs = std::move(inputs);
     n.outputs = {out};
     return n;
@@ -341,9 +339,7 @@ class Lowering {
     l.inputs[0] = x;
     l.outputs = {g_.nodes[qi].outputs[0]};
     if (n.op_type == "MaxPool" && plain_2d_max_pool(n)) {
-      l.op_type = "QLinearMaxPool";
-      l.domain = "com.octet";
-      l.opset = 1;
+      set_octet_op(l, "QLinearMaxPool");
       l.attrs.erase("ceil_mode");
       l.attrs.erase("dilations");
       l.attrs.erase("storage_order");
