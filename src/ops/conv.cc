@@ -102,8 +102,9 @@ class ConvKernelBase : public OpKernel {
     }
     const Shape y_shape =
         channels_last_ ? Shape{out_shape[0], out_shape[2], out_shape[3], out_shape[1]} : out_shape;
-    Tensor y = residual_ || !plan.runnable ? Tensor(DType::kFloat32, y_shape)
-                                           : Tensor::uninitialized(DType::kFloat32, y_shape);
+    // Written in full by the primitive or the residual copy; zeros only for a bias-only output.
+    Tensor y = plan.runnable || residual_ ? Tensor::uninitialized(DType::kFloat32, y_shape)
+                                          : Tensor(DType::kFloat32, y_shape);
     if (residual_) {  // the sum post-op adds the convolution to what y holds
       const Tensor& z = ctx.input(3);
       OCTET_CHECK(z.dtype() == DType::kFloat32 && z.shape() == y_shape, node.describe(), ": residual input '",
