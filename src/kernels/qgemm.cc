@@ -93,10 +93,10 @@ Epilogue Epilogue::requantize_s8(int8_t* out, int64_t ldo, std::span<const float
 }
 
 Epilogue Epilogue::dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
-                              std::span<const float> bias) {
+                              std::span<const float> bias, std::span<const float> row_scale) {
   Epilogue e;
   e.kind = EpilogueParams::Kind::dequant_f32;
-  e.out = out, e.ldo = ldo, e.a_scale = a_scale, e.scale = w_scale, e.bias_f32 = bias;
+  e.out = out, e.ldo = ldo, e.a_scale = a_scale, e.scale = w_scale, e.bias_f32 = bias, e.row_scale = row_scale;
   return e;
 }
 
@@ -116,6 +116,7 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
   check_span(ep.bias_f32.size(), N, "the float bias", true, false);
+  OCTET_CHECK(ep.row_scale.empty() || ep.kind == Kind::dequant_f32, "qgemm: a row scale needs the dequantize epilogue");
   if (ep.kind != Kind::dequant_f32) {
     int32_t lo = ep.kind == Kind::requant_u8 ? 0 : -128, hi = ep.kind == Kind::requant_u8 ? 255 : 127;
     OCTET_CHECK(lo <= ep.qmin && ep.qmin <= ep.qmax && ep.qmax <= hi && lo <= ep.zero_point && ep.zero_point <= hi,
@@ -137,6 +138,7 @@ EpilogueParams ResolvedEpilogue::params() const {
   EpilogueParams p;
   p.kind = ep->kind, p.col_term = col_term.data(), p.scale = scale.data();
   p.bias_f32 = ep->bias_f32.empty() ? nullptr : ep->bias_f32.data();
+  p.row_scale = ep->row_scale.empty() ? nullptr : ep->row_scale.data();
   p.zero_point = ep->zero_point, p.qmin = ep->qmin, p.qmax = ep->qmax, p.out = ep->out, p.ldo = ep->ldo;
   return p;
 }
@@ -149,6 +151,8 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
   OCTET_CHECK(kern.mr * kern.nr <= 8 * 32, "qgemm: tile of ", kern.name, " exceeds the driver's buffer");
   OCTET_CHECK(M >= 0 && lda >= K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", K, ")");
   ResolvedEpilogue r = resolve_epilogue(ep, N);
+  OCTET_CHECK(ep.row_scale.empty() || int64_t(ep.row_scale.size()) == M, "qgemm: the row scale has ",
+              ep.row_scale.size(), " values, expected 0 or M = ", M);
   if (M == 0) return;
   OCTET_CHECK(a && ep.out, "qgemm: null input or output");
 

@@ -43,6 +43,7 @@ struct Epilogue {
                                         // dequant: w_scale. One value or N.
   float a_scale = 1.0f;                 // dequant only
   std::span<const float> bias_f32;      // dequant only: empty or N
+  std::span<const float> row_scale;     // dequant only: empty, or M (one per output row)
   int32_t zero_point = 0, qmin = 0, qmax = 255;
   void* out = nullptr;
   int64_t ldo = 0;                      // elements between output rows
@@ -55,9 +56,10 @@ struct Epilogue {
   static Epilogue requantize_s8(int8_t* out, int64_t ldo, std::span<const float> multiplier,
                                 int32_t y_zp, std::span<const int32_t> bias = {}, int32_t qmin = -128,
                                 int32_t qmax = 127);
-  // y = fma(float(acc), a_scale * w_scale[n], bias[n]): dynamic quantization's f32 output.
+  // y = fma(float(acc) * row_scale[m], a_scale * w_scale[n], bias[n]): dynamic quantization's f32
+  // output; row_scale (empty: 1) carries per-token activation scales.
   static Epilogue dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
-                             std::span<const float> bias = {});
+                             std::span<const float> bias = {}, std::span<const float> row_scale = {});
 
   // The same epilogue restricted to columns [n0, n0 + n) of an N-column output (for grouped
   // convolution): per-column spans sliced, output pointer moved to column n0.

@@ -27,6 +27,7 @@ struct EpilogueParams {
   const int32_t* row_sum = nullptr;       // sum_k A[m][k], per m; only read with b_zero_point
   const float* scale = nullptr;           // per n: requant multiplier, or a_scale * w_scale
   const float* bias_f32 = nullptr;        // per n (dequant only), or null for 0
+  const float* row_scale = nullptr;       // per m (dequant only), or null for 1
   int32_t zero_point = 0, qmin = 0, qmax = 255;  // requant only
   void* out = nullptr;
   int64_t ldo = 0;  // elements between output rows
@@ -35,7 +36,7 @@ struct EpilogueParams {
 // Applies the epilogue to an mr x nc block of an int32 tile (row stride `tile_stride`) whose top
 // left element is acc[m0][n0], writing out[(m0 + i) * ldo + n0 + j]. Rounding (docs/kernels.md):
 //  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax)
-//  dequant: y = fma(float(acc), scale[n], bias_f32[n])
+//  dequant: y = fma(float(acc) * row_scale[m], scale[n], bias_f32[n])  (float(acc) * 1 is exact)
 using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
                                  int64_t m0, int64_t n0, const EpilogueParams& p);
 

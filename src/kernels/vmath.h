@@ -10,12 +10,16 @@
 namespace octet::kernels {
 
 using VmathFn = void (*)(int64_t n, const float* x, float* y);
+// [*lo, *hi] = [min, max] of x[0..n) for n >= 1; both NaN when any element is NaN, so one test
+// of the result finds them (dynamic quantization must refuse NaN, not skip it).
+using VrangeFn = void (*)(int64_t n, const float* x, float* lo, float* hi);
 
 struct VmathKernels {
   VmathFn exp, sigmoid, tanh, erf;
   VmathFn gelu_erf;   // x/2 (1 + erf(x / sqrt 2))
   VmathFn gelu_tanh;  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   VmathFn softmax;    // one row: exp(x - max) / sum
+  VrangeFn range;
 };
 
 extern const VmathKernels vmath__ref;

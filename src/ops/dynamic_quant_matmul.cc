@@ -11,9 +11,9 @@
 
 #include "kernels/qelementwise.h"
 #include "kernels/qgemm.h"
+#include "kernels/vmath.h"
 #include "kernels/x86/dispatch.h"
 #include "ops/registry.h"
-#include "ops/strip.h"
 #include "quant/qmath.h"
 
 namespace octet {
@@ -60,24 +60,33 @@ class DynamicQuantMatMul : public OpKernel {
     codes_.resize(x.numel());
     const float* xd = x.data<float>();
     float* yd = y.data<float>();
+    const auto& range = kernels::vmath().range;
     if (!per_token_) {
-      MinMax r = range_with_zero(xd, x.numel());
-      check_finite(xd, x.numel());
+      float lo = 0, hi = 0;
+      range(x.numel(), xd, &lo, &hi);
+      if (std::isnan(lo)) report_nan(xd, x.numel());
+      // +-Inf cannot set a scale: range_with_zero skips it (it saturates when quantized).
+      MinMax r = std::isfinite(lo) && std::isfinite(hi) ? MinMax{lo < 0 ? lo : 0.0f, hi > 0 ? hi : 0.0f}
+                                                        : range_with_zero(xd, x.numel());
       QParams q = reduce_range_ ? qparams_7bit(r) : dynamic_qparams_u8(r);
       kernels::quantize_f32_u8(xd, x.numel(), q.scale, static_cast<uint8_t>(q.zero_point), codes_.data(), ctx.pool);
       if (reduce_range_) clamp_7bit(codes_.data(), x.numel());
       auto ep = kernels::Epilogue::dequantize(yd, n_, q.scale, w_scale_, bias_);
       kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(q.zero_point), packed_, m, ep, ctx.pool);
     } else {
-      check_finite(xd, x.numel());
       const int32_t zp = reduce_range_ ? 64 : 128;
       const float levels = reduce_range_ ? 63.0f : 127.0f;
       row_scale_.resize(m);
       ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           const float* row = xd + r * k_;
-          const float amax = strip_reduce<float>(row, k_, 0.0f, [](float v) { return std::fabs(v); },
-                                                 [](float a, float b) { return a > b ? a : b; });
+          float lo = 0, hi = 0;
+          range(k_, row, &lo, &hi);
+          if (std::isnan(lo)) {  // reported below, from this thread's caller
+            row_scale_[r] = lo;
+            continue;
+          }
+          const float amax = -lo > hi ? -lo : hi;
           const float s = amax > 0 ? amax / levels : 1.0f;
           row_scale_[r] = s;
           // |x / s| <= levels: the codes stay in 1..2 * levels + 1, so the full-range kernel
@@ -85,24 +94,21 @@ class DynamicQuantMatMul : public OpKernel {
           kernels::kernels().quantize_u8(k_, row, s, zp, codes_.data() + r * k_);
         }
       });
-      auto ep = kernels::Epilogue::dequantize(yd, n_, 1.0f, w_scale_);
+      for (int64_t r = 0; r < m; ++r)
+        if (std::isnan(row_scale_[r])) report_nan(xd, x.numel());
+      // (D1): y[r][n] = s_r * (sum (q - z) w) * w_scale[n] + bias[n], the row scale in the epilogue.
+      auto ep = kernels::Epilogue::dequantize(yd, n_, 1.0f, w_scale_, bias_, row_scale_);
       kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(zp), packed_, m, ep, ctx.pool);
-      // (D1): y[r][n] = s_r * (sum (q - z) w) * w_scale[n] + bias[n].
-      ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
-        for (int64_t r = b; r < e; ++r)
-          for (int64_t c = 0; c < n_; ++c)
-            yd[r * n_ + c] = yd[r * n_ + c] * row_scale_[r] + (bias_.empty() ? 0.0f : bias_[c]);
-      });
     }
     ctx.outputs[0] = y;
   }
 
  private:
   // NaN has no place in a range: say which value holds it rather than return garbage.
-  void check_finite(const float* x, int64_t n) const {
-    for (int64_t i = 0; i < n; ++i)
-      OCTET_CHECK(!std::isnan(x[i]), "input '", node_.inputs[0], "' of ", node_.describe(),
-                  " holds NaN (at flat index ", i, "): cannot choose dynamic qparams");
+  [[noreturn]] void report_nan(const float* x, int64_t n) const {
+    const int64_t i = std::find_if(x, x + n, [](float v) { return std::isnan(v); }) - x;
+    fail("input '", node_.inputs[0], "' of ", node_.describe(), " holds NaN (at flat index ", i,
+         "): cannot choose dynamic qparams");
   }
 
   // Eq. (3)-(5) with 127 in place of 255: the codes stay in 0..127 (the 7-bit GEMM's contract).

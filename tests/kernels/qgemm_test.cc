@@ -24,12 +24,14 @@ struct Case {
   Kind kind;
   bool per_channel;
   bool relu;
+  bool row_scale = false;  // dequant: per-row (per-token) activation scales too
 };
 
 // What the reference says: exact int32 accumulators, then the scalar epilogue of one element.
 std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, const std::vector<int8_t>& w,
                                const std::vector<int32_t>& bias, const std::vector<float>& scale,
                                const std::vector<float>& bias_f, float a_scale, const Epilogue& ep) {
+  std::vector<float> row_scale(ep.row_scale.begin(), ep.row_scale.end());
   std::vector<int8_t> zp(c.N, 0);
   for (int64_t n = 0; n < c.N && !c.w_zp.empty(); ++n) zp[n] = c.w_zp[c.w_zp.size() == 1 ? 0 : n];
   std::vector<int32_t> acc(c.M * c.N);
@@ -45,6 +47,7 @@ std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, con
   EpilogueParams p;
   p.kind = c.kind, p.col_term = bias.empty() ? no_term.data() : bias.data(), p.scale = s.data();
   p.bias_f32 = bias_f.empty() ? nullptr : bias_f.data();
+  p.row_scale = row_scale.empty() ? nullptr : row_scale.data();
   p.zero_point = ep.zero_point, p.qmin = ep.qmin, p.qmax = ep.qmax, p.out = out.data(), p.ldo = c.N;
   for (int64_t m = 0; m < c.M; ++m)
     for (int64_t n = 0; n < c.N; ++n) qgemm_epilogue_one__ref(acc[m * c.N + n], m, n, p);
@@ -55,18 +58,20 @@ std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, con
 void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>& a, const std::vector<int8_t>& w,
            int threads, std::mt19937& rng) {
   SCOPED_TRACE(cat(kernel.name, " M=", c.M, " N=", c.N, " K=", c.K, " a_zp=", int(c.a_zp), " w_zp=", c.w_zp.size(),
-                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " threads=", threads));
+                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale,
+                   " threads=", threads));
   size_t ns = c.per_channel ? c.N : 1;
   std::vector<float> scale = c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
                                                          : random_floats(rng, ns, 1e-5f, 1e-2f);
   std::vector<int32_t> bias = random_ints<int32_t>(rng, c.N, -100000, 100000);
   std::vector<float> bias_f = random_floats(rng, c.N, -5.f, 5.f);
   float a_scale = 0.02f;
+  std::vector<float> row_scale = c.row_scale ? random_floats(rng, c.M, 1e-3f, 1.f) : std::vector<float>{};
   size_t elem = c.kind == Kind::dequant_f32 ? 4 : 1;
   std::vector<uint8_t> got(c.M * c.N * elem, 0xAB);
   Epilogue ep;
   if (c.kind == Kind::dequant_f32) {
-    ep = Epilogue::dequantize(reinterpret_cast<float*>(got.data()), c.N, a_scale, scale, bias_f);
+    ep = Epilogue::dequantize(reinterpret_cast<float*>(got.data()), c.N, a_scale, scale, bias_f, row_scale);
   } else if (c.kind == Kind::requant_u8) {
     ep = Epilogue::requantize_u8(got.data(), c.N, scale, 131, bias, c.relu ? 131 : 0, c.relu ? 200 : 255);
   } else {
@@ -93,6 +98,7 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
   for (int i = 0; i < count; ++i) {
     Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 3), i % 2 == 0,
            i % 5 == 1};
+    c.row_scale = c.kind == Kind::dequant_f32 && i % 7 < 4;
     if (i % 4 == 1) c.w_zp = {-5};
     if (i % 4 == 2) c.w_zp = random_ints<int8_t>(rng, c.N, -128, 127);
     auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
@@ -175,6 +181,23 @@ TEST(Qgemm, RejectsBadArguments) {
   EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, one, 0, {}, 10, 5), pool),
                Error);
   EXPECT_THROW(qgemm_u8s8(a.data(), 3, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, one, 0), pool), Error);
+  // A row scale: one value per row of A, and only where the output is float.
+  std::vector<float> yf(6);
+  EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::dequantize(yf.data(), 3, 1.f, one, {}, one), pool), Error);
+  Epilogue requant_rows = Epilogue::requantize_u8(y.data(), 3, one, 0);
+  requant_rows.row_scale = two_scales;
+  EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, requant_rows, pool), Error);
+}
+
+TEST(Qgemm, RowScaleMultipliesEachRow) {
+  // A = [[1,1,1,1],[2,2,2,2]], W all 3: acc = 12 and 24; y = acc * row_scale[m] * 0.5 + bias.
+  std::vector<int8_t> w(4 * 3, 3);
+  std::vector<uint8_t> a{1, 1, 1, 1, 2, 2, 2, 2};
+  std::vector<float> y(6), half{0.5f}, bias{1.f, 2.f, 3.f}, rows{0.25f, 4.f};
+  ThreadPool pool(1);
+  qgemm_u8s8(a.data(), 4, 0, pack_weights_s8(w.data(), 4, 3, 3, 1), 2,
+             Epilogue::dequantize(y.data(), 3, 1.f, half, bias, rows), pool);
+  EXPECT_EQ(y, (std::vector<float>{2.5f, 3.5f, 4.5f, 49.f, 50.f, 51.f}));
 }
 
 TEST(Qgemm, OctetIsaNamesParse) {

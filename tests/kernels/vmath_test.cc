@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -59,6 +60,26 @@ TEST_P(VmathIsa, EveryFunctionMatchesTheReferenceBitForBit) {
     k.softmax(len, x.data(), got.data());
     vmath__ref.softmax(len, x.data(), want.data());
     for (int64_t i = 0; i < len; ++i) ASSERT_TRUE(same_bits(got[i], want[i])) << "softmax row of " << len << " at " << i;
+  }
+}
+
+TEST_P(VmathIsa, RangeIsExactAndReportsNaN) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const VmathKernels& k = *kernels_for(GetParam()).vmath;
+  std::vector<float> x = inputs();
+  std::erase_if(x, [](float v) { return std::isnan(v); });
+  for (int64_t len : {int64_t{1}, int64_t{7}, int64_t{16}, int64_t{17}, int64_t(x.size())}) {
+    float lo = 0, hi = 0;
+    k.range(len, x.data(), &lo, &hi);
+    EXPECT_EQ(lo, *std::min_element(x.begin(), x.begin() + len)) << len;
+    EXPECT_EQ(hi, *std::max_element(x.begin(), x.begin() + len)) << len;
+    // A NaN anywhere, in the vector body, the tail or the first element, makes both NaN.
+    for (int64_t at : {int64_t{0}, len / 2, len - 1}) {
+      std::vector<float> y(x.begin(), x.begin() + len);
+      y[at] = std::numeric_limits<float>::quiet_NaN();
+      k.range(len, y.data(), &lo, &hi);
+      EXPECT_TRUE(std::isnan(lo) && std::isnan(hi)) << "NaN at " << at << " of " << len;
+    }
   }
 }
 

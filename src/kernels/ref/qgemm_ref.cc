@@ -70,7 +70,8 @@ void qgemm_epilogue_one__ref(int32_t c, int64_t m, int64_t n, const EpiloguePara
       static_cast<int8_t*>(p.out)[at] = int8_t(round_clamp(v * p.scale[n], p.zero_point, p.qmin, p.qmax));
       break;
     case EpilogueParams::Kind::dequant_f32:
-      static_cast<float*>(p.out)[at] = std::fma(v, p.scale[n], p.bias_f32 ? p.bias_f32[n] : 0.0f);
+      static_cast<float*>(p.out)[at] =
+          std::fma(v * (p.row_scale ? p.row_scale[m] : 1.0f), p.scale[n], p.bias_f32 ? p.bias_f32[n] : 0.0f);
       break;
   }
 }

@@ -17,6 +17,7 @@ void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, 
   for (int64_t i = 0; i < mr; ++i) {
     int64_t m = m0 + i, j = 0;
     __m256i row_sum = _mm256_set1_epi32(p.b_zero_point ? p.row_sum[m] : 0);
+    const __m256 row_scale = _mm256_set1_ps(p.row_scale ? p.row_scale[m] : 1.0f);
     for (; j + 8 <= nc; j += 8) {
       int64_t n = n0 + j, at = m * p.ldo + n;
       __m256i acc = _mm256_add_epi32(load(tile + i * tile_stride + j), load(p.col_term + n));
@@ -25,7 +26,7 @@ void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, 
       __m256 scale = _mm256_loadu_ps(p.scale + n);
       if (p.kind == Kind::dequant_f32) {
         __m256 bias = p.bias_f32 ? _mm256_loadu_ps(p.bias_f32 + n) : _mm256_setzero_ps();
-        _mm256_storeu_ps(static_cast<float*>(p.out) + at, _mm256_fmadd_ps(v, scale, bias));
+        _mm256_storeu_ps(static_cast<float*>(p.out) + at, _mm256_fmadd_ps(_mm256_mul_ps(v, row_scale), scale, bias));
         continue;
       }
       v = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(v, scale), lo), hi);

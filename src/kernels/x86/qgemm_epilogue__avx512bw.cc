@@ -19,6 +19,7 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
   for (int64_t i = 0; i < mr; ++i) {
     int64_t m = m0 + i;
     __m512i row_sum = _mm512_set1_epi32(p.b_zero_point ? p.row_sum[m] : 0);
+    const __m512 row_scale = _mm512_set1_ps(p.row_scale ? p.row_scale[m] : 1.0f);
     for (int64_t j = 0; j < nc; j += 16) {
       int64_t n = n0 + j;
       __mmask16 k = nc - j >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (nc - j)) - 1);
@@ -31,7 +32,7 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
       int64_t at = m * p.ldo + n;
       if (p.kind == Kind::dequant_f32) {
         __m512 bias = p.bias_f32 ? _mm512_maskz_loadu_ps(k, p.bias_f32 + n) : _mm512_setzero_ps();
-        _mm512_mask_storeu_ps(static_cast<float*>(p.out) + at, k, _mm512_fmadd_ps(v, scale, bias));
+        _mm512_mask_storeu_ps(static_cast<float*>(p.out) + at, k, _mm512_fmadd_ps(_mm512_mul_ps(v, row_scale), scale, bias));
         continue;
       }
       v = _mm512_min_ps(_mm512_max_ps(_mm512_mul_ps(v, scale), lo), hi);
