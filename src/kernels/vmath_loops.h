@@ -8,7 +8,6 @@
 
 #include "kernels/vmath.h"
 #include "ops/fast_math.h"
-#include "ops/strip.h"
 
 namespace octet::kernels {
 namespace {
@@ -25,42 +24,52 @@ float erf_of(float x) { return fast_erf(x); }
 float gelu_erf_of(float x) { return 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752440f)); }
 float gelu_tanh_of(float x) { return 0.5f * x * (1.0f + fast_tanh(0.79788456080286535588f * (x + 0.044715f * x * x * x))); }
 
-// Three passes: the max, exp(x - max) summed in 16 lanes as it is written, then one multiply by
-// 1 / sum (within 1.5 ulp of a division, and a division per element is the slowest op here).
+// 16 float lanes as one GCC vector (a zmm in the avx512bw file, four xmm in the baseline one):
+// GCC 12 leaves reductions over float[16] arrays scalar, but vectorizes these.
+using V16 = float __attribute__((vector_size(64)));
+// Through a pointer, not by value: a V16 return value would change the ABI between the files.
+void load16(V16* v, const float* p) { std::memcpy(v, p, sizeof *v); }
+
+// Three passes: the max, exp(x - max) written and then summed in 16 lanes (lane k takes the
+// elements i = k mod 16, then the lanes add pairwise), then one multiply by 1 / sum (within
+// 1.5 ulp of a division, and a division per element is the slowest op here).
 void softmax_row(int64_t n, const float* __restrict x, float* __restrict y) {
-  const float m = strip_reduce<float>(x, n, -std::numeric_limits<float>::infinity(), [](float v) { return v; },
-                                      [](float a, float b) { return a > b ? a : b; });
-  constexpr int kLanes = 16;
-  float lane[kLanes] = {};
+  constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+  V16 mv = V16{} + kNegInf;
   int64_t i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) {
-      const float e = fast_exp(x[i + k] - m);
-      y[i + k] = e;
-      lane[k] += e;
-    }
-  for (int k = 0; i < n; ++i, ++k) {
-    y[i] = fast_exp(x[i] - m);
-    lane[k] += y[i];
+  for (; i + 16 <= n; i += 16) {
+    V16 v;
+    load16(&v, x + i);
+    mv = mv > v ? mv : v;
   }
-  for (int w = kLanes / 2; w > 0; w /= 2)
+  float m = kNegInf;
+  for (int k = 0; k < 16; ++k) m = m > mv[k] ? m : mv[k];
+  for (; i < n; ++i) m = m > x[i] ? m : x[i];
+  for (int64_t j = 0; j < n; ++j) y[j] = fast_exp(x[j] - m);
+  V16 sv = {};
+  for (i = 0; i + 16 <= n; i += 16) {
+    V16 v;
+    load16(&v, y + i);
+    sv += v;
+  }
+  for (int k = 0; i < n; ++i, ++k) sv[k] += y[i];
+  float lane[16];
+  std::memcpy(lane, &sv, sizeof lane);
+  for (int w = 8; w > 0; w /= 2)
     for (int k = 0; k < w; ++k) lane[k] += lane[k + w];
   const float inv = 1.0f / lane[0];
   for (int64_t j = 0; j < n; ++j) y[j] *= inv;
 }
 
-// One 16-lane vector (GCC vector extension: a zmm here, four xmm in the baseline file) of min,
-// max and "saw a NaN" (x != x); GCC 12 leaves the same loop over float[16] arrays scalar. The
-// comparisons skip NaN, the flag reports it.
+// 16 lanes of min, max and "saw a NaN" (x != x); the comparisons skip NaN, the flag reports it.
 void range_loop(int64_t n, const float* __restrict x, float* lo, float* hi) {
-  using V16 = float __attribute__((vector_size(64)));
   using M16 = int32_t __attribute__((vector_size(64)));
   V16 mn = V16{} + x[0], mx = mn;
   M16 nan = {};
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
     V16 v;
-    std::memcpy(&v, x + i, sizeof v);
+    load16(&v, x + i);
     mn = v < mn ? v : mn;
     mx = v > mx ? v : mx;
     nan |= v != v;
