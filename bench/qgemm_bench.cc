@@ -5,6 +5,7 @@
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -15,12 +16,23 @@
 namespace octet::kernels {
 namespace {
 
+// The best of several short probes: a shared (virtual) core runs slower whenever its neighbour is
+// busy, and the peak is what it sustains when it is not.
+double best_madd_peak_gmacs() {
+  static const double best = [] {
+    double b = 0;
+    for (int i = 0; i < 7; ++i) b = std::max(b, madd_peak_gmacs__avx512bw(4'000'000));
+    return b;
+  }();
+  return best;
+}
+
 // Peak multiply-adds per second of one core: measured for the avx512bw path (vpmaddwd+vpaddd);
 // for the others the clock times their nominal rate (avx2: 16/cycle, VNNI zmm: 2 x 64/cycle).
 double int8_peak_macs_per_core() {
   static const double peak = [] {
     Isa isa = kernels().isa;
-    if (isa == Isa::avx512bw) return madd_peak_gmacs__avx512bw() * 1e9;
+    if (isa == Isa::avx512bw) return best_madd_peak_gmacs() * 1e9;
     double ghz = measure_clock_ghz();
     double per_cycle = isa == Isa::avx512vnni ? 128 : isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
     return per_cycle * ghz * 1e9;
@@ -79,7 +91,7 @@ void BM_sgemm_f32(benchmark::State& st) {
 // The machine itself: clock and sustained vpmaddwd+vpaddd rate of one core (avx512bw machines).
 void BM_machine_peak(benchmark::State& st) {
   double ghz = measure_clock_ghz();
-  double gmacs = isa_supported(Isa::avx512bw) ? madd_peak_gmacs__avx512bw() : 0;
+  double gmacs = isa_supported(Isa::avx512bw) ? best_madd_peak_gmacs() : 0;
   for (auto _ : st) benchmark::DoNotOptimize(ghz);
   st.counters["clock_GHz"] = ghz;
   st.counters["avx512bw_madd_GMACs"] = gmacs;
