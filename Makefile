@@ -46,10 +46,11 @@ real-models: build venv
 	@$(VENV_PY) tests/real_models/check_real_models.py $(OCTET)
 	@$(VENV_PY) tests/real_models/check_quantized_interop.py $(OCTET)
 
+# octet's kernel benchmarks (issue 3); the table goes to the kernel-gemm section of bench/RESULTS.md.
 bench: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCTET_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS) --target octet_bench
-	@$(BUILD)/bin/octet_bench
+	@python3 bench/gemm_report.py $(BUILD)/bin/octet_bench
 
 bench-peers:
 	@bash bench/peers/run.sh $(if $(QUICK),--quick)

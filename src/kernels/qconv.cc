@@ -86,26 +86,45 @@ void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64
 }
 
 void depthwise(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
-  const Conv2dShape& s = w.shape;
-  const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w;
+  const Conv2dShape s = w.shape;
+  const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w, oh = s.out_h(), ow = s.out_w();
   ResolvedEpilogue r = resolve_epilogue(ep, C);
+  // sum_t (x_t - x_zp) w_t = sum_t x_t w_t - x_zp sum_t w_t: the second term is the same for every
+  // pixel (padding taps read x_zp, a real 0), so it joins the column term once. Modular like the
+  // GEMM's corrections: the int32 sum is exact.
+  for (int64_t c = 0; c < C; ++c) r.col_term[c] = int32_t(r.col_term[c] - int64_t(x_zp) * w.dw_weight_sum[c]);
   EpilogueParams p = r.params();
-  std::vector<uint8_t> zero_pixel(C, x_zp);  // what padding taps read: contributes 0
-  pool.parallel_for(s.batch * s.out_h() * s.out_w(), 16, [&](int64_t begin, int64_t end) {
+  std::vector<uint8_t> zero_pixel(C, x_zp);
+  // Output columns whose taps all lie inside the row (no horizontal padding): [ox_lo, ox_hi).
+  const int64_t last = s.in_w - 1 - (s.kernel_w - 1) * s.dilation_w + s.pad_left;  // ox * stride_w <= last
+  const int64_t ox_lo = std::min(ow, (s.pad_left + s.stride_w - 1) / s.stride_w);
+  const int64_t ox_hi = last < 0 ? ox_lo : std::max(ox_lo, std::min(ow, last / s.stride_w + 1));
+  constexpr int64_t kChunk = 8;  // interior pixels per microkernel call, one epilogue call each
+  pool.parallel_for(s.batch * oh, 1, [&](int64_t row_begin, int64_t row_end) {
     std::vector<const uint8_t*> in(taps);
-    std::vector<int32_t> acc(C);
-    for_each_output_pixel(s, begin, end, [&](int64_t m, int64_t b, int64_t oy, int64_t ox) {
-      for (int64_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
-        const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
-        const bool row_in = iy >= 0 && iy < s.in_h;
-        for (int64_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
-          const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
-          in[t] = row_in && ix >= 0 && ix < s.in_w ? x + ((b * s.in_h + iy) * s.in_w + ix) * C : zero_pixel.data();
+    std::vector<int64_t> step(taps);
+    std::vector<int32_t> acc(kChunk * C);
+    for (int64_t row = row_begin; row < row_end; ++row) {
+      const int64_t b = row / oh, oy = row % oh;
+      // `n` pixels from column ox; a tap outside the input (only possible for n == 1 at the
+      // row's ends, or a padding row) reads the zero pixel and does not move.
+      auto run = [&](int64_t ox, int64_t n) {
+        for (int64_t ky = 0, t = 0; ky < s.kernel_h; ++ky) {
+          const int64_t iy = oy * s.stride_h - s.pad_top + ky * s.dilation_h;
+          for (int64_t kx = 0; kx < s.kernel_w; ++kx, ++t) {
+            const int64_t ix = ox * s.stride_w - s.pad_left + kx * s.dilation_w;
+            const bool inside = iy >= 0 && iy < s.in_h && ix >= 0 && ix < s.in_w;
+            in[t] = inside ? x + ((b * s.in_h + iy) * s.in_w + ix) * C : zero_pixel.data();
+            step[t] = inside ? s.stride_w * C : 0;
+          }
         }
-      }
-      w.table->dwconv(C, taps, in.data(), x_zp, w.dw_weights.data(), acc.data());
-      w.table->qgemm.epilogue(acc.data(), C, 1, C, m, 0, p);
-    });
+        w.table->dwconv(C, taps, n, in.data(), step.data(), w.dw_weights.data(), acc.data());
+        w.table->qgemm.epilogue(acc.data(), C, n, C, row * ow + ox, 0, p);
+      };
+      for (int64_t ox = 0; ox < ox_lo; ++ox) run(ox, 1);
+      for (int64_t ox = ox_lo; ox < ox_hi; ox += kChunk) run(ox, std::min(kChunk, ox_hi - ox));
+      for (int64_t ox = ox_hi; ox < ow; ++ox) run(ox, 1);
+    }
   });
 }
 
@@ -123,8 +142,12 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
   p.shape = s, p.table = &table;
   if (s.depthwise()) {  // ONNX [C][1][KH][KW] -> [tap][C], zero point subtracted once here
     p.dw_weights.resize(area * s.in_c);
+    p.dw_weight_sum.assign(s.in_c, 0);
     for (int64_t c = 0; c < s.in_c; ++c)
-      for (int64_t t = 0; t < area; ++t) p.dw_weights[t * s.in_c + c] = int32_t(w[c * area + t]) - zp(c);
+      for (int64_t t = 0; t < area; ++t) {
+        p.dw_weights[t * s.in_c + c] = int32_t(w[c * area + t]) - zp(c);
+        p.dw_weight_sum[c] += p.dw_weights[t * s.in_c + c];
+      }
     return p;
   }
   // ONNX [OC][C/g][KH][KW] -> per group K x N with K in im2col order (ky, kx, c).

@@ -3,7 +3,8 @@
 //  - 1x1, stride 1, no padding: the input is the GEMM's A directly.
 //  - k x k: im2col into A (padding filled with x_zp, i.e. real 0), then the GEMM.
 //  - groups: one packed GEMM per group writing its slice of output channels.
-//  - depthwise (groups == C == OC): a direct kernel over an indirection buffer of input pixels.
+//  - depthwise (groups == C == OC): a direct kernel over an indirection buffer of input pixels,
+//    a row's interior pixels (no horizontal padding) several at a time.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +30,7 @@ struct PackedConvWeights {
   Conv2dShape shape;
   std::vector<PackedWeightsS8> group_weights;  // GEMM paths: one per group, K = kh * kw * C / groups
   std::vector<int32_t> dw_weights;             // depthwise: (w - w_zp) as [tap][channel]
+  std::vector<int32_t> dw_weight_sum;          // depthwise: sum over taps of dw_weights, per channel
   const KernelTable* table = nullptr;          // the path the weights were packed for
 };
 

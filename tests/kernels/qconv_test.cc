@@ -102,18 +102,22 @@ TEST_P(QconvIsa, RandomConvolutionsMatchDirectLoop) {
   }
 }
 
+// Rows of 8 and of 29 pixels (the interior goes several pixels per microkernel call, in chunks
+// with a remainder), dilation 1 and 2.
 TEST_P(QconvIsa, DepthwiseLayers) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
   std::mt19937 rng(5);
   for (int64_t k : {3, 5})
     for (int64_t stride : {1, 2})
-      for (int64_t pad : {0, 1, 2}) {
-        Conv2dShape s;
-        s.in_h = 11, s.in_w = 8, s.in_c = s.out_c = s.groups = 37;
-        s.kernel_h = s.kernel_w = k, s.stride_h = s.stride_w = stride;
-        s.pad_top = s.pad_left = pad, s.pad_bottom = s.pad_right = k / 2;
-        for (int threads : {1, 2}) check(GetParam(), s, 128, pad == 1, Kind::requant_u8, threads, rng);
-      }
+      for (int64_t pad : {0, 1, 2})
+        for (int64_t in_w : {8, 29}) {
+          Conv2dShape s;
+          s.in_h = 11, s.in_w = in_w, s.in_c = s.out_c = s.groups = 37;
+          s.kernel_h = s.kernel_w = k, s.stride_h = s.stride_w = stride;
+          s.dilation_h = s.dilation_w = in_w == 29 && pad == 2 ? 2 : 1;
+          s.pad_top = s.pad_left = pad, s.pad_bottom = s.pad_right = k / 2;
+          for (int threads : {1, 2}) check(GetParam(), s, 128, pad == 1, Kind::requant_u8, threads, rng);
+        }
 }
 
 // The largest |(x - x_zp) * (w - w_zp)| a depthwise 5x5 can see, both signs, with padding: the

@@ -1,8 +1,7 @@
-// Depthwise convolution microkernel on zmm: 16 channels at a time, taps accumulated in int32.
-// sum_t (x_t - x_zp) * w_t is computed as sum_t x_t * w_t - x_zp * sum_t w_t: x_t zero-extended to
-// 32-bit lanes has a zero high half, and |w_t| <= 255 fits the low half as int16, so vpmaddwd
-// gives x_t * w_t exactly in one uop (vpmulld is two, with twice the latency) and the zero point
-// costs one vpaddd per tap plus one vpmulld per 16 channels. Masked channel tail.
+// Depthwise convolution microkernel on zmm: 16 channels at a time, taps accumulated in int32. x_t
+// zero-extended to 32-bit lanes has a zero high half, and |w_t| <= 255 fits the low half as int16,
+// so vpmaddwd gives x_t * w_t exactly in one uop (vpmulld is two, with twice the latency). Masked
+// channel tail. The zero-point term is the caller's (kernels/ref/dwconv_ref.h).
 #include <immintrin.h>
 
 #include "kernels/x86/dwconv_kernels.h"
@@ -11,21 +10,36 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace octet::kernels {
+namespace {
 
-void dwconv_u8s8__avx512bw(int64_t channels, int64_t taps, const uint8_t* const* in, int32_t x_zp, const int32_t* w,
-                           int32_t* acc) {
-  const __m512i zp = _mm512_set1_epi32(x_zp);
+// Pixels p0 .. p0 + P - 1 together: P independent accumulator chains (one chain is bound by the
+// add latency) and each tap's weights loaded once for all P.
+template <int P>
+void dw_pixels(int64_t channels, int64_t taps, int64_t p0, const uint8_t* const* in, const int64_t* step,
+               const int32_t* w, int32_t* acc) {
   for (int64_t c = 0; c < channels; c += 16) {
-    __mmask16 k = channels - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (channels - c)) - 1);
-    __m512i s = _mm512_setzero_si512(), wsum = _mm512_setzero_si512();
+    const __mmask16 k = channels - c >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << (channels - c)) - 1);
+    __m512i s[P];
+    for (int p = 0; p < P; ++p) s[p] = _mm512_setzero_si512();
     for (int64_t t = 0; t < taps; ++t) {
-      __m512i x = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, in[t] + c));
-      __m512i wt = _mm512_maskz_loadu_epi32(k, w + t * channels + c);
-      s = _mm512_add_epi32(s, _mm512_madd_epi16(x, wt));
-      wsum = _mm512_add_epi32(wsum, wt);
+      const __m512i wt = _mm512_maskz_loadu_epi32(k, w + t * channels + c);
+      const int64_t st = step[t];
+      const uint8_t* base = in[t] + p0 * st + c;
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p)
+        s[p] = _mm512_add_epi32(s[p], _mm512_madd_epi16(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, base + p * st)), wt));
     }
-    _mm512_mask_storeu_epi32(acc + c, k, _mm512_sub_epi32(s, _mm512_mullo_epi32(zp, wsum)));
+    for (int p = 0; p < P; ++p) _mm512_mask_storeu_epi32(acc + (p0 + p) * channels + c, k, s[p]);
   }
+}
+
+}  // namespace
+
+void dwconv_u8s8__avx512bw(int64_t channels, int64_t taps, int64_t pixels, const uint8_t* const* in,
+                           const int64_t* step, const int32_t* w, int32_t* acc) {
+  int64_t p = 0;
+  for (; p + 8 <= pixels; p += 8) dw_pixels<8>(channels, taps, p, in, step, w, acc);
+  for (; p < pixels; ++p) dw_pixels<1>(channels, taps, p, in, step, w, acc);
 }
 
 }  // namespace octet::kernels

@@ -1,0 +1,108 @@
+"""Runs octet's Google Benchmark binary (bench/qgemm_bench.cc, bench/qconv_bench.cc) and writes its
+numbers as the `kernel-gemm` section of bench/RESULTS.md: INT8 GEMM GOPS and % of the measured
+peak beside octet's fp32 GEMM on the same shapes, the issue's targets marked met or not, and the
+convolution layers. Standard library only (`make bench` needs no venv).
+
+  python3 bench/gemm_report.py BUILD/bin/octet_bench [--markdown bench/RESULTS.md]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import platform
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "peers"))
+import sections  # noqa: E402
+import sysinfo  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+LARGE = 1024  # "large GEMMs": square sizes from here up
+PEAK_TARGET, RATIO_TARGET = 85.0, 3.0
+
+
+def run(binary: str) -> dict:
+    out = subprocess.run([binary, "--benchmark_format=json"], check=True, capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def args_of(name: str) -> dict[str, int]:
+    return {k: int(v) for k, v in re.findall(r"(\w+):(\d+)", name) if k != "min_time"}
+
+
+def by_family(report: dict) -> dict[str, dict[tuple, dict]]:
+    """{family: {(M, N, K, threads) or conv args: benchmark}} for the timed runs."""
+    fam: dict[str, dict[tuple, dict]] = {}
+    for b in report["benchmarks"]:
+        family = b["name"].split("/")[0]
+        fam.setdefault(family, {})[tuple(args_of(b["name"]).values())] = b
+    return fam
+
+
+def gemm_table(fam: dict) -> list[str]:
+    q, q7, f = fam.get("BM_qgemm_u8s8", {}), fam.get("BM_qgemm_u8s8_7bit", {}), fam.get("BM_sgemm_f32", {})
+    rows = ["| M x N x K | threads | int8 GOPS | int8 % of peak | int8 7-bit GOPS | fp32 GOPS (oneDNN) | int8 / fp32 "
+            "| targets (large, 1 thread: >= 85 % of peak; int8 >= 3x fp32) |",
+            "|---|---|---|---|---|---|---|---|"]
+    for key, b in q.items():
+        m, n, k, threads = key
+        gops = b["GOPS"]  # rate counters arrive per second: GOPS already
+        fp = f.get(key, {}).get("GOPS", 0)
+        ratio = gops / fp if fp else 0
+        target = ""
+        if threads == 1 and m == n == k and m >= LARGE:
+            target = (f"peak {'met' if b['pct_peak'] >= PEAK_TARGET else 'not met'}; "
+                      f"3x fp32 {'met' if ratio >= RATIO_TARGET else 'not met'}")
+        q7_gops = q7.get(key, {}).get("GOPS", 0)
+        rows.append(f"| {m} x {n} x {k} | {threads} | {gops:.1f} | {b['pct_peak']:.0f} % | {q7_gops:.1f} | {fp:.1f} "
+                    f"| {ratio:.2f}x | {target} |")
+    return rows
+
+
+def conv_table(fam: dict) -> list[str]:
+    rows = ["| layer (HW, C -> OC, k x k, stride, groups) | threads | int8 GOPS | kernel |", "|---|---|---|---|"]
+    for key, b in fam.get("BM_qconv_u8s8", {}).items():
+        a = args_of(b["name"])
+        rows.append(f"| {a['HW']}x{a['HW']}, {a['C']} -> {a['OC']}, {a['k']}x{a['k']}, s{a['stride']}, g{a['groups']} "
+                    f"| {a['threads']} | {b['GOPS']:.1f} | {b.get('label', '')} |")
+    return rows
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("binary")
+    ap.add_argument("--markdown", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = ap.parse_args()
+    report = run(args.binary)
+    fam = by_family(report)
+    peak = next(iter(fam.get("BM_machine_peak", {}).values()), {})
+    cpu = sysinfo.cpu()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    label = next(iter(fam.get("BM_qgemm_u8s8", {}).values()), {}).get("label", "?")
+    lines = [
+        "## INT8 GEMM and convolution kernels (issue 3): octet's own benchmark",
+        "",
+        f"Command: `make bench` ({date}, {cpu['model']}, flags: {' '.join(cpu['flags'])}; Python {platform.python_version()}).",
+        f"Path: `{label}` (picked by CPUID; no VNNI on this CPU). Measured: clock {peak.get('clock_GHz', 0):.2f} GHz, "
+        f"sustained vpmaddwd + vpaddd {peak.get('avx512bw_madd_GMACs', 0):.1f} GMAC/s = "
+        f"{peak.get('avx512bw_MAC_per_cycle', 0):.1f} MAC/cycle on one core: the peak `% of peak` divides by "
+        "(docs/kernels.md, \"Peak of the development machine\"; the issue's 128 MAC/cycle needs `vpdpbusd`). "
+        "GOPS = 2 x multiply-adds per second. int8 7-bit: the vpmaddubsw path, exact only for activations "
+        "0..127 (reduce_range). fp32: oneDNN sgemm, octet's fp32 GEMM.",
+        "",
+        *gemm_table(fam),
+        "",
+        *conv_table(fam),
+    ]
+    sections.replace_section(args.markdown, "kernel-gemm", "\n".join(lines))
+    print("\n".join(lines))
+    print(f"wrote the kernel-gemm section of {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
