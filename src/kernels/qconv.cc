@@ -35,26 +35,41 @@ void for_each_output_pixel(const Conv2dShape& s, int64_t begin, int64_t end, F&&
   }
 }
 
-// n bytes. A library memcpy call costs more than the copy for the few channels of a small
-// convolution's pixel: up to 32 bytes go as byte loops or two overlapping 16-byte moves.
-inline void copy_bytes(uint8_t* d, const uint8_t* src, int64_t n) {
-  if (n < 16) {
-    for (int64_t i = 0; i < n; ++i) d[i] = src[i];
-  } else if (n <= 32) {
-    std::memcpy(d, src, 16);
-    std::memcpy(d + n - 16, src + n - 16, 16);
+// n elements of u8 source as T (u8, or u16 zero-extended for the widening GEMM paths). A library
+// memcpy call costs more than the copy for the few channels of a small convolution's pixel: up to
+// 32 bytes go as byte loops or two overlapping 16-byte moves.
+template <class T>
+inline void copy_elems(T* d, const uint8_t* src, int64_t n) {
+  if constexpr (sizeof(T) == 1) {
+    if (n < 16) {
+      for (int64_t i = 0; i < n; ++i) d[i] = src[i];
+    } else if (n <= 32) {
+      std::memcpy(d, src, 16);
+      std::memcpy(d + n - 16, src + n - 16, 16);
+    } else {
+      std::memcpy(d, src, n);
+    }
   } else {
-    std::memcpy(d, src, n);
+    for (int64_t i = 0; i < n; ++i) d[i] = src[i];
   }
 }
 
-// Rows [begin, end) of the im2col matrix of group g (K order (ky, kx, c)): for each tap, the
-// group's C / groups channels of the pixel under it, or x_zp (a real 0) in the padding. With one
-// group and no horizontal dilation a kernel row's taps are adjacent pixels: one copy per row.
-void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64_t g, int64_t begin, int64_t end,
-                 uint8_t* a) {
-  // Locals, not shape's fields: the byte stores below may alias anything, so fields read through
-  // a reference would be reloaded after every store.
+template <class T>
+inline void fill_elems(T* d, uint8_t v, int64_t n) {
+  if constexpr (sizeof(T) == 1) std::memset(d, v, n);
+  else std::fill(d, d + n, T(v));
+}
+
+// Rows [begin, end) of the im2col matrix of group g (K order (ky, kx, c)), written straight in
+// the GEMM's packed-A layout (kernels/qgemm_ukernel.h: elements of type T, row m at
+// a + (m - begin) * a_stride bytes, zeros from K to kp): for each tap, the group's C / groups
+// channels of the pixel under it, or x_zp (a real 0) in the padding. With one group and no
+// horizontal dilation a kernel row's taps are adjacent pixels: one copy per row.
+template <class T>
+void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64_t g, int64_t kp, int64_t begin,
+                 int64_t end, uint8_t* a, int64_t a_stride) {
+  // Locals, not shape's fields: the stores below may alias anything, so fields read through a
+  // reference would be reloaded after every store.
   const Conv2dShape s = shape;
   const int64_t cg = s.in_c / s.groups, K = s.kernel_h * s.kernel_w * cg, span = s.kernel_w * cg;
   const int64_t in_h = s.in_h, in_w = s.in_w, in_c = s.in_c, kernel_h = s.kernel_h, kernel_w = s.kernel_w;
@@ -64,22 +79,23 @@ void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64
   for_each_output_pixel(s, begin, end, [&](int64_t m, int64_t b, int64_t oy, int64_t ox) {
     const int64_t ix0 = ox * stride_w - pad_left;
     const bool inside_w = ix0 >= 0 && ix0 + kernel_w <= in_w;
-    uint8_t* dst = a + m * K;
+    T* dst = reinterpret_cast<T*>(a + (m - begin) * a_stride);
+    std::fill(dst + K, dst + kp, T(0));
     for (int64_t ky = 0; ky < kernel_h; ++ky, dst += span) {
       const int64_t iy = oy * stride_h - pad_top + ky * dil_h;
       if (iy < 0 || iy >= in_h) {
-        std::memset(dst, x_zp, span);
+        fill_elems(dst, x_zp, span);
         continue;
       }
       const uint8_t* line = x + (b * in_h + iy) * in_w * in_c + g * cg;
       if (rows_adjacent && inside_w) {
-        copy_bytes(dst, line + ix0 * in_c, span);
+        copy_elems(dst, line + ix0 * in_c, span);
         continue;
       }
       for (int64_t kx = 0; kx < kernel_w; ++kx) {
         const int64_t ix = ix0 + kx * dil_w;
-        if (ix < 0 || ix >= in_w) std::memset(dst + kx * cg, x_zp, cg);
-        else copy_bytes(dst + kx * cg, line + ix * in_c, cg);
+        if (ix < 0 || ix >= in_w) fill_elems(dst + kx * cg, x_zp, cg);
+        else copy_elems(dst + kx * cg, line + ix * in_c, cg);
       }
     }
   });
@@ -172,25 +188,23 @@ void qconv2d_u8s8_nhwc(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& 
   OCTET_CHECK(x && ep.out, "qconv: null input or output");
   if (s.depthwise()) return depthwise(x, x_zp, w, ep, pool);
   const int64_t M = s.batch * s.out_h() * s.out_w(), cg = s.in_c / s.groups, ocg = s.out_c / s.groups;
-  const int64_t K = s.kernel_h * s.kernel_w * cg;
   const bool direct = s.kernel_h == 1 && s.kernel_w == 1 && s.stride_h == 1 && s.stride_w == 1 && s.pad_top == 0 &&
                       s.pad_left == 0 && s.pad_bottom == 0 && s.pad_right == 0;
-  // The im2col matrix lives on in this thread between calls: no allocation or page faults per
-  // call once the largest convolution has run. Only this call uses it (the pool's tasks share the
-  // pointer, and qgemm_u8s8 returns before the next caller on this thread can touch it).
-  thread_local std::vector<uint8_t> cols;
-  if (!direct && int64_t(cols.size()) < M * K) cols.resize(M * K);
   for (int64_t g = 0; g < s.groups; ++g) {
     Epilogue eg = s.groups == 1 ? ep : ep.columns(s.out_c, g * ocg, ocg);
+    const PackedWeightsS8& wg = w.group_weights[g];
     if (direct) {  // a 1x1 convolution is a GEMM on the input as it lies
-      qgemm_u8s8(x + g * cg, s.in_c, x_zp, w.group_weights[g], M, eg, pool);
+      qgemm_u8s8(x + g * cg, s.in_c, x_zp, wg, M, eg, pool);
       continue;
     }
-    // The pointer, not `cols` itself: inside the lambda a worker thread would name its own
-    // thread_local vector.
-    uint8_t* a = cols.data();
-    pool.parallel_for(M, 64, [&](int64_t b, int64_t e) { im2col_rows(x, x_zp, s, g, b, e, a); });
-    qgemm_u8s8(a, K, x_zp, w.group_weights[g], M, eg, pool);
+    // k x k: each GEMM task writes its block of im2col rows in the packed layout itself.
+    const bool wide = wg.kernel.a_bytes == 2;
+    qgemm_u8s8_packed_rows(
+        [&, g](int64_t m0, int64_t m1, uint8_t* dst, int64_t a_stride) {
+          if (wide) im2col_rows<uint16_t>(x, x_zp, s, g, wg.kp, m0, m1, dst, a_stride);
+          else im2col_rows<uint8_t>(x, x_zp, s, g, wg.kp, m0, m1, dst, a_stride);
+        },
+        x_zp, wg, M, eg, pool);
   }
 }
 

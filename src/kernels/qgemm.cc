@@ -145,16 +145,28 @@ EpilogueParams ResolvedEpilogue::params() const {
 
 void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
                 const Epilogue& ep, ThreadPool& pool) {
+  OCTET_CHECK(M >= 0 && lda >= w.K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", w.K, ")");
+  OCTET_CHECK(a || M == 0, "qgemm: null input");
+  const int64_t K = w.K, kp = w.kp, a_bytes = w.kernel.a_bytes;
+  qgemm_u8s8_packed_rows(
+      [=](int64_t m0, int64_t m1, uint8_t* dst, int64_t a_stride) {
+        for (int64_t m = m0; m < m1; ++m) pack_a_row(a + m * lda, K, kp, a_bytes, dst + (m - m0) * a_stride);
+      },
+      a_zp, w, M, ep, pool);
+}
+
+void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
+                            const Epilogue& ep, ThreadPool& pool) {
   const int64_t N = w.N, K = w.K, kp = w.kp;
   const QgemmKernel& kern = w.kernel;
   OCTET_CHECK(kern.ukernel, "qgemm: the weights are not packed");
   OCTET_CHECK(kern.mr * kern.nr <= 8 * 32, "qgemm: tile of ", kern.name, " exceeds the driver's buffer");
-  OCTET_CHECK(M >= 0 && lda >= K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", K, ")");
+  OCTET_CHECK(M >= 0, "qgemm: bad M = ", M);
   ResolvedEpilogue r = resolve_epilogue(ep, N);
   OCTET_CHECK(ep.row_scale.empty() || int64_t(ep.row_scale.size()) == M, "qgemm: the row scale has ",
               ep.row_scale.size(), " values, expected 0 or M = ", M);
   if (M == 0) return;
-  OCTET_CHECK(a && ep.out, "qgemm: null input or output");
+  OCTET_CHECK(ep.out, "qgemm: null output");
 
   // The zero-point corrections join the bias in one int32 per column, so the inner loop is pure
   // dot products (docs/kernels.md, eq. 1). C++20 int64 -> int32 is modular, like the vector adds.
@@ -164,12 +176,17 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
   }
 
   const int64_t a_stride = round_up(kp * kern.a_bytes, 64);
+  // Weights with zero points also need sum_k A[m][k]: one pass of its own over A (packed rows,
+  // summed), only then (the symmetric default has none).
   std::vector<int32_t> row_sum(w.zero_point.empty() ? 0 : M);
   if (!row_sum.empty())
     pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
+      uint8_t* rows = a_block_buffer((e - b) * a_stride);
+      pack_rows(b, e, rows, a_stride);
       for (int64_t m = b; m < e; ++m) {
+        const uint8_t* row = rows + (m - b) * a_stride;
         int32_t s = 0;
-        for (int64_t k = 0; k < K; ++k) s += a[m * lda + k];
+        for (int64_t k = 0; k < K; ++k) s += kern.a_bytes == 1 ? row[k] : reinterpret_cast<const uint16_t*>(row)[k];
         row_sum[m] = s;
       }
     });
@@ -196,8 +213,7 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
     // multiply-adds, and no shared buffer to size, fill and synchronise on per call.
     const int64_t row0 = t0 * mr, row1 = std::min(M, (t0 + mb) * mr);
     uint8_t* packed_a = a_block_buffer((row1 - row0) * a_stride);
-    for (int64_t m = row0; m < row1; ++m)
-      pack_a_row(a + m * lda, K, kp, kern.a_bytes, packed_a + (m - row0) * a_stride);
+    pack_rows(row0, row1, packed_a, a_stride);
     for (int64_t panel = p0; panel < std::min(panels, p0 + nb); ++panel) {
       int64_t n0 = panel * nr, nc = std::min(nr, N - n0);
       for (int64_t t = t0; t < std::min(m_tiles, t0 + mb); ++t) {

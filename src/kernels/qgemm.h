@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -82,5 +83,14 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N);
 // threads and, bit for bit, for every ISA path.
 void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
                 const Epilogue& ep, ThreadPool& pool);
+
+// Writes rows [m0, m1) of A straight in the packed layout of w.kernel (kernels/qgemm_ukernel.h:
+// a_bytes per element, K padded with zeros to w.kp), row m at dst + (m - m0) * a_stride. Called
+// by several threads at once for disjoint rows.
+using PackARowsFn = std::function<void(int64_t m0, int64_t m1, uint8_t* dst, int64_t a_stride)>;
+// The same GEMM with A produced block by block by `pack_rows` (an im2col, say) instead of copied
+// from a matrix: no M x K intermediate, one pass over the data instead of two.
+void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
+                            const Epilogue& ep, ThreadPool& pool);
 
 }  // namespace octet::kernels
