@@ -26,20 +26,28 @@ void check_scales(float x_scale, float y_scale) {
               "qpool: scales must be finite and > 0, got ", x_scale, " and ", y_scale);
 }
 
-// Calls f(m, y0, y1, x0, x1, window) for every output pixel m (window clipped to the input).
+// Calls f(m, b, y0, y1, x0, x1, window) for every output pixel m of image b (window clipped to
+// the input), an output row per task: no divisions per pixel (a 64-bit division costs more than
+// a small pooling window).
 template <class F>
 void for_each_window(const Pool2dShape& s, ThreadPool& pool, F&& f) {
   const int64_t oh = s.out_h(), ow = s.out_w();
-  pool.parallel_for(s.batch * oh * ow, 16, [&](int64_t b, int64_t e) {
-    for (int64_t m = b; m < e; ++m) {
-      int64_t oy = m / ow % oh, ox = m % ow;
-      int64_t y0 = oy * s.stride_h - s.pad_top, x0 = ox * s.stride_w - s.pad_left;
-      int64_t y1 = std::min(y0 + s.kernel_h, s.in_h + s.pad_bottom), x1 = std::min(x0 + s.kernel_w, s.in_w + s.pad_right);
-      int64_t padded_window = (y1 - y0) * (x1 - x0);
-      f(m, m / (oh * ow), std::max<int64_t>(y0, 0), std::min(y1, s.in_h), std::max<int64_t>(x0, 0),
-        std::min(x1, s.in_w), padded_window);
+  pool.parallel_for(s.batch * oh, 1, [&](int64_t row_begin, int64_t row_end) {
+    for (int64_t row = row_begin; row < row_end; ++row) {
+      const int64_t b = row / oh, oy = row % oh;
+      const int64_t y0 = oy * s.stride_h - s.pad_top, y1 = std::min(y0 + s.kernel_h, s.in_h + s.pad_bottom);
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        const int64_t x0 = ox * s.stride_w - s.pad_left, x1 = std::min(x0 + s.kernel_w, s.in_w + s.pad_right);
+        f(row * ow + ox, b, std::max<int64_t>(y0, 0), std::min(y1, s.in_h), std::max<int64_t>(x0, 0),
+          std::min(x1, s.in_w), (y1 - y0) * (x1 - x0));
+      }
     }
   });
+}
+
+// out[c] = max(out[c], px[c]): restrict, so the byte loop vectorizes without alias checks.
+void max_into(uint8_t* __restrict out, const uint8_t* __restrict px, int64_t n) {
+  for (int64_t c = 0; c < n; ++c) out[c] = out[c] > px[c] ? out[c] : px[c];
 }
 
 }  // namespace
@@ -52,8 +60,7 @@ void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, Thre
     std::fill(out, out + C, 0);
     for (int64_t iy = y0; iy < y1; ++iy)
       for (int64_t ix = x0; ix < x1; ++ix) {
-        const uint8_t* px = x + ((b * s.in_h + iy) * s.in_w + ix) * C;
-        for (int64_t c = 0; c < C; ++c) out[c] = std::max(out[c], px[c]);
+        max_into(out, x + ((b * s.in_h + iy) * s.in_w + ix) * C, C);
       }
   });
 }
