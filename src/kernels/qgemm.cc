@@ -44,7 +44,7 @@ void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, boo
 
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
                                 int64_t stride_n, std::span<const int8_t> w_zero_point) {
-  return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm);
+  return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm_for(N));
 }
 
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,

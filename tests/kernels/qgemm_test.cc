@@ -148,9 +148,21 @@ TEST_P(QgemmIsa, SaturationWorstCaseIsExact) {
 // The packing and driver of every path, VNNI included, through the scalar twin of its microkernel:
 // what remains untested on a CPU without the ISA is the dot-product instruction itself.
 TEST_P(QgemmIsa, ScalarTwinMatchesReference) {
-  QgemmKernel twin = scalar_twin(kernels_for(GetParam()).qgemm);
-  random_cases(twin, 60);
-  saturation_cases(twin);
+  for (const QgemmKernel& k : {kernels_for(GetParam()).qgemm, kernels_for(GetParam()).qgemm_narrow}) {
+    QgemmKernel twin = scalar_twin(k);
+    random_cases(twin, 60);
+    saturation_cases(twin);
+  }
+}
+
+// The 16-column path for narrow outputs (any N works; N <= 16 is what it is chosen for).
+TEST_P(QgemmIsa, NarrowPathMatchesReference) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr), &t.qgemm_narrow);
+  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr + 1), &t.qgemm);
+  random_cases(t.qgemm_narrow, 100);
+  saturation_cases(t.qgemm_narrow);
 }
 
 // The caller-chosen path for 7-bit activations (vpmaddubsw on avx512bw), at its worst case too.

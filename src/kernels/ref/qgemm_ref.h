@@ -16,6 +16,8 @@ void qgemm_acc_u8s8__ref(int64_t M, int64_t N, int64_t K, const uint8_t* a, int6
 // Scalar twins of the microkernels (same packing, same tile): kernels/x86/qgemm_*__<isa>.cc.
 void qgemm_u8s8_8x32c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                             const void* b, int32_t* c);
+void qgemm_u8s8_8x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                            const void* b, int32_t* c);
 void qgemm_u8s8_8x32c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                             const void* b, int32_t* c);
 void qgemm_u8s8_4x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,

@@ -19,6 +19,7 @@ constexpr Isa kAll[] = {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::a
 constexpr QgemmKernel kGemmRef{"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref};
 constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2};
 constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw};
+constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 2, 2, 2, qgemm_u8s8_8x16c2__avx512bw, qgemm_epilogue__avx512bw};
 constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw};
 constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2};
 constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw};
@@ -27,28 +28,28 @@ const KernelTable kTables[] = {
     {Isa::ref, kGemmRef, dwconv_u8s8__ref,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmRef, &vmath__ref},
+     kGemmRef, kGemmRef, &vmath__ref},
     {Isa::avx2, kGemmAvx2, dwconv_u8s8__avx2,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmAvx2, &vmath__avx2},
+     kGemmAvx2, kGemmAvx2, &vmath__avx2},
     {Isa::avx512bw,
      kGemmAvx512bw,
      dwconv_u8s8__avx512bw,
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
      qadd_u8__avx512bw, requantize_u8__avx512bw,
-     kGemm7bitAvx512bw, &vmath__avx512bw},
+     kGemm7bitAvx512bw, kGemmNarrowAvx512bw, &vmath__avx512bw},
     {Isa::avxvnni, kGemmAvxvnni,
      dwconv_u8s8__avx2,
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
      qadd_u8__ref, requantize_u8__ref,
-     kGemmAvxvnni, &vmath__avx2},
+     kGemmAvxvnni, kGemmAvxvnni, &vmath__avx2},
     {Isa::avx512vnni,
      kGemmAvx512vnni,
      dwconv_u8s8__avx512bw,
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
      qadd_u8__avx512bw, requantize_u8__avx512bw,
-     kGemmAvx512vnni, &vmath__avx512bw},
+     kGemmAvx512vnni, kGemmAvx512vnni, &vmath__avx512bw},
 };
 
 Isa choose() {
@@ -113,6 +114,7 @@ QgemmKernel scalar_twin(const QgemmKernel& k) {
   QgemmKernel t = k;
   t.epilogue = qgemm_epilogue__ref;
   if (k.mr == 8 && k.nr == 32) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x32c2__ref : qgemm_u8s8_8x32c4__ref;
+  else if (k.mr == 8) t.ukernel = qgemm_u8s8_8x16c2__ref;
   else t.ukernel = k.kr == 2 ? qgemm_u8s8_4x16c2__ref : qgemm_u8s8_4x16c4__ref;
   return t;
 }

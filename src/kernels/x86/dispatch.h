@@ -36,7 +36,14 @@ struct KernelTable {
   // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
   // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.
   QgemmKernel qgemm_7bit;
+  // The exact path with a panel of 16 columns for outputs of at most 16 (a small convolution's
+  // channels): a 32-wide panel would compute half or more of padding. Repeats `qgemm` where its
+  // panel is 16 wide already (and on avx512vnni, which has no narrow kernel yet).
+  QgemmKernel qgemm_narrow;
   const VmathKernels* vmath;  // fp32 array math (kernels/vmath.h)
+
+  // The exact path for an N-column GEMM.
+  const QgemmKernel& qgemm_for(int64_t N) const { return N <= qgemm_narrow.nr ? qgemm_narrow : qgemm; }
 };
 
 // The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this
