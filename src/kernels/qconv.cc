@@ -83,7 +83,7 @@ void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64
     const int64_t ix0 = ox * stride_w - pad_left;
     const bool inside_w = ix0 >= 0 && ix0 + kernel_w <= in_w;
     T* dst = reinterpret_cast<T*>(a + (m - begin) * a_stride);
-    std::fill(dst + K, dst + kp, T(0));
+    for (int64_t j = K; j < kp && j < K + 4; ++j) dst[j] = 0;  // kp - K < kr <= 4; not a memset call per pixel
     for (int64_t ky = 0; ky < kernel_h; ++ky, dst += span) {
       const int64_t iy = oy * stride_h - pad_top + ky * dil_h;
       if (iy < 0 || iy >= in_h) {
