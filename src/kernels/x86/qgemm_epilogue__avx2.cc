@@ -8,8 +8,11 @@
 namespace octet::kernels {
 
 void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
-                          int64_t m0, int64_t n0, const EpilogueParams& p) {
+                          int64_t m0, int64_t n0, const EpilogueParams& params) {
   using Kind = EpilogueParams::Kind;
+  // A copy, not the reference: the byte stores below may alias anything, so fields read through
+  // a reference would be reloaded after every store.
+  const EpilogueParams p = params;
   const __m256 lo = _mm256_set1_ps(float(p.qmin - p.zero_point));
   const __m256 hi = _mm256_set1_ps(float(p.qmax - p.zero_point));
   const __m256i zp = _mm256_set1_epi32(p.zero_point);
