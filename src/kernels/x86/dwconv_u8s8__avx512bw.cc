@@ -39,7 +39,16 @@ void dwconv_u8s8__avx512bw(int64_t channels, int64_t taps, int64_t pixels, const
                            const int64_t* step, const int32_t* w, int32_t* acc) {
   int64_t p = 0;
   for (; p + 8 <= pixels; p += 8) dw_pixels<8>(channels, taps, p, in, step, w, acc);
-  for (; p < pixels; ++p) dw_pixels<1>(channels, taps, p, in, step, w, acc);
+  switch (pixels - p) {  // the rest together too: one chain per pixel is bound by the add latency
+    case 7: return dw_pixels<7>(channels, taps, p, in, step, w, acc);
+    case 6: return dw_pixels<6>(channels, taps, p, in, step, w, acc);
+    case 5: return dw_pixels<5>(channels, taps, p, in, step, w, acc);
+    case 4: return dw_pixels<4>(channels, taps, p, in, step, w, acc);
+    case 3: return dw_pixels<3>(channels, taps, p, in, step, w, acc);
+    case 2: return dw_pixels<2>(channels, taps, p, in, step, w, acc);
+    case 1: return dw_pixels<1>(channels, taps, p, in, step, w, acc);
+    default: return;
+  }
 }
 
 }  // namespace octet::kernels
