@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/copy_elems.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -32,28 +33,6 @@ void for_each_output_pixel(const Conv2dShape& s, int64_t begin, int64_t end, F&&
       ox = 0;
       if (++oy == oh) oy = 0, ++b;
     }
-  }
-}
-
-// n elements of u8 source as T (u8, or u16 zero-extended for the widening GEMM paths). A library
-// memcpy call costs more than the copy for the few channels of a small convolution's pixel: up to
-// 32 bytes go as byte loops or two overlapping 16-byte moves.
-template <class T>
-inline void copy_elems(T* __restrict d, const uint8_t* __restrict src, int64_t n) {
-  if constexpr (sizeof(T) == 1) {
-    if (n < 16) {
-      for (int64_t i = 0; i < n; ++i) d[i] = src[i];
-    } else if (n <= 32) {
-      std::memcpy(d, src, 16);
-      std::memcpy(d + n - 16, src + n - 16, 16);
-    } else {
-      std::memcpy(d, src, n);
-    }
-  } else {  // 8 at a time (one 64-bit load, widened by the compiler's SSE2 unpack), then the rest
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-      for (int j = 0; j < 8; ++j) d[i + j] = src[i + j];
-    for (; i < n; ++i) d[i] = src[i];
   }
 }
 

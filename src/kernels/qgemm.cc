@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/copy_elems.h"
 #include "kernels/x86/dispatch.h"
 #include "octet/error.h"
 
@@ -17,12 +18,12 @@ int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // Row m of A to the packed layout (zero-extended to u16 for the widening kernels), K padded.
 void pack_a_row(const uint8_t* src, int64_t K, int64_t kp, int64_t a_bytes, uint8_t* dst) {
   if (a_bytes == 1) {
-    std::memcpy(dst, src, K);
+    copy_elems(dst, src, K);
     std::memset(dst + K, 0, kp - K);
     return;
   }
   auto* d = reinterpret_cast<uint16_t*>(dst);
-  for (int64_t k = 0; k < K; ++k) d[k] = src[k];
+  copy_elems(d, src, K);
   for (int64_t k = K; k < kp; ++k) d[k] = 0;
 }
 

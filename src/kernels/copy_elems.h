@@ -1,0 +1,32 @@
+// The copy both builders of packed GEMM rows share (qgemm.cc's row packing, qconv.cc's
+// im2col): u8 elements stored as T, u8 or zero-extended u16 (kernels/qgemm_ukernel.h).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+namespace octet::kernels {
+
+// n elements of u8 source as T (u8, or u16 zero-extended for the widening GEMM paths). A library
+// memcpy call costs more than the copy for the few channels of a small convolution's pixel: up to
+// 32 bytes go as byte loops or two overlapping 16-byte moves.
+template <class T>
+inline void copy_elems(T* __restrict d, const uint8_t* __restrict src, int64_t n) {
+  if constexpr (sizeof(T) == 1) {
+    if (n < 16) {
+      for (int64_t i = 0; i < n; ++i) d[i] = src[i];
+    } else if (n <= 32) {
+      std::memcpy(d, src, 16);
+      std::memcpy(d + n - 16, src + n - 16, 16);
+    } else {
+      std::memcpy(d, src, n);
+    }
+  } else {  // 8 at a time (one 64-bit load, widened by the compiler's SSE2 unpack), then the rest
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+      for (int j = 0; j < 8; ++j) d[i + j] = src[i + j];
+    for (; i < n; ++i) d[i] = src[i];
+  }
+}
+
+}  // namespace octet::kernels
