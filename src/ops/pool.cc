@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -179,8 +180,60 @@ bool max_pool_2d_direct(KernelContext& ctx, const Tensor& x, const Planes& p, co
   return true;
 }
 
+// Attribute channels_last (set by passes/channels_last.cc inside an NHWC region; never with the
+// Indices output): x is [N, H, W, C] and so is y. Each output pixel takes the element-wise max of
+// its window's pixels, C contiguous values at a time: the first in-bounds tap seeds it (a NaN
+// there sticks, a NaN later never wins, as in the NCHW paths); a window all in the padding gives
+// the lowest value (-inf for floats).
+template <class T>
+void max_pool_nhwc(KernelContext& ctx, const Tensor& x) {
+  const Node& node = ctx.node;
+  OCTET_CHECK(x.rank() == 4, node.describe(), ": a channels-last input must be [N, H, W, C], got ", shape_str(x.shape()));
+  OCTET_CHECK(node.has_attr("kernel_shape"), node.describe(), ": missing attribute 'kernel_shape'");
+  const int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
+  const Window w = make_window(node, {H, W}, node.attr_ints("kernel_shape"), node.attr_int("ceil_mode", 0) != 0);
+  const int64_t OH = w.out[0], OW = w.out[1];
+  Tensor y(x.dtype(), {N, OH, OW, C});
+  const T* xs = x.data<T>();
+  T* ys = y.data<T>();
+  const T lowest = std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+  ctx.pool.parallel_for(N * OH, 1, [&](int64_t row_begin, int64_t row_end) {
+    for (int64_t row = row_begin; row < row_end; ++row) {
+      const int64_t b = row / OH, oy = row % OH;
+      for (int64_t ox = 0; ox < OW; ++ox) {
+        T* __restrict out = ys + (row * OW + ox) * C;
+        bool seeded = false;
+        for (int64_t ky = 0; ky < w.kernel[0]; ++ky) {
+          const int64_t iy = oy * w.strides[0] - w.pad_begin[0] + ky * w.dilations[0];
+          if (iy < 0 || iy >= H) continue;
+          for (int64_t kx = 0; kx < w.kernel[1]; ++kx) {
+            const int64_t ix = ox * w.strides[1] - w.pad_begin[1] + kx * w.dilations[1];
+            if (ix < 0 || ix >= W) continue;
+            const T* __restrict in = xs + ((b * H + iy) * W + ix) * C;
+            if (!seeded) std::copy(in, in + C, out);
+            else
+              for (int64_t c = 0; c < C; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
+            seeded = true;
+          }
+        }
+        if (!seeded) std::fill(out, out + C, lowest);
+      }
+    }
+  });
+  ctx.outputs[0] = y;
+}
+
 void max_pool(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  if (ctx.node.attr_int("channels_last", 0) != 0) {
+    switch (x.dtype()) {
+      case DType::kFloat32: return max_pool_nhwc<float>(ctx, x);
+      case DType::kFloat64: return max_pool_nhwc<double>(ctx, x);
+      case DType::kUInt8: return max_pool_nhwc<uint8_t>(ctx, x);
+      case DType::kInt8: return max_pool_nhwc<int8_t>(ctx, x);
+      default: fail(ctx.node.describe(), ": unsupported dtype ", dtype_name(x.dtype()));
+    }
+  }
   Planes p = planes_of(ctx, x);
   Win3 w = window3(ctx, p);
   if (x.dtype() == DType::kFloat32 && max_pool_2d_direct<float>(ctx, x, p, w)) return;

@@ -22,6 +22,12 @@ bool is_float_unary(const Node& n) {
 }
 bool is_float_binary(const Node& n) { return is_onnx(n, "Add") || is_onnx(n, "Mul"); }
 
+// A 2-D MaxPool without the Indices output (its flat indices are defined on the NCHW layout).
+bool is_maxpool2d(const Node& n) {
+  return is_onnx(n, "MaxPool") && (n.outputs.size() < 2 || n.outputs[1].empty()) && n.has_attr("kernel_shape") &&
+         n.attr_ints("kernel_shape").size() == 2;
+}
+
 // An fp32 2-D convolution (oneDNN's kernel prefers NHWC): its weight is a rank-4 initializer.
 bool is_float_conv2d(const Node& n, const Graph& g) {
   if (!is_onnx(n, "Conv") && !is_lowered(n, "FusedConv")) return false;
@@ -42,7 +48,8 @@ std::vector<size_t> data_inputs(const Node& n) {
 }
 
 // Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv or fp32 Conv
-// always does (their kernels prefer NHWC); pooling and Concat over channels follow an NHWC input;
+// always does (their kernels prefer NHWC); pooling (INT8, and 2-D MaxPool of any type) and Concat
+// over channels follow an NHWC input;
 // INT8 element-wise ops follow any NHWC operand (the other one is transposed in), fp32 ones only
 // NHWC operands (their constants may broadcast along NCHW axes).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
@@ -56,7 +63,8 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
     }
     return all ? every : any;
   };
-  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool")) return any_nhwc(true);
+  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool") || is_maxpool2d(n))
+    return any_nhwc(true);
   if (is_lowered(n, "QLinearConcat")) {
     const int64_t axis = n.attr_int("axis", 0);
     return (axis == 1 || axis == -3) && any_nhwc(true);
