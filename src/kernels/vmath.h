@@ -13,6 +13,9 @@ using VmathFn = void (*)(int64_t n, const float* x, float* y);
 // [*lo, *hi] = [min, max] of x[0..n) for n >= 1; both NaN when any element is NaN, so one test
 // of the result finds them (dynamic quantization must refuse NaN, not skip it).
 using VrangeFn = void (*)(int64_t n, const float* x, float* lo, float* hi);
+// *mean and *inv_std = 1 / sqrt(variance + eps) of x[0..n) for n >= 1, summed in double (two
+// passes: the mean, then the squared deviations): LayerNormalization's statistics.
+using VmomentsFn = void (*)(int64_t n, const float* x, float eps, float* mean, float* inv_std);
 
 struct VmathKernels {
   VmathFn exp, sigmoid, tanh, erf;
@@ -20,6 +23,7 @@ struct VmathKernels {
   VmathFn gelu_tanh;  // x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
   VmathFn softmax;    // one row: exp(x - max) / sum
   VrangeFn range;
+  VmomentsFn moments;
 };
 
 extern const VmathKernels vmath__ref;

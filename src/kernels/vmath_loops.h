@@ -3,6 +3,7 @@
 // a baseline caller). Use: `const VmathKernels vmath__<isa> = vmath_loops();`.
 #pragma once
 
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -90,9 +91,41 @@ void range_loop(int64_t n, const float* __restrict x, float* lo, float* hi) {
   *hi = any_nan ? std::numeric_limits<float>::quiet_NaN() : b;
 }
 
+// Sum of double(x[i]) (or of (x[i] - m)^2) in 8 double lanes, lane k taking i = k mod 8, the
+// lanes then added in order.
+template <bool kSquares>
+double sum8(int64_t n, const float* __restrict x, double m) {
+  using V8f = float __attribute__((vector_size(32)));
+  using V8d = double __attribute__((vector_size(64)));
+  const V8d mv = V8d{} + m;
+  V8d s = {};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    V8f v;
+    std::memcpy(&v, x + i, sizeof v);
+    const V8d d = __builtin_convertvector(v, V8d) - mv;
+    s += kSquares ? d * d : d;
+  }
+  for (int k = 0; i < n; ++i, ++k) {
+    const double d = double(x[i]) - m;
+    s[k] += kSquares ? d * d : d;
+  }
+  double total = 0;
+  for (int k = 0; k < 8; ++k) total += s[k];
+  return total;
+}
+
+void moments_row(int64_t n, const float* __restrict x, float eps, float* mean, float* inv_std) {
+  const double m = sum8<false>(n, x, 0.0) / double(n);
+  const double var = sum8<true>(n, x, m) / double(n);
+  *mean = static_cast<float>(m);
+  *inv_std = static_cast<float>(1.0 / std::sqrt(var + eps));
+}
+
 constexpr VmathKernels vmath_loops() {
   return {map_loop<exp_of>,      map_loop<sigmoid_of>,  map_loop<tanh_of>, map_loop<erf_of>,
-          map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row,       range_loop};
+          map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row,       range_loop,
+          moments_row};
 }
 
 }  // namespace

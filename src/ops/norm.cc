@@ -3,9 +3,9 @@
 // match ONNX Runtime within float rounding.
 #include <cmath>
 
+#include "kernels/vmath.h"
 #include "ops/op_args.h"
 #include "ops/registry.h"
-#include "ops/strip.h"
 
 namespace octet {
 
@@ -56,15 +56,15 @@ void batch_norm(KernelContext& ctx) {
     if (!ctx.node.outputs[i].empty()) ctx.outputs[i] = ctx.input(i + 2).clone();
 }
 
-// Mean and 1/sqrt(var + eps) of `n` values. The sums run in strips of independent double lanes
-// (ops/strip.h): vectorized, and in a fixed order whatever the thread count.
+// Mean and 1/sqrt(var + eps) of `n` values, in double lanes on the chosen ISA (kernels/vmath.h):
+// vectorized, and in a fixed order whatever the thread count.
 void row_stats(const float* x, int64_t n, float eps, float* mean, float* inv_std) {
-  auto plus = [](double a, double b) { return a + b; };
-  const double sum = strip_reduce<double>(x, n, 0.0, [](float v) { return double(v); }, plus);
-  const double m = n ? sum / n : 0;
-  const double sq = strip_reduce<double>(x, n, 0.0, [m](float v) { return (v - m) * (v - m); }, plus);
-  *mean = static_cast<float>(m);
-  *inv_std = static_cast<float>(1.0 / std::sqrt((n ? sq / n : 0) + eps));
+  if (n == 0) {
+    *mean = 0;
+    *inv_std = static_cast<float>(1.0 / std::sqrt(double(eps)));
+    return;
+  }
+  kernels::vmath().moments(n, x, eps, mean, inv_std);
 }
 
 void instance_norm(KernelContext& ctx) {

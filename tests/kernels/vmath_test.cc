@@ -83,6 +83,25 @@ TEST_P(VmathIsa, RangeIsExactAndReportsNaN) {
   }
 }
 
+TEST_P(VmathIsa, MomentsMatchTheReferenceAndTheDefinition) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const VmathKernels& k = *kernels_for(GetParam()).vmath;
+  std::vector<float> x = inputs();
+  std::erase_if(x, [](float v) { return !std::isfinite(v); });
+  for (int64_t len : {int64_t{1}, int64_t{7}, int64_t{8}, int64_t{9}, int64_t{384}, int64_t(x.size())}) {
+    float mean = 0, inv = 0, want_mean = 0, want_inv = 0;
+    k.moments(len, x.data(), 1e-5f, &mean, &inv);
+    vmath__ref.moments(len, x.data(), 1e-5f, &want_mean, &want_inv);
+    EXPECT_TRUE(same_bits(mean, want_mean) && same_bits(inv, want_inv)) << len;
+    double m = 0, v = 0;
+    for (int64_t i = 0; i < len; ++i) m += x[i];
+    m /= double(len);
+    for (int64_t i = 0; i < len; ++i) v += (x[i] - m) * (x[i] - m);
+    EXPECT_NEAR(mean, m, 1e-6 * (1 + std::fabs(m))) << len;
+    EXPECT_NEAR(inv, 1.0 / std::sqrt(v / double(len) + 1e-5), 1e-6 / std::sqrt(v / double(len) + 1e-5)) << len;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Vmath, VmathIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);
 
 TEST(Vmath, ReferenceFollowsTheCLibrary) {
