@@ -1,7 +1,9 @@
 // Reductions of one contiguous strip of elements, shared by Softmax and the Reduce ops.
-// The strip is folded into 16 independent partial results, which the compiler vectorizes (one
-// running result is a serial chain it may not reorder for floats), and the lanes are combined in
-// a fixed order, so the result depends only on the data, never on the thread count.
+// The strip is folded into 16 independent partial results (one running result is a serial chain
+// the compiler may not reorder for floats), and the lanes are combined in a fixed order, so the
+// result depends only on the data, never on the thread count. GCC 12 does not vectorize these
+// lane arrays: the hot reductions (softmax, LayerNorm, dynamic-quantization ranges) run on
+// kernels/vmath.h's vector code instead.
 #pragma once
 
 #include <cstdint>
