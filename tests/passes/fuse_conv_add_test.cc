@@ -15,11 +15,8 @@
 namespace octet {
 namespace {
 
-ValueInfo f32_value(const std::string& name, const Shape& s) {
-  ValueInfo v{name, DType::kFloat32, true, {}};
-  for (int64_t d : s) v.shape.push_back(Dim{d, ""});
-  return v;
-}
+using testing::add_node;
+using testing::f32_value;
 
 // x [1,4,6,6] -> Conv (3x3, pads 1) -> c; y = Relu(c + other). `other` is the input z [1,4,6,6]
 // or the constant k [4,1,1] (broadcast along NCHW's channel axis).
@@ -35,19 +32,9 @@ Graph conv_add_relu(const std::string& other) {
     return t;
   };
   g.initializers = {{"w", random({4, 4, 3, 3})}, {"b", random({4})}, {"k", random({4, 1, 1})}};
-  auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
-    Node n;
-    n.name = out + "_node";
-    n.op_type = op;
-    n.opset = 17;
-    n.inputs = std::move(in);
-    n.outputs = {out};
-    g.nodes.push_back(n);
-    return &g.nodes.back();
-  };
-  node("Conv", {"x", "w", "b"}, "c")->attrs["pads"] = ints_attr({1, 1, 1, 1});
-  node("Add", {other, "c"}, "s");
-  node("Relu", {"s"}, "y");
+  add_node(g, "Conv", {"x", "w", "b"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
+  add_node(g, "Add", {other, "c"}, "s");
+  add_node(g, "Relu", {"s"}, "y");
   for (const char* v : {"c", "s", "y"}) g.value_info[v] = f32_value(v, {1, 4, 6, 6});
   g.outputs = {f32_value("y", {1, 4, 6, 6})};
   return g;

@@ -18,7 +18,9 @@ namespace {
 
 const std::string kSrc = OCTET_SOURCE_DIR;
 
-ValueInfo f32_value(const std::string& name) { return ValueInfo{name, DType::kFloat32, true, {Dim{3, ""}, Dim{37, ""}}}; }
+using testing::add_node;
+
+ValueInfo f32_value(const std::string& name) { return testing::f32_value(name, {3, 37}); }
 
 Tensor scalar(float v) {
   Tensor t(DType::kFloat32, {});
@@ -41,13 +43,7 @@ Graph written_out_gelu(const Variant& v) {
   g.initializers = {{"sqrt2", scalar(float(M_SQRT2))}, {"inv_sqrt2", scalar(float(M_SQRT1_2))},
                     {"one", scalar(v.one)},            {"half", scalar(v.half)}};
   auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
-    Node n;
-    n.name = out + "_node";
-    n.op_type = op;
-    n.opset = 17;
-    n.inputs = std::move(in);
-    n.outputs = {out};
-    g.nodes.push_back(n);
+    add_node(g, op, std::move(in), out);
   };
   if (v.mul_by_inverse) node("Mul", {"inv_sqrt2", "x"}, "u");
   else node("Div", {"x", "sqrt2"}, "u");

@@ -11,6 +11,23 @@ int count_op(const Graph& g, const std::string& op_type) {
   return static_cast<int>(std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op_type; }));
 }
 
+ValueInfo f32_value(const std::string& name, const Shape& shape) {
+  ValueInfo v{name, DType::kFloat32, true, {}};
+  for (int64_t d : shape) v.shape.push_back(Dim{d, ""});
+  return v;
+}
+
+Node& add_node(Graph& g, const std::string& op_type, std::vector<std::string> inputs, const std::string& out) {
+  Node n;
+  n.name = out + "_node";
+  n.op_type = op_type;
+  n.opset = 17;
+  n.inputs = std::move(inputs);
+  n.outputs = {out};
+  g.nodes.push_back(std::move(n));
+  return g.nodes.back();
+}
+
 double max_rel_diff(const Tensor& want, const Tensor& got) {
   double m = 0;
   for (int64_t i = 0; i < want.numel(); ++i) m = std::max(m, double(std::fabs(want.data<float>()[i])));
