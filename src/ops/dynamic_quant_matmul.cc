@@ -13,6 +13,7 @@
 #include "kernels/qgemm.h"
 #include "kernels/vmath.h"
 #include "kernels/x86/dispatch.h"
+#include "ops/dynamic_activation.h"
 #include "ops/registry.h"
 #include "quant/qmath.h"
 
@@ -60,23 +61,17 @@ class DynamicQuantMatMul : public OpKernel {
     codes_.resize(x.numel());
     const float* xd = x.data<float>();
     float* yd = y.data<float>();
-    const auto& range = kernels::vmath().range;
     if (!per_token_) {
-      float lo = 0, hi = 0;
-      range(x.numel(), xd, &lo, &hi);
-      if (std::isnan(lo)) report_nan(xd, x.numel());
-      // +-Inf cannot set a scale: range_with_zero skips it (it saturates when quantized).
-      MinMax r = std::isfinite(lo) && std::isfinite(hi) ? MinMax{lo < 0 ? lo : 0.0f, hi > 0 ? hi : 0.0f}
-                                                        : range_with_zero(xd, x.numel());
-      QParams q = reduce_range_ ? qparams_7bit(r) : dynamic_qparams_u8(r);
-      kernels::quantize_f32_u8(xd, x.numel(), q.scale, static_cast<uint8_t>(q.zero_point), codes_.data(), ctx.pool);
-      if (reduce_range_) clamp_7bit(codes_.data(), x.numel());
+      const DynamicCodes d = quantize_activations_u8(xd, m, k_, k_, reduce_range_, codes_.data(), ctx.pool);
+      if (d.nan_at >= 0) report_nan(d.nan_at);
+      const QParams q = d.q;
       auto ep = kernels::Epilogue::dequantize(yd, n_, q.scale, w_scale_, bias_);
       kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(q.zero_point), packed_, m, ep, ctx.pool);
     } else {
       const int32_t zp = reduce_range_ ? 64 : 128;
       const float levels = reduce_range_ ? 63.0f : 127.0f;
       row_scale_.resize(m);
+      const auto& range = kernels::vmath().range;
       ctx.pool.parallel_for(m, 1, [&](int64_t b, int64_t e) {
         for (int64_t r = b; r < e; ++r) {
           const float* row = xd + r * k_;
@@ -86,16 +81,26 @@ class DynamicQuantMatMul : public OpKernel {
             row_scale_[r] = lo;
             continue;
           }
-          const float amax = -lo > hi ? -lo : hi;
+          float amax = -lo > hi ? -lo : hi;
+          const bool has_inf = !std::isfinite(amax);
+          if (has_inf) {  // +-Inf sets no finite scale: left out, it saturates
+            const MinMax f = range_with_zero(row, k_);
+            amax = -f.min > f.max ? -f.min : f.max;
+          }
           const float s = amax > 0 ? amax / levels : 1.0f;
           row_scale_[r] = s;
-          // |x / s| <= levels: the codes stay in 1..2 * levels + 1, so the full-range kernel
-          // rounds and clamps exactly as the 7-bit contract needs.
-          kernels::kernels().quantize_u8(k_, row, s, zp, codes_.data() + r * k_);
+          // Finite |x / s| <= levels: the codes stay in 1..2 * levels + 1, so the full-range
+          // kernel rounds and clamps exactly as the 7-bit contract needs.
+          uint8_t* codes = codes_.data() + r * k_;
+          kernels::kernels().quantize_u8(k_, row, s, zp, codes);
+          if (has_inf && reduce_range_)  // +Inf saturated to 255: the 7-bit contract's end is 127
+            for (int64_t j = 0; j < k_; ++j) codes[j] = codes[j] > 127 ? 127 : codes[j];
         }
       });
       for (int64_t r = 0; r < m; ++r)
-        if (std::isnan(row_scale_[r])) report_nan(xd, x.numel());
+        if (std::isnan(row_scale_[r]))
+          report_nan(r * k_ + (std::find_if(xd + r * k_, xd + (r + 1) * k_, [](float v) { return std::isnan(v); }) -
+                               (xd + r * k_)));
       // (D1): y[r][n] = s_r * (sum (q - z) w) * w_scale[n] + bias[n], the row scale in the epilogue.
       auto ep = kernels::Epilogue::dequantize(yd, n_, 1.0f, w_scale_, bias_, row_scale_);
       kernels::qgemm_u8s8(codes_.data(), k_, static_cast<uint8_t>(zp), packed_, m, ep, ctx.pool);
@@ -105,21 +110,9 @@ class DynamicQuantMatMul : public OpKernel {
 
  private:
   // NaN has no place in a range: say which value holds it rather than return garbage.
-  [[noreturn]] void report_nan(const float* x, int64_t n) const {
-    const int64_t i = std::find_if(x, x + n, [](float v) { return std::isnan(v); }) - x;
-    fail("input '", node_.inputs[0], "' of ", node_.describe(), " holds NaN (at flat index ", i,
+  [[noreturn]] void report_nan(int64_t at) const {
+    fail("input '", node_.inputs[0], "' of ", node_.describe(), " holds NaN (at flat index ", at,
          "): cannot choose dynamic qparams");
-  }
-
-  // Eq. (3)-(5) with 127 in place of 255: the codes stay in 0..127 (the 7-bit GEMM's contract).
-  static QParams qparams_7bit(MinMax r) {
-    if (r.min == r.max) return {1.0f, 0};
-    const float s = (r.max - r.min) / 127.0f;
-    return {s, static_cast<int32_t>(std::clamp(std::nearbyint(-r.min / s), 0.0f, 127.0f))};
-  }
-  // Rounding at the range's ends can give 128 in float: keep the contract exactly.
-  static void clamp_7bit(uint8_t* c, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) c[i] = c[i] > 127 ? 127 : c[i];
   }
 
   const Node& node_;

@@ -12,8 +12,8 @@
 
 #include "kernels/qelementwise.h"
 #include "kernels/qgemm.h"
+#include "ops/dynamic_activation.h"
 #include "ops/rnn_common.h"
-#include "quant/qmath.h"
 
 namespace octet {
 
@@ -43,26 +43,21 @@ class Int8RnnWeights : public RnnWeights {
     const kernels::PackedWeightsS8& packed = slice(which, d, row0, n);
     // A (m x k, stride lda) quantized to uint8 from its own range.
     codes_a_.resize(m * k);
-    float lo = 0, hi = 0;
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < k; ++j) {
-        const float v = a[i * lda + j];
-        OCTET_CHECK(!std::isnan(v), "a ", recurrent ? "hidden state" : "input", " of ", node_.describe(),
-                    " holds NaN: cannot choose dynamic qparams");
-        if (std::isinf(v)) continue;  // saturates; no finite scale covers it (eq. (3))
-        lo = v < lo ? v : lo;
-        hi = v > hi ? v : hi;
-      }
-    const QParams q = dynamic_qparams_u8({lo, hi});
-    for (int64_t i = 0; i < m; ++i)
-      kernels::quantize_f32_u8(a + i * lda, k, q.scale, static_cast<uint8_t>(q.zero_point), codes_a_.data() + i * k,
-                               ctx.pool);
+    const DynamicCodes act = quantize_activations_u8(a, m, k, lda, false, codes_a_.data(), ctx.pool);
+    OCTET_CHECK(act.nan_at < 0, "a ", recurrent ? "hidden state" : "input", " of ", node_.describe(),
+                " holds NaN: cannot choose dynamic qparams");
+    const QParams q = act.q;
+    const auto w_scale = std::span<const float>(scale_[which]).subspan(row0, n);
+    if (beta == 0) {  // the epilogue writes C itself
+      kernels::qgemm_u8s8(codes_a_.data(), k, static_cast<uint8_t>(q.zero_point), packed, m,
+                          kernels::Epilogue::dequantize(c, ldc, q.scale, w_scale), ctx.pool);
+      return;
+    }
     out_.resize(m * n);
-    auto ep = kernels::Epilogue::dequantize(out_.data(), n, q.scale,
-                                            std::span<const float>(scale_[which]).subspan(row0, n));
-    kernels::qgemm_u8s8(codes_a_.data(), k, static_cast<uint8_t>(q.zero_point), packed, m, ep, ctx.pool);
+    kernels::qgemm_u8s8(codes_a_.data(), k, static_cast<uint8_t>(q.zero_point), packed, m,
+                        kernels::Epilogue::dequantize(out_.data(), n, q.scale, w_scale), ctx.pool);
     for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = out_[i * n + j] + (beta == 0 ? 0.0f : beta * c[i * ldc + j]);
+      for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = out_[i * n + j] + beta * c[i * ldc + j];
   }
 
  private:

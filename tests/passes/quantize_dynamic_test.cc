@@ -140,6 +140,28 @@ TEST(QuantizeDynamic, AllZeroInputGivesBiasAndNaNIsAClearError) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("holds NaN"), std::string::npos) << e.what();
   }
+  // Per tensor and per token, 8- and 7-bit: the NaN's flat index is named; +-Inf saturates to
+  // finite outputs.
+  for (int variant = 0; variant < 4; ++variant) {
+    const bool per_token = variant & 1;
+    DynamicQuantOptions o;
+    o.per_token = per_token;
+    o.reduce_range = variant & 2;
+    Executor e(lower(quantize_dynamic(one_matmul(), o)));
+    Tensor x(DType::kFloat32, {3, 8});
+    for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = 0.1f * float(i % 7) - 0.3f;
+    x.data<float>()[5] = INFINITY;
+    x.data<float>()[20] = -INFINITY;
+    Tensor y = e.run({{"x", x}}).at("y");
+    for (int64_t i = 0; i < y.numel(); ++i) EXPECT_TRUE(std::isfinite(y.data<float>()[i])) << i;
+    x.data<float>()[13] = NAN;
+    try {
+      e.run({{"x", x}});
+      ADD_FAILURE() << "NaN accepted, per_token " << per_token;
+    } catch (const Error& err) {
+      EXPECT_NE(std::string(err.what()).find("holds NaN (at flat index 13)"), std::string::npos) << err.what();
+    }
+  }
 }
 
 TEST(QuantizeDynamic, ExportReimportAndThreadsGiveTheSameOutputs) {
