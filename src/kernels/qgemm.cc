@@ -202,7 +202,10 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
   const int64_t m_tiles = (M + mr - 1) / mr, panels = (N + nr - 1) / nr;
   const int64_t mb = std::clamp<int64_t>(kABlockBytes / (mr * a_stride), 1, m_tiles);
   const int64_t m_blocks = (m_tiles + mb - 1) / mb;
-  const int64_t want_n_blocks = std::max<int64_t>(1, (4 * pool.size() + m_blocks - 1) / m_blocks);
+  // About 4 tasks per thread for balance; one thread needs no split, and each N-block would pack
+  // the M-block's A again.
+  const int64_t want_n_blocks =
+      pool.size() == 1 ? 1 : std::max<int64_t>(1, (4 * pool.size() + m_blocks - 1) / m_blocks);
   const int64_t nb = std::max<int64_t>(1, (panels + want_n_blocks - 1) / want_n_blocks);
   const int64_t n_blocks = (panels + nb - 1) / nb;
   const int64_t panel_bytes = kp * nr * kern.b_bytes;
