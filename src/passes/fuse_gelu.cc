@@ -16,7 +16,7 @@ float scalar(const Graph& g, const std::string& name) {
 }
 
 bool is_binary(const Node& n, const char* op_type) {
-  return n.op_type == op_type && n.domain.empty() && n.inputs.size() == 2;
+  return n.op_type == op_type && n.domain.empty() && n.inputs.size() == 2 && n.outputs.size() == 1;
 }
 
 // For a binary node reading `value` and a scalar constant equal to `want` (within `tol`
@@ -44,7 +44,7 @@ int fuse_gelu(Graph& g) {
   int made = 0;
   for (size_t e = 0; e < g.nodes.size(); ++e) {
     Node& erf = g.nodes[e];
-    if (erf.op_type != "Erf" || !erf.domain.empty() || erf.inputs.size() != 1) continue;
+    if (erf.op_type != "Erf" || !erf.domain.empty() || erf.inputs.size() != 1 || erf.outputs.size() != 1) continue;
     // u = x / √2 or x · (1/√2), read by the Erf alone.
     const int64_t d = producer_index(g, erf.inputs[0]);
     if (d < 0 || sole_consumer(g, erf.inputs[0]) != int64_t(e)) continue;
