@@ -64,11 +64,11 @@ def gemm_table(fam: dict) -> list[str]:
 
 
 def conv_table(fam: dict) -> list[str]:
-    rows = ["| layer (HW, C -> OC, k x k, stride, groups) | threads | int8 GOPS | kernel |", "|---|---|---|---|"]
+    rows = ["| layer (HW, C -> OC, k x k, stride, groups) | threads | int8 GOPS |", "|---|---|---|"]
     for key, b in fam.get("BM_qconv_u8s8", {}).items():
         a = args_of(b["name"])
         rows.append(f"| {a['HW']}x{a['HW']}, {a['C']} -> {a['OC']}, {a['k']}x{a['k']}, s{a['stride']}, g{a['groups']} "
-                    f"| {a['threads']} | {b['GOPS']:.1f} | {b.get('label', '')} |")
+                    f"| {a['threads']} | {b['GOPS']:.1f} |")
     return rows
 
 
