@@ -3,6 +3,7 @@ No timing assertions: latencies here come from fake runners."""
 from __future__ import annotations
 
 import json
+import sys
 import tempfile
 import unittest
 from pathlib import Path
@@ -15,6 +16,9 @@ import report
 import stats
 import suite
 import sysinfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import gemm_report  # noqa: E402  (bench/gemm_report.py, `make bench`)
 
 
 class StatsTest(unittest.TestCase):
@@ -227,6 +231,31 @@ class SysinfoTest(unittest.TestCase):
                            "processor\t: 1\nmodel name\t: other\n")
         self.assertEqual(info["model"], "Xeon")
         self.assertEqual(info["flags"], ["avx2", "avx512f", "avx512bw"])
+
+
+class GemmReportTest(unittest.TestCase):
+    """bench/gemm_report.py: Google Benchmark names to arguments, and the targets it marks."""
+
+    def bench(self, name, gops, pct):
+        return {"name": name, "GOPS": gops, "pct_peak": pct, "label": "k"}
+
+    def test_arguments_and_families(self):
+        self.assertEqual(gemm_report.args_of("BM_qgemm_u8s8/M:1024/N:1024/K:1024/threads:1/min_time:0.200/real_time"),
+                         {"M": 1024, "N": 1024, "K": 1024, "threads": 1})
+        fam = gemm_report.by_family({"benchmarks": [self.bench("BM_sgemm_f32/M:8/N:8/K:8/threads:2/real_time", 1, 1)]})
+        self.assertIn((8, 8, 8, 2), fam["BM_sgemm_f32"])
+
+    def test_targets_only_on_large_single_threaded_squares(self):
+        fam = gemm_report.by_family({"benchmarks": [
+            self.bench("BM_qgemm_u8s8/M:1024/N:1024/K:1024/threads:1/real_time", 300.0, 90.0),
+            self.bench("BM_sgemm_f32/M:1024/N:1024/K:1024/threads:1/real_time", 100.0, 50.0),
+            self.bench("BM_qgemm_u8s8/M:2048/N:2048/K:2048/threads:1/real_time", 200.0, 80.0),
+            self.bench("BM_sgemm_f32/M:2048/N:2048/K:2048/threads:1/real_time", 100.0, 50.0),
+            self.bench("BM_qgemm_u8s8/M:512/N:512/K:512/threads:1/real_time", 10.0, 1.0)]})
+        rows = gemm_report.gemm_table(fam)[2:]
+        self.assertIn("peak met; 3x fp32 met", rows[0])
+        self.assertIn("peak not met; 3x fp32 not met", rows[1])
+        self.assertTrue(rows[2].rstrip().endswith("|  |"))  # 512: no target
 
 
 if __name__ == "__main__":
