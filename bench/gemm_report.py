@@ -87,10 +87,11 @@ def main() -> int:
         "## INT8 GEMM and convolution kernels (issue 3): octet's own benchmark",
         "",
         f"Command: `make bench` ({date}, {cpu['model']}, flags: {' '.join(cpu['flags'])}; Python {platform.python_version()}).",
-        f"Path: `{label}` (picked by CPUID; no VNNI on this CPU). Measured: clock {peak.get('clock_GHz', 0):.2f} GHz, "
-        f"sustained vpmaddwd + vpaddd {peak.get('avx512bw_madd_GMACs', 0):.1f} GMAC/s = "
-        f"{peak.get('avx512bw_MAC_per_cycle', 0):.1f} MAC/cycle on one core: the peak `% of peak` divides by "
-        "(docs/kernels.md, \"Peak of the development machine\"; the issue's 128 MAC/cycle needs `vpdpbusd`). "
+        f"Path: `{label}` (picked by CPUID; no VNNI on this CPU). Measured at the start: clock "
+        f"{peak.get('clock_GHz', 0):.2f} GHz, sustained vpmaddwd + vpaddd {peak.get('avx512bw_madd_GMACs', 0):.1f} "
+        f"GMAC/s = {peak.get('avx512bw_MAC_per_cycle', 0):.1f} MAC/cycle on one core. `% of peak` divides by that "
+        "probe re-run right after each GEMM (this VM's speed drifts during a run; docs/kernels.md, \"Peak of the "
+        "development machine\"; the issue's 128 MAC/cycle needs `vpdpbusd`). "
         "GOPS = 2 x multiply-adds per second. int8 7-bit: the vpmaddubsw path, exact only for activations "
         "0..127 (reduce_range). fp32: oneDNN sgemm, octet's fp32 GEMM.",
         "",

@@ -16,28 +16,24 @@
 namespace octet::kernels {
 namespace {
 
-// The best of several short probes: a shared (virtual) core runs slower whenever its neighbour is
+// The best of a few short probes: a shared (virtual) core runs slower whenever its neighbour is
 // busy, and the peak is what it sustains when it is not.
-double best_madd_peak_gmacs() {
-  static const double best = [] {
-    double b = 0;
-    for (int i = 0; i < 7; ++i) b = std::max(b, madd_peak_gmacs__avx512bw(4'000'000));
-    return b;
-  }();
-  return best;
+double best_madd_peak_gmacs(int probes) {
+  double b = 0;
+  for (int i = 0; i < probes; ++i) b = std::max(b, madd_peak_gmacs__avx512bw(4'000'000));
+  return b;
 }
 
-// Peak multiply-adds per second of one core: measured for the avx512bw path (vpmaddwd+vpaddd);
-// for the others the clock times their nominal rate (avx2: 16/cycle, VNNI zmm: 2 x 64/cycle).
+// Peak multiply-adds per second of one core, measured right after each benchmark's timing (this
+// VM's speed drifts over a run; a peak taken once at the start would not match later shapes):
+// for the avx512bw path the vpmaddwd + vpaddd rate itself, for the others the clock times their
+// nominal rate (avx2: 16/cycle, VNNI zmm: 2 x 64/cycle).
 double int8_peak_macs_per_core() {
-  static const double peak = [] {
-    Isa isa = kernels().isa;
-    if (isa == Isa::avx512bw) return best_madd_peak_gmacs() * 1e9;
-    double ghz = measure_clock_ghz();
-    double per_cycle = isa == Isa::avx512vnni ? 128 : isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
-    return per_cycle * ghz * 1e9;
-  }();
-  return peak;
+  Isa isa = kernels().isa;
+  if (isa == Isa::avx512bw) return best_madd_peak_gmacs(3) * 1e9;
+  double ghz = measure_clock_ghz();
+  double per_cycle = isa == Isa::avx512vnni ? 128 : isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
+  return per_cycle * ghz * 1e9;
 }
 
 void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int threads, double peak_per_core) {
@@ -83,15 +79,14 @@ void BM_sgemm_f32(benchmark::State& st) {
     benchmark::DoNotOptimize(y.data());
   }
   st.SetLabel("oneDNN dnnl_sgemm");
-  // fp32 peak: 2 FMA ports x 16 lanes per cycle.
-  static const double fp32_peak = 32 * measure_clock_ghz() * 1e9;
-  set_counters(st, M, N, K, threads, fp32_peak);
+  // fp32 peak: 2 FMA ports x 16 lanes per cycle, at the clock measured now.
+  set_counters(st, M, N, K, threads, 32 * measure_clock_ghz() * 1e9);
 }
 
 // The machine itself: clock and sustained vpmaddwd+vpaddd rate of one core (avx512bw machines).
 void BM_machine_peak(benchmark::State& st) {
   double ghz = measure_clock_ghz();
-  double gmacs = isa_supported(Isa::avx512bw) ? best_madd_peak_gmacs() : 0;
+  double gmacs = isa_supported(Isa::avx512bw) ? best_madd_peak_gmacs(7) : 0;
   for (auto _ : st) benchmark::DoNotOptimize(ghz);
   st.counters["clock_GHz"] = ghz;
   st.counters["avx512bw_madd_GMACs"] = gmacs;
