@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "kernels/qelementwise.h"
 #include "kernels/qgemm.h"
 #include "kernels/vmath.h"
 #include "kernels/x86/dispatch.h"

@@ -10,7 +10,6 @@
 #include <mutex>
 #include <tuple>
 
-#include "kernels/qelementwise.h"
 #include "kernels/qgemm.h"
 #include "ops/dynamic_activation.h"
 #include "ops/rnn_common.h"
