@@ -72,6 +72,14 @@ def conv_table(fam: dict) -> list[str]:
     return rows
 
 
+def peak_rates(peak: dict) -> str:
+    """The probed multiply-add rates of BM_machine_peak, for the instructions this CPU has."""
+    rates = [f"{peak[f'{isa}_{instr}_GMACs']:.0f} GMAC/s = {peak[f'{isa}_MAC_per_cycle']:.1f} MAC/cycle with {name}"
+             for isa, instr, name in (("avx512vnni", "dpbusd", "vpdpbusd"), ("avx512bw", "madd", "vpmaddwd + vpaddd"))
+             if peak.get(f"{isa}_{instr}_GMACs", 0) > 0]
+    return "; ".join(rates) or "no AVX-512 multiply-add probe for this CPU"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("binary")
@@ -87,13 +95,13 @@ def main() -> int:
         "## INT8 GEMM and convolution kernels (issue 3): octet's own benchmark",
         "",
         f"Command: `make bench` ({date}, {cpu['model']}, flags: {' '.join(cpu['flags'])}; Python {platform.python_version()}).",
-        f"Path: `{label}` (picked by CPUID; no VNNI on this CPU). Measured at the start: clock "
-        f"{peak.get('clock_GHz', 0):.2f} GHz, sustained vpmaddwd + vpaddd {peak.get('avx512bw_madd_GMACs', 0):.1f} "
-        f"GMAC/s = {peak.get('avx512bw_MAC_per_cycle', 0):.1f} MAC/cycle on one core. `% of peak` divides by that "
-        "probe re-run right after each GEMM (this VM's speed drifts during a run; docs/kernels.md, \"Peak of the "
-        "development machine\"; the issue's 128 MAC/cycle needs `vpdpbusd`). "
-        "GOPS = 2 x multiply-adds per second. int8 7-bit: the vpmaddubsw path, exact only for activations "
-        "0..127 (reduce_range). fp32: oneDNN sgemm, octet's fp32 GEMM.",
+        f"Path: `{label}` (picked by CPUID). Measured at the start: clock {peak.get('clock_GHz', 0):.2f} GHz; "
+        f"one core sustains {peak_rates(peak)}. `% of peak` divides by the chosen path's own multiply-add "
+        "instruction rate, probed again right after each GEMM (a VM's speed drifts during a run; "
+        "docs/kernels.md, \"Peak\"): vpdpbusd for avx512vnni (the issue's 128 MAC/cycle), vpmaddwd + vpaddd "
+        "for avx512bw. GOPS = 2 x multiply-adds per second. int8 7-bit: the path for activations 0..127 "
+        "(reduce_range; the vpmaddubsw kernel on avx512bw, the same VNNI kernel where there is VNNI). "
+        "fp32: oneDNN sgemm, octet's fp32 GEMM.",
         "",
         *gemm_table(fam),
         "",

@@ -16,24 +16,25 @@
 namespace octet::kernels {
 namespace {
 
-// The best of a few short probes: a shared (virtual) core runs slower whenever its neighbour is
-// busy, and the peak is what it sustains when it is not.
-double best_madd_peak_gmacs(int probes) {
+// The best of a few short runs of `probe`: a shared (virtual) core runs slower whenever its
+// neighbour is busy, and the peak is what it sustains when it is not.
+double best_of(double (*probe)(int64_t), int runs) {
   double b = 0;
-  for (int i = 0; i < probes; ++i) b = std::max(b, madd_peak_gmacs__avx512bw(4'000'000));
+  for (int i = 0; i < runs; ++i) b = std::max(b, probe(4'000'000));
   return b;
 }
 
-// Peak multiply-adds per second of one core, measured right after each benchmark's timing (this
-// VM's speed drifts over a run; a peak taken once at the start would not match later shapes):
-// for the avx512bw path the vpmaddwd + vpaddd rate itself, for the others the clock times their
-// nominal rate (avx2: 16/cycle, VNNI zmm: 2 x 64/cycle).
+// Peak multiply-adds per second of one core, measured right after each benchmark's timing (a
+// VM's speed can drift over a run; a peak taken once at the start would not match later shapes):
+// for the avx512bw and avx512vnni paths the sustained rate of their multiply-add instructions
+// (vpmaddwd + vpaddd, vpdpbusd), for the others the clock times their nominal rate (avx2: 16/cycle,
+// AVX-VNNI ymm: 2 x 32/cycle).
 double int8_peak_macs_per_core() {
   Isa isa = kernels().isa;
-  if (isa == Isa::avx512bw) return best_madd_peak_gmacs(3) * 1e9;
-  double ghz = measure_clock_ghz();
-  double per_cycle = isa == Isa::avx512vnni ? 128 : isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
-  return per_cycle * ghz * 1e9;
+  if (isa == Isa::avx512bw) return best_of(madd_peak_gmacs__avx512bw, 3) * 1e9;
+  if (isa == Isa::avx512vnni) return best_of(dpbusd_peak_gmacs__avx512vnni, 3) * 1e9;
+  double per_cycle = isa == Isa::avxvnni ? 64 : isa == Isa::avx2 ? 16 : 1;
+  return per_cycle * measure_clock_ghz() * 1e9;
 }
 
 void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int threads, double peak_per_core) {
@@ -83,14 +84,17 @@ void BM_sgemm_f32(benchmark::State& st) {
   set_counters(st, M, N, K, threads, 32 * measure_clock_ghz() * 1e9);
 }
 
-// The machine itself: clock and sustained vpmaddwd+vpaddd rate of one core (avx512bw machines).
+// The machine itself: clock and the sustained multiply-add rates of one core, per instruction.
 void BM_machine_peak(benchmark::State& st) {
   double ghz = measure_clock_ghz();
-  double gmacs = isa_supported(Isa::avx512bw) ? best_madd_peak_gmacs(7) : 0;
+  double madd = isa_supported(Isa::avx512bw) ? best_of(madd_peak_gmacs__avx512bw, 7) : 0;
+  double dpbusd = isa_supported(Isa::avx512vnni) ? best_of(dpbusd_peak_gmacs__avx512vnni, 7) : 0;
   for (auto _ : st) benchmark::DoNotOptimize(ghz);
   st.counters["clock_GHz"] = ghz;
-  st.counters["avx512bw_madd_GMACs"] = gmacs;
-  st.counters["avx512bw_MAC_per_cycle"] = gmacs / ghz;
+  st.counters["avx512bw_madd_GMACs"] = madd;
+  st.counters["avx512bw_MAC_per_cycle"] = madd / ghz;
+  st.counters["avx512vnni_dpbusd_GMACs"] = dpbusd;
+  st.counters["avx512vnni_MAC_per_cycle"] = dpbusd / ghz;
 }
 BENCHMARK(BM_machine_peak)->Iterations(1);
 

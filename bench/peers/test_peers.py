@@ -257,6 +257,15 @@ class GemmReportTest(unittest.TestCase):
         self.assertIn("peak not met; 3x fp32 not met", rows[1])
         self.assertTrue(rows[2].rstrip().endswith("|  |"))  # 512: no target
 
+    def test_peak_rates_name_only_the_probed_instructions(self):
+        both = {"avx512vnni_dpbusd_GMACs": 474.4, "avx512vnni_MAC_per_cycle": 131.1,
+                "avx512bw_madd_GMACs": 206.9, "avx512bw_MAC_per_cycle": 57.2}
+        self.assertEqual(gemm_report.peak_rates(both),
+                         "474 GMAC/s = 131.1 MAC/cycle with vpdpbusd; 207 GMAC/s = 57.2 MAC/cycle with vpmaddwd + vpaddd")
+        no_vnni = {**both, "avx512vnni_dpbusd_GMACs": 0}
+        self.assertEqual(gemm_report.peak_rates(no_vnni), "207 GMAC/s = 57.2 MAC/cycle with vpmaddwd + vpaddd")
+        self.assertEqual(gemm_report.peak_rates({}), "no AVX-512 multiply-add probe for this CPU")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,10 +1,30 @@
 #include "core/thread_pool.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
+#include <chrono>
 
 #include "octet/error.h"
 
 namespace octet {
+namespace {
+
+// How long an idle thread polls before it blocks: covers the gaps between a model's ops (and a
+// benchmark's runs) without keeping an idle process busy for long.
+constexpr auto kSpin = std::chrono::milliseconds(2);
+
+// Polls `ready` (cheap, lock-free) with pause until it holds or kSpin has passed.
+template <class Ready>
+void spin_until(Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 1; !ready(); ++i) {
+    _mm_pause();
+    if (i % 256 == 0 && std::chrono::steady_clock::now() > deadline) return;
+  }
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) : threads_(threads) {
   OCTET_CHECK(threads >= 1 && threads <= 1024, "thread count must be in 1..1024, got ", threads);
@@ -43,6 +63,9 @@ void ThreadPool::worker_loop() {
   uint64_t seen = 0;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
+    lock.unlock();
+    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen; });
+    lock.lock();
     wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;
     seen = generation_;
@@ -67,7 +90,10 @@ void ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
   wake_.notify_all();
   lock.release();
   drain();
-  lock = std::unique_lock<std::mutex>(mu_, std::adopt_lock);
+  const int64_t n = n_tasks_;  // still under mu_ (drain returns holding it)
+  mu_.unlock();
+  spin_until([&] { return finished_.load(std::memory_order_relaxed) == n; });
+  lock = std::unique_lock<std::mutex>(mu_);
   done_.wait(lock, [&] { return finished_ == n_tasks_; });
   job_ = nullptr;
   n_tasks_ = 0;

@@ -1,8 +1,12 @@
 // ThreadPool: a fixed set of worker threads; the calling thread works too. parallel_for splits
 // [0, n) into contiguous chunks, so which thread computes an element never changes the value a
 // kernel writes: results are identical for any thread count as long as tasks write disjoint data.
+// Idle workers spin for a while before they block: on a VM a worker asleep in the kernel took
+// 100s of microseconds to wake (longer than a whole small GEMM), so the caller ran every task
+// alone; a model's next op almost always comes within the spin (docs/kernels.md, "Threads").
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -38,9 +42,11 @@ class ThreadPool {
   std::mutex mu_;
   std::condition_variable wake_, done_;
   const std::function<void(int64_t)>* job_ = nullptr;
-  int64_t n_tasks_ = 0, next_ = 0, finished_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  int64_t n_tasks_ = 0, next_ = 0;
+  // Written under mu_; read without it by spinning threads.
+  std::atomic<int64_t> finished_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
   std::exception_ptr error_;
 };
 

@@ -12,6 +12,9 @@ namespace {
 
 constexpr int64_t kMaxK = 33025;             // K * 255 * 255 < 2^31
 constexpr int64_t kABlockBytes = 256 << 10;  // packed A rows one task keeps in L2
+// Below this many multiply-adds one thread is faster than two (bench/qgemm_bench.cc, Zen 5 VM:
+// 1 x 384 x 384 took 2.2 us on one thread and 2.5 us on two; 1 x 1536 x 384, 8.5 and 6.3 us).
+constexpr double kMinParallelMacs = 1 << 19;
 
 int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 
@@ -200,16 +203,18 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
   // and is computed the same way whatever the thread count.
   const int64_t mr = kern.mr, nr = kern.nr;
   const int64_t m_tiles = (M + mr - 1) / mr, panels = (N + nr - 1) / nr;
-  const int64_t mb = std::clamp<int64_t>(kABlockBytes / (mr * a_stride), 1, m_tiles);
+  const int threads = double(M) * N * K >= kMinParallelMacs ? pool.size() : 1;
+  // M-blocks: an L2 share of packed A, and no more than an even split over the threads, so a
+  // task packs rows no other task packs. N-blocks only where the M-blocks cannot be spread evenly
+  // (about 4 tasks per thread then, for balance); each N-block packs its M-block's A again.
+  const int64_t mb = std::clamp<int64_t>(std::min(kABlockBytes / (mr * a_stride), (m_tiles + threads - 1) / threads),
+                                         1, m_tiles);
   const int64_t m_blocks = (m_tiles + mb - 1) / mb;
-  // About 4 tasks per thread for balance; one thread needs no split, and each N-block would pack
-  // the M-block's A again.
-  const int64_t want_n_blocks =
-      pool.size() == 1 ? 1 : std::max<int64_t>(1, (4 * pool.size() + m_blocks - 1) / m_blocks);
+  const int64_t want_n_blocks = m_blocks % threads == 0 ? 1 : (4 * threads + m_blocks - 1) / m_blocks;
   const int64_t nb = std::max<int64_t>(1, (panels + want_n_blocks - 1) / want_n_blocks);
   const int64_t n_blocks = (panels + nb - 1) / nb;
   const int64_t panel_bytes = kp * nr * kern.b_bytes;
-  pool.run(m_blocks * n_blocks, [&](int64_t task) {
+  auto task_body = [&](int64_t task) {
     alignas(64) int32_t tile[8 * 32];  // MR x NR of the largest kernel
     int64_t t0 = task / n_blocks * mb, p0 = task % n_blocks * nb;
     // The task packs its own M-block (L2-sized) and reuses it for all its panels. Tasks of one
@@ -226,7 +231,11 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
         kern.epilogue(tile, nr, rows, nc, m0, n0, p);
       }
     }
-  });
+  };
+  if (threads == 1)
+    for (int64_t task = 0; task < m_blocks * n_blocks; ++task) task_body(task);
+  else
+    pool.run(m_blocks * n_blocks, task_body);
 }
 
 }  // namespace octet::kernels

@@ -52,6 +52,10 @@ void qgemm_u8s8_8x32c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_
                             const void* b, int32_t* c) {
   ukernel_ref<8, 32, 4, uint8_t, int8_t>(mr, kp, a, a_stride, b, c);
 }
+void qgemm_u8s8_8x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                            const void* b, int32_t* c) {
+  ukernel_ref<8, 16, 4, uint8_t, int8_t>(mr, kp, a, a_stride, b, c);
+}
 void qgemm_u8s8_4x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                             const void* b, int32_t* c) {
   ukernel_ref<4, 16, 2, uint16_t, int16_t>(mr, kp, a, a_stride, b, c);

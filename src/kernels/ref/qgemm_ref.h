@@ -20,6 +20,8 @@ void qgemm_u8s8_8x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_
                             const void* b, int32_t* c);
 void qgemm_u8s8_8x32c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                             const void* b, int32_t* c);
+void qgemm_u8s8_8x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                            const void* b, int32_t* c);
 void qgemm_u8s8_4x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                             const void* b, int32_t* c);
 void qgemm_u8s8_4x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,

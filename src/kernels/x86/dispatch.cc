@@ -23,6 +23,7 @@ constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 
 constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw};
 constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2};
 constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw};
+constexpr QgemmKernel kGemmNarrowAvx512vnni{"qgemm_u8s8_8x16c4__avx512vnni", 8, 16, 4, 1, 1, qgemm_u8s8_8x16c4__avx512vnni, qgemm_epilogue__avx512bw};
 
 const KernelTable kTables[] = {
     {Isa::ref, kGemmRef, dwconv_u8s8__ref,
@@ -49,7 +50,7 @@ const KernelTable kTables[] = {
      dwconv_u8s8__avx512bw,
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
      qadd_u8__avx512bw, requantize_u8__avx512bw,
-     kGemmAvx512vnni, kGemmAvx512vnni, &vmath__avx512bw},
+     kGemmAvx512vnni, kGemmNarrowAvx512vnni, &vmath__avx512bw},
 };
 
 Isa choose() {
@@ -114,7 +115,7 @@ QgemmKernel scalar_twin(const QgemmKernel& k) {
   QgemmKernel t = k;
   t.epilogue = qgemm_epilogue__ref;
   if (k.mr == 8 && k.nr == 32) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x32c2__ref : qgemm_u8s8_8x32c4__ref;
-  else if (k.mr == 8) t.ukernel = qgemm_u8s8_8x16c2__ref;
+  else if (k.mr == 8) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x16c2__ref : qgemm_u8s8_8x16c4__ref;
   else t.ukernel = k.kr == 2 ? qgemm_u8s8_4x16c2__ref : qgemm_u8s8_4x16c4__ref;
   return t;
 }

@@ -38,7 +38,7 @@ struct KernelTable {
   QgemmKernel qgemm_7bit;
   // The exact path with a panel of 16 columns for outputs of at most 16 (a small convolution's
   // channels): a 32-wide panel would compute half or more of padding. Repeats `qgemm` where its
-  // panel is 16 wide already (and on avx512vnni, which has no narrow kernel yet).
+  // panel is 16 wide already.
   QgemmKernel qgemm_narrow;
   const VmathKernels* vmath;  // fp32 array math (kernels/vmath.h)
 
@@ -53,7 +53,7 @@ const KernelTable& kernels();
 const KernelTable& kernels_for(Isa isa);
 
 // The same GEMM geometry and epilogue with the scalar twin of the microkernel: runs anywhere, so
-// tests can check packing and driver of paths this CPU cannot execute (the VNNI ones).
+// tests can check packing and driver of paths this CPU cannot execute (VNNI on older CPUs).
 QgemmKernel scalar_twin(const QgemmKernel& k);
 
 }  // namespace octet::kernels

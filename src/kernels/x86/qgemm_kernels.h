@@ -14,6 +14,8 @@ void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64
                                  const void* b, int32_t* c);  // 7-bit activations only
 void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                                    const void* b, int32_t* c);
+void qgemm_u8s8_8x16c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                                   const void* b, int32_t* c);  // N <= 16
 void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                              const void* b, int32_t* c);
 void qgemm_u8s8_4x16c4__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,

@@ -1,6 +1,5 @@
 // u8 x s8 GEMM microkernel for AVX-VNNI (VEX vpdpbusd on ymm): 4 rows x 16 columns, k in groups
 // of 4. Same structure as qgemm_u8s8_4x16c2__avx2.cc; only the dot product differs.
-// UNTESTED on the development machine (no AVX-VNNI): see qgemm_u8s8_8x32c4__avx512vnni.cc.
 #include <immintrin.h>
 
 #include <cstring>
