@@ -245,6 +245,15 @@ class GemmReportTest(unittest.TestCase):
         fam = gemm_report.by_family({"benchmarks": [self.bench("BM_sgemm_f32/M:8/N:8/K:8/threads:2/real_time", 1, 1)]})
         self.assertIn((8, 8, 8, 2), fam["BM_sgemm_f32"])
 
+    def test_repetitions_keep_the_fastest_and_skip_aggregates(self):
+        name = "BM_qgemm_u8s8/M:8/N:8/K:8/threads:1/real_time"
+        fam = gemm_report.by_family({"benchmarks": [
+            {**self.bench(name, 5.0, 50.0), "run_type": "iteration"},
+            {**self.bench(name, 7.0, 70.0), "run_type": "iteration"},
+            {**self.bench(name, 6.0, 60.0), "run_type": "iteration"},
+            {**self.bench(name + "_mean", 9.0, 90.0), "run_type": "aggregate"}]})
+        self.assertEqual(fam["BM_qgemm_u8s8"][(8, 8, 8, 1)]["pct_peak"], 70.0)
+
     def test_targets_only_on_large_single_threaded_squares(self):
         fam = gemm_report.by_family({"benchmarks": [
             self.bench("BM_qgemm_u8s8/M:1024/N:1024/K:1024/threads:1/real_time", 300.0, 90.0),
@@ -252,10 +261,18 @@ class GemmReportTest(unittest.TestCase):
             self.bench("BM_qgemm_u8s8/M:2048/N:2048/K:2048/threads:1/real_time", 200.0, 80.0),
             self.bench("BM_sgemm_f32/M:2048/N:2048/K:2048/threads:1/real_time", 100.0, 50.0),
             self.bench("BM_qgemm_u8s8/M:512/N:512/K:512/threads:1/real_time", 10.0, 1.0)]})
-        rows = gemm_report.gemm_table(fam)[2:]
-        self.assertIn("peak met; 3x fp32 met", rows[0])
-        self.assertIn("peak not met; 3x fp32 not met", rows[1])
-        self.assertTrue(rows[2].rstrip().endswith("|  |"))  # 512: no target
+        rows = gemm_report.gemm_table(fam)[2:]  # sorted: squares by size
+        self.assertTrue(rows[0].startswith("| 512 x") and rows[0].rstrip().endswith("|  |"))  # 512: no target
+        self.assertIn("peak met; 3x fp32 met", rows[1])
+        self.assertIn("peak not met; 3x fp32 not met", rows[2])
+
+    def test_rows_sorted_by_threads_then_squares_then_shape(self):
+        names = ["M:128/N:384/K:384/threads:1", "M:256/N:256/K:256/threads:2", "M:1/N:384/K:384/threads:1",
+                 "M:256/N:256/K:256/threads:1"]
+        fam = gemm_report.by_family({"benchmarks": [self.bench(f"BM_qgemm_u8s8/{n}/real_time", 1.0, 1.0)
+                                                    for n in names]})
+        firsts = [row.split("|")[1].strip() + " t" + row.split("|")[2].strip() for row in gemm_report.gemm_table(fam)[2:]]
+        self.assertEqual(firsts, ["256 x 256 x 256 t1", "1 x 384 x 384 t1", "128 x 384 x 384 t1", "256 x 256 x 256 t2"])
 
     def test_peak_rates_name_only_the_probed_instructions(self):
         both = {"avx512vnni_dpbusd_GMACs": 474.4, "avx512vnni_MAC_per_cycle": 131.1,

@@ -8,7 +8,7 @@
   INT8 output (lowered onto octet's kernels) within one output quantization step on >= 99.9 % of
   the elements. Compared with ONNX Runtime's reference execution (graph optimizations off): with
   them on, ORT fuses the QDQ units into its u8s8 kernels, which saturate int16 pairs
-  (vpmaddubsw) on CPUs without VNNI such as this one (ORT documents this and recommends
+  (vpmaddubsw) on CPUs without VNNI (ORT documents this and recommends
   reduce_range), so that agreement is printed, not required. With `--reduce-range` (7-bit
   activations, no saturation possible) agreement with the optimized ORT is required too.
 - ONNX Runtime quantize_static QDQ -> octet: ORT's QDQ model (per-channel, u8 activations) of the
