@@ -6,6 +6,7 @@
 // (docs/kernels.md, "Threads").
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -15,6 +16,13 @@
 #include <vector>
 
 namespace octet {
+
+// Items per parallel chunk so that each chunk touches at least 64 KiB: below that, handing a chunk
+// to another thread costs more than it saves. For ThreadPool::parallel_for's `grain`.
+inline int64_t grain_for_bytes(int64_t bytes_per_item) {
+  constexpr int64_t kMinChunkBytes = int64_t{1} << 16;
+  return bytes_per_item >= kMinChunkBytes ? 1 : kMinChunkBytes / std::max<int64_t>(1, bytes_per_item);
+}
 
 class ThreadPool {
  public:

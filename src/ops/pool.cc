@@ -282,7 +282,7 @@ void global_pool(KernelContext& ctx) {
   Tensor y(DType::kFloat32, s);
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
-  ctx.pool.parallel_for(planes, 8, [&](int64_t b, int64_t e) {
+  ctx.pool.parallel_for(planes, grain_for_bytes(size * int64_t(sizeof(float))), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
       const float* xp = xs + pl * size;
       if constexpr (kMax) {

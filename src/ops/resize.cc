@@ -15,8 +15,6 @@ namespace octet {
 
 namespace {
 
-constexpr int64_t kParallelBytes = int64_t{1} << 16;
-
 enum class Mode { kNearest, kLinear, kCubic };
 
 struct Params {
@@ -129,7 +127,7 @@ Tensor resize_axis(const Tensor& x, int k, int64_t out, const Taps& taps, Thread
   for (int j = k + 1; j < x.rank(); ++j) inner *= shape[j];
   const float* src = x.data<float>();
   float* dst = y.data<float>();
-  pool.parallel_for(outer * out, std::max<int64_t>(1, kParallelBytes / (4 * inner * taps.n)),
+  pool.parallel_for(outer * out, grain_for_bytes(4 * inner * taps.n),
                     [&](int64_t b, int64_t e) {
                       for (int64_t task = b; task < e; ++task) {
                         int64_t o = task / out, j = task % out;

@@ -9,8 +9,6 @@ namespace octet {
 
 namespace {
 
-// Below this many bytes a parallel split costs more than it saves.
-constexpr int64_t kParallelBytes = int64_t{1} << 16;
 // Transpose tile edge: a 32x32 tile of 8-byte elements is 8 KiB, two tiles fit in L1.
 constexpr int64_t kBlock = 32;
 
@@ -73,7 +71,7 @@ void copy_rows(uint8_t* dst, const uint8_t* src, const Shape& shape, const std::
   size_t r = shape.size();
   int64_t inner = shape[r - 1], inner_stride = strides[r - 1];
   int64_t rows = shape_numel(shape) / inner;
-  int64_t grain = std::max<int64_t>(1, kParallelBytes / (inner * static_cast<int64_t>(elem)));
+  int64_t grain = grain_for_bytes(inner * static_cast<int64_t>(elem));
   pool.parallel_for(rows, grain, [&](int64_t begin, int64_t end) {
     std::vector<int64_t> idx(r - 1);
     int64_t rem = begin, off = 0;
@@ -113,7 +111,7 @@ void copy_transposed(uint8_t* dst, const uint8_t* src, const Shape& shape, const
   int64_t rows = shape[t], cols = shape[r - 1], col_stride = strides[r - 1], row_pitch = dst_strides[t];
   int64_t row_blocks = (rows + kBlock - 1) / kBlock;
   int64_t tasks = shape_numel(outer_shape) * row_blocks;
-  int64_t grain = std::max<int64_t>(1, kParallelBytes / (kBlock * cols * static_cast<int64_t>(elem)));
+  int64_t grain = grain_for_bytes(kBlock * cols * static_cast<int64_t>(elem));
   with_word(elem, [&](auto w) {
     using T = decltype(w);
     T* d = reinterpret_cast<T*>(dst);
@@ -176,7 +174,7 @@ void indexed_copy(void* dst, const void* src, const Shape& src_shape, const std:
   std::vector<int64_t> strides = contiguous_strides(src_shape);
   const auto* s = static_cast<const uint8_t*>(src);
   auto* d = static_cast<uint8_t*>(dst);
-  pool.parallel_for(total / inner, std::max<int64_t>(1, kParallelBytes / (inner * elem)), [&](int64_t b, int64_t e) {
+  pool.parallel_for(total / inner, grain_for_bytes(inner * elem), [&](int64_t b, int64_t e) {
     for (int64_t row = b; row < e; ++row) {
       uint8_t* out = d + row * inner * elem;
       int64_t rem = row, off = 0;

@@ -15,9 +15,6 @@ namespace octet {
 
 namespace {
 
-// Below this many bytes, copies run on the calling thread only.
-constexpr int64_t kParallelBytes = int64_t{1} << 16;
-
 const uint8_t* bytes(const Tensor& t) { return static_cast<const uint8_t*>(t.raw()); }
 uint8_t* bytes(Tensor& t) { return static_cast<uint8_t*>(t.raw()); }
 
@@ -26,9 +23,6 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
   for (size_t k = begin; k < end; ++k) n *= s[k];
   return n;
 }
-
-// Grain (in tasks) so that each parallel chunk moves at least kParallelBytes.
-int64_t grain_for(int64_t bytes_per_task) { return std::max<int64_t>(1, kParallelBytes / std::max<int64_t>(1, bytes_per_task)); }
 
 // Transpose (ONNX 1/13/21): perm defaults to reversing the dims. The [B,S,H,D] -> [B,H,S,D]
 // attention permutation becomes memcpy of D-element rows, a permutation that moves the last dim
@@ -81,7 +75,7 @@ void concat(KernelContext& ctx) {
   int64_t row_bytes = shape[axis] * inner * static_cast<int64_t>(elem);
   std::vector<int64_t> offset(n + 1, 0);  // byte offset of each input's chunk within an output row
   for (size_t i = 0; i < n; ++i) offset[i + 1] = offset[i] + ctx.input(i).shape()[axis] * inner * elem;
-  ctx.pool.parallel_for(outer * static_cast<int64_t>(n), grain_for(row_bytes / static_cast<int64_t>(n)),
+  ctx.pool.parallel_for(outer * static_cast<int64_t>(n), grain_for_bytes(row_bytes / static_cast<int64_t>(n)),
                         [&](int64_t begin, int64_t end) {
                           for (int64_t task = begin; task < end; ++task) {
                             int64_t o = task / n, i = task % n, chunk = offset[i + 1] - offset[i];
@@ -127,7 +121,7 @@ void split(KernelContext& ctx) {
     shape[axis] = (*sizes)[i];
     Tensor y(x.dtype(), shape);
     int64_t chunk = (*sizes)[i] * inner * elem, src = offset * inner * elem;
-    ctx.pool.parallel_for(outer, grain_for(chunk), [&](int64_t begin, int64_t end) {
+    ctx.pool.parallel_for(outer, grain_for_bytes(chunk), [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o) std::memcpy(bytes(y) + o * chunk, bytes(x) + o * row_bytes + src, chunk);
     });
     ctx.outputs[i] = y;
@@ -203,7 +197,7 @@ void gather(KernelContext& ctx) {
   Tensor y(x.dtype(), shape);
   int64_t outer = prod(x.shape(), 0, axis), chunk = prod(x.shape(), axis + 1, x.rank()) * dtype_size(x.dtype());
   int64_t n = static_cast<int64_t>(index.size());
-  ctx.pool.parallel_for(outer * n, grain_for(chunk), [&](int64_t begin, int64_t end) {
+  ctx.pool.parallel_for(outer * n, grain_for_bytes(chunk), [&](int64_t begin, int64_t end) {
     for (int64_t task = begin; task < end; ++task) {
       int64_t o = task / n, j = task % n;
       std::memcpy(bytes(y) + task * chunk, bytes(x) + (o * dim + index[j]) * chunk, chunk);
