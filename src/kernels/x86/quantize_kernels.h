@@ -10,6 +10,10 @@ void quantize_f32_u8__avx512bw(int64_t n, const float* x, float scale, int32_t z
 void quantize_f32_s8__avx512bw(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
 void dequantize_u8_f32__avx512bw(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);
 void dequantize_s8_f32__avx512bw(int64_t n, const int8_t* x, float scale, int32_t zp, float* y);
+void quantize_f32_u8__avx2(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y);
+void quantize_f32_s8__avx2(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
+void dequantize_u8_f32__avx2(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);
+void dequantize_s8_f32__avx2(int64_t n, const int8_t* x, float scale, int32_t zp, float* y);
 void qadd_u8__avx512bw(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
                        int32_t y_zp, uint8_t* y);
 void requantize_u8__avx512bw(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
