@@ -174,12 +174,16 @@ def _has_vnni() -> bool:
 
 
 def notes() -> dict:
-    """What each GEMM row computes: the u8 x s8 kernels differ in exactness without VNNI."""
-    out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 only (reduce_range): exact then; its own weight packing"}
+    """What each GEMM row computes: the ops differ in their output (MatMulInteger stops at int32,
+    the others requantize to u8) and, without VNNI, in exactness."""
+    int32_out = "int32 output, no requantization (the other rows requantize to u8)"
+    out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 only (reduce_range): exact then; its own weight packing",
+           ("onnxruntime", "MatMulInteger"): int32_out}
     if not _has_vnni():
+        saturates = "no VNNI here: vpmaddubsw, saturates int16 (ORT docs: reduce_range)"
         out[("octet", "qgemm_u8s8")] = "exact for any u8 x s8 (no VNNI here: 16-bit madd)"
-        for op in ("MatMulInteger", "QLinearMatMul"):
-            out[("onnxruntime", op)] = "no VNNI here: vpmaddubsw, saturates int16 (ORT docs: reduce_range)"
+        out[("onnxruntime", "MatMulInteger")] = f"{int32_out}; {saturates}"
+        out[("onnxruntime", "QLinearMatMul")] = saturates
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import interleave
+import kernel_peers
 import metrics
 import report
 import stats
@@ -231,6 +232,25 @@ class SysinfoTest(unittest.TestCase):
                            "processor\t: 1\nmodel name\t: other\n")
         self.assertEqual(info["model"], "Xeon")
         self.assertEqual(info["flags"], ["avx2", "avx512f", "avx512bw"])
+
+
+class KernelNotesTest(unittest.TestCase):
+    """bench/peers/kernel_peers.py: each GEMM row says what its op computes."""
+
+    def notes(self, vnni):
+        real = kernel_peers._has_vnni
+        kernel_peers._has_vnni = lambda: vnni
+        try:
+            return kernel_peers.notes()
+        finally:
+            kernel_peers._has_vnni = real
+
+    def test_matmulinteger_is_marked_int32_on_every_cpu(self):
+        for vnni in (True, False):
+            self.assertIn("int32 output", self.notes(vnni)[("onnxruntime", "MatMulInteger")])
+        self.assertNotIn(("onnxruntime", "QLinearMatMul"), self.notes(True))
+        self.assertIn("saturates", self.notes(False)[("onnxruntime", "QLinearMatMul")])
+        self.assertIn("saturates", self.notes(False)[("onnxruntime", "MatMulInteger")])
 
 
 class GemmReportTest(unittest.TestCase):
