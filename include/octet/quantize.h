@@ -30,8 +30,13 @@ struct StaticQuantOptions {
   std::string config_json;             // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
   int64_t samples = -1;                // calibration samples used (-1: all)
   int64_t batch = 32;                  // calibration batch size
+  // Bias correction (passes/bias_correction.h): each Conv/Gemm's mean output error moves into its
+  // bias, measured layer after layer on the first `bias_correction_samples` calibration samples.
+  bool bias_correction = true;
+  int64_t bias_correction_samples = 128;  // -1: all
   int threads = 1;
-  // Called after each calibration batch with (samples done, samples total).
+  // Called after each calibration batch with (work done, work total): samples, counting each pass
+  // over the data that calibration and bias correction make.
   std::function<void(int64_t, int64_t)> progress;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "octet/quantize.h"
+#include "passes/bias_correction.h"
 #include "passes/convert.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse.h"
@@ -45,10 +46,23 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
   fold_constants(fused);
   fuse_for_quantization(fused);
   QuantPlan plan = prepare(fused, mapping);
-  quant::CalibrationOptions copts{options.samples, options.batch, options.threads, options.progress};
+  if (options.bias_correction) add_missing_biases(fused, plan);
+  quant::CalibrationOptions copts{options.samples, options.batch, options.threads, nullptr};
+  quant::CalibrationOptions bc_opts{options.bias_correction_samples, options.batch, options.threads, nullptr};
+  // Progress over calibration and the bias correction passes together.
+  const int64_t calib_samples = quant::calibration_samples(fused, calib, copts);
+  const int64_t bc_work = options.bias_correction ? bias_correction_passes(fused, plan) *
+                                                        quant::calibration_samples(fused, calib, bc_opts)
+                                                  : 0;
+  if (options.progress) {
+    copts.progress = [&](int64_t done, int64_t) { options.progress(done, calib_samples + bc_work); };
+    bc_opts.progress = [&](int64_t done, int64_t) { options.progress(calib_samples + done, calib_samples + bc_work); };
+  }
   auto observers = quant::calibrate(fused, plan, calib, copts);
   ConvertNotes notes;
-  Graph out = convert(fused, plan, observers, &notes);
+  Graph out = options.bias_correction
+                  ? convert_with_bias_correction(fused, plan, observers, calib, bc_opts, &notes)
+                  : convert(fused, plan, observers, &notes);
 
   if (report) {
     *report = QuantizeReport{};

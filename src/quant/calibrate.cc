@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "core/samples.h"
-#include "octet/runtime.h"
 
 namespace octet::quant {
 
@@ -16,24 +15,46 @@ int64_t fixed_batch(const Graph& g) {
   return -1;
 }
 
-}  // namespace
-
-std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
-                                                           const std::map<std::string, Tensor>& data,
-                                                           const CalibrationOptions& options) {
+std::map<std::string, Tensor> graph_feeds(const Graph& g, const std::map<std::string, Tensor>& data) {
   std::map<std::string, Tensor> feeds;
   for (const ValueInfo& in : g.inputs) {
     auto it = data.find(in.name);
     OCTET_CHECK(it != data.end(), "calibration data has no array for graph input '", in.name, "'");
     feeds[in.name] = it->second;
   }
-  int64_t total = sample_count(feeds, "calibration data");
+  return feeds;
+}
+
+}  // namespace
+
+int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>& data,
+                            const CalibrationOptions& options) {
+  int64_t total = sample_count(graph_feeds(g, data), "calibration data");
   if (options.samples >= 0) total = std::min(total, options.samples);
   OCTET_CHECK(total > 0, "calibration data: no samples to calibrate on");
+  return total;
+}
+
+void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std::string, Tensor>& data,
+                             const CalibrationOptions& options, int64_t progress_offset, int64_t progress_total) {
+  const std::map<std::string, Tensor> feeds = graph_feeds(g, data);
+  const int64_t total = calibration_samples(g, data, options);
   const int64_t fixed = fixed_batch(g);
   const int64_t batch = fixed > 0 ? fixed : std::clamp<int64_t>(options.batch, 1, total);
   OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
+  if (progress_total < 0) progress_total = total;
+  // A last partial batch would not fit a fixed leading dim: it is dropped then.
+  for (int64_t b = 0; b < total; b += batch) {
+    int64_t e = std::min(total, b + batch);
+    if (fixed > 0 && e - b < batch) break;
+    exec.run(slice_samples(feeds, b, e));
+    if (options.progress) options.progress(progress_offset + e, progress_total);
+  }
+}
 
+std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+                                                           const std::map<std::string, Tensor>& data,
+                                                           const CalibrationOptions& options) {
   std::map<std::string, std::unique_ptr<Observer>> observers;
   for (const auto& [value, spec] : plan.activations) {
     std::string root = plan.qparams_root(value);
@@ -47,13 +68,7 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
     auto it = observers.find(value);
     if (it != observers.end()) it->second->observe(t);
   });
-  // A last partial batch would not fit a fixed leading dim: it is dropped then.
-  for (int64_t b = 0; b < total; b += batch) {
-    int64_t e = std::min(total, b + batch);
-    if (fixed > 0 && e - b < batch) break;
-    exec.run(slice_samples(feeds, b, e));
-    if (options.progress) options.progress(e, total);
-  }
+  run_calibration_batches(g, exec, data, options);
   return observers;
 }
 

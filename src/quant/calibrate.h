@@ -8,6 +8,7 @@
 #include <string>
 
 #include "octet/graph.h"
+#include "octet/runtime.h"
 #include "passes/prepare.h"
 #include "quant/observers/observer.h"
 
@@ -26,5 +27,17 @@ struct CalibrationOptions {
 std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                            const std::map<std::string, Tensor>& data,
                                                            const CalibrationOptions& options);
+
+// Runs the calibration samples of `data` through `exec` (built on `g`) in the batches calibrate()
+// uses; the caller reads values through hooks. `progress_offset` is added to the samples done
+// reported to options.progress, `progress_total` is the total reported (a second pass over the
+// data continues the first one's progress). octet::Error as calibrate().
+void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std::string, Tensor>& data,
+                             const CalibrationOptions& options, int64_t progress_offset = 0,
+                             int64_t progress_total = -1);
+
+// The number of samples calibration runs: options.samples of `data`, or all of them.
+int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>& data,
+                            const CalibrationOptions& options);
 
 }  // namespace octet::quant

@@ -7,14 +7,19 @@
 namespace octet::cli {
 
 Progress::Progress(std::string label, int64_t total)
-    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1 && total > 0) {}
+    : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1) {}
 
 Progress::~Progress() {
   if (enabled_ && last_percent_ >= 0) std::fputc('\n', stderr);
 }
 
+void Progress::update(int64_t done, int64_t total) {
+  total_ = total;
+  update(done);
+}
+
 void Progress::update(int64_t done) {
-  if (!enabled_) return;
+  if (!enabled_ || total_ <= 0) return;
   int percent = static_cast<int>(100 * done / total_);
   if (percent == last_percent_) return;
   last_percent_ = percent;

@@ -12,6 +12,7 @@ class Progress {
   Progress(std::string label, int64_t total);
   ~Progress();  // ends the line if anything was drawn
   void update(int64_t done);
+  void update(int64_t done, int64_t total);  // when the total becomes known only as work goes
 
  private:
   std::string label_;

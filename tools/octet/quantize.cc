@@ -19,8 +19,8 @@ namespace {
 struct Args {
   std::string model, out, mode, calib, observer = "histogram", act_dtype = "u8", config;
   std::vector<std::string> exclude, ops;
-  bool per_tensor = false, per_token = false, reduce_range = false;
-  int64_t samples = -1, batch = 32;
+  bool per_tensor = false, per_token = false, reduce_range = false, no_bias_correction = false;
+  int64_t samples = -1, batch = 32, bias_correction_samples = 128;
   int threads = 1;
 };
 
@@ -56,6 +56,11 @@ std::function<int()> add_quantize(CLI::App& app) {
   cmd->add_option("--samples", args->samples, "static: calibration samples used (default: all)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_option("--batch", args->batch, "static: calibration batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_flag("--no-bias-correction", args->no_bias_correction,
+                "static: keep the biases as calibrated (no passes moving each layer's mean error into its bias)");
+  cmd->add_option("--bias-correction-samples", args->bias_correction_samples,
+                  "static: calibration samples the bias correction runs (default 128)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
   cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU)")->delimiter(',');
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
@@ -67,6 +72,7 @@ std::function<int()> add_quantize(CLI::App& app) {
     if (is_static && args->calib.empty()) usage("--mode static needs --calib DATA");
     if (!is_static && !args->calib.empty()) usage("--calib is for --mode static");
     if (is_static && (args->per_token || !args->ops.empty())) usage("--per-token and --ops are for --mode dynamic");
+    if (!is_static && args->no_bias_correction) usage("--no-bias-correction is for --mode static");
     check_output_path(args->out, {args->model, args->calib, args->config});
     Graph g = load_onnx(args->model);
     QuantizeReport report;
@@ -81,12 +87,13 @@ std::function<int()> add_quantize(CLI::App& app) {
       if (!args->config.empty()) o.config_json = read_file(args->config);
       o.samples = args->samples;
       o.batch = args->batch;
+      o.bias_correction = !args->no_bias_correction;
+      o.bias_correction_samples = args->bias_correction_samples;
       o.threads = args->threads;
       auto calib = load_inputs(g, {}, args->calib);
-      int64_t total = sample_count(calib, args->calib);
-      if (args->samples > 0) total = std::min(total, args->samples);
-      Progress progress("calibrate", total);
-      o.progress = [&](int64_t done, int64_t) { progress.update(done); };
+      sample_count(calib, args->calib);  // names the file when its arrays disagree on the sample count
+      Progress progress("calibrate", 0);
+      o.progress = [&](int64_t done, int64_t total) { progress.update(done, total); };
       q = quantize_static(g, calib, o, &report);
     } else {
       DynamicQuantOptions o;

@@ -1,0 +1,41 @@
+// Bias correction: quantizing a layer's weights and activations shifts the mean of its output,
+// and a deep network accumulates those shifts (clipped activation ranges shift it most). Nagel et
+// al. 2019, "Data-Free Quantization Through Weight Equalization and Bias Correction", sec. 4.2,
+// remove the shift by adding the expected error to the bias; done empirically here, as AIMET's
+// empirical bias correction and NNCF's BiasCorrection do: layer after layer in graph order, each
+// measured in the quantized model whose upstream layers are already corrected, so that a layer
+// corrects what actually reaches it (the mean shift a ReLU makes of upstream noise included).
+// The "fast" variant that measures every layer at once on the float model's inputs was tried and
+// made MobileNetV2's later layers worse (docs/static_ptq.md, "Bias correction").
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "octet/graph.h"
+#include "passes/convert.h"
+#include "passes/prepare.h"
+#include "quant/calibrate.h"
+
+namespace octet {
+
+// Gives every quantized Conv and Gemm head of `plan` a float bias (zeros where it had none) so
+// that a correction has somewhere to go. Call before calibrating and converting.
+void add_missing_biases(Graph& fused, const QuantPlan& plan);
+
+// convert(), then for each quantized Conv/Gemm, in graph order: its float bias in `fused` moves by
+// E[y_float - y_quantized] per output channel over `data` (options.samples of it), y_quantized
+// from the QDQ model with the corrections made so far. One float pass, then one QDQ pass per
+// level of layers (layers with no uncorrected quantized layer upstream are corrected together).
+// Returns the final QDQ graph; `fused` keeps the corrected biases (a bias tensor shared with
+// another node is copied first; the input model's tensors are never written).
+Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
+                                   const std::map<std::string, std::unique_ptr<quant::Observer>>& observers,
+                                   const std::map<std::string, Tensor>& data, const quant::CalibrationOptions& options,
+                                   ConvertNotes* notes = nullptr);
+
+// How many passes over the data convert_with_bias_correction makes (for progress totals).
+int bias_correction_passes(const Graph& fused, const QuantPlan& plan);
+
+}  // namespace octet
