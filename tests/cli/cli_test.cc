@@ -149,8 +149,11 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
   TempDir tmp;
   const std::string out = tmp / "mnist.int8.onnx";
   Result q = octet("quantize " + kExamples + "mnist_cnn.onnx -o " + out + " --mode static --calib " + kExamples +
-                   "mnist_calib.npz --samples 64 --observer minmax");
+                   "mnist_calib.npz --samples 64 --observer minmax --bias-correction-samples 16");
   ASSERT_EQ(q.status, 0) << q.out;
+  Result plain = octet("quantize " + kExamples + "mnist_cnn.onnx -o " + tmp / "plain.onnx" + " --mode static --calib " +
+                       kExamples + "mnist_calib.npz --samples 64 --no-bias-correction");
+  ASSERT_EQ(plain.status, 0) << plain.out;
   EXPECT_NE(q.out.find("quantized "), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("KiB fp32 -> "), std::string::npos) << q.out;
   Result ins = octet("inspect " + out);
@@ -171,6 +174,10 @@ TEST(CliQuantize, BadCombinationsAndInputs) {
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static").status, 2);  // no --calib
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --calib " + calib).status, 2);
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode fancy").status, 2);
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --no-bias-correction").status, 2);
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --bias-correction-samples 8").status, 2);
+  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib +
+                  " --bias-correction-samples 0").status, 2);
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib + " --observer x").status, 2);
   expect_error("quantize " + model + " -o " + model + " --mode static --calib " + calib, "mnist_cnn.onnx");
   expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +

@@ -58,13 +58,13 @@ std::function<int()> add_quantize(CLI::App& app) {
   cmd->add_option("--batch", args->batch, "static: calibration batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_flag("--no-bias-correction", args->no_bias_correction,
                 "static: keep the biases as calibrated (no passes moving each layer's mean error into its bias)");
-  cmd->add_option("--bias-correction-samples", args->bias_correction_samples,
+  auto* bc_samples = cmd->add_option("--bias-correction-samples", args->bias_correction_samples,
                   "static: calibration samples the bias correction runs (default 128)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
   cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU)")->delimiter(',');
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  return [args] {
+  return [args, bc_samples] {
     const bool is_static = args->mode == "static";
     auto usage = [](const std::string& what) {
       throw CLI::ValidationError("quantize", what);
@@ -72,7 +72,8 @@ std::function<int()> add_quantize(CLI::App& app) {
     if (is_static && args->calib.empty()) usage("--mode static needs --calib DATA");
     if (!is_static && !args->calib.empty()) usage("--calib is for --mode static");
     if (is_static && (args->per_token || !args->ops.empty())) usage("--per-token and --ops are for --mode dynamic");
-    if (!is_static && args->no_bias_correction) usage("--no-bias-correction is for --mode static");
+    if (!is_static && (args->no_bias_correction || bc_samples->count()))
+      usage("--no-bias-correction and --bias-correction-samples are for --mode static");
     check_output_path(args->out, {args->model, args->calib, args->config});
     Graph g = load_onnx(args->model);
     QuantizeReport report;
