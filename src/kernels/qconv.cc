@@ -83,15 +83,73 @@ void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64
   });
 }
 
+// The depthwise epilogue: sum_t (x_t - x_zp) w_t = sum_t x_t w_t - x_zp sum_t w_t, and the second
+// term is the same for every pixel (padding taps read x_zp, a real 0), so it joins the column term
+// once. Modular like the GEMM's corrections: the int32 sum is exact.
+ResolvedEpilogue depthwise_epilogue(const Epilogue& ep, uint8_t x_zp, const PackedConvWeights& w) {
+  ResolvedEpilogue r = resolve_epilogue(ep, w.shape.in_c);
+  for (int64_t c = 0; c < w.shape.in_c; ++c)
+    r.col_term[c] = int32_t(r.col_term[c] - int64_t(x_zp) * w.dw_weight_sum[c]);
+  return r;
+}
+
+// Ring slots for the input rows under the kernel on the dwconv_c4 path: the window of
+// (kh - 1) * dilation + 1 rows rounded up to groups of 4 (kernels/ref/dwconv_c4_ref.h).
+int64_t ring_groups(const Conv2dShape& s) { return ((s.kernel_h - 1) * s.dilation_h + 1 + 3) / 4; }
+
+// The dwconv_c4 path (kernels/ref/dwconv_c4_ref.h). Work items are (block of channels, output row), so that a 7x7 layer still splits over threads, rows of one block in order: each
+// thread keeps the ring of input rows for its block and inserts only the rows entering the window,
+// convolves the whole output row into `acc`, then requantizes it with one epilogue call.
+void depthwise_c4(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
+  const Conv2dShape s = w.shape;
+  const int64_t C = s.in_c, oh = s.out_h(), ow = s.out_w(), rows = s.batch * oh;
+  const int64_t groups = ring_groups(s), slots = 4 * groups, span = (s.kernel_h - 1) * s.dilation_h + 1;
+  const int64_t cols = s.pad_left + s.in_w + s.pad_right, cp = (C + 15) / 16 * 16;
+  // Blocks of at most 64 channels, as equal as 16-lane vectors allow (144 = 3 x 48, not 64 + 64 + 16:
+  // items are split over threads by count).
+  const int64_t blocks = (C + 63) / 64, width = ((C + blocks - 1) / blocks + 15) / 16 * 16;
+  const ResolvedEpilogue r = depthwise_epilogue(ep, x_zp, w);
+  const EpilogueParams p = r.params();
+  const DwconvC4Kernel& k = w.table->dwconv_c4;
+  const std::vector<uint8_t> zero_row(s.in_w * C, x_zp);
+  const uint32_t pad_lane = uint32_t(x_zp) * 0x01010101u;
+  pool.parallel_for(blocks * rows, 1, [&](int64_t begin, int64_t end) {
+    std::vector<uint32_t> ib(groups * cols * width, 0);
+    std::vector<int32_t> acc(ow * width);
+    int64_t ring_block = -1, ring_b = -1, next_iy = 0;  // the ring holds rows < next_iy of (ring_b, ring_block)
+    for (int64_t item = begin; item < end; ++item) {
+      const int64_t block = item / rows, row = item % rows, b = row / oh, oy = row % oh;
+      const int64_t c0 = block * width, kc = std::min(width, C - c0), ib_col = (kc + 15) / 16 * 16;
+      const int64_t ib_group = cols * ib_col, iy0 = oy * s.stride_h - s.pad_top;
+      if (block != ring_block || b != ring_b) {  // a new layout: padding columns, no rows yet
+        for (int64_t g = 0; g < groups; ++g) {
+          uint32_t* gb = ib.data() + g * ib_group;
+          std::fill(gb, gb + s.pad_left * ib_col, pad_lane);
+          std::fill(gb + (s.pad_left + s.in_w) * ib_col, gb + cols * ib_col, pad_lane);
+        }
+        ring_block = block, ring_b = b, next_iy = iy0;
+      }
+      for (int64_t iy = std::max(iy0, next_iy); iy < iy0 + span; ++iy) {
+        const int64_t slot = (iy % slots + slots) % slots;
+        const uint8_t* src = (iy >= 0 && iy < s.in_h ? x + (b * s.in_h + iy) * s.in_w * C : zero_row.data()) + c0;
+        k.insert_row(kc, s.in_w, src, C, ib.data() + (slot / 4) * ib_group + s.pad_left * ib_col, ib_col,
+                     int(slot % 4));
+      }
+      next_iy = iy0 + span;
+      const int64_t rotation = (iy0 % slots + slots) % slots;
+      k.conv(DwC4Args{kc, s.kernel_w, groups, ow, s.stride_w, s.dilation_w, ib.data(), ib_col, ib_group,
+                      w.dw_weights_c4.data() + (rotation * s.kernel_w * groups) * cp + c0, cp, acc.data(), kc});
+      w.table->qgemm.epilogue(acc.data(), kc, ow, kc, row * ow, c0, p);
+    }
+  });
+}
+
 void depthwise(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
+  if (!w.dw_weights_c4.empty()) return depthwise_c4(x, x_zp, w, ep, pool);
   const Conv2dShape s = w.shape;
   const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w, oh = s.out_h(), ow = s.out_w();
-  ResolvedEpilogue r = resolve_epilogue(ep, C);
-  // sum_t (x_t - x_zp) w_t = sum_t x_t w_t - x_zp sum_t w_t: the second term is the same for every
-  // pixel (padding taps read x_zp, a real 0), so it joins the column term once. Modular like the
-  // GEMM's corrections: the int32 sum is exact.
-  for (int64_t c = 0; c < C; ++c) r.col_term[c] = int32_t(r.col_term[c] - int64_t(x_zp) * w.dw_weight_sum[c]);
-  EpilogueParams p = r.params();
+  const ResolvedEpilogue r = depthwise_epilogue(ep, x_zp, w);
+  const EpilogueParams p = r.params();
   std::vector<uint8_t> zero_pixel(C, x_zp);
   // Output columns whose taps all lie inside the row (no horizontal padding): [ox_lo, ox_hi).
   const int64_t last = s.in_w - 1 - (s.kernel_w - 1) * s.dilation_w + s.pad_left;  // ox * stride_w <= last
@@ -146,6 +204,19 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
         p.dw_weights[t * s.in_c + c] = int32_t(w[c * area + t]) - zp(c);
         p.dw_weight_sum[c] += p.dw_weights[t * s.in_c + c];
       }
+    const bool symmetric = std::all_of(w_zero_point.begin(), w_zero_point.end(), [](int8_t z) { return z == 0; });
+    if (table.dwconv_c4.conv && symmetric) {  // [rotation][kx][group][cp], kernels/ref/dwconv_c4_ref.h
+      const int64_t groups = ring_groups(s), slots = 4 * groups, cp = (s.in_c + 15) / 16 * 16;
+      p.dw_weights_c4.assign(slots * s.kernel_w * groups * cp, 0);
+      for (int64_t rot = 0; rot < slots; ++rot)
+        for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
+          const int64_t slot = (rot + ky * s.dilation_h) % slots;
+          for (int64_t kx = 0; kx < s.kernel_w; ++kx)
+            for (int64_t c = 0; c < s.in_c; ++c)
+              p.dw_weights_c4[((rot * s.kernel_w + kx) * groups + slot / 4) * cp + c] |=
+                  uint32_t(uint8_t(w[(c * s.kernel_h + ky) * s.kernel_w + kx])) << (8 * (slot % 4));
+        }
+    }
     return p;
   }
   // ONNX [OC][C/g][KH][KW] -> per group K x N with K in im2col order (ky, kx, c).

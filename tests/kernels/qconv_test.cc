@@ -122,7 +122,8 @@ TEST_P(QconvIsa, DepthwiseLayers) {
 
 // The largest |(x - x_zp) * (w - w_zp)| a depthwise 5x5 can see, both signs, with padding: the
 // avx512bw kernel computes sum x * w - x_zp * sum w with 16-bit multiplies, so it must stay exact
-// at |x - x_zp| = |w - w_zp| = 255. A dequantize with scale 1 shows the int32 sums (< 2^24).
+// at |x - x_zp| = |w - w_zp| = 255; with w_zp = 0 the vpdpbusd path runs, at x = 255 and w = -128.
+// A dequantize with scale 1 shows the int32 sums (< 2^24).
 TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
   Conv2dShape s;
@@ -130,7 +131,8 @@ TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
   s.kernel_h = s.kernel_w = 5, s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 2;
   const int64_t M = s.out_h() * s.out_w();
   for (auto [xv, x_zp, wv, w_zp] : {std::tuple<uint8_t, uint8_t, int8_t, int8_t>{255, 0, -128, 127},
-                                    {0, 255, -128, 127}, {255, 0, 127, -128}, {0, 255, 127, -128}}) {
+                                    {0, 255, -128, 127}, {255, 0, 127, -128}, {0, 255, 127, -128},
+                                    {255, 0, -128, 0}, {0, 255, -128, 0}, {255, 0, 127, 0}, {0, 255, 127, 0}}) {
     std::vector<uint8_t> x(s.in_h * s.in_w * s.in_c, xv);
     std::vector<int8_t> w(s.out_c * 25, wv), zps{w_zp};
     std::vector<float> got(M * s.out_c), one{1.0f};

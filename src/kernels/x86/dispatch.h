@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kernels/qgemm_ukernel.h"
+#include "kernels/ref/dwconv_c4_ref.h"
 #include "kernels/ref/dwconv_ref.h"
 #include "kernels/ref/qelementwise_ref.h"
 #include "kernels/vmath.h"
@@ -25,6 +26,9 @@ struct KernelTable {
   Isa isa;
   QgemmKernel qgemm;
   DwconvUkernelFn dwconv;
+  // The depthwise path on vpdpbusd (four input rows per lane) for weights with zero point 0; null
+  // functions where the ISA has none (kernels/qconv.cc then uses `dwconv`).
+  DwconvC4Kernel dwconv_c4;
   void (*quantize_u8)(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y);
   void (*quantize_s8)(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
   void (*dequantize_u8)(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);

@@ -1,7 +1,10 @@
-// The x86 depthwise convolution microkernels (contract: kernels/ref/dwconv_ref.h).
+// The x86 depthwise convolution microkernels (contracts: kernels/ref/dwconv_ref.h and, for the
+// four-rows-per-lane VNNI path, kernels/ref/dwconv_c4_ref.h).
 #pragma once
 
 #include <cstdint>
+
+#include "kernels/ref/dwconv_c4_ref.h"
 
 namespace octet::kernels {
 
@@ -9,5 +12,9 @@ void dwconv_u8s8__avx512bw(int64_t channels, int64_t taps, int64_t pixels, const
                            const int64_t* step, const int32_t* w, int32_t* acc);
 void dwconv_u8s8__avx2(int64_t channels, int64_t taps, int64_t pixels, const uint8_t* const* in, const int64_t* step,
                        const int32_t* w, int32_t* acc);
+
+void dw_insert_row__avx512vnni(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
+                               int64_t out_col, int byte);
+void dwconv_c4__avx512vnni(const DwC4Args& a);
 
 }  // namespace octet::kernels
