@@ -26,6 +26,15 @@ int threads_for(int64_t macs, int pool_threads) {
   return static_cast<int>(std::clamp<int64_t>(macs / kMacsPerThread, 1, std::max(pool_threads, 1)));
 }
 
+void parallel_single_threaded(ThreadPool& pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  const int saved = omp_get_max_threads();
+  pool.parallel_for(n, 1, [&](int64_t begin, int64_t end) {
+    omp_set_num_threads(1);  // per thread (an OpenMP ICV); the pool's workers never need more
+    fn(begin, end);
+  });
+  omp_set_num_threads(saved);
+}
+
 memory::dims to_dims(const Shape& shape) { return memory::dims(shape.begin(), shape.end()); }
 
 memory::desc plain_desc(const memory::dims& dims) {

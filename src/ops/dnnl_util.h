@@ -5,8 +5,10 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <functional>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "octet/tensor.h"
 
 namespace octet::dnnl_util {
@@ -23,6 +25,11 @@ void set_threads(int threads);
 // stalls the whole op, and an op this small gains less from a second thread than the fork and
 // join cost: one thread per 2M multiply-adds (tens of microseconds of work).
 int threads_for(int64_t macs, int pool_threads);
+// fn(begin, end) over [0, n) split on octet's pool, oneDNN single-threaded inside each task: for
+// many small independent products (attention heads), where one OpenMP team per product costs more
+// than the product, and the pool's own threads then need not share the cores with OpenMP's. The
+// calling thread's oneDNN thread count is restored afterwards.
+void parallel_single_threaded(ThreadPool& pool, int64_t n, const std::function<void(int64_t, int64_t)>& fn);
 
 dnnl::memory::dims to_dims(const Shape& shape);
 // f32 descriptor of a row-major tensor of `dims`; with `strides` for a strided view.

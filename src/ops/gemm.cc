@@ -23,7 +23,42 @@ struct MatmulPlan {
   du::WeightedPrimitive prim;
   Shape out_shape;
   bool runnable = false;  // false when the output or K is empty
+  // A batch of products with a non-constant B (attention's Q K^T and P V): one single-threaded
+  // sgemm per product, the products split over the pool, instead of the primitive.
+  bool per_product = false;
+  int64_t m = 0, k = 0, n = 0;
+  std::vector<int64_t> a_offset, b_offset;  // per output product, in elements (batch broadcast)
 };
+
+// Offsets of each output product's A and B matrices, broadcasting the batch dims `pa` and `pb`
+// (already padded to the rank of the output batch dims `dims`) as numpy does.
+void product_offsets(const Shape& pa, const Shape& pb, const Shape& dims, int64_t a_matrix, int64_t b_matrix,
+                     MatmulPlan& p) {
+  const int64_t batch = shape_numel(dims);
+  for (int64_t bi = 0; bi < batch; ++bi) {
+    int64_t rest = bi, a = 0, b = 0, a_stride = a_matrix, b_stride = b_matrix;
+    for (size_t d = dims.size(); d-- > 0;) {
+      const int64_t i = rest % dims[d];
+      rest /= dims[d];
+      a += (pa[d] == 1 ? 0 : i) * a_stride;
+      b += (pb[d] == 1 ? 0 : i) * b_stride;
+      a_stride *= pa[d];
+      b_stride *= pb[d];
+    }
+    p.a_offset.push_back(a);
+    p.b_offset.push_back(b);
+  }
+}
+
+void run_per_product(const MatmulPlan& p, const float* a, const float* b, float* y, ThreadPool& pool) {
+  du::parallel_single_threaded(pool, static_cast<int64_t>(p.a_offset.size()), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      dnnl_status_t st = dnnl_sgemm('N', 'N', p.m, p.n, p.k, 1.0f, a + p.a_offset[i], p.k, b + p.b_offset[i], p.n,
+                                    0.0f, y + i * p.m * p.n, p.n);
+      OCTET_CHECK(st == dnnl_success, "oneDNN sgemm failed (status ", int(st), ")");
+    }
+  });
+}
 
 MatmulPlan make_matmul(const Node& node, const memory::desc& a, const memory::desc& b_plain, bool b_const,
                        const memory::dims& out_dims, const dnnl::primitive_attr& attr,
@@ -74,7 +109,9 @@ class MatMulKernel final : public OpKernel {
     MatmulPlan& p = it->second;
     Tensor y = p.runnable ? Tensor::uninitialized(DType::kFloat32, p.out_shape) : Tensor(DType::kFloat32, p.out_shape);
     const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
-    if (p.runnable) {
+    if (p.per_product) {
+      run_per_product(p, a.data<float>(), b.data<float>(), y.data<float>(), ctx.pool);
+    } else if (p.runnable) {
       p.prim.execute(a.data<float>(), b.data<float>(), bias, bias ? du::plain_desc({1, bias_.numel()}) : memory::desc(),
                      y.data<float>());
     } else if (bias) {  // K = 0: the product is empty, the bias remains
@@ -110,15 +147,20 @@ class MatMulKernel final : public OpKernel {
     const bool b_const = const_b_.defined();
     MatmulPlan p;
     if (shape_numel(dims) > 0 && k > 0) {
+      const Shape batch_dims(dims.begin(), dims.end() - 2);
       if (b_const && bs.size() == 2) {  // the batch of A folds into M against a constant 2-D B
         const int64_t rows = shape_numel(pa) / k;
         p = make_matmul(node, du::plain_desc({rows, k}), du::plain_desc({k, n}), true, {rows, n}, {},
                         bias_.defined() ? du::plain_desc({1, n}) : memory::desc());
+      } else if (!b_const && !bias_.defined() && shape_numel(batch_dims) > 1) {
+        p.per_product = p.runnable = true;
+        p.m = m, p.k = k, p.n = n;
+        product_offsets(Shape(pa.begin(), pa.end() - 2), Shape(pb.begin(), pb.end() - 2), batch_dims, m * k, k * n, p);
       } else {
         p = make_matmul(node, du::plain_desc(du::to_dims(pa)), du::plain_desc(du::to_dims(pb)), b_const,
                         du::to_dims(dims), {});
       }
-      if (b_const) p.prim.pack_weights(const_b_.data<float>());
+      if (b_const && !p.per_product) p.prim.pack_weights(const_b_.data<float>());
     }
     p.out_shape = out;
     return p;
