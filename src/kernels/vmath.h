@@ -16,6 +16,11 @@ using VrangeFn = void (*)(int64_t n, const float* x, float* lo, float* hi);
 // *mean and *inv_std = 1 / sqrt(variance + eps) of x[0..n) for n >= 1, summed in double (two
 // passes: the mean, then the squared deviations): LayerNormalization's statistics.
 using VmomentsFn = void (*)(int64_t n, const float* x, float eps, float* mean, float* inv_std);
+// One LayerNormalization row of n >= 1: s = x (+ residual[i] when residual is not null, written to
+// y first: the fused residual Add), mean and inv_std of s as `moments` computes them, then
+// y[i] = (s[i] - mean) * inv_std * gamma[i] (+ beta[i] when beta is not null), in that order.
+using VlayerNormFn = void (*)(int64_t n, const float* x, const float* residual, const float* gamma, const float* beta,
+                              float eps, float* y, float* mean, float* inv_std);
 
 struct VmathKernels {
   VmathFn exp, sigmoid, tanh, erf;
@@ -24,6 +29,7 @@ struct VmathKernels {
   VmathFn softmax;    // one row: exp(x - max) / sum
   VrangeFn range;
   VmomentsFn moments;
+  VlayerNormFn layer_norm;
 };
 
 extern const VmathKernels vmath__ref;

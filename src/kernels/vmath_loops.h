@@ -122,10 +122,27 @@ void moments_row(int64_t n, const float* __restrict x, float eps, float* mean, f
   *inv_std = static_cast<float>(1.0 / std::sqrt(var + eps));
 }
 
+// y is not __restrict: with a residual the normalizing loop reads the sum back from y.
+void layer_norm_row(int64_t n, const float* __restrict x, const float* __restrict residual,
+                    const float* __restrict gamma, const float* __restrict beta, float eps, float* y, float* mean,
+                    float* inv_std) {
+  const float* s = x;
+  if (residual) {  // the row stays in L1 for the passes below: memory sees x, residual and y once
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] + residual[i];
+    s = y;
+  }
+  moments_row(n, s, eps, mean, inv_std);
+  const float m = *mean, inv = *inv_std;
+  if (beta)
+    for (int64_t i = 0; i < n; ++i) y[i] = (s[i] - m) * inv * gamma[i] + beta[i];
+  else
+    for (int64_t i = 0; i < n; ++i) y[i] = (s[i] - m) * inv * gamma[i];
+}
+
 constexpr VmathKernels vmath_loops() {
   return {map_loop<exp_of>,      map_loop<sigmoid_of>,  map_loop<tanh_of>, map_loop<erf_of>,
           map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row,       range_loop,
-          moments_row};
+          moments_row,           layer_norm_row};
 }
 
 }  // namespace

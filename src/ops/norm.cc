@@ -2,8 +2,11 @@
 // (opset 17). Statistics are accumulated in double so long rows (LayerNorm over 768 or more)
 // match ONNX Runtime within float rounding.
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "kernels/vmath.h"
+#include "ops/broadcast.h"
 #include "ops/op_args.h"
 #include "ops/registry.h"
 
@@ -93,14 +96,38 @@ void instance_norm(KernelContext& ctx) {
 
 // LayerNormalization (opset 17): normalizes over dims [axis, rank); Scale and B broadcast over
 // that normalized shape; optional outputs Mean and InvStdDev have X's shape with those dims = 1.
+// com.octet AddLayerNorm(A, B, Scale, Bias) with LayerNormalization's attributes is
+// LayerNormalization(Add(A, B), Scale, Bias) (passes/fuse_add_layernorm.h): one pass over A and
+// B when their shapes agree, the same bits as the two ops.
+template <bool kAdd>
 void layer_norm(KernelContext& ctx) {
-  const Tensor& x = ctx.input(0);
-  check_float(ctx, x, "X");
+  constexpr size_t kScale = kAdd ? 2 : 1;
+  Tensor x = ctx.input(0);
+  check_float(ctx, x, kAdd ? "A" : "X");
+  const Tensor* residual = nullptr;
+  if (kAdd) {
+    const Tensor& b = ctx.input(1);
+    check_float(ctx, b, "B");
+    if (b.shape() == x.shape()) {
+      residual = &b;
+    } else {  // a broadcasting Add: computed on its own first
+      const std::string who = ctx.node.describe() + ": ";
+      const Shape out = broadcast_shapes({&x.shape(), &b.shape()}, who);
+      const BroadcastPlan plan(out, {&x.shape(), &b.shape()}, who);
+      Tensor sum = Tensor::uninitialized(DType::kFloat32, out);
+      const float *pa = x.data<float>(), *pb = b.data<float>();
+      float* ps = sum.data<float>();
+      plan.for_segments(0, plan.numel(), [&](int64_t o, const int64_t* in, int64_t n) {
+        for (int64_t i = 0; i < n; ++i) ps[o + i] = pa[in[0] + i * plan.step(0)] + pb[in[1] + i * plan.step(1)];
+      });
+      x = sum;
+    }
+  }
   const int64_t axis = normalize_axis(ctx.node, ctx.node.attr_int("axis", -1), x.rank());
   int64_t rows = 1, cols = 1;
   for (int i = 0; i < x.rank(); ++i) (i < axis ? rows : cols) *= x.dim(i);
-  const Tensor& scale = ctx.input(1);
-  const Tensor* bias = ctx.optional_input(2);
+  const Tensor& scale = ctx.input(kScale);
+  const Tensor* bias = ctx.optional_input(kScale + 1);
   check_float(ctx, scale, "Scale");
   OCTET_CHECK(scale.numel() == cols || scale.numel() == 1, ctx.node.describe(), ": Scale has shape ",
               shape_str(scale.shape()), ", expected the normalized shape (", cols, " values)");
@@ -114,23 +141,25 @@ void layer_norm(KernelContext& ctx) {
   for (int i = static_cast<int>(axis); i < x.rank(); ++i) stat_shape[i] = 1;
   Tensor y = Tensor::uninitialized(DType::kFloat32, x.shape());
   Tensor mean_t(DType::kFloat32, stat_shape), inv_t(DType::kFloat32, stat_shape);
-  const float* xs = x.data<float>();
+  // A one-value Scale or B spread over the row, so the row kernel reads vectors only.
+  std::vector<float> g_row, b_row;
   const float* g = scale.data<float>();
   const float* bs = bias ? bias->data<float>() : nullptr;
-  const bool g_scalar = scale.numel() == 1, b_scalar = bias && bias->numel() == 1;
+  if (scale.numel() == 1 && cols > 1) g_row.assign(cols, g[0]), g = g_row.data();
+  if (bias && bias->numel() == 1 && cols > 1) b_row.assign(cols, bs[0]), bs = b_row.data();
+  const float* xs = x.data<float>();
+  const float* rs = residual ? residual->data<float>() : nullptr;
   float* ys = y.data<float>();
+  const auto& kernel = kernels::vmath().layer_norm;
   ctx.pool.parallel_for(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(cols, 1)), [&](int64_t b, int64_t e) {
     for (int64_t r = b; r < e; ++r) {
-      const float* xr = xs + r * cols;
-      float* yr = ys + r * cols;
-      float mean, inv;
-      row_stats(xr, cols, eps, &mean, &inv);
-      mean_t.data<float>()[r] = mean;
-      inv_t.data<float>()[r] = inv;
-      for (int64_t i = 0; i < cols; ++i) {
-        float v = (xr[i] - mean) * inv * (g_scalar ? g[0] : g[i]);
-        yr[i] = bs ? v + (b_scalar ? bs[0] : bs[i]) : v;
+      float* mean = mean_t.data<float>() + r;
+      float* inv = inv_t.data<float>() + r;
+      if (cols == 0) {
+        row_stats(nullptr, 0, eps, mean, inv);
+        continue;
       }
+      kernel(cols, xs + r * cols, rs ? rs + r * cols : nullptr, g, bs, eps, ys + r * cols, mean, inv);
     }
   });
   ctx.outputs[0] = y;
@@ -143,7 +172,8 @@ void layer_norm(KernelContext& ctx) {
 void register_norm_ops(OpRegistry& r) {
   r.add("BatchNormalization", batch_norm);
   r.add("InstanceNormalization", instance_norm);
-  r.add("LayerNormalization", layer_norm);
+  r.add("LayerNormalization", layer_norm<false>);
+  r.add("AddLayerNorm", layer_norm<true>, "com.octet");  // passes/fuse_add_layernorm.h
 }
 
 }  // namespace octet

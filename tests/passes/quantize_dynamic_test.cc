@@ -48,7 +48,8 @@ TEST(QuantizeDynamic, BiasAddsMoveIntoTheInt8MatMul) {
   int with_bias = 0;
   for (const Node& n : l.nodes) with_bias += n.op_type == "DynamicQuantMatMul" && n.inputs.size() == 4;
   EXPECT_GT(with_bias, 0);
-  EXPECT_EQ(count(q, "Add") - count(l, "Add"), with_bias + count(l, "Gelu"));  // and each GELU's 1 + erf
+  // and each GELU's 1 + erf, and each residual Add now inside its AddLayerNorm
+  EXPECT_EQ(count(q, "Add") - count(l, "Add"), with_bias + count(l, "Gelu") + count(l, "AddLayerNorm"));
   std::set<std::string> matmul_outputs;
   for (const Node& n : l.nodes)
     if (n.op_type == "DynamicQuantMatMul") matmul_outputs.insert(n.outputs[0]);
