@@ -22,6 +22,11 @@ using VmomentsFn = void (*)(int64_t n, const float* x, float eps, float* mean, f
 using VlayerNormFn = void (*)(int64_t n, const float* x, const float* residual, const float* gamma, const float* beta,
                               float eps, float* y, float* mean, float* inv_std);
 
+// One row of com.octet MaskedSoftmax: softmax of x[i] * scale + mask[i * mask_step] (mask_step 0
+// or 1), the products and sums rounded as written.
+using VmaskedSoftmaxFn = void (*)(int64_t n, const float* x, float scale, const float* mask, int64_t mask_step,
+                                  float* y);
+
 struct VmathKernels {
   VmathFn exp, sigmoid, tanh, erf;
   VmathFn gelu_erf;   // x/2 (1 + erf(x / sqrt 2))
@@ -30,6 +35,7 @@ struct VmathKernels {
   VrangeFn range;
   VmomentsFn moments;
   VlayerNormFn layer_norm;
+  VmaskedSoftmaxFn masked_softmax;
 };
 
 extern const VmathKernels vmath__ref;

@@ -33,8 +33,9 @@ void load16(V16* v, const float* p) { std::memcpy(v, p, sizeof *v); }
 
 // Three passes: the max, exp(x - max) written and then summed in 16 lanes (lane k takes the
 // elements i = k mod 16, then the lanes add pairwise), then one multiply by 1 / sum (within
-// 1.5 ulp of a division, and a division per element is the slowest op here).
-void softmax_row(int64_t n, const float* __restrict x, float* __restrict y) {
+// 1.5 ulp of a division, and a division per element is the slowest op here). x may be y (each
+// pass reads element j before writing it).
+void softmax_row(int64_t n, const float* x, float* y) {
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   V16 mv = V16{} + kNegInf;
   int64_t i = 0;
@@ -60,6 +61,16 @@ void softmax_row(int64_t n, const float* __restrict x, float* __restrict y) {
     for (int k = 0; k < w; ++k) lane[k] += lane[k + w];
   const float inv = 1.0f / lane[0];
   for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+}
+
+// y = x * scale + mask (mask_step 1: a row; 0: one value), then softmax_row in place.
+void masked_softmax_row(int64_t n, const float* __restrict x, float scale, const float* __restrict mask,
+                        int64_t mask_step, float* __restrict y) {
+  if (mask_step)
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + mask[i];
+  else
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale + mask[0];
+  softmax_row(n, y, y);
 }
 
 // 16 lanes of min, max and "saw a NaN" (x != x); the comparisons skip NaN, the flag reports it.
@@ -142,7 +153,7 @@ void layer_norm_row(int64_t n, const float* __restrict x, const float* __restric
 constexpr VmathKernels vmath_loops() {
   return {map_loop<exp_of>,      map_loop<sigmoid_of>,  map_loop<tanh_of>, map_loop<erf_of>,
           map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row,       range_loop,
-          moments_row,           layer_norm_row};
+          moments_row,           layer_norm_row,        masked_softmax_row};
 }
 
 }  // namespace

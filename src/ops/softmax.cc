@@ -1,4 +1,4 @@
-// Softmax and LogSoftmax (ONNX opsets 11..21).
+// Softmax and LogSoftmax (ONNX opsets 11..21), and com.octet MaskedSoftmax.
 // Opset < 13: the input is coerced to 2-D [prod(shape[:axis]), prod(shape[axis:])] (axis default
 // 1) and normalized per row. Opset >= 13: normalized along `axis` alone (default -1).
 // Numerically stable: the axis maximum is subtracted before exp, as in the ONNX reference, so a
@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ops/broadcast.h"
 #include "ops/fast_math.h"
 #include "ops/map.h"
 #include "ops/softmax.h"
@@ -89,11 +90,46 @@ void softmax(KernelContext& ctx) {
   });
 }
 
+// com.octet MaskedSoftmax(X, Mask), attribute `scale` (optional): Softmax(X * scale + Mask) over
+// the last axis, X and Mask broadcasting together (passes/fuse_masked_softmax.h). Attention's
+// scaling, additive mask and softmax in one pass over the scores instead of three, with the same
+// float operations in the same order as Mul, Add and Softmax.
+void masked_softmax(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& mask = ctx.input(1);
+  const std::string who = ctx.node.describe() + ": ";
+  OCTET_CHECK(x.dtype() == DType::kFloat32 && mask.dtype() == DType::kFloat32, who, "X and Mask must be float32");
+  const Shape out = broadcast_shapes({&x.shape(), &mask.shape()}, who);
+  OCTET_CHECK(!out.empty(), who, "X and Mask are scalars: no axis to normalize");
+  const BroadcastPlan plan(out, {&x.shape(), &mask.shape()}, who);
+  // x * 1 is x, bit for bit: an absent scale multiplies by 1.
+  const float scale = ctx.node.attr_float("scale", 1.0f);
+  Tensor y = Tensor::uninitialized(DType::kFloat32, out);
+  const int64_t n = out.back(), rows = n ? plan.numel() / n : 0;
+  const float *px = x.data<float>(), *pm = mask.data<float>();
+  float* py = y.data<float>();
+  const int64_t sx = plan.step(0), sm = plan.step(1);
+  const auto& row_kernel = kernels::vmath().masked_softmax;
+  ctx.pool.parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
+    std::vector<float> repeated(sx ? 0 : n);  // X constant along the axis (it broadcasts there)
+    // Segments hold whole rows: the last axis lies inside the plan's innermost merged dims.
+    plan.for_segments(b * n, e * n, [&](int64_t o, const int64_t* in, int64_t len) {
+      for (int64_t j = 0; j < len; j += n) {
+        const float* xr = px + in[0] + j * sx;
+        if (!sx) std::fill(repeated.begin(), repeated.end(), *xr), xr = repeated.data();
+        row_kernel(n, xr, scale, pm + in[1] + j * sm, sm, py + o + j);
+      }
+    });
+  });
+  ctx.outputs[0] = y;
+}
+
 }  // namespace
 
 void register_softmax_ops(OpRegistry& r) {
   r.add("Softmax", softmax<false>);
   r.add("LogSoftmax", softmax<true>);
+  r.add("MaskedSoftmax", masked_softmax, "com.octet");
 }
 
 }  // namespace octet

@@ -1,9 +1,11 @@
 // octet::lower and octet::is_quantized (include/octet/quantize.h): the dynamic patterns first
 // (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static,
-// then a written-out GELU left in float as one op and residual Adds into their LayerNormalization, then NHWC regions for the INT8 CNN ops.
+// then a written-out GELU left in float as one op, residual Adds into their LayerNormalization
+// and attention's scale + mask + softmax as one op, then NHWC regions for the INT8 CNN ops.
 #include "octet/quantize.h"
 #include "passes/channels_last.h"
 #include "passes/fuse_add_layernorm.h"
+#include "passes/fuse_masked_softmax.h"
 #include "passes/fuse_gelu.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
@@ -16,6 +18,7 @@ Graph lower(const Graph& qdq) {
   lower_static(g);
   fuse_gelu(g);  // a GELU left in float
   fuse_add_layernorm(g);
+  fuse_masked_softmax(g);
   to_channels_last(g);
   return g;
 }
