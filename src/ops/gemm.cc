@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ops/batched_matmul.h"
 #include "ops/dnnl_util.h"
 #include "ops/registry.h"
 
@@ -23,42 +24,11 @@ struct MatmulPlan {
   du::WeightedPrimitive prim;
   Shape out_shape;
   bool runnable = false;  // false when the output or K is empty
-  // A batch of products with a non-constant B (attention's Q K^T and P V): one single-threaded
-  // sgemm per product, the products split over the pool, instead of the primitive.
+  // A batch of products with a non-constant B (attention's Q K^T and P V): ops/batched_matmul.h
+  // instead of the primitive.
   bool per_product = false;
-  int64_t m = 0, k = 0, n = 0;
-  std::vector<int64_t> a_offset, b_offset;  // per output product, in elements (batch broadcast)
+  BatchedProducts products;
 };
-
-// Offsets of each output product's A and B matrices, broadcasting the batch dims `pa` and `pb`
-// (already padded to the rank of the output batch dims `dims`) as numpy does.
-void product_offsets(const Shape& pa, const Shape& pb, const Shape& dims, int64_t a_matrix, int64_t b_matrix,
-                     MatmulPlan& p) {
-  const int64_t batch = shape_numel(dims);
-  for (int64_t bi = 0; bi < batch; ++bi) {
-    int64_t rest = bi, a = 0, b = 0, a_stride = a_matrix, b_stride = b_matrix;
-    for (size_t d = dims.size(); d-- > 0;) {
-      const int64_t i = rest % dims[d];
-      rest /= dims[d];
-      a += (pa[d] == 1 ? 0 : i) * a_stride;
-      b += (pb[d] == 1 ? 0 : i) * b_stride;
-      a_stride *= pa[d];
-      b_stride *= pb[d];
-    }
-    p.a_offset.push_back(a);
-    p.b_offset.push_back(b);
-  }
-}
-
-void run_per_product(const MatmulPlan& p, const float* a, const float* b, float* y, ThreadPool& pool) {
-  du::parallel_single_threaded(pool, static_cast<int64_t>(p.a_offset.size()), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      dnnl_status_t st = dnnl_sgemm('N', 'N', p.m, p.n, p.k, 1.0f, a + p.a_offset[i], p.k, b + p.b_offset[i], p.n,
-                                    0.0f, y + i * p.m * p.n, p.n);
-      OCTET_CHECK(st == dnnl_success, "oneDNN sgemm failed (status ", int(st), ")");
-    }
-  });
-}
 
 MatmulPlan make_matmul(const Node& node, const memory::desc& a, const memory::desc& b_plain, bool b_const,
                        const memory::dims& out_dims, const dnnl::primitive_attr& attr,
@@ -110,7 +80,7 @@ class MatMulKernel final : public OpKernel {
     Tensor y = p.runnable ? Tensor::uninitialized(DType::kFloat32, p.out_shape) : Tensor(DType::kFloat32, p.out_shape);
     const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
     if (p.per_product) {
-      run_per_product(p, a.data<float>(), b.data<float>(), y.data<float>(), ctx.pool);
+      run_products(p.products, a.data<float>(), b.data<float>(), y.data<float>(), ctx.pool);
     } else if (p.runnable) {
       p.prim.execute(a.data<float>(), b.data<float>(), bias, bias ? du::plain_desc({1, bias_.numel()}) : memory::desc(),
                      y.data<float>());
@@ -122,6 +92,7 @@ class MatMulKernel final : public OpKernel {
 
  private:
   MatmulPlan plan(const Node& node, Shape as, Shape bs) {
+    const Shape a_shape = as, b_shape = bs;
     Shape out;
     const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
     if (a_vec) as.insert(as.begin(), 1);
@@ -154,8 +125,7 @@ class MatMulKernel final : public OpKernel {
                         bias_.defined() ? du::plain_desc({1, n}) : memory::desc());
       } else if (!b_const && !bias_.defined() && shape_numel(batch_dims) > 1) {
         p.per_product = p.runnable = true;
-        p.m = m, p.k = k, p.n = n;
-        product_offsets(Shape(pa.begin(), pa.end() - 2), Shape(pb.begin(), pb.end() - 2), batch_dims, m * k, k * n, p);
+        p.products = plan_products(contiguous_view(a_shape), contiguous_view(b_shape), node.describe() + ": ");
       } else {
         p = make_matmul(node, du::plain_desc(du::to_dims(pa)), du::plain_desc(du::to_dims(pb)), b_const,
                         du::to_dims(dims), {});
@@ -248,7 +218,10 @@ class GemmKernel final : public OpKernel {
 
 }  // namespace
 
+void register_transposed_matmul(OpRegistry& r);  // transposed_matmul.cc
+
 void register_gemm_ops(OpRegistry& r) {
+  register_transposed_matmul(r);
   r.add("Gemm", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(init); });
   auto matmul = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(init); };
   r.add("MatMul", matmul);

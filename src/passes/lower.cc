@@ -1,11 +1,12 @@
 // octet::lower and octet::is_quantized (include/octet/quantize.h): the dynamic patterns first
 // (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static,
-// then a written-out GELU left in float as one op, residual Adds into their LayerNormalization
-// and attention's scale + mask + softmax as one op, then NHWC regions for the INT8 CNN ops.
+// then the float fusions (a written-out GELU, residual Add + LayerNormalization, attention's
+// scale + mask + softmax, its head Transposes + MatMuls), then NHWC regions for the INT8 CNN ops.
 #include "octet/quantize.h"
 #include "passes/channels_last.h"
 #include "passes/fuse_add_layernorm.h"
 #include "passes/fuse_masked_softmax.h"
+#include "passes/fuse_transpose_matmul.h"
 #include "passes/fuse_gelu.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
@@ -19,6 +20,7 @@ Graph lower(const Graph& qdq) {
   fuse_gelu(g);  // a GELU left in float
   fuse_add_layernorm(g);
   fuse_masked_softmax(g);
+  fuse_transpose_matmul(g);
   to_channels_last(g);
   return g;
 }

@@ -4,13 +4,15 @@
 // docs/quantization.md), so the BN costs nothing per inference, and MatMul + bias Add and
 // Conv (+ residual Add) + Relu/Clip as one oneDNN primitive each (fuse_matmul_bias.h,
 // fuse_conv_add.h, fuse_conv_activation.h), a written-out GELU as one op (fuse_gelu.h), a residual Add into the LayerNormalization after it
-// (fuse_add_layernorm.h), attention's scale, mask and softmax as one op (fuse_masked_softmax.h), and
+// (fuse_add_layernorm.h), attention's scale, mask and softmax as one op (fuse_masked_softmax.h) and its head
+// split/merge Transposes as strides of its MatMuls (fuse_transpose_matmul.h), and
 // convolution chains kept in NHWC, the layout oneDNN's convolution wants (channels_last.h).
 #include "octet/runtime.h"
 #include "passes/channels_last.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse_add_layernorm.h"
 #include "passes/fuse_masked_softmax.h"
+#include "passes/fuse_transpose_matmul.h"
 #include "passes/fuse_conv_add.h"
 #include "passes/fuse_conv_activation.h"
 #include "passes/fuse_conv_bn.h"
@@ -28,6 +30,7 @@ Graph optimize_for_inference(const Graph& model) {
   fuse_gelu(g);
   fuse_add_layernorm(g);
   fuse_masked_softmax(g);
+  fuse_transpose_matmul(g);
   fuse_conv_add(g);
   fuse_conv_activation(g);
   to_channels_last(g);
