@@ -10,20 +10,23 @@
 namespace octet {
 namespace {
 
-// How long an idle thread polls before it blocks. Long enough for back-to-back tasks (a GEMM's
-// next call, a model's next op: a blocked worker on a VM can take > 370 us to wake), short
-// enough not to take a core from oneDNN's OpenMP threads when a oneDNN op comes next (MiniLM
-// at 2 threads, interleaved runs: 30 us spin: int8 5.4-5.9 ms, fp32 11.8-14.3 ms; 2 ms spin:
-// fp32 23-25 ms; no spin: int8 8.8-9.2 ms, fp32 10.9-13.4 ms).
+// How long an idle thread polls before it blocks outside a Busy (thread_pool.h): long enough for
+// back-to-back tasks (a GEMM's next call), short enough not to take a core from oneDNN's OpenMP
+// threads. Inside a Busy (an inference) workers poll until it ends, except under an Idle (a oneDNN
+// op's OpenMP team). Measured in docs/kernels.md, "Threads".
 constexpr auto kSpin = std::chrono::microseconds(30);
 
-// Polls `ready` (cheap, lock-free) with pause until it holds or kSpin has passed.
-template <class Ready>
-void spin_until(Ready ready) {
-  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+// Polls `ready` (cheap, lock-free) with pause while `busy()` holds, then for kSpin more; returns
+// when `ready` holds or the time is up (the caller then blocks).
+template <class Ready, class Busy>
+void spin_until(Ready ready, Busy busy) {
+  auto deadline = std::chrono::steady_clock::now() + kSpin;
   for (int i = 1; !ready(); ++i) {
     _mm_pause();
-    if (i % 256 == 0 && std::chrono::steady_clock::now() > deadline) return;
+    if (i % 256 != 0) continue;
+    const auto now = std::chrono::steady_clock::now();
+    if (busy()) deadline = now + kSpin;
+    else if (now > deadline) return;
   }
 }
 
@@ -67,7 +70,8 @@ void ThreadPool::worker_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     lock.unlock();
-    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen; });
+    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen; },
+               [&] { return busy_.load(std::memory_order_relaxed) > 0; });
     lock.lock();
     wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;
@@ -95,7 +99,7 @@ void ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t)>& fn) {
   drain();
   const int64_t n = n_tasks_;  // still under mu_ (drain returns holding it)
   mu_.unlock();
-  spin_until([&] { return finished_.load(std::memory_order_relaxed) == n; });
+  spin_until([&] { return finished_.load(std::memory_order_relaxed) == n; }, [] { return false; });
   lock = std::unique_lock<std::mutex>(mu_);
   done_.wait(lock, [&] { return finished_ == n_tasks_; });
   job_ = nullptr;

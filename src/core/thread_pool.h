@@ -41,6 +41,34 @@ class ThreadPool {
   // fn(begin, end) on each.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+  // While a Busy lives (an Executor::run), idle workers poll for the next task instead of blocking
+  // after a few microseconds: on a VM a blocked thread's vCPU halts, and waking it again takes
+  // hundreds of microseconds once the host stops polling for it, which an inference with hundreds
+  // of short parallel ops pays over and over. Nests; the workers block again once the last ends.
+  class Busy {
+   public:
+    explicit Busy(ThreadPool& pool) : pool_(pool) { pool_.busy_.fetch_add(1, std::memory_order_relaxed); }
+    ~Busy() { pool_.busy_.fetch_sub(1, std::memory_order_relaxed); }
+    Busy(const Busy&) = delete;
+    Busy& operator=(const Busy&) = delete;
+
+   private:
+    ThreadPool& pool_;
+  };
+
+  // Inside a Busy, lets idle workers block again for its lifetime: an OpenMP team (oneDNN) needs
+  // the cores they would poll on.
+  class Idle {
+   public:
+    explicit Idle(ThreadPool& pool) : pool_(pool) { pool_.busy_.fetch_sub(1, std::memory_order_relaxed); }
+    ~Idle() { pool_.busy_.fetch_add(1, std::memory_order_relaxed); }
+    Idle(const Idle&) = delete;
+    Idle& operator=(const Idle&) = delete;
+
+   private:
+    ThreadPool& pool_;
+  };
+
  private:
   void worker_loop();
   void drain();
@@ -51,10 +79,14 @@ class ThreadPool {
   std::condition_variable wake_, done_;
   const std::function<void(int64_t)>* job_ = nullptr;
   int64_t n_tasks_ = 0, next_ = 0;
-  // Written under mu_; read without it by spinning threads.
-  std::atomic<int64_t> finished_{0};
-  std::atomic<uint64_t> generation_{0};
+  // Written under mu_; read without it by spinning threads. Each polled group on its own cache
+  // line: a poll of a line the caller keeps writing (the mutex, the task counters) would make every
+  // such write wait for the line to come back.
+  alignas(64) std::atomic<int64_t> finished_{0};
+  alignas(64) std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
+  std::atomic<int> busy_{0};
+  char pad_[64 - sizeof(std::atomic<uint64_t>) - sizeof(std::atomic<bool>) - sizeof(std::atomic<int>)];
   std::exception_ptr error_;
 };
 

@@ -89,7 +89,7 @@ class ConvKernelBase : public OpKernel {
     std::lock_guard<std::mutex> lock(mu_);
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
     // Multiply-adds, about: each input pixel meets every weight of its channel's group.
-    du::set_threads(du::threads_for(x.numel() / std::max<int64_t>(xs[1], 1) * w.numel(), ctx.pool.size()));
+    du::OpenMpThreads omp(ctx.pool, du::threads_for(x.numel() / std::max<int64_t>(xs[1], 1) * w.numel(), ctx.pool.size()));
     Key key{xs, w.shape(), b != nullptr};
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;

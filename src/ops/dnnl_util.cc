@@ -21,6 +21,11 @@ dnnl::stream& stream() {
 
 void set_threads(int threads) { omp_set_num_threads(threads < 1 ? 1 : threads); }
 
+OpenMpThreads::OpenMpThreads(ThreadPool& pool, int threads) {
+  set_threads(threads);
+  if (threads > 1) idle_.emplace(pool);
+}
+
 int threads_for(int64_t macs, int pool_threads) {
   constexpr int64_t kMacsPerThread = int64_t{2} << 20;
   return static_cast<int>(std::clamp<int64_t>(macs / kMacsPerThread, 1, std::max(pool_threads, 1)));

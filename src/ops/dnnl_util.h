@@ -6,6 +6,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -20,6 +21,17 @@ dnnl::stream& stream();
 // (the executor's --threads). Call it before creating a primitive, not only before running one:
 // a primitive keeps the thread count it was created with (and idle OpenMP workers spin).
 void set_threads(int threads);
+// set_threads(threads) for the calling thread; while it lives and threads > 1, octet's pool
+// workers block instead of polling for tasks (ThreadPool::Idle), so OpenMP's team gets the cores.
+// Hold it across the primitive's creation and execution.
+class OpenMpThreads {
+ public:
+  OpenMpThreads(ThreadPool& pool, int threads);
+
+ private:
+  std::optional<ThreadPool::Idle> idle_;
+};
+
 // The threads worth giving an op of `macs` multiply-adds, at most `pool_threads`. oneDNN's OpenMP
 // regions end in a barrier, so one descheduled thread (another process on a small machine)
 // stalls the whole op, and an op this small gains less from a second thread than the fork and

@@ -72,7 +72,7 @@ class MatMulKernel final : public OpKernel {
     std::lock_guard<std::mutex> lock(mu_);
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
     const int64_t macs = std::max(a.numel() * b.shape().back(), b.numel() * (a.rank() > 1 ? a.dim(-2) : 1));
-    du::set_threads(du::threads_for(macs, ctx.pool.size()));
+    du::OpenMpThreads omp(ctx.pool, du::threads_for(macs, ctx.pool.size()));
     auto key = std::make_pair(a.shape(), b.shape());
     auto it = plans_.find(key);
     if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
@@ -173,7 +173,7 @@ class GemmKernel final : public OpKernel {
     if (m > 0 && n > 0 && k > 0) {
       std::lock_guard<std::mutex> lock(mu_);
       // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
-      du::set_threads(du::threads_for(m * n * k, ctx.pool.size()));
+      du::OpenMpThreads omp(ctx.pool, du::threads_for(m * n * k, ctx.pool.size()));
       auto key = std::make_tuple(a.shape(), b.shape(), add_c);
       auto it = plans_.find(key);
       if (it == plans_.end()) {

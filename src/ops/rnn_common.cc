@@ -1,12 +1,13 @@
 #include "ops/rnn_common.h"
 
-#include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstring>
+
+#include "ops/dnnl_util.h"
 
 namespace octet {
 namespace {
@@ -183,7 +184,7 @@ bool wants_output(const KernelContext& ctx, size_t i) {
   return i < ctx.outputs.size() && i < ctx.node.outputs.size() && !ctx.node.outputs[i].empty();
 }
 
-void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+void sgemm_nt(const Node& node, ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
               const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) {  // nothing to multiply; oneDNN rejects K = 0
@@ -195,7 +196,7 @@ void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, co
   // per-step GEMM costs less than waking and synchronizing a team (far less when the cores are
   // shared), so each thread gets at least ~1M multiply-adds.
   constexpr int64_t kMacsPerThread = int64_t{1} << 20;
-  omp_set_num_threads(static_cast<int>(std::clamp<int64_t>(m * n * k / kMacsPerThread, 1, threads)));
+  dnnl_util::OpenMpThreads omp(pool, static_cast<int>(std::clamp<int64_t>(m * n * k / kMacsPerThread, 1, pool.size())));
   const dnnl_status_t st = dnnl_sgemm('N', 'T', m, n, k, 1.0f, a, lda, b, ldb, beta, c, ldc);
   OCTET_CHECK(st == dnnl_success, node.describe(), ": oneDNN sgemm failed with status ", static_cast<int>(st));
 }
@@ -205,7 +206,7 @@ void FloatRnnWeights::gemm(const KernelContext& ctx, const RnnProblem& p, bool r
                            int64_t ldc) const {
   const int64_t k = recurrent ? p.dims.hidden : p.dims.input, gh = p.gates * p.dims.hidden;
   const float* s = (recurrent ? p.r : p.w) + (d * gh + row0) * k;
-  sgemm_nt(ctx.node, ctx.pool.size(), m, n, k, a, lda, s, k, beta, c, ldc);
+  sgemm_nt(ctx.node, ctx.pool, m, n, k, a, lda, s, k, beta, c, ldc);
 }
 
 std::vector<float> input_projection(const KernelContext& ctx, const RnnProblem& p, int64_t d, const float* bias,

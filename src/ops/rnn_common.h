@@ -75,9 +75,9 @@ void load_initial_state(const KernelContext& ctx, size_t input, const RnnProblem
 // True when the node wants output i (an omitted optional output has an empty name).
 bool wants_output(const KernelContext& ctx, size_t i);
 
-// C[M, N] = A[M, K] * B[N, K]^T + beta * C, row-major with leading dimensions, on `threads` threads
+// C[M, N] = A[M, K] * B[N, K]^T + beta * C, row-major with leading dimensions, on up to pool.size() threads
 // (oneDNN's sgemm).
-void sgemm_nt(const Node& node, int threads, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+void sgemm_nt(const Node& node, ThreadPool& pool, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
               const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // The GEMMs against the weights: C[m, n] = A[m, k] · S^T + beta · C, where S is rows

@@ -114,6 +114,7 @@ struct Executor::Impl {
 
   std::map<std::string, Tensor> run(const std::map<std::string, Tensor>& feeds,
                                     const std::function<const Tensor*(const std::string&)>& outer) {
+    ThreadPool::Busy busy(*pool);
     std::vector<Tensor> values = constants;
     for (const auto& [name, t] : feeds) {
       auto it = std::find_if(graph.inputs.begin(), graph.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
