@@ -31,8 +31,34 @@ using V16 = float __attribute__((vector_size(64)));
 // Through a pointer, not by value: a V16 return value would change the ABI between the files.
 void load16(V16* v, const float* p) { std::memcpy(v, p, sizeof *v); }
 
+using I16 = int32_t __attribute__((vector_size(64)));
+
+// Lane 0 of *v after folding the upper half onto the lower one, 8 then 4, 2, 1 lanes apart: for
+// the sum the same pairwise order as adding lane k + w into lane k (w = 8, 4, 2, 1), so every ISA
+// and the scalar loop this replaced give the same bits; max is exact in any order. Vectors by
+// pointer, as load16.
+constexpr I16 kFold[4] = {{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7},
+                          {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11},
+                          {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13},
+                          {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}};
+
+float fold_sum16(const V16* v) {
+  V16 s = *v;
+  for (const I16& perm : kFold) s += __builtin_shuffle(s, perm);
+  return s[0];
+}
+
+float fold_max16(const V16* v) {
+  V16 m = *v;
+  for (const I16& perm : kFold) {
+    const V16 o = __builtin_shuffle(m, perm);
+    m = m > o ? m : o;
+  }
+  return m[0];
+}
+
 // Three passes: the max, exp(x - max) written and then summed in 16 lanes (lane k takes the
-// elements i = k mod 16, then the lanes add pairwise), then one multiply by 1 / sum (within
+// elements i = k mod 16, then the lanes fold pairwise), then one multiply by 1 / sum (within
 // 1.5 ulp of a division, and a division per element is the slowest op here). x may be y (each
 // pass reads element j before writing it).
 void softmax_row(int64_t n, const float* x, float* y) {
@@ -44,8 +70,7 @@ void softmax_row(int64_t n, const float* x, float* y) {
     load16(&v, x + i);
     mv = mv > v ? mv : v;
   }
-  float m = kNegInf;
-  for (int k = 0; k < 16; ++k) m = m > mv[k] ? m : mv[k];
+  float m = fold_max16(&mv);
   for (; i < n; ++i) m = m > x[i] ? m : x[i];
   for (int64_t j = 0; j < n; ++j) y[j] = fast_exp(x[j] - m);
   V16 sv = {};
@@ -55,11 +80,7 @@ void softmax_row(int64_t n, const float* x, float* y) {
     sv += v;
   }
   for (int k = 0; i < n; ++i, ++k) sv[k] += y[i];
-  float lane[16];
-  std::memcpy(lane, &sv, sizeof lane);
-  for (int w = 8; w > 0; w /= 2)
-    for (int k = 0; k < w; ++k) lane[k] += lane[k + w];
-  const float inv = 1.0f / lane[0];
+  const float inv = 1.0f / fold_sum16(&sv);
   for (int64_t j = 0; j < n; ++j) y[j] *= inv;
 }
 
