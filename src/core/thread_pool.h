@@ -41,33 +41,26 @@ class ThreadPool {
   // fn(begin, end) on each.
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t begin, int64_t end)>& fn);
 
+  // Adds kDelta to the pool's busy count for its lifetime (Busy and Idle below).
+  template <int kDelta>
+  class BusyScope {
+   public:
+    explicit BusyScope(ThreadPool& pool) : pool_(pool) { pool_.busy_.fetch_add(kDelta, std::memory_order_relaxed); }
+    ~BusyScope() { pool_.busy_.fetch_sub(kDelta, std::memory_order_relaxed); }
+    BusyScope(const BusyScope&) = delete;
+    BusyScope& operator=(const BusyScope&) = delete;
+
+   private:
+    ThreadPool& pool_;
+  };
   // While a Busy lives (an Executor::run), idle workers poll for the next task instead of blocking
   // after a few microseconds: on a VM a blocked thread's vCPU halts, and waking it again takes
   // hundreds of microseconds once the host stops polling for it, which an inference with hundreds
   // of short parallel ops pays over and over. Nests; the workers block again once the last ends.
-  class Busy {
-   public:
-    explicit Busy(ThreadPool& pool) : pool_(pool) { pool_.busy_.fetch_add(1, std::memory_order_relaxed); }
-    ~Busy() { pool_.busy_.fetch_sub(1, std::memory_order_relaxed); }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-
-   private:
-    ThreadPool& pool_;
-  };
-
+  using Busy = BusyScope<1>;
   // Inside a Busy, lets idle workers block again for its lifetime: an OpenMP team (oneDNN) needs
   // the cores they would poll on.
-  class Idle {
-   public:
-    explicit Idle(ThreadPool& pool) : pool_(pool) { pool_.busy_.fetch_sub(1, std::memory_order_relaxed); }
-    ~Idle() { pool_.busy_.fetch_add(1, std::memory_order_relaxed); }
-    Idle(const Idle&) = delete;
-    Idle& operator=(const Idle&) = delete;
-
-   private:
-    ThreadPool& pool_;
-  };
+  using Idle = BusyScope<-1>;
 
  private:
   void worker_loop();

@@ -16,13 +16,9 @@ namespace {
 
 using testing::add_node;
 using testing::count_op;
+using testing::expect_same_bits;
 using testing::f32_value;
-
-Tensor wave(const Shape& shape, float phase) {
-  Tensor t(DType::kFloat32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::sin(phase + 0.37f * float(i)) * (1 + i % 7);
-  return t;
-}
+using testing::sine_tensor;
 
 // y = LayerNormalization(a + b) over the last axis of 24; b of `b_shape`.
 Graph residual_norm(const Shape& b_shape, int64_t scale_n, bool with_bias) {
@@ -31,24 +27,15 @@ Graph residual_norm(const Shape& b_shape, int64_t scale_n, bool with_bias) {
   g.inputs.push_back(f32_value("a", {2, 3, 24}));
   g.inputs.push_back(f32_value("b", b_shape));
   g.outputs.push_back(f32_value("y", {2, 3, 24}));
-  g.initializers["scale"] = wave({scale_n}, 0.5f);
+  g.initializers["scale"] = sine_tensor({scale_n}, 0.5f);
   add_node(g, "Add", {"a", "b"}, "s");
   std::vector<std::string> ins = {"s", "scale"};
   if (with_bias) {
-    g.initializers["bias"] = wave({scale_n}, 1.5f);
+    g.initializers["bias"] = sine_tensor({scale_n}, 1.5f);
     ins.push_back("bias");
   }
   add_node(g, "LayerNormalization", ins, "y").attrs["epsilon"] = float_attr(1e-3f);
   return g;
-}
-
-void expect_same_bits(const Graph& a, const Graph& b, const std::map<std::string, Tensor>& feeds) {
-  for (int threads : {1, 2}) {
-    Tensor want = Executor(a, {.threads = threads}).run(feeds).at("y");
-    Tensor got = Executor(b, {.threads = threads}).run(feeds).at("y");
-    ASSERT_EQ(want.shape(), got.shape());
-    for (int64_t i = 0; i < want.numel(); ++i) ASSERT_EQ(want.data<float>()[i], got.data<float>()[i]) << "at " << i;
-  }
 }
 
 TEST(FuseAddLayerNorm, SameBitsAsAddThenLayerNorm) {
@@ -61,7 +48,7 @@ TEST(FuseAddLayerNorm, SameBitsAsAddThenLayerNorm) {
         EXPECT_EQ(fuse_add_layernorm(f), 1);
         EXPECT_EQ(count_op(f, "Add"), 0);
         EXPECT_EQ(count_op(f, "AddLayerNorm"), 1);
-        expect_same_bits(g, f, {{"a", wave({2, 3, 24}, 0.f)}, {"b", wave(b_shape, 2.f)}});
+        expect_same_bits(g, f, {{"a", sine_tensor({2, 3, 24}, 0.f)}, {"b", sine_tensor(b_shape, 2.f)}});
       }
 }
 

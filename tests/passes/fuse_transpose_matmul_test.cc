@@ -18,12 +18,7 @@ namespace {
 using testing::add_node;
 using testing::count_op;
 using testing::f32_value;
-
-Tensor wave(const Shape& shape, float phase) {
-  Tensor t(DType::kFloat32, shape);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::sin(phase + 0.43f * float(i));
-  return t;
-}
+using testing::sine_tensor;
 
 // ctx = Transpose(Softmax(Transpose(q) x Transpose(k)) x Transpose(v)): [2, 5, 3, 4] in and out.
 Graph attention() {
@@ -58,7 +53,7 @@ TEST(FuseTransposeMatMul, AttentionLosesEveryTranspose) {
   EXPECT_EQ(fuse_transpose_matmul(f), 2);
   EXPECT_EQ(count_op(f, "Transpose"), 0);
   EXPECT_EQ(count_op(f, "TransposedMatMul"), 2);
-  expect_close(g, f, {{"q", wave({2, 5, 3, 4}, 0)}, {"k", wave({2, 5, 3, 4}, 1)}, {"v", wave({2, 5, 3, 4}, 2)}});
+  expect_close(g, f, {{"q", sine_tensor({2, 5, 3, 4}, 0)}, {"k", sine_tensor({2, 5, 3, 4}, 1)}, {"v", sine_tensor({2, 5, 3, 4}, 2)}});
 }
 
 // A transposed [2, 3, 5, 4] against a plain B that broadcasts ([1, 4, 6]) or is a vector ([4]).
@@ -74,7 +69,7 @@ TEST(FuseTransposeMatMul, BroadcastAndVectorOperands) {
     add_node(g, "MatMul", {"at", "b"}, "y");
     Graph f = g;
     EXPECT_EQ(fuse_transpose_matmul(f), 1) << shape_str(b_shape);
-    expect_close(g, f, {{"a", wave({2, 5, 3, 4}, 0)}, {"b", wave(b_shape, 1)}});
+    expect_close(g, f, {{"a", sine_tensor({2, 5, 3, 4}, 0)}, {"b", sine_tensor(b_shape, 1)}});
   }
 }
 
@@ -93,7 +88,7 @@ TEST(FuseTransposeMatMul, LeavesOtherTransposesAlone) {
   weights.opsets[""] = 17;
   weights.inputs.push_back(f32_value("a", {2, 5, 3, 4}));
   weights.outputs.push_back(f32_value("y", {2, 3, 5, 6}));
-  weights.initializers["w"] = wave({4, 6}, 0);
+  weights.initializers["w"] = sine_tensor({4, 6}, 0);
   add_node(weights, "Transpose", {"a"}, "at").attrs["perm"] = ints_attr({0, 2, 1, 3});
   add_node(weights, "MatMul", {"at", "w"}, "y");
   EXPECT_EQ(fuse_transpose_matmul(weights), 0);
@@ -105,7 +100,7 @@ TEST(FuseTransposeMatMul, BadPermIsAnErrorNamingTheNode) {
   for (Node& n : f.nodes)
     if (n.op_type == "TransposedMatMul") n.attrs["perm_a"] = ints_attr({0, 2, 2, 3});
   Executor exec(f);
-  std::map<std::string, Tensor> feeds{{"q", wave({2, 5, 3, 4}, 0)}, {"k", wave({2, 5, 3, 4}, 1)}, {"v", wave({2, 5, 3, 4}, 2)}};
+  std::map<std::string, Tensor> feeds{{"q", sine_tensor({2, 5, 3, 4}, 0)}, {"k", sine_tensor({2, 5, 3, 4}, 1)}, {"v", sine_tensor({2, 5, 3, 4}, 2)}};
   try {
     exec.run(feeds);
     FAIL() << "no error";

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "octet/runtime.h"
+
 namespace octet::testing {
 
 int count_op(const Graph& g, const std::string& op_type) {
@@ -32,6 +34,25 @@ double max_rel_diff(const Tensor& want, const Tensor& got) {
   double m = 0;
   for (int64_t i = 0; i < want.numel(); ++i) m = std::max(m, double(std::fabs(want.data<float>()[i])));
   return max_abs_diff(want, got) / m;
+}
+
+Tensor sine_tensor(const Shape& shape, float phase) {
+  Tensor t(DType::kFloat32, shape);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = std::sin(phase + 0.37f * float(i)) * float(1 + i % 7);
+  return t;
+}
+
+void expect_same_bits(const Graph& want_graph, const Graph& got_graph, const std::map<std::string, Tensor>& feeds) {
+  for (int threads : {1, 2}) {
+    auto want = Executor(want_graph, {.threads = threads}).run(feeds);
+    auto got = Executor(got_graph, {.threads = threads}).run(feeds);
+    for (const auto& [name, w] : want) {
+      const Tensor& g = got.at(name);
+      ASSERT_EQ(w.shape(), g.shape()) << name;
+      for (int64_t i = 0; i < w.numel(); ++i)
+        ASSERT_EQ(w.data<float>()[i], g.data<float>()[i]) << name << " at " << i << ", " << threads << " threads";
+    }
+  }
 }
 
 }  // namespace octet::testing

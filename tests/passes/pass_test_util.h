@@ -2,6 +2,7 @@
 // max_abs_diff).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ int count_op(const Graph& g, const std::string& op_type);
 ValueInfo f32_value(const std::string& name, const Shape& shape);
 // Appends an ai.onnx node (opset 17) named out + "_node" with one output; returns it for attributes.
 Node& add_node(Graph& g, const std::string& op_type, std::vector<std::string> inputs, const std::string& out);
-double max_rel_diff(const Tensor& want, const Tensor& got);  // max |diff| / max |want|, float32
+double max_rel_diff(const Tensor& want, const Tensor& got);
+// A float32 tensor of `shape` holding sin(phase + 0.37 i) * (1 + i % 7): varied signs and
+// magnitudes, the same every run.
+Tensor sine_tensor(const Shape& shape, float phase);
+// Runs both graphs on `feeds` with 1 and 2 threads; every output must be bit for bit the same
+// (gtest failures otherwise).
+void expect_same_bits(const Graph& want, const Graph& got, const std::map<std::string, Tensor>& feeds);  // max |diff| / max |want|, float32
 
 }  // namespace octet::testing
