@@ -70,18 +70,22 @@ class MatMulKernel final : public OpKernel {
                 ": only float32 is supported, got ", dtype_name(a.dtype()));
     OCTET_CHECK(a.rank() >= 1 && b.rank() >= 1, node.describe(), ": MatMul operands must be at least 1-D");
     std::lock_guard<std::mutex> lock(mu_);
-    // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
     const int64_t macs = std::max(a.numel() * b.shape().back(), b.numel() * (a.rank() > 1 ? a.dim(-2) : 1));
-    du::OpenMpThreads omp(ctx.pool, du::threads_for(macs, ctx.pool.size()));
+    const int omp_threads = du::threads_for(macs, ctx.pool.size());
     auto key = std::make_pair(a.shape(), b.shape());
     auto it = plans_.find(key);
-    if (it == plans_.end()) it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
+    if (it == plans_.end()) {
+      // Before the primitive is made: oneDNN fixes a primitive's thread count when it creates it.
+      du::OpenMpThreads omp(ctx.pool, omp_threads);
+      it = plans_.emplace(key, plan(node, a.shape(), b.shape())).first;
+    }
     MatmulPlan& p = it->second;
     Tensor y = p.runnable ? Tensor::uninitialized(DType::kFloat32, p.out_shape) : Tensor(DType::kFloat32, p.out_shape);
     const float* bias = bias_.defined() ? bias_.data<float>() : nullptr;
-    if (p.per_product) {
+    if (p.per_product) {  // octet's pool, no OpenMP team: the workers keep polling
       run_products(p.products, a.data<float>(), b.data<float>(), y.data<float>(), ctx.pool);
     } else if (p.runnable) {
+      du::OpenMpThreads omp(ctx.pool, omp_threads);
       p.prim.execute(a.data<float>(), b.data<float>(), bias, bias ? du::plain_desc({1, bias_.numel()}) : memory::desc(),
                      y.data<float>());
     } else if (bias) {  // K = 0: the product is empty, the bias remains
