@@ -95,48 +95,40 @@ class MatMulKernel final : public OpKernel {
   }
 
  private:
-  MatmulPlan plan(const Node& node, Shape as, Shape bs) {
-    const Shape a_shape = as, b_shape = bs;
-    Shape out;
-    const bool a_vec = as.size() == 1, b_vec = bs.size() == 1;
-    if (a_vec) as.insert(as.begin(), 1);
-    if (b_vec) bs.push_back(1);
-    const int64_t m = as[as.size() - 2], k = as.back(), n = bs.back();
-    OCTET_CHECK(bs[bs.size() - 2] == k, node.describe(), ": inner dimensions differ: ", shape_str(as), " x ",
-                shape_str(bs));
-    const size_t rank = std::max(as.size(), bs.size());
-    Shape pa(rank - as.size(), 1), pb(rank - bs.size(), 1);
-    pa.insert(pa.end(), as.begin(), as.end());
-    pb.insert(pb.end(), bs.begin(), bs.end());
-    Shape dims(rank);
-    for (size_t i = 0; i + 2 < rank; ++i) {
-      OCTET_CHECK(pa[i] == pb[i] || pa[i] == 1 || pb[i] == 1, node.describe(), ": batch dimensions of ",
-                  shape_str(as), " and ", shape_str(bs), " do not broadcast");
-      dims[i] = pa[i] == 1 ? pb[i] : pa[i];
-      out.push_back(dims[i]);
-    }
-    dims[rank - 2] = m;
-    dims[rank - 1] = n;
-    if (!a_vec) out.push_back(m);
-    if (!b_vec) out.push_back(n);
-    const bool b_const = const_b_.defined();
+  // numpy's checks and output shape come from plan_products (ops/batched_matmul.h), which also
+  // runs the products when B is computed and batched; the other cases get a primitive.
+  MatmulPlan plan(const Node& node, const Shape& as, const Shape& bs) {
     MatmulPlan p;
-    if (shape_numel(dims) > 0 && k > 0) {
-      const Shape batch_dims(dims.begin(), dims.end() - 2);
-      if (b_const && bs.size() == 2) {  // the batch of A folds into M against a constant 2-D B
-        const int64_t rows = shape_numel(pa) / k;
-        p = make_matmul(node, du::plain_desc({rows, k}), du::plain_desc({k, n}), true, {rows, n}, {},
-                        bias_.defined() ? du::plain_desc({1, n}) : memory::desc());
-      } else if (!b_const && !bias_.defined() && shape_numel(batch_dims) > 1) {
-        p.per_product = p.runnable = true;
-        p.products = plan_products(contiguous_view(a_shape), contiguous_view(b_shape), node.describe() + ": ");
-      } else {
-        p = make_matmul(node, du::plain_desc(du::to_dims(pa)), du::plain_desc(du::to_dims(pb)), b_const,
-                        du::to_dims(dims), {});
-      }
-      if (b_const && !p.per_product) p.prim.pack_weights(const_b_.data<float>());
+    p.products = plan_products(contiguous_view(as), contiguous_view(bs), node.describe() + ": ");
+    p.out_shape = p.products.out_shape;
+    const int64_t k = p.products.k, n = p.products.n;
+    if (shape_numel(p.out_shape) == 0 || k == 0) return p;
+    // The operands as the primitive sees them: 1-D promoted, batch dims padded to one rank.
+    Shape pa = as, pb = bs;
+    if (pa.size() == 1) pa.insert(pa.begin(), 1);
+    if (pb.size() == 1) pb.push_back(1);
+    const size_t rank = std::max(pa.size(), pb.size());
+    pa.insert(pa.begin(), rank - pa.size(), 1);
+    pb.insert(pb.begin(), rank - pb.size(), 1);
+    Shape dims(rank);
+    for (size_t i = 0; i + 2 < rank; ++i) dims[i] = pa[i] == 1 ? pb[i] : pa[i];
+    dims[rank - 2] = p.products.m;
+    dims[rank - 1] = n;
+    const bool b_const = const_b_.defined();
+    if (b_const && bs.size() == 2) {  // the batch of A folds into M against a constant 2-D B
+      const int64_t rows = shape_numel(pa) / k;
+      p.prim = make_matmul(node, du::plain_desc({rows, k}), du::plain_desc({k, n}), true, {rows, n}, {},
+                           bias_.defined() ? du::plain_desc({1, n}) : memory::desc())
+                   .prim;
+    } else if (!b_const && !bias_.defined() && p.products.a_offset.size() > 1) {
+      p.per_product = true;
+    } else {
+      p.prim = make_matmul(node, du::plain_desc(du::to_dims(pa)), du::plain_desc(du::to_dims(pb)), b_const,
+                           du::to_dims(dims), {})
+                   .prim;
     }
-    p.out_shape = out;
+    p.runnable = true;
+    if (b_const && !p.per_product) p.prim.pack_weights(const_b_.data<float>());
     return p;
   }
 
