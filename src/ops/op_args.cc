@@ -35,6 +35,19 @@ std::optional<std::vector<int64_t>> int_list_arg(const KernelContext& ctx, const
   return ctx.node.attr_ints(key);
 }
 
+std::vector<int64_t> permutation_attr(const Node& node, const std::string& key, int64_t rank) {
+  if (!node.has_attr(key)) return {};
+  std::vector<int64_t> perm = node.attr_ints(key);
+  OCTET_CHECK(static_cast<int64_t>(perm.size()) == rank, node.describe(), ": ", key, " has ", perm.size(),
+              " entries for an input of rank ", rank);
+  std::vector<bool> seen(rank, false);
+  for (int64_t p : perm) {
+    OCTET_CHECK(p >= 0 && p < rank && !seen[p], node.describe(), ": ", key, " is not a permutation of 0..", rank - 1);
+    seen[p] = true;
+  }
+  return perm;
+}
+
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
   std::vector<int64_t> s(shape.size(), 1);
   for (size_t k = shape.size(); k-- > 1;) s[k - 1] = s[k] * shape[k];

@@ -23,6 +23,10 @@ std::optional<std::vector<int64_t>> int_list_input(const KernelContext& ctx, siz
 std::optional<std::vector<int64_t>> int_list_arg(const KernelContext& ctx, const std::string& key, size_t i,
                                                  int input_since);
 
+// Attribute `key` (Transpose's perm and the like) checked to be a permutation of 0..rank-1; empty
+// when absent. octet::Error naming the node and the attribute otherwise.
+std::vector<int64_t> permutation_attr(const Node& node, const std::string& key, int64_t rank);
+
 // Row-major element strides of `shape`.
 std::vector<int64_t> contiguous_strides(const Shape& shape);
 

@@ -30,15 +30,10 @@ int64_t prod(const Shape& s, size_t begin, size_t end) {
 void transpose(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   int64_t r = x.rank();
-  std::vector<int64_t> perm(r);
-  std::iota(perm.rbegin(), perm.rend(), 0);
-  if (ctx.node.has_attr("perm")) perm = ctx.node.attr_ints("perm");
-  OCTET_CHECK(static_cast<int64_t>(perm.size()) == r, ctx.node.describe(), ": perm has ", perm.size(),
-              " entries for an input of rank ", r);
-  std::vector<bool> seen(r, false);
-  for (int64_t p : perm) {
-    OCTET_CHECK(p >= 0 && p < r && !seen[p], ctx.node.describe(), ": perm is not a permutation of 0..", r - 1);
-    seen[p] = true;
+  std::vector<int64_t> perm = permutation_attr(ctx.node, "perm", r);
+  if (!ctx.node.has_attr("perm")) {
+    perm.resize(r);
+    std::iota(perm.rbegin(), perm.rend(), 0);
   }
   std::vector<int64_t> in_strides = contiguous_strides(x.shape()), strides(r);
   Shape shape(r);
@@ -93,22 +88,22 @@ void split(KernelContext& ctx) {
   OCTET_CHECK(x.rank() > 0, ctx.node.describe(), ": cannot split a scalar");
   int64_t axis = normalize_axis(ctx.node, ctx.node.attr_int("axis", 0), x.rank()), dim = x.shape()[axis];
   int64_t n = static_cast<int64_t>(ctx.outputs.size());
-  auto sizes = int_list_arg(ctx, "split", 1, 13);
-  if (sizes && sizes->empty()) sizes.reset();  // opset 13 allows an empty tensor for "not given"
-  if (!sizes) {
+  // Absent, or (opset 13) an empty tensor: equal parts.
+  std::vector<int64_t> sizes = int_list_arg(ctx, "split", 1, 13).value_or(std::vector<int64_t>{});
+  if (sizes.empty()) {
     if (ctx.node.opset >= 18 && ctx.node.has_attr("num_outputs")) {
       OCTET_CHECK(ctx.node.attr_int("num_outputs", 0) == n, ctx.node.describe(), ": num_outputs is ",
                   ctx.node.attr_int("num_outputs", 0), " but the node has ", n, " outputs");
     }
     int64_t part = (dim + n - 1) / n;
-    sizes = std::vector<int64_t>(n, part);
-    sizes->back() = dim - part * (n - 1);
-    OCTET_CHECK(sizes->back() >= 0, ctx.node.describe(), ": cannot split dim ", dim, " into ", n, " parts");
+    sizes.assign(n, part);
+    sizes.back() = dim - part * (n - 1);
+    OCTET_CHECK(sizes.back() >= 0, ctx.node.describe(), ": cannot split dim ", dim, " into ", n, " parts");
   }
-  OCTET_CHECK(static_cast<int64_t>(sizes->size()) == n, ctx.node.describe(), ": split has ", sizes->size(),
+  OCTET_CHECK(static_cast<int64_t>(sizes.size()) == n, ctx.node.describe(), ": split has ", sizes.size(),
               " sizes for ", n, " outputs");
   int64_t total = 0;
-  for (int64_t s : *sizes) {
+  for (int64_t s : sizes) {
     OCTET_CHECK(s >= 0, ctx.node.describe(), ": negative split size ", s);
     total += s;
   }
@@ -118,14 +113,14 @@ void split(KernelContext& ctx) {
   int64_t row_bytes = dim * inner * static_cast<int64_t>(elem), offset = 0;
   for (int64_t i = 0; i < n; ++i) {
     Shape shape = x.shape();
-    shape[axis] = (*sizes)[i];
+    shape[axis] = sizes[i];
     Tensor y(x.dtype(), shape);
-    int64_t chunk = (*sizes)[i] * inner * elem, src = offset * inner * elem;
+    int64_t chunk = sizes[i] * inner * elem, src = offset * inner * elem;
     ctx.pool.parallel_for(outer, grain_for_bytes(chunk), [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o) std::memcpy(bytes(y) + o * chunk, bytes(x) + o * row_bytes + src, chunk);
     });
     ctx.outputs[i] = y;
-    offset += (*sizes)[i];
+    offset += sizes[i];
   }
 }
 

@@ -9,31 +9,17 @@
 namespace octet {
 namespace {
 
-// Attribute `key` as a permutation of 0..rank-1, or empty when absent.
-std::vector<int64_t> perm_attr(const Node& node, const char* key, size_t rank) {
-  if (!node.has_attr(key)) return {};
-  std::vector<int64_t> perm = node.attr_ints(key);
-  std::vector<bool> seen(rank, false);
-  bool ok = perm.size() == rank;
-  for (int64_t p : perm) {
-    ok = ok && p >= 0 && p < static_cast<int64_t>(rank) && !seen[p];
-    if (ok) seen[p] = true;
-  }
-  OCTET_CHECK(ok, node.describe(), ": ", key, " is not a permutation of 0..", static_cast<int64_t>(rank) - 1);
-  return perm;
-}
-
 void transposed_matmul(KernelContext& ctx) {
   const Tensor& a = ctx.input(0);
   const Tensor& b = ctx.input(1);
   const std::string who = ctx.node.describe() + ": ";
   OCTET_CHECK(a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32, who, "only float32 is supported");
-  const StridedView va = contiguous_view(a.shape(), perm_attr(ctx.node, "perm_a", a.rank()));
-  const StridedView vb = contiguous_view(b.shape(), perm_attr(ctx.node, "perm_b", b.rank()));
+  const StridedView va = contiguous_view(a.shape(), permutation_attr(ctx.node, "perm_a", a.rank()));
+  const StridedView vb = contiguous_view(b.shape(), permutation_attr(ctx.node, "perm_b", b.rank()));
   Shape y_shape;
   // The product's element [.., i, j] lives where perm_y puts it in Y, Y contiguous.
   auto y_strides = [&](const Shape& out) {
-    const std::vector<int64_t> perm = perm_attr(ctx.node, "perm_y", out.size());
+    const std::vector<int64_t> perm = permutation_attr(ctx.node, "perm_y", static_cast<int64_t>(out.size()));
     if (perm.empty()) {
       y_shape = out;
       return contiguous_strides(out);
