@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/copy_elems.h"
+#include "kernels/qgemm_blocks.h"
 #include "kernels/x86/dispatch.h"
 #include "octet/error.h"
 
@@ -204,15 +205,13 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
   const int64_t mr = kern.mr, nr = kern.nr;
   const int64_t m_tiles = (M + mr - 1) / mr, panels = (N + nr - 1) / nr;
   const int threads = double(M) * N * K >= kMinParallelMacs ? pool.size() : 1;
-  // M-blocks: an L2 share of packed A, and no more than an even split over the threads, so a
-  // task packs rows no other task packs. N-blocks only where the M-blocks cannot be spread evenly
-  // (about 4 tasks per thread then, for balance); each N-block packs its M-block's A again.
-  const int64_t mb = std::clamp<int64_t>(std::min(kABlockBytes / (mr * a_stride), (m_tiles + threads - 1) / threads),
-                                         1, m_tiles);
-  const int64_t m_blocks = (m_tiles + mb - 1) / mb;
-  const int64_t want_n_blocks = m_blocks % threads == 0 ? 1 : (4 * threads + m_blocks - 1) / m_blocks;
-  const int64_t nb = std::max<int64_t>(1, (panels + want_n_blocks - 1) / want_n_blocks);
-  const int64_t n_blocks = (panels + nb - 1) / nb;
+  // Estimated cycles (Zen 5): kr-deep multiply-adds at 32 x kr per cycle, about 3 cycles per 16
+  // outputs of epilogue, 16 bytes of A packed per cycle, and a task's hand-off.
+  const GemmCostModel cost{double(kp) * nr / (32.0 * kern.kr) + 3.0 * nr / 16, double(kp) * kern.a_bytes / 16,
+                           1000.0};
+  const GemmBlocks blocks =
+      plan_gemm_blocks(M, mr, panels, std::max<int64_t>(1, kABlockBytes / (mr * a_stride)), threads, cost);
+  const int64_t mb = blocks.mb, nb = blocks.nb, n_blocks = blocks.n_blocks;
   const int64_t panel_bytes = kp * nr * kern.b_bytes;
   auto task_body = [&](int64_t task) {
     alignas(64) int32_t tile[8 * 32];  // MR x NR of the largest kernel
@@ -233,9 +232,9 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
     }
   };
   if (threads == 1)
-    for (int64_t task = 0; task < m_blocks * n_blocks; ++task) task_body(task);
+    for (int64_t task = 0; task < blocks.tasks(); ++task) task_body(task);
   else
-    pool.run(m_blocks * n_blocks, task_body);
+    pool.run(blocks.tasks(), task_body);
 }
 
 }  // namespace octet::kernels
