@@ -39,6 +39,24 @@ uint8_t* a_block_buffer(int64_t bytes) {
   return buf.data();
 }
 
+// Where a task gets rows of A in the packed layout (kernels/qgemm_ukernel.h): packed by `pack` into
+// this thread's buffer, or read in place when the matrix already has that layout (`in_place`).
+struct ARows {
+  const PackARowsFn* pack = nullptr;
+  const uint8_t* in_place = nullptr;
+  int64_t stride = 0;  // bytes between rows: the packed stride, or A's own
+
+  const uint8_t* get(int64_t m0, int64_t m1) const {
+    if (in_place) return in_place + m0 * stride;
+    uint8_t* dst = a_block_buffer((m1 - m0) * stride);
+    (*pack)(m0, m1, dst, stride);
+    return dst;
+  }
+};
+
+void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int64_t M, const Epilogue& ep,
+               ThreadPool& pool);
+
 // A per-column operand: N values, or also none (`may_be_empty`) or one for all (`may_be_one`).
 void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, bool may_be_one) {
   OCTET_CHECK((may_be_empty && size == 0) || (may_be_one && size == 1) || int64_t(size) == N, "qgemm: ", what,
@@ -153,15 +171,23 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
   OCTET_CHECK(M >= 0 && lda >= w.K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", w.K, ")");
   OCTET_CHECK(a || M == 0, "qgemm: null input");
   const int64_t K = w.K, kp = w.kp, a_bytes = w.kernel.a_bytes;
-  qgemm_u8s8_packed_rows(
-      [=](int64_t m0, int64_t m1, uint8_t* dst, int64_t a_stride) {
-        for (int64_t m = m0; m < m1; ++m) pack_a_row(a + m * lda, K, kp, a_bytes, dst + (m - m0) * a_stride);
-      },
-      a_zp, w, M, ep, pool);
+  // u8 rows whose K is a whole number of k-groups are already in the packed layout: no copy.
+  if (a_bytes == 1 && K == kp) return run_qgemm(ARows{nullptr, a, lda}, a_zp, w, M, ep, pool);
+  const PackARowsFn pack = [=](int64_t m0, int64_t m1, uint8_t* dst, int64_t a_stride) {
+    for (int64_t m = m0; m < m1; ++m) pack_a_row(a + m * lda, K, kp, a_bytes, dst + (m - m0) * a_stride);
+  };
+  run_qgemm(ARows{&pack, nullptr, round_up(kp * a_bytes, 64)}, a_zp, w, M, ep, pool);
 }
 
 void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
                             const Epilogue& ep, ThreadPool& pool) {
+  run_qgemm(ARows{&pack_rows, nullptr, round_up(w.kp * w.kernel.a_bytes, 64)}, a_zp, w, M, ep, pool);
+}
+
+namespace {
+
+void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int64_t M, const Epilogue& ep,
+               ThreadPool& pool) {
   const int64_t N = w.N, K = w.K, kp = w.kp;
   const QgemmKernel& kern = w.kernel;
   OCTET_CHECK(kern.ukernel, "qgemm: the weights are not packed");
@@ -180,14 +206,13 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
     r.col_term[n] = int32_t(r.col_term[n] - int64_t(a_zp) * w.col_sum[n] + K * a_zp * zb);
   }
 
-  const int64_t a_stride = round_up(kp * kern.a_bytes, 64);
+  const int64_t a_stride = a_rows.stride;
   // Weights with zero points also need sum_k A[m][k]: one pass of its own over A (packed rows,
   // summed), only then (the symmetric default has none).
   std::vector<int32_t> row_sum(w.zero_point.empty() ? 0 : M);
   if (!row_sum.empty())
     pool.parallel_for(M, 64, [&](int64_t b, int64_t e) {
-      uint8_t* rows = a_block_buffer((e - b) * a_stride);
-      pack_rows(b, e, rows, a_stride);
+      const uint8_t* rows = a_rows.get(b, e);
       for (int64_t m = b; m < e; ++m) {
         const uint8_t* row = rows + (m - b) * a_stride;
         int32_t s = 0;
@@ -209,25 +234,32 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
   // outputs of epilogue, 16 bytes of A packed per cycle, and a task's hand-off.
   const GemmCostModel cost{double(kp) * nr / (32.0 * kern.kr) + 3.0 * nr / 16, double(kp) * kern.a_bytes / 16,
                            1000.0};
+  const int64_t packed_stride = round_up(kp * kern.a_bytes, 64);  // L2 holds mb_max tiles of it, packed or not
   const GemmBlocks blocks =
-      plan_gemm_blocks(M, mr, panels, std::max<int64_t>(1, kABlockBytes / (mr * a_stride)), threads, cost);
+      plan_gemm_blocks(M, mr, panels, std::max<int64_t>(1, kABlockBytes / (mr * packed_stride)), threads, cost);
   const int64_t mb = blocks.mb, nb = blocks.nb, n_blocks = blocks.n_blocks;
   const int64_t panel_bytes = kp * nr * kern.b_bytes;
+  // Tiles go through the epilogue kTilesPerEpilogue at a time (consecutive tiles of one panel are
+  // consecutive rows of `tiles`): the epilogue's per-call setup is paid once per 32 rows, not per 8.
+  constexpr int64_t kTilesPerEpilogue = 4;
   auto task_body = [&](int64_t task) {
-    alignas(64) int32_t tile[8 * 32];  // MR x NR of the largest kernel
+    alignas(64) int32_t tiles[kTilesPerEpilogue * 8 * 32];  // MR x NR of the largest kernel, 4 times
     int64_t t0 = task / n_blocks * mb, p0 = task % n_blocks * nb;
     // The task packs its own M-block (L2-sized) and reuses it for all its panels. Tasks of one
     // M-block in different N-blocks each pack it: M x K work per N-block against M x K x nb x nr
     // multiply-adds, and no shared buffer to size, fill and synchronise on per call.
     const int64_t row0 = t0 * mr, row1 = std::min(M, (t0 + mb) * mr);
-    uint8_t* packed_a = a_block_buffer((row1 - row0) * a_stride);
-    pack_rows(row0, row1, packed_a, a_stride);
+    const uint8_t* packed_a = a_rows.get(row0, row1);
     for (int64_t panel = p0; panel < std::min(panels, p0 + nb); ++panel) {
       int64_t n0 = panel * nr, nc = std::min(nr, N - n0);
-      for (int64_t t = t0; t < std::min(m_tiles, t0 + mb); ++t) {
-        int64_t m0 = t * mr, rows = std::min(mr, M - m0);
-        kern.ukernel(rows, kp, packed_a + (m0 - row0) * a_stride, a_stride, w.panels.data() + panel * panel_bytes, tile);
-        kern.epilogue(tile, nr, rows, nc, m0, n0, p);
+      for (int64_t t = t0; t < std::min(m_tiles, t0 + mb); t += kTilesPerEpilogue) {
+        const int64_t t1 = std::min({m_tiles, t0 + mb, t + kTilesPerEpilogue});
+        for (int64_t u = t; u < t1; ++u) {
+          int64_t m0 = u * mr;
+          kern.ukernel(std::min(mr, M - m0), kp, packed_a + (m0 - row0) * a_stride, a_stride,
+                       w.panels.data() + panel * panel_bytes, tiles + (u - t) * mr * nr);
+        }
+        kern.epilogue(tiles, nr, std::min(M, t1 * mr) - t * mr, nc, t * mr, n0, p);
       }
     }
   };
@@ -237,4 +269,5 @@ void qgemm_u8s8_packed_rows(const PackARowsFn& pack_rows, uint8_t a_zp, const Pa
     pool.run(blocks.tasks(), task_body);
 }
 
+}  // namespace
 }  // namespace octet::kernels

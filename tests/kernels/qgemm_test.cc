@@ -25,6 +25,7 @@ struct Case {
   bool per_channel;
   bool relu;
   bool row_scale = false;  // dequant: per-row (per-token) activation scales too
+  int64_t lda_pad = 0;     // A's rows K + lda_pad bytes apart, the gap filled with junk
 };
 
 // What the reference says: exact int32 accumulators, then the scalar epilogue of one element.
@@ -59,7 +60,7 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
            int threads, std::mt19937& rng) {
   SCOPED_TRACE(cat(kernel.name, " M=", c.M, " N=", c.N, " K=", c.K, " a_zp=", int(c.a_zp), " w_zp=", c.w_zp.size(),
                    " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale,
-                   " threads=", threads));
+                   " lda_pad=", c.lda_pad, " threads=", threads));
   size_t ns = c.per_channel ? c.N : 1;
   std::vector<float> scale = c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
                                                          : random_floats(rng, ns, 1e-5f, 1e-2f);
@@ -81,7 +82,11 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
   else bias.clear();
   PackedWeightsS8 pw = pack_weights_s8(w.data(), c.K, c.N, c.N, 1, c.w_zp, kernel);
   ThreadPool pool(threads);
-  qgemm_u8s8(a.data(), c.K, c.a_zp, pw, c.M, ep, pool);
+  // u8 rows with K a multiple of kr are read in place, the rest packed: both must ignore the gap.
+  const int64_t lda = c.K + c.lda_pad;
+  std::vector<uint8_t> a_strided(c.M * lda, 0xEE);
+  for (int64_t m = 0; m < c.M; ++m) std::memcpy(&a_strided[m * lda], &a[m * c.K], c.K);
+  qgemm_u8s8(a_strided.data(), lda, c.a_zp, pw, c.M, ep, pool);
   std::vector<uint8_t> want = reference(c, a, w, bias, scale, bias_f, a_scale, ep);
   for (size_t i = 0; i < got.size(); i += elem)
     ASSERT_EQ(0, std::memcmp(&got[i], &want[i], elem)) << "first mismatch at element " << i / elem;
@@ -99,6 +104,7 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
     Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 3), i % 2 == 0,
            i % 5 == 1};
     c.row_scale = c.kind == Kind::dequant_f32 && i % 7 < 4;
+    c.lda_pad = i % 6 == 3 ? 5 : 0;
     if (i % 4 == 1) c.w_zp = {-5};
     if (i % 4 == 2) c.w_zp = random_ints<int8_t>(rng, c.N, -128, 127);
     auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
