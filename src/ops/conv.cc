@@ -87,11 +87,16 @@ class ConvKernelBase : public OpKernel {
     const Shape xs = channels_last_ ? Shape{x.dim(0), x.dim(3), x.dim(1), x.dim(2)} : x.shape();
 
     std::lock_guard<std::mutex> lock(mu_);
-    // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
-    // Multiply-adds, about: each input pixel meets every weight of its channel's group.
-    du::OpenMpThreads omp(ctx.pool, du::threads_for(x.numel() / std::max<int64_t>(xs[1], 1) * w.numel(), ctx.pool.size()));
     Key key{xs, w.shape(), b != nullptr};
     auto it = plans_.find(key);
+    // Multiply-adds, about: every weight meets each output pixel of a Conv (each input pixel of a
+    // ConvTranspose), the fewer of the two. Not input pixels for a Conv: Silero's STFT (stride
+    // 128 over 640 samples) counted 128x too many, got an OpenMP team for 0.3 M multiply-adds,
+    // and after a pause every inference took 4x longer (bench/RESULTS.md, silero_vad).
+    const Shape out = it != plans_.end() ? it->second.geo.out_shape : geometry(node, xs, w.shape(), group).out_shape;
+    const int64_t pixels = std::min(shape_numel(Shape(xs.begin() + 2, xs.end())), shape_numel(Shape(out.begin() + 2, out.end())));
+    // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
+    du::OpenMpThreads omp(ctx.pool, du::threads_for(xs[0] * pixels * w.numel(), ctx.pool.size()));
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;
     Plan& plan = it->second;
 
