@@ -94,7 +94,8 @@ class ConvKernelBase : public OpKernel {
     // 128 over 640 samples) counted 128x too many, got an OpenMP team for 0.3 M multiply-adds,
     // and after a pause every inference took 4x longer (bench/RESULTS.md, silero_vad).
     const Shape out = it != plans_.end() ? it->second.geo.out_shape : geometry(node, xs, w.shape(), group).out_shape;
-    const int64_t pixels = std::min(shape_numel(Shape(xs.begin() + 2, xs.end())), shape_numel(Shape(out.begin() + 2, out.end())));
+    const int64_t pixels =
+        std::min(shape_numel(Shape(xs.begin() + 2, xs.end())), shape_numel(Shape(out.begin() + 2, out.end())));
     // Before any plan is made: oneDNN fixes a primitive's thread count when it creates it.
     du::OpenMpThreads omp(ctx.pool, du::threads_for(xs[0] * pixels * w.numel(), ctx.pool.size()));
     if (it == plans_.end()) it = plans_.emplace(key, make_plan(node, key, group)).first;
