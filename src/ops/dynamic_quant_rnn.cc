@@ -1,7 +1,8 @@
-// com.octet DynamicQuantLSTM / DynamicQuantGRU: ONNX LSTM / GRU with int8 W and R (symmetric,
-// one scale per gate row shared by the directions, or one per tensor), made by
+// com.octet DynamicQuantLSTM / DynamicQuantGRU: ONNX LSTM / GRU with int8 W and R (one scale and
+// zero point per gate row shared by the directions, or one per tensor), made by
 // passes/lower_dynamic.cc. Inputs: LSTM's (or GRU's) with W and R int8, then W_scale and R_scale
-// (float32 [gates * hidden] or scalars). Every GEMM quantizes its activations (X for the input
+// (float32 [gates * hidden] or scalars), then optionally W_zero_point and R_zero_point (int8, the
+// scales' shape; absent or empty means 0). Every GEMM quantizes its activations (X for the input
 // projection, H at each step) to uint8 from their own range (DynamicQuantizeLinear's rule,
 // docs/quantization.md (3)-(5)) and runs the INT8 GEMM with the dequantizing epilogue; the gates
 // stay float (lstm.cc / gru.cc).
@@ -30,6 +31,12 @@ class Int8RnnWeights : public RnnWeights {
                   s->numel(), " values for ", w->dim(1), " rows");
       codes_[which] = *w;
       for (int64_t r = 0; r < w->dim(1); ++r) scale_[which].push_back(s->data<float>()[s->numel() == 1 ? 0 : r]);
+      const size_t z_input = w_scale_input + 2 + which;
+      if (!init.node.has_input(z_input)) continue;
+      const Tensor* z = init.constant_input(z_input);
+      OCTET_CHECK(z && z->dtype() == DType::kInt8 && z->numel() == s->numel(), node_.describe(), ": ",
+                  which ? "R" : "W", "_zero_point must be a constant int8 of W_scale's size");
+      for (int64_t r = 0; r < w->dim(1); ++r) zero_point_[which].push_back(z->data<int8_t>()[z->numel() == 1 ? 0 : r]);
     }
   }
 
@@ -70,12 +77,15 @@ class Int8RnnWeights : public RnnWeights {
     const int64_t rows = w.dim(1), k = w.dim(2);
     const int8_t* s = w.data<int8_t>() + (d * rows + row0) * k;
     // S is n rows of k: as the GEMM's K x N operand, element (kk, nn) sits at nn * k + kk.
-    return packed_.emplace(key, kernels::pack_weights_s8(s, k, n, 1, k)).first->second;
+    const auto zp = zero_point_[which].empty() ? std::span<const int8_t>()
+                                               : std::span<const int8_t>(zero_point_[which]).subspan(row0, n);
+    return packed_.emplace(key, kernels::pack_weights_s8(s, k, n, 1, k, zp)).first->second;
   }
 
   const Node& node_;
   Tensor codes_[2];
   std::vector<float> scale_[2];
+  std::vector<int8_t> zero_point_[2];  // per row; empty when all are 0
   mutable std::mutex mu_;
   mutable std::map<std::tuple<int, int64_t, int64_t, int64_t>, kernels::PackedWeightsS8> packed_;
   mutable std::vector<uint8_t> codes_a_;  // scratch, reused between calls

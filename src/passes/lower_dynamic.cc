@@ -10,8 +10,10 @@ namespace octet {
 namespace {
 
 // The int8 codes and scale behind `value` when it is DequantizeLinear(constant int8 codes of
-// `rank`, constant scale, zero point absent or 0), per tensor or along `axis`.
-bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, std::string* codes, std::string* scale) {
+// `rank`, constant scale, constant int8 zero point), per tensor or along `axis`. With `zero_point`
+// null the zero point must be absent or 0; otherwise its name goes there ("" when absent or 0).
+bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, std::string* codes, std::string* scale,
+                 std::string* zero_point = nullptr) {
   int64_t p = producer_index(g, value);
   if (p < 0) return false;
   const Node& dq = g.nodes[p];
@@ -24,23 +26,26 @@ bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, s
     if (a < 0) a += rank;
     if (a != axis || s->numel() != w->dim(axis)) return false;
   }
+  bool zero = true;
   if (dq.has_input(2)) {
     const Tensor* z = g.find_initializer(dq.inputs[2]);
-    if (!z || z->dtype() != DType::kInt8) return false;
-    for (int64_t i = 0; i < z->numel(); ++i)
-      if (z->data<int8_t>()[i] != 0) return false;
+    if (!z || z->dtype() != DType::kInt8 || z->numel() != s->numel()) return false;
+    for (int64_t i = 0; i < z->numel(); ++i) zero = zero && z->data<int8_t>()[i] == 0;
   }
+  if (!zero && !zero_point) return false;
   *codes = dq.inputs[0];
   *scale = dq.inputs[1];
+  if (zero_point) *zero_point = zero ? "" : dq.inputs[2];
   return true;
 }
 
-// LSTM / GRU whose W and R are int8 behind DequantizeLinear (one scale per gate row, axis 1) ->
-// com.octet DynamicQuantLSTM / DynamicQuantGRU: the node's inputs with the codes in place of W and
-// R, padded to all optional inputs, then W_scale and R_scale.
+// LSTM / GRU whose W and R are int8 behind DequantizeLinear (one scale and zero point per gate
+// row, axis 1) -> com.octet DynamicQuantLSTM / DynamicQuantGRU: the node's inputs with the codes in
+// place of W and R, padded to all optional inputs, then W_scale, R_scale and, where not all 0,
+// W_zero_point and R_zero_point.
 void lower_rnn(const Graph& g, Node& n) {
-  std::string w, ws, r, rs;
-  if (!int8_weight(g, n.inputs[1], 3, 1, &w, &ws) || !int8_weight(g, n.inputs[2], 3, 1, &r, &rs)) return;
+  std::string w, ws, wz, r, rs, rz;
+  if (!int8_weight(g, n.inputs[1], 3, 1, &w, &ws, &wz) || !int8_weight(g, n.inputs[2], 3, 1, &r, &rs, &rz)) return;
   const size_t n_inputs = n.op_type == "LSTM" ? 8 : 6;
   if (n.inputs.size() > n_inputs) return;
   n.inputs.resize(n_inputs);
@@ -48,6 +53,10 @@ void lower_rnn(const Graph& g, Node& n) {
   n.inputs[2] = r;
   n.inputs.push_back(ws);
   n.inputs.push_back(rs);
+  if (!wz.empty() || !rz.empty()) {
+    n.inputs.push_back(wz);
+    n.inputs.push_back(rz);
+  }
   set_octet_op(n, "DynamicQuant" + n.op_type);
 }
 

@@ -12,6 +12,7 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"
+#include "passes/graph_util.h"
 
 namespace octet {
 namespace {
@@ -203,60 +204,99 @@ TEST(QuantizeDynamicRnn, FixturesRunInt8WithinOneHundredth) {
   }
 }
 
+Tensor wave(Shape s, float f, float offset = 0.0f) {
+  Tensor t(DType::kFloat32, s);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = offset + 0.4f * std::sin(f * i + 0.3f);
+  return t;
+}
+
+// One LSTM or GRU over x [seq 5, batch 3, input 6] (layout 0; layout 1 swaps seq and batch) with
+// hidden size 4; its weights are waves around `w_offset` (0: about symmetric rows).
+Graph rnn_graph(const std::string& op, const std::string& direction, int64_t layout, bool lbr, float w_offset = 0) {
+  const int64_t seq = 5, batch = 3, input = 6, hidden = 4;
+  const int64_t gates = op == "LSTM" ? 4 : 3, dirs = direction == "bidirectional" ? 2 : 1;
+  Graph g;
+  g.opsets[""] = 17;
+  Shape xs = layout ? Shape{batch, seq, input} : Shape{seq, batch, input};
+  g.inputs.push_back({"x", DType::kFloat32, true, {{xs[0], ""}, {xs[1], ""}, {xs[2], ""}}});
+  g.initializers["W"] = wave({dirs, gates * hidden, input}, 0.77f, w_offset);
+  g.initializers["R"] = wave({dirs, gates * hidden, hidden}, 1.31f, -w_offset);
+  g.initializers["B"] = wave({dirs, 2 * gates * hidden}, 0.53f);
+  Node n{"rnn", op, "", 17, {"x", "W", "R", "B"}, {"y", "y_h"}, {}};
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = direction;
+  n.attrs["direction"] = a;
+  n.attrs["hidden_size"] = int_attr(hidden);
+  n.attrs["layout"] = int_attr(layout);
+  if (lbr) n.attrs["linear_before_reset"] = int_attr(1);
+  if (gates == 4) n.outputs.push_back("y_c");
+  g.nodes.push_back(n);
+  for (const auto& o : n.outputs) g.outputs.push_back({o, DType::kFloat32, false, {}});
+  return g;
+}
+
+// The int8 graph's outputs within 1e-2 of the float graph's, the same at 1 and 2 threads.
+void expect_int8_rnn_close(const Graph& g, const std::string& what) {
+  Shape xs;
+  for (const Dim& d : g.inputs[0].shape) xs.push_back(d.value);
+  const Tensor x = wave(xs, 0.91f);
+  Graph lowered = lower(quantize_dynamic(g, {}));
+  ASSERT_EQ(count(lowered, "DynamicQuant" + g.nodes[0].op_type), 1) << what;
+  auto want = Executor(g).run({{"x", x}});
+  auto got1 = Executor(lowered, {.threads = 1}).run({{"x", x}});
+  auto got2 = Executor(lowered, {.threads = 2}).run({{"x", x}});
+  for (const auto& [out, t] : want) {
+    EXPECT_LE(max_abs_diff(t, got1.at(out)), 1e-2) << what << " " << out;
+    EXPECT_EQ(max_abs_diff(got1.at(out), got2.at(out)), 0.0) << what << " threads";
+  }
+}
+
 // Every direction and layout, LSTM and GRU (both linear_before_reset forms), all outputs.
 TEST(QuantizeDynamicRnn, DirectionsLayoutsAndOutputs) {
-  const int64_t seq = 5, batch = 3, input = 6, hidden = 4;
-  for (const char* op : {"LSTM", "GRU"}) {
-    const int64_t gates = std::string(op) == "LSTM" ? 4 : 3;
-    for (const char* direction : {"forward", "reverse", "bidirectional"}) {
-      for (int64_t layout : {0, 1}) {
-        for (int64_t lbr : {0, 1}) {
-          if (gates == 4 && lbr) continue;
-          const int64_t dirs = std::string(direction) == "bidirectional" ? 2 : 1;
-          Graph g;
-          g.opsets[""] = 17;
-          Shape xs = layout ? Shape{batch, seq, input} : Shape{seq, batch, input};
-          g.inputs.push_back({"x", DType::kFloat32, true, {{xs[0], ""}, {xs[1], ""}, {xs[2], ""}}});
-          auto wave = [](Shape s, float f) {
-            Tensor t(DType::kFloat32, s);
-            for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = 0.4f * std::sin(f * i + 0.3f);
-            return t;
-          };
-          g.initializers["W"] = wave({dirs, gates * hidden, input}, 0.77f);
-          g.initializers["R"] = wave({dirs, gates * hidden, hidden}, 1.31f);
-          g.initializers["B"] = wave({dirs, 2 * gates * hidden}, 0.53f);
-          Node n{"rnn", op, "", 17, {"x", "W", "R", "B"}, {"y", "y_h"}, {}};
-          Attribute a;
-          a.kind = Attribute::Kind::kString;
-          a.s = direction;
-          n.attrs["direction"] = a;
-          Attribute h;
-          h.i = hidden;
-          n.attrs["hidden_size"] = h;
-          Attribute l;
-          l.i = layout;
-          n.attrs["layout"] = l;
-          if (lbr) {
-            Attribute r;
-            r.i = 1;
-            n.attrs["linear_before_reset"] = r;
-          }
-          if (gates == 4) n.outputs.push_back("y_c");
-          g.nodes.push_back(n);
-          for (const auto& o : n.outputs) g.outputs.push_back({o, DType::kFloat32, false, {}});
-          Tensor x = wave(xs, 0.91f);
-          Graph lowered = lower(quantize_dynamic(g, {}));
-          ASSERT_EQ(count(lowered, std::string("DynamicQuant") + op), 1) << op << " " << direction;
-          auto want = Executor(g).run({{"x", x}});
-          auto got1 = Executor(lowered, {.threads = 1}).run({{"x", x}});
-          auto got2 = Executor(lowered, {.threads = 2}).run({{"x", x}});
-          for (const auto& [out, t] : want) {
-            EXPECT_LE(max_abs_diff(t, got1.at(out)), 1e-2) << op << " " << direction << " layout " << layout << " " << out;
-            EXPECT_EQ(max_abs_diff(got1.at(out), got2.at(out)), 0.0) << "threads";
-          }
+  for (const char* op : {"LSTM", "GRU"})
+    for (const char* direction : {"forward", "reverse", "bidirectional"})
+      for (int64_t layout : {0, 1})
+        for (bool lbr : {false, true}) {
+          if (std::string(op) == "LSTM" && lbr) continue;
+          expect_int8_rnn_close(rnn_graph(op, direction, layout, lbr),
+                                cat(op, " ", direction, " layout ", layout, " lbr ", lbr));
         }
+}
+
+// LSTM/GRU weights are affine int8 per gate row: rows of one sign get zero point -128 or 127 (all
+// 256 codes on their range), every weight comes back within half a step, and the INT8 cells
+// apply the zero points (the lowered op takes them as inputs; ignoring them would be ~1 off).
+TEST(QuantizeDynamicRnn, WeightsAreAffinePerGateRow) {
+  for (const char* op : {"LSTM", "GRU"}) {
+    Graph g = rnn_graph(op, "bidirectional", 0, false, 0.5f);  // W rows all > 0, R rows all < 0
+    Graph q = quantize_dynamic(g, {});
+    int checked = 0;
+    for (const Node& n : q.nodes) {
+      if (n.op_type != "DequantizeLinear") continue;
+      const Tensor& codes = *q.find_initializer(n.inputs[0]);
+      const Tensor& scale = *q.find_initializer(n.inputs[1]);
+      const Tensor& zp = *q.find_initializer(n.inputs[2]);
+      const bool is_w = n.inputs[0].rfind("W", 0) == 0;
+      const Tensor& w = *g.find_initializer(is_w ? "W" : "R");
+      const int64_t rows = w.dim(1), k = w.dim(2);
+      ASSERT_EQ(scale.numel(), rows);
+      for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(zp.data<int8_t>()[r], is_w ? -128 : 127) << op << " row " << r;
+      for (int64_t i = 0; i < w.numel(); ++i) {
+        const int64_t r = i / k % rows;
+        const float s = scale.data<float>()[r];
+        EXPECT_LE(std::fabs((codes.data<int8_t>()[i] - zp.data<int8_t>()[r]) * s - w.data<float>()[i]), s / 2 * 1.0001f)
+            << op << " " << i;
       }
+      ++checked;
     }
+    EXPECT_EQ(checked, 2) << op;
+    Graph l = lower(q);
+    for (const Node& n : l.nodes)
+      if (n.op_type == std::string("DynamicQuant") + op) {
+        EXPECT_EQ(n.inputs.size(), std::string(op) == "LSTM" ? 12u : 10u);
+      }
+    expect_int8_rnn_close(g, op);
   }
 }
 
