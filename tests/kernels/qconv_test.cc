@@ -82,9 +82,10 @@ TEST_P(QconvIsa, RandomConvolutionsMatchDirectLoop) {
   std::mt19937 rng(99);
   auto r = [&](int lo, int hi) { return int64_t(std::uniform_int_distribution<int>(lo, hi)(rng)); };
   const uint8_t zps[] = {0, 128, 255, 77};
-  for (int i = 0; i < 60; ++i) {
+  for (int i = 0; i < 90; ++i) {
     Conv2dShape s;
-    s.batch = r(1, 2), s.in_h = r(1, 9), s.in_w = r(1, 9);
+    // Rows up to 17 pixels: im2col blocks (tiles of 8 rows) start and end mid-row.
+    s.batch = r(1, 2), s.in_h = r(1, 9), s.in_w = r(1, 17);
     int64_t k = std::vector<int64_t>{1, 3, 5}[i % 3];
     s.kernel_h = s.kernel_w = k;
     s.stride_h = s.stride_w = r(1, 2);
