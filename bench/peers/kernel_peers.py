@@ -2,7 +2,8 @@
 QLinearMatMul, QLinearConv single-op models built with onnx.helper) and PyTorch's x86 quantized
 engine (quantized::linear, quantized conv), on the same shapes and thread counts.
 
-Runs are interleaved (every engine takes a turn each round) and the median is reported.
+Runs are interleaved (every engine takes a turn each round, after the same idle pause as the model
+harness's turns, bench/peers/interleave.py) and the median is reported.
 The harness imports `run(threads, quick)`; run standalone it prints a markdown table and writes
 JSON:  .venv/bin/python bench/peers/kernel_peers.py [--quick] [--threads 1 2] [--out FILE]
 octet's numbers come from `octet_bench` (build/bin/, or $OCTET_BENCH_BIN) in JSON mode."""
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+import interleave
 import sysinfo
 
 REPO = Path(__file__).resolve().parents[2]
@@ -217,7 +219,13 @@ def run(threads: list[int], quick: bool) -> list[dict]:
                 for key, fn in fns.items():
                     if key in errors:
                         continue
+                    # The model harness's rule (interleave.py): a turn starts after the previous
+                    # engine's spinning threads have stopped. octet_bench warms up in its own
+                    # process; the in-process peers get one unrecorded call after the pause.
+                    time.sleep(interleave.FULL.quiet_s)
                     try:
+                        if key[0] != "octet":
+                            fn()
                         times[key].append(fn() if key[0] == "octet" else _timed(fn, reps))
                     except Exception as err:
                         errors[key] = f"{type(err).__name__}: {str(err)[:120]}"

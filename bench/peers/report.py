@@ -99,7 +99,10 @@ def kernel_table(kernels: dict) -> list[str]:
         return [f"Not available: {kernels['reason']}."]
     body = [[str(r["shape"]), str(r["threads"]), r["engine"], r["op"], _num(r["median_us"]),
              _num(r.get("gops")), r.get("error") or r.get("note", "")] for r in kernels["rows"]]
-    return _table(["shape", "threads", "engine", "op", "median µs", "GOPS", "note"], body)
+    method = ["Per shape and thread count, every engine takes a turn each round (octet_bench in its own "
+              "process, the peers in this one after one unrecorded call), each turn after the same idle "
+              "pause as the models' turns; median over the rounds.", ""]
+    return method + _table(["shape", "threads", "engine", "op", "median µs", "GOPS", "note"], body)
 
 
 def header(meta: dict) -> list[str]:
