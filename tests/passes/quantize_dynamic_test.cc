@@ -65,26 +65,36 @@ TEST(QuantizeDynamic, BiasAddsMoveIntoTheInt8MatMul) {
     EXPECT_LT(max_rel_diff(want, Executor(l).run(feeds).at(out)), 0.02) << out;
 }
 
-TEST(QuantizeDynamic, WeightRoundTripWithinHalfAStep) {
-  Graph g = load_onnx(kModels + "mlp_op17.onnx");
-  Graph q = quantize_dynamic(g, {});
+// Every DequantizeLinear'd weight of q (from quantize_dynamic(g)) within half a step of the float
+// weight of g it came from (named by the codes' prefix), zero points applied; returns their count.
+int expect_weights_round_trip(const Graph& g, const Graph& q) {
   int checked = 0;
   for (const Node& n : q.nodes) {
     if (n.op_type != "DequantizeLinear") continue;
     const Tensor& codes = *q.find_initializer(n.inputs[0]);
     const Tensor& scale = *q.find_initializer(n.inputs[1]);
-    // The float weight it came from: the consumer's original input, by name prefix.
+    const Tensor* zp = n.has_input(2) ? q.find_initializer(n.inputs[2]) : nullptr;
     const std::string w_name = n.inputs[0].substr(0, n.inputs[0].rfind("_quantized"));
     const Tensor& w = *g.find_initializer(w_name);
     const int axis = static_cast<int>(n.attr_int("axis", 1));
-    const int64_t inner = axis == 0 ? w.dim(1) : 1, ch = w.dim(axis);
+    int64_t inner = 1;
+    for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
+    const int64_t ch = scale.numel() == 1 ? 1 : w.dim(axis);
     for (int64_t i = 0; i < w.numel(); ++i) {
-      const float s = scale.data<float>()[(i / inner) % ch];
-      EXPECT_LE(std::fabs(codes.data<int8_t>()[i] * s - w.data<float>()[i]), s / 2 * 1.0001f) << w_name << " " << i;
+      const int64_t c = (i / inner) % ch;
+      const float s = scale.data<float>()[c];
+      const int z = zp ? zp->data<int8_t>()[c] : 0;
+      EXPECT_LE(std::fabs((codes.data<int8_t>()[i] - z) * s - w.data<float>()[i]), s / 2 * 1.0001f)
+          << w_name << " " << i;
     }
     ++checked;
   }
-  EXPECT_GT(checked, 0);
+  return checked;
+}
+
+TEST(QuantizeDynamic, WeightRoundTripWithinHalfAStep) {
+  Graph g = load_onnx(kModels + "mlp_op17.onnx");
+  EXPECT_GT(expect_weights_round_trip(g, quantize_dynamic(g, {})), 0);
 }
 
 // One MatMul whose input rows differ in magnitude by 1000x: per-token keeps the small rows.
@@ -271,26 +281,15 @@ TEST(QuantizeDynamicRnn, WeightsAreAffinePerGateRow) {
   for (const char* op : {"LSTM", "GRU"}) {
     Graph g = rnn_graph(op, "bidirectional", 0, false, 0.5f);  // W rows all > 0, R rows all < 0
     Graph q = quantize_dynamic(g, {});
-    int checked = 0;
     for (const Node& n : q.nodes) {
       if (n.op_type != "DequantizeLinear") continue;
-      const Tensor& codes = *q.find_initializer(n.inputs[0]);
-      const Tensor& scale = *q.find_initializer(n.inputs[1]);
-      const Tensor& zp = *q.find_initializer(n.inputs[2]);
       const bool is_w = n.inputs[0].rfind("W", 0) == 0;
-      const Tensor& w = *g.find_initializer(is_w ? "W" : "R");
-      const int64_t rows = w.dim(1), k = w.dim(2);
-      ASSERT_EQ(scale.numel(), rows);
-      for (int64_t r = 0; r < rows; ++r) EXPECT_EQ(zp.data<int8_t>()[r], is_w ? -128 : 127) << op << " row " << r;
-      for (int64_t i = 0; i < w.numel(); ++i) {
-        const int64_t r = i / k % rows;
-        const float s = scale.data<float>()[r];
-        EXPECT_LE(std::fabs((codes.data<int8_t>()[i] - zp.data<int8_t>()[r]) * s - w.data<float>()[i]), s / 2 * 1.0001f)
-            << op << " " << i;
-      }
-      ++checked;
+      const Tensor& zp = *q.find_initializer(n.inputs[2]);
+      ASSERT_EQ(zp.numel(), g.find_initializer("W")->dim(1));
+      for (int64_t r = 0; r < zp.numel(); ++r)
+        EXPECT_EQ(zp.data<int8_t>()[r], is_w ? -128 : 127) << op << " row " << r;
     }
-    EXPECT_EQ(checked, 2) << op;
+    EXPECT_EQ(expect_weights_round_trip(g, q), 2) << op;
     Graph l = lower(q);
     for (const Node& n : l.nodes)
       if (n.op_type == std::string("DynamicQuant") + op) {
