@@ -42,13 +42,18 @@ Tensor sine_tensor(const Shape& shape, float phase) {
   return t;
 }
 
-void expect_same_bits(const Graph& want_graph, const Graph& got_graph, const std::map<std::string, Tensor>& feeds) {
+void expect_same_outputs(const Graph& want_graph, const Graph& got_graph, const std::map<std::string, Tensor>& feeds,
+                         double max_rel) {
   for (int threads : {1, 2}) {
     auto want = Executor(want_graph, {.threads = threads}).run(feeds);
     auto got = Executor(got_graph, {.threads = threads}).run(feeds);
     for (const auto& [name, w] : want) {
       const Tensor& g = got.at(name);
       ASSERT_EQ(w.shape(), g.shape()) << name;
+      if (max_rel > 0) {
+        EXPECT_LT(max_rel_diff(w, g), max_rel) << name << ", " << threads << " threads";
+        continue;
+      }
       for (int64_t i = 0; i < w.numel(); ++i)
         ASSERT_EQ(w.data<float>()[i], g.data<float>()[i]) << name << " at " << i << ", " << threads << " threads";
     }

@@ -20,8 +20,9 @@ double max_rel_diff(const Tensor& want, const Tensor& got);
 // A float32 tensor of `shape` holding sin(phase + 0.37 i) * (1 + i % 7): varied signs and
 // magnitudes, the same every run.
 Tensor sine_tensor(const Shape& shape, float phase);
-// Runs both graphs on `feeds` with 1 and 2 threads; every output must be bit for bit the same
-// (gtest failures otherwise).
-void expect_same_bits(const Graph& want, const Graph& got, const std::map<std::string, Tensor>& feeds);  // max |diff| / max |want|, float32
+// Runs both graphs on `feeds` with 1 and 2 threads; every float32 output must have the same shape
+// and be bit for bit the same (max_rel = 0) or within max_rel_diff < max_rel (gtest failures otherwise).
+void expect_same_outputs(const Graph& want, const Graph& got, const std::map<std::string, Tensor>& feeds,
+                         double max_rel = 0.0);
 
 }  // namespace octet::testing
