@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <limits>
 
 #include "kernels/ref/qgemm_ref.h"
 #include "kernels/x86/dispatch.h"
@@ -26,6 +27,7 @@ struct Case {
   bool relu;
   bool row_scale = false;  // dequant: per-row (per-token) activation scales too
   int64_t lda_pad = 0;     // A's rows K + lda_pad bytes apart, the gap filled with junk
+  std::vector<float> scale = {};  // per-channel multipliers to use instead of random ones
 };
 
 // What the reference says: exact int32 accumulators, then the scalar epilogue of one element.
@@ -62,8 +64,9 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
                    " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale,
                    " lda_pad=", c.lda_pad, " threads=", threads));
   size_t ns = c.per_channel ? c.N : 1;
-  std::vector<float> scale = c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
-                                                         : random_floats(rng, ns, 1e-5f, 1e-2f);
+  std::vector<float> scale = !c.scale.empty()              ? c.scale
+                            : c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
+                                                          : random_floats(rng, ns, 1e-5f, 1e-2f);
   std::vector<int32_t> bias = random_ints<int32_t>(rng, c.N, -100000, 100000);
   std::vector<float> bias_f = random_floats(rng, c.N, -5.f, 5.f);
   float a_scale = 0.02f;
@@ -139,6 +142,22 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   }
 }
 
+// Multipliers the requantization's clamps must treat as the reference does: 0, tiny, ones that
+// put |acc * s| beyond int32, +-inf and NaN, per column, u8 and s8, with and without ReLU.
+void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
+  std::mt19937 rng(11);
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  const float kValues[] = {0.f, 1e-30f, 3e-3f, 1e9f, 1e30f, inf, -inf, -1e9f, nan};
+  for (Kind kind : {Kind::requant_u8, Kind::requant_s8})
+    for (bool relu : {false, true}) {
+      Case c{9, 69, 37, a_max, {}, kind, true, relu};
+      for (int64_t n = 0; n < c.N; ++n) c.scale.push_back(kValues[n % std::size(kValues)]);
+      auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
+      auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
+      check(kernel, c, a, w, 1, rng);
+    }
+}
+
 class QgemmIsa : public ::testing::TestWithParam<Isa> {};
 
 TEST_P(QgemmIsa, RandomShapesMatchReference) {
@@ -149,6 +168,14 @@ TEST_P(QgemmIsa, RandomShapesMatchReference) {
 TEST_P(QgemmIsa, SaturationWorstCaseIsExact) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
   saturation_cases(kernels_for(GetParam()).qgemm);
+}
+
+TEST_P(QgemmIsa, ExtremeMultipliersMatchReference) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  extreme_multiplier_cases(t.qgemm);
+  extreme_multiplier_cases(t.qgemm_narrow);
+  extreme_multiplier_cases(t.qgemm_7bit, 127);
 }
 
 // The packing and driver of every path, VNNI included, through the scalar twin of its microkernel:

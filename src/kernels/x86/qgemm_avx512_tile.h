@@ -5,6 +5,9 @@
 // (kr = 2 of 16-bit values or kr = 4 of 8-bit ones: kernels/qgemm_ukernel.h), so only the
 // dot-product step differs, and it is the `Dot` policy:
 //   static __m512i Dot::step(__m512i acc, __m512i a_broadcast, __m512i b);   // Dot::kr k values
+// What happens to the finished accumulators is the `Sink` policy:
+//   template <int MR> void Sink::put(const __m512i (&acc)[8][NR / 16]) const;   // rows 0..MR-1
+// StoreInt32 (the contract of kernels/qgemm_ukernel.h) or RequantSink (qgemm_avx512_requant.h).
 // Included only by files compiled with AVX-512 flags; each includes it with its own policy type
 // (declared in its anonymous namespace), so the instantiations never mix ISAs.
 #pragma once
@@ -19,8 +22,8 @@ namespace octet::kernels::avx512 {
 // MR rows exactly: a GEMV (M = 1) or a short last tile does 1/MR of the full tile's work, not all
 // of it. Named accumulators, not an array: GCC keeps a __m512i array partly in memory and adds
 // register copies to the inner loop (measured: ~1.5x slower).
-template <class Dot, int MR, int NR>
-void tile(int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
+template <class Dot, int MR, int NR, class Sink>
+void tile(int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, const Sink& sink) {
   static_assert(NR == 16 || NR == 32);
 #define OCTET_ACC(i) __m512i c##i##0 = _mm512_setzero_si512(), c##i##1 = _mm512_setzero_si512();
   OCTET_ACC(0) OCTET_ACC(1) OCTET_ACC(2) OCTET_ACC(3) OCTET_ACC(4) OCTET_ACC(5) OCTET_ACC(6) OCTET_ACC(7)
@@ -39,27 +42,46 @@ void tile(int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t
     OCTET_ROW(0) OCTET_ROW(1) OCTET_ROW(2) OCTET_ROW(3) OCTET_ROW(4) OCTET_ROW(5) OCTET_ROW(6) OCTET_ROW(7)
 #undef OCTET_ROW
   }
-  const __m512i acc[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
-                            {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
-  for (int i = 0; i < MR; ++i) {
-    _mm512_storeu_si512(c + i * NR, acc[i][0]);
-    if constexpr (NR == 32) _mm512_storeu_si512(c + i * NR + 16, acc[i][1]);
+  if constexpr (NR == 32) {
+    const __m512i acc[8][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                               {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    sink.template put<MR>(acc);
+  } else {
+    const __m512i acc[8][1] = {{c00}, {c10}, {c20}, {c30}, {c40}, {c50}, {c60}, {c70}};
+    sink.template put<MR>(acc);
   }
 }
 
-// The microkernel contract of kernels/qgemm_ukernel.h for 1 <= mr <= 8.
+// The int32 tile of kernels/qgemm_ukernel.h: C[i][n] with row stride NR.
+template <int NR>
+struct StoreInt32 {
+  int32_t* c;
+  template <int MR>
+  void put(const __m512i (&acc)[8][NR / 16]) const {
+    for (int i = 0; i < MR; ++i)
+      for (int h = 0; h < NR / 16; ++h) _mm512_storeu_si512(c + i * NR + 16 * h, acc[i][h]);
+  }
+};
+
+// One tile of 1 <= mr <= 8 rows.
+template <class Dot, int NR, class Sink>
+void rows(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, const Sink& sink) {
+  switch (mr) {
+    case 1: return tile<Dot, 1, NR>(kp, a, a_stride, b, sink);
+    case 2: return tile<Dot, 2, NR>(kp, a, a_stride, b, sink);
+    case 3: return tile<Dot, 3, NR>(kp, a, a_stride, b, sink);
+    case 4: return tile<Dot, 4, NR>(kp, a, a_stride, b, sink);
+    case 5: return tile<Dot, 5, NR>(kp, a, a_stride, b, sink);
+    case 6: return tile<Dot, 6, NR>(kp, a, a_stride, b, sink);
+    case 7: return tile<Dot, 7, NR>(kp, a, a_stride, b, sink);
+    default: return tile<Dot, 8, NR>(kp, a, a_stride, b, sink);
+  }
+}
+
+// The microkernel contract of kernels/qgemm_ukernel.h.
 template <class Dot, int NR>
 void rows(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
-  switch (mr) {
-    case 1: return tile<Dot, 1, NR>(kp, a, a_stride, b, c);
-    case 2: return tile<Dot, 2, NR>(kp, a, a_stride, b, c);
-    case 3: return tile<Dot, 3, NR>(kp, a, a_stride, b, c);
-    case 4: return tile<Dot, 4, NR>(kp, a, a_stride, b, c);
-    case 5: return tile<Dot, 5, NR>(kp, a, a_stride, b, c);
-    case 6: return tile<Dot, 6, NR>(kp, a, a_stride, b, c);
-    case 7: return tile<Dot, 7, NR>(kp, a, a_stride, b, c);
-    default: return tile<Dot, 8, NR>(kp, a, a_stride, b, c);
-  }
+  rows<Dot, NR>(mr, kp, a, a_stride, b, StoreInt32<NR>{c});
 }
 
 }  // namespace octet::kernels::avx512
