@@ -111,7 +111,7 @@ def main() -> int:
         f"Path: `{label}` (picked by CPUID). Measured at the start: clock {peak.get('clock_GHz', 0):.2f} GHz; "
         f"one core sustains {peak_rates(peak)}. `% of peak` divides by the chosen path's own multiply-add "
         "instruction rate, probed again right after each GEMM (a VM's speed drifts during a run; "
-        "docs/kernels.md, \"Peak\"): vpdpbusd for avx512vnni (the issue's 128 MAC/cycle), vpmaddwd + vpaddd "
+        "docs/kernels.md, \"Peak\"): vpdpbusd for avx512vnni (128 MAC/cycle on Zen 5, as the issue says; 64 on Zen 4), vpmaddwd + vpaddd "
         "for avx512bw. Each figure is the best of " f"{REPETITIONS} repetitions, interleaved across shapes. "
         "GOPS = 2 x multiply-adds per second. int8 7-bit: the path for activations 0..127 "
         "(reduce_range; the vpmaddubsw kernel on avx512bw, the same VNNI kernel where there is VNNI). "

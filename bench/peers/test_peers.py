@@ -233,6 +233,16 @@ class SysinfoTest(unittest.TestCase):
         self.assertEqual(info["model"], "Xeon")
         self.assertEqual(info["flags"], ["avx2", "avx512f", "avx512bw"])
 
+    def test_amd_core_generation(self):
+        def model(family, number):
+            return sysinfo.cpu(f"vendor_id\t: AuthenticAMD\ncpu family\t: {family}\nmodel\t\t: {number}\n"
+                               "model name\t: AMD EPYC\n")["model"]
+        self.assertEqual(model(25, 17), "AMD EPYC (family 25 model 17, Zen 4)")
+        self.assertEqual(model(25, 1), "AMD EPYC (family 25 model 1, Zen 3)")
+        self.assertEqual(model(26, 2), "AMD EPYC (family 26 model 2, Zen 5)")
+        intel = sysinfo.cpu("vendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\nmodel name\t: Xeon\n")
+        self.assertEqual(intel["model"], "Xeon (family 6 model 85)")
+
 
 class KernelNotesTest(unittest.TestCase):
     """bench/peers/kernel_peers.py: each GEMM row says what its op computes."""
