@@ -142,20 +142,23 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   }
 }
 
-// Multipliers the requantization's clamps must treat as the reference does: 0, tiny, ones that
-// put |acc * s| beyond int32, +-inf and NaN, per column, u8 and s8, with and without ReLU.
+// Multipliers the requantization's clamps must treat as the reference does, per column, u8 and
+// s8, with and without ReLU: ones that put acc * s far beyond int16 but within int32, and 0, tiny,
+// beyond int32, +-inf and NaN.
 void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
-  const float kValues[] = {0.f, 1e-30f, 3e-3f, 1e9f, 1e30f, inf, -inf, -1e9f, nan};
-  for (Kind kind : {Kind::requant_u8, Kind::requant_s8})
-    for (bool relu : {false, true}) {
-      Case c{9, 69, 37, a_max, {}, kind, true, relu};
-      for (int64_t n = 0; n < c.N; ++n) c.scale.push_back(kValues[n % std::size(kValues)]);
-      auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
-      auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
-      check(kernel, c, a, w, 1, rng);
-    }
+  const std::vector<float> kLarge{0.f, 1e-30f, 0.5f, 1.f, 30.f, 300.f, -300.f};
+  const std::vector<float> kBeyond{0.f, 1e-30f, 3e-3f, 1e9f, 1e30f, inf, -inf, -1e9f, nan};
+  for (const std::vector<float>& values : {kLarge, kBeyond})
+    for (Kind kind : {Kind::requant_u8, Kind::requant_s8})
+      for (bool relu : {false, true}) {
+        Case c{9, 69, 37, a_max, {}, kind, true, relu};
+        for (int64_t n = 0; n < c.N; ++n) c.scale.push_back(values[n % values.size()]);
+        auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
+        auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
+        check(kernel, c, a, w, 1, rng);
+      }
 }
 
 class QgemmIsa : public ::testing::TestWithParam<Isa> {};
