@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -28,6 +29,7 @@ struct Case {
   bool row_scale = false;  // dequant: per-row (per-token) activation scales too
   int64_t lda_pad = 0;     // A's rows K + lda_pad bytes apart, the gap filled with junk
   std::vector<float> scale = {};  // per-channel multipliers to use instead of random ones
+  std::vector<int32_t> bias = {};  // int32 biases to use instead of random ones
 };
 
 // What the reference says: exact int32 accumulators, then the scalar epilogue of one element.
@@ -67,7 +69,7 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
   std::vector<float> scale = !c.scale.empty()              ? c.scale
                             : c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
                                                           : random_floats(rng, ns, 1e-5f, 1e-2f);
-  std::vector<int32_t> bias = random_ints<int32_t>(rng, c.N, -100000, 100000);
+  std::vector<int32_t> bias = !c.bias.empty() ? c.bias : random_ints<int32_t>(rng, c.N, -100000, 100000);
   std::vector<float> bias_f = random_floats(rng, c.N, -5.f, 5.f);
   float a_scale = 0.02f;
   std::vector<float> row_scale = c.row_scale ? random_floats(rng, c.M, 1e-3f, 1.f) : std::vector<float>{};
@@ -144,7 +146,7 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
 
 // Multipliers the requantization's clamps must treat as the reference does, per column, u8 and
 // s8, with and without ReLU: ones that put acc * s far beyond int16 but within int32, and 0, tiny,
-// beyond int32, +-inf and NaN.
+// beyond int32, +-inf and NaN; and on accumulators at their extremes, either side of int32.
 void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
@@ -159,6 +161,19 @@ void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
         auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
         check(kernel, c, a, w, 1, rng);
       }
+  // Saturated accumulators (all a_max against all 127 or -128) times multipliers that put them
+  // just inside int32 or beyond it, where float -> int32 conversion gives INT_MIN unless clamped
+  // first; and an INT_MIN bias that the negative sums wrap around to large positive accumulators.
+  const int64_t K = 64;
+  for (int8_t wv : {int8_t(127), int8_t(-128)})
+    for (double product : {0x1p29, 0x1.8p31}) {
+      Case c{9, 64, K, 0, {}, Kind::requant_u8, true, false};
+      c.scale.assign(c.N, float(product / (K * a_max * std::abs(wv))));
+      if (wv < 0 && product > 0x1p31) c.scale.assign(c.N, 1.5f), c.bias.assign(c.N, INT32_MIN);
+      std::vector<uint8_t> a(c.M * K, a_max);
+      std::vector<int8_t> w(K * c.N, wv);
+      check(kernel, c, a, w, 1, rng);
+    }
 }
 
 class QgemmIsa : public ::testing::TestWithParam<Isa> {};
