@@ -44,8 +44,9 @@ void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int thr
       benchmark::Counter(100 * macs / (peak_per_core * threads), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The GEMM through `kernel`, activations in 0..a_max.
-void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max) {
+// The GEMM through `kernel`, activations in 0..a_max, requantized to u8 or (`dequant`) to fp32
+// with per-row activation scales, as dynamic per-token quantization runs it.
+void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max, bool dequant = false) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
   int threads = int(st.range(3));
   std::mt19937 rng(1);
@@ -54,13 +55,14 @@ void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max) {
   for (auto& x : a) x = uint8_t(rng() % (a_max + 1u));
   for (auto& x : w) x = int8_t(rng());
   std::vector<int32_t> bias(N, 100);
-  std::vector<float> mult(N, 1e-4f);
+  std::vector<float> mult(N, 1e-4f), bias_f(N, 0.5f), row_scale(M, 0.01f), yf(dequant ? M * N : 0);
   PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1, {}, kernel);
   ThreadPool pool(threads);
-  Epilogue ep = Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
+  Epilogue ep = dequant ? Epilogue::dequantize(yf.data(), N, 1.0f, mult, bias_f, row_scale)
+                        : Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
   for (auto _ : st) {
     qgemm_u8s8(a.data(), K, 128, pw, M, ep, pool);
-    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(dequant ? static_cast<void*>(yf.data()) : y.data());
   }
   st.SetLabel(pw.kernel.name);
   set_counters(st, M, N, K, threads, int8_peak_macs_per_core());
@@ -69,6 +71,7 @@ void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max) {
 void BM_qgemm_u8s8(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255); }
 // The caller-chosen path for 7-bit activations (pct_peak still against the exact path's peak).
 void BM_qgemm_u8s8_7bit(benchmark::State& st) { run_qgemm(st, kernels().qgemm_7bit, 127); }
+void BM_qgemm_u8s8_dequant(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255, true); }
 
 void BM_sgemm_f32(benchmark::State& st) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
@@ -115,8 +118,19 @@ void shapes(benchmark::internal::Benchmark* b) {
   b->ArgNames({"M", "N", "K", "threads"})->UseRealTime()->MinTime(0.2);
 }
 
+// The transformer projections alone (M = tokens: one, a few, a sequence of 128), for the
+// dequantizing epilogue of dynamic quantization.
+void transformer_shapes(benchmark::internal::Benchmark* b) {
+  for (int threads : {1, 2})
+    for (int64_t m : {1, 8, 128})
+      for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 3072}})
+        b->Args({m, kn.second, kn.first, threads});
+  b->ArgNames({"M", "N", "K", "threads"})->UseRealTime()->MinTime(0.2);
+}
+
 BENCHMARK(BM_qgemm_u8s8)->Apply(shapes);
 BENCHMARK(BM_qgemm_u8s8_7bit)->Apply(shapes);
+BENCHMARK(BM_qgemm_u8s8_dequant)->Apply(transformer_shapes);
 BENCHMARK(BM_sgemm_f32)->Apply(shapes);
 
 }  // namespace

@@ -296,6 +296,14 @@ class GemmReportTest(unittest.TestCase):
         self.assertIn("peak met; 3x fp32 met", rows[1])
         self.assertIn("peak not met; 3x fp32 not met", rows[2])
 
+    def test_dequant_column_only_where_measured(self):
+        fam = gemm_report.by_family({"benchmarks": [
+            self.bench("BM_qgemm_u8s8/M:128/N:384/K:384/threads:1/real_time", 400.0, 80.0),
+            self.bench("BM_qgemm_u8s8_dequant/M:128/N:384/K:384/threads:1/real_time", 350.0, 70.0),
+            self.bench("BM_qgemm_u8s8/M:3136/N:256/K:64/threads:1/real_time", 300.0, 70.0)]})
+        cells = [[c.strip() for c in row.split("|")[1:-1]] for row in gemm_report.gemm_table(fam)[2:]]
+        self.assertEqual([(c[0], c[5]) for c in cells], [("128 x 384 x 384", "350.0"), ("3136 x 256 x 64", "-")])
+
     def test_rows_sorted_by_threads_then_squares_then_shape(self):
         names = ["M:128/N:384/K:384/threads:1", "M:256/N:256/K:256/threads:2", "M:1/N:384/K:384/threads:1",
                  "M:256/N:256/K:256/threads:1"]

@@ -242,8 +242,8 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
   // Tiles go through the epilogue kTilesPerEpilogue at a time (consecutive tiles of one panel are
   // consecutive rows of `tiles`): the epilogue's per-call setup is paid once per 32 rows, not per 8.
   constexpr int64_t kTilesPerEpilogue = 4;
-  // Full panels of a requantizing GEMM skip the int32 tile where the path can (qgemm_ukernel.h).
-  const bool fused = kern.requant_ukernel && p.kind != EpilogueParams::Kind::dequant_f32 && !p.b_zero_point;
+  // Full panels skip the int32 tile where the path can (qgemm_ukernel.h).
+  const bool fused = kern.fused_ukernel && !p.b_zero_point;
   auto task_body = [&](int64_t task) {
     alignas(64) int32_t tiles[kTilesPerEpilogue * 8 * 32];  // MR x NR of the largest kernel, 4 times
     int64_t t0 = task / n_blocks * mb, p0 = task % n_blocks * nb;
@@ -261,7 +261,7 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
         for (int64_t u = t; u < t1; ++u) {
           const int64_t m0 = u * mr, rows = std::min(mr, M - m0);
           const uint8_t* a = packed_a + (m0 - row0) * a_stride;
-          if (fused_panel) kern.requant_ukernel(rows, kp, a, a_stride, panel_b, m0, n0, p);
+          if (fused_panel) kern.fused_ukernel(rows, kp, a, a_stride, panel_b, m0, n0, p);
           else kern.ukernel(rows, kp, a, a_stride, panel_b, tiles + (u - t) * mr * nr);
         }
         if (!fused_panel) kern.epilogue(tiles, nr, std::min(M, t1 * mr) - t * mr, nc, t * mr, n0, p);

@@ -40,10 +40,10 @@ struct EpilogueParams {
 using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
                                  int64_t m0, int64_t n0, const EpilogueParams& p);
 
-// The microkernel and the requantizing epilogue in one: the same bytes as ukernel + epilogue for
-// a tile of mr rows and all NR columns of a panel, written straight from the registers. Only for
-// requant_u8/s8 and weights without zero points (p.b_zero_point null).
-using QgemmRequantUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+// The microkernel and the epilogue in one: the same bytes as ukernel + epilogue for a tile of mr
+// rows and all NR columns of a panel, written straight from the registers. Only for weights
+// without zero points (p.b_zero_point null).
+using QgemmFusedUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                                        const void* b, int64_t m0, int64_t n0, const EpilogueParams& p);
 
 // One GEMM path: a microkernel, its tile geometry and its epilogue (and optionally the two fused).
@@ -52,7 +52,7 @@ struct QgemmKernel {
   int64_t mr, nr, kr, a_bytes, b_bytes;
   QgemmUkernelFn ukernel;
   QgemmEpilogueFn epilogue;
-  QgemmRequantUkernelFn requant_ukernel = nullptr;
+  QgemmFusedUkernelFn fused_ukernel = nullptr;
 };
 
 }  // namespace octet::kernels

@@ -27,6 +27,7 @@ struct Case {
   bool per_channel;
   bool relu;
   bool row_scale = false;  // dequant: per-row (per-token) activation scales too
+  bool float_bias = true;  // dequant: a float bias, or none
   int64_t lda_pad = 0;     // A's rows K + lda_pad bytes apart, the gap filled with junk
   std::vector<float> scale = {};  // per-channel multipliers to use instead of random ones
   std::vector<int32_t> bias = {};  // int32 biases to use instead of random ones
@@ -63,14 +64,14 @@ std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, con
 void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>& a, const std::vector<int8_t>& w,
            int threads, std::mt19937& rng) {
   SCOPED_TRACE(cat(kernel.name, " M=", c.M, " N=", c.N, " K=", c.K, " a_zp=", int(c.a_zp), " w_zp=", c.w_zp.size(),
-                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale,
+                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale, " float_bias=", c.float_bias,
                    " lda_pad=", c.lda_pad, " threads=", threads));
   size_t ns = c.per_channel ? c.N : 1;
   std::vector<float> scale = !c.scale.empty()              ? c.scale
                             : c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
                                                           : random_floats(rng, ns, 1e-5f, 1e-2f);
   std::vector<int32_t> bias = !c.bias.empty() ? c.bias : random_ints<int32_t>(rng, c.N, -100000, 100000);
-  std::vector<float> bias_f = random_floats(rng, c.N, -5.f, 5.f);
+  std::vector<float> bias_f = c.float_bias ? random_floats(rng, c.N, -5.f, 5.f) : std::vector<float>{};
   float a_scale = 0.02f;
   std::vector<float> row_scale = c.row_scale ? random_floats(rng, c.M, 1e-3f, 1.f) : std::vector<float>{};
   size_t elem = c.kind == Kind::dequant_f32 ? 4 : 1;
@@ -109,6 +110,7 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
     Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 3), i % 2 == 0,
            i % 5 == 1};
     c.row_scale = c.kind == Kind::dequant_f32 && i % 7 < 4;
+    c.float_bias = i % 4 != 3;
     c.lda_pad = i % 6 == 3 ? 5 : 0;
     if (i % 4 == 1) c.w_zp = {-5};
     if (i % 4 == 2) c.w_zp = random_ints<int8_t>(rng, c.N, -128, 127);

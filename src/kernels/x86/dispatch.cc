@@ -15,14 +15,14 @@ namespace {
 
 constexpr Isa kAll[] = {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::avx512vnni};
 
-// GEMM paths: {name, MR, NR, KR, A bytes, B bytes, microkernel, epilogue[, fused requantizing microkernel]}.
+// GEMM paths: {name, MR, NR, KR, A bytes, B bytes, microkernel, epilogue[, fused microkernel]}.
 constexpr QgemmKernel kGemmRef{"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref};
 constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2};
-constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c2_requant__avx512bw};
+constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c2_fused__avx512bw};
 constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 2, 2, 2, qgemm_u8s8_8x16c2__avx512bw, qgemm_epilogue__avx512bw};
-constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_requant__avx512bw};
+constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_fused__avx512bw};
 constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2};
-constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_requant__avx512vnni};
+constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_fused__avx512vnni};
 constexpr QgemmKernel kGemmNarrowAvx512vnni{"qgemm_u8s8_8x16c4__avx512vnni", 8, 16, 4, 1, 1, qgemm_u8s8_8x16c4__avx512vnni, qgemm_epilogue__avx512bw};
 
 const KernelTable kTables[] = {
@@ -114,7 +114,7 @@ const KernelTable& kernels() {
 QgemmKernel scalar_twin(const QgemmKernel& k) {
   QgemmKernel t = k;
   t.epilogue = qgemm_epilogue__ref;
-  t.requant_ukernel = nullptr;
+  t.fused_ukernel = nullptr;
   if (k.mr == 8 && k.nr == 32) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x32c2__ref : qgemm_u8s8_8x32c4__ref;
   else if (k.mr == 8) t.ukernel = k.kr == 2 ? qgemm_u8s8_8x16c2__ref : qgemm_u8s8_8x16c4__ref;
   else t.ukernel = k.kr == 2 ? qgemm_u8s8_4x16c2__ref : qgemm_u8s8_4x16c4__ref;

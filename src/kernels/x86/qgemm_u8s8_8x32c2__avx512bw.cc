@@ -3,8 +3,7 @@
 // vpmaddubsw would saturate (255 * 127 * 2 > 32767), so both operands are widened at packing time
 // (A zero-extended to u16, B sign-extended to s16) and vpmaddwd multiplies exactly: each 32-bit
 // lane gets a[k] * b[k] + a[k+1] * b[k+1], |.| <= 2 * 255 * 128, which cannot overflow.
-#include "kernels/x86/qgemm_avx512_requant.h"
-#include "kernels/x86/qgemm_avx512_tile.h"
+#include "kernels/x86/qgemm_avx512_fused.h"
 #include "kernels/x86/qgemm_kernels.h"
 
 namespace octet::kernels {
@@ -22,9 +21,9 @@ void qgemm_u8s8_8x32c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64
   avx512::rows<WideningMadd, 32>(mr, kp, a, a_stride, b, c);
 }
 
-void qgemm_u8s8_8x32c2_requant__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+void qgemm_u8s8_8x32c2_fused__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                          int64_t m0, int64_t n0, const EpilogueParams& p) {
-  avx512::rows<WideningMadd, 32>(mr, kp, a, a_stride, b, avx512::RequantSink(p, m0, n0));
+  avx512::fused_rows<WideningMadd>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
 void qgemm_u8s8_8x16c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,

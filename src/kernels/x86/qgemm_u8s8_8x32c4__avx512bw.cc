@@ -5,8 +5,7 @@
 // int32. 3 uops per 64 multiply-adds against 4 per 64 for the exact 16-bit path (vpmaddwd +
 // vpaddd, c2). With an activation >= 128 vpmaddubsw saturates and the result is WRONG: the caller
 // opts in (KernelTable::qgemm_7bit), nothing here checks.
-#include "kernels/x86/qgemm_avx512_requant.h"
-#include "kernels/x86/qgemm_avx512_tile.h"
+#include "kernels/x86/qgemm_avx512_fused.h"
 #include "kernels/x86/qgemm_kernels.h"
 
 namespace octet::kernels {
@@ -26,9 +25,9 @@ void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64
   avx512::rows<SevenBitMaddubs, 32>(mr, kp, a, a_stride, b, c);
 }
 
-void qgemm_u8s8_8x32c4_requant__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+void qgemm_u8s8_8x32c4_fused__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                          int64_t m0, int64_t n0, const EpilogueParams& p) {
-  avx512::rows<SevenBitMaddubs, 32>(mr, kp, a, a_stride, b, avx512::RequantSink(p, m0, n0));
+  avx512::fused_rows<SevenBitMaddubs>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
 }  // namespace octet::kernels

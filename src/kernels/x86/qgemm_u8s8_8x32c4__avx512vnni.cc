@@ -3,8 +3,7 @@
 // intermediate saturation, so the operands stay 8-bit and one instruction does 64 multiply-adds.
 // On Zen 5 (two vpdpbusd zmm per cycle) the 8 x 32 tile sustains about 90 % of that rate on large
 // GEMMs (bench/RESULTS.md, kernel-gemm).
-#include "kernels/x86/qgemm_avx512_requant.h"
-#include "kernels/x86/qgemm_avx512_tile.h"
+#include "kernels/x86/qgemm_avx512_fused.h"
 #include "kernels/x86/qgemm_kernels.h"
 
 namespace octet::kernels {
@@ -22,9 +21,9 @@ void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int
   avx512::rows<Dpbusd, 32>(mr, kp, a, a_stride, b, c);
 }
 
-void qgemm_u8s8_8x32c4_requant__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+void qgemm_u8s8_8x32c4_fused__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                            int64_t m0, int64_t n0, const EpilogueParams& p) {
-  avx512::rows<Dpbusd, 32>(mr, kp, a, a_stride, b, avx512::RequantSink(p, m0, n0));
+  avx512::fused_rows<Dpbusd>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
 void qgemm_u8s8_8x16c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
