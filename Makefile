@@ -9,7 +9,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models harness-test bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -30,8 +30,9 @@ build-asan: deps
 demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
-# Unit tests (Release and ASan/UBSan), ONNX's conformance suite, and the real-model checks.
-test: unit-test asan-test conformance real-models
+# Unit tests (Release and ASan/UBSan), ONNX's conformance suite, the real-model checks, and the
+# benchmark harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets).
+test: unit-test asan-test conformance real-models harness-test
 
 unit-test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
@@ -45,6 +46,9 @@ conformance: build venv
 real-models: build venv
 	@$(VENV_PY) tests/real_models/check_real_models.py $(OCTET)
 	@$(VENV_PY) tests/real_models/check_quantized_interop.py $(OCTET)
+
+harness-test: venv
+	@$(VENV_PY) -m unittest discover -s bench/peers -p 'test_*.py'
 
 # octet's kernel benchmarks (issue 3); the table goes to the kernel-gemm section of bench/RESULTS.md.
 bench: deps
