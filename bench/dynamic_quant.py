@@ -187,7 +187,8 @@ def recurrent(octet: Path, work: Path) -> dict:
 
 def render(res: dict, rec: dict, meta: dict) -> str:
     lines = ["## Dynamic PTQ (issue 5): MiniLM, Silero VAD, GRU", "",
-             f"Command: `{meta['command']}` ({meta['date']}, load before the run {meta['load']}). "
+             f"Command: `{meta['command']}` ({meta['date']}, {meta['cpu'].get('model', '?')}, "
+             f"load before the run {meta['load']}). "
              f"{res['n']} one-line Debian fortunes; reference: ONNX Runtime fp32 embeddings.", "",
              "| int8 model | mean cosine to fp32 | Spearman of pairwise similarities |", "|---|---|---|"]
     for k, (c, r) in res["fidelity"].items():
