@@ -123,12 +123,19 @@ Epilogue Epilogue::dequantize(float* out, int64_t ldo, float a_scale, std::span<
   return e;
 }
 
+Epilogue Epilogue::int32(int32_t* out, int64_t ldo, std::span<const int32_t> bias) {
+  Epilogue e;
+  e.kind = EpilogueParams::Kind::int32;
+  e.out = out, e.ldo = ldo, e.bias = bias;
+  return e;
+}
+
 Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
   resolve_epilogue(*this, N);  // validates the spans against N
   Epilogue e = *this;
   auto slice = [&](auto span) { return span.size() > 1 ? span.subspan(n0, n) : span; };
   e.bias = slice(bias), e.scale = slice(scale), e.bias_f32 = slice(bias_f32);
-  size_t elem = kind == EpilogueParams::Kind::dequant_f32 ? sizeof(float) : 1;
+  size_t elem = kind == EpilogueParams::Kind::dequant_f32 ? sizeof(float) : kind == EpilogueParams::Kind::int32 ? 4 : 1;
   e.out = static_cast<uint8_t*>(out) + n0 * elem;
   return e;
 }
@@ -136,11 +143,12 @@ Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
 ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   using Kind = EpilogueParams::Kind;
   OCTET_CHECK(ep.ldo >= N, "qgemm: output row stride ", ep.ldo, " < N = ", N);
-  check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
+  if (ep.kind == Kind::int32) OCTET_CHECK(ep.scale.empty(), "qgemm: an int32 output takes no scale");
+  else check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
   check_span(ep.bias_f32.size(), N, "the float bias", true, false);
   OCTET_CHECK(ep.row_scale.empty() || ep.kind == Kind::dequant_f32, "qgemm: a row scale needs the dequantize epilogue");
-  if (ep.kind != Kind::dequant_f32) {
+  if (ep.kind == Kind::requant_u8 || ep.kind == Kind::requant_s8) {
     int32_t lo = ep.kind == Kind::requant_u8 ? 0 : -128, hi = ep.kind == Kind::requant_u8 ? 255 : 127;
     OCTET_CHECK(lo <= ep.qmin && ep.qmin <= ep.qmax && ep.qmax <= hi && lo <= ep.zero_point && ep.zero_point <= hi,
                 "qgemm: bad output range [", ep.qmin, ", ", ep.qmax, "] or zero point ", ep.zero_point);
@@ -148,9 +156,10 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   ResolvedEpilogue r;
   r.ep = &ep;
   r.col_term.assign(N, 0);
-  r.scale.resize(N);
+  r.scale.resize(ep.scale.empty() ? 0 : N);
   for (int64_t n = 0; n < N; ++n) {
     if (!ep.bias.empty()) r.col_term[n] = ep.bias[n];
+    if (ep.scale.empty()) continue;
     float s = ep.scale[ep.scale.size() == 1 ? 0 : n];
     r.scale[n] = ep.kind == Kind::dequant_f32 ? ep.a_scale * s : s;
   }

@@ -62,6 +62,9 @@ struct Epilogue {
   static Epilogue dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
                              std::span<const float> bias = {}, std::span<const float> row_scale = {});
 
+  // y = acc as int32 (bias empty: ONNX MatMulInteger), the accumulator itself.
+  static Epilogue int32(int32_t* out, int64_t ldo, std::span<const int32_t> bias = {});
+
   // The same epilogue restricted to columns [n0, n0 + n) of an N-column output (for grouped
   // convolution): per-column spans sliced, output pointer moved to column n0.
   Epilogue columns(int64_t N, int64_t n0, int64_t n) const;
@@ -71,7 +74,7 @@ struct Epilogue {
 // EpilogueParams). col_term starts as the int32 bias; the GEMM adds its zero-point terms to it.
 struct ResolvedEpilogue {
   std::vector<int32_t> col_term;
-  std::vector<float> scale;  // requant multiplier, or a_scale * w_scale for dequant
+  std::vector<float> scale;  // requant multiplier, or a_scale * w_scale for dequant (int32: none)
   const Epilogue* ep = nullptr;
   EpilogueParams params() const;  // points into this object: keep it alive while kernels run
 };

@@ -20,12 +20,12 @@ using QgemmUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_
 
 // What the epilogue needs, resolved by the driver (per-tensor values expanded to per column).
 struct EpilogueParams {
-  enum class Kind { requant_u8, requant_s8, dequant_f32 } kind = Kind::requant_u8;
+  enum class Kind { requant_u8, requant_s8, dequant_f32, int32 } kind = Kind::requant_u8;
   // acc[m][n] = C[m][n] + col_term[n] - row_sum[m] * b_zero_point[n]   (int32, wrapping)
   const int32_t* col_term = nullptr;      // bias - a_zp * colsum(B) + K * a_zp * b_zp, per n
   const int32_t* b_zero_point = nullptr;  // per n, or null when all are 0
   const int32_t* row_sum = nullptr;       // sum_k A[m][k], per m; only read with b_zero_point
-  const float* scale = nullptr;           // per n: requant multiplier, or a_scale * w_scale
+  const float* scale = nullptr;           // per n: requant multiplier, or a_scale * w_scale (not int32)
   const float* bias_f32 = nullptr;        // per n (dequant only), or null for 0
   const float* row_scale = nullptr;       // per m (dequant only), or null for 1
   int32_t zero_point = 0, qmin = 0, qmax = 255;  // requant only
@@ -37,6 +37,7 @@ struct EpilogueParams {
 // left element is acc[m0][n0], writing out[(m0 + i) * ldo + n0 + j]. Rounding (docs/kernels.md):
 //  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax)
 //  dequant: y = fma(float(acc) * row_scale[m], scale[n], bias_f32[n])  (float(acc) * 1 is exact)
+//  int32:   y = acc (MatMulInteger: the exact product of the zero-point-shifted operands)
 using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
                                  int64_t m0, int64_t n0, const EpilogueParams& p);
 

@@ -48,7 +48,7 @@ std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, con
     if (c.kind == Kind::dequant_f32) s[n] *= a_scale;
   }
   std::vector<int32_t> no_term(c.N, 0);
-  size_t elem = c.kind == Kind::dequant_f32 ? 4 : 1;
+  size_t elem = c.kind == Kind::dequant_f32 || c.kind == Kind::int32 ? 4 : 1;
   std::vector<uint8_t> out(c.M * c.N * elem);
   EpilogueParams p;
   p.kind = c.kind, p.col_term = bias.empty() ? no_term.data() : bias.data(), p.scale = s.data();
@@ -74,11 +74,13 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
   std::vector<float> bias_f = c.float_bias ? random_floats(rng, c.N, -5.f, 5.f) : std::vector<float>{};
   float a_scale = 0.02f;
   std::vector<float> row_scale = c.row_scale ? random_floats(rng, c.M, 1e-3f, 1.f) : std::vector<float>{};
-  size_t elem = c.kind == Kind::dequant_f32 ? 4 : 1;
+  size_t elem = c.kind == Kind::dequant_f32 || c.kind == Kind::int32 ? 4 : 1;
   std::vector<uint8_t> got(c.M * c.N * elem, 0xAB);
   Epilogue ep;
   if (c.kind == Kind::dequant_f32) {
     ep = Epilogue::dequantize(reinterpret_cast<float*>(got.data()), c.N, a_scale, scale, bias_f, row_scale);
+  } else if (c.kind == Kind::int32) {
+    ep = Epilogue::int32(reinterpret_cast<int32_t*>(got.data()), c.N, bias);
   } else if (c.kind == Kind::requant_u8) {
     ep = Epilogue::requantize_u8(got.data(), c.N, scale, 131, bias, c.relu ? 131 : 0, c.relu ? 200 : 255);
   } else {
@@ -107,7 +109,7 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
   std::mt19937 rng(1234);
   auto pick = [&](auto& arr) { return arr[std::uniform_int_distribution<size_t>(0, std::size(arr) - 1)(rng)]; };
   for (int i = 0; i < count; ++i) {
-    Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 3), i % 2 == 0,
+    Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 4), i % 2 == 0,
            i % 5 == 1};
     c.row_scale = c.kind == Kind::dequant_f32 && i % 7 < 4;
     c.float_bias = i % 4 != 3;
@@ -127,7 +129,7 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   std::mt19937 rng(7);
   for (int8_t wv : {int8_t(127), int8_t(-128)})
     for (int64_t K : {int64_t(2), int64_t(64), int64_t(511), int64_t(4099)})
-      for (Kind kind : {Kind::requant_u8, Kind::requant_s8, Kind::dequant_f32}) {
+      for (Kind kind : {Kind::requant_u8, Kind::requant_s8, Kind::dequant_f32, Kind::int32}) {
         Case c{9, 33, K, 0, {}, kind, true, false};
         std::vector<uint8_t> a(c.M * K, a_max);
         std::vector<int8_t> w(K * c.N, wv);

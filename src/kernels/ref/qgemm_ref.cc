@@ -81,6 +81,9 @@ void qgemm_epilogue_one__ref(int32_t c, int64_t m, int64_t n, const EpiloguePara
       static_cast<float*>(p.out)[at] =
           std::fma(v * (p.row_scale ? p.row_scale[m] : 1.0f), p.scale[n], p.bias_f32 ? p.bias_f32[n] : 0.0f);
       break;
+    case EpilogueParams::Kind::int32:
+      static_cast<int32_t*>(p.out)[at] = acc;
+      break;
   }
 }
 

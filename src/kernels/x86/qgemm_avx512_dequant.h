@@ -12,6 +12,10 @@
 
 #include "kernels/qgemm_ukernel.h"
 
+// GCC 12 warns inside its own intrinsics (_mm512_cvtepi32_ps passes _mm512_undefined_ps) wherever
+// they inline into a caller; the includers are AVX-512 kernel files only.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+
 namespace octet::kernels::avx512 {
 
 template <bool kRowScale>

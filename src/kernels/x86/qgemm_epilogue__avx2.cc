@@ -25,6 +25,10 @@ void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, 
       int64_t n = n0 + j, at = m * p.ldo + n;
       __m256i acc = _mm256_add_epi32(load(tile + i * tile_stride + j), load(p.col_term + n));
       if (p.b_zero_point) acc = _mm256_sub_epi32(acc, _mm256_mullo_epi32(row_sum, load(p.b_zero_point + n)));
+      if (p.kind == Kind::int32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(static_cast<int32_t*>(p.out) + at), acc);
+        continue;
+      }
       __m256 v = _mm256_cvtepi32_ps(acc);
       __m256 scale = _mm256_loadu_ps(p.scale + n);
       if (p.kind == Kind::dequant_f32) {

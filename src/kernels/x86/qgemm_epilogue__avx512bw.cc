@@ -1,4 +1,5 @@
-// GEMM epilogue on zmm: zero-point corrections, then requantize to u8/s8 or dequantize to f32.
+// GEMM epilogue on zmm: zero-point corrections, then requantize to u8/s8, dequantize to f32 or
+// store the int32 accumulators.
 // Requantization takes two rows of 32 columns at a time (avx512::Requant), other widths 16 columns
 // at a time with masked tails. Same float operations as qgemm_epilogue__ref, in the same order, so
 // the results match it bit for bit.
@@ -20,7 +21,7 @@ struct Columns {
       : k(count >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << count) - 1)),
         col_term(_mm512_maskz_loadu_epi32(k, p.col_term + n)),
         b_zp(p.b_zero_point ? _mm512_maskz_loadu_epi32(k, p.b_zero_point + n) : _mm512_setzero_si512()),
-        scale(_mm512_maskz_loadu_ps(k, p.scale + n)) {}
+        scale(p.scale ? _mm512_maskz_loadu_ps(k, p.scale + n) : _mm512_setzero_ps()) {}  // int32: none
 
   // acc of row m (qgemm_ukernel.h), whose int32 tile values start at `c`.
   __m512i accumulator(const int32_t* c, int64_t m, const EpilogueParams& p) const {
@@ -39,7 +40,7 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
   // a reference would be reloaded after every store.
   const EpilogueParams p = params;
   int64_t j = 0;
-  if (p.kind != Kind::dequant_f32) {
+  if (p.kind == Kind::requant_u8 || p.kind == Kind::requant_s8) {
     const avx512::Requant q(p);
     uint8_t* out = static_cast<uint8_t*>(p.out);  // int8_t or uint8_t: Requant's packs decide
     for (; j + 32 <= nc; j += 32) {
@@ -63,7 +64,12 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
     const __m512 bias = p.bias_f32 ? _mm512_maskz_loadu_ps(cols.k, p.bias_f32 + n) : _mm512_setzero_ps();
     for (int64_t i = 0; i < mr; ++i) {
       const int64_t m = m0 + i, at = m * p.ldo + n;
-      const __m512 v = _mm512_cvtepi32_ps(cols.accumulator(tile + i * tile_stride + j, m, p));
+      const __m512i acc = cols.accumulator(tile + i * tile_stride + j, m, p);
+      if (p.kind == Kind::int32) {
+        _mm512_mask_storeu_epi32(static_cast<int32_t*>(p.out) + at, cols.k, acc);
+        continue;
+      }
+      const __m512 v = _mm512_cvtepi32_ps(acc);
       if (p.kind == Kind::dequant_f32) {
         const __m512 row_scale = _mm512_set1_ps(p.row_scale ? p.row_scale[m] : 1.0f);
         _mm512_mask_storeu_ps(static_cast<float*>(p.out) + at, cols.k,
