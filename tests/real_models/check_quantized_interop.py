@@ -17,6 +17,9 @@
 - octet dynamic -> ONNX Runtime: `octet quantize --mode dynamic` on MiniLM; onnx.checker passes,
   ONNX Runtime runs the file (weight-only), and octet's INT8 sentence embeddings have cosine
   >= 0.99 with the fp32 ones.
+- ONNX Runtime quantize_dynamic -> octet: ORT's dynamic MiniLM (DynamicQuantizeLinear +
+  MatMulInteger + Cast + Mul, ONNX-domain ops only) runs in octet, and octet's sentence embeddings
+  of that file have cosine >= 0.9999 with ORT's own.
 Prints PASS/FAIL per check, then 'N passed, M failed'; exits 1 if any check failed.
 """
 import argparse
@@ -130,6 +133,17 @@ def check_octet_dynamic_in_ort(octet_bin: Path, work: Path, threads: int) -> str
     out = work / "minilm.octet.dynamic.onnx"
     octet(octet_bin, "quantize", fp32, "-o", out, "--mode", "dynamic")
     onnx.checker.check_model(onnx.load(str(out)), full_check=True)
+    feeds, paths = minilm_feeds(work)
+    want = ort_session(fp32).run(["sentence_embedding"], feeds)[0]
+    ort_int8 = ort_session(out).run(["sentence_embedding"], feeds)[0]
+    got = octet_run(octet_bin, out, paths, work / "minilm.int8.octet.npz", threads)["sentence_embedding"]
+    c_octet, c_ort = cosine(got, want), cosine(ort_int8, want)
+    if not np.all(c_octet >= 0.99) or not np.all(c_ort >= 0.99):
+        raise CheckFailed(f"cosine to fp32: octet int8 {c_octet.min():.5f}, ORT on octet's file {c_ort.min():.5f}")
+    return f"checker ok; cosine to fp32: octet int8 min {c_octet.min():.5f}, ORT (weight-only) min {c_ort.min():.5f}"
+
+
+def minilm_feeds(work: Path) -> tuple[dict, dict]:
     feeds = real_models.tokenize([
         "The quick brown fox jumps over the lazy dog.",
         "Quantization maps real numbers onto a small set of integers.",
@@ -139,17 +153,32 @@ def check_octet_dynamic_in_ort(octet_bin: Path, work: Path, threads: int) -> str
     for name, value in feeds.items():
         paths[name] = work / f"interop.{name}.npy"
         np.save(paths[name], value)
-    want = ort_session(fp32).run(["sentence_embedding"], feeds)[0]
-    ort_int8 = ort_session(out).run(["sentence_embedding"], feeds)[0]
-    got = octet_run(octet_bin, out, paths, work / "minilm.int8.octet.npz", threads)["sentence_embedding"]
+    return feeds, paths
 
-    def cosine(a, b):
-        return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
 
-    c_octet, c_ort = cosine(got, want), cosine(ort_int8, want)
-    if not np.all(c_octet >= 0.99) or not np.all(c_ort >= 0.99):
-        raise CheckFailed(f"cosine to fp32: octet int8 {c_octet.min():.5f}, ORT on octet's file {c_ort.min():.5f}")
-    return f"checker ok; cosine to fp32: octet int8 min {c_octet.min():.5f}, ORT (weight-only) min {c_ort.min():.5f}"
+def cosine(a, b):
+    return np.sum(a * b, axis=1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def check_ort_dynamic_in_octet(octet_bin: Path, work: Path, threads: int) -> str:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = work / "minilm.onnx"
+    if not fp32.is_file():
+        real_models.export_minilm(fp32)
+    out = work / "minilm.ort.dynamic.onnx"
+    quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    if "MatMulInteger" not in ops:
+        raise CheckFailed(f"ORT's dynamic model has no MatMulInteger (ops: {sorted(ops)})")
+    feeds, paths = minilm_feeds(work)
+    want = ort_session(out).run(["sentence_embedding"], feeds)[0]
+    got = octet_run(octet_bin, out, paths, work / "minilm.ortdyn.octet.npz", threads)["sentence_embedding"]
+    c = cosine(got, want)
+    if not np.all(c >= 0.9999):
+        raise CheckFailed(f"cosine of octet's embeddings to ORT's on ORT's file: min {c.min():.6f}")
+    return (f"{sum(n.op_type == 'MatMulInteger' for n in onnx.load(str(out)).graph.node)} MatMulInteger; "
+            f"cosine octet vs ORT on the same file: min {c.min():.6f}, max |diff| {np.abs(got - want).max():.2e}")
 
 
 def main():
@@ -161,7 +190,8 @@ def main():
     args.work.mkdir(parents=True, exist_ok=True)
     checks = [("octet static QDQ in ONNX Runtime", check_octet_static_in_ort),
               ("ONNX Runtime QDQ in octet", check_ort_static_in_octet),
-              ("octet dynamic in ONNX Runtime", check_octet_dynamic_in_ort)]
+              ("octet dynamic in ONNX Runtime", check_octet_dynamic_in_ort),
+              ("ONNX Runtime dynamic in octet", check_ort_dynamic_in_octet)]
     return run_checks(checks, args, failures=(CheckFailed, onnx.checker.ValidationError))
 
 if __name__ == "__main__":
