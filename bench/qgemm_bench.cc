@@ -44,9 +44,12 @@ void set_counters(benchmark::State& st, int64_t M, int64_t N, int64_t K, int thr
       benchmark::Counter(100 * macs / (peak_per_core * threads), benchmark::Counter::kIsIterationInvariantRate);
 }
 
-// The GEMM through `kernel`, activations in 0..a_max, requantized to u8 or (`dequant`) to fp32
-// with per-row activation scales, as dynamic per-token quantization runs it.
-void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max, bool dequant = false) {
+// What the GEMM writes: u8 (requantized), fp32 (dequantized with per-row activation scales, as
+// dynamic per-token quantization runs it) or the int32 accumulators (MatMulInteger).
+enum class Output { u8, f32, s32 };
+
+// The GEMM through `kernel`, activations in 0..a_max.
+void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max, Output output = Output::u8) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
   int threads = int(st.range(3));
   std::mt19937 rng(1);
@@ -55,14 +58,19 @@ void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max, b
   for (auto& x : a) x = uint8_t(rng() % (a_max + 1u));
   for (auto& x : w) x = int8_t(rng());
   std::vector<int32_t> bias(N, 100);
-  std::vector<float> mult(N, 1e-4f), bias_f(N, 0.5f), row_scale(M, 0.01f), yf(dequant ? M * N : 0);
+  std::vector<float> mult(N, 1e-4f), bias_f(N, 0.5f), row_scale(M, 0.01f);
+  std::vector<float> yf(output == Output::f32 ? M * N : 0);
+  std::vector<int32_t> yi(output == Output::s32 ? M * N : 0);
   PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1, {}, kernel);
   ThreadPool pool(threads);
-  Epilogue ep = dequant ? Epilogue::dequantize(yf.data(), N, 1.0f, mult, bias_f, row_scale)
-                        : Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
+  Epilogue ep = output == Output::f32   ? Epilogue::dequantize(yf.data(), N, 1.0f, mult, bias_f, row_scale)
+                : output == Output::s32 ? Epilogue::int32(yi.data(), N)
+                                        : Epilogue::requantize_u8(y.data(), N, mult, 128, bias);
   for (auto _ : st) {
     qgemm_u8s8(a.data(), K, 128, pw, M, ep, pool);
-    benchmark::DoNotOptimize(dequant ? static_cast<void*>(yf.data()) : y.data());
+    benchmark::DoNotOptimize(y.data());
+    benchmark::DoNotOptimize(yf.data());
+    benchmark::DoNotOptimize(yi.data());
   }
   st.SetLabel(pw.kernel.name);
   set_counters(st, M, N, K, threads, int8_peak_macs_per_core());
@@ -71,7 +79,8 @@ void run_qgemm(benchmark::State& st, const QgemmKernel& kernel, uint8_t a_max, b
 void BM_qgemm_u8s8(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255); }
 // The caller-chosen path for 7-bit activations (pct_peak still against the exact path's peak).
 void BM_qgemm_u8s8_7bit(benchmark::State& st) { run_qgemm(st, kernels().qgemm_7bit, 127); }
-void BM_qgemm_u8s8_dequant(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255, true); }
+void BM_qgemm_u8s8_dequant(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255, Output::f32); }
+void BM_qgemm_u8s8_int32(benchmark::State& st) { run_qgemm(st, kernels().qgemm, 255, Output::s32); }
 
 void BM_sgemm_f32(benchmark::State& st) {
   int64_t M = st.range(0), N = st.range(1), K = st.range(2);
@@ -131,6 +140,7 @@ void transformer_shapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_qgemm_u8s8)->Apply(shapes);
 BENCHMARK(BM_qgemm_u8s8_7bit)->Apply(shapes);
 BENCHMARK(BM_qgemm_u8s8_dequant)->Apply(transformer_shapes);
+BENCHMARK(BM_qgemm_u8s8_int32)->Apply(shapes);
 BENCHMARK(BM_sgemm_f32)->Apply(shapes);
 
 }  // namespace

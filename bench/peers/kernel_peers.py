@@ -180,6 +180,7 @@ def notes() -> dict:
     the others requantize to u8) and, without VNNI, in exactness."""
     int32_out = "int32 output, no requantization (the other rows requantize to u8)"
     out = {("octet", "qgemm_u8s8_7bit"): "activations 0..127 only (reduce_range): exact then; its own weight packing",
+           ("octet", "qgemm_u8s8_int32"): f"{int32_out}: what MatMulInteger computes",
            ("onnxruntime", "MatMulInteger"): int32_out}
     if not _has_vnni():
         saturates = "no VNNI here: vpmaddubsw, saturates int16 (ORT docs: reduce_range)"
@@ -199,7 +200,7 @@ def run(threads: list[int], quick: bool) -> list[dict]:
     for kind, shape, macs in cases:
         for t in threads:
             engines = {}
-            for op in ("qgemm_u8s8", "qgemm_u8s8_7bit") if kind == "gemm" else ("qconv_u8s8",):
+            for op in ("qgemm_u8s8", "qgemm_u8s8_7bit", "qgemm_u8s8_int32") if kind == "gemm" else ("qconv_u8s8",):
                 engines[("octet", op)] = lambda op=op: _octet(kind, shape, t, op)
             if kind == "gemm":
                 engines[("onnxruntime", "MatMulInteger")] = lambda: _ort_gemm(shape, t, "MatMulInteger")

@@ -258,6 +258,7 @@ class KernelNotesTest(unittest.TestCase):
     def test_matmulinteger_is_marked_int32_on_every_cpu(self):
         for vnni in (True, False):
             self.assertIn("int32 output", self.notes(vnni)[("onnxruntime", "MatMulInteger")])
+            self.assertIn("what MatMulInteger computes", self.notes(vnni)[("octet", "qgemm_u8s8_int32")])
         self.assertNotIn(("onnxruntime", "QLinearMatMul"), self.notes(True))
         self.assertIn("saturates", self.notes(False)[("onnxruntime", "QLinearMatMul")])
         self.assertIn("saturates", self.notes(False)[("onnxruntime", "MatMulInteger")])
