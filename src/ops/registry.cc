@@ -51,6 +51,7 @@ const OpRegistry& OpRegistry::global() {
     register_rnn_ops(r);
     register_quantize_ops(r);
     register_matmul_integer_ops(r);
+    register_conv_integer_ops(r);
     register_control_flow_ops(r);
     register_qlinear_ops(r);
     register_dynamic_quant_ops(r);

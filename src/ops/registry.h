@@ -84,6 +84,7 @@ void register_pool_ops(OpRegistry& r);         // pool.cc: MaxPool, AveragePool,
 void register_rnn_ops(OpRegistry& r);          // rnn.cc: LSTM, GRU
 void register_quantize_ops(OpRegistry& r);     // quantize_linear.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
 void register_matmul_integer_ops(OpRegistry& r); // matmul_integer.cc: MatMulInteger
+void register_conv_integer_ops(OpRegistry& r);   // conv_integer.cc: ConvInteger
 void register_control_flow_ops(OpRegistry& r); // control_flow.cc: If
 void register_qlinear_ops(OpRegistry& r);      // qlinear_elementwise.cc (+ qlinear_conv.cc, qlinear_matmul.cc): lowered static INT8 ops (domain com.octet)
 void register_dynamic_quant_ops(OpRegistry& r); // dynamic_quant_matmul.cc: lowered dynamic INT8 ops (domain com.octet)
