@@ -4,11 +4,11 @@
 // int8; x_zero_point one value, w_zero_point one or one per output channel. ONNX Runtime's
 // quantize_dynamic writes it for a Conv it is asked to quantize.
 // On kernels/qconv.h (NHWC u8 x s8 with the int32 epilogue), operands moved as in MatMulInteger
-// (matmul_integer.cc): an int8 x and a uint8 w flip their top bit and move their zero point by
-// 128, which leaves every difference and the exact sums unchanged. A constant w is packed once.
+// (ops/integer_operands.h). A constant w is packed once.
 #include <algorithm>
 
 #include "kernels/qconv.h"
+#include "ops/integer_operands.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -16,17 +16,6 @@
 namespace octet {
 
 namespace {
-
-bool is_byte(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
-
-// A byte tensor's values as uint8 moved by 128 when `flip` (int8 -> uint8, or uint8 -> int8 bits).
-std::vector<uint8_t> flipped(const Tensor& t, bool flip) {
-  const auto* src = static_cast<const uint8_t*>(t.raw());
-  std::vector<uint8_t> out(src, src + t.numel());
-  if (flip)
-    for (auto& v : out) v ^= 0x80;
-  return out;
-}
 
 class ConvInteger : public OpKernel {
  public:
@@ -41,19 +30,17 @@ class ConvInteger : public OpKernel {
     const Tensor& w = ctx.input(1);
     const Tensor* x_zp = ctx.optional_input(2);
     const Tensor* w_zp = ctx.optional_input(3);
-    OCTET_CHECK(is_byte(x.dtype()) && is_byte(w.dtype()), node_.describe(), ": x and w must be uint8 or int8, got ",
+    OCTET_CHECK(is_byte_type(x.dtype()) && is_byte_type(w.dtype()), node_.describe(), ": x and w must be uint8 or int8, got ",
                 dtype_name(x.dtype()), " and ", dtype_name(w.dtype()));
     OCTET_CHECK((x.rank() == 4 || x.rank() == 3) && w.rank() == x.rank(), node_.describe(),
                 ": 1-D or 2-D convolutions only (x [N, C, (H,) W], w [M, C / group, (kh,) kw]), got x ",
                 shape_str(x.shape()), " and w ", shape_str(w.shape()));
     const bool x_flip = x.dtype() == DType::kInt8, w_flip = w.dtype() == DType::kUInt8;
-    uint8_t x_zero = x_flip ? 0x80 : 0;
-    if (x_zp) {
+    if (x_zp)
       OCTET_CHECK(x_zp->dtype() == x.dtype() && x_zp->numel() == 1, node_.describe(), ": x_zero_point '",
                   node_.inputs[2], "' must be one ", dtype_name(x.dtype()), " value, got ", dtype_name(x_zp->dtype()),
                   " ", shape_str(x_zp->shape()));
-      x_zero = static_cast<const uint8_t*>(x_zp->raw())[0] ^ (x_flip ? 0x80 : 0);
-    }
+    const uint8_t x_zero = moved_zero_point(x_zp, x_flip);
     // The 2-D problem (a 1-D convolution is one of height 1).
     const bool one_d = x.rank() == 3;
     const int64_t batch = x.dim(0), in_c = x.dim(1), in_h = one_d ? 1 : x.dim(2), in_w = x.dim(-1);
@@ -83,7 +70,7 @@ class ConvInteger : public OpKernel {
     kernels::PackedConvWeights& packed = weights(w, w_zp, w_flip, s);
     packed.shape = s;
     const int64_t in_pixels = in_h * in_w, out_pixels = oh * ow;
-    std::vector<uint8_t> x_codes = flipped(x, x_flip), x_nhwc(x.numel());
+    std::vector<uint8_t> x_codes = moved_bytes(x, x_flip), x_nhwc(x.numel());
     transpose_planes_u8(x_codes.data(), batch, in_c, in_pixels, x_nhwc.data(), ctx.pool);
     std::vector<int32_t> y_nhwc(batch * out_pixels * out_c);
     kernels::qconv2d_u8s8_nhwc(x_nhwc.data(), x_zero, packed, kernels::Epilogue::int32(y_nhwc.data(), out_c),
@@ -99,17 +86,13 @@ class ConvInteger : public OpKernel {
   // w as int8 (uint8 moved by 128) with its zero points, packed; kept when w is a constant.
   kernels::PackedConvWeights& weights(const Tensor& w, const Tensor* w_zp, bool flip, const kernels::Conv2dShape& s) {
     if (const_w_.defined() && packed_.table) return packed_;  // what it packs depends on w and the attributes only
-    std::vector<int8_t> zp;  // none: 0, which a moved uint8 w needs as -128
-    if (w_zp) {
+    if (w_zp)
       OCTET_CHECK(w_zp->dtype() == w.dtype() && (w_zp->numel() == 1 || w_zp->numel() == s.out_c), node_.describe(),
                   ": w_zero_point '", node_.inputs[3], "' must be ", dtype_name(w.dtype()), " with 1 or ", s.out_c,
                   " values, got ", dtype_name(w_zp->dtype()), " ", shape_str(w_zp->shape()));
-      for (uint8_t v : flipped(*w_zp, flip)) zp.push_back(int8_t(v));
-    } else if (flip) {
-      zp.push_back(-128);
-    }
-    const std::vector<uint8_t> codes = flipped(w, flip);
-    packed_ = kernels::pack_conv_weights_s8(reinterpret_cast<const int8_t*>(codes.data()), s, zp);
+    const std::vector<uint8_t> codes = moved_bytes(w, flip);
+    packed_ = kernels::pack_conv_weights_s8(reinterpret_cast<const int8_t*>(codes.data()), s,
+                                            moved_weight_zero_points(w_zp, flip));
     return packed_;
   }
 

@@ -4,20 +4,18 @@
 // b_zero_point is one value or one per column. ONNX Runtime's quantize_dynamic writes this op, with
 // a constant 2-D b, after DynamicQuantizeLinear.
 // On kernels/qgemm.h (u8 x s8, exact int32 sums, Epilogue::int32): an int8 a becomes uint8 and a
-// uint8 b int8 by flipping the top bit (x ^ 0x80 is x + 128 or x - 128), with its zero point moved
-// the same way, so every difference a - a_zp and b - b_zp, and the product, is unchanged.
+// uint8 b int8, with their zero points moved the same way (ops/integer_operands.h).
 #include <algorithm>
 #include <map>
 
 #include "kernels/qgemm.h"
 #include "ops/batched_matmul.h"
+#include "ops/integer_operands.h"
 #include "ops/registry.h"
 
 namespace octet {
 
 namespace {
-
-bool is_byte(DType t) { return t == DType::kUInt8 || t == DType::kInt8; }
 
 // A contiguous tensor's view, with strides as if every dimension were at least 1: an empty
 // operand (k = 0, say) still has a unit stride along its rows.
@@ -33,9 +31,8 @@ class MatMulInteger : public OpKernel {
   explicit MatMulInteger(const KernelInit& init) : node_(init.node) {
     // A constant 2-D b with a constant (or no) zero point: packed once, here.
     const Tensor* b = init.constant_input(1);
-    const bool zp_known = node_.num_inputs() < 4 || node_.inputs[3].empty() || init.constant_input(3);
-    if (b && b->rank() == 2 && b->dim(0) > 0 && b->dim(1) > 0 && zp_known) {
-      const Tensor* b_zp = node_.num_inputs() < 4 || node_.inputs[3].empty() ? nullptr : init.constant_input(3);
+    const Tensor* b_zp = node_.has_input(3) ? init.constant_input(3) : nullptr;
+    if (b && b->rank() == 2 && b->dim(0) > 0 && b->dim(1) > 0 && (!node_.has_input(3) || b_zp)) {
       check_b(*b, b_zp);
       packed_b_ = pack_b(*b, b_zp, 0, b->dim(0), b->dim(1), b->dim(1), 'N');
       prepacked_ = true;
@@ -47,17 +44,16 @@ class MatMulInteger : public OpKernel {
     const Tensor& b = ctx.input(1);
     const Tensor* a_zp = ctx.has_input(2) ? &ctx.input(2) : nullptr;
     const Tensor* b_zp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
-    OCTET_CHECK(is_byte(a.dtype()), node_.describe(), ": input '", node_.inputs[0], "' must be uint8 or int8, got ",
+    OCTET_CHECK(is_byte_type(a.dtype()), node_.describe(), ": input '", node_.inputs[0], "' must be uint8 or int8, got ",
                 dtype_name(a.dtype()));
     check_b(b, b_zp);
-    uint8_t a_zero = a.dtype() == DType::kUInt8 ? 0 : 0x80;  // an int8 a moves by 128, its zero point too
     if (a_zp) {
       OCTET_CHECK(a_zp->dtype() == a.dtype(), node_.describe(), ": a_zero_point '", node_.inputs[2],
                   "' must have a's type ", dtype_name(a.dtype()), ", got ", dtype_name(a_zp->dtype()));
       OCTET_CHECK(a_zp->numel() == 1, node_.describe(), ": a_zero_point '", node_.inputs[2], "' has ", a_zp->numel(),
                   " values; per-row zero points of a are not supported, only one for all of a");
-      a_zero = a.dtype() == DType::kUInt8 ? a_zp->data<uint8_t>()[0] : uint8_t(a_zp->data<int8_t>()[0] ^ 0x80);
     }
+    const uint8_t a_zero = moved_zero_point(a_zp, a.dtype() == DType::kInt8);
     // 1-D operands as a row and a column matrix (the same bytes); the result drops those dims.
     Shape a_shape = a.shape(), b_shape = b.shape(), y_shape;
     if (a.rank() == 1) a_shape.insert(a_shape.begin(), 1);
@@ -71,14 +67,10 @@ class MatMulInteger : public OpKernel {
     if (p.m == 0 || p.n == 0 || p.k == 0 || p.a_offset.empty()) return;
     OCTET_CHECK(p.trans_a == 'N' && p.lda == p.k, node_.describe(), ": unexpected layout of a");
 
-    // a as uint8 codes (int8 ones moved by 128).
+    // a as uint8 codes (int8 ones moved).
+    std::vector<uint8_t> a_moved;
     const auto* a_codes = static_cast<const uint8_t*>(a.raw());
-    if (a.dtype() == DType::kInt8) {
-      a_u8_.resize(a.numel());
-      const auto* s = a_codes;
-      for (int64_t i = 0; i < a.numel(); ++i) a_u8_[i] = s[i] ^ 0x80;
-      a_codes = a_u8_.data();
-    }
+    if (a.dtype() == DType::kInt8) a_moved = moved_bytes(a, true), a_codes = a_moved.data();
     // b packed per distinct matrix (one for a 2-D b, prepacked when constant).
     std::map<int64_t, kernels::PackedWeightsS8> packed;
     auto packed_at = [&](int64_t offset) -> const kernels::PackedWeightsS8& {
@@ -107,7 +99,7 @@ class MatMulInteger : public OpKernel {
 
  private:
   void check_b(const Tensor& b, const Tensor* b_zp) const {
-    OCTET_CHECK(is_byte(b.dtype()), node_.describe(), ": input '", node_.inputs[1], "' must be uint8 or int8, got ",
+    OCTET_CHECK(is_byte_type(b.dtype()), node_.describe(), ": input '", node_.inputs[1], "' must be uint8 or int8, got ",
                 dtype_name(b.dtype()));
     if (!b_zp) return;
     OCTET_CHECK(b_zp->dtype() == b.dtype(), node_.describe(), ": b_zero_point '", node_.inputs[3],
@@ -123,10 +115,7 @@ class MatMulInteger : public OpKernel {
                                          int64_t ld, char trans) {
     const int64_t stride_k = trans == 'N' ? ld : 1, stride_n = trans == 'N' ? 1 : ld;
     const bool flip = b.dtype() == DType::kUInt8;
-    const auto* zp_bytes = b_zp ? static_cast<const uint8_t*>(b_zp->raw()) : nullptr;
-    std::vector<int8_t> zp;  // none: 0, which a moved uint8 b needs as -128
-    for (int64_t i = 0; i < (b_zp ? b_zp->numel() : flip ? 1 : 0); ++i)
-      zp.push_back(int8_t((zp_bytes ? zp_bytes[i] : 0) ^ (flip ? 0x80 : 0)));
+    const std::vector<int8_t> zp = moved_weight_zero_points(b_zp, flip);
     const auto* src = static_cast<const uint8_t*>(b.raw()) + offset;
     if (!flip) return kernels::pack_weights_s8(reinterpret_cast<const int8_t*>(src), k, n, stride_k, stride_n, zp);
     std::vector<int8_t> moved(k * n);
@@ -138,7 +127,6 @@ class MatMulInteger : public OpKernel {
   const Node& node_;
   bool prepacked_ = false;
   kernels::PackedWeightsS8 packed_b_;
-  std::vector<uint8_t> a_u8_;
 };
 
 }  // namespace
