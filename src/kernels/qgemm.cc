@@ -135,7 +135,7 @@ Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
   Epilogue e = *this;
   auto slice = [&](auto span) { return span.size() > 1 ? span.subspan(n0, n) : span; };
   e.bias = slice(bias), e.scale = slice(scale), e.bias_f32 = slice(bias_f32);
-  size_t elem = kind == EpilogueParams::Kind::dequant_f32 ? sizeof(float) : kind == EpilogueParams::Kind::int32 ? 4 : 1;
+  size_t elem = kind == EpilogueParams::Kind::dequant_f32 || kind == EpilogueParams::Kind::int32 ? 4 : 1;
   e.out = static_cast<uint8_t*>(out) + n0 * elem;
   return e;
 }
@@ -143,8 +143,10 @@ Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
 ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   using Kind = EpilogueParams::Kind;
   OCTET_CHECK(ep.ldo >= N, "qgemm: output row stride ", ep.ldo, " < N = ", N);
-  if (ep.kind == Kind::int32) OCTET_CHECK(ep.scale.empty(), "qgemm: an int32 output takes no scale");
-  else check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
+  if (ep.kind == Kind::int32)
+    OCTET_CHECK(ep.scale.empty(), "qgemm: an int32 output takes no scale");
+  else
+    check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
   check_span(ep.bias_f32.size(), N, "the float bias", true, false);
   OCTET_CHECK(ep.row_scale.empty() || ep.kind == Kind::dequant_f32, "qgemm: a row scale needs the dequantize epilogue");

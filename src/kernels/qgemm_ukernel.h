@@ -45,7 +45,7 @@ using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64
 // rows and all NR columns of a panel, written straight from the registers. Only for weights
 // without zero points (p.b_zero_point null).
 using QgemmFusedUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                       const void* b, int64_t m0, int64_t n0, const EpilogueParams& p);
+                                     const void* b, int64_t m0, int64_t n0, const EpilogueParams& p);
 
 // One GEMM path: a microkernel, its tile geometry and its epilogue (and optionally the two fused).
 struct QgemmKernel {

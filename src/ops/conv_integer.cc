@@ -30,8 +30,8 @@ class ConvInteger : public OpKernel {
     const Tensor& w = ctx.input(1);
     const Tensor* x_zp = ctx.optional_input(2);
     const Tensor* w_zp = ctx.optional_input(3);
-    OCTET_CHECK(is_byte_type(x.dtype()) && is_byte_type(w.dtype()), node_.describe(), ": x and w must be uint8 or int8, got ",
-                dtype_name(x.dtype()), " and ", dtype_name(w.dtype()));
+    OCTET_CHECK(is_byte_type(x.dtype()) && is_byte_type(w.dtype()), node_.describe(),
+                ": x and w must be uint8 or int8, got ", dtype_name(x.dtype()), " and ", dtype_name(w.dtype()));
     OCTET_CHECK((x.rank() == 4 || x.rank() == 3) && w.rank() == x.rank(), node_.describe(),
                 ": 1-D or 2-D convolutions only (x [N, C, (H,) W], w [M, C / group, (kh,) kw]), got x ",
                 shape_str(x.shape()), " and w ", shape_str(w.shape()));

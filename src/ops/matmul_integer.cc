@@ -42,10 +42,10 @@ class MatMulInteger : public OpKernel {
   void run(KernelContext& ctx) override {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
-    const Tensor* a_zp = ctx.has_input(2) ? &ctx.input(2) : nullptr;
-    const Tensor* b_zp = ctx.has_input(3) ? &ctx.input(3) : nullptr;
-    OCTET_CHECK(is_byte_type(a.dtype()), node_.describe(), ": input '", node_.inputs[0], "' must be uint8 or int8, got ",
-                dtype_name(a.dtype()));
+    const Tensor* a_zp = ctx.optional_input(2);
+    const Tensor* b_zp = ctx.optional_input(3);
+    OCTET_CHECK(is_byte_type(a.dtype()), node_.describe(), ": input '", node_.inputs[0],
+                "' must be uint8 or int8, got ", dtype_name(a.dtype()));
     check_b(b, b_zp);
     if (a_zp) {
       OCTET_CHECK(a_zp->dtype() == a.dtype(), node_.describe(), ": a_zero_point '", node_.inputs[2],
@@ -99,8 +99,8 @@ class MatMulInteger : public OpKernel {
 
  private:
   void check_b(const Tensor& b, const Tensor* b_zp) const {
-    OCTET_CHECK(is_byte_type(b.dtype()), node_.describe(), ": input '", node_.inputs[1], "' must be uint8 or int8, got ",
-                dtype_name(b.dtype()));
+    OCTET_CHECK(is_byte_type(b.dtype()), node_.describe(), ": input '", node_.inputs[1],
+                "' must be uint8 or int8, got ", dtype_name(b.dtype()));
     if (!b_zp) return;
     OCTET_CHECK(b_zp->dtype() == b.dtype(), node_.describe(), ": b_zero_point '", node_.inputs[3],
                 "' must have b's type ", dtype_name(b.dtype()), ", got ", dtype_name(b_zp->dtype()));

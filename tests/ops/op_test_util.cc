@@ -30,6 +30,16 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
   return ctx.outputs;
 }
 
+std::string op_error(const std::string& op_type, const std::vector<Tensor>& inputs,
+                     std::map<std::string, Attribute> attrs, int opset) {
+  try {
+    run_op(op_type, inputs, std::move(attrs), 1, opset);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
 Attribute attr_int(int64_t v) { Attribute a; a.kind = Attribute::Kind::kInt; a.i = v; return a; }
 Attribute attr_float(float v) { Attribute a; a.kind = Attribute::Kind::kFloat; a.f = v; return a; }
 Attribute attr_string(const std::string& v) { Attribute a; a.kind = Attribute::Kind::kString; a.s = v; return a; }

@@ -17,6 +17,10 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
                            std::map<std::string, Attribute> attrs = {}, size_t n_outputs = 1,
                            int opset = 17, int threads = 1, std::vector<size_t> constant_inputs = {});
 
+// The message of the octet::Error that running the op throws, or "no error".
+std::string op_error(const std::string& op_type, const std::vector<Tensor>& inputs,
+                     std::map<std::string, Attribute> attrs = {}, int opset = 17);
+
 Attribute attr_int(int64_t v);
 Attribute attr_float(float v);
 Attribute attr_string(const std::string& v);

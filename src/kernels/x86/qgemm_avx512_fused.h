@@ -1,7 +1,7 @@
 // The fused microkernel of kernels/qgemm_ukernel.h (QgemmFusedUkernelFn) on the shared AVX-512
 // register tile: the epilogue's sink (requantize, dequantize, or int32), chosen once per tile
-// before the k loop, takes the accumulators straight from the registers. Included only by the AVX-512 microkernel files, each
-// with its own dot-product policy.
+// before the k loop, takes the accumulators straight from the registers. Included only by the
+// AVX-512 microkernel files, each with its own dot-product policy.
 #pragma once
 
 #include "kernels/x86/qgemm_avx512_dequant.h"
@@ -21,7 +21,8 @@ class Int32Sink {
   template <int MR>
   void put(const __m512i (&acc)[8][2]) const {
     for (int i = 0; i < MR; ++i)
-      for (int h = 0; h < 2; ++h) _mm512_storeu_si512(out_ + i * ldo_ + 16 * h, _mm512_add_epi32(acc[i][h], col_term_[h]));
+      for (int h = 0; h < 2; ++h)
+        _mm512_storeu_si512(out_ + i * ldo_ + 16 * h, _mm512_add_epi32(acc[i][h], col_term_[h]));
   }
 
  private:

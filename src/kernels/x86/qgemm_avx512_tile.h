@@ -7,8 +7,8 @@
 //   static __m512i Dot::step(__m512i acc, __m512i a_broadcast, __m512i b);   // Dot::kr k values
 // What happens to the finished accumulators is the `Sink` policy:
 //   template <int MR> void Sink::put(const __m512i (&acc)[8][NR / 16]) const;   // rows 0..MR-1
-// StoreInt32 (the contract of kernels/qgemm_ukernel.h), RequantSink (qgemm_avx512_requant.h) or
-// DequantSink (qgemm_avx512_dequant.h).
+// StoreInt32 (the contract of kernels/qgemm_ukernel.h), RequantSink (qgemm_avx512_requant.h),
+// DequantSink (qgemm_avx512_dequant.h) or Int32Sink (qgemm_avx512_fused.h).
 // Included only by files compiled with AVX-512 flags; each includes it with its own policy type
 // (declared in its anonymous namespace), so the instantiations never mix ISAs.
 #pragma once

@@ -26,7 +26,7 @@ void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64
 }
 
 void qgemm_u8s8_8x32c4_fused__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
-                                         int64_t m0, int64_t n0, const EpilogueParams& p) {
+                                       int64_t m0, int64_t n0, const EpilogueParams& p) {
   avx512::fused_rows<SevenBitMaddubs>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
