@@ -19,11 +19,8 @@ namespace {
 
 class ConvInteger : public OpKernel {
  public:
-  explicit ConvInteger(const KernelInit& init) : node_(init.node) {
-    const Tensor* w = init.constant_input(1);
-    const bool w_zp_known = !node_.has_input(3) || init.constant_input(3);
-    if (w && w_zp_known) const_w_ = *w;
-  }
+  explicit ConvInteger(const KernelInit& init)
+      : node_(init.node), const_w_(init.constant_input(1) && (!node_.has_input(3) || init.constant_input(3))) {}
 
   void run(KernelContext& ctx) override {
     const Tensor& x = ctx.input(0);
@@ -70,8 +67,10 @@ class ConvInteger : public OpKernel {
     kernels::PackedConvWeights& packed = weights(w, w_zp, w_flip, s);
     packed.shape = s;
     const int64_t in_pixels = in_h * in_w, out_pixels = oh * ow;
-    std::vector<uint8_t> x_codes = moved_bytes(x, x_flip), x_nhwc(x.numel());
-    transpose_planes_u8(x_codes.data(), batch, in_c, in_pixels, x_nhwc.data(), ctx.pool);
+    std::vector<uint8_t> x_moved, x_nhwc(x.numel());
+    const auto* x_codes = static_cast<const uint8_t*>(x.raw());
+    if (x_flip) x_moved = moved_bytes(x, true), x_codes = x_moved.data();
+    transpose_planes_u8(x_codes, batch, in_c, in_pixels, x_nhwc.data(), ctx.pool);
     std::vector<int32_t> y_nhwc(batch * out_pixels * out_c);
     kernels::qconv2d_u8s8_nhwc(x_nhwc.data(), x_zero, packed, kernels::Epilogue::int32(y_nhwc.data(), out_c),
                                ctx.pool);
@@ -85,7 +84,7 @@ class ConvInteger : public OpKernel {
  private:
   // w as int8 (uint8 moved by 128) with its zero points, packed; kept when w is a constant.
   kernels::PackedConvWeights& weights(const Tensor& w, const Tensor* w_zp, bool flip, const kernels::Conv2dShape& s) {
-    if (const_w_.defined() && packed_.table) return packed_;  // what it packs depends on w and the attributes only
+    if (const_w_ && packed_.table) return packed_;  // what it packs depends on w and the attributes only
     if (w_zp)
       OCTET_CHECK(w_zp->dtype() == w.dtype() && (w_zp->numel() == 1 || w_zp->numel() == s.out_c), node_.describe(),
                   ": w_zero_point '", node_.inputs[3], "' must be ", dtype_name(w.dtype()), " with 1 or ", s.out_c,
@@ -97,7 +96,7 @@ class ConvInteger : public OpKernel {
   }
 
   const Node& node_;
-  Tensor const_w_;
+  const bool const_w_;  // w and its zero point are constants: packed on the first run, then kept
   kernels::PackedConvWeights packed_;
 };
 
