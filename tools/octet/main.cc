@@ -10,6 +10,25 @@
 
 #include "commands.h"
 #include "octet/error.h"
+#include "octet/runtime.h"
+
+namespace {
+
+// `octet --version`: the release and the INT8 kernel path this CPU runs (bug reports need both).
+std::string version() {
+  std::string text = "octet 0.1.0\nkernels: ";
+  try {
+    const octet::KernelPaths paths = octet::kernel_paths();
+    text += paths.chosen + " (this CPU runs:";
+    for (const std::string& isa : paths.supported) text += " " + isa;
+    text += "; OCTET_ISA=<path> forces one)";
+  } catch (const octet::Error& e) {
+    text += std::string("error: ") + e.what();
+  }
+  return text;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // oneDNN's OpenMP workers spin ~300k iterations after each primitive by default; on a loaded or
@@ -27,7 +46,7 @@ int main(int argc, char** argv) {
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"octet: INT8 quantization toolkit and runtime"};
-  app.set_version_flag("--version", "octet 0.1.0");
+  app.set_version_flag("--version", version);
   app.require_subcommand(1);
   std::map<CLI::App*, std::function<int()>> actions;
   for (auto add : {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_eval, octet::cli::add_bench,

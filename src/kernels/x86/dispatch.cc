@@ -9,6 +9,7 @@
 #include "kernels/x86/qgemm_kernels.h"
 #include "kernels/x86/quantize_kernels.h"
 #include "octet/error.h"
+#include "octet/runtime.h"
 
 namespace octet::kernels {
 namespace {
@@ -122,3 +123,13 @@ QgemmKernel scalar_twin(const QgemmKernel& k) {
 }
 
 }  // namespace octet::kernels
+
+namespace octet {
+
+KernelPaths kernel_paths() {
+  KernelPaths paths{kernels::isa_name(kernels::kernels().isa), {}};
+  for (kernels::Isa isa : kernels::supported_isas()) paths.supported.push_back(kernels::isa_name(isa));
+  return paths;
+}
+
+}  // namespace octet
