@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/file_io.h"
+#include "onnx/export.h"
 #include "onnx/external_data.h"
 
 namespace octet {
@@ -230,9 +231,10 @@ struct Importer {
   }
 };
 
-// Records the shapes ONNX's own shape inference derives (for `octet inspect`). Inference is
-// advisory: a model it cannot handle (e.g. an opset newer than libonnx knows) still runs.
-void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g) {
+// Records the shapes ONNX's own shape inference derives (for `octet inspect` and the passes that
+// need static dims, fold_shapes.h). Inference is advisory: a model it cannot handle (e.g. an
+// opset newer than libonnx knows) still runs. Declared shapes are kept unless `overwrite`.
+void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g, bool overwrite) {
   onnx::ModelProto copy = model;
   try {
     onnx::shape_inference::InferShapes(copy);
@@ -240,7 +242,7 @@ void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g)
     return;
   }
   for (const auto& vi : copy.graph().value_info()) {
-    if (g.value_info.count(vi.name())) continue;
+    if (!overwrite && g.value_info.count(vi.name())) continue;
     try {
       g.value_info[vi.name()] = imp.value_info(vi);
     } catch (const Error&) {
@@ -267,8 +269,27 @@ Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, co
   g.ir_version = static_cast<int>(model.ir_version());
   g.producer = model.producer_name();
   for (const auto& kv : model.metadata_props()) g.metadata[kv.key()] = kv.value();
-  add_inferred_shapes(model, imp, g);
+  add_inferred_shapes(model, imp, g, false);
   return g;
+}
+
+void infer_shapes(Graph& g) {
+  // Inference needs the shapes of the weights, not their bytes: large initializers go to it as
+  // typed graph inputs (small ones stay data, as a Reshape's shape must).
+  constexpr int64_t kMaxDataElements = 1024;
+  Graph light = g;
+  for (auto it = light.initializers.begin(); it != light.initializers.end();) {
+    if (it->second.numel() <= kMaxDataElements) {
+      ++it;
+      continue;
+    }
+    ValueInfo vi{it->first, it->second.dtype(), true, {}};
+    for (int64_t d : it->second.shape()) vi.shape.push_back(Dim{d, ""});
+    light.inputs.push_back(std::move(vi));
+    it = light.initializers.erase(it);
+  }
+  Importer imp{".", "shape inference", g.opsets};
+  add_inferred_shapes(export_onnx(light), imp, g, true);
 }
 
 Graph load_onnx(const std::string& path) {

@@ -18,6 +18,10 @@ namespace octet {
 Graph load_onnx(const std::string& path);
 // `base_dir` resolves external data; `what` names the model in messages.
 Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what);
+// Re-derives the shapes of g's intermediate values (g.value_info) with ONNX's shape inference, for
+// a pass that made more of them static (fold_constants after fold_shapes). Best effort: a graph
+// the inference cannot handle keeps the shapes it has.
+void infer_shapes(Graph& g);
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& what);
 DType dtype_from_onnx(int onnx_type, const std::string& what);
 int dtype_to_onnx(DType t);

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "octet/runtime.h"
+#include "onnx/import.h"
+#include "passes/fold_shapes.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -22,7 +24,32 @@ bool foldable(const Graph& g, const Node& n) {
   return true;
 }
 
+bool reads_shapes(const Graph& g) {
+  for (const Node& n : g.nodes)
+    if (n.domain.empty() && n.op_type == "Shape") return true;
+  return false;
+}
+
 }  // namespace
+
+std::map<std::string, Tensor> evaluate_node(const Graph& g, const Node& n, const std::map<std::string, Tensor>& feeds) {
+  Graph one;
+  one.opsets = g.opsets;
+  one.nodes = {n};
+  std::map<std::string, Tensor> inputs;
+  for (const auto& in : n.inputs) {
+    if (in.empty()) continue;
+    if (const Tensor* t = g.find_initializer(in)) {
+      one.initializers[in] = *t;
+    } else if (auto it = feeds.find(in); it != feeds.end()) {
+      one.inputs.push_back({in, it->second.dtype(), false, {}});
+      inputs[in] = it->second;
+    }
+  }
+  for (const auto& o : n.outputs)
+    if (!o.empty()) one.outputs.push_back({o, DType::kFloat32, false, {}});
+  return Executor(one).run(inputs);
+}
 
 int fold_constants(Graph& g) {
   int folded = 0;
@@ -32,15 +59,9 @@ int fold_constants(Graph& g) {
     for (size_t i = 0; i < g.nodes.size(); ++i) {
       const Node& n = g.nodes[i];
       if (!foldable(g, n)) continue;
-      Graph one;
-      one.opsets = g.opsets;
-      one.nodes = {n};
-      for (const auto& in : n.inputs)
-        if (!in.empty()) one.initializers[in] = *g.find_initializer(in);
-      for (const auto& o : n.outputs) one.outputs.push_back({o, DType::kFloat32, false, {}});
       std::map<std::string, Tensor> values;
       try {
-        values = Executor(one).run({});
+        values = evaluate_node(g, n);
       } catch (const Error&) {
         continue;  // the node fails on its own: leave it for the executor to report in context
       }
@@ -57,6 +78,15 @@ int fold_constants(Graph& g) {
       folded += static_cast<int>(done.size());
       remove_nodes(g, done);
       changed = true;
+    }
+    if (const int shapes = fold_shapes(g); shapes > 0) {
+      folded += shapes;
+      changed = true;
+    } else if (!done.empty() && reads_shapes(g)) {
+      // What was folded may fix dims downstream (a Pad whose pads are constant now): infer them
+      // and look again.
+      infer_shapes(g);
+      if (const int more = fold_shapes(g); more > 0) folded += more;
     }
   }
   return folded;

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "octet/runtime.h"
+#include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "quant/qmath.h"
 
@@ -367,27 +367,13 @@ class Lowering {
       if (!n.inputs[k].empty() && !g_.find_initializer(n.inputs[k])) return;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
-    Graph one = single_node_graph(n);
     Tensor codes(DType::kFloat32, {256});
     for (int c = 0; c < 256; ++c) codes.data<float>()[c] = dequantize_value<uint8_t>(c, xq.scale, xq.zp);
-    one.inputs.push_back({n.inputs[0], DType::kFloat32, true, {{256, ""}}});
-    Tensor y = Executor(one).run({{n.inputs[0], codes}}).at(n.outputs[0]);
+    Tensor y = evaluate_node(g_, n, {{n.inputs[0], codes}}).at(n.outputs[0]);
     Tensor table(DType::kUInt8, {256});
     for (int c = 0; c < 256; ++c) table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
     Node l = lowered(n, "QLinearLookup", {x, add_initializer(n.name + "_table", table)}, g_.nodes[qi].outputs[0]);
     replace(i, l, {qi});
-  }
-
-  // A graph of node n alone, with the constants it reads; its non-constant input is fed by name.
-  Graph single_node_graph(const Node& n) const {
-    Graph one;
-    one.opsets = g_.opsets;
-    one.nodes = {n};
-    for (const auto& in : n.inputs)
-      if (const Tensor* t = g_.find_initializer(in)) one.initializers[in] = *t;
-    for (const auto& o : n.outputs)
-      if (!o.empty()) one.outputs.push_back({o, DType::kFloat32, false, {}});
-    return one;
   }
 
   // Node i becomes `l`; the nodes in `absorbed` (-1 entries ignored) disappear.

@@ -22,12 +22,6 @@ using testing::add_node;
 
 ValueInfo f32_value(const std::string& name) { return testing::f32_value(name, {3, 37}); }
 
-Tensor scalar(float v) {
-  Tensor t(DType::kFloat32, {});
-  t.data<float>()[0] = v;
-  return t;
-}
-
 struct Variant {
   bool half_first = false;   // Mul(x, 0.5) before the multiplication by 1 + erf
   bool mul_by_inverse = false;  // x * (1/√2) instead of x / √2
@@ -40,8 +34,9 @@ Graph written_out_gelu(const Variant& v) {
   Graph g;
   g.opsets = {{"", 17}};
   g.inputs = {f32_value("x")};
-  g.initializers = {{"sqrt2", scalar(float(M_SQRT2))}, {"inv_sqrt2", scalar(float(M_SQRT1_2))},
-                    {"one", scalar(v.one)},            {"half", scalar(v.half)}};
+  using testing::f32_scalar;
+  g.initializers = {{"sqrt2", f32_scalar(float(M_SQRT2))}, {"inv_sqrt2", f32_scalar(float(M_SQRT1_2))},
+                    {"one", f32_scalar(v.one)},            {"half", f32_scalar(v.half)}};
   auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
     add_node(g, op, std::move(in), out);
   };

@@ -19,6 +19,16 @@ ValueInfo f32_value(const std::string& name, const Shape& shape) {
   return v;
 }
 
+Tensor f32_scalar(float v) {
+  Tensor t(DType::kFloat32, {});
+  t.data<float>()[0] = v;
+  return t;
+}
+
+Tensor i64_vector(const std::vector<int64_t>& v) {
+  return Tensor::from_vector<int64_t>({static_cast<int64_t>(v.size())}, v);
+}
+
 Node& add_node(Graph& g, const std::string& op_type, std::vector<std::string> inputs, const std::string& out) {
   Node n;
   n.name = out + "_node";

@@ -17,6 +17,9 @@ ValueInfo f32_value(const std::string& name, const Shape& shape);
 // Appends an ai.onnx node (opset 17) named out + "_node" with one output; returns it for attributes.
 Node& add_node(Graph& g, const std::string& op_type, std::vector<std::string> inputs, const std::string& out);
 double max_rel_diff(const Tensor& want, const Tensor& got);
+// A float32 scalar (rank 0) constant; an int64 1-D one.
+Tensor f32_scalar(float v);
+Tensor i64_vector(const std::vector<int64_t>& v);
 // A float32 tensor of `shape` holding sin(phase + 0.37 i) * (1 + i % 7): varied signs and
 // magnitudes, the same every run.
 Tensor sine_tensor(const Shape& shape, float phase);
