@@ -1,20 +1,19 @@
 // Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives,
 // and com.octet FusedConv: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
-// residual, passes/fuse_conv_add.cc) added by a sum post-op over y pre-filled with z, act from
-// attribute activation = "Relu" or "Clip" (clip_min, clip_max) or absent, an eltwise post-op
-// (passes/fuse_conv_activation.cc).
+// residual, passes/fuse_conv_add.cc) added by a sum post-op over y pre-filled with z, act the
+// eltwise post-ops of attribute activation (ops/conv_activation.h, passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
 // channels_last = 1 (2-D Conv / FusedConv, set by passes/channels_last.cc) says x and y are
 // [N, H, W, C] already, and a region of such convolutions runs without those per-call reorders.
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <mutex>
 #include <tuple>
 #include <utility>
 
+#include "ops/conv_activation.h"
 #include "ops/dnnl_util.h"
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -51,19 +50,12 @@ class ConvKernelBase : public OpKernel {
         residual_(init.node.domain == "com.octet" && init.node.has_input(3)) {
     if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
     if (init.node.domain != "com.octet") return;
-    const std::string act = init.node.attr_string("activation", "");
-    OCTET_CHECK(act == "Relu" || act == "Clip" || (act.empty() && residual_), init.node.describe(),
-                ": activation must be Relu or Clip, got '", act, "'");
-    if (act == "Relu") lo_ = 0.0f;
-    if (act == "Clip") {
-      lo_ = init.node.attr_float("clip_min", -std::numeric_limits<float>::infinity());
-      hi_ = init.node.attr_float("clip_max", std::numeric_limits<float>::infinity());
-    }
-    OCTET_CHECK(lo_ <= hi_, init.node.describe(), ": clip_min ", lo_, " > clip_max ", hi_);
+    act_ = ConvActivation::of(init.node);
+    OCTET_CHECK(act_.kind != ConvActivation::Kind::kNone || residual_, init.node.describe(),
+                ": a FusedConv needs an activation or a residual input");
     dnnl::post_ops ops;
     if (residual_) ops.append_sum(1.0f);  // before the activation: act(conv + z)
-    if (act == "Relu") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
-    if (act == "Clip") ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_clip, lo_, hi_);
+    act_.append_to(ops);
     attr_.set_post_ops(ops);
   }
 
@@ -125,7 +117,7 @@ class ConvKernelBase : public OpKernel {
       const int64_t c_out = out_shape[1], inner = channels_last_ ? 1 : y.numel() / (out_shape[0] * c_out);
       float* py = y.data<float>();
       for (int64_t i = 0; i < y.numel(); ++i)
-        py[i] = std::clamp(py[i] + (b ? b->data<float>()[(i / inner) % c_out] : 0.0f), lo_, hi_);
+        py[i] = act_.apply(py[i] + (b ? b->data<float>()[(i / inner) % c_out] : 0.0f));
     }
     ctx.outputs[0] = std::move(y);
   }
@@ -176,7 +168,7 @@ class ConvKernelBase : public OpKernel {
   const bool residual_;       // FusedConv with input 3: y = act(conv + z)
   Tensor const_w_;
   dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
-  float lo_ = -std::numeric_limits<float>::infinity(), hi_ = std::numeric_limits<float>::infinity();
+  ConvActivation act_;
   std::mutex mu_;
   std::map<Key, Plan> plans_;
 };

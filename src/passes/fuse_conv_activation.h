@@ -1,7 +1,9 @@
-// fuse_conv_activation: Conv (or a FusedConv adding a residual, fuse_conv_add.h) followed by Relu
-// or by Clip with constant bounds becomes com.octet FusedConv (ops/conv.cc), which clamps inside
-// the oneDNN primitive instead of making a second pass over the output. For fp32 execution (optimize_for_inference); the quantizer folds the same
-// activations into its requantization clamp instead (fuse_groups.h).
+// fuse_conv_activation: Conv (or a FusedConv adding a residual, fuse_conv_add.h) followed by an
+// activation (Relu, LeakyRelu, Clip with constant bounds, Sigmoid, Tanh, HardSigmoid, HardSwish,
+// or y * Sigmoid(y), SiLU) becomes com.octet FusedConv (ops/conv.cc, ops/conv_activation.h), which
+// applies it inside the oneDNN primitive instead of making another pass over the output. For fp32
+// execution (optimize_for_inference); the quantizer folds Relu and Clip into its requantization
+// clamp instead (fuse_groups.h) and tabulates the others (lower_static.cc).
 #pragma once
 
 #include "octet/graph.h"
