@@ -276,22 +276,30 @@ void global_pool(KernelContext& ctx) {
   OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
               dtype_name(x.dtype()));
   OCTET_CHECK(x.rank() >= 2, ctx.node.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
-  const int64_t planes = x.dim(0) * x.dim(1), size = planes ? x.numel() / planes : 0;
-  Shape s = {x.dim(0), x.dim(1)};
-  s.resize(x.rank(), 1);
+  // channels_last (passes/channels_last.cc): x is [N, H, W, C], y [N, 1, 1, C]; each channel's
+  // values are `stride` apart instead of contiguous, and are combined in the same order.
+  const bool nhwc = ctx.node.attr_int("channels_last", 0) != 0;
+  OCTET_CHECK(!nhwc || x.rank() == 4, ctx.node.describe(), ": a channels-last input must be [N, H, W, C], got ",
+              shape_str(x.shape()));
+  const int64_t channels = x.dim(nhwc ? 3 : 1);
+  const int64_t planes = x.dim(0) * channels, size = planes ? x.numel() / planes : 0;
+  Shape s(x.rank(), 1);
+  s[0] = x.dim(0);
+  s[nhwc ? 3 : 1] = channels;
   Tensor y(DType::kFloat32, s);
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
   ctx.pool.parallel_for(planes, grain_for_bytes(size * int64_t(sizeof(float))), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
-      const float* xp = xs + pl * size;
+      const int64_t stride = nhwc ? channels : 1;
+      const float* xp = nhwc ? xs + (pl / channels) * size * channels + pl % channels : xs + pl * size;
       if constexpr (kMax) {
         float m = -std::numeric_limits<float>::infinity();
-        for (int64_t i = 0; i < size; ++i) m = xp[i] > m || std::isnan(xp[i]) ? xp[i] : m;
+        for (int64_t i = 0; i < size; ++i) m = xp[i * stride] > m || std::isnan(xp[i * stride]) ? xp[i * stride] : m;
         ys[pl] = m;
       } else {
         float sum = 0;
-        for (int64_t i = 0; i < size; ++i) sum += xp[i];
+        for (int64_t i = 0; i < size; ++i) sum += xp[i * stride];
         ys[pl] = size ? sum / static_cast<float>(size) : 0.f;
       }
     }

@@ -1,5 +1,7 @@
 #include "passes/channels_last.h"
 
+#include <cstring>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -11,16 +13,29 @@ namespace octet {
 namespace {
 
 const std::vector<int64_t> kToNhwc = {0, 2, 3, 1}, kToNchw = {0, 3, 1, 2};
+// Where NCHW axis a is in NHWC.
+constexpr int64_t kNhwcAxis[4] = {0, 3, 1, 2};
 
 bool is_lowered(const Node& n, const char* op) { return n.domain == "com.octet" && n.op_type == op; }
 bool is_onnx(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
+bool is_onnx_in(const Node& n, const std::set<std::string>& ops) { return n.domain.empty() && ops.count(n.op_type); }
 
-// fp32 ops that compute the same in any layout: unary element-wise, and binary ones whose operands
-// are both NHWC region values (all rank 4, permuted alike, so even broadcasting stays right).
-bool is_float_unary(const Node& n) {
-  return is_onnx(n, "Relu") || is_onnx(n, "Clip") || is_onnx(n, "HardSwish") || is_onnx(n, "LeakyRelu");
-}
-bool is_float_binary(const Node& n) { return is_onnx(n, "Add") || is_onnx(n, "Mul"); }
+// fp32 ops that compute the same in any layout. Unary element-wise ones (their other inputs, such
+// as Clip's bounds, are scalars):
+const std::set<std::string> kFloatUnary = {"Relu",  "Clip",     "HardSwish", "LeakyRelu", "Sigmoid", "HardSigmoid",
+                                           "Tanh",  "Elu",      "Selu",      "Softplus",  "Softsign", "Erf",
+                                           "Exp",   "Neg",      "Abs",       "Sqrt",      "Reciprocal", "Identity",
+                                           "Floor", "Ceil",     "Round",     "Mish",      "Celu",    "ThresholdedRelu"};
+bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_lowered(n, "Gelu"); }
+// Binary element-wise ones, with numpy broadcasting: both operands region values (rank 4,
+// permuted alike), or one a region value and the other a constant, which is permuted to match
+// (a per-channel [C, 1, 1] scale becomes [1, 1, C]).
+const std::set<std::string> kFloatBinary = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "PRelu"};
+bool is_float_binary(const Node& n) { return is_onnx_in(n, kFloatBinary); }
+// Reductions over any axes that keep the rank (keepdims = 1): the axes are renumbered.
+const std::set<std::string> kReduce = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd",
+                                       "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
+bool is_reduce(const Node& n) { return is_onnx_in(n, kReduce) && n.attr_int("keepdims", 1) != 0; }
 
 // A 2-D MaxPool without the Indices output (its flat indices are defined on the NCHW layout).
 bool is_maxpool2d(const Node& n) {
@@ -35,11 +50,30 @@ bool is_float_conv2d(const Node& n, const Graph& g) {
   return w != g.initializers.end() && w->second.rank() == 4;
 }
 
+bool is_constant(const Graph& g, const std::string& v) { return !v.empty() && g.find_initializer(v) != nullptr; }
+
+// The ops whose other inputs are renumbered constants: Pad (pads, axes), Resize (roi, scales,
+// sizes), each of them given as constants and not as attributes of another layout.
+bool is_layout_constant_op(const Node& n, const Graph& g) {
+  if (is_onnx(n, "Pad")) {
+    if (n.opset < 11) return n.attr_ints("pads").size() == 8;
+    return is_constant(g, n.inputs.size() > 1 ? n.inputs[1] : "") && !n.has_input(3) &&
+           (!n.has_input(2) || is_constant(g, n.inputs[2]));
+  }
+  if (is_onnx(n, "Resize")) {
+    if (n.opset < 11 || n.has_attr("axes")) return false;
+    for (size_t k = 1; k < n.inputs.size(); ++k)
+      if (!n.inputs[k].empty() && !is_constant(g, n.inputs[k])) return false;
+    return true;
+  }
+  return false;
+}
+
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
   if (is_lowered(n, "QLinearAdd") || is_float_binary(n)) return {0, 1};
   if (is_lowered(n, "FusedConv") && n.has_input(3)) return {0, 3};  // the residual it adds
-  if (is_lowered(n, "QLinearConcat")) {
+  if (is_lowered(n, "QLinearConcat") || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);
     return all;
@@ -51,33 +85,135 @@ std::vector<size_t> data_inputs(const Node& n) {
 // always does (their kernels prefer NHWC); pooling (INT8, and 2-D MaxPool of any type) and Concat
 // over channels follow an NHWC input;
 // INT8 element-wise ops follow any NHWC operand (the other one is transposed in), fp32 ones only
-// NHWC operands (their constants may broadcast along NCHW axes).
+// NHWC operands (a constant operand is permuted instead).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
   if (is_lowered(n, "QLinearConv") || is_float_conv2d(n, g)) return true;
-  auto any_nhwc = [&](bool all) {
+  auto region_inputs = [&](bool all, bool constants_too) {
     bool any = false, every = true;
     for (size_t i : data_inputs(n)) {
-      const bool in = i < n.inputs.size() && nhwc.count(n.inputs[i]);
+      const std::string& v = i < n.inputs.size() ? n.inputs[i] : "";
+      const bool in = nhwc.count(v) > 0;
       any = any || in;
-      every = every && in;
+      every = every && (in || (constants_too && is_constant(g, v)));
     }
-    return all ? every : any;
+    return any && (all ? every : true);
   };
   if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool") || is_maxpool2d(n))
-    return any_nhwc(true);
+    return region_inputs(true, false);
   if (is_lowered(n, "QLinearConcat")) {
     const int64_t axis = n.attr_int("axis", 0);
-    return (axis == 1 || axis == -3) && any_nhwc(true);
+    return (axis == 1 || axis == -3) && region_inputs(true, false);
   }
-  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return any_nhwc(false);
-  if (is_float_unary(n) || is_float_binary(n)) return any_nhwc(true);
+  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return region_inputs(false, false);
+  if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
+      is_onnx(n, "Concat") || is_layout_constant_op(n, g))
+    return region_inputs(true, false);
+  if (is_float_binary(n)) {
+    for (size_t k = 0; k < 2; ++k)
+      if (const Tensor* c = k < n.inputs.size() ? g.find_initializer(n.inputs[k]) : nullptr; c && c->rank() > 4)
+        return false;
+    return region_inputs(true, true);
+  }
   return false;
 }
 
-// Ops whose kernel reads the layout from attribute channels_last (element-wise ones need none).
-bool takes_layout_attr(const Node& n) {
-  return !is_lowered(n, "QLinearAdd") && !is_lowered(n, "QLinearLookup") && !is_float_unary(n) &&
-         !is_float_binary(n);
+// Ops whose kernel reads the layout from attribute channels_last (the others need none, or have
+// their axes and constants renumbered by `renumber`).
+bool takes_layout_attr(const Node& n, const Graph& g) {
+  return is_lowered(n, "QLinearConv") || is_float_conv2d(n, g) || is_lowered(n, "QLinearMaxPool") ||
+         is_maxpool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") || is_lowered(n, "QLinearConcat") ||
+         is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
+}
+
+int64_t nhwc_axis(int64_t nchw_axis) { return kNhwcAxis[nchw_axis < 0 ? nchw_axis + 4 : nchw_axis]; }
+
+// A constant that broadcasts against rank-4 NCHW values, as it broadcasts against their NHWC
+// form: its shape left-padded to rank 4, then transposed like the data.
+Tensor constant_to_nhwc(const Tensor& c) {
+  if (c.numel() <= 1) return c;
+  Shape s(4 - c.rank(), 1);
+  s.insert(s.end(), c.shape().begin(), c.shape().end());
+  Tensor out(c.dtype(), {s[0], s[2], s[3], s[1]});
+  const size_t esize = dtype_size(c.dtype());
+  const auto* src = static_cast<const uint8_t*>(c.raw());
+  auto* dst = static_cast<uint8_t*>(out.raw());
+  for (int64_t n = 0; n < s[0]; ++n)
+    for (int64_t h = 0; h < s[2]; ++h)
+      for (int64_t w = 0; w < s[3]; ++w)
+        for (int64_t ch = 0; ch < s[1]; ++ch) {
+          const int64_t from = ((n * s[1] + ch) * s[2] + h) * s[3] + w;
+          std::memcpy(dst, src + from * esize, esize);
+          dst += esize;
+        }
+  return out;
+}
+
+// A list of per-axis values ([x_N, x_C, x_H, x_W], or `halves` such lists one after another: pads,
+// roi) in NHWC order.
+std::vector<int64_t> per_axis_to_nhwc(const std::vector<int64_t>& v) {
+  std::vector<int64_t> out(v.size());
+  for (size_t half = 0; half < v.size() / 4; ++half)
+    for (int64_t a = 0; a < 4; ++a) out[half * 4 + nhwc_axis(a)] = v[half * 4 + a];
+  return out;
+}
+
+// Renumbers what `n` says in NCHW terms once it runs in NHWC: the axis of Concat, the axes of a
+// reduction, a broadcasting constant, the per-axis constants of Pad and Resize. New constants are
+// added to `g` under fresh names (the originals may have other readers).
+void renumber(Node& n, Graph& g, const std::function<std::string(const std::string&)>& claim) {
+  auto replace_constant = [&](size_t k, Tensor t) {
+    const std::string name = claim(n.inputs[k] + "_nhwc");
+    g.initializers[name] = std::move(t);
+    n.inputs[k] = name;
+  };
+  auto ints_of = [](const Tensor& t) {
+    std::vector<int64_t> v(t.numel());
+    for (int64_t i = 0; i < t.numel(); ++i) v[i] = static_cast<int64_t>(t.as_double(i));
+    return v;
+  };
+  if (is_onnx(n, "Concat")) {
+    n.attrs["axis"] = int_attr(nhwc_axis(n.attr_int("axis", 0)));
+  } else if (is_lowered(n, "QLinearConcat")) {
+    n.attrs["axis"] = int_attr(3);
+  } else if (is_reduce(n)) {
+    const bool axes_as_input = n.opset >= (n.op_type == "ReduceSum" ? 13 : 18);
+    if (!axes_as_input && n.has_attr("axes")) {
+      std::vector<int64_t> axes = n.attr_ints("axes");
+      for (int64_t& a : axes) a = nhwc_axis(a);
+      n.attrs["axes"] = ints_attr(axes);
+    } else if (axes_as_input && n.has_input(1)) {
+      std::vector<int64_t> axes = ints_of(*g.find_initializer(n.inputs[1]));
+      for (int64_t& a : axes) a = nhwc_axis(a);
+      replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes));
+    }
+  } else if (is_float_binary(n)) {
+    for (size_t k = 0; k < 2; ++k)
+      if (const Tensor* c = g.find_initializer(n.inputs[k]); c && c->numel() > 1)
+        replace_constant(k, constant_to_nhwc(*c));
+  } else if (is_onnx(n, "Pad")) {
+    if (n.opset < 11) {
+      n.attrs["pads"] = ints_attr(per_axis_to_nhwc(n.attr_ints("pads")));
+    } else {
+      const std::vector<int64_t> pads = per_axis_to_nhwc(ints_of(*g.find_initializer(n.inputs[1])));
+      replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(pads.size())}, pads));
+    }
+  } else if (is_onnx(n, "Resize")) {
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      const Tensor* c = n.inputs[k].empty() ? nullptr : g.find_initializer(n.inputs[k]);
+      if (!c || c->numel() == 0) continue;
+      if (c->dtype() == DType::kInt64) {
+        replace_constant(k, Tensor::from_vector<int64_t>({c->numel()}, per_axis_to_nhwc(ints_of(*c))));
+      } else {
+        Tensor t = c->clone();
+        for (size_t half = 0; half < size_t(c->numel() / 4); ++half)
+          for (int64_t a = 0; a < 4; ++a)
+            std::memcpy(static_cast<uint8_t*>(t.raw()) + (half * 4 + nhwc_axis(a)) * dtype_size(c->dtype()),
+                        static_cast<const uint8_t*>(c->raw()) + (half * 4 + a) * dtype_size(c->dtype()),
+                        dtype_size(c->dtype()));
+        replace_constant(k, t);
+      }
+    }
+  }
 }
 
 Node transpose(const std::string& name, const std::string& in, const std::string& out, const std::vector<int64_t>& perm,
@@ -140,7 +276,7 @@ void to_channels_last(Graph& g) {
       continue;
     }
     for (size_t k : data_inputs(n)) {
-      if (k >= n.inputs.size() || n.inputs[k].empty()) continue;
+      if (k >= n.inputs.size() || n.inputs[k].empty() || is_constant(g, n.inputs[k])) continue;  // see renumber
       std::string& in = n.inputs[k];
       if (nhwc.count(in)) {
         in = nhwc_name.at(in);
@@ -153,8 +289,8 @@ void to_channels_last(Graph& g) {
       }
       in = it->second;
     }
-    if (takes_layout_attr(n)) n.attrs["channels_last"] = int_attr(1);
-    if (is_lowered(n, "QLinearConcat")) n.attrs["axis"] = int_attr(3);
+    if (takes_layout_attr(n, g)) n.attrs["channels_last"] = int_attr(1);
+    renumber(n, g, claim);
     const std::vector<std::string> outs = n.outputs;
     for (auto& o : n.outputs)
       if (!o.empty()) o = nhwc_name.at(o);

@@ -4,8 +4,12 @@
 // and output (on MobileNetV2 that was half the INT8 run time), every fp32 Conv would reorder them.
 // Every QLinearConv and fp32 2-D Conv / FusedConv, and every QLinearMaxPool /
 // QLinearGlobalAveragePool / QLinearConcat (channel axis) / QLinearAdd / QLinearLookup whose data
-// inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none);
-// fp32 Relu / Clip / HardSwish / LeakyRelu / Add / Mul join when all their data inputs are NHWC.
+// inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none).
+// fp32 ops join when all their data inputs are NHWC: unary element-wise ones, binary ones (Add,
+// Mul, Sub, Div, ... with a constant operand permuted to match: a per-channel [C, 1, 1] scale
+// becomes [1, 1, C]), 2-D MaxPool and GlobalAverage/MaxPool (channels_last = 1), reductions that
+// keep the rank, Concat, Pad and Resize with constant arguments (axes, pads, scales, sizes and roi
+// renumbered).
 // One Transpose goes where an NCHW value enters the region and one where a region value is read
 // outside it (a graph output, another op), under the value's original name. The result is
 // bit-identical to the NCHW plan.

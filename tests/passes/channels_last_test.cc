@@ -139,8 +139,8 @@ TEST(ChannelsLast, Fp32ConvolutionChainsRunNhwcWithTheSameOutputs) {
     Graph g = load_onnx(c.model);
     Graph o = optimize_for_inference(g);
     EXPECT_EQ(testing::count_op(o, "Transpose") - testing::count_op(g, "Transpose"), c.transposes);
-    EXPECT_EQ(count_channels_last(o),
-              testing::count_op(o, "Conv") + testing::count_op(o, "FusedConv") + testing::count_op(o, "MaxPool"));
+    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "FusedConv") +
+                                          testing::count_op(o, "MaxPool") + testing::count_op(o, "GlobalAveragePool"));
     auto data = slice_samples(read_npz(c.data), 0, 2);
     for (int threads : {1, 2}) {
       auto want = Executor(g, {.threads = threads}).run(data), got = Executor(o, {.threads = threads}).run(data);
