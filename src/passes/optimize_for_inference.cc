@@ -1,7 +1,8 @@
 // octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
 // optimizations do for an fp32 model before it runs: constant subgraphs computed once, every
 // BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
-// docs/quantization.md), so the BN costs nothing per inference, and MatMul + bias Add and
+// docs/quantization.md), so the BN costs nothing per inference, explicit zero Pads moved into the
+// convolution after them (fuse_pad.h), a written-out HardSwish as the op (fuse_hardswish.h), and MatMul + bias Add and
 // Conv (+ residual Add) + Relu/Clip as one oneDNN primitive each (fuse_matmul_bias.h,
 // fuse_conv_add.h, fuse_conv_activation.h), a written-out GELU as one op (fuse_gelu.h), a residual Add into the LayerNormalization after it
 // (fuse_add_layernorm.h), attention's scale, mask and softmax as one op (fuse_masked_softmax.h) and its head
@@ -17,13 +18,17 @@
 #include "passes/fuse_conv_activation.h"
 #include "passes/fuse_conv_bn.h"
 #include "passes/fuse_gelu.h"
+#include "passes/fuse_hardswish.h"
 #include "passes/fuse_matmul_bias.h"
+#include "passes/fuse_pad.h"
 
 namespace octet {
 
 Graph optimize_for_inference(const Graph& model) {
   Graph g = model;
   fold_constants(g);
+  fuse_pad(g);
+  fuse_hardswish(g);
   while (fuse_conv_bn(g) > 0) {
   }
   fuse_matmul_bias(g);

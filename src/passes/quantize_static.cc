@@ -7,6 +7,8 @@
 #include "passes/convert.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse.h"
+#include "passes/fuse_hardswish.h"
+#include "passes/fuse_pad.h"
 #include "passes/prepare.h"
 #include "quant/calibrate.h"
 #include "quant/qconfig.h"
@@ -44,6 +46,8 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
 
   Graph fused = model;
   fold_constants(fused);
+  fuse_pad(fused);
+  fuse_hardswish(fused);
   fuse_for_quantization(fused);
   QuantPlan plan = prepare(fused, mapping);
   if (options.bias_correction) add_missing_biases(fused, plan);
