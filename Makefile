@@ -32,20 +32,33 @@ demo: build
 
 # Unit tests (Release and ASan/UBSan), ONNX's conformance suite, the real-model checks, and the
 # benchmark harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets).
+# The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
+# kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
 test: unit-test asan-test conformance real-models harness-test
+LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
+# ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
+NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
 
 unit-test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@$(LOWER_PATHS) bash -c 'cd $(BUILD) && out=$$(ctest --output-on-failure -j $(JOBS)) && \
+	                         grep "tests passed" <<< "$$out" || { echo "$$out"; exit 1; }'
 
 asan-test: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
 
 conformance: build venv
-	@$(BUILD)/bin/onnx_node_tests "$$($(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')"
+	@$(BUILD)/bin/onnx_node_tests "$(NODE_TESTS)"
+	@$(LOWER_PATHS) bash -o pipefail -c '$(BUILD)/bin/onnx_node_tests "$(NODE_TESTS)" | tail -n 1'
 
+# check_isa_paths: every path gives the same bits end to end; the others compare with ONNX
+# Runtime's reference semantics, on each path.
 real-models: build venv
+	@$(VENV_PY) tests/real_models/check_isa_paths.py $(OCTET)
 	@$(VENV_PY) tests/real_models/check_real_models.py $(OCTET)
 	@$(VENV_PY) tests/real_models/check_quantized_interop.py $(OCTET)
+	@$(LOWER_PATHS) sh -c '$(VENV_PY) tests/real_models/check_real_models.py $(OCTET) && \
+	                       $(VENV_PY) tests/real_models/check_quantized_interop.py $(OCTET)'
 
 harness-test: venv
 	@$(VENV_PY) -m unittest discover -s bench/peers -p 'test_*.py'

@@ -11,10 +11,15 @@
   `octet run` per window, feeding octet's own stateN back as the next state (ONNX Runtime runs
   the same loop with its own state), so drift in the carried state shows too.
 
+Both compare octet's fp32 run with ONNX Runtime's fp32 run, which every CPU computes to float
+rounding, so the tolerances hold on any x86-64 CPU; the run's first line names octet's kernel path
+(OCTET_ISA forces one: `make test` runs these checks on the machine's best path, avx2 and ref).
+
 The exported model and the inputs are cached in --work (default build/models, not committed).
 Prints PASS/FAIL per check, then 'N passed, M failed'; exits 1 if any check failed.
 """
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -26,7 +31,9 @@ import onnxruntime as ort
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench" / "peers"))
 import real_models  # noqa: E402
+import sysinfo  # noqa: E402
 
 MIN_COSINE = 0.99999
 MAX_PROB_DIFF = 1e-4
@@ -46,6 +53,24 @@ def octet_run(octet: Path, model: Path, feeds: dict, out: Path, threads: int) ->
         raise CheckFailed(f"octet run exited {proc.returncode}: {proc.stderr.strip()[-2000:]}")
     with np.load(out) as z:
         return {k: z[k] for k in z.files}
+
+
+def kernel_paths(octet: Path) -> tuple[str, list[str]]:
+    """The INT8 kernel path `octet` runs in this environment (OCTET_ISA) and every path this CPU
+    runs, from `octet --version` ("kernels: avx2 (this CPU runs: ref avx2 ...; ...)")."""
+    proc = subprocess.run([str(octet), "--version"], capture_output=True, text=True)
+    line = next((l for l in proc.stdout.splitlines() if l.startswith("kernels: ")), "")
+    chosen, _, rest = line.removeprefix("kernels: ").partition(" (this CPU runs: ")
+    if proc.returncode != 0 or not rest:
+        raise SystemExit(f"{octet} --version: no kernel path in {proc.stdout.strip()!r} {proc.stderr.strip()!r}")
+    return chosen, rest.partition(";")[0].split()
+
+
+def cpu_vnni() -> str | None:
+    """The VNNI flag of this CPU (avx512_vnni or avx_vnni), or None: where ONNX Runtime's u8s8
+    kernels use vpdpbusd and are exact; without VNNI they saturate int16 pairs (vpmaddubsw)."""
+    flags = sysinfo.cpu()["flags"]
+    return next((f for f in ("avx512_vnni", "avx_vnni") if f in flags), None)
 
 
 def ort_session(model: Path) -> ort.InferenceSession:
@@ -125,6 +150,11 @@ def main():
 
 def run_checks(checks, args, failures=(CheckFailed,)) -> int:
     """Runs each (name, check(octet, work, threads)), printing PASS/FAIL and a count; 1 if any failed."""
+    chosen, supported = kernel_paths(args.octet)
+    forced = f"forced by OCTET_ISA={os.environ['OCTET_ISA']}" if os.environ.get("OCTET_ISA") else "this CPU's best"
+    onednn = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    print(f"{sysinfo.cpu()['model']}: octet runs its {chosen} kernels ({forced}; the CPU runs {' '.join(supported)})"
+          + (f", oneDNN capped at {onednn}" if onednn else ""), flush=True)
     failed = 0
     for name, check in checks:
         start = time.monotonic()
