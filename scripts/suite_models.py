@@ -9,7 +9,7 @@ randomly initialised weights: speed does not depend on the values, and nothing i
 
 Every model is built after torch.manual_seed(0), so the same name always gives the same file.
 CNNs with BatchNorm get random affine parameters and running statistics measured on ImageNet-like
-inputs (normal noise), so that every layer's activations have the scale a trained network's have
+inputs (crops of real photos), so that every layer's activations have the scale a trained network's have
 (timm's init zero-initialises the last BatchNorm of each ResNet block, which would leave every
 residual branch silent). Run in the tooling venv (scripts/venv.sh).
 """
@@ -37,6 +37,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # An empty stand-in, registered before the first `import torchvision` (timm imports torchvision
 # too), lets both import and build models.
 sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench" / "peers"))
+from suite import photo_crops  # noqa: E402  (the benchmark's ImageNet-like inputs)
 
 SEED = 0
 IMAGE_INPUT = "input"
@@ -158,7 +161,9 @@ def _inputs(spec: Spec, dims: dict, rng: np.random.Generator) -> dict:
 
 def _settle_batchnorm(module, spec: Spec) -> None:
     """Random BatchNorm affine parameters (gamma in [0.5, 1.5), beta ~ N(0, 0.1)) and running
-    statistics averaged over 2 batches of 4 noise inputs, the BatchNorms alone in training mode."""
+    statistics averaged over 2 batches of 4 images, the BatchNorms alone in training mode. The
+    images are crops of the two photos scikit-learn ships, ImageNet-normalized: the inputs the
+    benchmark calibrates and evaluates these models on (bench/peers/suite.py, rule "photos")."""
     import torch
 
     bns = [m for m in module.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
@@ -174,6 +179,8 @@ def _settle_batchnorm(module, spec: Spec) -> None:
         rng = np.random.default_rng(SEED + 1)
         for _ in range(2):
             feeds = _inputs(spec, {"@0": 4}, rng)
+            if IMAGE_INPUT in feeds:
+                feeds[IMAGE_INPUT] = photo_crops(list(feeds[IMAGE_INPUT].shape), rng)
             module(*(torch.from_numpy(feeds[n]) for n in spec.inputs))
     module.eval()
 

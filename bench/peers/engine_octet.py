@@ -111,10 +111,11 @@ class OctetRunner:
         self.tmp.cleanup()
 
 
-def quantize(fp32: Path, out: Path, mode: str, calib: list[dict]) -> float:
-    """`octet quantize`: calibration samples go in one npz keyed by input name (axis 0 = sample)."""
+def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], threads: int = 1) -> float:
+    """`octet quantize --threads 1` (its default observer and bias correction): calibration samples
+    go in one npz keyed by input name (axis 0 = sample)."""
     with tempfile.TemporaryDirectory(prefix="octet_calib_") as tmp:
-        argv = [str(binary()), "quantize", str(fp32), "-o", str(out), "--mode", mode]
+        argv = [str(binary()), "quantize", str(fp32), "-o", str(out), "--mode", mode, "--threads", str(threads)]
         if mode == "static":
             data = Path(tmp) / "calib.npz"
             np.savez(data, **{k: np.concatenate([f[k] for f in calib]) for k in calib[0]})

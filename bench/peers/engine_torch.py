@@ -1,9 +1,12 @@
-"""PyTorch (CPU): fp32 modules built by the entry's "torch" recipe, int8 by torch.ao:
+"""PyTorch (CPU): fp32 modules built by the entry's "torch" recipe (from_onnx: an fx module rebuilt
+from the ONNX CNN; minilm: the MiniLM package's BERT; suite: the timm / torchvision / transformers
+module scripts/suite_models.py exports), int8 by torch.ao:
 static = FX graph mode PTQ with the x86 backend's default qconfig, dynamic =
 torch.ao.quantization.quantize_dynamic over Linear/LSTM."""
 from __future__ import annotations
 
 import io
+import sys
 import time
 from pathlib import Path
 
@@ -35,6 +38,26 @@ def _minilm(names: list[str]):
     return MiniLM()
 
 
+def _suite_module(name: str):
+    """The module scripts/suite_models.py exports for `name`, built the same way (seeded), so it
+    holds the weights the ONNX file holds."""
+    import importlib.util
+
+    from suite import REPO
+    path = REPO / "scripts" / "suite_models.py"
+    if not path.is_file():
+        raise Missing("scripts/suite_models.py does not exist")
+    suite_models = sys.modules.get("suite_models")
+    if suite_models is None:
+        spec = importlib.util.spec_from_file_location("suite_models", path)
+        suite_models = importlib.util.module_from_spec(spec)
+        sys.modules["suite_models"] = suite_models  # its dataclasses look their module up there
+        spec.loader.exec_module(suite_models)
+    if name not in suite_models.SPECS:
+        raise Missing(f"scripts/suite_models.py has no model {name!r}")
+    return suite_models.build(name)
+
+
 def build_fp32(model: Model, onnx_path: Path, input_names: list[str]):
     """The entry's torch model, in eval mode; Missing for ONNX-only models."""
     recipe = model.torch_recipe
@@ -45,6 +68,8 @@ def build_fp32(model: Model, onnx_path: Path, input_names: list[str]):
         module = convert(onnx_path)
     elif recipe == "minilm":
         module = _minilm(input_names)
+    elif recipe == "suite":
+        module = _suite_module(model.name)
     else:
         raise ValueError(f"model {model.name}: unknown torch recipe {recipe!r}")
     return module.eval()

@@ -1,4 +1,5 @@
-"""Side-by-side benchmark of octet, ONNX Runtime and PyTorch over the suite in bench/models.json.
+"""Side-by-side benchmark of octet, ONNX Runtime, PyTorch and OpenVINO over the suite in
+bench/models.json.
 
     python bench/peers/harness.py [--quick] [--models NAME ...] [--threads 1 2]
 
@@ -15,6 +16,7 @@ import time
 from pathlib import Path
 
 import engine_octet
+import engine_openvino
 import engine_ort
 import engine_torch
 import interleave
@@ -27,7 +29,9 @@ import sysinfo
 from suite import Missing, describe
 
 PRECISIONS = ("fp32", "int8")
-ENGINES = (engine_octet.ENGINE, engine_ort.ENGINE, engine_torch.ENGINE)
+ENGINES = (engine_octet.ENGINE, engine_ort.ENGINE, engine_torch.ENGINE, engine_openvino.ENGINE)
+# ONNX Runtime's histogram calibrations timed beside its MinMax (quantize_static) for static models.
+ORT_CALIBRATIONS = ("Entropy", "Percentile")
 
 
 def log(msg: str) -> None:
@@ -36,10 +40,10 @@ def log(msg: str) -> None:
 
 class Artifact:
     """What one engine runs at one precision: an ONNX path or a torch module, with its size
-    and quantization time -- or the reason it does not exist."""
+    and quantization time -- or the reason it does not exist; `note` goes into the row."""
 
-    def __init__(self, model=None, nbytes=None, quant_s=None, reason=None):
-        self.model, self.nbytes, self.quant_s, self.reason = model, nbytes, quant_s, reason
+    def __init__(self, model=None, nbytes=None, quant_s=None, reason=None, note=None):
+        self.model, self.nbytes, self.quant_s, self.reason, self.note = model, nbytes, quant_s, reason, note
 
 
 def _attempt(make) -> Artifact:
@@ -49,7 +53,9 @@ def _attempt(make) -> Artifact:
         return Artifact(reason=describe(err))
 
 
-def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engines) -> dict:
+def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engines,
+                    ort_calibrations=ORT_CALIBRATIONS) -> tuple[dict, dict]:
+    """(artifacts by (engine, precision), quantization times for the "quantization time" table)."""
     mode = model.int8_mode
     out = suite.OUT_DIR / "models"
     out.mkdir(parents=True, exist_ok=True)
@@ -81,8 +87,12 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
         q, seconds = engine_torch.quantize(torch_fp32.model, mode, calib, names)
         return Artifact(q, engine_torch.state_bytes(q), seconds)
 
-    for engine in engines:
-        if engine == engine_torch.ENGINE:
+    # OpenVINO runs the other engines' int8 files: it comes after them.
+    for engine in sorted(engines, key=lambda e: e == engine_openvino.ENGINE):
+        if engine == engine_openvino.ENGINE:
+            arts[(engine, "fp32")] = Artifact(onnx_path, size)
+            arts[(engine, "int8")] = _attempt(lambda: openvino_int8(arts))
+        elif engine == engine_torch.ENGINE:
             arts[(engine, "fp32")] = torch_fp32
             arts[(engine, "int8")] = _attempt(torch_int8)
         else:
@@ -92,7 +102,57 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
         for prec in PRECISIONS:
             a = arts[(engine, prec)]
             log(f"  {engine} {prec}: " + (f"not available: {a.reason}" if a.reason else "ready"))
-    return arts
+    return arts, quant_times(model, onnx_path, calib, calib_reason, arts, engines, ort_calibrations)
+
+
+def openvino_int8(arts: dict) -> Artifact:
+    """OpenVINO's int8 row runs the file octet's int8 row runs, else ORT's, and says which."""
+    octet, ort = arts.get((engine_octet.ENGINE, "int8")), arts.get((engine_ort.ENGINE, "int8"))
+    if octet is not None and not octet.reason:
+        return Artifact(octet.model, octet.nbytes, note="runs octet's int8 file")
+    if ort is not None and not ort.reason:
+        why = f" (octet's: {octet.reason})" if octet is not None else ""
+        return Artifact(ort.model, ort.nbytes, note=f"runs ORT's int8 file{why}")
+    reasons = "; ".join(f"{a[0]}: {arts[a].reason}" for a in ((engine_octet.ENGINE, "int8"), (engine_ort.ENGINE, "int8"))
+                        if a in arts)
+    raise Missing("needs octet's or ORT's int8 file" + (f" ({reasons})" if reasons else ""))
+
+
+def _timed(art) -> dict:
+    if art is None:
+        return {"seconds": None, "reason": "engine not run"}
+    return {"seconds": art.quant_s, "reason": art.reason}
+
+
+def quant_times(model, onnx_path: Path, calib: list[dict], calib_reason: str, arts: dict, engines,
+                ort_calibrations) -> dict:
+    """Quantization wall times: octet's and ORT's from their int8 artifacts; for static models also
+    ORT quantize_static with each of `ort_calibrations` on the same calibration samples (those
+    files are only timed, then deleted)."""
+    mode = model.int8_mode
+    times = {"mode": mode, "calib_samples": len(calib) if mode == "static" else None,
+             "octet": _timed(arts.get((engine_octet.ENGINE, "int8"))),
+             "ort_MinMax" if mode == "static" else "ort_dynamic": _timed(arts.get((engine_ort.ENGINE, "int8")))}
+    if mode != "static":
+        return times
+    for method in ort_calibrations:
+        key = f"ort_{method}"
+        if engine_ort.ENGINE not in engines:
+            times[key] = {"seconds": None, "reason": "engine not run"}
+            continue
+        if not calib:
+            times[key] = {"seconds": None, "reason": f"no calibration data: {calib_reason}"}
+            continue
+        path = suite.OUT_DIR / "models" / f"{model.name}.ort_{method.lower()}.int8.onnx"
+        log(f"  onnxruntime quantize_static, {method} calibration")
+        try:
+            times[key] = {"seconds": engine_ort.quantize(onnx_path, path, "static", calib, method), "reason": None}
+        except Exception as err:
+            times[key] = {"seconds": None, "reason": describe(err)}
+        finally:
+            path.unlink(missing_ok=True)
+        log(f"    {times[key]['seconds'] or times[key]['reason']}")
+    return times
 
 
 def _onnx_fp32(engine_module, onnx_path: Path, size: int) -> Artifact:
@@ -106,18 +166,20 @@ def _torch_fp32(model, onnx_path, names) -> Artifact:
     return Artifact(module, engine_torch.state_bytes(module))
 
 
-def make_runner(engine: str, art: Artifact, threads: int, feed: dict, names: list[str]):
+def make_runner(engine: str, prec: str, art: Artifact, threads: int, feed: dict, names: list[str]):
     if engine == engine_octet.ENGINE:
         return engine_octet.OctetRunner(art.model, threads, feed)
     if engine == engine_ort.ENGINE:
         return engine_ort.OrtRunner(art.model, threads, feed)
+    if engine == engine_openvino.ENGINE:
+        return engine_openvino.OpenVinoRunner(art.model, threads, feed, int8=prec == "int8")
     return engine_torch.TorchRunner(art.model, threads, feed, names)
 
 
 def _row(engine, prec, threads, art: Artifact) -> dict:
     return {"engine": engine, "precision": prec, "threads": threads, "status": "ok",
             "reason": None, "model_bytes": art.nbytes, "quant_s": art.quant_s,
-            "metric_value": None, "metric_note": None}
+            "metric_value": None, "metric_note": None, "note": art.note}
 
 
 def _unavailable(row: dict, reason: str) -> dict:
@@ -153,7 +215,8 @@ def bench_variant(model, variant, onnx_path, arts, names, args) -> list[dict]:
                 _unavailable(row, art.reason)
                 continue
             try:
-                runners[(engine, prec)] = make_runner(engine, art, threads, feed, names)
+                runners[(engine, prec)] = make_runner(engine, prec, art, threads, feed, names)
+                row["note"] = "; ".join(n for n in (art.note, getattr(runners[(engine, prec)], "note", None)) if n) or None
                 pending.append(row)
             except Exception as err:
                 _unavailable(row, describe(err))
@@ -199,7 +262,8 @@ def bench_model(model, args) -> dict:
         entry.update(status="not available", reason=str(err))
         return entry
     entry["onnx"] = str(onnx_path.relative_to(suite.REPO)) if onnx_path.is_relative_to(suite.REPO) else str(onnx_path)
-    arts = build_artifacts(model, onnx_path, names, args.quick, args.engines)
+    arts, entry["quant_times"] = build_artifacts(model, onnx_path, names, args.quick, args.engines,
+                                                 args.ort_calibrations)
     arts = dict(sorted(arts.items(), key=lambda kv: ENGINE_ORDER.index(kv[0])))
     for variant in model.variants:
         try:
@@ -215,8 +279,8 @@ def bench_model(model, args) -> dict:
 
 
 # ORT fp32 first: it is the fidelity reference the other rows are scored against.
-ENGINE_ORDER = [("onnxruntime", "fp32"), ("octet", "fp32"), ("torch", "fp32"),
-                ("octet", "int8"), ("onnxruntime", "int8"), ("torch", "int8")]
+ENGINE_ORDER = [("onnxruntime", "fp32"), ("octet", "fp32"), ("torch", "fp32"), ("openvino", "fp32"),
+                ("octet", "int8"), ("onnxruntime", "int8"), ("torch", "int8"), ("openvino", "int8")]
 
 
 def bench_kernels(args) -> dict:
@@ -240,6 +304,10 @@ def main(argv=None) -> int:
     p.add_argument("--models", nargs="*", help="only these suite entries (default: all)")
     p.add_argument("--engines", nargs="*", default=list(ENGINES), choices=ENGINES)
     p.add_argument("--threads", nargs="*", type=int, default=[1, 2])
+    p.add_argument("--ort-calibrations", nargs="*", default=list(ORT_CALIBRATIONS),
+                   choices=("MinMax", "Entropy", "Percentile", "Distribution"),
+                   help="ORT quantize_static calibrations timed beside octet's quantizer (static models; "
+                        "none: only the MinMax run that makes ORT's int8 file)")
     p.add_argument("--no-kernels", action="store_true", help="skip the single-op suite")
     p.add_argument("--octet", type=Path, default=engine_octet.BINARY, help="the octet CLI binary")
     p.add_argument("--octet-unavailable", metavar="REASON", help="report octet's rows as not available")

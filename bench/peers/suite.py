@@ -162,7 +162,52 @@ def _rule_for(rules: dict, name: str) -> dict:
     return rules.get(name, rules.get("*", {"normal": 1.0}))
 
 
+# ImageNet's per-channel mean and standard deviation (RGB), the normalization timm's and
+# torchvision's ImageNet models take their inputs in.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def _photos() -> list:
+    """The two real photographs scikit-learn ships (china.jpg, flower.jpg; 427x640 RGB), as PIL
+    images; offline, read from the installed package."""
+    try:
+        from PIL import Image
+        from sklearn.datasets import load_sample_images
+    except ImportError as err:
+        raise Missing(f"the photos rule needs scikit-learn and Pillow: {err}") from err
+    return [Image.fromarray(img) for img in load_sample_images().images]
+
+
+def photo_crops(shape: list[int], rng: np.random.Generator, photos=None) -> np.ndarray:
+    """[N, 3, H, W] float32: random crops of the photos (a quarter to all of the area, aspect 3/4 to
+    4/3, as torchvision's RandomResizedCrop draws them), bilinear-resized to H x W, mirrored half of
+    the time, scaled to [0, 1] and normalized with IMAGENET_MEAN / IMAGENET_STD."""
+    from PIL import Image
+
+    if len(shape) != 4 or shape[1] != 3:
+        raise Missing(f"the photos rule makes [N, 3, H, W] images, not {shape}")
+    photos = photos if photos is not None else _photos()
+    n, _, h, w = shape
+    out = np.empty(shape, np.float32)
+    for i in range(n):
+        img = photos[int(rng.integers(len(photos)))]
+        area = img.width * img.height * rng.uniform(0.25, 1.0)
+        aspect = np.exp(rng.uniform(np.log(3 / 4), np.log(4 / 3)))
+        cw = int(min(img.width, round(np.sqrt(area * aspect))))
+        ch = int(min(img.height, round(np.sqrt(area / aspect))))
+        x0, y0 = int(rng.integers(img.width - cw + 1)), int(rng.integers(img.height - ch + 1))
+        crop = img.resize((w, h), Image.BILINEAR, box=(x0, y0, x0 + cw, y0 + ch))
+        pixels = np.asarray(crop, np.float32) / 255.0
+        if rng.uniform() < 0.5:
+            pixels = pixels[:, ::-1]
+        out[i] = ((pixels - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1)
+    return out
+
+
 def _generate(rule: dict, shape: list[int], dtype: np.dtype, rng: np.random.Generator) -> np.ndarray:
+    if "photos" in rule:
+        return photo_crops(shape, rng).astype(dtype)
     if "fill" in rule:
         return np.full(shape, rule["fill"], dtype=dtype)
     if "randint" in rule:

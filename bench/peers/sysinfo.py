@@ -62,5 +62,5 @@ def meta(command: str, quick: bool, threads: list[int]) -> dict:
             "command": command, "quick": quick, "threads": threads, "cpu": cpu(),
             "python": platform.python_version(),
             "versions": {"octet": engine_octet.version(), "onnxruntime": _version("onnxruntime"),
-                         "torch": _version("torch"), "onnx": _version("onnx"),
+                         "torch": _version("torch"), "openvino": _version("openvino"), "onnx": _version("onnx"),
                          "numpy": _version("numpy")}}

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
+import engine_openvino
+import harness
 import interleave
 import kernel_peers
 import metrics
@@ -162,7 +164,33 @@ class SuiteTest(unittest.TestCase):
         for m in models:
             self.assertIn(m.metric, metrics.METRICS)
             self.assertIn(m.int8_mode, ("static", "dynamic"))
-            self.assertIn(m.torch_recipe, (None, "from_onnx", "minilm"))
+            self.assertIn(m.torch_recipe, (None, "from_onnx", "minilm", "suite"))
+
+    def test_suite_entries_name_a_model_of_the_export_script(self):
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("suite_models", suite.REPO / "scripts" / "suite_models.py")
+        suite_models = importlib.util.module_from_spec(spec)
+        sys.modules.setdefault("suite_models", suite_models)  # its dataclasses look their module up
+        spec.loader.exec_module(sys.modules["suite_models"])
+        suite_models = sys.modules["suite_models"]
+        entries = [m for m in suite.load_suite() if m.torch_recipe == "suite"]
+        self.assertGreaterEqual(len(entries), 7)
+        for m in entries:
+            self.assertIn(m.name, suite_models.SPECS)  # the torch recipe builds SPECS[name]
+            self.assertEqual(m.entry["source"]["export"][2:4], ["export", m.name])
+
+    def test_photo_crops_are_imagenet_normalized_and_seeded(self):
+        a = suite.photo_crops([3, 3, 32, 48], np.random.default_rng(5))
+        b = suite.photo_crops([3, 3, 32, 48], np.random.default_rng(5))
+        self.assertEqual((a.shape, a.dtype), ((3, 3, 32, 48), np.float32))
+        np.testing.assert_array_equal(a, b)
+        # pixels in [0, 1] map to [-mean/std, (1-mean)/std] per channel
+        lo = -np.array(suite.IMAGENET_MEAN) / suite.IMAGENET_STD
+        hi = (1 - np.array(suite.IMAGENET_MEAN)) / suite.IMAGENET_STD
+        self.assertTrue((a.min(axis=(0, 2, 3)) >= lo - 1e-5).all() and (a.max(axis=(0, 2, 3)) <= hi + 1e-5).all())
+        self.assertGreater(float(a.std()), 0.3)  # photos, not a constant
+        with self.assertRaises(suite.Missing):
+            suite.photo_crops([1, 1, 8, 8], np.random.default_rng(0))
 
     def test_shapes_and_generated_inputs(self):
         import onnx
@@ -224,6 +252,73 @@ class OctetServeTest(unittest.TestCase):
         import engine_octet
         self.assertEqual(engine_octet._first_error("octet: error: node 'a': bad\n"), "octet: error: node 'a': bad")
         self.assertEqual(engine_octet._first_error("unexpected: q\nRun with --help\n"), "unexpected: q")
+
+
+class OpenVinoTest(unittest.TestCase):
+    """bench/peers/engine_openvino.py: compile options and what the runtime model says."""
+
+    def test_config_pins_threads_one_stream_latency_f32(self):
+        self.assertEqual(engine_openvino.config(2), {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_NUM_THREADS": 2,
+                                                     "NUM_STREAMS": 1, "INFERENCE_PRECISION_HINT": "f32"})
+
+    def test_int8_note_counts_int8_compute_layers(self):
+        layers = [("Convolution", "u8")] * 3 + [("Convolution", "f32"), ("FullyConnected", "i8"),
+                                                 ("Reorder", "u8"), ("Input", "f32")]
+        counts = engine_openvino.layer_precisions(layers)
+        self.assertEqual(set(counts), {"Convolution", "FullyConnected"})
+        self.assertEqual(engine_openvino.precision_note(counts, int8=True),
+                         "int8 in OpenVINO's runtime model: Convolution 3/4, FullyConnected 1/1")
+        self.assertIn("no Convolution", engine_openvino.precision_note({}, int8=True))
+
+    def test_fp32_note_only_when_a_compute_layer_is_not_f32(self):
+        f32 = engine_openvino.layer_precisions([("Convolution", "f32"), ("MatMul", "f32")])
+        self.assertEqual(engine_openvino.precision_note(f32, int8=False), "")
+        bf16 = engine_openvino.layer_precisions([("Convolution", "f32"), ("Convolution", "bf16")])
+        self.assertEqual(engine_openvino.precision_note(bf16, int8=False), "runtime precisions: Convolution bf16 1, f32 1")
+
+    def test_int8_file_is_octets_else_orts(self):
+        octet = harness.Artifact(Path("m.octet.int8.onnx"), 10, 1.0)
+        ort = harness.Artifact(Path("m.ort.int8.onnx"), 20, 2.0)
+        gone = harness.Artifact(reason="octet quantize failed: x")
+        arts = {("octet", "int8"): octet, ("onnxruntime", "int8"): ort}
+        got = harness.openvino_int8(arts)
+        self.assertEqual((got.model, got.nbytes, got.quant_s, got.note), (octet.model, 10, None, "runs octet's int8 file"))
+        got = harness.openvino_int8({**arts, ("octet", "int8"): gone})
+        self.assertEqual(got.model, ort.model)
+        self.assertEqual(got.note, "runs ORT's int8 file (octet's: octet quantize failed: x)")
+        with self.assertRaisesRegex(suite.Missing, "needs octet's or ORT's int8 file"):
+            harness.openvino_int8({("octet", "int8"): gone})
+
+
+class QuantTimeTest(unittest.TestCase):
+    def test_times_come_from_the_artifacts_without_ort(self):
+        model = suite.Model("m", "m", {"metric": "cosine", "source": {}, "int8": "static"}, [])
+        arts = {("octet", "int8"): harness.Artifact(Path("x"), 1, 2.5)}
+        q = harness.quant_times(model, Path("m.onnx"), [{}] * 4, "", arts, ["octet"], ("Entropy",))
+        self.assertEqual(q["octet"], {"seconds": 2.5, "reason": None})
+        self.assertEqual(q["ort_MinMax"], {"seconds": None, "reason": "engine not run"})
+        self.assertEqual(q["ort_Entropy"], {"seconds": None, "reason": "engine not run"})
+        self.assertEqual(q["calib_samples"], 4)
+
+    def test_table(self):
+        static = {"mode": "static", "calib_samples": 16, "octet": {"seconds": 3.0, "reason": None},
+                  "ort_MinMax": {"seconds": 4.0, "reason": None}, "ort_Entropy": {"seconds": 40.0, "reason": None},
+                  "ort_Percentile": {"seconds": None, "reason": "MemoryError: "}}
+        dynamic = {"mode": "dynamic", "calib_samples": None, "octet": {"seconds": 1.25, "reason": None},
+                   "ort_dynamic": {"seconds": 2.0, "reason": None}}
+        table = "\n".join(report.quant_table([{"name": "cnn", "status": "ok", "quant_times": static},
+                                               {"name": "bert", "status": "ok", "quant_times": dynamic},
+                                               {"name": "gone", "status": "not available"}]))
+        self.assertIn("| model | int8 | calibration samples | octet s | ORT MinMax s | ORT Entropy s | ORT Percentile s |", table)
+        self.assertIn("| cnn | static | 16 | 3 | 4 | 40 | not available: MemoryError:  |", table)
+        self.assertIn("| bert | dynamic | — | 1.25 | 2 (quantize_dynamic) | — | — |", table)
+        self.assertNotIn("gone", table)
+
+    def test_row_note_and_metric_note_share_the_column(self):
+        row = _row("openvino", "int8", 1, 1.0)
+        row.update(note="runs octet's int8 file", metric_note="compared with its own fp32")
+        self.assertTrue(report.variant_table("cosine", [row])[2].endswith(
+            "| runs octet's int8 file; compared with its own fp32 |"))
 
 
 class SysinfoTest(unittest.TestCase):
