@@ -31,6 +31,7 @@ CpuFeatures detect() {
   // F (16), DQ (17), BW (30), VL (31): the subset Skylake-SP and later all have.
   f.avx512bw = f.avx2 && zmm_state && bit(b, 16) && bit(b, 17) && bit(b, 30) && bit(b, 31);
   f.avx512vnni = f.avx512bw && bit(c, 11);
+  f.avx512vbmi = f.avx512bw && bit(c, 1);
   uint32_t max_sub = a;
   if (max_sub >= 1 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) f.avxvnni = f.avx2 && bit(a, 4);
   return f;

@@ -9,6 +9,7 @@ struct CpuFeatures {
   bool avx512bw = false;    // AVX-512 F/BW/DQ/VL, with ZMM state enabled by the OS
   bool avx512vnni = false;  // AVX512_VNNI (vpdpbusd on zmm), implies avx512bw here
   bool avxvnni = false;     // AVX-VNNI (VEX vpdpbusd on ymm), implies avx2 here
+  bool avx512vbmi = false;  // AVX512_VBMI (vpermi2b: 128-entry byte tables), implies avx512bw here
 };
 
 // Detected on first call, then cached.

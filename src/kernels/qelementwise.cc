@@ -61,13 +61,26 @@ void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, fl
   split(n, pool, [&](int64_t i, int64_t len) { kernels().qadd_u8(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
 }
 
-void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
-             float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
+float qmul_multiplier(float a_scale, float b_scale, float y_scale) {
   check_scale(a_scale, "QLinearMul A scale");
   check_scale(b_scale, "QLinearMul B scale");
   check_scale(y_scale, "QLinearMul C scale");
-  const float m = a_scale * b_scale / y_scale;
-  split(n, pool, [&](int64_t i, int64_t len) { qmul_u8__ref(len, a + i, a_zp, b + i, b_zp, m, y_zp, y + i); });
+  return a_scale * b_scale / y_scale;
+}
+
+void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
+             float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
+  const float m = qmul_multiplier(a_scale, b_scale, y_scale);
+  split(n, pool, [&](int64_t i, int64_t len) { kernels().qmul_u8(len, a + i, 1, a_zp, b + i, 1, b_zp, m, y_zp, y + i); });
+}
+
+void qmul_u8_segment(int64_t n, const uint8_t* a, int64_t a_step, uint8_t a_zp, const uint8_t* b, int64_t b_step,
+                     uint8_t b_zp, float m, uint8_t y_zp, uint8_t* y) {
+  kernels().qmul_u8(n, a, a_step, a_zp, b, b_step, b_zp, m, y_zp, y);
+}
+
+void lookup_u8(const uint8_t* x, int64_t n, const uint8_t* table, uint8_t* y, ThreadPool& pool) {
+  split(n, pool, [&](int64_t i, int64_t len) { kernels().lookup_u8(len, x + i, table, y + i); });
 }
 
 void qconcat_u8(std::span<const QConcatInput> inputs, int64_t outer, int64_t inner, float y_scale, uint8_t y_zp,

@@ -1,6 +1,8 @@
 // The lowered element-wise and pooling INT8 ops (domain com.octet, made by passes/lower_static.cc):
 //  QLinearAdd(a, b)          same-shape uint8 operands; attributes a_scale, a_zero_point, b_scale,
 //                            b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as qmin = y_zp)
+//  QLinearMul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
+//                            attributes as QLinearAdd's (no qmin)
 //  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
 //                            the 256 codes at lowering time (so it equals the QDQ reference exactly)
 //  QLinearGlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
@@ -15,6 +17,7 @@
 
 #include "kernels/qelementwise.h"
 #include "kernels/qpool.h"
+#include "ops/broadcast.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
 #include "quant/qmath.h"
@@ -60,18 +63,32 @@ void qlinear_add(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
+void qlinear_mul(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
+  const Shape shape = broadcast_shapes({&a.shape(), &b.shape()}, n.describe());
+  const BroadcastPlan plan(shape, {&a.shape(), &b.shape()}, n.describe());
+  const float m = kernels::qmul_multiplier(positive_scale(n, "a_scale"), positive_scale(n, "b_scale"),
+                                           positive_scale(n, "y_scale"));
+  const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  Tensor y = Tensor::uninitialized(DType::kUInt8, shape);
+  const uint8_t *pa = a.data<uint8_t>(), *pb = b.data<uint8_t>();
+  uint8_t* py = y.data<uint8_t>();
+  ctx.pool.parallel_for(plan.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+    plan.for_segments(begin, end, [&](int64_t out, const int64_t* in, int64_t len) {
+      kernels::qmul_u8_segment(len, pa + in[0], plan.step(0), a_zp, pb + in[1], plan.step(1), b_zp, m, y_zp, py + out);
+    });
+  });
+  ctx.outputs[0] = y;
+}
+
 void qlinear_lookup(KernelContext& ctx) {
   const Tensor& x = u8_input(ctx, 0);
   const Tensor& table = ctx.input(1);
   OCTET_CHECK(table.dtype() == DType::kUInt8 && table.numel() == 256, ctx.node.describe(),
               ": table must be 256 uint8 values");
   Tensor y = Tensor::uninitialized(DType::kUInt8, x.shape());
-  const uint8_t* t = table.data<uint8_t>();
-  const uint8_t* xd = x.data<uint8_t>();
-  uint8_t* yd = y.data<uint8_t>();
-  ctx.pool.parallel_for(x.numel(), 1 << 14, [&](int64_t b, int64_t e) {
-    for (int64_t i = b; i < e; ++i) yd[i] = t[xd[i]];
-  });
+  kernels::lookup_u8(x.data<uint8_t>(), x.numel(), table.data<uint8_t>(), y.data<uint8_t>(), ctx.pool);
   ctx.outputs[0] = y;
 }
 
@@ -193,6 +210,7 @@ void register_qlinear_ops(OpRegistry& r) {
   register_qlinear_conv(r);
   register_qlinear_matmul(r);
   r.add("QLinearAdd", qlinear_add, "com.octet");
+  r.add("QLinearMul", qlinear_mul, "com.octet");
   r.add("QLinearLookup", qlinear_lookup, "com.octet");
   r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, "com.octet");
   r.add("QLinearConcat", qlinear_concat, "com.octet");

@@ -69,9 +69,16 @@ bool is_layout_constant_op(const Node& n, const Graph& g) {
   return false;
 }
 
+// QuantizeLinear / DequantizeLinear with one constant scale (an activation's): element-wise.
+bool is_per_tensor_qdq(const Node& n, const Graph& g) {
+  if (!is_onnx(n, "QuantizeLinear") && !is_onnx(n, "DequantizeLinear")) return false;
+  const Tensor* scale = n.inputs.size() > 1 ? g.find_initializer(n.inputs[1]) : nullptr;
+  return scale && scale->numel() == 1 && (!n.has_input(2) || is_constant(g, n.inputs[2]));
+}
+
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
-  if (is_lowered(n, "QLinearAdd") || is_float_binary(n)) return {0, 1};
+  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul") || is_float_binary(n)) return {0, 1};
   if (is_lowered(n, "FusedConv") && n.has_input(3)) return {0, 3};  // the residual it adds
   if (is_lowered(n, "QLinearConcat") || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
@@ -106,7 +113,7 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
   }
   if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return region_inputs(false, false);
   if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
-      is_onnx(n, "Concat") || is_layout_constant_op(n, g))
+      is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_lowered(n, "QLinearMul") || is_per_tensor_qdq(n, g))
     return region_inputs(true, false);
   if (is_float_binary(n)) {
     for (size_t k = 0; k < 2; ++k)

@@ -32,23 +32,30 @@ bool reads_shapes(const Graph& g) {
 
 }  // namespace
 
-std::map<std::string, Tensor> evaluate_node(const Graph& g, const Node& n, const std::map<std::string, Tensor>& feeds) {
-  Graph one;
-  one.opsets = g.opsets;
-  one.nodes = {n};
+std::map<std::string, Tensor> evaluate_nodes(const Graph& g, const std::vector<const Node*>& nodes,
+                                             const std::map<std::string, Tensor>& feeds) {
+  Graph part;
+  part.opsets = g.opsets;
+  std::set<std::string> written;
   std::map<std::string, Tensor> inputs;
-  for (const auto& in : n.inputs) {
-    if (in.empty()) continue;
-    if (const Tensor* t = g.find_initializer(in)) {
-      one.initializers[in] = *t;
-    } else if (auto it = feeds.find(in); it != feeds.end()) {
-      one.inputs.push_back({in, it->second.dtype(), false, {}});
-      inputs[in] = it->second;
+  for (const Node* n : nodes) {
+    part.nodes.push_back(*n);
+    for (const auto& in : n->inputs) {
+      if (in.empty() || written.count(in)) continue;
+      if (const Tensor* t = g.find_initializer(in)) {
+        part.initializers[in] = *t;
+      } else if (auto it = feeds.find(in); it != feeds.end() && !inputs.count(in)) {
+        part.inputs.push_back({in, it->second.dtype(), false, {}});
+        inputs[in] = it->second;
+      }
     }
+    for (const auto& o : n->outputs)
+      if (!o.empty()) {
+        written.insert(o);
+        part.outputs.push_back({o, DType::kFloat32, false, {}});
+      }
   }
-  for (const auto& o : n.outputs)
-    if (!o.empty()) one.outputs.push_back({o, DType::kFloat32, false, {}});
-  return Executor(one).run(inputs);
+  return Executor(part).run(inputs);
 }
 
 int fold_constants(Graph& g) {

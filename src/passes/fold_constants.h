@@ -6,14 +6,21 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "octet/graph.h"
 
 namespace octet {
 
-// Runs node `n` of `g` alone: inputs that are initializers of `g` come from there, the others from
-// `feeds` (by name). Returns its outputs by name; octet::Error when the node fails.
-std::map<std::string, Tensor> evaluate_node(const Graph& g, const Node& n, const std::map<std::string, Tensor>& feeds = {});
+// Runs nodes of `g` (in the order given) by themselves: inputs that are initializers of `g` come
+// from there, values one of `nodes` writes from that node, the others from `feeds` (by name).
+// Returns every output of every node by name; octet::Error when a node fails.
+std::map<std::string, Tensor> evaluate_nodes(const Graph& g, const std::vector<const Node*>& nodes,
+                                             const std::map<std::string, Tensor>& feeds = {});
+inline std::map<std::string, Tensor> evaluate_node(const Graph& g, const Node& n,
+                                                   const std::map<std::string, Tensor>& feeds = {}) {
+  return evaluate_nodes(g, {&n}, feeds);
+}
 
 // Returns the number of nodes folded. Random generators, control flow and outputs larger than
 // 64 MiB are left alone.

@@ -139,6 +139,24 @@ float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, f
   return t && t->dtype() == DType::kFloat32 && t->numel() == 1 ? t->data<float>()[0] : NAN;
 }
 
+bool is_global_average(const Graph& g, const Node& n) {
+  if (!n.domain.empty() || n.op_type != "ReduceMean" || n.attr_int("keepdims", 1) == 0 || n.outputs.size() != 1)
+    return false;
+  const ValueInfo* out = g.find_value_info(n.outputs[0]);
+  if (!out || !out->has_shape || out->shape.size() != 4) return false;
+  std::vector<int64_t> axes;
+  if (n.opset < 18) {
+    axes = n.attr_ints("axes");
+  } else {
+    const Tensor* t = n.has_input(1) ? g.find_initializer(n.inputs[1]) : nullptr;
+    if (!t || t->dtype() != DType::kInt64) return false;
+    axes.assign(t->data<int64_t>(), t->data<int64_t>() + t->numel());
+  }
+  std::set<int64_t> set;
+  for (int64_t a : axes) set.insert(a < 0 ? a + 4 : a);
+  return set == std::set<int64_t>{2, 3} && axes.size() == 2;
+}
+
 Attribute int_attr(int64_t v) {
   Attribute a;
   a.kind = Attribute::Kind::kInt;

@@ -32,6 +32,11 @@ void drop_unused_initializers(Graph& g);
 // NaN when it is not a constant, `absent` when not given.
 float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, float absent);
 
+// ReduceMean over the two spatial axes of a rank-4 value, keeping them (axes {2, 3} or {-2, -1},
+// an attribute before opset 18 and a constant input from 18): GlobalAveragePool on an NCHW image,
+// as squeeze-excite blocks export their mean. The rank comes from the output's known shape.
+bool is_global_average(const Graph& g, const Node& n);
+
 // The Add that is `value`'s only reader and adds to it a constant float32 [n] (a Linear's bias as
 // exporters write it after a MatMul): its index, with the constant's name in *bias; -1 if none.
 int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias);

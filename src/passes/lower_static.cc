@@ -10,6 +10,7 @@
 
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
+#include "passes/unary_islands.h"
 #include "quant/qmath.h"
 
 namespace octet {
@@ -35,16 +36,16 @@ class Lowering {
       if (gone_.count(i)) continue;
       const std::string& op = g_.nodes[i].op_type;
       if (!g_.nodes[i].domain.empty()) continue;
+      if (is_scalar_elementwise(g_, g_.nodes[i]) && lower_island(i)) continue;
       if (op == "Conv" || op == "Gemm" || op == "MatMul") lower_weighted(i);
       else if (op == "Add") lower_add(i);
-      else if (op == "GlobalAveragePool") lower_simple(i, "QLinearGlobalAveragePool");
+      else if (op == "Mul") lower_mul(i);
+      else if (op == "GlobalAveragePool" || (op == "ReduceMean" && is_global_average(g_, g_.nodes[i])))
+        lower_simple(i, "QLinearGlobalAveragePool");
       else if (op == "Concat") lower_concat(i);
       else if (op == "MaxPool" || op == "Reshape" || op == "Flatten" || op == "Transpose" || op == "Squeeze" ||
                op == "Unsqueeze")
         lower_code_move(i);
-      else if (op == "Relu" || op == "Clip" || op == "Sigmoid" || op == "Tanh" || op == "HardSwish" ||
-               op == "HardSigmoid" || op == "LeakyRelu")
-        lower_lookup(i);
     }
     std::vector<Node> kept;
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
@@ -357,22 +358,50 @@ class Lowering {
     return true;
   }
 
-  // Any unary op between DQ and Q: tabulate it over the 256 codes with the float op itself.
-  void lower_lookup(size_t i) {
-    const Node& n = g_.nodes[i];
+  // A unary island (unary_islands.h: one op, or several computing a function of one value such
+  // as x * Sigmoid(x)) between a DQ and a Q: tabulated over the 256 codes by running the island's
+  // own float ops, so the lookup equals the QDQ reference exactly.
+  bool lower_island(size_t end) {
+    std::optional<UnaryIsland> island = unary_island_ending_at(g_, end);
+    if (!island) return false;
+    for (size_t k : island->nodes)
+      if (gone_.count(k) || replacement_.count(k)) return false;
     std::string x;
     QParam xq, yq;
-    if (!dequantized(n.inputs[0], &x, &xq)) return;
-    for (size_t k = 1; k < n.inputs.size(); ++k)
-      if (!n.inputs[k].empty() && !g_.find_initializer(n.inputs[k])) return;
-    const int64_t qi = sole_quantize(n.outputs[0], &yq);
-    if (qi < 0) return;
+    if (!dequantized(island->input, &x, &xq)) return false;
+    const Node& last = g_.nodes[end];
+    const int64_t qi = sole_quantize(last.outputs[0], &yq);
+    if (qi < 0) return false;
     Tensor codes(DType::kFloat32, {256});
     for (int c = 0; c < 256; ++c) codes.data<float>()[c] = dequantize_value<uint8_t>(c, xq.scale, xq.zp);
-    Tensor y = evaluate_node(g_, n, {{n.inputs[0], codes}}).at(n.outputs[0]);
+    std::vector<const Node*> nodes;
+    for (size_t k : island->nodes) nodes.push_back(&g_.nodes[k]);
+    Tensor y = evaluate_nodes(g_, nodes, {{island->input, codes}}).at(last.outputs[0]);
+    if (y.dtype() != DType::kFloat32 || y.numel() != 256) return false;
     Tensor table(DType::kUInt8, {256});
     for (int c = 0; c < 256; ++c) table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
-    Node l = lowered(n, "QLinearLookup", {x, add_initializer(n.name + "_table", table)}, g_.nodes[qi].outputs[0]);
+    Node l = lowered(last, "QLinearLookup", {x, add_initializer(last.name + "_table", table)}, g_.nodes[qi].outputs[0]);
+    replace(end, l, {qi});
+    for (size_t k : island->nodes)
+      if (k != end) gone_.insert(k);
+    return true;
+  }
+
+  // Mul of two dequantized uint8 operands, any numpy broadcast (squeeze-excite's x * gate) -> Q.
+  void lower_mul(size_t i) {
+    const Node& n = g_.nodes[i];
+    std::string a, b;
+    QParam aq, bq, yq;
+    if (n.inputs.size() != 2 || !dequantized(n.inputs[0], &a, &aq) || !dequantized(n.inputs[1], &b, &bq)) return;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0) return;
+    Node l = lowered(n, "QLinearMul", {a, b}, g_.nodes[qi].outputs[0]);
+    l.attrs["a_scale"] = float_attr(aq.scale);
+    l.attrs["a_zero_point"] = int_attr(aq.zp);
+    l.attrs["b_scale"] = float_attr(bq.scale);
+    l.attrs["b_zero_point"] = int_attr(bq.zp);
+    l.attrs["y_scale"] = float_attr(yq.scale);
+    l.attrs["y_zero_point"] = int_attr(yq.zp);
     replace(i, l, {qi});
   }
 

@@ -1,8 +1,11 @@
 #include "passes/prepare.h"
 
+#include <algorithm>
 #include <set>
 
 #include "passes/fuse_groups.h"
+#include "passes/graph_util.h"
+#include "passes/unary_islands.h"
 
 namespace octet {
 
@@ -65,7 +68,25 @@ std::string unquantizable(const Graph& g, const Node& n, const std::set<std::str
         if (n.has_input(i) && !is_constant(g, n.inputs[i])) return "Clip bounds are not constants";
     return "";
   }
+  if (is_global_average(g, n))  // squeeze-excite's mean: GlobalAveragePool once lowered
+    return n.has_input(0) && quantized.count(n.inputs[0]) ? "" : "follows a float value";
   return "no int8 form";
+}
+
+// The unary islands of two or more nodes (unary_islands.h), by first member, that share no node
+// with a fused chain; found from the graph's end so that each is the largest one.
+std::map<size_t, UnaryIsland> islands_by_first(const Graph& g, const std::set<size_t>& in_chains) {
+  std::map<size_t, UnaryIsland> out;
+  std::set<size_t> taken = in_chains;
+  for (size_t i = g.nodes.size(); i-- > 0;) {
+    if (taken.count(i)) continue;
+    std::optional<UnaryIsland> island = unary_island_ending_at(g, i);
+    if (!island || island->nodes.size() < 2) continue;
+    if (std::any_of(island->nodes.begin(), island->nodes.end(), [&](size_t k) { return taken.count(k) > 0; })) continue;
+    taken.insert(island->nodes.begin(), island->nodes.end());
+    out[island->nodes.front()] = *island;
+  }
+  return out;
 }
 
 }  // namespace
@@ -82,9 +103,12 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
   QuantPlan plan;
   // Fused chains by head node; members other than the head are not units of their own.
   std::map<size_t, FusedGroup> group_of_head;
+  std::set<size_t> in_chains;
   for (const FusedGroup& fg : find_fused_groups(g)) {
     group_of_head[fg.nodes.front()] = fg;
+    in_chains.insert(fg.nodes.begin(), fg.nodes.end());
   }
+  const std::map<size_t, UnaryIsland> islands = islands_by_first(g, in_chains);
   std::set<std::string> quantized;
   std::set<size_t> claimed;  // nodes inside a unit
   auto add_activation = [&](const std::string& v, const quant::QConfig& qc) {
@@ -98,6 +122,18 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
     std::optional<quant::QConfig> qc = mapping.resolve(n);
     if (!qc) {
       plan.float_reasons[n.name] = "excluded by the qconfig";
+      continue;
+    }
+    // A unary island on a quantized value is one unit: a table lookup once lowered.
+    auto isl = islands.find(i);
+    if (isl != islands.end() && quantized.count(isl->second.input) && is_float_value(g, isl->second.input) &&
+        std::all_of(isl->second.nodes.begin(), isl->second.nodes.end(),
+                    [&](size_t k) { return mapping.resolve(g.nodes[k]).has_value(); })) {
+      const UnaryIsland& island = isl->second;
+      QuantUnit unit{island.nodes, *qc, {island.input}, g.nodes[island.nodes.back()].outputs[0]};
+      claimed.insert(island.nodes.begin(), island.nodes.end());
+      add_activation(unit.output, *qc);
+      plan.units.push_back(std::move(unit));
       continue;
     }
     std::string why = unquantizable(g, n, quantized);

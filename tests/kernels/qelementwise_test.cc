@@ -11,6 +11,7 @@
 #include "kernels/qgemm_test_util.h"
 #include "kernels/qpool.h"
 #include "kernels/ref/qelementwise_ref.h"
+#include "kernels/x86/quantize_kernels.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -93,6 +94,47 @@ TEST_P(QElementwiseIsa, AddAndRequantizeMatchReference) {
   qadd_u8__ref(256, a.data(), 0, 0.5f, b.data(), 0, 0.5f, 0, want.data());
   EXPECT_EQ(got, want);
   EXPECT_EQ(got[5], 2);  // 2.5 rounds to even
+}
+
+TEST_P(QElementwiseIsa, MulWithBroadcastStepsMatchesReference) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  std::mt19937 rng(9);
+  for (int64_t n : {1, 7, 8, 15, 16, 17, 63, 1000}) {
+    auto a = random_ints<uint8_t>(rng, n, 0, 255), b = random_ints<uint8_t>(rng, n, 0, 255);
+    a[0] = 0, b[0] = 255;  // the largest product magnitude: 255 * 255 with zero points 255 / 0
+    for (auto [a_step, b_step] : {std::pair{1, 1}, {1, 0}, {0, 1}, {0, 0}})
+      for (int32_t zp : {0, 128, 255})
+        for (float m : {0.5f, 0.0037f, 1.75f, 1e-5f}) {
+          std::vector<uint8_t> got(n), want(n);
+          t.qmul_u8(n, a.data(), a_step, 255 - zp, b.data(), b_step, zp, m, zp / 2, got.data());
+          qmul_u8__ref(n, a.data(), a_step, 255 - zp, b.data(), b_step, zp, m, zp / 2, want.data());
+          ASSERT_EQ(got, want) << "n=" << n << " steps " << a_step << "," << b_step << " zp=" << zp << " m=" << m;
+        }
+  }
+}
+
+TEST_P(QElementwiseIsa, LookupMatchesReference) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const Isa isa = GetParam();
+  std::mt19937 rng(13);
+  std::vector<uint8_t> table(256);
+  for (auto& v : table) v = uint8_t(rng());
+  // The table's kernel, and on AVX-512 the vpshufb one too where the CPU picked VBMI for the table.
+  std::vector<decltype(KernelTable::lookup_u8)> fns = {kernels_for(isa).lookup_u8};
+  if (isa == Isa::avx512bw || isa == Isa::avx512vnni) fns.push_back(lookup_u8__avx512bw);
+  if (isa == Isa::avx2 || isa == Isa::avxvnni) fns.push_back(lookup_u8__avx2);
+  for (auto fn : fns)
+    for (int64_t n : {0, 1, 31, 32, 33, 63, 64, 65, 256, 1000}) {
+      auto x = random_ints<uint8_t>(rng, n, 0, 255);
+      for (int64_t i = 0; i < n && i < 256; ++i) x[i] = uint8_t(i);  // every code
+      std::vector<uint8_t> got(n + 1, 77), want(n);
+      fn(n, x.data(), table.data(), got.data());
+      lookup_u8__ref(n, x.data(), table.data(), want.data());
+      EXPECT_EQ(got[n], 77) << "wrote past the end, n=" << n;
+      got.resize(n);
+      ASSERT_EQ(got, want) << "n=" << n;
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(QElementwise, QElementwiseIsa, ::testing::ValuesIn(testing::all_isas()),

@@ -75,7 +75,7 @@ TEST(LowerStatic, MnistMatchesTheQdqReferenceWithinOneStep) {
 
 TEST(LowerStatic, FixtureCnnsStayWithinOneStepAlmostEverywhere) {
   const std::string dir = kSrc + "/tests/fixtures/models/";
-  for (const char* name : {"lenet_op17", "resnet_op17", "mobilenetv2_op18", "mlp_op17"}) {
+  for (const char* name : {"lenet_op17", "resnet_op17", "mobilenetv2_op18", "mlp_op17", "effnet_op17", "effnet_op18"}) {
     Graph g = load_onnx(dir + name + ".onnx");
     auto data = read_npz(dir + name + ".inputs.npz");
     StaticQuantOptions o;
@@ -103,12 +103,37 @@ TEST(LowerStatic, SameResultOnOneAndTwoThreads) {
   for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
 }
 
-// One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups): the lowered op equals the QDQ
-// reference within one step on every element.
-TEST(LowerStatic, EachUnitWithinOneStep) {
+// The glue of an EfficientNet / MobileNetV3-style net runs on INT8 kernels too: SiLU (Sigmoid +
+// Mul) and HardSwish as one table lookup each, squeeze-excite's mean as a global average pool and
+// its gate as a broadcasting QLinearMul.
+TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   const std::string dir = kSrc + "/tests/fixtures/models/";
-  Graph g = load_onnx(dir + "resnet_op17.onnx");
-  auto data = read_npz(dir + "resnet_op17.inputs.npz");
+  Graph g = load_onnx(dir + "effnet_op17.onnx");
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  Graph l = lower(quantize_static(g, read_npz(dir + "effnet_op17.inputs.npz"), o));
+  auto c = op_counts(l);
+  EXPECT_EQ(c["Sigmoid"] + c["HardSigmoid"] + c["HardSwish"] + c["ReduceMean"] + c["Clip"], 0);
+  EXPECT_EQ(c["com.octet::QLinearMul"], 2);                // the two squeeze-excite gates
+  EXPECT_EQ(c["com.octet::QLinearGlobalAveragePool"], 3);  // their means and the head's pool
+  EXPECT_GE(c["com.octet::QLinearLookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
+}
+
+void expect_each_unit_within_one_step(const std::string& name);
+
+// One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups, QLinearMul): the lowered op
+// equals the QDQ reference within one step on every element.
+TEST(LowerStatic, EachUnitWithinOneStep) {
+  for (const char* name : {"resnet_op17", "effnet_op17"}) {
+    SCOPED_TRACE(name);
+    expect_each_unit_within_one_step(name);
+  }
+}
+
+void expect_each_unit_within_one_step(const std::string& name) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  Graph g = load_onnx(dir + name + ".onnx");
+  auto data = read_npz(dir + name + ".inputs.npz");
   StaticQuantOptions o;
   o.observer = "minmax";
   Graph q = quantize_static(g, data, o);

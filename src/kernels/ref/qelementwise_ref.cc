@@ -1,5 +1,6 @@
 #include "kernels/ref/qelementwise_ref.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "kernels/ref/requant.h"
@@ -34,9 +35,25 @@ void qadd_u8__ref(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uin
   }
 }
 
-void qmul_u8__ref(int64_t n, const uint8_t* a, int32_t a_zp, const uint8_t* b, int32_t b_zp, float m, int32_t y_zp,
-                  uint8_t* y) {
-  for (int64_t i = 0; i < n; ++i) y[i] = uint8_t(round_clamp(float((a[i] - a_zp) * (b[i] - b_zp)) * m, y_zp, 0, 255));
+void qmul_u8__ref(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
+                  int32_t b_zp, float m, int32_t y_zp, uint8_t* y) {
+  auto mul = [&](int32_t da, int32_t db) { return uint8_t(round_clamp(float(da * db) * m, y_zp, 0, 255)); };
+  // Separate loops so that each vectorizes: both operands advancing, or one of them repeated.
+  if (a_step && b_step) {
+    for (int64_t i = 0; i < n; ++i) y[i] = mul(a[i] - a_zp, b[i] - b_zp);
+  } else if (a_step) {
+    const int32_t db = b[0] - b_zp;
+    for (int64_t i = 0; i < n; ++i) y[i] = mul(a[i] - a_zp, db);
+  } else if (b_step) {
+    const int32_t da = a[0] - a_zp;
+    for (int64_t i = 0; i < n; ++i) y[i] = mul(da, b[i] - b_zp);
+  } else {
+    std::fill(y, y + n, mul(a[0] - a_zp, b[0] - b_zp));
+  }
+}
+
+void lookup_u8__ref(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = table[x[i]];
 }
 
 }  // namespace octet::kernels

@@ -29,28 +29,28 @@ constexpr QgemmKernel kGemmNarrowAvx512vnni{"qgemm_u8s8_8x16c4__avx512vnni", 8, 
 const KernelTable kTables[] = {
     {Isa::ref, kGemmRef, dwconv_u8s8__ref, {},
      quantize_f32__ref<uint8_t>, quantize_f32__ref<int8_t>, dequantize_f32__ref<uint8_t>, dequantize_f32__ref<int8_t>,
-     qadd_u8__ref, requantize_u8__ref,
+     qadd_u8__ref, requantize_u8__ref, qmul_u8__ref, lookup_u8__ref,
      kGemmRef, kGemmRef, &vmath__ref},
     {Isa::avx2, kGemmAvx2, dwconv_u8s8__avx2, {},
      quantize_f32_u8__avx2, quantize_f32_s8__avx2, dequantize_u8_f32__avx2, dequantize_s8_f32__avx2,
-     qadd_u8__ref, requantize_u8__ref,
+     qadd_u8__ref, requantize_u8__ref, qmul_u8__avx2, lookup_u8__avx2,
      kGemmAvx2, kGemmAvx2, &vmath__avx2},
     {Isa::avx512bw,
      kGemmAvx512bw,
      dwconv_u8s8__avx512bw, {},
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
-     qadd_u8__avx512bw, requantize_u8__avx512bw,
+     qadd_u8__avx512bw, requantize_u8__avx512bw, qmul_u8__avx512bw, lookup_u8__avx512bw,
      kGemm7bitAvx512bw, kGemmNarrowAvx512bw, &vmath__avx512bw},
     {Isa::avxvnni, kGemmAvxvnni,
      dwconv_u8s8__avx2, {},
      quantize_f32_u8__avx2, quantize_f32_s8__avx2, dequantize_u8_f32__avx2, dequantize_s8_f32__avx2,
-     qadd_u8__ref, requantize_u8__ref,
+     qadd_u8__ref, requantize_u8__ref, qmul_u8__avx2, lookup_u8__avx2,
      kGemmAvxvnni, kGemmAvxvnni, &vmath__avx2},
     {Isa::avx512vnni,
      kGemmAvx512vnni,
      dwconv_u8s8__avx512bw, {dw_insert_row__avx512vnni, dwconv_c4__avx512vnni},
      quantize_f32_u8__avx512bw, quantize_f32_s8__avx512bw, dequantize_u8_f32__avx512bw, dequantize_s8_f32__avx512bw,
-     qadd_u8__avx512bw, requantize_u8__avx512bw,
+     qadd_u8__avx512bw, requantize_u8__avx512bw, qmul_u8__avx512bw, lookup_u8__avx512bw,
      kGemmAvx512vnni, kGemmNarrowAvx512vnni, &vmath__avx512bw},
 };
 
@@ -103,7 +103,17 @@ std::vector<Isa> supported_isas() {
   return out;
 }
 
-const KernelTable& kernels_for(Isa isa) { return kTables[int(isa)]; }
+const KernelTable& kernels_for(Isa isa) {
+  // The tables as this CPU runs them: the AVX-512 paths look tables up with VBMI where it exists.
+  static const std::vector<KernelTable> tables = [] {
+    std::vector<KernelTable> t(std::begin(kTables), std::end(kTables));
+    for (KernelTable& k : t)
+      if ((k.isa == Isa::avx512bw || k.isa == Isa::avx512vnni) && cpu_features().avx512vbmi)
+        k.lookup_u8 = lookup_u8__avx512vbmi;
+    return t;
+  }();
+  return tables[int(isa)];
+}
 
 const VmathKernels& vmath() { return *kernels().vmath; }
 

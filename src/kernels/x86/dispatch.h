@@ -36,6 +36,10 @@ struct KernelTable {
   void (*qadd_u8)(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
                   int32_t y_zp, uint8_t* y);
   void (*requantize_u8)(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
+  void (*qmul_u8)(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
+                  int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
+  // On the AVX-512 paths the VBMI kernel where the CPU has AVX512_VBMI (Ice Lake, Zen 4 and later).
+  void (*lookup_u8)(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
   // A GEMM path the caller may choose (pack_weights_s8(..., table.qgemm_7bit)) when every
   // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
   // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.

@@ -1,5 +1,6 @@
 // The x86 element-wise INT8 kernels: QuantizeLinear / DequantizeLinear (quantize__<isa>.cc),
-// QLinearAdd and requantization (qelementwise__<isa>.cc). Contract: kernels/ref/qelementwise_ref.h.
+// QLinearAdd, QLinearMul, requantization and table lookups (qelementwise__<isa>.cc,
+// lookup_u8__avx512vbmi.cc). Contract: kernels/ref/qelementwise_ref.h.
 #pragma once
 
 #include <cstdint>
@@ -17,5 +18,12 @@ void dequantize_s8_f32__avx2(int64_t n, const int8_t* x, float scale, int32_t zp
 void qadd_u8__avx512bw(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
                        int32_t y_zp, uint8_t* y);
 void requantize_u8__avx512bw(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
+void qmul_u8__avx512bw(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
+                       int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
+void qmul_u8__avx2(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
+                   int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
+void lookup_u8__avx512bw(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
+void lookup_u8__avx512vbmi(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
+void lookup_u8__avx2(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
 
 }  // namespace octet::kernels
