@@ -88,12 +88,16 @@ def resolve_onnx(model: Model, refresh: bool = False) -> Path:
         return path
     if "export" in src:
         out = OUT_DIR / "models" / f"{model.name}.onnx"
-        if out.is_file() and not refresh:
+        stamp = out.with_suffix(".recipe")  # what made the cached file
+        recipe = recipe_key(src["export"])
+        if out.is_file() and not refresh and stamp.is_file() and stamp.read_text() == recipe:
             return out
         out.parent.mkdir(parents=True, exist_ok=True)
+        stamp.unlink(missing_ok=True)
         _run_recipe(_argv(src["export"], out))
         if not out.is_file():
             raise Missing(f"export recipe wrote no {out.name}")
+        stamp.write_text(recipe)
         return out
     if "locate" in src:
         lines = _run_recipe(_argv(src["locate"])).strip().splitlines()
@@ -102,6 +106,19 @@ def resolve_onnx(model: Model, refresh: bool = False) -> Path:
             raise Missing(f"locate recipe printed no existing file ({lines[-1] if lines else 'nothing'})")
         return path
     raise ValueError(f"model {model.name}: source needs path, export or locate")
+
+
+def recipe_key(template: list[str]) -> str:
+    """The export argv and the sha256 of each repository file it names: a cached export is
+    redone when either changes (an edited export script builds other weights)."""
+    import hashlib
+
+    lines = [" ".join(template)]
+    for arg in template:
+        path = REPO / arg
+        if "{" not in arg and path.is_file():
+            lines.append(f"{arg} {hashlib.sha256(path.read_bytes()).hexdigest()}")
+    return "\n".join(lines) + "\n"
 
 
 def _run_recipe(argv: list[str]) -> str:

@@ -215,6 +215,17 @@ class SuiteTest(unittest.TestCase):
             with self.assertRaises(suite.Missing):
                 suite.generated_feeds(model, path, suite.Variant("x", {}), 1, seed=0)
 
+    def test_export_cache_is_redone_when_the_script_changes(self):
+        with tempfile.TemporaryDirectory(dir=suite.REPO / "bench") as tmp:
+            script = Path(tmp) / "export.py"
+            script.write_text("import sys, pathlib; pathlib.Path(sys.argv[1]).write_text('a')\n")
+            template = ["{python}", str(script.relative_to(suite.REPO)), "{out}"]
+            first = suite.recipe_key(template)
+            self.assertIn(str(script.relative_to(suite.REPO)) + " ", first)
+            self.assertEqual(first, suite.recipe_key(template))
+            script.write_text("# edited\n")
+            self.assertNotEqual(first, suite.recipe_key(template))
+
     def test_missing_source_is_reported_not_raised_elsewhere(self):
         model = suite.Model("m", "m", {"metric": "top1", "source": {"path": "no/such.onnx"}}, [])
         with self.assertRaisesRegex(suite.Missing, "no/such.onnx does not exist yet"):
