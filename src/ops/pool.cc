@@ -276,8 +276,8 @@ void global_pool(KernelContext& ctx) {
   OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
               dtype_name(x.dtype()));
   OCTET_CHECK(x.rank() >= 2, ctx.node.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
-  // channels_last (passes/channels_last.cc): x is [N, H, W, C], y [N, 1, 1, C]; each channel's
-  // values are `stride` apart instead of contiguous, and are combined in the same order.
+  // channels_last (passes/channels_last.cc): x is [N, H, W, C], y [N, 1, 1, C]. Each channel's
+  // values are combined in the same order (pixel by pixel), C channels at a time.
   const bool nhwc = ctx.node.attr_int("channels_last", 0) != 0;
   OCTET_CHECK(!nhwc || x.rank() == 4, ctx.node.describe(), ": a channels-last input must be [N, H, W, C], got ",
               shape_str(x.shape()));
@@ -289,18 +289,39 @@ void global_pool(KernelContext& ctx) {
   Tensor y(DType::kFloat32, s);
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
+  auto finish = [&](float acc) { return kMax ? acc : (size ? acc / static_cast<float>(size) : 0.f); };
+  if (nhwc) {
+    // Blocks of 64 channels of one image, over all its pixels.
+    const int64_t blocks = (channels + 63) / 64;
+    ctx.pool.parallel_for(x.dim(0) * blocks, 1, [&](int64_t b, int64_t e) {
+      for (int64_t task = b; task < e; ++task) {
+        const int64_t n = task / blocks, c0 = (task % blocks) * 64, nc = std::min<int64_t>(64, channels - c0);
+        float acc[64];
+        std::fill(acc, acc + nc, kMax ? -std::numeric_limits<float>::infinity() : 0.f);
+        for (int64_t p = 0; p < size; ++p) {
+          const float* px = xs + (n * size + p) * channels + c0;
+          for (int64_t c = 0; c < nc; ++c) {
+            if constexpr (kMax) acc[c] = px[c] > acc[c] || std::isnan(px[c]) ? px[c] : acc[c];
+            else acc[c] += px[c];
+          }
+        }
+        for (int64_t c = 0; c < nc; ++c) ys[n * channels + c0 + c] = finish(acc[c]);
+      }
+    });
+    ctx.outputs[0] = y;
+    return;
+  }
   ctx.pool.parallel_for(planes, grain_for_bytes(size * int64_t(sizeof(float))), [&](int64_t b, int64_t e) {
     for (int64_t pl = b; pl < e; ++pl) {
-      const int64_t stride = nhwc ? channels : 1;
-      const float* xp = nhwc ? xs + (pl / channels) * size * channels + pl % channels : xs + pl * size;
+      const float* xp = xs + pl * size;
       if constexpr (kMax) {
         float m = -std::numeric_limits<float>::infinity();
-        for (int64_t i = 0; i < size; ++i) m = xp[i * stride] > m || std::isnan(xp[i * stride]) ? xp[i * stride] : m;
+        for (int64_t i = 0; i < size; ++i) m = xp[i] > m || std::isnan(xp[i]) ? xp[i] : m;
         ys[pl] = m;
       } else {
         float sum = 0;
-        for (int64_t i = 0; i < size; ++i) sum += xp[i * stride];
-        ys[pl] = size ? sum / static_cast<float>(size) : 0.f;
+        for (int64_t i = 0; i < size; ++i) sum += xp[i];
+        ys[pl] = finish(sum);
       }
     }
   });

@@ -61,10 +61,10 @@ bool is_layout_constant_op(const Node& n, const Graph& g) {
            (!n.has_input(2) || is_constant(g, n.inputs[2]));
   }
   if (is_onnx(n, "Resize")) {
-    if (n.opset < 11 || n.has_attr("axes")) return false;
-    for (size_t k = 1; k < n.inputs.size(); ++k)
-      if (!n.inputs[k].empty() && !is_constant(g, n.inputs[k])) return false;
-    return true;
+    // Scales and sizes may be computed (permuted by a Gather, see to_channels_last). An upsampling
+    // that writes a graph output stays out: its input is the smaller tensor to transpose.
+    return n.opset >= 11 && !n.has_attr("axes") && (!n.has_input(1) || is_constant(g, n.inputs[1])) &&
+           !is_graph_output(g, n.outputs[0]);
   }
   return false;
 }
@@ -298,6 +298,21 @@ void to_channels_last(Graph& g) {
     }
     if (takes_layout_attr(n, g)) n.attrs["channels_last"] = int_attr(1);
     renumber(n, g, claim);
+    // A Resize's computed scales or sizes ([N, C, H, W] from the input's Shape, as exporters
+    // write an upsampling to a size) are permuted at run time.
+    for (size_t k = 2; is_onnx(n, "Resize") && k < n.inputs.size(); ++k) {
+      if (n.inputs[k].empty() || is_constant(g, n.inputs[k])) continue;
+      const std::string perm = claim(n.name + "_nhwc_order"), permuted = claim(n.inputs[k] + "_nhwc");
+      g.initializers[perm] = Tensor::from_vector<int64_t>({4}, kToNhwc);
+      Node gather;
+      gather.name = claim(n.inputs[k] + "_to_nhwc");
+      gather.op_type = "Gather";
+      gather.opset = onnx_opset;
+      gather.inputs = {n.inputs[k], perm};
+      gather.outputs = {permuted};
+      nodes.push_back(std::move(gather));
+      n.inputs[k] = permuted;
+    }
     const std::vector<std::string> outs = n.outputs;
     for (auto& o : n.outputs)
       if (!o.empty()) o = nhwc_name.at(o);

@@ -44,7 +44,7 @@ class Lowering {
         lower_simple(i, "QLinearGlobalAveragePool");
       else if (op == "Concat") lower_concat(i);
       else if (op == "MaxPool" || op == "Reshape" || op == "Flatten" || op == "Transpose" || op == "Squeeze" ||
-               op == "Unsqueeze")
+               op == "Unsqueeze" || op == "Resize")
         lower_code_move(i);
     }
     std::vector<Node> kept;
@@ -327,7 +327,8 @@ class Lowering {
     replace(i, l, {qi});
   }
 
-  // MaxPool and the shape ops move codes: with the same qparams in and out they run on uint8.
+  // MaxPool and the shape ops move codes: with the same qparams in and out they run on uint8;
+  // Resize interpolates the codes (ops/resize.cc rounds them), as the QDQ reference would.
   void lower_code_move(size_t i) {
     const Node& n = g_.nodes[i];
     std::string x;

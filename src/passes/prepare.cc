@@ -13,10 +13,12 @@ namespace {
 
 // Ops whose int8 form reads the codes of its input directly: the output keeps the input's
 // qparams (ONNX Runtime's QDQ quantizer does the same), so no requantization is needed.
+// Resize interpolates: linear and nearest stay within the range of its input (cubic may overshoot
+// and saturate, as with ONNX Runtime's quantizer, which also shares the qparams).
 const std::set<std::string> kSharesInputQParams = {"MaxPool", "Reshape", "Flatten", "Transpose",
-                                                    "Squeeze", "Unsqueeze"};
+                                                    "Squeeze", "Unsqueeze", "Resize"};
 // Ops quantized only when their input already is (a lone Q/DQ pair around them buys nothing).
-const std::set<std::string> kFollowers = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze",
+const std::set<std::string> kFollowers = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize",
                                           "Relu", "Clip", "AveragePool", "GlobalAveragePool", "Sigmoid",
                                           "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu"};
 const std::set<std::string> kWeighted = {"Conv", "Gemm", "MatMul"};
@@ -63,6 +65,8 @@ std::string unquantizable(const Graph& g, const Node& n, const std::set<std::str
   if (kFollowers.count(n.op_type)) {
     if (!n.has_input(0) || !quantized.count(n.inputs[0])) return "follows a float value";
     if (n.op_type == "MaxPool" && n.outputs.size() > 1 && !n.outputs[1].empty()) return "MaxPool with Indices";
+    if (n.op_type == "Resize" && is_graph_output(g, n.outputs[0]))
+      return "writes a graph output: resizing the dequantized input costs less than dequantizing the output";
     if (n.op_type == "Clip")
       for (size_t i = 1; i < 3; ++i)
         if (n.has_input(i) && !is_constant(g, n.inputs[i])) return "Clip bounds are not constants";

@@ -1,7 +1,9 @@
 // Resize: expectations are the outputs of the ONNX backend tests (onnx/backend/test/case/node/
 // resize.py, made by the ONNX reference implementation) or computed by hand in the comments.
+#include <cmath>
 #include <numeric>
 
+#include "ops/cast.h"
 #include "ops/op_test_util.h"
 
 namespace octet::testing {
@@ -51,6 +53,24 @@ TEST(ResizeOp, NearestModes) {
                              15, 16, 16, 16, 13, 14, 14, 15, 15, 16, 16, 16, 13, 14, 14, 15, 15, 16, 16, 16}),
                0);
   EXPECT_THROW(with("nearest"), Error);
+}
+
+// Quantization codes (uint8, int8) interpolate in float and round half to even, saturating: the
+// codes of the float result under the same scale and zero point.
+TEST(ResizeOp, LinearOnCodesRoundsTheFloatResult) {
+  Tensor x = Tensor::from_vector<uint8_t>({1, 1, 2, 3}, {0, 3, 255, 10, 20, 250});
+  Attrs linear = {{"mode", attr_string("linear")}};
+  Tensor want = resize_sizes(cast_tensor(x, DType::kFloat32), {1, 1, 5, 7}, linear);
+  Tensor got = resize_sizes(x, {1, 1, 5, 7}, linear);
+  ASSERT_EQ(got.dtype(), DType::kUInt8);
+  ASSERT_EQ(got.shape(), want.shape());
+  for (int64_t i = 0; i < want.numel(); ++i)
+    EXPECT_EQ(got.data<uint8_t>()[i], std::nearbyint(want.data<float>()[i])) << i;
+  Tensor s = Tensor::from_vector<int8_t>({1, 4}, {-128, 127, -3, 4});
+  Tensor sw = resize_scales(cast_tensor(s, DType::kFloat32), {1, 2}, linear);
+  Tensor sg = resize_scales(s, {1, 2}, linear);
+  ASSERT_EQ(sg.dtype(), DType::kInt8);
+  for (int64_t i = 0; i < sw.numel(); ++i) EXPECT_EQ(sg.data<int8_t>()[i], std::nearbyint(sw.data<float>()[i])) << i;
 }
 
 TEST(ResizeOp, NearestIsDtypeGeneric) {
