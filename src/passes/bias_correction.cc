@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <functional>
+#include <set>
 
 #include "octet/runtime.h"
+#include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -105,6 +107,113 @@ void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
   fused.initializers[b_name] = corrected;
 }
 
+// The QDQ passes of bias correction, each computing only what the last correction changed. A
+// node's "level" is the highest level among the corrected layers upstream of it, itself included
+// (0 for none): its output is final once the layers of its level are corrected. Pass L therefore
+// runs the nodes of level L - 1 (now final) and the level-L layers (to measure them), on the
+// values earlier passes kept for it, and keeps what a later pass will read; every node runs once,
+// the measured layers twice, instead of the whole model once per level. Weights are folded to
+// float constants first, so they are not dequantized on every run.
+class IncrementalQdq {
+ public:
+  IncrementalQdq(std::map<std::string, int> level_of, std::vector<std::map<std::string, Tensor>> batches, int threads)
+      : level_of_(std::move(level_of)), batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {}
+
+  // Channel means of the outputs of the `measured` layers (all of level `level`) in `qdq`, the QDQ
+  // graph with the layers of lower levels corrected. Passes must come in order 1, 2, ...
+  std::map<std::string, ChannelMean> measure(Graph qdq, int level, const std::map<std::string, size_t>& measured,
+                                             const std::function<void(int64_t samples_done)>& progress) {
+    fold_constants(qdq);
+    const std::vector<int> node_level = levels(qdq);
+    // The highest level among each value's readers: a value is kept while a later pass reads it.
+    std::map<std::string, int> last_reader;
+    for (size_t i = 0; i < qdq.nodes.size(); ++i)
+      for (const auto& in : qdq.nodes[i].inputs) last_reader[in] = std::max(last_reader[in], node_level[i]);
+    Graph part;
+    part.opsets = qdq.opsets;
+    std::set<std::string> written, outputs;
+    std::map<std::string, ChannelMean> means;
+    std::map<std::string, ChannelMean*> by_value;
+    for (size_t i = 0; i < qdq.nodes.size(); ++i) {
+      const Node& n = qdq.nodes[i];
+      auto m = measured.find(n.name);
+      if (node_level[i] != level - 1 && m == measured.end()) continue;
+      part.nodes.push_back(n);
+      for (const auto& in : n.inputs) {
+        if (in.empty() || written.count(in)) continue;
+        if (const Tensor* t = qdq.find_initializer(in)) {
+          part.initializers[in] = *t;
+        } else if (!std::any_of(part.inputs.begin(), part.inputs.end(), [&](const ValueInfo& v) { return v.name == in; })) {
+          part.inputs.push_back({in, input_dtype(in), false, {}});
+        }
+      }
+      for (const auto& o : n.outputs) {
+        if (o.empty()) continue;
+        written.insert(o);
+        if (node_level[i] == level - 1 && last_reader[o] >= level) outputs.insert(o);
+      }
+      if (m != measured.end()) {
+        ChannelMean& cm = means[n.name];
+        cm.sum.assign(m->second, 0.0);
+        by_value[n.outputs.at(0)] = &cm;
+        outputs.insert(n.outputs.at(0));
+      }
+    }
+    for (const auto& o : outputs) part.outputs.push_back({o, DType::kFloat32, false, {}});
+    Executor exec(part, ExecutorOptions{threads_});
+    exec.add_hook([&](const Node*, const std::string& value, const Tensor& t) {
+      auto it = by_value.find(value);
+      if (it != by_value.end()) it->second->add(t);
+    });
+    int64_t done = 0;
+    for (size_t b = 0; b < batches_.size(); ++b) {
+      std::map<std::string, Tensor> feeds;
+      for (const ValueInfo& in : part.inputs) {
+        auto it = kept_[b].find(in.name);
+        if (it == kept_[b].end()) it = batches_[b].find(in.name);
+        OCTET_CHECK(it != kept_[b].end() && it != batches_[b].end(), "bias correction: value '", in.name,
+                    "' is needed by pass ", level, " but no earlier pass kept it");
+        feeds[in.name] = it->second;
+      }
+      // The measured outputs still carry uncorrected biases: pass level + 1 computes them again.
+      for (auto& [name, t] : exec.run(feeds))
+        if (!by_value.count(name)) kept_[b][name] = std::move(t);
+      for (auto it = kept_[b].begin(); it != kept_[b].end();)
+        it = last_reader[it->first] >= level ? std::next(it) : kept_[b].erase(it);
+      done += batches_[b].begin()->second.dim(0);
+      progress(done);
+    }
+    return means;
+  }
+
+ private:
+  std::vector<int> levels(const Graph& qdq) const {
+    std::map<std::string, int> of_value;
+    std::vector<int> out(qdq.nodes.size(), 0);
+    for (size_t i = 0; i < qdq.nodes.size(); ++i) {
+      const Node& n = qdq.nodes[i];
+      int l = 0;
+      if (auto it = level_of_.find(n.name); it != level_of_.end()) l = it->second;
+      for (const auto& in : n.inputs)
+        if (auto it = of_value.find(in); it != of_value.end()) l = std::max(l, it->second);
+      for (const auto& o : n.outputs) of_value[o] = l;
+      out[i] = l;
+    }
+    return out;
+  }
+
+  DType input_dtype(const std::string& name) const {
+    for (const auto& batch : {std::cref(kept_.front()), std::cref(batches_.front())})
+      if (auto it = batch.get().find(name); it != batch.get().end()) return it->second.dtype();
+    return DType::kFloat32;
+  }
+
+  std::map<std::string, int> level_of_;
+  std::vector<std::map<std::string, Tensor>> batches_;
+  std::vector<std::map<std::string, Tensor>> kept_;  // per batch: values later passes read
+  int threads_;
+};
+
 }  // namespace
 
 void add_missing_biases(Graph& fused, const QuantPlan& plan) {
@@ -137,17 +246,21 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
   if (layers.empty()) return convert(fused, plan, observers, notes);
   const int64_t samples = quant::calibration_samples(fused, data, options);
   std::map<std::string, size_t> channels;
-  for (const auto& [i, _] : layers) {
+  std::map<std::string, int> level_of;
+  for (const auto& [i, l] : layers) {
     const Node& n = fused.nodes[i];
     channels[n.name] = static_cast<size_t>(output_channels(n, *fused.find_initializer(n.inputs[1])));
+    level_of[n.name] = l;
   }
   const auto reference = layer_means(fused, channels, data, options, 0, passes * samples);
+  IncrementalQdq qdq_passes(level_of, quant::calibration_batches(fused, data, options), options.threads);
   for (int level = 1; level < passes; ++level) {
     std::map<std::string, size_t> now;
     for (const auto& [i, l] : layers)
       if (l == level) now[fused.nodes[i].name] = channels.at(fused.nodes[i].name);
-    const auto quantized =
-        layer_means(convert(fused, plan, observers), now, data, options, level * samples, passes * samples);
+    const auto quantized = qdq_passes.measure(convert(fused, plan, observers), level, now, [&](int64_t done) {
+      if (options.progress) options.progress(level * samples + done, passes * samples);
+    });
     for (const auto& [i, l] : layers) {
       if (l != level) continue;
       Node& n = fused.nodes[i];

@@ -157,16 +157,27 @@ class Converter {
     // Eq. (3): per-channel min/max of the weight.
     std::vector<float> lo(channels, 0.0f), hi(channels, 0.0f);
     const float* wd = w.data<float>();
+    // The weight as [outer, axis_len, inner]: element (o, c, i) belongs to channel c.
     int64_t inner = 1;
     for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-    const int64_t axis_len = w.dim(axis);
-    for (int64_t i = 0; i < w.numel(); ++i) {
-      OCTET_CHECK(std::isfinite(wd[i]), "weight '", w_name, "' of ", n.describe(), " holds ", wd[i],
-                  " at flat index ", i, ": cannot quantize a non-finite weight");
-      int64_t c = per_channel ? (i / inner) % axis_len : 0;
-      lo[c] = std::min(lo[c], wd[i]);
-      hi[c] = std::max(hi[c], wd[i]);
-    }
+    const int64_t axis_len = w.dim(axis), outer = axis_len * inner ? w.numel() / (axis_len * inner) : 0;
+    auto for_each_run = [&](auto&& fn) {  // fn(channel, first flat index, run length)
+      for (int64_t o = 0; o < outer; ++o)
+        for (int64_t c = 0; c < axis_len; ++c) fn(per_channel ? c : 0, (o * axis_len + c) * inner, inner);
+    };
+    bool finite = true;
+    for_each_run([&](int64_t c, int64_t first, int64_t len) {
+      float l = lo[c], h = hi[c];
+      for (int64_t i = first; i < first + len; ++i) {
+        finite &= std::fabs(wd[i]) <= std::numeric_limits<float>::max();  // false for NaN too
+        l = std::min(l, wd[i]);
+        h = std::max(h, wd[i]);
+      }
+      lo[c] = l, hi[c] = h;
+    });
+    for (int64_t i = 0; !finite && i < w.numel(); ++i)
+      OCTET_CHECK(std::isfinite(wd[i]), "weight '", w_name, "' of ", n.describe(), " holds ", wd[i], " at flat index ",
+                  i, ": cannot quantize a non-finite weight");
     QScheme ws = unit.qconfig.weight;
     ws.ch_axis = per_channel ? axis : -1;
     TensorQParams wq = quant::qparams_from_range(lo, hi, ws);
@@ -193,10 +204,10 @@ class Converter {
       }
     }
     Tensor wi(DType::kInt8, w.shape());
-    for (int64_t i = 0; i < w.numel(); ++i) {
-      int64_t c = per_channel ? (i / inner) % axis_len : 0;
-      wi.data<int8_t>()[i] = quantize_value<int8_t>(wd[i], wq.scale[c], wq.zero_point[c]);
-    }
+    int8_t* wid = wi.data<int8_t>();
+    for_each_run([&](int64_t c, int64_t first, int64_t len) {
+      quantize_span<int8_t>(wd + first, len, wq.scale[c], wq.zero_point[c], wid + first);
+    });
     std::string wq_name = names_.fresh(w_name + "_quantized");
     out_.initializers[wq_name] = wi;
     auto [ws_name, wz_name] = add_qparams(w_name, wq);

@@ -35,20 +35,31 @@ int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>&
   return total;
 }
 
-void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std::string, Tensor>& data,
-                             const CalibrationOptions& options, int64_t progress_offset, int64_t progress_total) {
+std::vector<std::map<std::string, Tensor>> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
+                                                               const CalibrationOptions& options) {
   const std::map<std::string, Tensor> feeds = graph_feeds(g, data);
   const int64_t total = calibration_samples(g, data, options);
   const int64_t fixed = fixed_batch(g);
   const int64_t batch = fixed > 0 ? fixed : std::clamp<int64_t>(options.batch, 1, total);
   OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
-  if (progress_total < 0) progress_total = total;
+  std::vector<std::map<std::string, Tensor>> batches;
   // A last partial batch would not fit a fixed leading dim: it is dropped then.
   for (int64_t b = 0; b < total; b += batch) {
     int64_t e = std::min(total, b + batch);
     if (fixed > 0 && e - b < batch) break;
-    exec.run(slice_samples(feeds, b, e));
-    if (options.progress) options.progress(progress_offset + e, progress_total);
+    batches.push_back(slice_samples(feeds, b, e));
+  }
+  return batches;
+}
+
+void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std::string, Tensor>& data,
+                             const CalibrationOptions& options, int64_t progress_offset, int64_t progress_total) {
+  if (progress_total < 0) progress_total = calibration_samples(g, data, options);
+  int64_t done = 0;
+  for (const auto& feeds : calibration_batches(g, data, options)) {
+    exec.run(feeds);
+    done += sample_count(feeds, "calibration data");
+    if (options.progress) options.progress(progress_offset + done, progress_total);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "octet/graph.h"
 #include "octet/runtime.h"
@@ -35,6 +36,10 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
 void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std::string, Tensor>& data,
                              const CalibrationOptions& options, int64_t progress_offset = 0,
                              int64_t progress_total = -1);
+
+// The feeds of the batches run_calibration_batches runs, in order (graph inputs only).
+std::vector<std::map<std::string, Tensor>> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
+                                                               const CalibrationOptions& options);
 
 // The number of samples calibration runs: options.samples of `data`, or all of them.
 int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>& data,
