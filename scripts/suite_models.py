@@ -19,7 +19,6 @@ import argparse
 import os
 import sys
 import time
-import types
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,13 +29,8 @@ import numpy as np
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # random init only: never let a hub lookup happen
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-# PyPI's torchvision 0.28.0 wheel carries a CUDA build of its C extension, which does not load
-# beside the CPU torch; torchvision/_meta_registrations.py then fails at import with
-# "operator torchvision::nms does not exist". That module only registers meta kernels for the
-# C++ ops (nms, roi_align, ...), which no model here uses: the model definitions are pure Python.
-# An empty stand-in, registered before the first `import torchvision` (timm imports torchvision
-# too), lets both import and build models.
-sys.modules.setdefault("torchvision._meta_registrations", types.ModuleType("torchvision._meta_registrations"))
+# torchvision (timm imports it) needs the stand-in scripts/venv.sh installs in .venv for its
+# CUDA-built C extension; see there.
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench" / "peers"))
 from suite import photo_crops  # noqa: E402  (the benchmark's ImageNet-like inputs)

@@ -34,7 +34,9 @@ timm==1.0.31
 torchvision==0.28.0
 openvino==2026.4.1"
 
-stamp="$venv/.stamp-$(printf '%s' "$requirements" | sha256sum | cut -c1-16)"
+# The stamp covers the list and this script's own setup steps (bump `setup` when they change).
+setup="torchvision-stand-in"
+stamp="$venv/.stamp-$(printf '%s\n%s' "$requirements" "$setup" | sha256sum | cut -c1-16)"
 [[ -f "$stamp" ]] && exit 0
 
 if [[ ! -x "$venv/bin/python" ]]; then
@@ -53,5 +55,17 @@ find_links=()
 echo "venv.sh: installing into $venv" >&2
 # shellcheck disable=SC2086  # one requirement per word
 "$venv/bin/python" -m pip install -q --disable-pip-version-check "${find_links[@]}" $requirements
+
+# PyPI's torchvision 0.28.0 wheel carries a CUDA build of its C extension, which cannot load beside
+# the CPU torch: `import torchvision` then fails in torchvision/_meta_registrations.py ("operator
+# torchvision::nms does not exist"), and so does everything that imports it when present (timm,
+# transformers, sentence-transformers). That module only registers meta kernels for the C++ ops
+# (nms, roi_align, ...), which nothing here uses; the model definitions are pure Python. A .pth
+# line, run at every interpreter start in this venv, puts an empty stand-in in its place.
+site=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+echo "import sys, types; sys.modules.setdefault('torchvision._meta_registrations', types.ModuleType('torchvision._meta_registrations'))" \
+  > "$site/octet_torchvision_cpu.pth"
+"$venv/bin/python" -c 'import torchvision, transformers.models.bert' \
+  || { echo "venv.sh: torchvision or transformers does not import in $venv" >&2; exit 1; }
 rm -f "$venv"/.stamp-*
 touch "$stamp"
