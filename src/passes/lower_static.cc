@@ -210,8 +210,19 @@ class Lowering {
         return;
       }
     }
-    // Output: optionally one Relu/Clip, then one QuantizeLinear to uint8.
+    // A MatMul's bias is the Add of a constant [N] after it (a Linear as exporters write it).
     std::string out = n.outputs[0];
+    int64_t bias_add = -1;
+    if (n.op_type == "MatMul" && bias_f.empty()) {
+      std::string bias_name;
+      bias_add = bias_add_after(g_, out, channels, &bias_name);
+      if (bias_add >= 0) {
+        const Tensor* b = g_.find_initializer(bias_name);
+        bias_f.assign(b->data<float>(), b->data<float>() + channels);
+        out = g_.nodes[bias_add].outputs[0];
+      }
+    }
+    // Output: optionally one Relu/Clip, then one QuantizeLinear to uint8.
     int64_t act = -1;
     int64_t r = sole_reader(out);
     if (r >= 0 && (g_.nodes[r].op_type == "Relu" || g_.nodes[r].op_type == "Clip") && g_.nodes[r].inputs[0] == out) {
@@ -243,7 +254,7 @@ class Lowering {
     } else {
       l.attrs["trans_b"] = int_attr(trans_b);
     }
-    replace(i, l, {act, qi});
+    replace(i, l, {bias_add, act, qi});
   }
 
   // Add of two dequantized uint8 operands of the same declared shape (-> optional Relu) -> Q.
