@@ -119,6 +119,27 @@ TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   EXPECT_GE(c["com.octet::QLinearLookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
 }
 
+// Transformer Linear layers as exporters write them (MatMul, then Add of the bias) run on the INT8
+// GEMM with the bias in its epilogue; the model's answer stays close to the QDQ reference's.
+TEST(LowerStatic, LinearLayersWithBiasAddsRunOnTheInt8Gemm) {
+  const std::string dir = kSrc + "/tests/fixtures/models/";
+  Graph g = load_onnx(dir + "transformer_op17.onnx");
+  auto data = read_npz(dir + "transformer_op17.inputs.npz");
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  Graph q = quantize_static(g, data, o);
+  Graph l = lower(q);
+  EXPECT_EQ(op_counts(l)["com.octet::QLinearMatMul"], 8);  // qkv, proj and two feed-forward layers, twice
+  const std::string out = q.outputs[0].name;
+  Tensor want = Executor(q).run(data).at(out), got = Executor(l).run(data).at(out);
+  double err = 0, scale = 0;
+  for (int64_t i = 0; i < want.numel(); ++i) {
+    err = std::max(err, std::fabs(double(want.data<float>()[i]) - got.data<float>()[i]));
+    scale = std::max(scale, std::fabs(double(want.data<float>()[i])));
+  }
+  EXPECT_LT(err, 0.05 * scale);  // a LayerNorm output: one-step differences, normalized
+}
+
 void expect_each_unit_within_one_step(const std::string& name);
 
 // One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups, QLinearMul): the lowered op
