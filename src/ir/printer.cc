@@ -1,6 +1,7 @@
 #include "ir/printer.h"
 
 #include <algorithm>
+#include <set>
 #include <cstdio>
 #include <sstream>
 
@@ -96,7 +97,8 @@ int64_t product(const Shape& s, size_t from = 0, size_t to = SIZE_MAX) {
   return p;
 }
 
-// Multiply-accumulates of one node, or -1 when the shapes it needs are unknown.
+}  // namespace
+
 int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) {
   auto shape = [&](const std::string& v) -> const Shape* {
     auto it = types.find(v);
@@ -107,22 +109,28 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
   if (!a || !b || !y) return -1;
   for (const Shape* s : {a, b, y})
     if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d < 0; })) return -1;
-  const bool conv = n.op_type == "Conv" || n.op_type == "FusedConv";
+  const bool conv = n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "QLinearConv" ||
+                    n.op_type == "ConvInteger";
   if (conv && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
   if (n.op_type == "ConvTranspose" && b->size() >= 3) return product(*a) * product(*b, 1);
   if (n.op_type == "Gemm" && a->size() == 2) {
     int64_t k = n.attr_int("transA", 0) ? (*a)[0] : (*a)[1];
     return product(*y) * k;
   }
-  if ((n.op_type == "MatMul" || n.op_type == "MatMulBias") && !a->empty()) return product(*y) * a->back();
+  // MatMul-like ops reduce over A's last axis (TransposedMatMul's too: its perms keep the matrix axes).
+  if (!a->empty()) return product(*y) * a->back();
   return -1;
 }
 
 bool counts_macs(const Node& n) {
-  if (n.domain == "com.octet") return n.op_type == "FusedConv" || n.op_type == "MatMulBias";  // optimize_for_inference's
+  static const std::set<std::string> kOctet = {"FusedConv",       "MatMulBias",         "TransposedMatMul",
+                                               "QLinearConv",     "QLinearMatMul",      "DynamicQuantMatMul"};
+  if (n.domain == "com.octet") return kOctet.count(n.op_type) > 0;
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
-                              n.op_type == "MatMul");
+                              n.op_type == "MatMul" || n.op_type == "MatMulInteger" || n.op_type == "ConvInteger");
 }
+
+namespace {
 
 std::string join_values(const std::vector<std::string>& names, const std::map<std::string, ValueType>& types) {
   std::string s;

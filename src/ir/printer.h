@@ -25,6 +25,11 @@ struct GraphTotals {
   int macs_unknown = 0;      // such nodes whose shapes are not known
 };
 
+// Whether `n` is a multiply-accumulate op (Conv, Gemm, MatMul and their fused, lowered and integer
+// forms), and its multiply-accumulates given the value types (-1 when a shape is unknown).
+bool counts_macs(const Node& n);
+int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types);
+
 // `types` holds what is known of each value (from a shape probe or ONNX shape inference).
 GraphTotals graph_totals(const Graph& g, const std::map<std::string, ValueType>& types);
 std::string format_graph_table(const Graph& g, const std::map<std::string, ValueType>& types);

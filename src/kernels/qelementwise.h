@@ -25,6 +25,10 @@ void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, fl
              float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
 void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
              float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
+// QLinearAdd with numpy broadcasting, per segment as qmul_u8_segment (steps 1 or 0); ma = a_scale /
+// y_scale, mb = b_scale / y_scale.
+void qadd_u8_segment(int64_t n, const uint8_t* a, int64_t a_step, uint8_t a_zp, float ma, const uint8_t* b,
+                     int64_t b_step, uint8_t b_zp, float mb, uint8_t y_zp, uint8_t* y);
 // QLinearMul with numpy broadcasting, walked by the caller in segments (ops/broadcast.h): n outputs
 // from operands that advance by a_step / b_step elements (1, or 0 to repeat one element), on the
 // calling thread. m = a_scale * b_scale / y_scale, from qmul_multiplier (which checks the scales).

@@ -1,6 +1,7 @@
 // The lowered element-wise and pooling INT8 ops (domain com.octet, made by passes/lower_static.cc):
-//  QLinearAdd(a, b)          same-shape uint8 operands; attributes a_scale, a_zero_point, b_scale,
-//                            b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as qmin = y_zp)
+//  QLinearAdd(a, b)          uint8 operands, numpy broadcasting; attributes a_scale, a_zero_point,
+//                            b_scale, b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as
+//                            qmin = y_zp)
 //  QLinearMul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
 //                            attributes as QLinearAdd's (no qmin)
 //  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
@@ -48,13 +49,27 @@ const Tensor& u8_input(KernelContext& ctx, size_t i) {
 void qlinear_add(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
-  OCTET_CHECK(a.shape() == b.shape(), n.describe(), ": operands ", shape_str(a.shape()), " and ", shape_str(b.shape()),
-              " differ (the lowering only fuses same-shape adds)");
-  Tensor y = Tensor::uninitialized(DType::kUInt8, a.shape());
-  const uint8_t y_zp = u8_code(n, "y_zero_point");
-  kernels::qadd_u8(a.data<uint8_t>(), positive_scale(n, "a_scale"), u8_code(n, "a_zero_point"), b.data<uint8_t>(),
-                   positive_scale(n, "b_scale"), u8_code(n, "b_zero_point"), a.numel(), positive_scale(n, "y_scale"),
-                   y_zp, y.data<uint8_t>(), ctx.pool);
+  const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  const float a_scale = positive_scale(n, "a_scale"), b_scale = positive_scale(n, "b_scale"),
+              y_scale = positive_scale(n, "y_scale");
+  Tensor y;
+  if (a.shape() == b.shape()) {
+    y = Tensor::uninitialized(DType::kUInt8, a.shape());
+    kernels::qadd_u8(a.data<uint8_t>(), a_scale, a_zp, b.data<uint8_t>(), b_scale, b_zp, a.numel(), y_scale, y_zp,
+                     y.data<uint8_t>(), ctx.pool);
+  } else {
+    const Shape shape = broadcast_shapes({&a.shape(), &b.shape()}, n.describe());
+    const BroadcastPlan plan(shape, {&a.shape(), &b.shape()}, n.describe());
+    y = Tensor::uninitialized(DType::kUInt8, shape);
+    const uint8_t *pa = a.data<uint8_t>(), *pb = b.data<uint8_t>();
+    uint8_t* py = y.data<uint8_t>();
+    ctx.pool.parallel_for(plan.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
+      plan.for_segments(begin, end, [&](int64_t out, const int64_t* in, int64_t len) {
+        kernels::qadd_u8_segment(len, pa + in[0], plan.step(0), a_zp, a_scale / y_scale, pb + in[1], plan.step(1),
+                                 b_zp, b_scale / y_scale, y_zp, py + out);
+      });
+    });
+  }
   const int64_t qmin = n.attr_int("qmin", 0);
   if (qmin > 0) {  // a fused ReLU: codes below the output zero point are negative values
     uint8_t* d = y.data<uint8_t>();

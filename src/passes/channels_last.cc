@@ -91,8 +91,8 @@ std::vector<size_t> data_inputs(const Node& n) {
 // Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv or fp32 Conv
 // always does (their kernels prefer NHWC); pooling (INT8, and 2-D MaxPool of any type) and Concat
 // over channels follow an NHWC input;
-// INT8 element-wise ops follow any NHWC operand (the other one is transposed in), fp32 ones only
-// NHWC operands (a constant operand is permuted instead).
+// a table lookup follows an NHWC operand, binary element-wise ops (fp32, QLinearAdd, QLinearMul)
+// NHWC operands only (they broadcast; a constant operand is permuted instead).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
   if (is_lowered(n, "QLinearConv") || is_float_conv2d(n, g)) return true;
   auto region_inputs = [&](bool all, bool constants_too) {
@@ -111,11 +111,11 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
     const int64_t axis = n.attr_int("axis", 0);
     return (axis == 1 || axis == -3) && region_inputs(true, false);
   }
-  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearLookup")) return region_inputs(false, false);
+  if (is_lowered(n, "QLinearLookup")) return region_inputs(false, false);
   if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
-      is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_lowered(n, "QLinearMul") || is_per_tensor_qdq(n, g))
+      is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_per_tensor_qdq(n, g))
     return region_inputs(true, false);
-  if (is_float_binary(n)) {
+  if (is_float_binary(n) || is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul")) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = k < n.inputs.size() ? g.find_initializer(n.inputs[k]) : nullptr; c && c->rank() > 4)
         return false;
@@ -193,7 +193,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
       for (int64_t& a : axes) a = nhwc_axis(a);
       replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes));
     }
-  } else if (is_float_binary(n)) {
+  } else if (is_float_binary(n) || is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul")) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = g.find_initializer(n.inputs[k]); c && c->numel() > 1)
         replace_constant(k, constant_to_nhwc(*c));

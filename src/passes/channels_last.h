@@ -3,10 +3,10 @@
 // convolution on AVX-512 (brgconv); without this pass every QLinearConv would transpose its input
 // and output (on MobileNetV2 that was half the INT8 run time), every fp32 Conv would reorder them.
 // Every QLinearConv and fp32 2-D Conv / FusedConv, and every QLinearMaxPool /
-// QLinearGlobalAveragePool / QLinearConcat (channel axis) / QLinearAdd / QLinearLookup whose data
+// QLinearGlobalAveragePool / QLinearConcat (channel axis) / QLinearLookup whose data
 // inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none);
-// QLinearMul (broadcasting) and per-tensor QuantizeLinear / DequantizeLinear join when all their
-// data inputs are NHWC.
+// QLinearAdd and QLinearMul (broadcasting, constant operands permuted) and per-tensor
+// QuantizeLinear / DequantizeLinear join when all their data inputs are NHWC.
 // fp32 ops join when all their data inputs are NHWC: unary element-wise ones, binary ones (Add,
 // Mul, Sub, Div, ... with a constant operand permuted to match: a per-channel [C, 1, 1] scale
 // becomes [1, 1, C]), 2-D MaxPool and GlobalAverage/MaxPool (channels_last = 1), reductions that

@@ -84,6 +84,8 @@ class Converter {
 
     for (const ValueInfo& in : g_.inputs)
       if (act_qparams.count(in.name)) emit_qdq(in.name, in.name);
+    for (const auto& [v, qp] : act_qparams)
+      if (const Tensor* t = g_.find_initializer(v)) emit_quantized_constant(v, *t, qp);
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       Node n = g_.nodes[i];
       for (auto& in : n.inputs) {
@@ -112,6 +114,20 @@ class Converter {
     auto [scale, zp] = add_qparams(value, qp);
     std::string q = names_.fresh(value + "_quantized");
     out_.nodes.push_back(make_node("QuantizeLinear", value + "_QuantizeLinear", {src, scale, zp}, q, -1));
+    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+  }
+
+  // A quantized constant operand: its codes stored as an initializer, behind a DequantizeLinear.
+  void emit_quantized_constant(const std::string& value, const Tensor& t, const TensorQParams& qp) {
+    OCTET_CHECK(t.dtype() == DType::kFloat32, "quantized constant '", value, "' is not float32");
+    Tensor codes(qp.dtype, t.shape());
+    if (qp.dtype == DType::kUInt8)
+      quantize_span<uint8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<uint8_t>());
+    else
+      quantize_span<int8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<int8_t>());
+    auto [scale, zp] = add_qparams(value, qp);
+    const std::string q = names_.fresh(value + "_quantized");
+    out_.initializers[q] = codes;
     out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
   }
 
@@ -160,7 +176,7 @@ class Converter {
     // The weight as [outer, axis_len, inner]: element (o, c, i) belongs to channel c.
     int64_t inner = 1;
     for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-    const int64_t axis_len = w.dim(axis), outer = axis_len * inner ? w.numel() / (axis_len * inner) : 0;
+    const int64_t axis_len = w.dim(axis), outer = axis_len * inner != 0 ? w.numel() / (axis_len * inner) : 0;
     auto for_each_run = [&](auto&& fn) {  // fn(channel, first flat index, run length)
       for (int64_t o = 0; o < outer; ++o)
         for (int64_t c = 0; c < axis_len; ++c) fn(per_channel ? c : 0, (o * axis_len + c) * inner, inner);

@@ -81,10 +81,12 @@ class Lowering {
     return true;
   }
 
-  // v = DequantizeLinear(code) of a uint8 activation: the code value and its qparams.
-  bool dequantized(const std::string& v, std::string* code, QParam* q) const {
+  // v = DequantizeLinear(code) of a uint8 activation (or, when `constant_ok`, of a quantized
+  // constant operand): the code value and its qparams.
+  bool dequantized(const std::string& v, std::string* code, QParam* q, bool constant_ok = false) const {
     const Node* d = producer(v);
-    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() || g_.find_initializer(d->inputs[0])) return false;
+    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() || (!constant_ok && g_.find_initializer(d->inputs[0])))
+      return false;
     if (!qparams_of(*d, q)) return false;
     *code = d->inputs[0];
     return true;
@@ -257,15 +259,18 @@ class Lowering {
     replace(i, l, {bias_add, act, qi});
   }
 
-  // Add of two dequantized uint8 operands of the same declared shape (-> optional Relu) -> Q.
+  // Both operands of a binary op dequantized uint8 codes, at most one of them a constant's.
+  bool binary_operands(const Node& n, std::string* a, QParam* aq, std::string* b, QParam* bq) const {
+    return n.inputs.size() == 2 && dequantized(n.inputs[0], a, aq, true) && dequantized(n.inputs[1], b, bq, true) &&
+           !(g_.find_initializer(*a) && g_.find_initializer(*b));
+  }
+
+  // Add of two dequantized uint8 operands, numpy broadcasting (-> optional Relu) -> Q.
   void lower_add(size_t i) {
     const Node& n = g_.nodes[i];
     std::string a, b;
     QParam aq, bq, yq;
-    if (n.inputs.size() != 2 || !dequantized(n.inputs[0], &a, &aq) || !dequantized(n.inputs[1], &b, &bq)) return;
-    const ValueInfo* av = g_.find_value_info(producer(n.inputs[0])->inputs[0]);
-    const ValueInfo* bv = g_.find_value_info(producer(n.inputs[1])->inputs[0]);
-    if (!same_known_shape(av, bv)) return;
+    if (!binary_operands(n, &a, &aq, &b, &bq)) return;
     std::string out = n.outputs[0];
     int64_t act = -1, r = sole_reader(out);
     if (r >= 0 && g_.nodes[r].op_type == "Relu") {
@@ -283,15 +288,6 @@ class Lowering {
     l.attrs["y_zero_point"] = int_attr(yq.zp);
     if (act >= 0) l.attrs["qmin"] = int_attr(yq.zp);
     replace(i, l, {act, qi});
-  }
-
-  static bool same_known_shape(const ValueInfo* a, const ValueInfo* b) {
-    if (!a || !b || !a->has_shape || !b->has_shape || a->shape.size() != b->shape.size()) return false;
-    for (size_t d = 0; d < a->shape.size(); ++d) {
-      const Dim &x = a->shape[d], &y = b->shape[d];
-      if (x.known() ? !(y.known() && x.value == y.value) : (x.symbol.empty() || x.symbol != y.symbol)) return false;
-    }
-    return true;
   }
 
   // DQ -> op -> Q where the op's lowered form takes x and y qparams as attributes.
@@ -399,12 +395,13 @@ class Lowering {
     return true;
   }
 
-  // Mul of two dequantized uint8 operands, any numpy broadcast (squeeze-excite's x * gate) -> Q.
+  // Mul of two dequantized uint8 operands (one may be a quantized constant), any numpy broadcast
+  // (squeeze-excite's x * gate, a per-channel scale) -> Q.
   void lower_mul(size_t i) {
     const Node& n = g_.nodes[i];
     std::string a, b;
     QParam aq, bq, yq;
-    if (n.inputs.size() != 2 || !dequantized(n.inputs[0], &a, &aq) || !dequantized(n.inputs[1], &b, &bq)) return;
+    if (!binary_operands(n, &a, &aq, &b, &bq)) return;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
     Node l = lowered(n, "QLinearMul", {a, b}, g_.nodes[qi].outputs[0]);

@@ -51,10 +51,17 @@ std::string unquantizable(const Graph& g, const Node& n, const std::set<std::str
     return "";
   }
   if (kBinary.count(n.op_type)) {
+    int constants = 0;
     for (size_t i = 0; i < 2; ++i) {
-      if (!n.has_input(i) || is_constant(g, n.inputs[i])) return "an operand is a constant";
+      if (!n.has_input(i)) return "an operand is missing";
       if (!is_float_value(g, n.inputs[i])) return "an operand is not float32";
+      if (is_constant(g, n.inputs[i])) ++constants;
     }
+    if (constants == 2) return "both operands are constants";
+    // A constant operand (a per-channel scale, a position embedding) is quantized like an
+    // activation, from its own range, when the other operand is quantized already.
+    if (constants == 1 && !quantized.count(n.inputs[is_constant(g, n.inputs[0]) ? 1 : 0]))
+      return "a constant operand of a float value";
     return "";
   }
   if (n.op_type == "Concat") {
@@ -157,6 +164,7 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
     for (size_t k = 0; k < n_act && k < n.inputs.size(); ++k) {
       unit.act_inputs.push_back(n.inputs[k]);
       add_activation(n.inputs[k], *qc);
+      if (is_constant(g, n.inputs[k])) plan.activations[n.inputs[k]].observer = "minmax";  // its exact range
     }
     const Node& last = g.nodes[unit.nodes.back()];
     add_activation(unit.output, *qc);

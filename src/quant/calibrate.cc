@@ -74,10 +74,13 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
     observers[root] = make_observer(rs.observer, rs.scheme, rs.options);
   }
 
+  // A quantized constant (an operand of Add or Mul) is observed once, whole.
+  for (auto& [value, observer] : observers)
+    if (const Tensor* t = g.find_initializer(value)) observer->observe(*t);
   Executor exec(g, ExecutorOptions{options.threads});
   exec.add_hook([&](const Node*, const std::string& value, const Tensor& t) {
     auto it = observers.find(value);
-    if (it != observers.end()) it->second->observe(t);
+    if (it != observers.end() && !g.find_initializer(value)) it->second->observe(t);
   });
   run_calibration_batches(g, exec, data, options);
   return observers;

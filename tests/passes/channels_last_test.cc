@@ -88,7 +88,6 @@ Graph edge_cases() {
     g.inputs.push_back(v);
   };
   u8_input("x", {2, 3, 9, 7});
-  u8_input("s", {2, 4, 9, 7});
   std::mt19937 rng(7);
   Tensor w(DType::kInt8, {4, 3, 3, 3});
   for (int64_t i = 0; i < w.numel(); ++i) w.data<int8_t>()[i] = static_cast<int8_t>(int(rng() % 255) - 127);
@@ -110,7 +109,10 @@ Graph edge_cases() {
   node("QLinearConv", {"x", "w", "ws"}, "c",
        {{"x_scale", float_attr(0.02f)}, {"x_zero_point", int_attr(120)}, {"y_scale", float_attr(0.05f)},
         {"y_zero_point", int_attr(100)}, {"pads", ints_attr({1, 1, 1, 1})}});
-  node("QLinearAdd", {"c", "s"}, "a",
+  node("QLinearConv", {"x", "w", "ws"}, "c2",
+       {{"x_scale", float_attr(0.02f)}, {"x_zero_point", int_attr(120)}, {"y_scale", float_attr(0.03f)},
+        {"y_zero_point", int_attr(7)}, {"pads", ints_attr({1, 1, 1, 1})}});
+  node("QLinearAdd", {"c", "c2"}, "a",
        {{"a_scale", float_attr(0.05f)}, {"a_zero_point", int_attr(100)}, {"b_scale", float_attr(0.03f)},
         {"b_zero_point", int_attr(7)}, {"y_scale", float_attr(0.07f)}, {"y_zero_point", int_attr(90)}});
   node("QLinearMaxPool", {"a"}, "m", {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
@@ -153,9 +155,9 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
   Graph nchw = edge_cases();
   Graph nhwc = nchw;
   to_channels_last(nhwc);
-  // In: x and s. Out: c (graph output), a (read by Identity), p (graph output).
-  EXPECT_EQ(testing::count_op(nhwc, "Transpose"), 5);
-  EXPECT_EQ(count_channels_last(nhwc), 4);  // Conv, MaxPool, Concat, GlobalAveragePool; Add needs none
+  // In: x. Out: c (graph output), a (read by Identity), p (graph output).
+  EXPECT_EQ(testing::count_op(nhwc, "Transpose"), 4);
+  EXPECT_EQ(count_channels_last(nhwc), 5);  // 2 Convs, MaxPool, Concat, GlobalAveragePool; Add needs none
   for (const Node& n : nhwc.nodes)
     if (n.op_type == "Transpose") {
       EXPECT_EQ(n.opset, 17) << n.name;  // the model's ai.onnx opset
@@ -166,7 +168,7 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
     }
   std::mt19937 rng(3);
   std::map<std::string, Tensor> feeds;
-  for (const auto& [name, shape] : std::map<std::string, Shape>{{"x", {2, 3, 9, 7}}, {"s", {2, 4, 9, 7}}}) {
+  for (const auto& [name, shape] : std::map<std::string, Shape>{{"x", {2, 3, 9, 7}}}) {
     Tensor t(DType::kUInt8, shape);
     for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = static_cast<uint8_t>(rng());
     feeds[name] = t;
@@ -176,8 +178,9 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
 
 TEST(ChannelsLast, GraphWithoutConvolutionsIsUntouched) {
   Graph g = edge_cases();
-  g.nodes.erase(g.nodes.begin());  // no QLinearConv: c becomes an input
+  g.nodes.erase(g.nodes.begin(), g.nodes.begin() + 2);  // no QLinearConv: c and c2 become inputs
   g.inputs.push_back({"c", DType::kUInt8, false, {}});
+  g.inputs.push_back({"c2", DType::kUInt8, false, {}});
   g.outputs.erase(g.outputs.begin());
   const size_t before = g.nodes.size();
   to_channels_last(g);

@@ -105,7 +105,9 @@ TEST(LowerStatic, SameResultOnOneAndTwoThreads) {
 
 // The glue of an EfficientNet / MobileNetV3-style net runs on INT8 kernels too: SiLU (Sigmoid +
 // Mul) and HardSwish as one table lookup each, squeeze-excite's mean as a global average pool and
-// its gate as a broadcasting QLinearMul.
+// its gate as a broadcasting QLinearMul, a per-channel constant scale as a QLinearMul by its
+// quantized constant, the upsampling Resize on the codes: nothing but the graph's input and
+// output stays float.
 TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   const std::string dir = kSrc + "/tests/fixtures/models/";
   Graph g = load_onnx(dir + "effnet_op17.onnx");
@@ -114,9 +116,13 @@ TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   Graph l = lower(quantize_static(g, read_npz(dir + "effnet_op17.inputs.npz"), o));
   auto c = op_counts(l);
   EXPECT_EQ(c["Sigmoid"] + c["HardSigmoid"] + c["HardSwish"] + c["ReduceMean"] + c["Clip"], 0);
-  EXPECT_EQ(c["com.octet::QLinearMul"], 2);                // the two squeeze-excite gates
+  EXPECT_EQ(c["com.octet::QLinearMul"], 3);                // the two squeeze-excite gates, the channel scale
   EXPECT_EQ(c["com.octet::QLinearGlobalAveragePool"], 3);  // their means and the head's pool
   EXPECT_GE(c["com.octet::QLinearLookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
+  EXPECT_EQ(c["QuantizeLinear"], 1);
+  EXPECT_EQ(c["DequantizeLinear"], 1);
+  EXPECT_EQ(c["Mul"] + c["Add"], 0);
+  EXPECT_EQ(c["Resize"], 1);  // on uint8 codes
 }
 
 // Transformer Linear layers as exporters write them (MatMul, then Add of the bias) run on the INT8

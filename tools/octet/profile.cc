@@ -6,7 +6,7 @@
 namespace octet::cli {
 
 NodeProfile::NodeProfile(Executor& exec) : exec_(exec) {
-  hook_ = exec_.add_hook([this](const Node* producer, const std::string&, const Tensor&) {
+  hook_ = exec_.add_hook([this](const Node* producer, const std::string&, const Tensor& t) {
     const auto now = std::chrono::steady_clock::now();
     if (producer == nullptr) {  // a graph input: a run starts
       last_ = now;
@@ -16,6 +16,7 @@ NodeProfile::NodeProfile(Executor& exec) : exec_(exec) {
     if (producer == last_node_) return;  // a later output of the same node
     Entry& e = by_node_[producer->name.empty() ? producer->outputs.at(0) : producer->name];
     e.op = producer->op_type;
+    e.runs_on = runs_on(*producer, t.dtype());
     e.ms += std::chrono::duration<double, std::milli>(now - last_).count();
     last_ = now;
     last_node_ = producer;
@@ -48,6 +49,12 @@ void NodeProfile::print(int runs, int top) const {
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < top; ++i)
     std::printf("  %-40s %-24s %9.3f ms\n", rows[i].first.c_str(), by_node_.at(rows[i].first).op.c_str(),
                 rows[i].second / runs);
+  std::map<RunsOn, double> by_kind;
+  for (const auto& [name, e] : by_node_) by_kind[e.runs_on] += e.ms;
+  std::printf("time:");
+  for (RunsOn r : {RunsOn::kInt8, RunsOn::kFloat, RunsOn::kLayout, RunsOn::kQdq})
+    std::printf("%s %s %.1f %%", r == RunsOn::kInt8 ? "" : ",", runs_on_name(r), total > 0 ? 100 * by_kind[r] / total : 0.0);
+  std::printf("\n");
 }
 
 }  // namespace octet::cli

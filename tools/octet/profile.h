@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "octet/runtime.h"
+#include "runs_on.h"
 
 namespace octet::cli {
 
@@ -19,12 +20,14 @@ class NodeProfile {
   NodeProfile(const NodeProfile&) = delete;
   NodeProfile& operator=(const NodeProfile&) = delete;
 
-  // Prints the op types by total time and the `top` slowest nodes, averaged over `runs`.
+  // Prints the op types by total time and the `top` slowest nodes, averaged over `runs`, then one
+  // line: the shares of the time on INT8 kernels, float ops, layout changes and Q/DQ (runs_on.h).
   void print(int runs, int top) const;
 
  private:
   struct Entry {
     std::string op;
+    RunsOn runs_on = RunsOn::kFloat;
     double ms = 0;
   };
   Executor& exec_;

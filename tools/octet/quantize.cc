@@ -11,6 +11,7 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "progress.h"
+#include "runs_on.h"
 
 namespace octet::cli {
 
@@ -24,11 +25,16 @@ struct Args {
   int threads = 1;
 };
 
+// What the quantizer did, then how the model runs in octet (lowered onto the INT8 kernels): the
+// share of the work on them and every float op with the quantizer's reason for it.
 void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, const std::string& path) {
   std::printf("quantized %zu nodes, kept %zu in float\n", r.quantized_nodes.size(), r.float_nodes.size());
-  const size_t shown = 12;
-  for (size_t i = 0; i < r.float_nodes.size() && i < shown; ++i) std::printf("  float: %s\n", r.float_nodes[i].c_str());
-  if (r.float_nodes.size() > shown) std::printf("  ... %zu more\n", r.float_nodes.size() - shown);
+  std::map<std::string, std::string> reasons;
+  for (const std::string& line : r.float_nodes)
+    if (size_t colon = line.find(": "); colon != std::string::npos) reasons[line.substr(0, colon)] = line.substr(colon + 2);
+  const Graph lowered = lower(out);
+  std::string note;
+  std::printf("%s", lowering_summary(lowered, probe_value_types(lowered, {}, &note), reasons).c_str());
   std::printf("weights: %.1f KiB fp32 -> %.1f KiB quantized (%.2fx smaller)\n", r.fp32_weight_bytes / 1024.0,
               r.quantized_weight_bytes / 1024.0,
               r.quantized_weight_bytes ? double(r.fp32_weight_bytes) / r.quantized_weight_bytes : 0.0);

@@ -27,12 +27,17 @@ void requantize_u8__ref(int64_t n, const uint8_t* x, int32_t x_zp, float multipl
   for (int64_t i = 0; i < n; ++i) y[i] = uint8_t(round_clamp(float(x[i] - x_zp) * multiplier, y_zp, 0, 255));
 }
 
-void qadd_u8__ref(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
-                  int32_t y_zp, uint8_t* y) {
+void qadd_u8_steps__ref(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, float ma, const uint8_t* b,
+                        int64_t b_step, int32_t b_zp, float mb, int32_t y_zp, uint8_t* y) {
   for (int64_t i = 0; i < n; ++i) {
-    float pa = float(a[i] - a_zp) * ma, pb = float(b[i] - b_zp) * mb;  // two roundings, then the sum
+    float pa = float(a[i * a_step] - a_zp) * ma, pb = float(b[i * b_step] - b_zp) * mb;  // two roundings, then the sum
     y[i] = uint8_t(round_clamp(pa + pb, y_zp, 0, 255));
   }
+}
+
+void qadd_u8__ref(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
+                  int32_t y_zp, uint8_t* y) {
+  qadd_u8_steps__ref(n, a, 1, a_zp, ma, b, 1, b_zp, mb, y_zp, y);
 }
 
 void qmul_u8__ref(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,

@@ -19,6 +19,9 @@ void requantize_u8__ref(int64_t n, const uint8_t* x, int32_t x_zp, float multipl
 // QLinearAdd: y = saturate(round(float(a - a_zp) * ma + float(b - b_zp) * mb) + y_zp), ma = sa / sy.
 void qadd_u8__ref(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
                   int32_t y_zp, uint8_t* y);
+// The same over one broadcast segment: a and b advance by a_step / b_step elements (1 or 0).
+void qadd_u8_steps__ref(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, float ma, const uint8_t* b,
+                        int64_t b_step, int32_t b_zp, float mb, int32_t y_zp, uint8_t* y);
 // QLinearMul: y = saturate(round(float((a - a_zp) * (b - b_zp)) * m) + y_zp), m = sa * sb / sy (the
 // integer product is exact in float: |(a - a_zp)(b - b_zp)| <= 255^2). a and b advance by a_step /
 // b_step elements, 1 or 0 (one element repeated: a broadcast operand).
