@@ -156,6 +156,17 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
   ASSERT_EQ(plain.status, 0) << plain.out;
   EXPECT_NE(q.out.find("quantized "), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("KiB fp32 -> "), std::string::npos) << q.out;
+  // How it runs: the whole CNN on the INT8 kernels, said by quantize, inspect --lowered and the profile.
+  EXPECT_NE(q.out.find("runs on INT8 kernels: 7 of 7 compute nodes, 100.0 % of the multiply-accumulates"),
+            std::string::npos) << q.out;
+  EXPECT_NE(octet("inspect --lowered " + out).out.find("runs on INT8 kernels: 7 of 7"), std::string::npos);
+  Result prof = octet("bench " + out + " --iters 3 --warmup 1 --profile");
+  ASSERT_EQ(prof.status, 0) << prof.out;
+  EXPECT_NE(prof.out.find("time: INT8 kernels "), std::string::npos) << prof.out;
+  EXPECT_NE(prof.out.find("float ops 0.0 %"), std::string::npos) << prof.out;
+  Result fp32 = octet("inspect --lowered " + kExamples + "mnist_cnn.onnx");
+  EXPECT_NE(fp32.out.find("runs on INT8 kernels: 0 of"), std::string::npos) << fp32.out;
+  EXPECT_NE(fp32.out.find("not quantized in the model"), std::string::npos) << fp32.out;
   Result ins = octet("inspect " + out);
   ASSERT_EQ(ins.status, 0) << ins.out;
   EXPECT_NE(ins.out.find("QuantizeLinear"), std::string::npos);
