@@ -1,5 +1,6 @@
-// octet::lower and octet::is_quantized (include/octet/quantize.h): the dynamic patterns first
-// (they consume DequantizeLinear nodes the static patterns would otherwise see), then the static,
+// octet::lower and octet::is_quantized (include/octet/quantize.h): s8 activation codes become u8
+// ones (s8_activations.h), then the dynamic patterns (they consume DequantizeLinear nodes the
+// static patterns would otherwise see), then the static,
 // then the float fusions (a written-out GELU, residual Add + LayerNormalization, attention's
 // scale + mask + softmax, its head Transposes + MatMuls), then NHWC regions for the INT8 CNN ops.
 #include "octet/quantize.h"
@@ -10,11 +11,13 @@
 #include "passes/fuse_gelu.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
+#include "passes/s8_activations.h"
 
 namespace octet {
 
 Graph lower(const Graph& qdq) {
   Graph g = qdq;
+  s8_activations_to_u8(g);
   lower_dynamic(g);
   lower_static(g);
   fuse_gelu(g);  // a GELU left in float

@@ -10,8 +10,8 @@ every path to equal the best path's byte for byte:
   (whole networks on INT8 convolutions, depthwise, pooling, GEMMs), on 1000 / 200 test digits;
 - all-MiniLM-L6-v2 quantized by `octet quantize --mode dynamic` (dynamic INT8 GEMMs between float
   attention, LayerNorm and GELU), and the same model in fp32;
-- ONNX Runtime's quantize_static QDQ MNIST CNN and quantize_dynamic MiniLM (MatMulInteger), as
-  octet lowers and runs them.
+- ONNX Runtime's quantize_static QDQ MNIST CNN (u8 and s8 activations) and quantize_dynamic MiniLM
+  (MatMulInteger), as octet lowers and runs them.
 The float parts run on oneDNN, whose own ISA this check leaves alone (on another CPU oneDNN may
 round differently; `make test` covers that by running the tolerance checks with oneDNN capped).
 Prints PASS/FAIL per model, then 'N passed, M failed'; exits 1 if any check failed.
@@ -86,10 +86,13 @@ def check_minilm_dynamic(octet_bin: Path, work: Path, threads: int) -> str:
     return same_bits_on_every_path(octet_bin, work, threads, model, minilm_inputs(work))
 
 
-def check_ort_static(octet_bin: Path, work: Path, threads: int) -> str:
-    data = work / "mnist_test.1000.npz"
-    np.savez(data, input=np.load(EXAMPLES / "mnist_test.npz")["input"][:1000])
-    return same_bits_on_every_path(octet_bin, work, threads, ort_static_mnist(work), ["--data", str(data)])
+def ort_static(activations: str):
+    def check(octet_bin: Path, work: Path, threads: int) -> str:
+        data = work / "mnist_test.1000.npz"
+        np.savez(data, input=np.load(EXAMPLES / "mnist_test.npz")["input"][:1000])
+        model = ort_static_mnist(work, activations)
+        return same_bits_on_every_path(octet_bin, work, threads, model, ["--data", str(data)])
+    return check
 
 
 def check_ort_dynamic(octet_bin: Path, work: Path, threads: int) -> str:
@@ -110,7 +113,8 @@ def main():
               ("MobileNetV2-style, octet static INT8", static_example("mobilenetv2", 200)),
               ("MiniLM fp32", check_minilm_fp32),
               ("MiniLM, octet dynamic INT8", check_minilm_dynamic),
-              ("MNIST CNN, ONNX Runtime QDQ", check_ort_static),
+              ("MNIST CNN, ONNX Runtime QDQ (u8 activations)", ort_static("QUInt8")),
+              ("MNIST CNN, ONNX Runtime QDQ (s8 activations)", ort_static("QInt8")),
               ("MiniLM, ONNX Runtime quantize_dynamic", check_ort_dynamic)]
     return run_checks(checks, args)
 

@@ -15,9 +15,10 @@ CPUs with AVX512-VNNI or AVX-VNNI (vpdpbusd does not saturate), which the messag
   INT8 output (lowered onto octet's kernels) within one output quantization step on >= 99.9 % of
   the elements of ORT's reference execution. With `--reduce-range` (7-bit activations, no
   saturation possible) agreement with the optimized ORT is required on every CPU.
-- ONNX Runtime quantize_static QDQ -> octet: ORT's QDQ model (per-channel, u8 activations) of the
-  same CNN is lowered by octet onto its INT8 kernels (checked with `inspect --lowered`) and agrees
-  with ONNX Runtime's reference execution within one step on >= 99.9 % of the elements.
+- ONNX Runtime quantize_static QDQ -> octet: ORT's QDQ models (per-channel weights, u8 and s8
+  activations) of the same CNN run every multiply-accumulate on octet's INT8 kernels (checked with
+  `inspect --lowered`) and agree with ONNX Runtime's reference execution within one step on
+  >= 99.9 % of the elements.
 - octet dynamic -> ONNX Runtime: `octet quantize --mode dynamic` on MiniLM; onnx.checker passes,
   ONNX Runtime runs the file (weight-only), and octet's INT8 sentence embeddings have cosine
   >= 0.99 with the fp32 ones.
@@ -114,8 +115,9 @@ def optimized_rule(vnni: str | None) -> str:
     return "this CPU has no VNNI: ORT's optimized u8s8 kernels saturate int16 pairs, reported only"
 
 
-def ort_static_mnist(work: Path) -> Path:
-    """ONNX Runtime's quantize_static QDQ model of the MNIST CNN (per-channel, u8 activations)."""
+def ort_static_mnist(work: Path, activations: str = "QUInt8") -> Path:
+    """ONNX Runtime's quantize_static QDQ model of the MNIST CNN (per-channel weights; QUInt8 or
+    QInt8 activations)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     calib = np.load(EXAMPLES / "mnist_calib.npz")["input"][:200]
@@ -127,30 +129,33 @@ def ort_static_mnist(work: Path) -> Path:
         def get_next(self):
             return next(self.it, None)
 
-    out = work / "mnist_cnn.ort.qdq.onnx"
+    out = work / f"mnist_cnn.ort.qdq.{activations}.onnx"
     quantize_static(str(EXAMPLES / "mnist_cnn.onnx"), str(out), Reader(), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+                    per_channel=True, activation_type=QuantType[activations], weight_type=QuantType.QInt8)
     return out
 
 
 def check_ort_static_in_octet(octet_bin: Path, work: Path, threads: int) -> str:
-    out = ort_static_mnist(work)
     vnni = cpu_vnni()
-    lowered = octet(octet_bin, "inspect", out, "--lowered")
-    if "QLinearConv" not in lowered:
-        raise CheckFailed("octet did not lower ORT's QDQ convolutions onto its INT8 kernels")
-    x_path, x = mnist_inputs(work)
-    got = octet_run(octet_bin, out, {"input": x_path}, work / "mnist.ortqdq.octet.npz", threads)["logits"]
-    step = output_step(out, "logits")
-    fraction, worst = compare_steps(ort_outputs(out, {"input": x}, optimized=False), got, step)
-    if fraction < MIN_WITHIN_ONE_STEP:
-        raise CheckFailed(f"{fraction:.4%} of elements within one step (worst {worst:.1f} steps)")
-    opt_fraction, opt_worst = compare_steps(ort_outputs(out, {"input": x}, optimized=True), got, step)
-    if vnni and opt_fraction < MIN_WITHIN_ONE_STEP:
-        raise CheckFailed(f"vs ORT optimized: {opt_fraction:.4%} of elements within one step (worst {opt_worst:.1f} "
-                          f"steps); required here because this CPU has {vnni}")
-    return (f"lowered; octet int8 vs ORT reference: {fraction:.2%} within one step (worst {worst:.0f}); "
-            f"vs ORT optimized: {opt_fraction:.2%} (worst {opt_worst:.0f}) ({optimized_rule(vnni)})")
+    summary = []
+    for activations in ("QUInt8", "QInt8"):  # ORT's u8 and s8 activations: both lowered
+        out = ort_static_mnist(work, activations)
+        lowered = octet(octet_bin, "inspect", out, "--lowered")
+        if "QLinearConv" not in lowered or "100.0 % of the multiply-accumulates" not in lowered:
+            raise CheckFailed(f"{activations}: octet did not lower ORT's QDQ model onto its INT8 kernels")
+        x_path, x = mnist_inputs(work)
+        got = octet_run(octet_bin, out, {"input": x_path}, work / "mnist.ortqdq.octet.npz", threads)["logits"]
+        step = output_step(out, "logits")
+        fraction, worst = compare_steps(ort_outputs(out, {"input": x}, optimized=False), got, step)
+        if fraction < MIN_WITHIN_ONE_STEP:
+            raise CheckFailed(f"{activations}: {fraction:.4%} of elements within one step (worst {worst:.1f} steps)")
+        opt_fraction, opt_worst = compare_steps(ort_outputs(out, {"input": x}, optimized=True), got, step)
+        if vnni and opt_fraction < MIN_WITHIN_ONE_STEP:
+            raise CheckFailed(f"{activations} vs ORT optimized: {opt_fraction:.4%} of elements within one step (worst "
+                              f"{opt_worst:.1f} steps); required here because this CPU has {vnni}")
+        summary.append(f"{activations}: octet int8 vs ORT reference {fraction:.2%} within one step (worst "
+                       f"{worst:.0f}), vs ORT optimized {opt_fraction:.2%} (worst {opt_worst:.0f})")
+    return f"lowered; {'; '.join(summary)} ({optimized_rule(vnni)})"
 
 
 def check_octet_dynamic_in_ort(octet_bin: Path, work: Path, threads: int) -> str:
