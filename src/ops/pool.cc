@@ -1,6 +1,7 @@
 // Pooling: MaxPool (with the optional Indices output), AveragePool, GlobalAveragePool,
-// GlobalMaxPool over 1-D, 2-D and 3-D inputs [N, C, spatial...] (ONNX opsets 1-22). Every (n, c)
-// plane is independent, so planes are split over the thread pool.
+// GlobalMaxPool over 1-D, 2-D and 3-D inputs [N, C, spatial...] (ONNX opsets 1-22), and the INT8
+// com.octet QLinearAveragePool. Every (n, c) plane is independent, so planes are split over the
+// thread pool; channels-last inputs (2-D) by image.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -246,26 +247,86 @@ void max_pool(KernelContext& ctx) {
   }
 }
 
+// AveragePool's sums and divisors, for float32 and for quantization codes, in NCHW or (attribute
+// channels_last, 2-D: passes/channels_last.cc) NHWC. Every window sums its in-bounds taps in the
+// same order in both layouts; `finish(sum, count)` makes the output. Codes are summed as exact
+// int32 differences from the zero point, so a padded position (a real zero) adds nothing.
+template <class In, class Acc, class Out, class Finish>
+void average_pool_sums(KernelContext& ctx, const Tensor& x, Tensor& y, Acc zero_point, Finish finish) {
+  const Node& node = ctx.node;
+  const bool include_pad = node.attr_int("count_include_pad", 0) != 0;
+  const bool nhwc = node.attr_int("channels_last", 0) != 0;
+  OCTET_CHECK(!nhwc || x.rank() == 4, node.describe(), ": a channels-last input must be [N, H, W, C], got ",
+              shape_str(x.shape()));
+  // The pools' geometry on the NCHW view: NHWC's channels go last, the images stay first.
+  const Tensor view = nhwc ? x.reshaped({x.dim(0), x.dim(3), x.dim(1), x.dim(2)}) : x;
+  Planes p = planes_of(ctx, view);
+  Win3 w = window3(ctx, p);
+  Shape ys = pooled_shape(view, w);
+  if (nhwc) ys = {ys[0], ys[2], ys[3], ys[1]};
+  y = Tensor::uninitialized(dtype_of<Out>(), ys);
+  const In* xs = x.data<In>();
+  Out* out = y.data<Out>();
+  auto divisor = [&](const std::vector<int64_t>& taps, int64_t padded) {
+    return include_pad ? padded : static_cast<int64_t>(taps.size());
+  };
+  if (!nhwc) {
+    ctx.pool.parallel_for(p.planes, 1, [&](int64_t b, int64_t e) {
+      for (int64_t pl = b; pl < e; ++pl) {
+        const In* xp = xs + pl * p.size;
+        for_each_window(p, w, [&](int64_t o, const std::vector<int64_t>& taps, int64_t padded) {
+          Acc sum = 0;
+          for (int64_t t : taps) sum += static_cast<Acc>(xp[t]) - zero_point;
+          out[pl * w.out_size + o] = finish(sum, divisor(taps, padded));
+        });
+      }
+    });
+    return;
+  }
+  const int64_t images = x.dim(0), channels = x.dim(3);
+  ctx.pool.parallel_for(images, 1, [&](int64_t b, int64_t e) {
+    std::vector<Acc> acc(channels);
+    for (int64_t n = b; n < e; ++n)
+      for_each_window(p, w, [&](int64_t o, const std::vector<int64_t>& taps, int64_t padded) {
+        std::fill(acc.begin(), acc.end(), Acc(0));
+        for (int64_t t : taps) {
+          const In* px = xs + (n * p.size + t) * channels;
+          for (int64_t c = 0; c < channels; ++c) acc[c] += static_cast<Acc>(px[c]) - zero_point;
+        }
+        Out* py = out + (n * w.out_size + o) * channels;
+        const int64_t count = divisor(taps, padded);
+        for (int64_t c = 0; c < channels; ++c) py[c] = finish(acc[c], count);
+      });
+  });
+}
+
 void average_pool(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
               dtype_name(x.dtype()));
-  Planes p = planes_of(ctx, x);
-  Win3 w = window3(ctx, p);
-  const bool include_pad = ctx.node.attr_int("count_include_pad", 0) != 0;
-  Tensor y(DType::kFloat32, pooled_shape(x, w));
-  const float* xs = x.data<float>();
-  float* ys = y.data<float>();
-  ctx.pool.parallel_for(p.planes, 1, [&](int64_t b, int64_t e) {
-    for (int64_t pl = b; pl < e; ++pl) {
-      const float* xp = xs + pl * p.size;
-      for_each_window(p, w, [&](int64_t o, const std::vector<int64_t>& taps, int64_t padded) {
-        float sum = 0;
-        for (int64_t t : taps) sum += xp[t];
-        int64_t n = include_pad ? padded : static_cast<int64_t>(taps.size());
-        ys[pl * w.out_size + o] = n > 0 ? sum / static_cast<float>(n) : 0.f;
-      });
-    }
+  Tensor y;
+  average_pool_sums<float, float, float>(ctx, x, y, 0.0f, [](float sum, int64_t n) {
+    return n > 0 ? sum / static_cast<float>(n) : 0.f;
+  });
+  ctx.outputs[0] = y;
+}
+
+// com.octet QLinearAveragePool (passes/lower_static.cc): AveragePool on uint8 codes between a
+// DequantizeLinear (x_scale, x_zero_point) and a QuantizeLinear (y_scale, y_zero_point), the window
+// sums exact: y = saturate(round(sum(x - x_zp) * x_scale / (count * y_scale)) + y_zp).
+void qlinear_average_pool(KernelContext& ctx) {
+  const Node& n = ctx.node;
+  const Tensor& x = ctx.input(0);
+  OCTET_CHECK(x.dtype() == DType::kUInt8, n.describe(), ": input must be uint8, got ", dtype_name(x.dtype()));
+  const float x_scale = n.attr_float("x_scale", 0), y_scale = n.attr_float("y_scale", 0);
+  const int64_t x_zp = n.attr_int("x_zero_point", 0), y_zp = n.attr_int("y_zero_point", 0);
+  OCTET_CHECK(std::isfinite(x_scale) && x_scale > 0 && std::isfinite(y_scale) && y_scale > 0, n.describe(),
+              ": scales must be finite and positive");
+  OCTET_CHECK(x_zp >= 0 && x_zp <= 255 && y_zp >= 0 && y_zp <= 255, n.describe(), ": zero points must be uint8 codes");
+  Tensor y;
+  average_pool_sums<uint8_t, int32_t, uint8_t>(ctx, x, y, static_cast<int32_t>(x_zp), [&](int32_t sum, int64_t count) {
+    const float v = count > 0 ? static_cast<float>(sum) * (x_scale / (static_cast<float>(count) * y_scale)) : 0.f;
+    return static_cast<uint8_t>(std::clamp<float>(std::nearbyint(v) + static_cast<float>(y_zp), 0.f, 255.f));
   });
   ctx.outputs[0] = y;
 }
@@ -333,6 +394,7 @@ void global_pool(KernelContext& ctx) {
 void register_pool_ops(OpRegistry& r) {
   r.add("MaxPool", max_pool);
   r.add("AveragePool", average_pool);
+  r.add("QLinearAveragePool", qlinear_average_pool, "com.octet");
   r.add("GlobalAveragePool", global_pool<false>);
   r.add("GlobalMaxPool", global_pool<true>);
 }

@@ -37,10 +37,12 @@ const std::set<std::string> kReduce = {"ReduceMean", "ReduceMax", "ReduceMin", "
                                        "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
 bool is_reduce(const Node& n) { return is_onnx_in(n, kReduce) && n.attr_int("keepdims", 1) != 0; }
 
-// A 2-D MaxPool without the Indices output (its flat indices are defined on the NCHW layout).
-bool is_maxpool2d(const Node& n) {
-  return is_onnx(n, "MaxPool") && (n.outputs.size() < 2 || n.outputs[1].empty()) && n.has_attr("kernel_shape") &&
-         n.attr_ints("kernel_shape").size() == 2;
+// A 2-D MaxPool without the Indices output (its flat indices are defined on the NCHW layout), a 2-D
+// AveragePool (fp32 or lowered).
+bool is_pool2d(const Node& n) {
+  const bool pool = (is_onnx(n, "MaxPool") && (n.outputs.size() < 2 || n.outputs[1].empty())) ||
+                    is_onnx(n, "AveragePool") || is_lowered(n, "QLinearAveragePool");
+  return pool && n.has_attr("kernel_shape") && n.attr_ints("kernel_shape").size() == 2;
 }
 
 // An fp32 2-D convolution (oneDNN's kernel prefers NHWC): its weight is a rank-4 initializer.
@@ -105,7 +107,7 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
     }
     return any && (all ? every : true);
   };
-  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool") || is_maxpool2d(n))
+  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool") || is_pool2d(n))
     return region_inputs(true, false);
   if (is_lowered(n, "QLinearConcat")) {
     const int64_t axis = n.attr_int("axis", 0);
@@ -128,7 +130,7 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
 // their axes and constants renumbered by `renumber`).
 bool takes_layout_attr(const Node& n, const Graph& g) {
   return is_lowered(n, "QLinearConv") || is_float_conv2d(n, g) || is_lowered(n, "QLinearMaxPool") ||
-         is_maxpool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") || is_lowered(n, "QLinearConcat") ||
+         is_pool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") || is_lowered(n, "QLinearConcat") ||
          is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
 }
 

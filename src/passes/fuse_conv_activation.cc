@@ -9,8 +9,6 @@ namespace octet {
 
 namespace {
 
-Attribute string_attr(const std::string& v) { return Attribute{Attribute::Kind::kString, 0, 0, v}; }
-
 // The FusedConv attributes for activation node `act` applied to y (the convolution's output), or
 // false when it is none octet fuses. A Sigmoid whose output multiplies y again (the Mul at
 // `swish_mul`, y * Sigmoid(y): SiLU / Swish) becomes "Swish".

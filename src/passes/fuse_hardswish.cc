@@ -28,12 +28,6 @@ std::string other_than_constant(const Graph& g, const Node& n, float c, float re
   return "";
 }
 
-// The operand of Mul `n` other than `x`; empty if x is not an operand.
-std::string times(const Node& n, const std::string& x) {
-  if (!is_onnx(n, "Mul") || n.inputs.size() != 2) return "";
-  return n.inputs[0] == x ? n.inputs[1] : n.inputs[1] == x ? n.inputs[0] : "";
-}
-
 // `v` divided by 6: Div(v, 6) or Mul(v, 1/6); the quotient's input otherwise empty.
 std::string divided_by_six(const Graph& g, const Node& n) {
   if (is_onnx(n, "Div") && n.inputs.size() == 2 && scalar(g, n.inputs[1]) == 6.0f) return n.inputs[0];

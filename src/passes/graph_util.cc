@@ -164,6 +164,13 @@ Attribute int_attr(int64_t v) {
   return a;
 }
 
+Attribute string_attr(std::string v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = std::move(v);
+  return a;
+}
+
 Attribute float_attr(float v) {
   Attribute a;
   a.kind = Attribute::Kind::kFloat;

@@ -42,6 +42,7 @@ class Lowering {
       else if (op == "Mul") lower_mul(i);
       else if (op == "GlobalAveragePool" || (op == "ReduceMean" && is_global_average(g_, g_.nodes[i])))
         lower_simple(i, "QLinearGlobalAveragePool");
+      else if (op == "AveragePool") lower_average_pool(i);
       else if (op == "Concat") lower_concat(i);
       else if (op == "MaxPool" || op == "Reshape" || op == "Flatten" || op == "Transpose" || op == "Squeeze" ||
                op == "Unsqueeze" || op == "Resize")
@@ -299,6 +300,22 @@ class Lowering {
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
     Node l = lowered(n, op, {x}, g_.nodes[qi].outputs[0]);
+    set_io_params(l, xq, yq);
+    replace(i, l, {qi});
+  }
+
+  // DQ -> AveragePool (2-D) -> Q: the pool's window attributes and the two qparams.
+  void lower_average_pool(size_t i) {
+    const Node& n = g_.nodes[i];
+    if (n.attr_ints("kernel_shape").size() != 2) return;
+    std::string x;
+    QParam xq, yq;
+    if (!dequantized(n.inputs[0], &x, &xq)) return;
+    const int64_t qi = sole_quantize(n.outputs[0], &yq);
+    if (qi < 0) return;
+    Node l = lowered(n, "QLinearAveragePool", {x}, g_.nodes[qi].outputs[0]);
+    for (const char* key : {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "count_include_pad"})
+      if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
     set_io_params(l, xq, yq);
     replace(i, l, {qi});
   }

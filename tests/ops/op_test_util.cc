@@ -7,15 +7,16 @@ namespace octet::testing {
 
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
                            std::map<std::string, Attribute> attrs, size_t n_outputs, int opset, int threads,
-                           std::vector<size_t> constant_inputs) {
+                           std::vector<size_t> constant_inputs, const std::string& domain) {
   Node node;
   node.name = op_type + "_under_test";
   node.op_type = op_type;
+  node.domain = domain;
   node.opset = opset;
   node.attrs = std::move(attrs);
   for (size_t i = 0; i < inputs.size(); ++i) node.inputs.push_back(inputs[i].defined() ? "in" + std::to_string(i) : "");
   for (size_t i = 0; i < n_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
-  const KernelFactory* factory = OpRegistry::global().find(op_type);
+  const KernelFactory* factory = OpRegistry::global().find(op_type, domain);
   if (!factory) throw Error("op " + op_type + " is not registered");
   KernelInit init{node, threads, [&](size_t i) -> const Tensor* {
                     bool is_const = std::find(constant_inputs.begin(), constant_inputs.end(), i) != constant_inputs.end();

@@ -1,8 +1,10 @@
-// ops/pool.cc: MaxPool on a channels-last input (the form passes/channels_last.cc gives it inside
-// an NHWC region) equals the NCHW op transposed, element for element, for padding, strides,
-// dilations, ceil_mode, a window entirely in the padding, NaN and integer types.
+// ops/pool.cc: MaxPool and AveragePool on a channels-last input (the form passes/channels_last.cc
+// gives them inside an NHWC region) equal the NCHW op transposed, element for element, for padding,
+// strides, dilations, ceil_mode, a window entirely in the padding, NaN and integer types; the INT8
+// QLinearAveragePool is within one step of dequantize -> AveragePool -> quantize.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -71,6 +73,65 @@ TEST(MaxPoolNhwc, EqualsTheNchwOpTransposed) {
         EXPECT_TRUE(same_bits(permute(got, false), want));
       }
     }
+  }
+}
+
+struct PoolAttrs {
+  std::vector<int64_t> kernel, strides, pads;
+  int64_t ceil_mode, count_include_pad;
+};
+
+std::map<std::string, Attribute> pool_attrs(const PoolAttrs& a) {
+  return {{"kernel_shape", attr_ints(a.kernel)}, {"strides", attr_ints(a.strides)}, {"pads", attr_ints(a.pads)},
+          {"ceil_mode", attr_int(a.ceil_mode)}, {"count_include_pad", attr_int(a.count_include_pad)}};
+}
+
+const PoolAttrs kAverageCases[] = {{{2, 2}, {2, 2}, {0, 0, 0, 0}, 0, 0}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, 0, 1},
+                                   {{3, 3}, {1, 1}, {1, 1, 1, 1}, 0, 0}, {{3, 2}, {2, 2}, {1, 0, 0, 1}, 1, 1},
+                                   {{5, 5}, {1, 1}, {4, 4, 4, 4}, 0, 0}};
+
+TEST(AveragePoolNhwc, EqualsTheNchwOpTransposed) {
+  std::mt19937 rng(6);
+  std::normal_distribution<float> nd;
+  Tensor x(DType::kFloat32, {2, 19, 7, 6});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = nd(rng);
+  for (const PoolAttrs& a : kAverageCases) {
+    SCOPED_TRACE(cat("kernel ", a.kernel[0], "x", a.kernel[1], " ceil ", a.ceil_mode, " include ", a.count_include_pad));
+    auto attrs = pool_attrs(a);
+    const Tensor want = run_op("AveragePool", {x}, attrs)[0];
+    attrs["channels_last"] = attr_int(1);
+    for (int threads : {1, 2}) {
+      const Tensor got = run_op("AveragePool", {permute(x, true)}, attrs, 1, 17, threads)[0];
+      EXPECT_TRUE(same_bits(permute(got, false), want));
+    }
+  }
+}
+
+TEST(QLinearAveragePool, WithinOneStepOfTheFloatPoolOnDequantizedCodes) {
+  std::mt19937 rng(8);
+  Tensor codes(DType::kUInt8, {2, 5, 9, 8});
+  for (int64_t i = 0; i < codes.numel(); ++i) codes.data<uint8_t>()[i] = static_cast<uint8_t>(rng());
+  const float x_scale = 0.05f, y_scale = 0.03f;
+  const int x_zp = 100, y_zp = 120;
+  Tensor real(DType::kFloat32, codes.shape());
+  for (int64_t i = 0; i < real.numel(); ++i) real.data<float>()[i] = (codes.data<uint8_t>()[i] - x_zp) * x_scale;
+  for (const PoolAttrs& a : kAverageCases) {
+    SCOPED_TRACE(cat("kernel ", a.kernel[0], "x", a.kernel[1], " include ", a.count_include_pad));
+    auto attrs = pool_attrs(a);
+    const Tensor ref = run_op("AveragePool", {real}, attrs)[0];
+    attrs["x_scale"] = testing::attr_float(x_scale);
+    attrs["y_scale"] = testing::attr_float(y_scale);
+    attrs["x_zero_point"] = attr_int(x_zp);
+    attrs["y_zero_point"] = attr_int(y_zp);
+    const Tensor got = run_op("QLinearAveragePool", {codes}, attrs, 1, 1, 1, {}, "com.octet")[0];
+    ASSERT_EQ(got.shape(), ref.shape());
+    for (int64_t i = 0; i < got.numel(); ++i) {
+      const float want = std::clamp(std::nearbyint(ref.data<float>()[i] / y_scale) + y_zp, 0.f, 255.f);
+      ASSERT_LE(std::fabs(got.data<uint8_t>()[i] - want), 1.0f) << i;
+    }
+    attrs["channels_last"] = attr_int(1);
+    const Tensor nhwc = run_op("QLinearAveragePool", {permute(codes, true)}, attrs, 1, 1, 1, {}, "com.octet")[0];
+    EXPECT_TRUE(same_bits(permute(nhwc, false), got));
   }
 }
 

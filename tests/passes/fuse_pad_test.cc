@@ -31,7 +31,7 @@ Graph pad_then(const PadCase& c) {
   g.inputs = {testing::f32_value("x", {2, 3, 9, 8})};
   g.initializers["pads"] = testing::i64_vector(c.pads);
   g.initializers["value"] = testing::f32_scalar(c.value);
-  add_node(g, "Pad", {"x", "pads", "value"}, "p").attrs["mode"] = Attribute{Attribute::Kind::kString, 0, 0, c.mode};
+  add_node(g, "Pad", {"x", "pads", "value"}, "p").attrs["mode"] = string_attr(c.mode);
   if (c.op == "Conv") {
     g.initializers["w"] = testing::sine_tensor({4, 3, 3, 3}, 0.3f);
     Node& conv = add_node(g, "Conv", {"p", "w"}, "y");
@@ -61,7 +61,9 @@ TEST(FusePad, ZeroSpatialPadJoinsTheConvolutionOrCountingPool) {
     EXPECT_EQ(op.inputs[0], "x");
     EXPECT_EQ(op.attr_ints("pads"), (std::vector<int64_t>{1 + c.op_pads[0], 2 + c.op_pads[1], 2 + c.op_pads[2],
                                                           1 + c.op_pads[3]}));
-    if (c.op == "AveragePool") EXPECT_EQ(op.attr_int("count_include_pad", 0), 1);
+    if (c.op == "AveragePool") {
+      EXPECT_EQ(op.attr_int("count_include_pad", 0), 1);
+    }
     testing::expect_same_outputs(g, fused, {{"x", testing::sine_tensor({2, 3, 9, 8}, 1.0f)}},
                                  c.op == "Conv" ? 1e-6 : 0.0);
   }

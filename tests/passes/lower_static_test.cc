@@ -11,6 +11,7 @@
 #include "octet/quantize.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
+#include "passes/graph_util.h"
 
 namespace octet {
 namespace {
@@ -242,7 +243,7 @@ TEST(LowerStatic, WhatCannotBeLoweredStaysFloatAndRuns) {
   for (Node& n : q.nodes)
     if (n.op_type == "Conv") {
       n.attrs.erase("pads");
-      n.attrs["auto_pad"] = Attribute{Attribute::Kind::kString, 0, 0, "SAME_UPPER"};
+      n.attrs["auto_pad"] = string_attr("SAME_UPPER");
       break;
     }
   Graph l = lower(q);
