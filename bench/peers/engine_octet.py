@@ -1,8 +1,15 @@
 """octet through its CLI: `octet bench --serve` for interleaved latency, `octet run` for
-outputs, `octet quantize` for its int8 model. Contract: DESIGN.md, "The CLI"."""
+outputs, `octet quantize` for its int8 model. Contract: DESIGN.md, "The CLI".
+
+The engine "octet-avx2" runs the same files through the same commands with octet's INT8 kernels
+forced to their AVX2 path (OCTET_ISA=avx2) and oneDNN, which runs octet's fp32 convolutions and
+GEMMs, capped at AVX2 (ONEDNN_MAX_CPU_ISA=AVX2): octet as on an AVX2-only CPU, as
+scripts/lower_paths.sh runs the tests. Only octet is emulated; the peers run their native kernels."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import tempfile
 import time
@@ -16,6 +23,14 @@ ENGINE = "octet"
 # Set by harness.py from --octet / --octet-unavailable.
 BINARY = REPO / "build" / "bin" / "octet"
 UNAVAILABLE: str | None = None
+
+AVX2_ENGINE = "octet-avx2"
+AVX2_ENV = {"OCTET_ISA": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+AVX2_NOTE = ("octet's kernels as on an AVX2-only CPU (OCTET_ISA=avx2, ONEDNN_MAX_CPU_ISA=AVX2); "
+             "ONNX Runtime, PyTorch and OpenVINO are not emulated")
+# octet's INT8 kernel paths, slowest first: the order kernels/x86/dispatch.h picks the best in.
+ISA_RANK = ("ref", "avx2", "avx512bw", "avxvnni", "avx512vnni")
+_KERNELS = re.compile(r"^kernels: (?P<chosen>\S+) \(this CPU runs: (?P<runs>[^;)]*)", re.M)
 
 
 def binary() -> Path:
@@ -43,11 +58,66 @@ def _write_inputs(feed: dict, folder: Path, tag: str) -> list[str]:
     return args
 
 
-class OctetRunner:
-    """A long-lived `octet bench --serve` process: each `run(k)` asks it for k inferences."""
+def kernel_paths(version_text: str) -> tuple[str | None, list[str]]:
+    """(the path octet chose, the paths this CPU runs) from `octet --version`'s line
+    "kernels: avx512vnni (this CPU runs: ref avx2 avx512bw avx512vnni; ...)"; (None, []) without it."""
+    m = _KERNELS.search(version_text)
+    return (m["chosen"], m["runs"].split()) if m else (None, [])
 
-    def __init__(self, model_path: Path, threads: int, feed: dict):
-        self.model, self.threads = model_path, threads
+
+def best_path(runs: list[str]) -> str | None:
+    """The fastest path of `runs` that ISA_RANK knows (the CPU's best, whatever OCTET_ISA forces)."""
+    known = [p for p in runs if p in ISA_RANK]
+    return max(known, key=ISA_RANK.index) if known else None
+
+
+def avx2_rows_wanted(version_text: str) -> tuple[bool, str]:
+    """Whether the octet-avx2 engine belongs in a default run, and why: only where the CPU's best
+    path is above avx2 (on an AVX2-only CPU octet's own rows already are the AVX2 numbers)."""
+    _, runs = kernel_paths(version_text)
+    best = best_path(runs)
+    if best is None:
+        return False, "octet --version names no kernel paths"
+    if "avx2" not in runs:
+        return False, "this CPU cannot run octet's avx2 path"
+    if ISA_RANK.index(best) <= ISA_RANK.index("avx2"):
+        return False, f"this CPU's best octet path is {best}: octet's own rows are the AVX2-only numbers"
+    return True, f"this CPU's best octet path is {best}"
+
+
+def avx2_env(base: dict | None = None) -> dict:
+    """The environment of octet-avx2's processes: `base` (default os.environ) with AVX2_ENV."""
+    return {**(os.environ if base is None else base), **AVX2_ENV}
+
+
+def version_text(env: dict | None = None) -> str:
+    """What `octet --version` prints (under `env`), or a Missing."""
+    done = subprocess.run([str(binary()), "--version"], capture_output=True, text=True, timeout=60, env=env)
+    if done.returncode != 0:
+        raise Missing(f"octet --version exited {done.returncode}: {_first_error(done.stderr)}")
+    return done.stdout
+
+
+def kernels_line(env: dict | None = None) -> str:
+    """The "kernels: ..." line of `octet --version` (under `env`)."""
+    text = version_text(env)
+    return next((ln.strip() for ln in text.splitlines() if ln.startswith("kernels:")), "no kernels line")
+
+
+def check_avx2() -> str:
+    """octet-avx2's check that OCTET_ISA=avx2 took: the path octet chooses under avx2_env()."""
+    chosen, _ = kernel_paths(version_text(avx2_env()))
+    if chosen != "avx2":
+        raise Missing(f"octet with OCTET_ISA=avx2 reports kernels {chosen!r}, not avx2: {kernels_line(avx2_env())}")
+    return chosen
+
+
+class OctetRunner:
+    """A long-lived `octet bench --serve` process: each `run(k)` asks it for k inferences.
+    `env`: the environment of octet's processes (None: this one's; avx2_env() for octet-avx2)."""
+
+    def __init__(self, model_path: Path, threads: int, feed: dict, env: dict | None = None):
+        self.model, self.threads, self.env = model_path, threads, env
         self.tmp = tempfile.TemporaryDirectory(prefix="octet_peers_")
         folder = Path(self.tmp.name)
         argv = [str(binary()), "bench", str(model_path), *_write_inputs(feed, folder, "lat"),
@@ -55,7 +125,7 @@ class OctetRunner:
         # stderr goes to a file: a pipe nobody reads could fill up and stall the process.
         self.stderr = open(folder / "stderr.txt", "w+")
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr, text=True)
+                                     stderr=self.stderr, text=True, env=env)
         self._reply()  # {"ready": true} once loaded and warmed up
 
     def _reply(self) -> dict:
@@ -91,7 +161,7 @@ class OctetRunner:
             out = folder / f"out_{i}.npz"
             argv = [str(binary()), "run", str(self.model), *_write_inputs(feed, folder, f"in{i}"),
                     "-o", str(out), "--threads", str(self.threads)]
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=600)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=self.env)
             if done.returncode != 0:
                 raise Missing(f"octet run exited {done.returncode}: {_first_error(done.stderr)}")
             with np.load(out) as z:

@@ -4,6 +4,8 @@ bench/models.json.
     python bench/peers/harness.py [--quick] [--models NAME ...] [--threads 1 2]
 
 Writes bench/results.json (raw numbers) and bench/RESULTS.md (tables generated from it).
+On a CPU whose best octet kernel path is above avx2, the engine octet-avx2 is added: octet's own
+files run as on an AVX2-only CPU (engine_octet.AVX2_ENV).
 Anything missing -- a model not built yet, an engine that cannot run it, octet int8 before
 the quantizer exists -- becomes a row that says "not available: <reason>", never a crash."""
 from __future__ import annotations
@@ -30,6 +32,9 @@ from suite import Missing, describe
 
 PRECISIONS = ("fp32", "int8")
 ENGINES = (engine_octet.ENGINE, engine_ort.ENGINE, engine_torch.ENGINE, engine_openvino.ENGINE)
+# Extra engines: octet-avx2 (octet's files, octet's kernels capped at AVX2) is in a default run only
+# where the CPU's best octet path is above avx2 (default_engines).
+ALL_ENGINES = ENGINES + (engine_octet.AVX2_ENGINE,)
 # ONNX Runtime's histogram calibrations timed beside its MinMax (quantize_static) for static models.
 ORT_CALIBRATIONS = ("Entropy", "Percentile")
 
@@ -87,9 +92,13 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
         q, seconds = engine_torch.quantize(torch_fp32.model, mode, calib, names)
         return Artifact(q, engine_torch.state_bytes(q), seconds)
 
-    # OpenVINO runs the other engines' int8 files: it comes after them.
-    for engine in sorted(engines, key=lambda e: e == engine_openvino.ENGINE):
-        if engine == engine_openvino.ENGINE:
+    # octet-avx2 runs octet's files and OpenVINO the other engines' int8 files: they come after them.
+    later = {engine_octet.AVX2_ENGINE: 1, engine_openvino.ENGINE: 2}
+    for engine in sorted(engines, key=lambda e: later.get(e, 0)):
+        if engine == engine_octet.AVX2_ENGINE:
+            for prec in PRECISIONS:
+                arts[(engine, prec)] = _attempt(lambda: octet_avx2(arts, prec))
+        elif engine == engine_openvino.ENGINE:
             arts[(engine, "fp32")] = Artifact(onnx_path, size)
             arts[(engine, "int8")] = _attempt(lambda: openvino_int8(arts))
         elif engine == engine_torch.ENGINE:
@@ -103,6 +112,28 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
             a = arts[(engine, prec)]
             log(f"  {engine} {prec}: " + (f"not available: {a.reason}" if a.reason else "ready"))
     return arts, quant_times(model, onnx_path, calib, calib_reason, arts, engines, ort_calibrations)
+
+
+def octet_avx2(arts: dict, prec: str) -> Artifact:
+    """octet-avx2 runs the very file octet's row of `prec` runs (octet's int8 file: quantized once,
+    so no quantization time of its own), after checking that OCTET_ISA=avx2 takes."""
+    octet = arts.get((engine_octet.ENGINE, prec))
+    if octet is None:
+        raise Missing("runs octet's files: octet is not among --engines")
+    if octet.reason:
+        raise Missing(f"runs octet's {prec} file: {octet.reason}")
+    engine_octet.check_avx2()
+    note = engine_octet.AVX2_NOTE + ("; runs octet's int8 file" if prec == "int8" else "")
+    return Artifact(octet.model, octet.nbytes, note=note)
+
+
+def default_engines() -> tuple[list[str], str]:
+    """The engines of a run without --engines, and what was decided about octet-avx2 and why."""
+    try:
+        wanted, why = engine_octet.avx2_rows_wanted(engine_octet.version_text())
+    except Missing as err:
+        wanted, why = False, f"octet's kernel paths unknown ({err})"
+    return list(ENGINES) + ([engine_octet.AVX2_ENGINE] if wanted else []), why
 
 
 def openvino_int8(arts: dict) -> Artifact:
@@ -169,6 +200,8 @@ def _torch_fp32(model, onnx_path, names) -> Artifact:
 def make_runner(engine: str, prec: str, art: Artifact, threads: int, feed: dict, names: list[str]):
     if engine == engine_octet.ENGINE:
         return engine_octet.OctetRunner(art.model, threads, feed)
+    if engine == engine_octet.AVX2_ENGINE:
+        return engine_octet.OctetRunner(art.model, threads, feed, env=engine_octet.avx2_env())
     if engine == engine_ort.ENGINE:
         return engine_ort.OrtRunner(art.model, threads, feed)
     if engine == engine_openvino.ENGINE:
@@ -253,7 +286,7 @@ def _score(model, row, runner, eval_feeds, labels, refs) -> None:
 def bench_model(model, args) -> dict:
     log(f"{model.name}: {model.title}")
     entry = {"name": model.name, "title": model.title, "metric": model.metric,
-             "int8_mode": model.int8_mode, "status": "ok", "reason": None, "variants": []}
+             "int8_mode": model.int8_mode, "arch": model.arch, "status": "ok", "reason": None, "variants": []}
     try:
         onnx_path = suite.resolve_onnx(model, refresh=args.refresh)
         names = [n for n, _, _ in suite.input_specs(onnx_path)]
@@ -279,8 +312,9 @@ def bench_model(model, args) -> dict:
 
 
 # ORT fp32 first: it is the fidelity reference the other rows are scored against.
-ENGINE_ORDER = [("onnxruntime", "fp32"), ("octet", "fp32"), ("torch", "fp32"), ("openvino", "fp32"),
-                ("octet", "int8"), ("onnxruntime", "int8"), ("torch", "int8"), ("openvino", "int8")]
+ENGINE_ORDER = [("onnxruntime", "fp32"), ("octet", "fp32"), ("octet-avx2", "fp32"), ("torch", "fp32"),
+                ("openvino", "fp32"), ("octet", "int8"), ("octet-avx2", "int8"), ("onnxruntime", "int8"),
+                ("torch", "int8"), ("openvino", "int8")]
 
 
 def bench_kernels(args) -> dict:
@@ -302,7 +336,9 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke run: fewer runs and samples")
     p.add_argument("--models", nargs="*", help="only these suite entries (default: all)")
-    p.add_argument("--engines", nargs="*", default=list(ENGINES), choices=ENGINES)
+    p.add_argument("--engines", nargs="*", choices=ALL_ENGINES,
+                   help=f"default: {' '.join(ENGINES)}, and {engine_octet.AVX2_ENGINE} where this CPU's best "
+                        "octet kernel path is above avx2 (octet's files with its kernels capped at AVX2)")
     p.add_argument("--threads", nargs="*", type=int, default=[1, 2])
     p.add_argument("--ort-calibrations", nargs="*", default=list(ORT_CALIBRATIONS),
                    choices=("MinMax", "Entropy", "Percentile", "Distribution"),
@@ -320,6 +356,12 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     engine_octet.BINARY, engine_octet.UNAVAILABLE = args.octet.resolve(), args.octet_unavailable
+    if args.engines is None:
+        args.engines, avx2_why = default_engines()
+    else:
+        avx2_why = "--engines " + ("includes" if engine_octet.AVX2_ENGINE in args.engines else "leaves out") \
+            + f" {engine_octet.AVX2_ENGINE}"
+    log(f"engines: {' '.join(args.engines)} ({engine_octet.AVX2_ENGINE}: {avx2_why})")
     models = suite.load_suite(args.suite)
     if args.models:
         unknown = set(args.models) - {m.name for m in models}
@@ -327,7 +369,15 @@ def main(argv=None) -> int:
             p.error(f"unknown models: {', '.join(sorted(unknown))}")
         models = [m for m in models if m.name in args.models]
     started = time.time()
-    results = {"meta": sysinfo.meta(args.command, args.quick, args.threads),
+    meta = sysinfo.meta(args.command, args.quick, args.threads)
+    meta["engines"] = list(args.engines)
+    meta["octet_avx2"] = {"included": engine_octet.AVX2_ENGINE in args.engines, "why": avx2_why,
+                          "env": engine_octet.AVX2_ENV}
+    try:
+        meta["octet_kernels"] = engine_octet.kernels_line()
+    except Missing as err:
+        meta["octet_kernels"] = f"unknown: {err}"
+    results = {"meta": meta,
                "models": [bench_model(m, args) for m in models],
                "kernels": {"status": "skipped", "reason": "--no-kernels", "rows": []}
                if args.no_kernels else bench_kernels(args)}

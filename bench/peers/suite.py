@@ -52,6 +52,11 @@ class Model:
         return self.entry.get("int8", "static")
 
     @property
+    def arch(self) -> str | None:
+        """cnn, transformer or rnn: which int8-vs-fp32 target the report's targets table applies."""
+        return self.entry.get("arch")
+
+    @property
     def torch_recipe(self) -> str | None:
         return self.entry.get("torch")
 

@@ -165,6 +165,8 @@ class SuiteTest(unittest.TestCase):
             self.assertIn(m.metric, metrics.METRICS)
             self.assertIn(m.int8_mode, ("static", "dynamic"))
             self.assertIn(m.torch_recipe, (None, "from_onnx", "minilm", "suite"))
+            self.assertIn(m.arch, ("cnn", "transformer", "rnn"))
+        self.assertEqual({m.name for m in models if m.arch == "transformer"}, {"minilm", "deit_small", "bert_base"})
 
     def test_suite_entries_name_a_model_of_the_export_script(self):
         import importlib.util
@@ -330,6 +332,200 @@ class QuantTimeTest(unittest.TestCase):
         row.update(note="runs octet's int8 file", metric_note="compared with its own fp32")
         self.assertTrue(report.variant_table("cosine", [row])[2].endswith(
             "| runs octet's int8 file; compared with its own fp32 |"))
+
+
+VNNI_VERSION = ("octet 0.1.0\nkernels: avx512vnni (this CPU runs: ref avx2 avx512bw avx512vnni; "
+                "OCTET_ISA=<path> forces one)\n")
+AVX2_VERSION = "octet 0.1.0\nkernels: avx2 (this CPU runs: ref avx2; OCTET_ISA=<path> forces one)\n"
+
+FAKE_OCTET_ENV = """#!/bin/sh
+# Records the ISA variables it was started with, then serves like FAKE_OCTET.
+echo "OCTET_ISA=$OCTET_ISA ONEDNN_MAX_CPU_ISA=$ONEDNN_MAX_CPU_ISA" >> "$(dirname "$0")/env.txt"
+echo '{"ready": true}'
+while read k; do echo '{"latencies_ms": [0.5]}'; done
+"""
+
+
+class OctetAvx2Test(unittest.TestCase):
+    """The octet-avx2 engine: when a default run includes it, the environment it runs octet in, and
+    that it runs octet's own files."""
+
+    def test_kernel_paths_from_version(self):
+        import engine_octet
+        self.assertEqual(engine_octet.kernel_paths(VNNI_VERSION), ("avx512vnni", ["ref", "avx2", "avx512bw", "avx512vnni"]))
+        self.assertEqual(engine_octet.kernel_paths("octet 0.1.0\n"), (None, []))
+        self.assertEqual(engine_octet.best_path(["ref", "avx2", "avxvnni"]), "avxvnni")
+        self.assertEqual(engine_octet.best_path(["avx512bw", "avxvnni"]), "avxvnni")  # dispatch.h's order
+
+    def test_included_only_above_avx2(self):
+        import engine_octet
+        wanted = lambda text: engine_octet.avx2_rows_wanted(text)[0]  # noqa: E731
+        self.assertTrue(wanted(VNNI_VERSION))
+        self.assertTrue(wanted("kernels: avxvnni (this CPU runs: ref avx2 avxvnni; x)"))   # Alder Lake
+        self.assertTrue(wanted("kernels: avx512bw (this CPU runs: ref avx2 avx512bw; x)"))  # Skylake-SP
+        # OCTET_ISA=avx2 in the harness's own environment: the CPU's best path still decides
+        self.assertTrue(wanted("kernels: avx2 (this CPU runs: ref avx2 avx512bw avx512vnni; x)"))
+        self.assertFalse(wanted(AVX2_VERSION))                                   # an AVX2-only CPU
+        self.assertFalse(wanted("kernels: ref (this CPU runs: ref; x)"))
+        self.assertFalse(wanted("octet 0.1.0\n"))
+        self.assertIn("avx2", engine_octet.avx2_rows_wanted(AVX2_VERSION)[1])
+
+    def test_env_forces_octets_avx2_path_and_caps_onednn(self):
+        import engine_octet
+        base = {"PATH": "/bin", "OCTET_ISA": "avx512bw", "OMP_NUM_THREADS": "1"}
+        env = engine_octet.avx2_env(base)
+        self.assertEqual(env, {"PATH": "/bin", "OCTET_ISA": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "OMP_NUM_THREADS": "1"})
+        self.assertEqual(base["OCTET_ISA"], "avx512bw")  # the caller's dict is left alone
+        self.assertEqual(engine_octet.avx2_env()["ONEDNN_MAX_CPU_ISA"], "AVX2")
+
+    def patched(self, version):
+        import engine_octet
+        saved = engine_octet.version_text
+        engine_octet.version_text = lambda env=None: version(env) if callable(version) else version
+        self.addCleanup(setattr, engine_octet, "version_text", saved)
+
+    def test_default_engines(self):
+        self.patched(VNNI_VERSION)
+        engines, why = harness.default_engines()
+        self.assertEqual(engines, list(harness.ENGINES) + ["octet-avx2"])
+        self.assertIn("avx512vnni", why)
+        self.patched(AVX2_VERSION)
+        self.assertEqual(harness.default_engines()[0], list(harness.ENGINES))
+
+        def missing(env):
+            raise suite.Missing("build/bin/octet not built")
+        self.patched(missing)
+        engines, why = harness.default_engines()
+        self.assertEqual((engines, why), (list(harness.ENGINES), "octet's kernel paths unknown (build/bin/octet not built)"))
+
+    def test_runs_octets_own_files_without_a_second_quantization(self):
+        self.patched(lambda env: "kernels: avx2 (this CPU runs: ref avx2 avx512vnni; x)" if env and env.get("OCTET_ISA") == "avx2"
+                     else VNNI_VERSION)
+        arts = {("octet", "fp32"): harness.Artifact(Path("m.onnx"), 100),
+                ("octet", "int8"): harness.Artifact(Path("m.octet.int8.onnx"), 30, 2.5)}
+        fp32, int8 = harness.octet_avx2(arts, "fp32"), harness.octet_avx2(arts, "int8")
+        self.assertEqual((fp32.model, fp32.nbytes, fp32.quant_s), (Path("m.onnx"), 100, None))
+        self.assertEqual((int8.model, int8.nbytes, int8.quant_s), (Path("m.octet.int8.onnx"), 30, None))
+        self.assertIn("AVX2-only CPU", int8.note)
+        self.assertIn("not emulated", int8.note)
+        self.assertIn("runs octet's int8 file", int8.note)
+        gone = {**arts, ("octet", "int8"): harness.Artifact(reason="octet quantize failed: x")}
+        with self.assertRaisesRegex(suite.Missing, "runs octet's int8 file: octet quantize failed: x"):
+            harness.octet_avx2(gone, "int8")
+        with self.assertRaisesRegex(suite.Missing, "octet is not among --engines"):
+            harness.octet_avx2({}, "fp32")
+
+    def test_refused_when_octet_ignores_octet_isa(self):
+        self.patched(VNNI_VERSION)  # an octet that still picks avx512vnni under OCTET_ISA=avx2
+        with self.assertRaisesRegex(suite.Missing, "not avx2"):
+            harness.octet_avx2({("octet", "fp32"): harness.Artifact(Path("m.onnx"), 100)}, "fp32")
+
+    def test_runner_starts_octet_with_the_avx2_env(self):
+        import engine_octet
+        with tempfile.TemporaryDirectory() as tmp:
+            fake = Path(tmp) / "octet"
+            fake.write_text(FAKE_OCTET_ENV)
+            fake.chmod(0o755)
+            saved = engine_octet.BINARY
+            engine_octet.BINARY = fake
+            try:
+                feed = {"x": np.zeros(2, np.float32)}
+                for engine in ("octet", "octet-avx2"):
+                    runner = harness.make_runner(engine, "int8", harness.Artifact(Path(tmp) / "m.onnx"), 1, feed, ["x"])
+                    self.assertEqual(runner.run(1), [0.5])
+                    runner.close()
+            finally:
+                engine_octet.BINARY = saved
+            lines = (Path(tmp) / "env.txt").read_text().splitlines()
+        self.assertEqual(lines[1], "OCTET_ISA=avx2 ONEDNN_MAX_CPU_ISA=AVX2")
+        self.assertNotEqual(lines[0], lines[1])
+
+    def test_engine_order_covers_every_engine(self):
+        for engine in harness.ALL_ENGINES:
+            for prec in harness.PRECISIONS:
+                self.assertIn((engine, prec), harness.ENGINE_ORDER)
+        order = harness.ENGINE_ORDER
+        self.assertEqual(order[0], ("onnxruntime", "fp32"))  # the fidelity reference is scored first
+        self.assertEqual(order.index(("octet-avx2", "int8")), order.index(("octet", "int8")) + 1)
+
+
+def _variant(rows, name="m", arch="cnn", label="b1"):
+    return {"name": name, "status": "ok", "arch": arch, "variants": [{"label": label, "status": "ok", "rows": rows}]}
+
+
+def _cells(table: list[str], first: str) -> list[str]:
+    row = next(r for r in table if r.startswith(f"| {first} |"))
+    return [c.strip() for c in row.split("|")[1:-1]]
+
+
+class TargetsTest(unittest.TestCase):
+    """report.targets_table: issue 19's targets from the measured medians."""
+
+    def test_met_and_missed_with_their_numbers(self):
+        rows = [_row("octet", "int8", 1, 1.0), _row("octet", "fp32", 1, 2.5), _row("onnxruntime", "int8", 1, 1.2),
+                _row("openvino", "int8", 1, 1.5), _row("onnxruntime", "fp32", 1, 2.0), _row("torch", "int8", 1, 3.0)]
+        table = report.targets_table([_variant(rows)], {})
+        self.assertIn("| model | threads | ORT int8 / octet int8 (≥ 1.3×) | OpenVINO int8 / octet int8 (≥ 1.0×) | "
+                      "octet fp32 / octet int8 (≥ 2.0× cnn, ≥ 1.5× transformer) | octet fp32 / ORT fp32 (≤ 1.1×) |", table)
+        self.assertEqual(_cells(table, "m b1"), ["m b1", "1", "1.20× missed", "1.50× met", "2.50× met (≥ 2.0×, cnn)",
+                                                 "1.25× missed"])
+        self.assertNotIn("octet-avx2", "\n".join(table))  # no AVX2 columns without its rows
+
+    def test_transformer_target_and_no_target_and_missing_medians(self):
+        rows = [_row("octet", "int8", 2, 1.0), _row("octet", "fp32", 2, 1.6), _row("onnxruntime", "fp32", 2, 1.6),
+                _row("onnxruntime", "int8", 2, None, "not available", "x")]
+        table = report.targets_table([_variant(rows, "bert", "transformer"), _variant(rows, "vad", "rnn"),
+                                      _variant(rows, "old", None)], {})
+        bert = _cells(table, "bert b1")
+        self.assertEqual(bert[2:], ["not measured (no ORT int8 median)", "not measured (no OpenVINO int8 median)",
+                                    "1.60× met (≥ 1.5×, transformer)", "1.00× met"])
+        self.assertEqual(_cells(table, "vad b1")[4], "1.60× (no target: rnn)")
+        self.assertEqual(_cells(table, "old b1")[4], "1.60× (no target: no arch in bench/models.json)")
+
+    def test_a_ratio_that_rounds_to_the_target_shows_another_digit(self):
+        rows = [_row("octet", "int8", 1, 1.0), _row("onnxruntime", "int8", 1, 1.2996)]
+        self.assertEqual(_cells(report.targets_table([_variant(rows)], {}), "m b1")[2], "1.300× missed")
+
+    def test_avx2_columns_from_octet_avx2_rows(self):
+        rows = [_row("octet", "int8", 1, 1.0), _row("octet", "fp32", 1, 2.5), _row("octet-avx2", "int8", 1, 1.6),
+                _row("octet-avx2", "fp32", 1, 3.0), _row("onnxruntime", "int8", 1, 2.0),
+                _row("openvino", "int8", 1, 1.5), _row("torch", "int8", 1, 4.0)]
+        table = report.targets_table([_variant(rows)], {"octet_kernels": VNNI_VERSION.splitlines()[1]})
+        self.assertIn("octet-avx2 fp32 / octet-avx2 int8 (> 1×) | fastest peer int8 (native) / octet-avx2 int8 (> 1×) |",
+                      table[0])
+        self.assertEqual(_cells(table, "m b1")[-2:], ["1.88× met", "0.94× missed (vs OpenVINO)"])
+        no_ov = [r for r in rows if r["engine"] != "openvino"]
+        self.assertEqual(_cells(report.targets_table([_variant(no_ov)], {}), "m b1")[-1],
+                         "1.25× met (vs ORT; no OpenVINO int8 median)")
+
+    def test_avx2_columns_from_octets_rows_on_an_avx2_only_cpu(self):
+        rows = [_row("octet", "int8", 1, 1.0), _row("octet", "fp32", 1, 2.5), _row("torch", "int8", 1, 4.0)]
+        avx2_cpu = {"octet_kernels": AVX2_VERSION.splitlines()[1]}
+        self.assertIn("octet fp32 / octet int8 (> 1×)", report.targets_table([_variant(rows)], avx2_cpu)[0])
+        self.assertEqual(_cells(report.targets_table([_variant(rows)], avx2_cpu), "m b1")[-1],
+                         "4.00× met (vs PyTorch; no ORT or OpenVINO int8 median)")
+        forced = {"octet_kernels": "kernels: avx2 (this CPU runs: ref avx2 avx512vnni; x)"}  # not an AVX2-only CPU
+        self.assertNotIn("(> 1×)", report.targets_table([_variant(rows)], forced)[0])
+
+    def test_variant_table_has_a_ratio_to_octet_avx2_where_its_rows_exist(self):
+        rows = [_row("octet", "int8", 1, 1.0), _row("octet-avx2", "int8", 1, 2.0), _row("onnxruntime", "int8", 1, 3.0)]
+        table = report.variant_table("cosine", rows)
+        self.assertIn("| latency ratio | ratio to octet-avx2 |", table[0])
+        self.assertTrue(table[3].startswith("| octet-avx2 | int8 | 1 | 2 | 2.2 | 2.00× octet int8 | 1.00× octet-avx2 int8 |"))
+        self.assertTrue(table[4].startswith("| onnxruntime | int8 | 1 | 3 | 3.3 | 3.00× octet int8 | 1.50× octet-avx2 int8 |"))
+        self.assertNotIn("octet-avx2", report.variant_table("cosine", rows[:1])[0])
+
+    def test_header_says_what_octet_avx2_emulates(self):
+        res = _results(True)
+        res["meta"].update(octet_kernels=VNNI_VERSION.splitlines()[1],
+                           octet_avx2={"included": True, "why": "this CPU's best octet path is avx512vnni",
+                                       "env": {"OCTET_ISA": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}})
+        md = report.render(res)
+        self.assertIn("OCTET_ISA=avx2 ONEDNN_MAX_CPU_ISA=AVX2, emulating an AVX2-only CPU", md)
+        self.assertIn("ONNX Runtime, PyTorch and OpenVINO are not emulated", md)
+        self.assertIn("## Targets (issue 19: real models run fast)", md)
+        res["meta"]["octet_avx2"] = {"included": False, "why": "this CPU's best octet path is avx2"}
+        self.assertIn("No octet-avx2 rows: this CPU's best octet path is avx2.", report.render(res))
 
 
 class SysinfoTest(unittest.TestCase):
