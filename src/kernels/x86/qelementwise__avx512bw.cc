@@ -7,8 +7,9 @@
 
 #include "kernels/x86/quantize_kernels.h"
 
-// GCC 12 warns inside its own masked-load intrinsics (_mm512_undefined_* self-initialises).
+// GCC 12 warns inside its own masked-load and broadcast intrinsics (_mm512_undefined_* self-initialises).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 
 namespace octet::kernels {
 namespace {

@@ -20,6 +20,9 @@ void qadd_u8__avx512bw(int64_t n, const uint8_t* a, int32_t a_zp, float ma, cons
 void requantize_u8__avx512bw(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
 void qmul_u8__avx512bw(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
                        int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
+void qadd_u8__avx2(int64_t n, const uint8_t* a, int32_t a_zp, float ma, const uint8_t* b, int32_t b_zp, float mb,
+                   int32_t y_zp, uint8_t* y);
+void requantize_u8__avx2(int64_t n, const uint8_t* x, int32_t x_zp, float multiplier, int32_t y_zp, uint8_t* y);
 void qmul_u8__avx2(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp, const uint8_t* b, int64_t b_step,
                    int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
 void lookup_u8__avx512bw(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
