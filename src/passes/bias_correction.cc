@@ -1,12 +1,14 @@
 #include "passes/bias_correction.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <set>
 
 #include "octet/runtime.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
+#include "quant/qmath.h"
 
 namespace octet {
 
@@ -112,23 +114,52 @@ void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
 // (0 for none): its output is final once the layers of its level are corrected. Pass L therefore
 // runs the nodes of level L - 1 (now final) and the level-L layers (to measure them), on the
 // values earlier passes kept for it, and keeps what a later pass will read; every node runs once,
-// the measured layers twice, instead of the whole model once per level. Weights are folded to
-// float constants first, so they are not dequantized on every run.
+// the measured layers twice, instead of the whole model once per level. The QDQ graph is made and
+// its weights folded to float constants once; a correction then rewrites only the layer's
+// dequantized bias (set_bias), as convert() would quantize it.
 class IncrementalQdq {
  public:
-  IncrementalQdq(std::map<std::string, int> level_of, std::vector<std::map<std::string, Tensor>> batches, int threads)
-      : level_of_(std::move(level_of)), batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {}
-
-  // Channel means of the outputs of the `measured` layers (all of level `level`) in `qdq`, the QDQ
-  // graph with the layers of lower levels corrected. Passes must come in order 1, 2, ...
-  std::map<std::string, ChannelMean> measure(Graph qdq, int level, const std::map<std::string, size_t>& measured,
-                                             const std::function<void(int64_t samples_done)>& progress) {
+  IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of,
+                 std::vector<std::map<std::string, Tensor>> batches, int threads)
+      : batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {
+    // Each corrected layer's int32 bias scale (x_scale * w_scale, per channel or one), read before
+    // folding turns the bias's DequantizeLinear into a float constant under its output's name.
+    for (const Node& n : qdq.nodes) {
+      if (!level_of.count(n.name) || !n.has_input(2)) continue;
+      const int64_t p = producer_index(qdq, n.inputs[2]);
+      if (p < 0 || qdq.nodes[p].op_type != "DequantizeLinear") continue;
+      const Tensor* scale = qdq.find_initializer(qdq.nodes[p].inputs[1]);
+      if (scale) bias_scale_[n.name] = {n.inputs[2], *scale};
+    }
     fold_constants(qdq);
-    const std::vector<int> node_level = levels(qdq);
-    // The highest level among each value's readers: a value is kept while a later pass reads it.
-    std::map<std::string, int> last_reader;
-    for (size_t i = 0; i < qdq.nodes.size(); ++i)
-      for (const auto& in : qdq.nodes[i].inputs) last_reader[in] = std::max(last_reader[in], node_level[i]);
+    qdq_ = std::move(qdq);
+    node_level_ = levels(qdq_, level_of);
+    for (size_t i = 0; i < qdq_.nodes.size(); ++i)
+      for (const auto& in : qdq_.nodes[i].inputs) last_reader_[in] = std::max(last_reader_[in], node_level_[i]);
+  }
+
+  // The corrected float bias of layer `name`, as the QDQ graph runs it: quantized to int32 with
+  // the bias scale and dequantized (convert.cc's bias rule, then DequantizeLinear's).
+  void set_bias(const std::string& name, const Tensor& bias) {
+    auto it = bias_scale_.find(name);
+    OCTET_CHECK(it != bias_scale_.end(), "bias correction: layer '", name, "' has no quantized bias in the QDQ graph");
+    const auto& [value, scale] = it->second;
+    Tensor dq(DType::kFloat32, bias.shape());
+    for (int64_t c = 0; c < bias.numel(); ++c) {
+      const float s = scale.data<float>()[scale.numel() == 1 ? 0 : c];
+      const double q = std::nearbyint(double(bias.data<float>()[c]) / s);
+      dq.data<float>()[c] = dequantize_value<int32_t>(static_cast<int32_t>(q), s, 0);
+    }
+    qdq_.initializers[value] = dq;
+  }
+
+  // Channel means of the outputs of the `measured` layers (all of level `level`) in the QDQ graph
+  // with the layers of lower levels corrected. Passes must come in order 1, 2, ...
+  std::map<std::string, ChannelMean> measure(int level, const std::map<std::string, size_t>& measured,
+                                             const std::function<void(int64_t samples_done)>& progress) {
+    const Graph& qdq = qdq_;
+    const std::vector<int>& node_level = node_level_;
+    std::map<std::string, int>& last_reader = last_reader_;
     Graph part;
     part.opsets = qdq.opsets;
     std::set<std::string> written, outputs;
@@ -187,13 +218,13 @@ class IncrementalQdq {
   }
 
  private:
-  std::vector<int> levels(const Graph& qdq) const {
+  static std::vector<int> levels(const Graph& qdq, const std::map<std::string, int>& level_of) {
     std::map<std::string, int> of_value;
     std::vector<int> out(qdq.nodes.size(), 0);
     for (size_t i = 0; i < qdq.nodes.size(); ++i) {
       const Node& n = qdq.nodes[i];
       int l = 0;
-      if (auto it = level_of_.find(n.name); it != level_of_.end()) l = it->second;
+      if (auto it = level_of.find(n.name); it != level_of.end()) l = it->second;
       for (const auto& in : n.inputs)
         if (auto it = of_value.find(in); it != of_value.end()) l = std::max(l, it->second);
       for (const auto& o : n.outputs) of_value[o] = l;
@@ -208,7 +239,10 @@ class IncrementalQdq {
     return DType::kFloat32;
   }
 
-  std::map<std::string, int> level_of_;
+  Graph qdq_;
+  std::vector<int> node_level_;
+  std::map<std::string, int> last_reader_;  // the highest level among each value's readers
+  std::map<std::string, std::pair<std::string, Tensor>> bias_scale_;  // layer -> (bias value, scale)
   std::vector<std::map<std::string, Tensor>> batches_;
   std::vector<std::map<std::string, Tensor>> kept_;  // per batch: values later passes read
   int threads_;
@@ -253,12 +287,13 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
     level_of[n.name] = l;
   }
   const auto reference = layer_means(fused, channels, data, options, 0, passes * samples);
-  IncrementalQdq qdq_passes(level_of, quant::calibration_batches(fused, data, options), options.threads);
+  IncrementalQdq qdq_passes(convert(fused, plan, observers), level_of, quant::calibration_batches(fused, data, options),
+                            options.threads);
   for (int level = 1; level < passes; ++level) {
     std::map<std::string, size_t> now;
     for (const auto& [i, l] : layers)
       if (l == level) now[fused.nodes[i].name] = channels.at(fused.nodes[i].name);
-    const auto quantized = qdq_passes.measure(convert(fused, plan, observers), level, now, [&](int64_t done) {
+    const auto quantized = qdq_passes.measure(level, now, [&](int64_t done) {
       if (options.progress) options.progress(level * samples + done, passes * samples);
     });
     for (const auto& [i, l] : layers) {
@@ -268,6 +303,7 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
       std::vector<double> shift(f.sum.size());
       for (size_t c = 0; c < shift.size(); ++c) shift[c] = f.mean(c) - q.mean(c);
       add_to_bias(fused, n, shift);
+      qdq_passes.set_bias(n.name, *fused.find_initializer(n.inputs[2]));
     }
   }
   return convert(fused, plan, observers, notes);
