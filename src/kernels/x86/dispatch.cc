@@ -18,7 +18,7 @@ constexpr Isa kAll[] = {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::a
 
 // GEMM paths: {name, MR, NR, KR, A bytes, B bytes, microkernel, epilogue[, fused microkernel]}.
 constexpr QgemmKernel kGemmRef{"qgemm_u8s8_4x16c4__ref", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__ref, qgemm_epilogue__ref};
-constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2};
+constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2, qgemm_u8s8_4x16c2_fused__avx2};
 constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c2_fused__avx512bw};
 constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 2, 2, 2, qgemm_u8s8_8x16c2__avx512bw, qgemm_epilogue__avx512bw};
 constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_fused__avx512bw};
