@@ -1,5 +1,6 @@
 #include "passes/fuse_hardswish.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -96,8 +97,10 @@ class Matcher {
 
 }  // namespace
 
-int fuse_hardswish(Graph& g) {
-  if (!g.opsets.count("") || g.opsets.at("") < 14) return 0;
+int fuse_hardswish(Graph& g, bool for_export) {
+  constexpr int kSince = 14;  // HardSwish's first opset
+  const int opset = g.opsets.count("") ? g.opsets.at("") : 0;
+  if (for_export && opset < kSince) return 0;
   Matcher m(g);
   std::set<size_t> gone;
   int made = 0;
@@ -110,7 +113,7 @@ int fuse_hardswish(Graph& g) {
     if (!free) continue;
     Node& end = g.nodes[i];
     end.op_type = "HardSwish";
-    end.opset = g.opsets.at("");
+    end.opset = std::max(opset, kSince);
     end.inputs = {x};
     end.attrs.clear();
     nodes.erase(i);

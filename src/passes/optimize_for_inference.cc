@@ -28,7 +28,7 @@ Graph optimize_for_inference(const Graph& model) {
   Graph g = model;
   fold_constants(g);
   fuse_pad(g);
-  fuse_hardswish(g);
+  fuse_hardswish(g, /*for_export=*/false);
   while (fuse_conv_bn(g) > 0) {
   }
   fuse_matmul_bias(g);

@@ -47,7 +47,7 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
   Graph fused = model;
   fold_constants(fused);
   fuse_pad(fused);
-  fuse_hardswish(fused);
+  fuse_hardswish(fused, /*for_export=*/true);
   fuse_for_quantization(fused);
   QuantPlan plan = prepare(fused, mapping);
   if (options.bias_correction) add_missing_biases(fused, plan);

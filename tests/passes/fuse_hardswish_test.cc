@@ -62,7 +62,7 @@ TEST(FuseHardSwish, EveryWrittenOutFormBecomesOneHardSwish) {
     SCOPED_TRACE(static_cast<int>(form));
     Graph g = written_out({form});
     Graph fused = g;
-    ASSERT_EQ(fuse_hardswish(fused), 1);
+    ASSERT_EQ(fuse_hardswish(fused, true), 1);
     ASSERT_EQ(fused.nodes.size(), 1u);
     EXPECT_EQ(fused.nodes[0].op_type, "HardSwish");
     EXPECT_EQ(fused.nodes[0].inputs, std::vector<std::string>{"x"});
@@ -76,9 +76,18 @@ TEST(FuseHardSwish, NearMissesStayWrittenOut) {
                            Variant{.opset = 13}, Variant{.form = Form::kDivGate, .six = 7}}) {
     Graph g = written_out(v);
     const size_t nodes = g.nodes.size();
-    EXPECT_EQ(fuse_hardswish(g), 0);
+    EXPECT_EQ(fuse_hardswish(g, true), 0);
     EXPECT_EQ(g.nodes.size(), nodes);
   }
+}
+
+// For octet's own runtime the op is made in any opset (the node then says opset 14).
+TEST(FuseHardSwish, OlderOpsetsFuseForTheRuntime) {
+  Graph g = written_out({.opset = 12});
+  Graph fused = g;
+  ASSERT_EQ(fuse_hardswish(fused, false), 1);
+  EXPECT_EQ(fused.nodes[0].opset, 14);
+  testing::expect_same_outputs(g, fused, feeds(), 1e-6);
 }
 
 }  // namespace
