@@ -90,34 +90,74 @@ bool describe_producer(const Graph& g, const Node& n, Producer* p) {
   return false;
 }
 
-// Whether `bn` is an inference-mode BatchNormalization over `channels` channels reading `value`,
-// with constant float32 parameters and no running-statistics outputs.
-bool foldable_bn(const Graph& g, const Node& bn, const std::string& value, int64_t channels) {
-  if (bn.op_type != "BatchNormalization" || !bn.domain.empty() || bn.inputs.size() < 5 || bn.inputs[0] != value)
+// The per-channel affine map y = k[c] * x + t[c] that `node` applies to `value` (channel axis 1,
+// or the last axis of a Gemm / MatMul output): an inference-mode BatchNormalization with constant
+// float32 parameters and no running-statistics outputs, or Mul / Add / Sub / Div of `value` by a
+// constant that is one value or one per channel (a learnable scale and shift after a
+// convolution, as PP-OCR's blocks write them). False for anything else.
+bool affine_after(const Graph& g, const Node& node, const std::string& value, int64_t channels, bool last_axis,
+                  std::vector<double>* k, std::vector<double>* t) {
+  if (!node.domain.empty() || node.inputs.empty()) return false;
+  k->assign(channels, 1.0);
+  t->assign(channels, 0.0);
+  if (node.op_type == "BatchNormalization") {
+    if (node.inputs.size() < 5 || node.inputs[0] != value) return false;
+    if (node.attr_int("training_mode", 0) != 0 || node.attr_int("spatial", 1) != 1) return false;
+    for (size_t i = 1; i < node.outputs.size(); ++i)
+      if (!node.outputs[i].empty()) return false;
+    for (size_t i = 1; i < 5; ++i) {
+      const Tensor* p = constant_f32(g, node, i);
+      if (!p || p->numel() != channels) return false;
+    }
+    const float* gamma = g.find_initializer(node.inputs[1])->data<float>();
+    const float* beta = g.find_initializer(node.inputs[2])->data<float>();
+    const float* mean = g.find_initializer(node.inputs[3])->data<float>();
+    const float* var = g.find_initializer(node.inputs[4])->data<float>();
+    const double eps = node.attr_float("epsilon", 1e-5f);
+    for (int64_t c = 0; c < channels; ++c) {
+      (*k)[c] = gamma[c] / std::sqrt(double(var[c]) + eps);
+      (*t)[c] = beta[c] - mean[c] * (*k)[c];
+    }
+    return true;
+  }
+  const std::string& op = node.op_type;
+  if ((op != "Mul" && op != "Add" && op != "Sub" && op != "Div") || node.inputs.size() != 2 || node.outputs.size() != 1)
     return false;
-  if (bn.attr_int("training_mode", 0) != 0 || bn.attr_int("spatial", 1) != 1) return false;
-  for (size_t k = 1; k < bn.outputs.size(); ++k)
-    if (!bn.outputs[k].empty()) return false;
-  for (size_t k = 1; k < 5; ++k) {
-    const Tensor* t = constant_f32(g, bn, k);
-    if (!t || t->numel() != channels) return false;
+  const bool first = node.inputs[0] == value;
+  if ((first ? node.inputs[1] : node.inputs[0]) == value) return false;
+  if (!first && op != "Mul" && op != "Add") return false;  // c - x, c / x are not of this form
+  const Tensor* c = constant_f32(g, node, first ? 1 : 0);
+  if (!c) return false;
+  // One value, or one per channel laid out along the channel axis only.
+  int64_t along = 0;
+  for (int64_t d : c->shape()) along += d != 1;
+  if (c->numel() != 1) {
+    if (along != 1 || c->numel() != channels) return false;
+    // The channel dim sits where the channel axis of the output broadcasts to: last for a Gemm
+    // output, second for an N, C, ... output ([C, 1, ..., 1] or [1, C, 1, ...]).
+    const Shape& s = c->shape();
+    size_t at = 0;
+    while (s[at] == 1) ++at;
+    const size_t trailing = s.size() - 1 - at;
+    const ValueInfo* vi = g.find_value_info(value);
+    if (last_axis ? trailing != 0 : !(vi && vi->has_shape && trailing + 2 == vi->shape.size())) return false;
+  }
+  for (int64_t ch = 0; ch < channels; ++ch) {
+    const double v = c->data<float>()[c->numel() == 1 ? 0 : ch];
+    if (op == "Mul") (*k)[ch] = v;
+    if (op == "Div") (*k)[ch] = 1.0 / v;
+    if (op == "Add") (*t)[ch] = v;
+    if (op == "Sub") (*t)[ch] = -v;
   }
   return true;
 }
 
-// Rewrites `n` to compute BN(n(x)): docs/quantization.md eqs. (F1), (F2).
-void fold(Graph& g, Node& n, const Producer& p, const Node& bn) {
-  const float* gamma = g.find_initializer(bn.inputs[1])->data<float>();
-  const float* beta = g.find_initializer(bn.inputs[2])->data<float>();
-  const float* mean = g.find_initializer(bn.inputs[3])->data<float>();
-  const float* var = g.find_initializer(bn.inputs[4])->data<float>();
-  const double eps = bn.attr_float("epsilon", 1e-5f);
-  std::vector<double> k(p.channels);
+// Rewrites `n` to compute the affine map (k, t) of its output, node `by` (docs/quantization.md
+// eqs. (F1), (F2) for a BatchNormalization): W'[c] = k[c] W[c], b'[c] = k[c] b[c] + t[c].
+void fold(Graph& g, Node& n, const Producer& p, const Node& by, const std::vector<double>& k,
+          const std::vector<double>& t) {
   Tensor b(DType::kFloat32, {p.channels});
-  for (int64_t c = 0; c < p.channels; ++c) {
-    k[c] = gamma[c] / std::sqrt(double(var[c]) + eps);
-    b.data<float>()[c] = static_cast<float>((p.bias[c] - mean[c]) * k[c] + beta[c]);
-  }
+  for (int64_t c = 0; c < p.channels; ++c) b.data<float>()[c] = static_cast<float>(p.bias[c] * k[c] + t[c]);
   Tensor w = p.weight->clone();
   float* wd = w.data<float>();
   for (int64_t i = 0; i < w.numel(); ++i) wd[i] = static_cast<float>(wd[i] * k[p.channel_of(i)]);
@@ -132,7 +172,7 @@ void fold(Graph& g, Node& n, const Producer& p, const Node& bn) {
   if (n.op_type == "MatMul") n.op_type = "Gemm";
   n.attrs.erase("beta");  // the folded bias already carries Gemm's beta
   g.value_info.erase(n.outputs[0]);
-  n.outputs[0] = bn.outputs[0];
+  n.outputs[0] = by.outputs[0];
 }
 
 }  // namespace
@@ -144,8 +184,11 @@ int fuse_conv_bn(Graph& g) {
     Producer p;
     if (dead.count(i) || !describe_producer(g, n, &p)) continue;
     const int64_t reader = sole_consumer(g, n.outputs[0]);
-    if (reader < 0 || dead.count(reader) || !foldable_bn(g, g.nodes[reader], n.outputs[0], p.channels)) continue;
-    fold(g, n, p, g.nodes[reader]);
+    std::vector<double> k, t;
+    if (reader < 0 || dead.count(reader) ||
+        !affine_after(g, g.nodes[reader], n.outputs[0], p.channels, n.op_type == "Gemm" || n.op_type == "MatMul", &k, &t))
+      continue;
+    fold(g, n, p, g.nodes[reader], k, t);
     dead.insert(static_cast<size_t>(reader));
   }
   if (!dead.empty()) remove_nodes(g, dead);

@@ -1,12 +1,14 @@
 // BatchNormalization folding keeps the float function for every producer kind (Conv of any rank and
 // group, ConvTranspose with groups, Gemm in all its forms, rank-2 MatMul) and refuses the cases
-// where folding would change the graph's function or interface.
+// where folding would change the graph's function or interface; a per-channel scale and shift
+// (Mul, Add, Sub, Div by a constant) fold the same way.
 #include "passes/fuse_conv_bn.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "core/npy.h"
 #include "octet/runtime.h"
@@ -201,6 +203,48 @@ TEST(FuseConvBn, RefusesWhenFoldingWouldChangeTheGraph) {
   Graph e = conv_bn_graph(false, false, false);
   e.initializers["mean"] = Tensor::from_vector<float>({3}, {0, 0, 0});
   expect_refused(e, "BN parameter with the wrong channel count");
+}
+
+// x -> Conv (8 channels) -> `op`(y, c) -> z, c of `c_shape`; `c_first` puts the constant first.
+Graph conv_then_constant(std::mt19937& rng, const std::string& op, Shape c_shape, bool c_first = false) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {2, 3, 6, 6})};
+  g.initializers = {{"w", random_tensor(rng, {8, 3, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {8}, -1, 1)},
+                    {"c", random_tensor(rng, std::move(c_shape), 0.5f, 2)}};
+  testing::add_node(g, "Conv", {"x", "w", "b"}, "y");
+  g.value_info["y"] = testing::f32_value("y", {2, 8, 4, 4});
+  testing::add_node(g, op, c_first ? std::vector<std::string>{"c", "y"} : std::vector<std::string>{"y", "c"}, "z");
+  g.outputs = {testing::f32_value("z", {})};
+  return g;
+}
+
+TEST(FuseConvBn, PerChannelScaleAndShiftFoldIntoTheConv) {
+  std::mt19937 rng(21);
+  const Tensor x = random_tensor(rng, {2, 3, 6, 6}, -1, 1);
+  for (const char* op : {"Mul", "Add", "Sub", "Div"})
+    for (const Shape& c : {Shape{}, Shape{1}, Shape{8, 1, 1}, Shape{1, 8, 1, 1}}) {
+      SCOPED_TRACE(cat(op, " by ", shape_str(c)));
+      Graph g = conv_then_constant(rng, op, c);
+      Graph folded = g;
+      ASSERT_EQ(fuse_conv_bn(folded), 1);
+      ASSERT_EQ(folded.nodes.size(), 1u);
+      EXPECT_EQ(folded.nodes[0].outputs[0], "z");
+      testing::expect_same_outputs(g, folded, {{"x", x}}, 1e-5);
+    }
+  Graph mul_first = conv_then_constant(rng, "Mul", {8, 1, 1}, true);  // c * y folds too
+  EXPECT_EQ(fuse_conv_bn(mul_first), 1);
+}
+
+TEST(FuseConvBn, ConstantsNotPerChannelStay) {
+  std::mt19937 rng(22);
+  for (auto [op, c, first] : {std::tuple{"Mul", Shape{1, 1, 4, 4}, false},  // per pixel
+                              std::tuple{"Add", Shape{8, 4, 4}, false},      // per channel and pixel
+                              std::tuple{"Sub", Shape{8, 1, 1}, true},       // c - y
+                              std::tuple{"Div", Shape{1}, true}}) {          // c / y
+    Graph g = conv_then_constant(rng, op, c, first);
+    EXPECT_EQ(fuse_conv_bn(g), 0) << op << " " << shape_str(c);
+  }
 }
 
 TEST(FuseConvBn, FixturesComputeTheSameFunction) {

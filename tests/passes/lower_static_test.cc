@@ -11,6 +11,7 @@
 #include "octet/quantize.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
+#include "pass_test_util.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -106,9 +107,9 @@ TEST(LowerStatic, SameResultOnOneAndTwoThreads) {
 
 // The glue of an EfficientNet / MobileNetV3-style net runs on INT8 kernels too: SiLU (Sigmoid +
 // Mul) and HardSwish as one table lookup each, squeeze-excite's mean as a global average pool and
-// its gate as a broadcasting QLinearMul, a per-channel constant scale as a QLinearMul by its
-// quantized constant, the upsampling Resize on the codes: nothing but the graph's input and
-// output stays float.
+// its gate as a broadcasting QLinearMul (the per-channel constant scale after a convolution is
+// folded into it), the upsampling Resize on the codes: nothing but the graph's input and output
+// stays float.
 TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   const std::string dir = kSrc + "/tests/fixtures/models/";
   Graph g = load_onnx(dir + "effnet_op17.onnx");
@@ -117,7 +118,7 @@ TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   Graph l = lower(quantize_static(g, read_npz(dir + "effnet_op17.inputs.npz"), o));
   auto c = op_counts(l);
   EXPECT_EQ(c["Sigmoid"] + c["HardSigmoid"] + c["HardSwish"] + c["ReduceMean"] + c["Clip"], 0);
-  EXPECT_EQ(c["com.octet::QLinearMul"], 3);                // the two squeeze-excite gates, the channel scale
+  EXPECT_EQ(c["com.octet::QLinearMul"], 2);                // the two squeeze-excite gates
   EXPECT_EQ(c["com.octet::QLinearGlobalAveragePool"], 3);  // their means and the head's pool
   EXPECT_GE(c["com.octet::QLinearLookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
   EXPECT_EQ(c["QuantizeLinear"], 1);
@@ -145,6 +146,41 @@ TEST(LowerStatic, LinearLayersWithBiasAddsRunOnTheInt8Gemm) {
     scale = std::max(scale, std::fabs(double(want.data<float>()[i])));
   }
   EXPECT_LT(err, 0.05 * scale);  // a LayerNorm output: one-step differences, normalized
+}
+
+// A constant operand of Mul and Add (a per-channel scale after a ReLU, which no fold moves into the
+// convolution; a position-embedding-like shift of the whole tensor) is quantized from its own range
+// and the ops run on the INT8 kernels, within one step of the QDQ reference.
+TEST(LowerStatic, ConstantOperandsOfMulAndAddRunOnInt8Kernels) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {1, 3, 8, 8})};
+  g.inputs[0].shape[0] = Dim{-1, "batch"};
+  g.initializers = {{"w", testing::sine_tensor({6, 3, 3, 3}, 0.4f)}, {"scale", testing::sine_tensor({6, 1, 1}, 2.0f)},
+                    {"shift", testing::sine_tensor({1, 6, 8, 8}, 1.0f)}};
+  testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
+  testing::add_node(g, "Relu", {"c"}, "r");
+  testing::add_node(g, "Mul", {"r", "scale"}, "m");
+  testing::add_node(g, "Add", {"shift", "m"}, "a");
+  testing::add_node(g, "Conv", {"a", "w2"}, "y");
+  g.initializers["w2"] = testing::sine_tensor({4, 6, 1, 1}, 0.9f);
+  g.outputs = {testing::f32_value("y", {})};
+  std::map<std::string, Tensor> data;
+  Tensor x(DType::kFloat32, {16, 3, 8, 8});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::sin(0.37f * float(i)) * 2.0f;
+  data["x"] = x;
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  o.bias_correction = false;
+  Graph q = quantize_static(g, data, o);
+  Graph l = lower(q);
+  auto c = op_counts(l);
+  EXPECT_EQ(c["com.octet::QLinearMul"], 1);
+  EXPECT_EQ(c["com.octet::QLinearAdd"], 1);
+  EXPECT_EQ(c["Mul"] + c["Add"], 0);
+  Tensor want = Executor(q).run(data).at("y"), got = Executor(l).run(data).at("y");
+  auto [fraction, worst] = within_one_step(want, got, output_step(q, "y"));
+  EXPECT_GE(fraction, 0.99) << "worst difference " << worst << " steps";
 }
 
 void expect_each_unit_within_one_step(const std::string& name);
