@@ -5,7 +5,7 @@
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
-// channels_last = 1 (2-D Conv / FusedConv, set by passes/channels_last.cc) says x and y are
+// channels_last = 1 (2-D Conv / FusedConv / ConvTranspose, set by passes/channels_last.cc) says x and y are
 // [N, H, W, C] already, and a region of such convolutions runs without those per-call reorders.
 #include <algorithm>
 #include <map>
@@ -164,7 +164,7 @@ class ConvKernelBase : public OpKernel {
     return plan;
   }
 
-  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv only)
+  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv / ConvTranspose only)
   const bool residual_;       // FusedConv with input 3: y = act(conv + z)
   Tensor const_w_;
   dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv

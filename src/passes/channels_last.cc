@@ -45,9 +45,10 @@ bool is_pool2d(const Node& n) {
   return pool && n.has_attr("kernel_shape") && n.attr_ints("kernel_shape").size() == 2;
 }
 
-// An fp32 2-D convolution (oneDNN's kernel prefers NHWC): its weight is a rank-4 initializer.
+// An fp32 2-D convolution or transposed convolution (oneDNN's kernels prefer NHWC): its weight is
+// a rank-4 initializer.
 bool is_float_conv2d(const Node& n, const Graph& g) {
-  if (!is_onnx(n, "Conv") && !is_lowered(n, "FusedConv")) return false;
+  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, "FusedConv")) return false;
   auto w = n.inputs.size() > 1 ? g.initializers.find(n.inputs[1]) : g.initializers.end();
   return w != g.initializers.end() && w->second.rank() == 4;
 }

@@ -151,6 +151,27 @@ TEST(ChannelsLast, Fp32ConvolutionChainsRunNhwcWithTheSameOutputs) {
   }
 }
 
+// A transposed convolution (a decoder's upsampling) runs NHWC inside the region too.
+TEST(ChannelsLast, Fp32TransposedConvolutionJoinsTheRegion) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {2, 3, 9, 7})};
+  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.1f)}, {"wt", testing::sine_tensor({8, 4, 3, 3}, 0.7f)},
+                    {"bt", testing::sine_tensor({4}, 1.3f)}};
+  testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
+  Node& up = testing::add_node(g, "ConvTranspose", {"c", "wt", "bt"}, "u");
+  up.attrs["strides"] = ints_attr({2, 2});
+  up.attrs["pads"] = ints_attr({1, 1, 0, 0});
+  testing::add_node(g, "Relu", {"u"}, "y");
+  g.outputs = {testing::f32_value("y", {})};
+  Graph o = optimize_for_inference(g);
+  EXPECT_EQ(testing::count_op(o, "Transpose"), 2);  // in and out only
+  for (const Node& n : o.nodes) {
+    if (n.op_type == "ConvTranspose") EXPECT_EQ(n.attr_int("channels_last", 0), 1);
+  }
+  testing::expect_same_outputs(g, o, {{"x", testing::sine_tensor({2, 3, 9, 7}, 0.5f)}}, 1e-5);
+}
+
 TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
   Graph nchw = edge_cases();
   Graph nhwc = nchw;
