@@ -167,7 +167,9 @@ TEST(ChannelsLast, Fp32TransposedConvolutionJoinsTheRegion) {
   Graph o = optimize_for_inference(g);
   EXPECT_EQ(testing::count_op(o, "Transpose"), 2);  // in and out only
   for (const Node& n : o.nodes) {
-    if (n.op_type == "ConvTranspose") EXPECT_EQ(n.attr_int("channels_last", 0), 1);
+    if (n.op_type == "ConvTranspose") {
+      EXPECT_EQ(n.attr_int("channels_last", 0), 1);
+    }
   }
   testing::expect_same_outputs(g, o, {{"x", testing::sine_tensor({2, 3, 9, 7}, 0.5f)}}, 1e-5);
 }
