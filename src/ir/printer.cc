@@ -91,9 +91,10 @@ std::string qparams_str(const Graph& g, const Node& n) {
   return s;
 }
 
-int64_t product(const Shape& s, size_t from = 0, size_t to = SIZE_MAX) {
+// The product of s[from..]: the element count from axis `from` on.
+int64_t product(const Shape& s, size_t from = 0) {
   int64_t p = 1;
-  for (size_t i = from; i < std::min(to, s.size()); ++i) p *= s[i];
+  for (size_t i = from; i < s.size(); ++i) p *= s[i];
   return p;
 }
 
@@ -112,7 +113,8 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
   const bool conv = n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "QLinearConv" ||
                     n.op_type == "ConvInteger";
   if (conv && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
-  if (n.op_type == "ConvTranspose" && b->size() >= 3) return product(*a) * product(*b, 1);
+  if ((n.op_type == "ConvTranspose" || n.op_type == "QLinearConvTranspose") && b->size() >= 3)
+    return product(*a) * product(*b, 1);
   if (n.op_type == "Gemm" && a->size() == 2) {
     int64_t k = n.attr_int("transA", 0) ? (*a)[0] : (*a)[1];
     return product(*y) * k;
@@ -123,8 +125,8 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
 }
 
 bool counts_macs(const Node& n) {
-  static const std::set<std::string> kOctet = {"FusedConv",       "MatMulBias",         "TransposedMatMul",
-                                               "QLinearConv",     "QLinearMatMul",      "DynamicQuantMatMul"};
+  static const std::set<std::string> kOctet = {"FusedConv",     "MatMulBias",    "TransposedMatMul",   "QLinearConv",
+                                               "QLinearMatMul", "QLinearConvTranspose", "DynamicQuantMatMul"};
   if (n.domain == "com.octet") return kOctet.count(n.op_type) > 0;
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
                               n.op_type == "MatMul" || n.op_type == "MatMulInteger" || n.op_type == "ConvInteger");

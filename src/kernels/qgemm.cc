@@ -177,6 +177,21 @@ EpilogueParams ResolvedEpilogue::params() const {
   return p;
 }
 
+void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool) {
+  OCTET_CHECK(M >= 0 && N >= 0, "apply_epilogue: bad size ", M, " x ", N);
+  const ResolvedEpilogue r = resolve_epilogue(ep, N);
+  const EpilogueParams p = r.params();
+  const QgemmEpilogueFn epilogue = kernels().qgemm.epilogue;
+  constexpr int64_t kRows = 16;
+  pool.parallel_for((M + kRows - 1) / kRows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(N * kRows, 1)),
+                    [&](int64_t b, int64_t e) {
+                      for (int64_t blk = b; blk < e; ++blk) {
+                        const int64_t m0 = blk * kRows, rows = std::min(kRows, M - m0);
+                        epilogue(acc + m0 * N, N, rows, N, m0, 0, p);
+                      }
+                    });
+}
+
 void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
                 const Epilogue& ep, ThreadPool& pool) {
   OCTET_CHECK(M >= 0 && lda >= w.K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", w.K, ")");

@@ -87,6 +87,11 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N);
 void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
                 const Epilogue& ep, ThreadPool& pool);
 
+// The epilogue `ep` (bias, requantize or dequantize) applied to an M x N int32 matrix of exact sums
+// (row stride N) the caller accumulated itself (a transposed convolution's col2im): the chosen
+// path's vector epilogue, the same bytes as qgemm_u8s8 writes for the same sums.
+void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool);
+
 // Writes rows [m0, m1) of A straight in the packed layout of w.kernel (kernels/qgemm_ukernel.h:
 // a_bytes per element, K padded with zeros to w.kp), row m at dst + (m - m0) * a_stride. Called
 // by several threads at once for disjoint rows.

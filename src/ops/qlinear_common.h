@@ -35,8 +35,10 @@ ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, cons
                                    int64_t channels, const QLinearParams& q);
 
 class OpRegistry;
-// The lowered ops of qlinear_conv.cc and qlinear_matmul.cc (register_qlinear_ops calls them).
+// The lowered ops of qlinear_conv.cc, qlinear_conv_transpose.cc and qlinear_matmul.cc
+// (register_qlinear_ops calls them).
 void register_qlinear_conv(OpRegistry& r);
+void register_qlinear_conv_transpose(OpRegistry& r);
 void register_qlinear_matmul(OpRegistry& r);
 
 }  // namespace octet

@@ -223,6 +223,7 @@ void qlinear_concat(KernelContext& ctx) {
 
 void register_qlinear_ops(OpRegistry& r) {
   register_qlinear_conv(r);
+  register_qlinear_conv_transpose(r);
   register_qlinear_matmul(r);
   r.add("QLinearAdd", qlinear_add, "com.octet");
   r.add("QLinearMul", qlinear_mul, "com.octet");

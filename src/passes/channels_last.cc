@@ -97,7 +97,7 @@ std::vector<size_t> data_inputs(const Node& n) {
 // a table lookup follows an NHWC operand, binary element-wise ops (fp32, QLinearAdd, QLinearMul)
 // NHWC operands only (they broadcast; a constant operand is permuted instead).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
-  if (is_lowered(n, "QLinearConv") || is_float_conv2d(n, g)) return true;
+  if (is_lowered(n, "QLinearConv") || is_lowered(n, "QLinearConvTranspose") || is_float_conv2d(n, g)) return true;
   auto region_inputs = [&](bool all, bool constants_too) {
     bool any = false, every = true;
     for (size_t i : data_inputs(n)) {
@@ -130,7 +130,8 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
 // Ops whose kernel reads the layout from attribute channels_last (the others need none, or have
 // their axes and constants renumbered by `renumber`).
 bool takes_layout_attr(const Node& n, const Graph& g) {
-  return is_lowered(n, "QLinearConv") || is_float_conv2d(n, g) || is_lowered(n, "QLinearMaxPool") ||
+  return is_lowered(n, "QLinearConv") || is_lowered(n, "QLinearConvTranspose") || is_float_conv2d(n, g) ||
+         is_lowered(n, "QLinearMaxPool") ||
          is_pool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") || is_lowered(n, "QLinearConcat") ||
          is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
 }

@@ -93,7 +93,8 @@ class Converter {
         if (it != dq_name_.end()) in = it->second;
       }
       auto hu = head_unit.find(i);
-      if (hu != head_unit.end() && (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul"))
+      if (hu != head_unit.end() &&
+          (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" || n.op_type == "MatMul"))
         quantize_weights(n, *hu->second);
       for (auto& o : n.outputs) {
         auto it = producer_rename_.find(o);
@@ -151,7 +152,7 @@ class Converter {
   }
 
   // The weight's output-channel axis: Conv [OC, C/g, kh, kw] -> 0; Gemm B -> 0 if transB else 1;
-  // MatMul B [K, N] -> 1.
+  // MatMul B [K, N] -> 1; ConvTranspose [C, OC, kh, kw] (one group) -> 1.
   static int channel_axis(const Node& n) {
     if (n.op_type == "Conv") return 0;
     if (n.op_type == "Gemm") return n.attr_int("transB", 0) ? 0 : 1;

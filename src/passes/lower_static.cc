@@ -37,7 +37,7 @@ class Lowering {
       const std::string& op = g_.nodes[i].op_type;
       if (!g_.nodes[i].domain.empty()) continue;
       if (is_scalar_elementwise(g_, g_.nodes[i]) && lower_island(i)) continue;
-      if (op == "Conv" || op == "Gemm" || op == "MatMul") lower_weighted(i);
+      if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul") lower_weighted(i);
       else if (op == "Add") lower_add(i);
       else if (op == "Mul") lower_mul(i);
       else if (op == "GlobalAveragePool" || (op == "ReduceMean" && is_global_average(g_, g_.nodes[i])))
@@ -169,6 +169,10 @@ class Lowering {
     if (n.op_type == "Conv") {
       if (n.attr_string("auto_pad", "NOTSET") != "NOTSET") return;
       channel_axis = 0;
+    } else if (n.op_type == "ConvTranspose") {
+      if (n.attr_string("auto_pad", "NOTSET") != "NOTSET" || n.has_attr("output_shape") || n.attr_int("group", 1) != 1)
+        return;
+      channel_axis = 1;
     } else if (n.op_type == "Gemm") {
       if (n.attr_float("alpha", 1) != 1 || n.attr_float("beta", 1) != 1 || n.attr_int("transA", 0)) return;
       trans_b = n.attr_int("transB", 0) != 0;
@@ -181,7 +185,8 @@ class Lowering {
     const Tensor* ws = wdq->inputs.size() > 1 ? g_.find_initializer(wdq->inputs[1]) : nullptr;
     const Tensor* wz = wdq->has_input(2) ? g_.find_initializer(wdq->inputs[2]) : nullptr;
     if (!w || w->dtype() != DType::kInt8 || !ws || ws->dtype() != DType::kFloat32 || (wdq->has_input(2) && !wz)) return;
-    if (n.op_type == "Conv" ? w->rank() != 4 : w->rank() != 2) return;
+    const bool conv = n.op_type == "Conv" || n.op_type == "ConvTranspose";
+    if (conv ? w->rank() != 4 : w->rank() != 2) return;
     const int64_t channels = w->dim(channel_axis);
     if (ws->numel() != 1) {
       int64_t axis = wdq->attr_int("axis", 1);
@@ -247,12 +252,13 @@ class Lowering {
     }
     std::vector<std::string> inputs = {x_code, wdq->inputs[0], wdq->inputs[1], wz ? wdq->inputs[2] : ""};
     if (!bias_f.empty()) inputs.push_back(add_initializer(n.name + "_bias_int32", bias_i32));
-    Node l = lowered(n, n.op_type == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs, g_.nodes[qi].outputs[0]);
+    const char* op = n.op_type == "Conv" ? "QLinearConv" : n.op_type == "ConvTranspose" ? "QLinearConvTranspose" : "QLinearMatMul";
+    Node l = lowered(n, op, inputs, g_.nodes[qi].outputs[0]);
     set_io_params(l, xq, yq);
     l.attrs["qmin"] = int_attr(qmin);
     l.attrs["qmax"] = int_attr(qmax);
-    if (n.op_type == "Conv") {
-      for (const char* key : {"pads", "strides", "dilations", "group"})
+    if (conv) {
+      for (const char* key : {"pads", "strides", "dilations", "group", "output_padding"})
         if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
     } else {
       l.attrs["trans_b"] = int_attr(trans_b);

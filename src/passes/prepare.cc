@@ -21,7 +21,7 @@ const std::set<std::string> kSharesInputQParams = {"MaxPool", "Reshape", "Flatte
 const std::set<std::string> kFollowers = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize",
                                           "Relu", "Clip", "AveragePool", "GlobalAveragePool", "Sigmoid",
                                           "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu"};
-const std::set<std::string> kWeighted = {"Conv", "Gemm", "MatMul"};
+const std::set<std::string> kWeighted = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
 const std::set<std::string> kBinary = {"Add", "Mul"};
 
 bool is_constant(const Graph& g, const std::string& v) { return g.find_initializer(v) != nullptr; }
@@ -46,6 +46,12 @@ std::string unquantizable(const Graph& g, const Node& n, const std::set<std::str
       if (n.attr_int("transA", 0) != 0) return "Gemm with transA";
     }
     if (n.op_type == "Conv" && w.rank() != 4) return "only 2-D convolutions are quantized";
+    if (n.op_type == "ConvTranspose") {
+      if (w.rank() != 4) return "only 2-D transposed convolutions are quantized";
+      if (n.attr_int("group", 1) != 1) return "grouped ConvTranspose";
+      if (n.has_attr("output_shape") || n.attr_string("auto_pad", "NOTSET") != "NOTSET")
+        return "ConvTranspose with output_shape or auto_pad";
+    }
     if (n.has_input(2) && !is_constant(g, n.inputs[2])) return "bias is not a constant";
     if (!is_float_value(g, n.inputs[0])) return "input is not float32";
     return "";

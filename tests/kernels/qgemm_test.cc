@@ -267,6 +267,25 @@ TEST(Qgemm, RowScaleMultipliesEachRow) {
   EXPECT_EQ(y, (std::vector<float>{2.5f, 3.5f, 4.5f, 49.f, 50.f, 51.f}));
 }
 
+// apply_epilogue on sums the caller made writes the same bytes as the GEMM's own epilogue.
+TEST(Qgemm, ApplyEpilogueOnSumsEqualsTheGemmsOwn) {
+  std::mt19937 rng(31);
+  const int64_t M = 37, K = 23, N = 45;
+  auto a = testing::random_ints<uint8_t>(rng, M * K, 0, 255);
+  auto w = testing::random_ints<int8_t>(rng, K * N, -127, 127);
+  auto bias = testing::random_ints<int32_t>(rng, N, -5000, 5000);
+  std::vector<float> scale(N);
+  for (int64_t n = 0; n < N; ++n) scale[n] = 0.0005f * float(1 + n % 7);
+  ThreadPool pool(2);
+  const PackedWeightsS8 pw = pack_weights_s8(w.data(), K, N, N, 1);
+  std::vector<uint8_t> want(M * N), got(M * N);
+  qgemm_u8s8(a.data(), K, 17, pw, M, Epilogue::requantize_u8(want.data(), N, scale, 120, bias, 3, 250), pool);
+  std::vector<int32_t> sums(M * N);
+  qgemm_u8s8(a.data(), K, 17, pw, M, Epilogue::int32(sums.data(), N), pool);
+  apply_epilogue(sums.data(), M, N, Epilogue::requantize_u8(got.data(), N, scale, 120, bias, 3, 250), pool);
+  EXPECT_EQ(got, want);
+}
+
 TEST(Qgemm, OctetIsaNamesParse) {
   for (Isa isa : testing::all_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
   EXPECT_THROW(parse_isa("sse9"), Error);

@@ -183,6 +183,43 @@ TEST(LowerStatic, ConstantOperandsOfMulAndAddRunOnInt8Kernels) {
   EXPECT_GE(fraction, 0.99) << "worst difference " << worst << " steps";
 }
 
+// A decoder's transposed convolution (stride 2, uneven pads, output_padding, with its ReLU)
+// runs on the INT8 GEMM plus a col2im, in NCHW (lower_static alone) and NHWC (lower's regions),
+// within one step of the QDQ reference.
+TEST(LowerStatic, TransposedConvolutionRunsOnInt8Kernels) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {1, 3, 7, 6})};
+  g.inputs[0].shape[0] = Dim{-1, "batch"};
+  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.4f)}, {"wt", testing::sine_tensor({8, 5, 3, 3}, 1.1f)},
+                    {"bt", testing::sine_tensor({5}, 0.2f)}, {"w2", testing::sine_tensor({4, 5, 1, 1}, 0.9f)}};
+  testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
+  testing::add_node(g, "Relu", {"c"}, "r");
+  Node& up = testing::add_node(g, "ConvTranspose", {"r", "wt", "bt"}, "u");
+  up.attrs["strides"] = ints_attr({2, 2});
+  up.attrs["pads"] = ints_attr({1, 0, 1, 1});
+  up.attrs["output_padding"] = ints_attr({1, 0});
+  testing::add_node(g, "Relu", {"u"}, "ur");
+  testing::add_node(g, "Conv", {"ur", "w2"}, "y");
+  g.outputs = {testing::f32_value("y", {})};
+  Tensor x(DType::kFloat32, {16, 3, 7, 6});
+  for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = std::sin(0.29f * float(i)) * 2.0f;
+  std::map<std::string, Tensor> data = {{"x", x}};
+  StaticQuantOptions o;
+  o.observer = "minmax";
+  Graph q = quantize_static(g, data, o);
+  Graph nchw = q;
+  lower_static(nchw);
+  for (const Graph& l : {nchw, lower(q)}) {
+    auto c = op_counts(l);
+    EXPECT_EQ(c["com.octet::QLinearConvTranspose"], 1);
+    EXPECT_EQ(c["ConvTranspose"], 0);
+    Tensor want = Executor(q).run(data).at("y"), got = Executor(l).run(data).at("y");
+    auto [fraction, worst] = within_one_step(want, got, output_step(q, "y"));
+    EXPECT_GE(fraction, 0.99) << "worst difference " << worst << " steps";
+  }
+}
+
 void expect_each_unit_within_one_step(const std::string& name);
 
 // One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups, QLinearMul): the lowered op
