@@ -29,13 +29,8 @@ class QLinearConv : public OpKernel {
     s.in_c = w->dim(1) * s.groups;
     s.kernel_h = w->dim(2);
     s.kernel_w = w->dim(3);
-    auto ints = [&](const char* key, size_t n, int64_t def) {
-      auto v = node_.attr_ints(key, std::vector<int64_t>(n, def));
-      OCTET_CHECK(v.size() == n, node_.describe(), ": ", key, " must have ", n, " values");
-      for (int64_t x : v) OCTET_CHECK(x >= (def == 0 ? 0 : 1), node_.describe(), ": ", key, " value ", x, " out of range");
-      return v;
-    };
-    auto strides = ints("strides", 2, 1), dil = ints("dilations", 2, 1), pads = ints("pads", 4, 0);
+    auto strides = conv_ints(node_, "strides", 2, 1), dil = conv_ints(node_, "dilations", 2, 1),
+         pads = conv_ints(node_, "pads", 4, 0);
     s.stride_h = strides[0];
     s.stride_w = strides[1];
     s.dilation_h = dil[0];

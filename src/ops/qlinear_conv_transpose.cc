@@ -33,14 +33,8 @@ class QLinearConvTranspose : public OpKernel {
                 ": needs a constant int8 4-D weight and a constant w_scale");
     OCTET_CHECK(node_.attr_int("group", 1) == 1, node_.describe(), ": only one group is supported");
     in_c_ = w->dim(0), out_c_ = w->dim(1), kh_ = w->dim(2), kw_ = w->dim(3);
-    auto ints = [&](const char* key, size_t n, int64_t def, int64_t lowest) {
-      auto v = node_.attr_ints(key, std::vector<int64_t>(n, def));
-      OCTET_CHECK(v.size() == n, node_.describe(), ": ", key, " must have ", n, " values");
-      for (int64_t x : v) OCTET_CHECK(x >= lowest, node_.describe(), ": ", key, " value ", x, " out of range");
-      return v;
-    };
-    strides_ = ints("strides", 2, 1, 1), dilations_ = ints("dilations", 2, 1, 1), pads_ = ints("pads", 4, 0, 0);
-    output_padding_ = ints("output_padding", 2, 0, 0);
+    strides_ = conv_ints(node_, "strides", 2, 1), dilations_ = conv_ints(node_, "dilations", 2, 1);
+    pads_ = conv_ints(node_, "pads", 4, 0), output_padding_ = conv_ints(node_, "output_padding", 2, 0);
     k_ = channel_constants(node_, *ws, init.constant_input(3), init.constant_input(4), out_c_, q_);
     for (int8_t z : k_.w_zero_point)
       OCTET_CHECK(z == 0, node_.describe(), ": weight zero points must be 0 (symmetric weights)");

@@ -266,6 +266,19 @@ class Lowering {
     replace(i, l, {bias_add, act, qi});
   }
 
+  // QLinearAdd / QLinearMul of codes a and b into `out`, with the three qparams as attributes.
+  Node lowered_binary(const Node& n, const char* op, const std::string& a, const QParam& aq, const std::string& b,
+                      const QParam& bq, const std::string& out, const QParam& yq) {
+    Node l = lowered(n, op, {a, b}, out);
+    l.attrs["a_scale"] = float_attr(aq.scale);
+    l.attrs["a_zero_point"] = int_attr(aq.zp);
+    l.attrs["b_scale"] = float_attr(bq.scale);
+    l.attrs["b_zero_point"] = int_attr(bq.zp);
+    l.attrs["y_scale"] = float_attr(yq.scale);
+    l.attrs["y_zero_point"] = int_attr(yq.zp);
+    return l;
+  }
+
   // Both operands of a binary op dequantized uint8 codes, at most one of them a constant's.
   bool binary_operands(const Node& n, std::string* a, QParam* aq, std::string* b, QParam* bq) const {
     return n.inputs.size() == 2 && dequantized(n.inputs[0], a, aq, true) && dequantized(n.inputs[1], b, bq, true) &&
@@ -286,13 +299,7 @@ class Lowering {
     }
     const int64_t qi = sole_quantize(out, &yq);
     if (qi < 0) return;
-    Node l = lowered(n, "QLinearAdd", {a, b}, g_.nodes[qi].outputs[0]);
-    l.attrs["a_scale"] = float_attr(aq.scale);
-    l.attrs["a_zero_point"] = int_attr(aq.zp);
-    l.attrs["b_scale"] = float_attr(bq.scale);
-    l.attrs["b_zero_point"] = int_attr(bq.zp);
-    l.attrs["y_scale"] = float_attr(yq.scale);
-    l.attrs["y_zero_point"] = int_attr(yq.zp);
+    Node l = lowered_binary(n, "QLinearAdd", a, aq, b, bq, g_.nodes[qi].outputs[0], yq);
     if (act >= 0) l.attrs["qmin"] = int_attr(yq.zp);
     replace(i, l, {act, qi});
   }
@@ -427,14 +434,7 @@ class Lowering {
     if (!binary_operands(n, &a, &aq, &b, &bq)) return;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
-    Node l = lowered(n, "QLinearMul", {a, b}, g_.nodes[qi].outputs[0]);
-    l.attrs["a_scale"] = float_attr(aq.scale);
-    l.attrs["a_zero_point"] = int_attr(aq.zp);
-    l.attrs["b_scale"] = float_attr(bq.scale);
-    l.attrs["b_zero_point"] = int_attr(bq.zp);
-    l.attrs["y_scale"] = float_attr(yq.scale);
-    l.attrs["y_zero_point"] = int_attr(yq.zp);
-    replace(i, l, {qi});
+    replace(i, lowered_binary(n, "QLinearMul", a, aq, b, bq, g_.nodes[qi].outputs[0], yq), {qi});
   }
 
   // Node i becomes `l`; the nodes in `absorbed` (-1 entries ignored) disappear.
