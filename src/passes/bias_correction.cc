@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <optional>
 #include <set>
 
 #include "octet/runtime.h"
@@ -53,49 +54,6 @@ std::map<size_t, int> correctable_layers(const Graph& fused, const QuantPlan& pl
   };
   for (auto& [i, l] : level) l = above(i) + 1;
   return level;
-}
-
-// Per-channel (axis 1) sums of a node output over the data.
-struct ChannelMean {
-  std::vector<double> sum;
-  int64_t count = 0;  // elements per channel
-  void add(const Tensor& t) {
-    OCTET_CHECK(t.dtype() == DType::kFloat32 && t.rank() >= 2 && t.dim(1) == static_cast<int64_t>(sum.size()),
-                "bias correction: unexpected layer output of shape ", shape_str(t.shape()));
-    const int64_t channels = t.dim(1), inner = t.numel() / (t.dim(0) * channels);
-    const float* p = t.data<float>();
-    for (int64_t b = 0; b < t.dim(0); ++b)
-      for (int64_t c = 0; c < channels; ++c, p += inner) {
-        double s = 0;
-        for (int64_t i = 0; i < inner; ++i) s += p[i];
-        sum[c] += s;
-      }
-    count += t.dim(0) * inner;
-  }
-  double mean(size_t c) const { return sum[c] / static_cast<double>(count); }
-};
-
-// Runs `g` over the data and returns the channel means of the outputs of the named nodes.
-std::map<std::string, ChannelMean> layer_means(const Graph& g, const std::map<std::string, size_t>& channels,
-                                               const std::map<std::string, Tensor>& data,
-                                               const quant::CalibrationOptions& options, int64_t offset,
-                                               int64_t total) {
-  std::map<std::string, ChannelMean> means;
-  std::map<std::string, ChannelMean*> by_value;
-  for (const Node& n : g.nodes) {
-    auto it = channels.find(n.name);
-    if (it == channels.end()) continue;
-    ChannelMean& m = means[n.name];
-    m.sum.assign(it->second, 0.0);
-    by_value[n.outputs.at(0)] = &m;
-  }
-  Executor exec(g, ExecutorOptions{options.threads});
-  exec.add_hook([&](const Node*, const std::string& value, const Tensor& t) {
-    auto it = by_value.find(value);
-    if (it != by_value.end()) it->second->add(t);
-  });
-  quant::run_calibration_batches(g, exec, data, options, offset, total);
-  return means;
 }
 
 void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
@@ -250,6 +208,36 @@ class IncrementalQdq {
 
 }  // namespace
 
+void ChannelMean::add(const Tensor& t) {
+  OCTET_CHECK(t.dtype() == DType::kFloat32 && t.rank() >= 2 && t.dim(1) == static_cast<int64_t>(sum.size()),
+              "bias correction: unexpected layer output of shape ", shape_str(t.shape()));
+  const int64_t channels = t.dim(1), inner = t.numel() / (t.dim(0) * channels);
+  const float* p = t.data<float>();
+  for (int64_t b = 0; b < t.dim(0); ++b)
+    for (int64_t c = 0; c < channels; ++c, p += inner) {
+      double s = 0;
+      for (int64_t i = 0; i < inner; ++i) s += p[i];
+      sum[c] += s;
+    }
+  count += t.dim(0) * inner;
+}
+
+BiasReference::BiasReference(const Graph& fused, const QuantPlan& plan) {
+  for (const auto& [i, _] : correctable_layers(fused, plan)) {
+    const Node& n = fused.nodes[i];
+    ChannelMean& m = means_[n.name];
+    m.sum.assign(output_channels(n, *fused.find_initializer(n.inputs[1])), 0.0);
+    by_value_[n.outputs.at(0)] = &m;
+  }
+}
+
+ValueHook BiasReference::hook() {
+  return [this](const Node*, const std::string& value, const Tensor& t) {
+    auto it = by_value_.find(value);
+    if (it != by_value_.end()) it->second->add(t);
+  };
+}
+
 void add_missing_biases(Graph& fused, const QuantPlan& plan) {
   for (const QuantUnit& u : plan.units) {
     Node& n = fused.nodes[u.nodes.front()];
@@ -274,7 +262,7 @@ int bias_correction_passes(const Graph& fused, const QuantPlan& plan) {
 Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
                                    const std::map<std::string, std::unique_ptr<quant::Observer>>& observers,
                                    const std::map<std::string, Tensor>& data, const quant::CalibrationOptions& options,
-                                   ConvertNotes* notes) {
+                                   ConvertNotes* notes, const BiasReference* reference) {
   const std::map<size_t, int> layers = correctable_layers(fused, plan);
   const int passes = bias_correction_passes(fused, plan);
   if (layers.empty()) return convert(fused, plan, observers, notes);
@@ -286,7 +274,16 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
     channels[n.name] = static_cast<size_t>(output_channels(n, *fused.find_initializer(n.inputs[1])));
     level_of[n.name] = l;
   }
-  const auto reference = layer_means(fused, channels, data, options, 0, passes * samples);
+  // The float pass, unless calibration made it over these samples already.
+  std::optional<BiasReference> own;
+  if (!reference) {
+    own.emplace(fused, plan);
+    Executor exec(fused, ExecutorOptions{options.threads});
+    exec.add_hook(own->hook());
+    quant::run_calibration_batches(fused, exec, data, options, 0, passes * samples);
+  }
+  const std::map<std::string, ChannelMean>& float_means = (reference ? *reference : *own).means();
+  const int64_t done_before = reference ? 0 : samples, total = (reference ? passes - 1 : passes) * samples;
   IncrementalQdq qdq_passes(convert(fused, plan, observers), level_of, quant::calibration_batches(fused, data, options),
                             options.threads);
   for (int level = 1; level < passes; ++level) {
@@ -294,12 +291,12 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
     for (const auto& [i, l] : layers)
       if (l == level) now[fused.nodes[i].name] = channels.at(fused.nodes[i].name);
     const auto quantized = qdq_passes.measure(level, now, [&](int64_t done) {
-      if (options.progress) options.progress(level * samples + done, passes * samples);
+      if (options.progress) options.progress(done_before + (level - 1) * samples + done, total);
     });
     for (const auto& [i, l] : layers) {
       if (l != level) continue;
       Node& n = fused.nodes[i];
-      const ChannelMean &f = reference.at(n.name), &q = quantized.at(n.name);
+      const ChannelMean &f = float_means.at(n.name), &q = quantized.at(n.name);
       std::vector<double> shift(f.sum.size());
       for (size_t c = 0; c < shift.size(); ++c) shift[c] = f.mean(c) - q.mean(c);
       add_to_bias(fused, n, shift);

@@ -1,6 +1,7 @@
 // octet::quantize_static (include/octet/quantize.h): fuse -> prepare -> calibrate -> convert,
 // the static post-training quantization of the seeds (../shared/seeds/).
 #include <algorithm>
+#include <optional>
 
 #include "octet/quantize.h"
 #include "passes/bias_correction.h"
@@ -53,20 +54,23 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
   if (options.bias_correction) add_missing_biases(fused, plan);
   quant::CalibrationOptions copts{options.samples, options.batch, options.threads, nullptr};
   quant::CalibrationOptions bc_opts{options.bias_correction_samples, options.batch, options.threads, nullptr};
-  // Progress over calibration and the bias correction passes together.
   const int64_t calib_samples = quant::calibration_samples(fused, calib, copts);
-  const int64_t bc_work = options.bias_correction ? bias_correction_passes(fused, plan) *
-                                                        quant::calibration_samples(fused, calib, bc_opts)
-                                                  : 0;
+  const int64_t bc_samples = options.bias_correction ? quant::calibration_samples(fused, calib, bc_opts) : 0;
+  // Bias correction's float means come from the calibration pass when it runs the same samples.
+  std::optional<BiasReference> reference;
+  if (options.bias_correction && bc_samples == calib_samples) reference.emplace(fused, plan);
+  // Progress over calibration and the bias correction passes together.
+  const int64_t bc_work =
+      options.bias_correction ? (bias_correction_passes(fused, plan) - (reference ? 1 : 0)) * bc_samples : 0;
   if (options.progress) {
     copts.progress = [&](int64_t done, int64_t) { options.progress(done, calib_samples + bc_work); };
     bc_opts.progress = [&](int64_t done, int64_t) { options.progress(calib_samples + done, calib_samples + bc_work); };
   }
-  auto observers = quant::calibrate(fused, plan, calib, copts);
+  auto observers = quant::calibrate(fused, plan, calib, copts, reference ? reference->hook() : ValueHook());
   ConvertNotes notes;
-  Graph out = options.bias_correction
-                  ? convert_with_bias_correction(fused, plan, observers, calib, bc_opts, &notes)
-                  : convert(fused, plan, observers, &notes);
+  Graph out = options.bias_correction ? convert_with_bias_correction(fused, plan, observers, calib, bc_opts, &notes,
+                                                                     reference ? &*reference : nullptr)
+                                      : convert(fused, plan, observers, &notes);
 
   if (report) {
     *report = QuantizeReport{};

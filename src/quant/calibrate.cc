@@ -65,7 +65,7 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
 
 std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                            const std::map<std::string, Tensor>& data,
-                                                           const CalibrationOptions& options) {
+                                                           const CalibrationOptions& options, const ValueHook& also) {
   std::map<std::string, std::unique_ptr<Observer>> observers;
   for (const auto& [value, spec] : plan.activations) {
     std::string root = plan.qparams_root(value);
@@ -82,6 +82,7 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
     auto it = observers.find(value);
     if (it != observers.end() && !g.find_initializer(value)) it->second->observe(t);
   });
+  if (also) exec.add_hook(also);
   run_calibration_batches(g, exec, data, options);
   return observers;
 }

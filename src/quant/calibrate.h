@@ -25,9 +25,11 @@ struct CalibrationOptions {
 // One observer per value whose qparams come from data (QuantPlan::qparams_root of every quantized
 // value, except fixed ones). `data`: graph input name -> tensor, axis 0 = samples. octet::Error
 // when an input is missing or an observer sees no finite value.
+// `also` sees every value too (bias correction's float means, gathered in the same pass).
 std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                            const std::map<std::string, Tensor>& data,
-                                                           const CalibrationOptions& options);
+                                                           const CalibrationOptions& options,
+                                                           const ValueHook& also = nullptr);
 
 // Runs the calibration samples of `data` through `exec` (built on `g`) in the batches calibrate()
 // uses; the caller reads values through hooks. `progress_offset` is added to the samples done

@@ -92,6 +92,44 @@ TEST(BiasCorrection, QuantizedLayerMeansMatchTheFloatModel) {
   }
 }
 
+// The float means gathered by a hook on the calibration pass over the same samples are the ones
+// the correction's own float pass computes: the corrected biases agree bit for bit, and progress
+// counts one pass fewer.
+TEST(BiasCorrection, ReferenceFromCalibrationMatchesItsOwnFloatPass) {
+  Graph model = load_onnx(kExamples + "mobilenetv2.onnx");
+  auto calib = slice_samples(read_npz(kExamples + "mnist_calib.npz"), 0, 64);
+  quant::CalibrationOptions copts{-1, 32, 1, nullptr};
+  Prepared own = prepare_and_calibrate(model, calib, copts);
+  Prepared shared{model, {}, {}};
+  fold_constants(shared.fused);
+  fuse_for_quantization(shared.fused);
+  shared.plan = prepare(shared.fused, quant::QConfigMapping(quant::default_qconfig()));
+  add_missing_biases(shared.fused, shared.plan);
+  BiasReference reference(shared.fused, shared.plan);
+  shared.observers = quant::calibrate(shared.fused, shared.plan, calib, copts, reference.hook());
+  ASSERT_FALSE(reference.means().empty());
+  for (const auto& [name, m] : reference.means()) EXPECT_EQ(m.count % 64, 0) << name;
+
+  std::vector<int64_t> seen_own, seen_shared;
+  copts.progress = [&](int64_t done, int64_t total) { seen_own = {done, total}; };
+  const Graph a = convert_with_bias_correction(own.fused, own.plan, own.observers, calib, copts);
+  copts.progress = [&](int64_t done, int64_t total) { seen_shared = {done, total}; };
+  const Graph b = convert_with_bias_correction(shared.fused, shared.plan, shared.observers, calib, copts, nullptr, &reference);
+  const int64_t passes = bias_correction_passes(own.fused, own.plan);
+  EXPECT_EQ(seen_own, (std::vector<int64_t>{passes * 64, passes * 64}));
+  EXPECT_EQ(seen_shared, (std::vector<int64_t>{(passes - 1) * 64, (passes - 1) * 64}));
+  int compared = 0;
+  for (const auto& [name, t] : a.initializers) {
+    if (t.dtype() != DType::kInt32) continue;
+    ASSERT_TRUE(b.initializers.count(name)) << name;
+    const Tensor& u = b.initializers.at(name);
+    ASSERT_EQ(u.numel(), t.numel()) << name;
+    EXPECT_TRUE(std::equal(t.data<int32_t>(), t.data<int32_t>() + t.numel(), u.data<int32_t>())) << name;
+    ++compared;
+  }
+  EXPECT_GT(compared, 0);
+}
+
 // The original model's tensors are shared with the fused copy: the correction must not reach them.
 TEST(BiasCorrection, NeverWritesIntoTheInputModel) {
   Graph model = load_onnx(kExamples + "mnist_cnn.onnx");
