@@ -9,7 +9,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan demo test unit-test asan-test conformance real-models harness-test bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv build build-asan demo test unit-test asan-test bad-inputs conformance real-models harness-test bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -30,11 +30,12 @@ build-asan: deps
 demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
-# Unit tests (Release and ASan/UBSan), ONNX's conformance suite, the real-model checks, and the
-# benchmark harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets).
+# Unit tests (Release and ASan/UBSan), the hostile-input catalogue (docs/bad_inputs.md), ONNX's
+# conformance suite, the real-model checks, and the benchmark harness's own unit tests
+# (bench/peers/test_*.py: its parsing, tables and targets).
 # The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
 # kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
-test: unit-test asan-test conformance real-models harness-test
+test: unit-test asan-test bad-inputs conformance real-models harness-test
 LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 # ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
@@ -46,6 +47,11 @@ unit-test: build
 
 asan-test: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# Every hostile input in tests/bad_inputs/cases.json against the ASan/UBSan CLI: exit status, the
+# words of the message, no crash or sanitizer report, time and memory limits, nothing overwritten.
+bad-inputs: build-asan
+	@python3 tests/bad_inputs/run_bad_inputs.py $(ASAN_BUILD)/bin/octet
 
 conformance: build venv
 	@$(BUILD)/bin/onnx_node_tests "$(NODE_TESTS)"
