@@ -197,7 +197,7 @@ def deep_if_model(levels):
     """If nodes nested `levels` deep (3 protobuf messages per level), as raw protobuf bytes."""
     graph = pb_field(12, pb_field(1, "out"))  # GraphProto.output = [{name: out}]
     for _ in range(levels):
-        attr = pb_field(1, "then_branch") + pb_field(6, graph) + bytes([20 << 3, 5])  # AttributeProto g, type GRAPH
+        attr = pb_field(1, "then_branch") + pb_field(6, graph) + bytes([0xA0, 0x01, 5])  # g; type (field 20) GRAPH
         node = pb_field(1, "cond") + pb_field(2, "out") + pb_field(4, "If") + pb_field(5, attr)
         graph = pb_field(1, node) + pb_field(12, pb_field(1, "out"))
     opset = pb_field(1, "") + bytes([2 << 3]) + bytes([17])  # OperatorSetIdProto{domain "", version 17}
@@ -327,6 +327,35 @@ def make_files():
     save("expand_huge.onnx", make_model(
         [helper.make_node("Expand", ["x", "huge_shape"], ["y"], name="expand_huge")], [vi("x", FLOAT, [1])],
         [vi("y", FLOAT, None)], [init("huge_shape", np.array([100000, 100000, 1000], np.int64))]))
+    # ops whose attributes or constant operands do not fit their inputs: refused naming the node
+    x4 = [vi("x", FLOAT, [4])]
+    save("gather_out_of_range.onnx", make_model(
+        [helper.make_node("Gather", ["x", "idx"], ["y"], name="gather_oob", axis=0)], x4, [vi("y", FLOAT, None)],
+        [init("idx", np.array([0, 1, 1000000], np.int64))]))
+    save("transpose_bad_perm.onnx", make_model(
+        [helper.make_node("Transpose", ["x"], ["y"], name="transpose_dup", perm=[0, 0, 1, 2])],
+        [vi("x", FLOAT, [1, 1, 4, 4])], [vi("y", FLOAT, None)]))
+    save("concat_bad_axis.onnx", make_model(
+        [helper.make_node("Concat", ["x", "x"], ["y"], name="concat_axis7", axis=7)], x4, [vi("y", FLOAT, None)]))
+    save("conv_channel_mismatch.onnx", one_node(
+        helper.make_node("Conv", ["x", "w3"], ["y"], name="conv_c3"), inits=[init("w3", np.ones((2, 3, 3, 3), np.float32))]))
+    save("reshape_bad_count.onnx", make_model(
+        [helper.make_node("Reshape", ["x", "shape"], ["y"], name="reshape_bad")], x4, [vi("y", FLOAT, None)],
+        [init("shape", np.array([3, 5], np.int64))]))
+    save("undefined_output.onnx", make_model([helper.make_node("Relu", ["x"], ["r"], name="relu0")], x4,
+                                             [vi("never_made", FLOAT, [4])]))
+    qdq = [helper.make_node("QuantizeLinear", ["x", "s0", "z0"], ["q"], name="quant_s0"),
+           helper.make_node("DequantizeLinear", ["q", "s0", "z0"], ["dq"], name="dequant_s0"),
+           helper.make_node("DequantizeLinear", ["wq", "ws", "wz"], ["w"], name="dequant_w"),
+           helper.make_node("Conv", ["dq", "w"], ["c"], name="conv_q", pads=[1, 1, 1, 1]),
+           helper.make_node("QuantizeLinear", ["c", "s0", "z0"], ["cq"], name="quant_out"),
+           helper.make_node("DequantizeLinear", ["cq", "s0", "z0"], ["y"], name="dequant_out")]
+    save("qdq_scale_zero.onnx", make_model(
+        qdq, [vi("x", FLOAT, [1, 1, 4, 4])], [vi("y", FLOAT, [1, 2, 4, 4])],
+        [init("s0", np.float32(0.0)), init("z0", np.uint8(128)), init("wq", np.ones((2, 1, 3, 3), np.int8)),
+         init("ws", np.float32(0.0)), init("wz", np.int8(0))]))
+    write("x4.npy", npy_bytes(np.arange(4, dtype=np.float32)))
+
     long_name = "a" * 40000  # issue 20: name_regex matched against a very long node name
     save("long_name.onnx", tiny_cnn(conv_name=long_name))
 
@@ -420,6 +449,7 @@ def make_files():
     write("npz_int32_image.npz", npz_of({"image": (good * 10).astype(np.int32)}))
     write("npz_counts_differ.npz", npz_of({"a": np.ones((4, 3), np.float32), "b": np.ones((5, 3), np.float32)}))
     write("npz_missing_b.npz", npz_of({"a": np.ones((4, 3), np.float32)}))
+    write("npz_traversal_name.npz", npz_of({"../../image": good}))
     write("npz_scalar_member.npz", npz_of({"image": np.float32(2.0)}))
     write("data_empty.npz", npz_of({"image": np.zeros((0, 1, 4, 4), np.float32)}))
     write("labels_empty.npy", npy_bytes(np.zeros(0, np.int64)))
@@ -474,7 +504,7 @@ VERBS = {"inspect", "run", "eval", "quantize", "bench"}
 def case(id, args, exit, words, why, reads, stdin=None, setup=None, post=None, timeout_s=None, max_rss_mb=None):
     """One case. `exit`: the status (an int) or the statuses a correct octet may give (a list, for
     values octet parses itself that are as much bad usage (2) as bad input (1)). `words`: each must
-    occur in stderr (case-insensitive). `reads`: the file types the case feeds octet. `setup`:
+    occur in stderr (case-insensitive) when the exit status is not 0. `reads`: the file types the case feeds octet. `setup`:
     {"copy": [[src, name in {tmp}]], "symlink": [[name in {tmp}, target]], "write": [[name, text]],
      "plant_old_temp": [output path, symlink target]} — the last plants a symlink at the old writer's
     temp name `OUTPUT.tmp.<pid>` in the child just before it execs octet. `post`: {"absent": [paths],
@@ -575,6 +605,23 @@ def make_cases():
          "a node of a domain the model does not import", "onnx")
     case("input-string-dtype", ["bench", F + "input_string.onnx", "--iters", "1"], 1, ["input_string.onnx", "s_in"],
          "a string graph input", "onnx")
+
+    X4 = ["-i", "x=" + F + "x4.npy"]
+    case("gather-out-of-range", ["run", F + "gather_out_of_range.onnx", *X4], 1, ["gather_oob", "1000000"],
+         "Gather index 1000000 into 4 elements: refused, not read out of bounds", "onnx")
+    case("transpose-bad-perm", ["run", F + "transpose_bad_perm.onnx", "-i", "x=" + F + "x_1x1x4x4.npy"], 1,
+         ["transpose_dup", "perm"], "Transpose perm [0,0,1,2]", "onnx")
+    case("concat-bad-axis", ["run", F + "concat_bad_axis.onnx", *X4], 1, ["concat_axis7", "axis"],
+         "Concat axis 7 of rank-1 inputs", "onnx")
+    case("conv-channel-mismatch", ["bench", F + "conv_channel_mismatch.onnx", "--iters", "1"], 1, ["conv_c3"],
+         "a 3-channel weight for a 1-channel input", "onnx")
+    case("reshape-bad-count", ["run", F + "reshape_bad_count.onnx", *X4], 1, ["reshape_bad"],
+         "Reshape of 4 elements to [3,5]", "onnx")
+    case("undefined-output", ["inspect", F + "undefined_output.onnx"], 1, ["undefined_output.onnx", "never_made"],
+         "a graph output no node writes", "onnx")
+    case("qdq-scale-zero", ["run", F + "qdq_scale_zero.onnx", "-i", "x=" + F + "x_1x1x4x4.npy"], [0, 1],
+         ["qdq_scale_zero.onnx", "scale"], "QDQ Conv with every scale 0: a refusal naming the scale, or a run "
+         "without undefined behaviour (the lowering divides by the scales)", "onnx")
 
     # ---- tensors that declare more than they hold (issue 20: memory) -------------------------
     case("init-6gib-raw16", ["inspect", F + "init_6gib_raw16.onnx"], 1, ["init_6gib_raw16.onnx", "big_w"],
@@ -715,6 +762,8 @@ def make_cases():
          ["npz_counts_differ.npz", "samples"], "a has 4 samples, b has 5", ".npz")
     case("npz-missing-input", ["run", F + "two_inputs.onnx", "--data", F + "npz_missing_b.npz"], 1, ["'b'"],
          "no member for input b", ".npz")
+    case("npz-traversal-name", run_d("npz_traversal_name.npz"), 1, ["../../image"],
+         "member ../../image.npy: a name, not a path to follow", ".npz")
     case("npz-scalar-member", ["eval", CNN, "--data", F + "npz_scalar_member.npz", "--labels", LABELS], 1,
          ["npz_scalar_member.npz", "image"], "image is a 0-d array", ".npz")
     case("npz-directory", ["eval", CNN, "--data", "{files}/ext", "--labels", LABELS], 1, ["ext", "directory"],
