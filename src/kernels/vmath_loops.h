@@ -31,31 +31,38 @@ using V16 = float __attribute__((vector_size(64)));
 // Through a pointer, not by value: a V16 return value would change the ABI between the files.
 void load16(V16* v, const float* p) { std::memcpy(v, p, sizeof *v); }
 
-using I16 = int32_t __attribute__((vector_size(64)));
-
 // Lane 0 of *v after folding the upper half onto the lower one, 8 then 4, 2, 1 lanes apart: for
 // the sum the same pairwise order as adding lane k + w into lane k (w = 8, 4, 2, 1), so every ISA
 // and the scalar loop this replaced give the same bits; max is exact in any order. Vectors by
-// pointer, as load16.
-constexpr I16 kFold[4] = {{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7},
-                          {4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11},
-                          {2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13},
-                          {1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}};
+// pointer, as load16. The lanes of each fold are constants, as __builtin_shufflevector (GCC 12 and
+// clang) takes them.
+#define OCTET_FOLD_8 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7
+#define OCTET_FOLD_4 4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11
+#define OCTET_FOLD_2 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13
+#define OCTET_FOLD_1 1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14
 
 float fold_sum16(const V16* v) {
   V16 s = *v;
-  for (const I16& perm : kFold) s += __builtin_shuffle(s, perm);
+  s += __builtin_shufflevector(s, s, OCTET_FOLD_8);
+  s += __builtin_shufflevector(s, s, OCTET_FOLD_4);
+  s += __builtin_shufflevector(s, s, OCTET_FOLD_2);
+  s += __builtin_shufflevector(s, s, OCTET_FOLD_1);
   return s[0];
 }
 
 float fold_max16(const V16* v) {
-  V16 m = *v;
-  for (const I16& perm : kFold) {
-    const V16 o = __builtin_shuffle(m, perm);
-    m = m > o ? m : o;
-  }
+  V16 m = *v, o;
+  o = __builtin_shufflevector(m, m, OCTET_FOLD_8), m = m > o ? m : o;
+  o = __builtin_shufflevector(m, m, OCTET_FOLD_4), m = m > o ? m : o;
+  o = __builtin_shufflevector(m, m, OCTET_FOLD_2), m = m > o ? m : o;
+  o = __builtin_shufflevector(m, m, OCTET_FOLD_1), m = m > o ? m : o;
   return m[0];
 }
+
+#undef OCTET_FOLD_8
+#undef OCTET_FOLD_4
+#undef OCTET_FOLD_2
+#undef OCTET_FOLD_1
 
 // Three passes: the max, exp(x - max) written and then summed in 16 lanes (lane k takes the
 // elements i = k mod 16, then the lanes fold pairwise), then one multiply by 1 / sum (within
