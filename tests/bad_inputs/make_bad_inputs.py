@@ -51,8 +51,10 @@ def symlink(name, target):
 
 def npy_bytes(arr, fortran=False):
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.asfortranarray(arr) if fortran else np.ascontiguousarray(arr),
-                              version=(1, 0), allow_pickle=False)
+    arr = np.asarray(arr)  # ascontiguousarray would make a 0-d array 1-d
+    if arr.ndim:
+        arr = np.asfortranarray(arr) if fortran else np.ascontiguousarray(arr)
+    np.lib.format.write_array(buf, arr, version=(1, 0), allow_pickle=False)
     return buf.getvalue()
 
 
@@ -371,7 +373,7 @@ def make_files():
     save("ext/ext_absolute.onnx", ext_model("/dev/zero"))
     symlink("ext/link_out.bin", "../outside.bin")
     save("ext/ext_symlink_out.onnx", ext_model("link_out.bin"))
-    save("ext/ext_directory.onnx", ext_model("."))
+    save("ext/ext_dot.onnx", ext_model("."))
     save("ext/ext_no_location.onnx", ext_model(None))
     save("ext/ext_short.onnx", ext_model("short.bin"))
     save("ext/ext_6gib.onnx", ext_model("ext_ok.bin", dims=(1536, 1024, 1024)))
@@ -504,7 +506,8 @@ VERBS = {"inspect", "run", "eval", "quantize", "bench"}
 def case(id, args, exit, words, why, reads, stdin=None, setup=None, post=None, timeout_s=None, max_rss_mb=None):
     """One case. `exit`: the status (an int) or the statuses a correct octet may give (a list, for
     values octet parses itself that are as much bad usage (2) as bad input (1)). `words`: each must
-    occur in stderr (case-insensitive) when the exit status is not 0. `reads`: the file types the case feeds octet. `setup`:
+    occur in stderr (case-insensitive) when the exit status is not 0; a word may be a list of
+    equally good alternatives, one of which must occur. `reads`: the file types the case feeds octet. `setup`:
     {"copy": [[src, name in {tmp}]], "symlink": [[name in {tmp}, target]], "write": [[name, text]],
      "plant_old_temp": [output path, symlink target]} — the last plants a symlink at the old writer's
     temp name `OUTPUT.tmp.<pid>` in the child just before it execs octet. `post`: {"absent": [paths],
@@ -662,8 +665,9 @@ def make_cases():
     case("ext-symlink-out", ["quantize", E + "ext_symlink_out.onnx", "-o", OUT, "--mode", "dynamic"], 1,
          ["ext_symlink_out.onnx", "ext_w", "link_out.bin"], "location is a symlink to ../outside.bin", "external data",
          post=NO_OUT)
-    case("ext-directory", ["inspect", E + "ext_directory.onnx"], 1, ["ext_directory.onnx", "ext_w"],
-         "location '.', the model's folder itself", "external data")
+    case("ext-directory", ["inspect", E + "ext_dot.onnx"], 1,
+         ["ext_dot.onnx", "ext_w", ["directory", "regular file"]],
+         "location '.', the model's folder itself: said to be a folder (not 'too short')", "external data")
     case("ext-no-location", ["inspect", E + "ext_no_location.onnx"], 1, ["ext_no_location.onnx", "ext_w", "location"],
          "external data without a location", "external data")
     case("ext-short", ["run", E + "ext_short.onnx", "--data", F + "ext_x.npy"], 1, ["ext_short.onnx", "ext_w", "short.bin"],
@@ -758,8 +762,10 @@ def make_cases():
          ["npz_member_bad_npy.npz", "image"], "member image.npy with a bad magic", ".npz")
     case("npz-int32-image", quantize_static(calib=F + "npz_int32_image.npz"), 1, ["image", "int32"],
          "int32 calibration data for a float32 input", ".npz", post=NO_OUT)
-    case("npz-counts-differ", ["run", F + "two_inputs.onnx", "--data", F + "npz_counts_differ.npz"], 1,
-         ["npz_counts_differ.npz", "samples"], "a has 4 samples, b has 5", ".npz")
+    case("npz-counts-differ", quantize_static(model=F + "two_inputs.onnx", calib=F + "npz_counts_differ.npz"), 1,
+         ["npz_counts_differ.npz", "samples"], "calibration arrays a with 4 samples, b with 5", ".npz", post=NO_OUT)
+    case("npz-counts-differ-run", ["run", F + "two_inputs.onnx", "--data", F + "npz_counts_differ.npz"], 1,
+         ["[4,3]", "[5,3]"], "run on a with 4 samples, b with 5: refused, naming both shapes", ".npz")
     case("npz-missing-input", ["run", F + "two_inputs.onnx", "--data", F + "npz_missing_b.npz"], 1, ["'b'"],
          "no member for input b", ".npz")
     case("npz-traversal-name", run_d("npz_traversal_name.npz"), 1, ["../../image"],
@@ -917,7 +923,7 @@ def make_cases():
          "--dim X=abc", "cli")
     case("flag-dim-zero", ["inspect", CNN, "--dim", "batch=0"], [1, 2], ["--dim", "batch=0"], "--dim batch=0", "cli")
     case("flag-dim-no-symbol", ["inspect", CNN, "--dim", "=4"], [1, 2], ["--dim", "=4"], "--dim =4", "cli")
-    case("flag-dim-huge", ["bench", CNN, "--dim", "batch=100000000000", "--iters", "1"], 1, ["batch"],
+    case("flag-dim-huge", ["bench", CNN, "--dim", "batch=100000000000", "--iters", "1"], 1, ["100000000000", ["image", "--dim", "batch"]],
          "a batch of 1e11 synthesized inputs (6.4 TB): refused by size, not allocated", "cli", timeout_s=30,
          max_rss_mb=1024)
     case("flag-i-no-equals", ["run", CNN, "-i", "image"], [1, 2], ["-i", "image"], "-i without =FILE", "cli")
