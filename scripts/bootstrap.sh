@@ -7,7 +7,7 @@ packages=(
   g++ make pkg-config ninja-build cmake
   libprotobuf-dev protobuf-compiler libonnx-dev
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake calls find_package(OpenCL); only Recommended by libdnnl-dev
-  libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev
+  libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libre2-dev
   python3-venv espeak-ng
   fortunes  # real English sentences for bench/dynamic_quant.py
 )

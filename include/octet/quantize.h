@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "octet/data_layout.h"
 #include "octet/graph.h"
 #include "octet/tensor.h"
 
@@ -30,6 +31,7 @@ struct StaticQuantOptions {
   std::string config_json;             // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
   int64_t samples = -1;                // calibration samples used (-1: all)
   int64_t batch = 32;                  // calibration batch size
+  DataLayout calib_layout = DataLayout::kAuto;  // how `calib` maps onto model calls (data_layout.h)
   // Bias correction (passes/bias_correction.h): each Conv/Gemm's mean output error moves into its
   // bias, measured layer after layer on the first `bias_correction_samples` calibration samples.
   bool bias_correction = true;
@@ -40,8 +42,9 @@ struct StaticQuantOptions {
   std::function<void(int64_t, int64_t)> progress;
 };
 
-// Fuses, prepares, calibrates on `calib` (graph input name -> tensor, axis 0 = samples) and
-// converts to QDQ form. Deterministic: the same inputs give byte-identical exported models.
+// Fuses, prepares, calibrates on `calib` (graph input name -> tensor, axis 0 = samples, batched or
+// stacked) and converts to QDQ form. octet::Error naming the array, sample and element when `calib`
+// holds a NaN or infinity. Deterministic: the same inputs give byte-identical exported models.
 Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib,
                       const StaticQuantOptions& options, QuantizeReport* report = nullptr);
 

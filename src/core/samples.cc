@@ -1,5 +1,6 @@
 #include "core/samples.h"
 
+#include <cmath>
 #include <cstring>
 
 namespace octet {
@@ -17,6 +18,19 @@ std::map<std::string, Tensor> slice_samples(const std::map<std::string, Tensor>&
     out[name] = b;
   }
   return out;
+}
+
+void check_finite(const std::map<std::string, Tensor>& data, const std::string& source) {
+  for (const auto& [name, t] : data) {
+    if (t.dtype() != DType::kFloat32 && t.dtype() != DType::kFloat64 && t.dtype() != DType::kFloat16) continue;
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      const double v = t.dtype() == DType::kFloat32 ? t.data<float>()[i] : t.as_double(i);
+      if (std::isfinite(v)) continue;
+      const int64_t per_sample = t.rank() >= 1 && t.dim(0) > 0 ? t.numel() / t.dim(0) : t.numel();
+      fail(source, ": '", name, "' sample ", i / per_sample, ", element ", i % per_sample, " is ",
+           std::isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf", "; calibration data must be finite");
+    }
+  }
 }
 
 int64_t sample_count(const std::map<std::string, Tensor>& data, const std::string& file) {

@@ -148,11 +148,19 @@ double Tensor::as_double(int64_t i) const {
 }
 
 int64_t Tensor::as_int64(int64_t i) const {
-  if (dtype_ == DType::kInt64) {
-    OCTET_CHECK(i >= 0 && i < numel_, "element ", i, " out of range for shape ", shape_str(shape_));
-    return static_cast<const int64_t*>(data_)[i];
+  OCTET_CHECK(i >= 0 && i < numel_, "element ", i, " out of range for shape ", shape_str(shape_));
+  if (dtype_ == DType::kInt64) return static_cast<const int64_t*>(data_)[i];
+  // Out of int64's range the cast would be undefined: refused (a uint64 past 2^63, a float NaN).
+  if (dtype_ == DType::kUInt64) {
+    const uint64_t u = static_cast<const uint64_t*>(data_)[i];
+    OCTET_CHECK(u <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max()), "element ", i, " (", u,
+                ") is out of int64 range");
+    return static_cast<int64_t>(u);
   }
-  return static_cast<int64_t>(as_double(i));
+  const double v = as_double(i);
+  OCTET_CHECK(v >= -9223372036854775808.0 && v < 9223372036854775808.0, "element ", i, " (", v,
+              ") is not representable as int64");
+  return static_cast<int64_t>(v);
 }
 
 std::vector<int64_t> Tensor::to_int64_vector() const {

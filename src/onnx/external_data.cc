@@ -12,7 +12,7 @@ namespace octet {
 namespace fs = std::filesystem;
 
 std::string read_external_data(const onnx::TensorProto& p, const std::string& base_dir, size_t nbytes,
-                               const std::string& what) {
+                               const std::string& what, std::set<std::string>* files_read) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto& kv : p.external_data()) {
@@ -44,6 +44,7 @@ std::string read_external_data(const onnx::TensorProto& p, const std::string& ba
   uintmax_t size = fs::file_size(real, ec);
   OCTET_CHECK(!ec && static_cast<uintmax_t>(offset) + nbytes <= size, what, ": external data file '",
               file.string(), "' is too short (", size, " bytes; needs ", nbytes, " at offset ", offset, ")");
+  if (files_read) files_read->insert(real.string());
   std::ifstream in(real, std::ios::binary);
   OCTET_CHECK(in, what, ": cannot open external data file '", file.string(), "'");
   std::string bytes(nbytes, '\0');

@@ -14,6 +14,7 @@
 #include "core/file_io.h"
 #include "onnx/export.h"
 #include "onnx/external_data.h"
+#include "onnx/validate.h"
 
 namespace octet {
 
@@ -83,35 +84,68 @@ auto store_as() {
 
 }  // namespace
 
-Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir, const std::string& context) {
+namespace {
+
+// How many values the TensorProto's typed field for `dtype` holds (where raw_data is absent).
+int typed_count(const onnx::TensorProto& p, DType dtype) {
+  switch (dtype) {
+    case DType::kFloat32: return p.float_data_size();
+    case DType::kFloat64: return p.double_data_size();
+    case DType::kInt64: return p.int64_data_size();
+    case DType::kUInt32: case DType::kUInt64: return p.uint64_data_size();
+    default: return p.int32_data_size();
+  }
+}
+
+}  // namespace
+
+// Every size is checked against the data the file holds before anything is allocated: a tiny
+// file declaring a huge tensor is refused as short, not after reserving its memory.
+Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir, const std::string& context,
+                         std::set<std::string>* files_read) {
   std::string what = cat(context, ": tensor '", p.name(), "'");
   if (p.has_segment()) fail(what, ": segmented tensors are not supported");
   DType dtype = dtype_from_onnx(p.data_type(), what);
   Shape shape(p.dims().begin(), p.dims().end());
   for (int64_t d : shape) OCTET_CHECK(d >= 0, what, ": negative dimension ", d);
-  Tensor t(dtype, shape);
-  const size_t nbytes = t.nbytes();
+  int64_t numel = 0;
+  try {
+    numel = shape_numel(shape);
+  } catch (const Error&) {
+    fail(what, ": shape ", shape_str(shape), " has too many elements");
+  }
+  OCTET_CHECK(static_cast<uint64_t>(numel) <= (uint64_t{1} << 62) / dtype_size(dtype), what, ": shape ",
+              shape_str(shape), " has too many elements");
+  const size_t nbytes = static_cast<size_t>(numel) * dtype_size(dtype);
   if (p.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string bytes = read_external_data(p, base_dir, nbytes, what);
-    std::memcpy(t.raw(), bytes.data(), nbytes);
-  } else if (p.has_raw_data()) {
+    std::string bytes = read_external_data(p, base_dir, nbytes, what, files_read);
+    Tensor t(dtype, shape);
+    if (nbytes) std::memcpy(t.raw(), bytes.data(), nbytes);
+    return t;
+  }
+  if (p.has_raw_data()) {
     OCTET_CHECK(p.raw_data().size() == nbytes, what, ": raw_data has ", p.raw_data().size(), " bytes, shape ",
                 shape_str(shape), " of ", dtype_name(dtype), " needs ", nbytes);
+    Tensor t(dtype, shape);
     if (nbytes) std::memcpy(t.raw(), p.raw_data().data(), nbytes);
-  } else if (t.numel() > 0) {
-    switch (dtype) {
-      case DType::kFloat32: copy_typed(p.float_data(), t, what, store_as<float>()); break;
-      case DType::kFloat64: copy_typed(p.double_data(), t, what, store_as<double>()); break;
-      case DType::kInt64: copy_typed(p.int64_data(), t, what, store_as<int64_t>()); break;
-      case DType::kUInt32: copy_typed(p.uint64_data(), t, what, store_as<uint32_t>()); break;
-      case DType::kUInt64: copy_typed(p.uint64_data(), t, what, store_as<uint64_t>()); break;
-      case DType::kInt32: copy_typed(p.int32_data(), t, what, store_as<int32_t>()); break;
-      case DType::kInt16: copy_typed(p.int32_data(), t, what, store_as<int16_t>()); break;
-      case DType::kUInt16: case DType::kFloat16: copy_typed(p.int32_data(), t, what, store_as<uint16_t>()); break;
-      case DType::kInt8: copy_typed(p.int32_data(), t, what, store_as<int8_t>()); break;
-      case DType::kUInt8: copy_typed(p.int32_data(), t, what, store_as<uint8_t>()); break;
-      case DType::kBool: copy_typed(p.int32_data(), t, what, [](int32_t v, uint8_t* d) { *d = v != 0; }); break;
-    }
+    return t;
+  }
+  if (numel == 0) return Tensor(dtype, shape);
+  OCTET_CHECK(typed_count(p, dtype) == numel, what, ": holds ", typed_count(p, dtype), " values for shape ",
+              shape_str(shape));
+  Tensor t(dtype, shape);
+  switch (dtype) {
+    case DType::kFloat32: copy_typed(p.float_data(), t, what, store_as<float>()); break;
+    case DType::kFloat64: copy_typed(p.double_data(), t, what, store_as<double>()); break;
+    case DType::kInt64: copy_typed(p.int64_data(), t, what, store_as<int64_t>()); break;
+    case DType::kUInt32: copy_typed(p.uint64_data(), t, what, store_as<uint32_t>()); break;
+    case DType::kUInt64: copy_typed(p.uint64_data(), t, what, store_as<uint64_t>()); break;
+    case DType::kInt32: copy_typed(p.int32_data(), t, what, store_as<int32_t>()); break;
+    case DType::kInt16: copy_typed(p.int32_data(), t, what, store_as<int16_t>()); break;
+    case DType::kUInt16: case DType::kFloat16: copy_typed(p.int32_data(), t, what, store_as<uint16_t>()); break;
+    case DType::kInt8: copy_typed(p.int32_data(), t, what, store_as<int8_t>()); break;
+    case DType::kUInt8: copy_typed(p.int32_data(), t, what, store_as<uint8_t>()); break;
+    case DType::kBool: copy_typed(p.int32_data(), t, what, [](int32_t v, uint8_t* d) { *d = v != 0; }); break;
   }
   return t;
 }
@@ -122,6 +156,7 @@ struct Importer {
   std::string base_dir;
   std::string model_name;  // for messages
   std::map<std::string, int> opsets;
+  std::set<std::string>* files_read = nullptr;  // external data files, when the caller asks
 
   ValueInfo value_info(const onnx::ValueInfoProto& v) {
     ValueInfo info;
@@ -150,7 +185,7 @@ struct Importer {
       case onnx::AttributeProto::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
       case onnx::AttributeProto::TENSOR:
         out.kind = Attribute::Kind::kTensor;
-        out.t = tensor_from_proto(a.t(), base_dir, what);
+        out.t = tensor_from_proto(a.t(), base_dir, what, files_read);
         break;
       case onnx::AttributeProto::GRAPH:
         out.kind = Attribute::Kind::kGraph;
@@ -194,7 +229,7 @@ struct Importer {
     g.opsets = opsets;
     for (const auto& init : gp.initializer()) {
       OCTET_CHECK(!init.name().empty(), model_name, ": an initializer has no name");
-      g.initializers[init.name()] = tensor_from_proto(init, base_dir, model_name);
+      g.initializers[init.name()] = tensor_from_proto(init, base_dir, model_name, files_read);
     }
     OCTET_CHECK(gp.sparse_initializer_size() == 0, model_name, ": sparse initializers are not supported");
     for (const auto& in : gp.input())
@@ -253,8 +288,9 @@ void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g,
 
 }  // namespace
 
-Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what) {
-  Importer imp{base_dir, what, {}};
+Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what,
+                  std::set<std::string>* files_read) {
+  Importer imp{base_dir, what, {}, files_read};
   for (const auto& os : model.opset_import()) {
     std::string domain = os.domain() == "ai.onnx" ? "" : os.domain();
     imp.opsets[domain] = static_cast<int>(os.version());
@@ -265,7 +301,11 @@ Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, co
   OCTET_CHECK(it->second >= kMinOpset && it->second <= kMaxOpset, what, ": opset ", it->second,
               " is not supported (octet reads opsets ", kMinOpset, " to ", kMaxOpset, ")");
   OCTET_CHECK(model.has_graph(), what, ": the model has no graph");
+  // Validation in the order that keeps every step safe (onnx/validate.h): octet's structural
+  // checks, octet's reading of the tensors (sizes against data), ONNX's checker, then inference.
+  validate_structure(model.graph(), what);
   Graph g = imp.graph(model.graph());
+  check_with_onnx_checker(model, base_dir, what);
   g.ir_version = static_cast<int>(model.ir_version());
   g.producer = model.producer_name();
   for (const auto& kv : model.metadata_props()) g.metadata[kv.key()] = kv.value();
@@ -289,10 +329,12 @@ void infer_shapes(Graph& g) {
     it = light.initializers.erase(it);
   }
   Importer imp{".", "shape inference", g.opsets};
-  add_inferred_shapes(export_onnx(light), imp, g, true);
+  const onnx::ModelProto proto = export_onnx(light);
+  validate_structure(proto.graph(), "shape inference");
+  add_inferred_shapes(proto, imp, g, true);
 }
 
-Graph load_onnx(const std::string& path) {
+Graph load_onnx(const std::string& path, std::vector<std::string>* files_read) {
   std::string bytes = read_file(path);
   onnx::ModelProto model;
   google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), INT32_MAX)));
@@ -303,7 +345,13 @@ Graph load_onnx(const std::string& path) {
     fail(path, ": not a valid ONNX model (truncated or corrupt protobuf)");
   OCTET_CHECK(model.has_graph(), path, ": not a valid ONNX model (no graph)");
   std::string dir = fs::path(path).parent_path().string();
-  return import_onnx(model, dir.empty() ? "." : dir, path);
+  std::set<std::string> data_files;
+  Graph g = import_onnx(model, dir.empty() ? "." : dir, path, &data_files);
+  if (files_read) {
+    files_read->push_back(path);
+    files_read->insert(files_read->end(), data_files.begin(), data_files.end());
+  }
+  return g;
 }
 
 }  // namespace octet

@@ -1,9 +1,11 @@
 // ONNX import: ModelProto -> Graph. Reads initializers (raw_data and typed fields), Constant
-// nodes' tensors, external data (confined to the model's folder), subgraphs (If), opsets 11-21,
+// nodes' tensors, external data (confined to the model's folder), subgraphs (If), opsets 1-22,
 // and records declared and inferred (onnx::shape_inference) value types for `octet inspect`.
 #pragma once
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "octet/graph.h"
 
@@ -14,15 +16,20 @@ class TensorProto;
 
 namespace octet {
 
-// Loads `path`; octet::Error naming the file for an unreadable, truncated or corrupt model.
-Graph load_onnx(const std::string& path);
-// `base_dir` resolves external data; `what` names the model in messages.
-Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what);
+// Loads `path`; octet::Error naming the file for an unreadable, truncated, corrupt or invalid
+// model (onnx/validate.h). `files_read`, when given, receives `path` and every external data file
+// the model read (so a writer can refuse to overwrite any of them).
+Graph load_onnx(const std::string& path, std::vector<std::string>* files_read = nullptr);
+// Validates, then imports. `base_dir` resolves external data; `what` names the model in messages;
+// `files_read` as for load_onnx (external data files only).
+Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what,
+                  std::set<std::string>* files_read = nullptr);
 // Re-derives the shapes of g's intermediate values (g.value_info) with ONNX's shape inference, for
 // a pass that made more of them static (fold_constants after fold_shapes). Best effort: a graph
 // the inference cannot handle keeps the shapes it has.
 void infer_shapes(Graph& g);
-Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& what);
+Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& what,
+                         std::set<std::string>* files_read = nullptr);
 DType dtype_from_onnx(int onnx_type, const std::string& what);
 int dtype_to_onnx(DType t);
 

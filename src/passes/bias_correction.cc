@@ -78,7 +78,7 @@ void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
 class IncrementalQdq {
  public:
   IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of,
-                 std::vector<std::map<std::string, Tensor>> batches, int threads)
+                 std::vector<quant::CalibrationBatch> batches, int threads)
       : batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {
     // Each corrected layer's int32 bias scale (x_scale * w_scale, per channel or one), read before
     // folding turns the bias's DequantizeLinear into a float constant under its output's name.
@@ -159,8 +159,8 @@ class IncrementalQdq {
       std::map<std::string, Tensor> feeds;
       for (const ValueInfo& in : part.inputs) {
         auto it = kept_[b].find(in.name);
-        if (it == kept_[b].end()) it = batches_[b].find(in.name);
-        OCTET_CHECK(it != kept_[b].end() && it != batches_[b].end(), "bias correction: value '", in.name,
+        if (it == kept_[b].end()) it = batches_[b].feeds.find(in.name);
+        OCTET_CHECK(it != kept_[b].end() && it != batches_[b].feeds.end(), "bias correction: value '", in.name,
                     "' is needed by pass ", level, " but no earlier pass kept it");
         feeds[in.name] = it->second;
       }
@@ -169,7 +169,7 @@ class IncrementalQdq {
         if (!by_value.count(name)) kept_[b][name] = std::move(t);
       for (auto it = kept_[b].begin(); it != kept_[b].end();)
         it = last_reader[it->first] >= level ? std::next(it) : kept_[b].erase(it);
-      done += batches_[b].begin()->second.dim(0);
+      done += batches_[b].samples;
       progress(done);
     }
     return means;
@@ -192,7 +192,7 @@ class IncrementalQdq {
   }
 
   DType input_dtype(const std::string& name) const {
-    for (const auto& batch : {std::cref(kept_.front()), std::cref(batches_.front())})
+    for (const auto& batch : {std::cref(kept_.front()), std::cref(batches_.front().feeds)})
       if (auto it = batch.get().find(name); it != batch.get().end()) return it->second.dtype();
     return DType::kFloat32;
   }
@@ -201,7 +201,7 @@ class IncrementalQdq {
   std::vector<int> node_level_;
   std::map<std::string, int> last_reader_;  // the highest level among each value's readers
   std::map<std::string, std::pair<std::string, Tensor>> bias_scale_;  // layer -> (bias value, scale)
-  std::vector<std::map<std::string, Tensor>> batches_;
+  std::vector<quant::CalibrationBatch> batches_;
   std::vector<std::map<std::string, Tensor>> kept_;  // per batch: values later passes read
   int threads_;
 };

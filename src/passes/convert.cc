@@ -214,6 +214,9 @@ class Converter {
     const float x_scale = act_->at(unit.act_inputs.at(0)).scale.at(0);
     if (bias) {
       constexpr double kLimit = 2147483647.0 / 2;  // headroom for the accumulation
+      for (int64_t c = 0; c < bias->numel(); ++c)
+        OCTET_CHECK(std::isfinite(bias->data<float>()[c]), "bias '", n.inputs[bias_input], "' of ", n.describe(),
+                    " holds ", bias->data<float>()[c], " at index ", c, ": cannot quantize a non-finite bias");
       for (int64_t c = 0; c < bias->numel(); ++c) {
         double need = std::fabs(bias->data<float>()[c]) / (double(x_scale) * kLimit);
         float& s = wq.scale[per_channel ? c : 0];

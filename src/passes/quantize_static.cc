@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "octet/quantize.h"
+#include "core/samples.h"
 #include "passes/bias_correction.h"
 #include "passes/convert.h"
 #include "passes/fold_constants.h"
@@ -45,23 +46,26 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
     mapping.set_name(name, std::nullopt);
   }
 
+  check_finite(calib, "calibration data");
   Graph fused = model;
   fold_constants(fused);
   fuse_pad(fused);
   fuse_hardswish(fused, /*for_export=*/true);
   fuse_for_quantization(fused);
+  if (!options.config_json.empty()) mapping.check_matches({&model, &fused});
   QuantPlan plan = prepare(fused, mapping);
   if (options.bias_correction) add_missing_biases(fused, plan);
-  quant::CalibrationOptions copts{options.samples, options.batch, options.threads, nullptr};
-  quant::CalibrationOptions bc_opts{options.bias_correction_samples, options.batch, options.threads, nullptr};
+  const DataLayout layout = resolve_data_layout(model, calib, options.calib_layout, "calibration data");
+  quant::CalibrationOptions copts{options.samples, options.batch, options.threads, nullptr, layout};
+  quant::CalibrationOptions bc_opts{options.bias_correction_samples, options.batch, options.threads, nullptr, layout};
   const int64_t calib_samples = quant::calibration_samples(fused, calib, copts);
   const int64_t bc_samples = options.bias_correction ? quant::calibration_samples(fused, calib, bc_opts) : 0;
   // Bias correction's float means come from the calibration pass when it runs the same samples.
   std::optional<BiasReference> reference;
-  if (options.bias_correction && bc_samples == calib_samples) reference.emplace(fused, plan);
+  const int bc_passes = options.bias_correction ? bias_correction_passes(fused, plan) : 0;
+  if (bc_passes > 0 && bc_samples == calib_samples) reference.emplace(fused, plan);
   // Progress over calibration and the bias correction passes together.
-  const int64_t bc_work =
-      options.bias_correction ? (bias_correction_passes(fused, plan) - (reference ? 1 : 0)) * bc_samples : 0;
+  const int64_t bc_work = (bc_passes - (reference ? 1 : 0)) * bc_samples;
   if (options.progress) {
     copts.progress = [&](int64_t done, int64_t) { options.progress(done, calib_samples + bc_work); };
     bc_opts.progress = [&](int64_t done, int64_t) { options.progress(calib_samples + done, calib_samples + bc_work); };

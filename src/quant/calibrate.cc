@@ -35,19 +35,24 @@ int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>&
   return total;
 }
 
-std::vector<std::map<std::string, Tensor>> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
-                                                               const CalibrationOptions& options) {
+std::vector<CalibrationBatch> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
+                                                  const CalibrationOptions& options) {
+  OCTET_CHECK(options.layout != DataLayout::kAuto, "calibration: resolve the data layout first");
   const std::map<std::string, Tensor> feeds = graph_feeds(g, data);
   const int64_t total = calibration_samples(g, data, options);
+  std::vector<CalibrationBatch> batches;
+  if (options.layout == DataLayout::kStacked) {  // one call per sample
+    for (int64_t i = 0; i < total; ++i) batches.push_back({sample_feeds(feeds, options.layout, i, i + 1), 1});
+    return batches;
+  }
   const int64_t fixed = fixed_batch(g);
   const int64_t batch = fixed > 0 ? fixed : std::clamp<int64_t>(options.batch, 1, total);
   OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
-  std::vector<std::map<std::string, Tensor>> batches;
   // A last partial batch would not fit a fixed leading dim: it is dropped then.
   for (int64_t b = 0; b < total; b += batch) {
     int64_t e = std::min(total, b + batch);
     if (fixed > 0 && e - b < batch) break;
-    batches.push_back(slice_samples(feeds, b, e));
+    batches.push_back({slice_samples(feeds, b, e), e - b});
   }
   return batches;
 }
@@ -56,9 +61,9 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
                              const CalibrationOptions& options, int64_t progress_offset, int64_t progress_total) {
   if (progress_total < 0) progress_total = calibration_samples(g, data, options);
   int64_t done = 0;
-  for (const auto& feeds : calibration_batches(g, data, options)) {
-    exec.run(feeds);
-    done += sample_count(feeds, "calibration data");
+  for (const CalibrationBatch& batch : calibration_batches(g, data, options)) {
+    exec.run(batch.feeds);
+    done += batch.samples;
     if (options.progress) options.progress(progress_offset + done, progress_total);
   }
 }

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "octet/data_layout.h"
 #include "octet/graph.h"
 #include "octet/runtime.h"
 #include "passes/prepare.h"
@@ -17,9 +18,10 @@ namespace octet::quant {
 
 struct CalibrationOptions {
   int64_t samples = -1;  // -1: all
-  int64_t batch = 32;    // clipped to a graph input's fixed leading dim
+  int64_t batch = 32;    // clipped to a graph input's fixed leading dim; 1 for stacked data
   int threads = 1;
   std::function<void(int64_t done, int64_t total)> progress;
+  DataLayout layout = DataLayout::kBatched;  // resolved (octet/data_layout.h), not kAuto
 };
 
 // One observer per value whose qparams come from data (QuantPlan::qparams_root of every quantized
@@ -39,9 +41,15 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
                              const CalibrationOptions& options, int64_t progress_offset = 0,
                              int64_t progress_total = -1);
 
-// The feeds of the batches run_calibration_batches runs, in order (graph inputs only).
-std::vector<std::map<std::string, Tensor>> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
-                                                               const CalibrationOptions& options);
+// One model call of calibration: its feeds (graph inputs only) and the samples they hold.
+struct CalibrationBatch {
+  std::map<std::string, Tensor> feeds;
+  int64_t samples = 0;
+};
+
+// The batches run_calibration_batches runs, in order.
+std::vector<CalibrationBatch> calibration_batches(const Graph& g, const std::map<std::string, Tensor>& data,
+                                                  const CalibrationOptions& options);
 
 // The number of samples calibration runs: options.samples of `data`, or all of them.
 int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>& data,

@@ -1,7 +1,11 @@
 #include "quant/qconfig.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
-#include <regex>
+#include <cmath>
+#include <limits>
+#include <set>
 
 namespace octet::quant {
 
@@ -16,6 +20,49 @@ void check_keys(const json& j, std::initializer_list<const char*> allowed, const
   for (const auto& [key, _] : j.items())
     OCTET_CHECK(std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }),
                 "qconfig ", where, ": unknown key '", key, "'");
+}
+
+// The deepest nesting of objects and arrays in `text`, counted before the JSON library sees it: a
+// hostile file nested 100,000 deep must be refused, not recursed into when a message prints it.
+int json_depth(const std::string& text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// An integer in [lo, hi]; a fraction (2048.7) or an out-of-range value is an error, not rounded
+// or wrapped.
+int64_t get_integer(const json& j, const char* key, const std::string& where, int64_t lo, int64_t hi) {
+  const json& v = j.at(key);
+  OCTET_CHECK(v.is_number_integer(), "qconfig ", where, ".", key, ": expected an integer, got ", v.dump());
+  const bool huge = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi);
+  const int64_t x = huge ? hi : v.get<int64_t>();
+  OCTET_CHECK(!huge && x >= lo && x <= hi, "qconfig ", where, ".", key, ": ", v.dump(), " is out of range (", lo,
+              " to ", hi, ")");
+  return x;
+}
+
+// A finite number in (lo, hi].
+double get_number(const json& j, const char* key, const std::string& where, double lo, double hi) {
+  const json& v = j.at(key);
+  OCTET_CHECK(v.is_number(), "qconfig ", where, ".", key, ": expected a number, got ", v.dump());
+  const double x = v.get<double>();
+  OCTET_CHECK(std::isfinite(x) && x > lo && x <= hi, "qconfig ", where, ".", key, ": ", v.dump(),
+              " is out of range (above ", lo, ", at most ", hi, ")");
+  return x;
 }
 
 template <class T>
@@ -42,10 +89,11 @@ void apply_activation(const json& j, QConfig& qc, const std::string& where) {
   }
   if (j.contains("reduce_range")) qc.activation.reduce_range = get<bool>(j, "reduce_range", where);
   if (j.contains("symmetric")) qc.activation.symmetric = get<bool>(j, "symmetric", where);
+  // The ranges the observers accept (quant/observers/), checked here to name the key at fault.
   if (j.contains("averaging_constant"))
-    qc.observer_options.averaging_constant = get<float>(j, "averaging_constant", where);
-  if (j.contains("bins")) qc.observer_options.bins = get<int>(j, "bins", where);
-  if (j.contains("percentile")) qc.observer_options.percentile = get<double>(j, "percentile", where);
+    qc.observer_options.averaging_constant = static_cast<float>(get_number(j, "averaging_constant", where, 0.0, 1.0));
+  if (j.contains("bins")) qc.observer_options.bins = static_cast<int>(get_integer(j, "bins", where, 16, 1 << 20));
+  if (j.contains("percentile")) qc.observer_options.percentile = get_number(j, "percentile", where, 50.0, 100.0);
 }
 
 std::optional<QConfig> parse_qconfig(const json& j, const QConfig& base, const std::string& where) {
@@ -64,6 +112,11 @@ std::optional<QConfig> parse_qconfig(const json& j, const QConfig& base, const s
 }  // namespace
 
 QConfigMapping QConfigMapping::from_json(const std::string& text, const QConfig& base) {
+  constexpr int kMaxDepth = 16;  // the deepest valid qconfig nests 5 levels
+  OCTET_CHECK(text.find_first_not_of(" \t\r\n") != std::string::npos,
+              "qconfig: the file is empty; a qconfig is a JSON object (docs/quantization.md)");
+  OCTET_CHECK(json_depth(text) <= kMaxDepth, "qconfig: nested ", json_depth(text),
+              " levels deep; a qconfig nests at most 5 (refused past ", kMaxDepth, ")");
   json j;
   try {
     j = json::parse(text);
@@ -106,21 +159,40 @@ void QConfigMapping::set_name(const std::string& name, std::optional<QConfig> qc
   names_.emplace_back(name, std::move(qc));
 }
 
+// RE2 (github.com/google/re2): matching in time linear in the name, with no recursion, whatever
+// the pattern (std::regex overflows the stack on long names).
 void QConfigMapping::add_name_regex(const std::string& pattern, std::optional<QConfig> qc) {
-  try {
-    std::regex check(pattern);
-  } catch (const std::regex_error& e) {
-    fail("qconfig name_regex: invalid pattern '", pattern, "': ", e.what());
+  auto re = std::make_shared<const re2::RE2>(pattern, re2::RE2::Quiet);
+  OCTET_CHECK(re->ok(), "qconfig name_regex: invalid pattern '", pattern, "': ", re->error(), " (RE2 syntax)");
+  regexes_.push_back({pattern, std::move(re), std::move(qc)});
+}
+
+void QConfigMapping::check_matches(const std::vector<const Graph*>& graphs) const {
+  std::set<std::string> names, op_types;
+  for (const Graph* g : graphs)
+    for (const Node& n : g->nodes) {
+      names.insert(n.name);
+      op_types.insert(n.op_type);
+    }
+  for (const auto& [name, _] : names_)
+    OCTET_CHECK(names.count(name), "qconfig name '", name, "': the model has no node of that name");
+  for (const auto& [op_type, _] : op_types_) {
+    std::string present;
+    for (const std::string& t : op_types) present += (present.empty() ? "" : ", ") + t;
+    OCTET_CHECK(op_types.count(op_type), "qconfig op_type '", op_type, "': the model has no node of that op type (it has ",
+                present, ")");
   }
-  regexes_.emplace_back(pattern, std::move(qc));
+  for (const NameRegex& r : regexes_)
+    OCTET_CHECK(std::any_of(names.begin(), names.end(), [&](const std::string& n) { return re2::RE2::PartialMatch(n, *r.re); }),
+                "qconfig name_regex '", r.pattern, "': matches no node name of the model");
 }
 
 std::optional<QConfig> QConfigMapping::resolve(const Node& node) const {
   // Later set_name / set_op_type calls override earlier ones (as a dict assignment would).
   for (auto it = names_.rbegin(); it != names_.rend(); ++it)
     if (it->first == node.name) return it->second;
-  for (const auto& [pattern, qc] : regexes_)
-    if (std::regex_search(node.name, std::regex(pattern))) return qc;
+  for (const NameRegex& r : regexes_)
+    if (re2::RE2::PartialMatch(node.name, *r.re)) return r.qc;
   for (auto it = op_types_.rbegin(); it != op_types_.rend(); ++it)
     if (it->first == node.op_type) return it->second;
   return global_;

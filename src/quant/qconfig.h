@@ -4,6 +4,7 @@
 // a null entry keeps the node in float.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,6 +12,10 @@
 
 #include "octet/graph.h"
 #include "quant/observers/observer.h"
+
+namespace re2 {
+class RE2;
+}
 
 namespace octet::quant {
 
@@ -38,12 +43,18 @@ class QConfigMapping {
   //       "symmetric": bool, "averaging_constant": x, "bins": n, "percentile": p},
   //       "weight": {"per_channel": bool}}; fields omitted keep `base`'s values. Every entry is
   // applied over `base` (the global entry over the CLI's options). octet::Error naming the key
-  // at fault on anything malformed (unknown key, bad dtype/observer, invalid regex).
+  // at fault on anything malformed (unknown key, bad dtype/observer, a number of the wrong kind or
+  // out of the observer's range, invalid regex, an empty file, nesting past 16 levels).
+  // Patterns are RE2 syntax, searched anywhere in the name.
   static QConfigMapping from_json(const std::string& text, const QConfig& base);
 
   void set_op_type(const std::string& op_type, std::optional<QConfig> qc);
   void set_name(const std::string& name, std::optional<QConfig> qc);
   void add_name_regex(const std::string& pattern, std::optional<QConfig> qc);  // first match wins
+
+  // octet::Error for an entry that names no node of any of `graphs` (the model as given and as
+  // fused): a name, op type or pattern that matches nothing is a typo, not a setting.
+  void check_matches(const std::vector<const Graph*>& graphs) const;
 
   // The node's QConfig, or nullopt to keep it in float.
   std::optional<QConfig> resolve(const Node& node) const;
@@ -52,7 +63,12 @@ class QConfigMapping {
   std::optional<QConfig> global_;
   std::vector<std::pair<std::string, std::optional<QConfig>>> op_types_;
   std::vector<std::pair<std::string, std::optional<QConfig>>> names_;
-  std::vector<std::pair<std::string, std::optional<QConfig>>> regexes_;
+  struct NameRegex {
+    std::string pattern;
+    std::shared_ptr<const re2::RE2> re;
+    std::optional<QConfig> qc;
+  };
+  std::vector<NameRegex> regexes_;
 };
 
 }  // namespace octet::quant

@@ -10,6 +10,8 @@
 #include <fstream>
 
 #include "core/npy.h"
+#include "onnx/export.h"
+#include "passes/pass_test_util.h"
 
 namespace octet {
 namespace {
@@ -60,7 +62,9 @@ TEST(Cli, BadModelFilesNameTheFile) {
 }
 
 TEST(Cli, UnsupportedOperatorNamesNodeOpAndOpset) {
-  expect_error("bench " + kBad + "unsupported_foo.onnx --iters 1", "node 'foo0' (op 'Foo', opset ");
+  // An op ONNX does not define is refused by ONNX's checker, before octet's registry is asked.
+  expect_error("bench " + kBad + "unsupported_foo.onnx --iters 1",
+               "node 'foo0' (Foo): not valid ONNX (ONNX checker): No Op registered for Foo with domain_version of 17");
   expect_error("bench " + kBad + "unsupported_nms.onnx --iters 1", "node 'nms0' (op 'NonMaxSuppression', opset ");
   Result r = octet("bench " + kBad + "unsupported_nms.onnx --iters 1");
   EXPECT_NE(r.out.find("unsupported operator"), std::string::npos) << r.out;
@@ -203,6 +207,29 @@ TEST(CliQuantize, BadCombinationsAndInputs) {
   expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + kModels + "mlp_op17.inputs.npz",
                "input 'input': expected shape [batch,1,28,28]");
   EXPECT_FALSE(fs::exists(tmp / "a.onnx"));
+}
+
+// A model without a batch axis (an LSTM with a state input and a scalar input) takes DATA that
+// stacks whole inputs: run, eval and quantize detect it and make one call per sample.
+TEST(CliStacked, RunEvalAndQuantizeTakeStackedData) {
+  TempDir tmp;
+  const std::string model = tmp / "lstm.onnx", data = tmp / "d.npz", labels = tmp / "labels.npy";
+  save_onnx(testing::lstm_with_state_and_scalar(), model);
+  write_npz(data, {{"x", testing::sine_tensor({5, 6, 1, 8}, 0.3f)},
+                   {"h0", testing::sine_tensor({5, 1, 1, 16}, 0.9f)},
+                   {"rate", testing::sine_tensor({5}, 0.5f)}});
+  write_npy(labels, Tensor::from_vector<int64_t>({5}, {0, 1, 2, 3, 0}));
+  Result r = octet("run " + model + " --data " + data + " -o " + tmp / "out.npz");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_EQ(read_npz(tmp / "out.npz").at("y").shape(), (Shape{5, 1, 4}));
+  Result e = octet("eval " + model + " --data " + data + " --labels " + labels);
+  ASSERT_EQ(e.status, 0) << e.out;
+  EXPECT_NE(e.out.find("/5)"), std::string::npos) << e.out;
+  Result q = octet("quantize " + model + " -o " + tmp / "q.onnx --mode static --calib " + data + " --observer minmax");
+  ASSERT_EQ(q.status, 0) << q.out;
+  ASSERT_EQ(octet("run " + tmp / "q.onnx --data " + data).status, 0);
+  expect_error("run " + model + " --data " + data + " --data-layout batched",
+               "d.npz: the arrays are not batched model inputs: 'x' has rank 4 for an input of rank 3");
 }
 
 }  // namespace

@@ -70,4 +70,25 @@ void expect_same_outputs(const Graph& want_graph, const Graph& got_graph, const 
   }
 }
 
+Graph lstm_with_state_and_scalar() {
+  Graph g;
+  g.opsets[""] = 17;
+  g.inputs = {f32_value("x", {6, 1, 8}), f32_value("h0", {1, 1, 16}), f32_value("rate", {})};
+  g.outputs = {f32_value("y", {1, 4})};
+  g.initializers["W"] = sine_tensor({1, 64, 8}, 0.1f);
+  g.initializers["R"] = sine_tensor({1, 64, 16}, 0.7f);
+  g.initializers["B"] = sine_tensor({1, 128}, 1.3f);
+  g.initializers["shape"] = i64_vector({1, 16});
+  g.initializers["W2"] = sine_tensor({16, 4}, 2.1f);
+  Node& lstm = add_node(g, "LSTM", {"x", "W", "R", "B", "", "h0"}, "seq");
+  lstm.outputs.push_back("h");
+  Attribute hidden;
+  hidden.i = 16;
+  lstm.attrs["hidden_size"] = hidden;
+  add_node(g, "Reshape", {"h", "shape"}, "flat");
+  add_node(g, "MatMul", {"flat", "W2"}, "proj");
+  add_node(g, "Mul", {"proj", "rate"}, "y");
+  return g;
+}
+
 }  // namespace octet::testing

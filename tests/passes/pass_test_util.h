@@ -27,5 +27,9 @@ Tensor sine_tensor(const Shape& shape, float phase);
 // and be bit for bit the same (max_rel = 0) or within max_rel_diff < max_rel (gtest failures otherwise).
 void expect_same_outputs(const Graph& want, const Graph& got, const std::map<std::string, Tensor>& feeds,
                          double max_rel = 0.0);
+// A model whose inputs have no batch axis (the Silero VAD shape): x [6, 1, 8], a sequence batched
+// on axis 1, into an LSTM with state h0 [1, 1, 16]; then MatMul to y [1, 4] and Mul by the scalar
+// input `rate`. Its DATA stacks whole inputs along axis 0 (octet/data_layout.h).
+Graph lstm_with_state_and_scalar();
 
 }  // namespace octet::testing

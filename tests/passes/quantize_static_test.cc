@@ -12,6 +12,7 @@
 #include "octet/runtime.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
+#include "pass_test_util.h"
 
 namespace octet {
 namespace {
@@ -257,6 +258,58 @@ TEST(QuantizeStatic, CalibrationErrorsNameTheInput) {
   StaticQuantOptions o = fast_options();
   o.observer = "nonsense";
   EXPECT_THROW(quantize_static(m.model, m.calib, o), Error);
+}
+
+TEST(QuantizeStatic, NonFiniteCalibrationValuesNameTheSampleAndElement) {
+  const Mnist& m = mnist();
+  const std::string input = m.model.inputs.at(0).name;
+  for (float bad : {std::nanf(""), INFINITY}) {
+    std::map<std::string, Tensor> calib = slice_samples(m.calib, 0, 8);
+    const int64_t per_sample = calib.at(input).numel() / 8;
+    calib.at(input).data<float>()[3 * per_sample + 100] = bad;
+    try {
+      quantize_static(m.model, calib, fast_options());
+      ADD_FAILURE() << "quantized on a non-finite calibration value";
+    } catch (const Error& e) {
+      const std::string want = "'" + input + "' sample 3, element 100 is " + (std::isnan(bad) ? "NaN" : "+inf");
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(QuantizeStatic, StackedCalibrationDataRunsOneCallPerSample) {
+  const Graph model = testing::lstm_with_state_and_scalar();
+  const int64_t n = 12;
+  std::map<std::string, Tensor> calib{{"x", testing::sine_tensor({n, 6, 1, 8}, 0.3f)},
+                                      {"h0", testing::sine_tensor({n, 1, 1, 16}, 0.9f)},
+                                      {"rate", testing::sine_tensor({n}, 0.5f)}};
+  EXPECT_EQ(resolve_data_layout(model, calib, DataLayout::kAuto, "calib"), DataLayout::kStacked);
+  StaticQuantOptions o = fast_options();
+  std::vector<int64_t> progress;
+  o.progress = [&](int64_t done, int64_t total) { progress = {done, total}; };
+  const Graph q = quantize_static(model, calib, o);
+  EXPECT_EQ(progress.at(0), progress.at(1));
+  EXPECT_GT(testing::count_op(q, "QuantizeLinear"), 0);
+  // Each sample within a few quantization steps of the output's calibrated range (a sample whose
+  // rate is near 0 has a tiny output: its error is measured against the range, not itself).
+  Executor fp(model), qdq(q);
+  std::vector<Tensor> want, got;
+  double range = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const auto feeds = sample_feeds(calib, DataLayout::kStacked, i, i + 1);
+    want.push_back(fp.run(feeds).at("y"));
+    got.push_back(qdq.run(feeds).at("y"));
+    ASSERT_EQ(got.back().shape(), (Shape{1, 4}));
+    for (int64_t j = 0; j < 4; ++j) range = std::max(range, std::fabs(want.back().as_double(j)));
+  }
+  for (int64_t i = 0; i < n; ++i) EXPECT_LT(testing::max_abs_diff(want[i], got[i]), 0.03 * range) << "sample " << i;
+  o.calib_layout = DataLayout::kBatched;
+  try {
+    quantize_static(model, calib, o);
+    ADD_FAILURE() << "stacked data accepted as batched";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'x' has rank 4 for an input of rank 3"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace octet::quant {
 namespace {
 
@@ -82,6 +84,57 @@ TEST(QConfigMapping, MalformedJsonNamesTheKey) {
   expect_rejects(R"({"name_regex": [{"pattern": "(", "qconfig": null}]})", "invalid pattern '('");
   expect_rejects(R"({"name_regex": [{"pattern": "a"}]})", "needs 'pattern' and 'qconfig'");
   expect_rejects(R"({"global": {"activation": {"reduce_range": "yes"}}})", "reduce_range");
+}
+
+TEST(QConfigMapping, NumbersMustBeOfTheirKindAndInTheObserversRange) {
+  expect_rejects(R"({"global": {"activation": {"bins": 2048.7}}})", "global.activation.bins: expected an integer");
+  expect_rejects(R"({"global": {"activation": {"bins": 1000000000000}}})", "1000000000000 is out of range (16 to");
+  expect_rejects(R"({"global": {"activation": {"bins": -5}}})", "bins: -5 is out of range");
+  expect_rejects(R"({"global": {"activation": {"percentile": 101}}})", "percentile: 101 is out of range");
+  expect_rejects(R"({"global": {"activation": {"averaging_constant": 0}}})", "averaging_constant: 0 is out of range");
+  expect_rejects(R"({"global": {"activation": {"averaging_constant": "0.1"}}})", "expected a number");
+  auto m = QConfigMapping::from_json(R"({"global": {"activation": {"bins": 512, "percentile": 99.9}}})", default_qconfig());
+  EXPECT_EQ(m.resolve(node("a", "Conv"))->observer_options.bins, 512);
+}
+
+TEST(QConfigMapping, EmptyAndDeeplyNestedFilesAreRefused) {
+  expect_rejects("", "the file is empty");
+  expect_rejects(" \n\t ", "the file is empty");
+  expect_rejects(std::string(100000, '[') + std::string(100000, ']'), "nested 100000 levels deep");
+  expect_rejects(R"({"global": {"activation": {"dtype": "[[[[[[[[[[[[[[[[[[[[[[[[["}}})", "'[[[[");  // in a string: not nesting
+}
+
+// RE2 matches in time linear in the name: the patterns that made std::regex recurse until the stack
+// overflowed resolve instantly on 50,000-character names.
+TEST(QConfigMapping, RegexesOnVeryLongNamesAreLinearTime) {
+  auto m = QConfigMapping::from_json(R"({"name_regex": [{"pattern": "^(a|b)*c", "qconfig": null},
+                                                         {"pattern": ".*z$", "qconfig": {}}]})",
+                                     default_qconfig());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(m.resolve(node(std::string(50000, 'a') + "c", "Conv")));
+  EXPECT_TRUE(m.resolve(node(std::string(50000, 'b') + "z", "Conv")));
+  EXPECT_TRUE(m.resolve(node(std::string(50000, 'a'), "Conv")));  // the global default
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5)) << "not linear time";
+  expect_rejects(R"({"name_regex": [{"pattern": "(a)\\1", "qconfig": null}]})", "RE2 syntax");
+}
+
+TEST(QConfigMapping, EntriesThatMatchNoNodeAreErrors) {
+  Graph g;
+  g.nodes.push_back(node("conv_a", "Conv"));
+  g.nodes.push_back(node("fc", "Gemm"));
+  auto check = [&](const std::string& text, const std::string& fragment) {
+    try {
+      QConfigMapping::from_json(text, default_qconfig()).check_matches({&g});
+      if (!fragment.empty()) ADD_FAILURE() << "accepted " << text;
+    } catch (const Error& e) {
+      EXPECT_FALSE(fragment.empty()) << e.what();
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    }
+  };
+  check(R"({"name": {"conv_a": null}, "op_type": {"Gemm": null}, "name_regex": [{"pattern": "^fc", "qconfig": {}}]})", "");
+  check(R"({"name": {"conv_b": null}})", "qconfig name 'conv_b': the model has no node of that name");
+  check(R"({"op_type": {"conv": null}})", "qconfig op_type 'conv': the model has no node of that op type (it has Conv, Gemm)");
+  check(R"({"name_regex": [{"pattern": "^head", "qconfig": null}]})", "qconfig name_regex '^head': matches no node");
 }
 
 }  // namespace

@@ -79,13 +79,13 @@ std::function<int()> add_bench(CLI::App& app) {
       std::cout << nlohmann::json{{"ready", true}}.dump() << std::endl;
       std::string line;
       while (std::getline(std::cin, line)) {
-        int k = 0;
-        try {
-          k = std::stoi(line);
-        } catch (const std::exception&) {
-          fail("--serve: expected an iteration count per line, got '", line, "'");
-        }
-        OCTET_CHECK(k >= 1 && k <= 1000000, "--serve: iteration count out of range: ", k);
+        // The whole line is one decimal count: "1e9" or "3 apples" is refused, not read as 1 or 3.
+        const size_t first = line.find_first_not_of(" \t\r"), last = line.find_last_not_of(" \t\r");
+        const std::string count = first == std::string::npos ? "" : line.substr(first, last - first + 1);
+        OCTET_CHECK(!count.empty() && count.size() <= 7 && count.find_first_not_of("0123456789") == std::string::npos,
+                    "--serve: expected an iteration count (1 to 1000000) per line, got '", line.substr(0, 80), "'");
+        const int k = std::stoi(count);
+        OCTET_CHECK(k >= 1 && k <= 1000000, "--serve: iteration count out of range: ", k, " (1 to 1000000)");
         std::cout << nlohmann::json{{"latencies_ms", time_runs(exec, feeds, k)}}.dump() << std::endl;
       }
       return 0;

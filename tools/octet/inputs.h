@@ -27,7 +27,8 @@ std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<s
 // Parses `SYMBOL=N` pairs of --dim.
 std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs);
 
-// Refuses an output path that names one of the input files (an input is never overwritten).
+// Refuses an output path that names one of the files the command read (the model, its external
+// data, data, config): an input is never overwritten. Empty names are skipped.
 void check_output_path(const std::string& out, const std::vector<std::string>& inputs);
 
 }  // namespace octet::cli

@@ -1,4 +1,5 @@
-// octet inspect MODEL [--json] [--dim SYMBOL=N]: the graph as a table, with totals.
+// octet inspect MODEL [--json] [--dim SYMBOL=N]: the graph as a table, with totals. Exit 1 when a
+// probe run on synthesized inputs fails (the model does not run), after printing the table.
 #include <iostream>
 
 #include "commands.h"
@@ -24,8 +25,8 @@ std::function<int()> add_inspect(CLI::App& app) {
   cmd->add_option("--dim", args->dims, "bind a symbolic input dim for the shape probe: SYMBOL=N");
   return [args] {
     Graph g = load_model(args->model, !args->lowered);
-    std::string note;
-    auto types = probe_value_types(g, parse_dims(args->dims), &note);
+    std::string note, run_error;
+    auto types = probe_value_types(g, parse_dims(args->dims), &note, &run_error);
     if (args->json) {
       auto j = graph_to_json(g, types);
       j["model"] = args->model;
@@ -35,6 +36,8 @@ std::function<int()> add_inspect(CLI::App& app) {
       std::cout << "model: " << args->model << "\n" << format_graph_table(g, types) << "(" << note << ")\n";
       if (args->lowered) std::cout << lowering_summary(g, types);
     }
+    // The table is printed either way, to show where; a model that does not run is still an error.
+    OCTET_CHECK(run_error.empty(), args->model, ": the model does not run: ", run_error);
     return 0;
   };
 }

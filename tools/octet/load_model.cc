@@ -6,8 +6,8 @@
 
 namespace octet::cli {
 
-Graph load_model(const std::string& path, bool as_written) {
-  Graph g = load_onnx(path);
+Graph load_model(const std::string& path, bool as_written, std::vector<std::string>* files_read) {
+  Graph g = load_onnx(path, files_read);
   if (as_written) return g;
   return is_quantized(g) ? lower(g) : optimize_for_inference(g);
 }

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "octet/graph.h"
 
 namespace octet::cli {
 
-Graph load_model(const std::string& path, bool as_written);
+// `files_read` receives the model and its external data files (load_onnx).
+Graph load_model(const std::string& path, bool as_written, std::vector<std::string>* files_read = nullptr);
 
 }  // namespace octet::cli

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "core/file_io.h"
+#include "core/samples.h"
 #include "inputs.h"
 #include "octet/quantize.h"
 #include "onnx/export.h"
@@ -18,7 +19,7 @@ namespace octet::cli {
 namespace {
 
 struct Args {
-  std::string model, out, mode, calib, observer = "histogram", act_dtype = "u8", config;
+  std::string model, out, mode, calib, observer = "histogram", act_dtype = "u8", config, layout = "auto";
   std::vector<std::string> exclude, ops;
   bool per_tensor = false, per_token = false, reduce_range = false, no_bias_correction = false;
   int64_t samples = -1, batch = 32, bias_correction_samples = 128;
@@ -52,6 +53,8 @@ std::function<int()> add_quantize(CLI::App& app) {
       ->required()
       ->check(CLI::IsMember({"static", "dynamic"}));
   cmd->add_option("--calib", args->calib, "static: calibration DATA (.npz keyed by input name, or .npy)");
+  auto* layout_opt = cmd->add_option("--data-layout", args->layout, "static: axis 0 of the calibration DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
+      ->check(CLI::IsMember({"auto", "batched", "stacked"}));
   cmd->add_option("--observer", args->observer, "static: activation observer")
       ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse"}));
   cmd->add_flag("--per-tensor", args->per_tensor, "one weight scale per tensor instead of per output channel");
@@ -70,7 +73,7 @@ std::function<int()> add_quantize(CLI::App& app) {
   cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
   cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU)")->delimiter(',');
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  return [args, bc_samples] {
+  return [args, bc_samples, layout_opt] {
     const bool is_static = args->mode == "static";
     auto usage = [](const std::string& what) {
       throw CLI::ValidationError("quantize", what);
@@ -78,10 +81,11 @@ std::function<int()> add_quantize(CLI::App& app) {
     if (is_static && args->calib.empty()) usage("--mode static needs --calib DATA");
     if (!is_static && !args->calib.empty()) usage("--calib is for --mode static");
     if (is_static && (args->per_token || !args->ops.empty())) usage("--per-token and --ops are for --mode dynamic");
-    if (!is_static && (args->no_bias_correction || bc_samples->count()))
-      usage("--no-bias-correction and --bias-correction-samples are for --mode static");
-    check_output_path(args->out, {args->model, args->calib, args->config});
-    Graph g = load_onnx(args->model);
+    if (!is_static && (args->no_bias_correction || bc_samples->count() || layout_opt->count()))
+      usage("--no-bias-correction, --bias-correction-samples and --data-layout are for --mode static");
+    std::vector<std::string> read = {args->calib, args->config};
+    Graph g = load_onnx(args->model, &read);
+    check_output_path(args->out, read);
     QuantizeReport report;
     Graph q;
     if (is_static) {
@@ -91,7 +95,11 @@ std::function<int()> add_quantize(CLI::App& app) {
       o.act_dtype = args->act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
       o.reduce_range = args->reduce_range;
       o.exclude = args->exclude;
-      if (!args->config.empty()) o.config_json = read_file(args->config);
+      if (!args->config.empty()) {
+        o.config_json = read_file(args->config);
+        OCTET_CHECK(o.config_json.find_first_not_of(" \t\r\n") != std::string::npos, args->config,
+                    ": the qconfig file is empty (docs/quantization.md shows the format)");
+      }
       o.samples = args->samples;
       o.batch = args->batch;
       o.bias_correction = !args->no_bias_correction;
@@ -99,6 +107,9 @@ std::function<int()> add_quantize(CLI::App& app) {
       o.threads = args->threads;
       auto calib = load_inputs(g, {}, args->calib);
       sample_count(calib, args->calib);  // names the file when its arrays disagree on the sample count
+      check_finite(calib, args->calib);
+      o.calib_layout = parse_data_layout(args->layout);
+      resolve_data_layout(g, calib, o.calib_layout, args->calib);  // names the file if the ranks contradict it
       Progress progress("calibrate", 0);
       o.progress = [&](int64_t done, int64_t total) { progress.update(done, total); };
       q = quantize_static(g, calib, o, &report);

@@ -32,7 +32,7 @@ RunsOn runs_on(const Node& n, DType output) {
 }
 
 std::map<std::string, ValueType> probe_value_types(const Graph& g, const std::map<std::string, int64_t>& dims,
-                                                   std::string* note) {
+                                                   std::string* note, std::string* run_error) {
   std::map<std::string, ValueType> types;
   auto add_declared = [&](const ValueInfo& v) {
     if (!v.has_shape) return;
@@ -44,13 +44,21 @@ std::map<std::string, ValueType> probe_value_types(const Graph& g, const std::ma
   for (const auto& v : g.outputs) add_declared(v);
   for (const auto& [name, v] : g.value_info) add_declared(v);
   for (const auto& [name, t] : g.initializers) types[name] = {t.dtype(), t.shape()};
+  std::map<std::string, Tensor> inputs;
+  try {
+    inputs = synthesize_inputs(g, bind_input_shapes(g, dims, 1));
+  } catch (const Error& e) {
+    *note = std::string("shapes as declared in the model (no probe run: ") + e.what() + ")";
+    return types;
+  }
   try {
     Executor exec(g);
     exec.add_hook([&](const Node*, const std::string& name, const Tensor& t) { types[name] = {t.dtype(), t.shape()}; });
-    exec.run(synthesize_inputs(g, bind_input_shapes(g, dims, 1)));
+    exec.run(inputs);
     *note = "shapes from a probe run with unknown dims = 1 (bind them with --dim SYMBOL=N)";
   } catch (const Error& e) {
     *note = std::string("shapes as declared in the model (a probe run failed: ") + e.what() + ")";
+    if (run_error) *run_error = e.what();
   }
   return types;
 }

@@ -22,8 +22,10 @@ RunsOn runs_on(const Node& n, DType output);
 
 // Shapes and dtypes of every value of `g`: declared ones, then those of a probe run on synthesized
 // inputs (unknown dims bound by `dims`, else 1). `note` says which, and why a probe failed.
+// `run_error`, when given, receives the error of a probe that had inputs and failed to run (the
+// model does not run), and stays empty when there was no probe (an input without a shape).
 std::map<std::string, ValueType> probe_value_types(const Graph& g, const std::map<std::string, int64_t>& dims,
-                                                   std::string* note);
+                                                   std::string* note, std::string* run_error = nullptr);
 
 // "runs on INT8 kernels: N of M compute nodes, P % of the multiply-accumulates", then the float ops
 // computing on float tensors, grouped by op type and reason (`reasons` by node name, e.g. the
