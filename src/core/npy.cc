@@ -447,12 +447,13 @@ std::string serialize_npy(const Tensor& t) {
 
 void write_npy(const std::string& path, const Tensor& t) { write_file_atomic(path, serialize_npy(t)); }
 
-std::map<std::string, Tensor> read_npz(const std::string& path) {
-  std::string archive = read_file(path);
-  Reader r{archive, path};
+std::map<std::string, Tensor> read_npz(const std::string& path) { return parse_npz(read_file(path), path); }
+
+std::map<std::string, Tensor> parse_npz(const std::string& bytes, const std::string& what_archive) {
+  Reader r{bytes, what_archive};
   std::map<std::string, Tensor> out;
   for (const ZipEntry& e : read_central_directory(r)) {
-    std::string what = cat(path, " member '", e.name, "'");
+    std::string what = cat(what_archive, " member '", e.name, "'");
     OCTET_CHECK(e.name.size() > 4 && e.name.ends_with(".npy"), what, ": not a .npy member");
     std::string key = e.name.substr(0, e.name.size() - 4);
     OCTET_CHECK(!out.count(key), what, ": duplicate member");

@@ -18,6 +18,8 @@ void write_npy(const std::string& path, const Tensor& t);  // atomic: temp file,
 
 // Keys are member names without the ".npy" suffix, as numpy.savez names them.
 std::map<std::string, Tensor> read_npz(const std::string& path);
+// Parses .npz bytes held in memory; `what` names the archive in error messages.
+std::map<std::string, Tensor> parse_npz(const std::string& bytes, const std::string& what);
 void write_npz(const std::string& path, const std::map<std::string, Tensor>& tensors, bool compress = true);
 
 }  // namespace octet

@@ -219,6 +219,14 @@ TEST_F(NpyTest, ReadsNpzWrittenByNumpy) {
   EXPECT_EQ(got.at("b").as_int64(0), 1);
 }
 
+TEST_F(NpyTest, ParsesNpzFromMemoryNamingTheSource) {
+  auto got = parse_npz(from_hex(kNumpyNpz), "in-memory");
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got.at("a").shape(), Shape({2, 3}));
+  EXPECT_EQ(got.at("a").data<float>()[4], 4.0f);
+  expect_error([] { parse_npz("just text, no zip", "in-memory"); }, {"in-memory", "not a zip archive"});
+}
+
 // A one-member stored zip whose central directory moves size and offset into a zip64 extra field,
 // as zip writers do for members over 4 GiB.
 std::string zip64_central_zip(const std::string& name, const std::string& data) {
