@@ -2,6 +2,7 @@
 // None of them touches the data: outputs are views sharing the input's storage with a new shape
 // (tensors are immutable once produced, so sharing is safe).
 #include <algorithm>
+#include <limits>
 
 #include "ops/op_args.h"
 #include "ops/registry.h"
@@ -32,6 +33,9 @@ void reshape(KernelContext& ctx) {
       shape[k] = x.shape()[k];
     }
     OCTET_CHECK(shape[k] >= 0, ctx.node.describe(), ": invalid dim ", shape[k], " in target shape ", shape_str(*spec));
+    // A product past int64 is more elements than any input holds (and would overflow).
+    OCTET_CHECK(shape[k] == 0 || known <= std::numeric_limits<int64_t>::max() / shape[k], ctx.node.describe(),
+                ": cannot reshape ", shape_str(x.shape()), " to ", shape_str(*spec), " (too many elements)");
     known *= shape[k];
   }
   if (infer >= 0) {

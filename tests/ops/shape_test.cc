@@ -37,6 +37,20 @@ TEST(ShapeOps, ReshapeErrorsNameTheNode) {
   }
 }
 
+// Found by fuzz/onnx_run_fuzzer: dims whose product passes int64 are an error, not an overflow.
+TEST(ShapeOps, ReshapeToAnOverflowingShapeIsAnError) {
+  const int64_t big = int64_t{1} << 62;
+  for (auto spec : {std::vector<int64_t>{2, big, -1}, std::vector<int64_t>{big, 4}, std::vector<int64_t>{big, big, 0}}) {
+    try {
+      run_op("Reshape", {iota_f({2, 3}), ints(spec)}, {{"allowzero", attr_int(1)}}, 1, 14);
+      FAIL() << shape_str(spec);
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("Reshape_under_test"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("cannot reshape"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(ShapeOps, FlattenAxes) {
   EXPECT_EQ(run_op("Flatten", {iota_f({2, 3, 4})})[0].shape(), (Shape{2, 12}));
   EXPECT_EQ(run_op("Flatten", {iota_f({2, 3, 4})}, {{"axis", attr_int(0)}})[0].shape(), (Shape{1, 24}));
