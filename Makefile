@@ -2,6 +2,8 @@
 # scripts/bootstrap.sh, Python tooling in .venv via scripts/venv.sh), then builds Release into build/.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 VENV_PY    := .venv/bin/python
 OCTET      := $(BUILD)/bin/octet
@@ -9,7 +11,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan demo test unit-test asan-test bad-inputs conformance real-models harness-test bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv build build-asan build-fuzz demo test unit-test asan-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -27,15 +29,23 @@ build-asan: deps
 	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCTET_SANITIZE=ON -DOCTET_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN_BUILD) -j $(JOBS) --target octet_tests octet_cli
 
+# The libFuzzer harnesses of fuzz/: the library and harnesses only, clang with ASan/UBSan. Debian's
+# clang 19 (clang 14 cannot capture structured bindings in lambdas, which octet's C++20 does);
+# -O1 and line tables only, as OSS-Fuzz builds (quicker to compile than -O2 -g).
+build-fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOCTET_FUZZ=ON \
+	       -DCMAKE_CXX_COMPILER=clang++-19 -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
 demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
 # Unit tests (Release and ASan/UBSan), the hostile-input catalogue (docs/bad_inputs.md), ONNX's
-# conformance suite, the real-model checks, and the benchmark harness's own unit tests
-# (bench/peers/test_*.py: its parsing, tables and targets).
+# conformance suite, the real-model checks, the benchmark harness's own unit tests
+# (bench/peers/test_*.py: its parsing, tables and targets), and a short run of each fuzzer.
 # The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
 # kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
-test: unit-test asan-test bad-inputs conformance real-models harness-test
+test: unit-test asan-test bad-inputs conformance real-models harness-test fuzz-smoke
 LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 # ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
@@ -69,6 +79,13 @@ real-models: build venv
 harness-test: venv
 	@$(VENV_PY) -m unittest discover -s bench/peers -p 'test_*.py'
 
+# Each fuzzer for FUZZ_SECONDS on its corpus (fuzz/run.sh; README "Fuzzing"); fails on any finding.
+fuzz: build-fuzz
+	@bash fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+fuzz-smoke: build-fuzz
+	@bash fuzz/run.sh $(FUZZ_BUILD) 30
+
 # octet's kernel benchmarks (issue 3); the table goes to the kernel-gemm section of bench/RESULTS.md.
 bench: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DOCTET_BENCH=ON >/dev/null
@@ -86,4 +103,4 @@ bench-dynamic: build venv
 	@$(VENV_PY) bench/dynamic_quant.py --octet $(OCTET) $(if $(QUICK),--quick)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -8,6 +8,7 @@ packages=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake calls find_package(OpenCL); only Recommended by libdnnl-dev
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libre2-dev
+  clang-19 libclang-rt-19-dev libomp-19-dev llvm-19  # make fuzz: libFuzzer, OpenMP for clang, llvm-symbolizer
   python3-venv espeak-ng
   fortunes  # real English sentences for bench/dynamic_quant.py
 )

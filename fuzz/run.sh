@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Runs the libFuzzer harnesses built in BUILD (make fuzz, make fuzz-smoke), each for SECONDS,
+# FUZZ_JOBS of them at a time (default: one per core). Each fuzzes a scratch corpus,
+# BUILD/fuzz-corpus/<harness>, seeded from fuzz/corpus/<harness> and kept between runs (a campaign
+# goes on from the last one; the repository is never written). Prints the executions and exec/s of
+# each; exits 1 on any crash, leak, timeout or out-of-memory, printing the report and the path of
+# the input that caused it (BUILD/fuzz-crashes/<harness>/). Logs: BUILD/fuzz-logs/<harness>.log.
+#
+# Usage: fuzz/run.sh BUILD SECONDS [HARNESS...]   (onnx_import onnx_run npy qconfig; default all)
+# FUZZ_TIMEOUT (s, default 10) and FUZZ_RSS_MB (default 2048) bound one input's time and memory.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build=$1 seconds=$2
+shift 2
+harnesses=("$@")
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(onnx_import onnx_run npy qconfig)
+jobs=${FUZZ_JOBS:-$(nproc)}
+timeout=${FUZZ_TIMEOUT:-10}
+rss_mb=${FUZZ_RSS_MB:-2048}
+symbolizer=/usr/lib/llvm-19/bin/llvm-symbolizer  # the sanitizers' reports name functions and lines
+
+start() {
+  local h=$1
+  local corpus=$build/fuzz-corpus/$h crashes=$build/fuzz-crashes/$h dict=fuzz/dict/$h.dict
+  case $h in onnx_*) dict=fuzz/dict/onnx.dict ;; esac
+  mkdir -p "$corpus" "$crashes" "$build/fuzz-logs"
+  cp -n fuzz/corpus/"$h"/* "$corpus"/
+  ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_OPTIONS=print_stacktrace=1:external_symbolizer_path=$symbolizer \
+    "$build/bin/${h}_fuzzer" -max_total_time="$seconds" -timeout="$timeout" \
+    -rss_limit_mb="$rss_mb" -dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
+    >"$build/fuzz-logs/$h.log" 2>&1
+}
+
+stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
+
+report() {
+  local h=$1 rc=$2 log=$build/fuzz-logs/$1.log
+  local runs rate
+  runs=$(stat_of number_of_executed_units "$log")
+  rate=$(stat_of average_exec_per_sec "$log")
+  printf 'fuzz %-12s %10s executions in %ss (%s exec/s), corpus %s inputs, peak RSS %s MB' "$h" "${runs:-?}" \
+    "$seconds" "${rate:-?}" "$(ls "$build/fuzz-corpus/$h" | wc -l)" "$(stat_of peak_rss_mb "$log")"
+  if [ "$rc" -eq 0 ]; then
+    echo ": ok"
+    return 0
+  fi
+  echo ": FAILED (exit $rc)"
+  grep -E -m 1 -A 40 '^==[0-9]+==ERROR|runtime error:|ERROR: libFuzzer|terminate called' "$log" || tail -n 40 "$log"
+  grep -E 'Test unit written to|^artifact_prefix' "$log" | sed 's/^/  /' || true
+  return 1
+}
+
+failed=0
+for ((i = 0; i < ${#harnesses[@]}; i += jobs)); do
+  batch=("${harnesses[@]:i:jobs}")
+  pids=()
+  for h in "${batch[@]}"; do
+    [ -x "$build/bin/${h}_fuzzer" ] || { echo "fuzz: no harness $build/bin/${h}_fuzzer (make fuzz builds it)"; exit 2; }
+    start "$h" &
+    pids+=($!)
+  done
+  for k in "${!batch[@]}"; do
+    rc=0
+    wait "${pids[$k]}" || rc=$?
+    report "${batch[$k]}" "$rc" || failed=1
+  done
+done
+exit $failed
