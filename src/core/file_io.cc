@@ -20,7 +20,10 @@ namespace fs = std::filesystem;
 
 std::string read_file(const std::string& path) {
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) fail(path, ": is a directory, not a file");
+  if (fs::is_directory(path, ec)) fail(path, ": is a directory, not a file");
+  // A device or pipe may never end (/dev/zero would be read until memory runs out).
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec))
+    fail(path, ": is not a regular file (a device, pipe or socket); octet reads models and data from files");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(path, ": cannot open: ", std::strerror(errno));
   std::ostringstream ss;

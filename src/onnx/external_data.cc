@@ -38,6 +38,10 @@ std::string read_external_data(const onnx::TensorProto& p, const std::string& ba
   OCTET_CHECK(!ec, what, ": cannot resolve external data file '", file.string(), "'");
   auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
   OCTET_CHECK(b == base.end(), what, ": external data file '", file.string(), "' resolves outside the model's folder");
+  OCTET_CHECK(!fs::is_directory(real, ec), what, ": external data location '", location,
+              "' is a directory, not a regular file");
+  OCTET_CHECK(fs::is_regular_file(real, ec), what, ": external data file '", file.string(),
+              "' is not a regular file (a device, pipe or socket)");
   OCTET_CHECK(offset >= 0, what, ": negative external data offset");
   OCTET_CHECK(length < 0 || static_cast<size_t>(length) == nbytes, what, ": external data length ", length,
               " does not match the ", nbytes, " bytes of its shape");

@@ -346,7 +346,14 @@ Graph load_onnx(const std::string& path, std::vector<std::string>* files_read) {
   OCTET_CHECK(model.has_graph(), path, ": not a valid ONNX model (no graph)");
   std::string dir = fs::path(path).parent_path().string();
   std::set<std::string> data_files;
-  Graph g = import_onnx(model, dir.empty() ? "." : dir, path, &data_files);
+  Graph g;
+  try {
+    g = import_onnx(model, dir.empty() ? "." : dir, path, &data_files);
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    if (message.rfind(path, 0) == 0) throw;
+    fail(path, ": ", message);  // a node's or tensor's message: say which file holds it
+  }
   if (files_read) {
     files_read->push_back(path);
     files_read->insert(files_read->end(), data_files.begin(), data_files.end());

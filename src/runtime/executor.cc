@@ -19,6 +19,14 @@ struct Step {
   std::vector<int> release;  // slots whose last use is this step
 };
 
+// An error raised inside a kernel (a tensor too large, an index out of range) names the node that
+// raised it, unless its message already does.
+[[noreturn]] void rethrow_naming(const Node& node, const Error& e) {
+  const std::string message = e.what();
+  if (message.find(cat("node '", node.name, "'")) != std::string::npos) throw e;
+  fail(node.describe(), ": ", message);
+}
+
 }  // namespace
 
 struct Executor::Impl {
@@ -72,7 +80,7 @@ struct Executor::Impl {
       try {
         step.kernel = (*factory)(init);
       } catch (const Error& e) {
-        throw;
+        rethrow_naming(node, e);
       } catch (const std::exception& e) {
         fail(node.describe(), ": cannot create kernel: ", e.what());
       }
@@ -149,8 +157,8 @@ struct Executor::Impl {
       }
       try {
         step.kernel->run(ctx);
-      } catch (const Error&) {
-        throw;
+      } catch (const Error& e) {
+        rethrow_naming(*step.node, e);
       } catch (const std::exception& e) {
         fail(step.node->describe(), ": ", e.what());
       }

@@ -49,7 +49,9 @@ void expect_error(const std::string& args, const std::string& fragment) {
 
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(octet("").status, 2);
-  EXPECT_EQ(octet("frobnicate").status, 2);
+  Result unknown = octet("frobnicate m.onnx");
+  EXPECT_EQ(unknown.status, 2);
+  EXPECT_NE(unknown.out.find("unknown verb 'frobnicate'"), std::string::npos) << unknown.out;
   EXPECT_EQ(octet("run").status, 2);  // MODEL missing
   EXPECT_EQ(octet("bench m.onnx --threads 0").status, 2);
   EXPECT_EQ(octet("--help").status, 0);

@@ -77,6 +77,17 @@ TEST_F(FileIoTest, FailuresNameThePathAndLeaveNoTempFile) {
   EXPECT_TRUE(fs::is_empty(dir_ / "sub"));
 }
 
+// A device may never end: /dev/zero would be read until memory runs out.
+TEST_F(FileIoTest, ReadsOnlyRegularFiles) {
+  try {
+    read_file("/dev/zero");
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/dev/zero: is not a regular file"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(read_file(dir_.string()), Error);
+}
+
 TEST_F(FileIoTest, SameFileSeesThroughLinks) {
   const std::string a = (dir_ / "a").string();
   write_file_atomic(a, "x");

@@ -152,6 +152,15 @@ TEST_F(ImportTest, ExternalDataMissingShortOrEscapingIsRefused) {
   expect_load_error(save(with_external((dir_ / "secret.bin").string())), "is an absolute path");
   fs::create_symlink(dir_ / "secret.bin", dir_ / "model/link.bin");
   expect_load_error(save(with_external("link.bin")), "resolves outside the model's folder");
+  expect_load_error(save(with_external(".")), "location '.' is a directory, not a regular file");
+}
+
+// Messages raised deep in the importer (a node's, a tensor's) still say which file holds them.
+TEST_F(ImportTest, EveryImportErrorNamesTheFile) {
+  onnx::ModelProto m = add_model();
+  m.mutable_graph()->mutable_node(0)->set_domain("com.example");
+  const std::string path = save(m);
+  expect_load_error(path, path + ": node 'Add_0' (op 'Add', opset 0): domain 'com.example' is not imported");
 }
 
 }  // namespace

@@ -81,6 +81,18 @@ TEST(Executor, BadFeedsAreClearErrors) {
   expect_error(exec, {{"x", Tensor(DType::kFloat32, {6})}}, "input 'x': expected shape [batch,3] (rank 2)");
 }
 
+// A kernel's own error (here: an Expand to 40 TB, refused by size before allocating) names the node.
+TEST(Executor, KernelErrorsNameTheirNode) {
+  Graph g;
+  g.opsets[""] = 17;
+  g.inputs = {value("x", {1})};
+  g.initializers["shape"] = Tensor::from_vector<int64_t>({3}, {100000, 100000, 1000});
+  g.nodes = {make_node("grow", "Expand", {"x", "shape"}, {"y"})};
+  g.outputs = {value("y", {})};
+  Executor exec(g);
+  expect_error(exec, {{"x", Tensor(DType::kFloat32, {1})}}, "node 'grow' (op 'Expand', opset 17): tensor of shape");
+}
+
 TEST(Executor, IfReadsOuterScopeAndPicksBranch) {
   auto branch = [](const std::string& op) {
     auto g = std::make_shared<Graph>();

@@ -2,6 +2,7 @@
 // accuracy of a classifier (argmax over axis 1 of its first output; for stacked data, one call per
 // sample, argmax over the whole output).
 #include <cstdio>
+#include <vector>
 
 #include "commands.h"
 #include "core/npy.h"
@@ -69,6 +70,14 @@ std::function<int()> add_eval(CLI::App& app) {
                 dtype_name(labels.dtype()));
     OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == n, args->labels, ": expected ", n, " labels (shape [", n,
                 "]), got shape ", shape_str(labels.shape()));
+    std::vector<int64_t> label_of(n);
+    for (int64_t i = 0; i < n; ++i) {
+      try {
+        label_of[i] = labels.as_int64(i);
+      } catch (const Error& e) {
+        fail(args->labels, ": ", e.what());  // a uint64 label past INT64_MAX
+      }
+    }
     const DataLayout layout = resolve_data_layout(g, data, parse_data_layout(args->layout), args->data);
     const int64_t batch = layout == DataLayout::kStacked ? 1 : args->batch;
     Executor exec(g, {.threads = args->threads});
@@ -85,11 +94,11 @@ std::function<int()> add_eval(CLI::App& app) {
                   " rows for ", e - b, " samples");
       if (b == 0)  // the first output tells the class count: every label is checked before going on
         for (int64_t i = 0; i < n; ++i) {
-          const int64_t label = labels.as_int64(i);
+          const int64_t label = label_of[i];
           OCTET_CHECK(label >= 0 && label < classes, args->labels, ": label ", i, " is ", label, "; the model has ",
                       classes, " classes (0 to ", classes - 1, ")");
         }
-      for (int64_t i = b; i < e; ++i) correct += pred[i - b] == labels.as_int64(i);
+      for (int64_t i = b; i < e; ++i) correct += pred[i - b] == label_of[i];
       progress.update(e);
     }
     std::printf("top-1: %.2f%% (%lld/%lld)\n", 100.0 * correct / n, static_cast<long long>(correct),

@@ -73,7 +73,12 @@ std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<s
   std::uniform_real_distribution<float> uni(-1.f, 1.f);
   std::map<std::string, Tensor> feeds;
   for (const auto& in : g.inputs) {
-    Tensor t(in.dtype, shapes.at(in.name));
+    Tensor t;
+    try {
+      t = Tensor(in.dtype, shapes.at(in.name));
+    } catch (const Error& e) {
+      fail("input '", in.name, "': cannot synthesize it (its symbolic dims come from --dim and --batch): ", e.what());
+    }
     if (in.dtype == DType::kFloat32) {
       float* p = t.data<float>();
       for (int64_t i = 0; i < t.numel(); ++i) p[i] = uni(rng);

@@ -55,6 +55,19 @@ int main(int argc, char** argv) {
     auto action = add(app);
     actions[app.get_subcommands({})[before]] = action;
   }
+  // CLI11 would answer an unknown verb with "A subcommand is required"; name the word instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string verbs;
+    bool known = false;
+    for (CLI::App* sub : app.get_subcommands({})) {
+      known = known || sub->check_name(argv[1]);
+      verbs += (verbs.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      std::cerr << "octet: error: unknown verb '" << argv[1] << "' (the verbs: " << verbs << "; octet --help)\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
