@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Runs the libFuzzer harnesses built in BUILD (make fuzz, make fuzz-smoke), each for SECONDS,
 # FUZZ_JOBS of them at a time (default: one per core). Each fuzzes a scratch corpus,
-# BUILD/fuzz-corpus/<harness>, seeded from fuzz/corpus/<harness> and kept between runs (a campaign
-# goes on from the last one; the repository is never written). Prints the executions and exec/s of
-# each; exits 1 on any crash, leak, timeout or out-of-memory, printing the report and the path of
-# the input that caused it (BUILD/fuzz-crashes/<harness>/). Logs: BUILD/fuzz-logs/<harness>.log.
+# BUILD/fuzz-corpus/<harness>, seeded from fuzz/corpus/<harness> and fuzz/regressions/<harness>
+# (inputs that once failed, fixed since) and kept between runs (a campaign goes on from the last
+# one; the repository is never written). Prints the executions and exec/s of each; exits 1 on
+# any crash, leak, timeout or out-of-memory, printing the report and the path of the input that
+# caused it (BUILD/fuzz-crashes/<harness>/). Logs: BUILD/fuzz-logs/<harness>.log.
 #
 # Usage: fuzz/run.sh BUILD SECONDS [HARNESS...]   (onnx_import onnx_run npy qconfig; default all)
 # FUZZ_TIMEOUT (s, default 10) and FUZZ_RSS_MB (default 2048) bound one input's time and memory.
@@ -26,6 +27,8 @@ start() {
   case $h in onnx_*) dict=fuzz/dict/onnx.dict ;; esac
   mkdir -p "$corpus" "$crashes" "$build/fuzz-logs"
   cp -n fuzz/corpus/"$h"/* "$corpus"/
+  # past findings, each fixed with a unit test: replayed first by every run, like the seeds
+  if [ -d fuzz/regressions/"$h" ]; then cp -n fuzz/regressions/"$h"/* "$corpus"/; fi
   ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_OPTIONS=print_stacktrace=1:external_symbolizer_path=$symbolizer \
     "$build/bin/${h}_fuzzer" -max_total_time="$seconds" -timeout="$timeout" \
     -rss_limit_mb="$rss_mb" -dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \

@@ -64,6 +64,33 @@ void check_single_definition(const onnx::GraphProto& g, const std::string& where
     for (const auto& o : g.node(i).output()) define(o, describe(g.node(i), i));
 }
 
+// A convolution's input and weight have the same rank (ONNX Conv: X is (N x C x D1 ... Dn), W is
+// (M x C/group x k1 ... kn)). ONNX's shape inference reads the input's dims at the weight's spatial
+// axes without checking (a rank-4 weight on a rank-3 input reads past the end), so the ranks the
+// graph declares are compared first.
+void check_conv_ranks(const onnx::GraphProto& g, const std::string& where) {
+  std::unordered_map<std::string, int> rank;
+  auto declare = [&](const onnx::ValueInfoProto& v) {
+    if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
+      rank[v.name()] = v.type().tensor_type().shape().dim_size();
+  };
+  for (const auto& v : g.input()) declare(v);
+  for (const auto& v : g.value_info()) declare(v);
+  for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
+  static const std::unordered_map<std::string, int> weight_input{
+      {"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}};
+  for (int i = 0; i < g.node_size(); ++i) {
+    const auto& n = g.node(i);
+    auto w = weight_input.find(n.op_type());
+    if (w == weight_input.end() || n.input_size() <= w->second) continue;
+    auto x_rank = rank.find(n.input(0)), w_rank = rank.find(n.input(w->second));
+    if (x_rank == rank.end() || w_rank == rank.end()) continue;
+    OCTET_CHECK(x_rank->second == w_rank->second, where, ": ", describe(n, i), ": input '", n.input(0), "' has rank ",
+                x_rank->second, " but weight '", n.input(w->second), "' has rank ", w_rank->second,
+                "; a convolution's input and weight have the same rank");
+  }
+}
+
 }  // namespace
 
 // Only for opsets libonnx knows: a newer opset changed the signatures of ops the registry has only
@@ -100,6 +127,7 @@ void check_with_onnx_checker(const onnx::ModelProto& model, const std::string& b
 
 void validate_structure(const onnx::GraphProto& graph, const std::string& what) {
   check_single_definition(graph, what);
+  check_conv_ranks(graph, what);
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);
     check_node(n, i, what);

@@ -14,8 +14,8 @@ class ModelProto;
 namespace octet {
 
 // The structural checks, on a graph and its subgraphs: every node has an output, every value is
-// defined once, strides/dilations/kernel shapes/block sizes/groups are positive and pads are not
-// negative. octet::Error naming `what` (the model) and the node or value at fault.
+// defined once, strides/dilations/kernel shapes/block sizes/groups are positive, pads are not
+// negative and a convolution's input and weight have the same declared rank. octet::Error naming `what` (the model) and the node or value at fault.
 void validate_structure(const onnx::GraphProto& graph, const std::string& what);
 
 // ONNX's checker on every node (onnx::checker::check_node), for a model whose default-domain opset

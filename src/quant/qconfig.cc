@@ -120,7 +120,7 @@ QConfigMapping QConfigMapping::from_json(const std::string& text, const QConfig&
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
     fail("qconfig: not valid JSON: ", e.what());
   }
   check_keys(j, {"global", "op_type", "name", "name_regex"}, "(top level)");

@@ -83,6 +83,27 @@ TEST(Validate, ZeroStridesDilationsAndKernelsAreRefusedBeforeShapeInference) {
   }
 }
 
+// The onnx_import fuzzer's finds: a rank-4 weight on a rank-3 input read past the input's dims in
+// ONNX's Conv shape inference (Conv and ConvInteger alike).
+TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
+  for (const char* op : {"Conv", "ConvInteger"}) {
+    onnx::ModelProto m = conv_model();
+    auto* g = m.mutable_graph();
+    g->mutable_node(0)->set_op_type(op);
+    g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim()->RemoveLast();
+    if (std::string(op) == "ConvInteger") {
+      g->mutable_input(0)->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::UINT8);
+      auto* w = g->mutable_initializer(0);
+      w->clear_float_data();
+      w->set_data_type(onnx::TensorProto::UINT8);
+      w->set_raw_data(std::string(4, '\1'));
+    }
+    const std::string e = import_error(m);
+    EXPECT_NE(e.find("node 'conv0' (" + std::string(op) + "): input 'x' has rank 3 but weight 'w' has rank 4"),
+              std::string::npos) << e;
+  }
+}
+
 TEST(Validate, NodesWithoutOutputsAndValuesDefinedTwiceAreRefused) {
   onnx::ModelProto m = conv_model();
   m.mutable_graph()->mutable_node(0)->clear_output();
@@ -124,7 +145,7 @@ TEST(Validate, HugeDeclaredTensorsAreRefusedAsShortWithoutAllocating) {
     auto* w = m.mutable_graph()->mutable_initializer(0);
     w->clear_float_data();
     w->clear_dims();
-    w->add_dims(gib << 28);  // float32: gib GiB
+    for (int64_t d : {gib << 28, int64_t{1}, int64_t{1}, int64_t{1}}) w->add_dims(d);  // float32: gib GiB
     w->set_raw_data(std::string(16, '\0'));
     const std::string e = import_error(m);
     EXPECT_NE(e.find("tensor 'w': raw_data has 16 bytes"), std::string::npos) << e;
@@ -135,7 +156,7 @@ TEST(Validate, HugeDeclaredTensorsAreRefusedAsShortWithoutAllocating) {
   for (int i = 0; i < 4; ++i) w->add_dims(int64_t{1} << 20);
   EXPECT_NE(import_error(m).find("has too many elements"), std::string::npos) << import_error(m);
   w->clear_dims();
-  w->add_dims(int64_t{1} << 40);  // float_data holds 4 values
+  for (int64_t d : {int64_t{1} << 40, int64_t{1}, int64_t{1}, int64_t{1}}) w->add_dims(d);  // float_data holds 4 values
   EXPECT_NE(import_error(m).find("holds 4 values for shape"), std::string::npos) << import_error(m);
 }
 

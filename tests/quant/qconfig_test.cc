@@ -93,6 +93,7 @@ TEST(QConfigMapping, NumbersMustBeOfTheirKindAndInTheObserversRange) {
   expect_rejects(R"({"global": {"activation": {"percentile": 101}}})", "percentile: 101 is out of range");
   expect_rejects(R"({"global": {"activation": {"averaging_constant": 0}}})", "averaging_constant: 0 is out of range");
   expect_rejects(R"({"global": {"activation": {"averaging_constant": "0.1"}}})", "expected a number");
+  expect_rejects(R"({"global": 1e400})", "not valid JSON");  // past double: the fuzzer's find
   auto m = QConfigMapping::from_json(R"({"global": {"activation": {"bins": 512, "percentile": 99.9}}})", default_qconfig());
   EXPECT_EQ(m.resolve(node("a", "Conv"))->observer_options.bins, 512);
 }
