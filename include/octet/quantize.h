@@ -14,12 +14,22 @@
 
 namespace octet {
 
+// A float32 constant of the quantized graph that is not a quantization parameter.
+struct FloatTensor {
+  std::string name;
+  Shape shape;
+  int64_t bytes = 0;
+  std::string reader;  // the first node reading it: "<op> '<name>'"
+  std::string why;     // the quantizer's reason for that node staying float ("" when it gave none)
+};
+
 // What a quantization call did, for the CLI summary and for tests.
 struct QuantizeReport {
   std::vector<std::string> quantized_nodes;  // node names of the input graph
   std::vector<std::string> float_nodes;      // compute nodes kept in float, with the reason
   int64_t fp32_weight_bytes = 0;             // all float initializers of the input graph
   int64_t quantized_weight_bytes = 0;        // all initializers of the output graph
+  std::vector<FloatTensor> float_tensors;    // those of 1 KiB or more, largest first
 };
 
 struct StaticQuantOptions {
@@ -52,7 +62,8 @@ struct DynamicQuantOptions {
   bool per_channel = true;                           // weights per output channel
   bool per_token = false;                            // activations per row instead of per tensor
   bool reduce_range = false;                         // 7-bit activations
-  std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU"};
+  // Gather: embedding tables int8 per row (passes/quantize_embeddings.h)
+  std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU", "Gather"};
   std::vector<std::string> exclude;                  // node names kept in float
 };
 

@@ -4,12 +4,15 @@
 // (weight-only); graph.metadata["octet.dynamic"] names the nodes lower_dynamic runs in INT8.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "octet/quantize.h"
+#include "passes/float_tensors.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
+#include "passes/quantize_embeddings.h"
 #include "quant/observers/observer.h"
 #include "quant/qmath.h"
 
@@ -60,9 +63,10 @@ quant::TensorQParams weight_qparams(const Tensor& w, int axis, bool per_channel,
 }  // namespace
 
 Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, QuantizeReport* report) {
-  static const std::set<std::string> kSupported = {"MatMul", "Gemm", "LSTM", "GRU", "Conv"};
+  static const std::set<std::string> kSupported = {"MatMul", "Gemm", "LSTM", "GRU", "Conv", "Gather"};
   for (const auto& op : options.op_types)
-    OCTET_CHECK(kSupported.count(op), "--ops: '", op, "' cannot be quantized dynamically (MatMul, Gemm, LSTM, GRU, Conv)");
+    OCTET_CHECK(kSupported.count(op), "--ops: '", op,
+                "' cannot be quantized dynamically (MatMul, Gemm, LSTM, GRU, Conv, Gather)");
   for (const auto& name : options.exclude)
     OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
                 "--exclude: the model has no node named '", name, "'");
@@ -76,13 +80,19 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   QuantizeReport r;
   std::vector<Node> nodes;
   std::vector<std::string> dynamic_nodes;
+  std::map<std::string, std::string> dequantized;  // weight/axis/symmetric -> its DequantizeLinear's output
+  auto is_chosen = [&](const Node& n) {
+    return std::find(options.op_types.begin(), options.op_types.end(), n.op_type) != options.op_types.end();
+  };
+  auto is_excluded = [&](const Node& n) {
+    return std::find(options.exclude.begin(), options.exclude.end(), n.name) != options.exclude.end();
+  };
   for (const Node& n : folded.nodes) {
-    const bool chosen = std::find(options.op_types.begin(), options.op_types.end(), n.op_type) != options.op_types.end();
-    if (!chosen || !n.domain.empty()) {
+    if (!is_chosen(n) || !n.domain.empty() || n.op_type == "Gather") {  // Gather: quantize_embeddings below
       nodes.push_back(n);
       continue;
     }
-    if (std::find(options.exclude.begin(), options.exclude.end(), n.name) != options.exclude.end()) {
+    if (is_excluded(n)) {
       r.float_nodes.push_back(n.name + ": excluded");
       nodes.push_back(n);
       continue;
@@ -103,6 +113,12 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
     Node q = n;
     for (const WeightSlot& s : weight_slots(n)) {
       const std::string& w_name = n.inputs[s.input];
+      // A weight several nodes read the same way (tied weights) is stored and dequantized once.
+      const std::string key = cat(w_name, "/", s.axis, "/", s.symmetric);
+      if (auto done = dequantized.find(key); done != dequantized.end()) {
+        q.inputs[s.input] = done->second;
+        continue;
+      }
       const Tensor& w = *folded.find_initializer(w_name);
       quant::TensorQParams qp =
           weight_qparams(w, s.axis, per_channel, s.symmetric, "weight '" + w_name + "' of " + n.describe());
@@ -131,6 +147,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
       g.value_info.erase(dq.outputs[0]);
       if (per_channel) dq.attrs["axis"] = int_attr(s.axis);
       q.inputs[s.input] = dq.outputs[0];
+      dequantized[key] = dq.outputs[0];
       nodes.push_back(dq);
       g.nodes.push_back(dq);  // g.nodes only feeds fresh_name until it is replaced below
     }
@@ -140,6 +157,8 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   }
   g.nodes = std::move(nodes);
   drop_unused_initializers(g);
+  for (const std::string& name : quantize_embeddings(g, [&](const Node& n) { return is_chosen(n) && !is_excluded(n); }))
+    r.quantized_nodes.push_back(name);
   if (options.per_channel && !per_channel)
     r.float_nodes.push_back("per-tensor weights: opset " + std::to_string(opset) + " < 13 has no per-axis DequantizeLinear");
   g.metadata["octet.dynamic"] =
@@ -148,6 +167,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   if (report) {
     for (const auto& [_, t] : model.initializers) r.fp32_weight_bytes += static_cast<int64_t>(t.nbytes());
     for (const auto& [_, t] : g.initializers) r.quantized_weight_bytes += static_cast<int64_t>(t.nbytes());
+    r.float_tensors = float_tensors(g, r.float_nodes);
     *report = std::move(r);
   }
   return g;

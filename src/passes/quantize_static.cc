@@ -7,11 +7,13 @@
 #include "core/samples.h"
 #include "passes/bias_correction.h"
 #include "passes/convert.h"
+#include "passes/float_tensors.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse.h"
 #include "passes/fuse_hardswish.h"
 #include "passes/fuse_pad.h"
 #include "passes/prepare.h"
+#include "passes/quantize_embeddings.h"
 #include "quant/calibrate.h"
 #include "quant/qconfig.h"
 
@@ -75,15 +77,20 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
   Graph out = options.bias_correction ? convert_with_bias_correction(fused, plan, observers, calib, bc_opts, &notes,
                                                                      reference ? &*reference : nullptr)
                                       : convert(fused, plan, observers, &notes);
+  // Embedding tables: weights, quantized whatever happens to the activations around them.
+  const std::vector<std::string> tables =
+      quantize_embeddings(out, [&](const Node& n) { return mapping.resolve(n).has_value(); });
 
   if (report) {
     *report = QuantizeReport{};
     for (const QuantUnit& u : plan.units)
       for (size_t i : u.nodes) report->quantized_nodes.push_back(fused.nodes[i].name);
+    report->quantized_nodes.insert(report->quantized_nodes.end(), tables.begin(), tables.end());
     for (const auto& [name, why] : plan.float_reasons) report->float_nodes.push_back(name + ": " + why);
     for (const auto& note : notes.notes) report->float_nodes.push_back(note);
     report->fp32_weight_bytes = initializer_bytes(model);
     report->quantized_weight_bytes = initializer_bytes(out);
+    report->float_tensors = float_tensors(out, report->float_nodes);
   }
   return out;
 }

@@ -203,6 +203,24 @@ TEST(QuantizeDynamic, OnlyMarkedNodesAreLoweredAndOptionsAreChecked) {
   EXPECT_THROW(quantize_dynamic(g, ex), Error);
 }
 
+// Tied weights: two MatMuls reading one weight get one int8 copy and one DequantizeLinear, and both
+// still run on the INT8 GEMM.
+TEST(QuantizeDynamic, ASharedWeightIsStoredOnce) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {2, 8})};
+  g.initializers["w"] = testing::sine_tensor({8, 8}, 0.4f);
+  testing::add_node(g, "MatMul", {"x", "w"}, "h");
+  testing::add_node(g, "MatMul", {"h", "w"}, "y");
+  g.outputs = {testing::f32_value("y", {2, 8})};
+  Graph q = quantize_dynamic(g, {});
+  EXPECT_EQ(count(q, "DequantizeLinear"), 1);
+  int codes = 0;
+  for (const auto& [_, t] : q.initializers) codes += t.dtype() == DType::kInt8 && t.rank() == 2;
+  EXPECT_EQ(codes, 1);
+  EXPECT_EQ(count(lower(q), "DynamicQuantMatMul"), 2);
+}
+
 TEST(QuantizeDynamicRnn, FixturesRunInt8WithinOneHundredth) {
   for (const char* name : {"lstm_op17", "gru_op17", "lstm_op18", "gru_op18"}) {
     Graph g = load_onnx(kModels + name + ".onnx");

@@ -1,6 +1,7 @@
 // octet quantize MODEL -o OUT.onnx --mode static|dynamic ...: post-training quantization to the
 // QDQ form (docs/quantization.md), with a summary of what was quantized.
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -26,9 +27,34 @@ struct Args {
   int threads = 1;
 };
 
+uintmax_t bytes_on_disk(const std::vector<std::string>& files) {
+  uintmax_t total = 0;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    const uintmax_t n = std::filesystem::file_size(f, ec);
+    if (!ec) total += n;
+  }
+  return total;
+}
+
+// The float constants left in the file, largest first, with the node reading each and its reason.
+void print_float_tensors(const std::vector<FloatTensor>& tensors) {
+  if (tensors.empty()) return;
+  int64_t total = 0;
+  for (const FloatTensor& t : tensors) total += t.bytes;
+  std::printf("float tensors: %zu of 1 KiB or more, %.1f KiB%s\n", tensors.size(), total / 1024.0,
+              tensors.size() > 8 ? "; the 8 largest:" : "");
+  for (size_t i = 0; i < tensors.size() && i < 8; ++i) {
+    const FloatTensor& t = tensors[i];
+    std::printf("  %s %s %.1f KiB: read by %s%s\n", t.name.c_str(), shape_str(t.shape).c_str(), t.bytes / 1024.0,
+                t.reader.c_str(), t.why.empty() ? "" : (" (" + t.why + ")").c_str());
+  }
+}
+
 // What the quantizer did, then how the model runs in octet (lowered onto the INT8 kernels): the
 // share of the work on them and every float op with the quantizer's reason for it.
-void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, const std::string& path) {
+void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, const std::string& path,
+                   uintmax_t in_bytes) {
   std::printf("quantized %zu nodes, kept %zu in float\n", r.quantized_nodes.size(), r.float_nodes.size());
   std::map<std::string, std::string> reasons;
   for (const std::string& line : r.float_nodes)
@@ -39,6 +65,10 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   std::printf("weights: %.1f KiB fp32 -> %.1f KiB quantized (%.2fx smaller)\n", r.fp32_weight_bytes / 1024.0,
               r.quantized_weight_bytes / 1024.0,
               r.quantized_weight_bytes ? double(r.fp32_weight_bytes) / r.quantized_weight_bytes : 0.0);
+  print_float_tensors(r.float_tensors);
+  const uintmax_t out_bytes = bytes_on_disk({path});
+  std::printf("file: %.2f MB -> %.2f MB (%.2fx of fp32)\n", in_bytes / 1e6, out_bytes / 1e6,
+              in_bytes ? double(out_bytes) / in_bytes : 0.0);
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
 }
 
@@ -71,7 +101,7 @@ std::function<int()> add_quantize(CLI::App& app) {
                   "static: calibration samples the bias correction runs (default 128)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
-  cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU)")->delimiter(',');
+  cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")->delimiter(',');
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
   return [args, bc_samples, layout_opt] {
     const bool is_static = args->mode == "static";
@@ -106,7 +136,8 @@ std::function<int()> add_quantize(CLI::App& app) {
       o.bias_correction_samples = args->bias_correction_samples;
       o.threads = args->threads;
       auto calib = load_inputs(g, {}, args->calib);
-      sample_count(calib, args->calib);  // names the file when its arrays disagree on the sample count
+      // names the file when its arrays disagree on the sample count
+      OCTET_CHECK(sample_count(calib, args->calib) > 0, args->calib, ": holds no samples to calibrate on");
       check_finite(calib, args->calib);
       o.calib_layout = parse_data_layout(args->layout);
       resolve_data_layout(g, calib, o.calib_layout, args->calib);  // names the file if the ranks contradict it
@@ -123,7 +154,7 @@ std::function<int()> add_quantize(CLI::App& app) {
       q = quantize_dynamic(g, o, &report);
     }
     save_onnx(q, args->out);
-    print_summary(g, q, report, args->out);
+    print_summary(g, q, report, args->out, bytes_on_disk({read.begin() + 2, read.end()}));  // model + external data
     return 0;
   };
 }
