@@ -219,6 +219,13 @@ std::optional<std::vector<double>> float_list(const KernelContext& ctx, size_t i
 
 // Per-axis lengths, scales and roi from the scales/sizes/roi inputs, axes and
 // keep_aspect_ratio_policy (opset 18).
+// An output dim computed in double (scale x input size, truncated): an error naming the node when it
+// is not a finite size (an infinite or 1e29 scale), so the cast to int64 is defined.
+int64_t output_dim(const Node& node, double v, int64_t axis) {
+  OCTET_CHECK(v >= 0 && v < 9.0e18, node.describe(), ": output size ", v, " for axis ", axis, " is not a tensor size");
+  return static_cast<int64_t>(v);
+}
+
 std::vector<Axis> plan_axes(const KernelContext& ctx, const Tensor& x) {
   const Node& node = ctx.node;
   int64_t r = x.rank();
@@ -239,7 +246,7 @@ std::vector<Axis> plan_axes(const KernelContext& ctx, const Tensor& x) {
       Axis& a = plan[axes[i]];
       OCTET_CHECK((*scales)[i] > 0, node.describe(), ": scale ", (*scales)[i], " must be positive");
       a.scale = (*scales)[i];
-      a.out = static_cast<int64_t>(std::floor(a.scale * static_cast<double>(a.in)));
+      a.out = output_dim(node, std::floor(a.scale * static_cast<double>(a.in)), axes[i]);
     }
   } else {
     OCTET_CHECK(sizes->size() == n, node.describe(), ": sizes has ", sizes->size(), " values for ", n, " axes");
@@ -258,7 +265,7 @@ std::vector<Axis> plan_axes(const KernelContext& ctx, const Tensor& x) {
     if (policy != "stretch") {
       for (int64_t k : axes) {
         plan[k].scale = common;
-        plan[k].out = static_cast<int64_t>(common * static_cast<double>(plan[k].in) + 0.5);  // round half up
+        plan[k].out = output_dim(node, common * static_cast<double>(plan[k].in) + 0.5, k);  // round half up
       }
     }
   }

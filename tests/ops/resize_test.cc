@@ -184,6 +184,18 @@ TEST(ResizeOp, RejectsBadArguments) {
   EXPECT_THROW(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"antialias", attr_int(1)}}), Error);
   EXPECT_THROW(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"coordinate_transformation_mode", attr_string("bogus")}}), Error);
   EXPECT_THROW(resize_scales(Tensor::from_vector<int32_t>({2}, {1, 2}), {2}, {{"mode", attr_string("linear")}}), Error);
+  // Output sizes past int64 (the onnx_run fuzzer's: a scale of 1.6e29) or infinite are errors,
+  // not an undefined cast.
+  for (float huge : {1.6e29f, INFINITY}) {
+    try {
+      resize_scales(iota4(2, 2), {1, 1, huge, 1}, {});
+      ADD_FAILURE() << "no error for scale " << huge;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("is not a tensor size"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(resize_sizes(iota4(1, 2), {1, 1, 4611686018427387904, 1}, {{"keep_aspect_ratio_policy",
+                                                                          attr_string("not_smaller")}}), Error);
 }
 
 }  // namespace
