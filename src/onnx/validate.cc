@@ -3,6 +3,7 @@
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
 
 #include <algorithm>
 #include <set>
@@ -64,25 +65,54 @@ void check_single_definition(const onnx::GraphProto& g, const std::string& where
     for (const auto& o : g.node(i).output()) define(o, describe(g.node(i), i));
 }
 
-// A convolution's input and weight have the same rank (ONNX Conv: X is (N x C x D1 ... Dn), W is
-// (M x C/group x k1 ... kn)). ONNX's shape inference reads the input's dims at the weight's spatial
-// axes without checking (a rank-4 weight on a rank-3 input reads past the end), so the ranks the
-// graph declares are compared first.
-void check_conv_ranks(const onnx::GraphProto& g, const std::string& where) {
-  std::unordered_map<std::string, int> rank;
+// The input of each convolution whose weight is input `index` (ONNX Conv: X is (N x C x D1 ... Dn),
+// W is (M x C/group x k1 ... kn): the same rank).
+const std::unordered_map<std::string, int>& convolution_weight_input() {
+  static const std::unordered_map<std::string, int> index{
+      {"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}};
+  return index;
+}
+
+// Each convolution (in every subgraph too) becomes Identity of its input, which has its output's
+// rank: shape inference of the copy then never runs ONNX's convolution rule.
+void replace_convolutions(onnx::GraphProto& g) {
+  for (auto& n : *g.mutable_node()) {
+    for (auto& a : *n.mutable_attribute()) {
+      if (a.has_g()) replace_convolutions(*a.mutable_g());
+      for (auto& sub : *a.mutable_graphs()) replace_convolutions(sub);
+    }
+    if (!convolution_weight_input().count(n.op_type()) || n.input_size() == 0 || !(n.domain().empty() || n.domain() == "ai.onnx"))
+      continue;
+    const std::string x = n.input(0);
+    n.clear_input();
+    n.add_input(x);
+    n.clear_attribute();
+    n.set_op_type("Identity");
+  }
+}
+
+// `rank` holds the ranks of the enclosing graphs' values (a subgraph may read them).
+void check_ranks(const onnx::GraphProto& inferred, const onnx::GraphProto& original, const std::string& where,
+                 std::unordered_map<std::string, int> rank = {}) {
   auto declare = [&](const onnx::ValueInfoProto& v) {
     if (v.type().has_tensor_type() && v.type().tensor_type().has_shape())
       rank[v.name()] = v.type().tensor_type().shape().dim_size();
   };
-  for (const auto& v : g.input()) declare(v);
-  for (const auto& v : g.value_info()) declare(v);
-  for (const auto& t : g.initializer()) rank[t.name()] = t.dims_size();
-  static const std::unordered_map<std::string, int> weight_input{
-      {"Conv", 1}, {"ConvInteger", 1}, {"ConvTranspose", 1}, {"QLinearConv", 3}};
-  for (int i = 0; i < g.node_size(); ++i) {
-    const auto& n = g.node(i);
-    auto w = weight_input.find(n.op_type());
-    if (w == weight_input.end() || n.input_size() <= w->second) continue;
+  for (const auto& v : inferred.input()) declare(v);
+  for (const auto& v : inferred.value_info()) declare(v);
+  for (const auto& v : inferred.output()) declare(v);
+  for (const auto& t : inferred.initializer()) rank[t.name()] = t.dims_size();
+  for (int i = 0; i < original.node_size(); ++i) {
+    const auto& n = original.node(i);
+    const auto& stand_in = inferred.node(i);
+    for (int k = 0; k < n.attribute_size() && k < stand_in.attribute_size(); ++k) {
+      const auto &a = n.attribute(k), &b = stand_in.attribute(k);
+      const std::string sub = cat(where, ": ", describe(n, i), " subgraph '", a.name(), "'");
+      if (a.has_g() && b.has_g()) check_ranks(b.g(), a.g(), sub, rank);
+      for (int j = 0; j < a.graphs_size() && j < b.graphs_size(); ++j) check_ranks(b.graphs(j), a.graphs(j), sub, rank);
+    }
+    auto w = convolution_weight_input().find(n.op_type());
+    if (w == convolution_weight_input().end() || n.input_size() <= w->second) continue;
     auto x_rank = rank.find(n.input(0)), w_rank = rank.find(n.input(w->second));
     if (x_rank == rank.end() || w_rank == rank.end()) continue;
     OCTET_CHECK(x_rank->second == w_rank->second, where, ": ", describe(n, i), ": input '", n.input(0), "' has rank ",
@@ -127,7 +157,6 @@ void check_with_onnx_checker(const onnx::ModelProto& model, const std::string& b
 
 void validate_structure(const onnx::GraphProto& graph, const std::string& what) {
   check_single_definition(graph, what);
-  check_conv_ranks(graph, what);
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto& n = graph.node(i);
     check_node(n, i, what);
@@ -136,6 +165,45 @@ void validate_structure(const onnx::GraphProto& graph, const std::string& what) 
       for (const auto& g : a.graphs()) validate_structure(g, cat(what, ": ", describe(n, i), " subgraph '", a.name(), "'"));
     }
   }
+}
+
+// ONNX's convolution shape inference (convPoolShapeInference) indexes the input's dims, dilations
+// and strides by the weight's spatial axes without checking that the ranks agree: a rank-4 weight
+// on a rank-3 input reads past the end, and on a rank-2 input dereferences an empty vector (both
+// found by octet's fuzzers). The ranks are found by inferring a copy in which every convolution is
+// Identity of its input, then compared before the real inference runs.
+void check_convolution_ranks(const onnx::ModelProto& model, const std::string& what) {
+  // The copy leaves out the data of large initializers (typed graph inputs instead): inference
+  // needs only their shapes, and a model of hundreds of MB is not copied for a rank check.
+  onnx::ModelProto copy;
+  copy.set_ir_version(model.ir_version());
+  *copy.mutable_opset_import() = model.opset_import();
+  const onnx::GraphProto& from = model.graph();
+  onnx::GraphProto& g = *copy.mutable_graph();
+  *g.mutable_node() = from.node();
+  *g.mutable_input() = from.input();
+  *g.mutable_output() = from.output();
+  *g.mutable_value_info() = from.value_info();
+  for (const auto& t : from.initializer()) {
+    int64_t elements = 1;
+    for (int64_t d : t.dims()) elements = d > 0 && elements < (int64_t{1} << 40) ? elements * d : elements;
+    if (elements <= 1024) {
+      *g.add_initializer() = t;  // small ones stay data, as a Reshape's shape must
+      continue;
+    }
+    auto* in = g.add_input();
+    in->set_name(t.name());
+    auto* type = in->mutable_type()->mutable_tensor_type();
+    type->set_elem_type(t.data_type());
+    for (int64_t d : t.dims()) type->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+  replace_convolutions(g);
+  try {
+    onnx::shape_inference::InferShapes(copy);
+  } catch (const std::exception&) {
+    // advisory, like the real inference: the declared ranks are still compared below
+  }
+  check_ranks(copy.graph(), model.graph(), what);
 }
 
 }  // namespace octet

@@ -14,13 +14,18 @@ class ModelProto;
 namespace octet {
 
 // The structural checks, on a graph and its subgraphs: every node has an output, every value is
-// defined once, strides/dilations/kernel shapes/block sizes/groups are positive, pads are not
-// negative and a convolution's input and weight have the same declared rank. octet::Error naming `what` (the model) and the node or value at fault.
+// defined once, strides/dilations/kernel shapes/block sizes/groups are positive and pads are not
+// negative. octet::Error naming `what` (the model) and the node or value at fault.
 void validate_structure(const onnx::GraphProto& graph, const std::string& what);
 
 // ONNX's checker on every node (onnx::checker::check_node), for a model whose default-domain opset
 // libonnx knows; octet::Error naming `what` with the checker's message. `base_dir` resolves
 // external data in subgraphs.
 void check_with_onnx_checker(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what);
+
+// Before ONNX shape inference: every convolution's input and weight, in the graph and its
+// subgraphs, have the same rank, as declared or as inferred with the convolutions left out.
+// octet::Error naming `what` and the node.
+void check_convolution_ranks(const onnx::ModelProto& model, const std::string& what);
 
 }  // namespace octet

@@ -102,6 +102,21 @@ TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
     EXPECT_NE(e.find("node 'conv0' (" + std::string(op) + "): input 'x' has rank 3 but weight 'w' has rank 4"),
               std::string::npos) << e;
   }
+  // A rank known only by inference (x [1, 2] through a Relu; on a rank-2 input ONNX's Conv rule
+  // dereferenced an empty vector).
+  onnx::ModelProto m = conv_model();
+  auto* g = m.mutable_graph();
+  auto* dims = g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim();
+  dims->RemoveLast();
+  dims->RemoveLast();
+  auto* relu = g->add_node();
+  relu->set_op_type("Relu");
+  relu->add_input("x");
+  relu->add_output("xr");
+  g->mutable_node()->SwapElements(0, 1);
+  g->mutable_node(1)->set_input(0, "xr");
+  const std::string e = import_error(m);
+  EXPECT_NE(e.find("node 'conv0' (Conv): input 'xr' has rank 2 but weight 'w' has rank 4"), std::string::npos) << e;
 }
 
 TEST(Validate, NodesWithoutOutputsAndValuesDefinedTwiceAreRefused) {
