@@ -185,9 +185,10 @@ void check_convolution_ranks(const onnx::ModelProto& model, const std::string& w
   *g.mutable_output() = from.output();
   *g.mutable_value_info() = from.value_info();
   for (const auto& t : from.initializer()) {
+    bool small = true;  // at most 1,024 elements (each factor <= 1,024 keeps the product in range)
     int64_t elements = 1;
-    for (int64_t d : t.dims()) elements = d > 0 && elements < (int64_t{1} << 40) ? elements * d : elements;
-    if (elements <= 1024) {
+    for (int64_t d : t.dims()) small = small && d >= 0 && d <= 1024 && (elements *= d) <= 1024;
+    if (small) {
       *g.add_initializer() = t;  // small ones stay data, as a Reshape's shape must
       continue;
     }

@@ -3,6 +3,7 @@
 // runs move with memcpy and big tensors are split over the thread pool.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "ops/cast.h"
@@ -236,6 +237,8 @@ void tile(KernelContext& ctx) {
   for (int k = 0; k < x.rank(); ++k) {
     int64_t rep = (*repeats)[k];
     OCTET_CHECK(rep >= 0, ctx.node.describe(), ": negative repeat ", rep, " for axis ", k);
+    OCTET_CHECK(rep == 0 || x.shape()[k] <= std::numeric_limits<int64_t>::max() / rep, ctx.node.describe(),
+                ": repeating axis ", k, " of size ", x.shape()[k], " ", rep, " times gives more elements than a tensor holds");
     view.insert(view.end(), {rep, x.shape()[k]});
     strides.insert(strides.end(), {0, in_strides[k]});
     shape.push_back(rep * x.shape()[k]);

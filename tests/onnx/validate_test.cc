@@ -119,6 +119,17 @@ TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
   EXPECT_NE(e.find("node 'conv0' (Conv): input 'xr' has rank 2 but weight 'w' has rank 4"), std::string::npos) << e;
 }
 
+// An empty tensor may declare huge dims beside its 0 (the onnx_import fuzzer's: [4, 0, 3e10, 99]);
+// sizing it for the rank check must not overflow (UBSan in the sanitizer build).
+TEST(Validate, EmptyTensorsWithHugeDimsImport) {
+  onnx::ModelProto m = conv_model();
+  auto* z = m.mutable_graph()->add_initializer();
+  z->set_name("z");
+  z->set_data_type(onnx::TensorProto::FLOAT);
+  for (int64_t d : {int64_t{4}, int64_t{0}, int64_t{30064771028}, int64_t{99}, int64_t{30064771028}}) z->add_dims(d);
+  EXPECT_EQ(import_error(m), "(no error)");
+}
+
 TEST(Validate, NodesWithoutOutputsAndValuesDefinedTwiceAreRefused) {
   onnx::ModelProto m = conv_model();
   m.mutable_graph()->mutable_node(0)->clear_output();

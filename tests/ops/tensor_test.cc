@@ -160,6 +160,8 @@ TEST(TensorOps, TileRepeatsEachDim) {
                Tensor::from_vector<uint8_t>({4, 4}, {1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4}), 0);
   EXPECT_EQ(run_op("Tile", {x, ints({0, 3})})[0].shape(), (Shape{0, 6}));
   EXPECT_THROW(run_op("Tile", {x, ints({2})}), Error);
+  // A repeat whose product with the dim passes int64 (the onnx_run fuzzer's) is refused, not overflowed.
+  EXPECT_THROW(run_op("Tile", {Tensor::from_vector<uint8_t>({3}, {1, 2, 3}), ints({8099004849221272063})}), Error);
 }
 
 TEST(TensorOps, PadModes) {
