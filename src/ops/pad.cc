@@ -77,19 +77,24 @@ void pad(KernelContext& ctx) {
   }
   value = cast_tensor(value, x.dtype());
 
+  // The output is sized (and refused if too large) before the per-axis index maps, which are as
+  // long as its axes, are built.
   Shape shape(r);
-  std::vector<std::vector<int64_t>> maps(r);
+  std::vector<int64_t> kept(r), skipped(r);  // input elements kept on each axis, and skipped at its start
   for (int64_t k = 0; k < r; ++k) {
-    int64_t d = x.shape()[k], lo = std::max<int64_t>(0, -begin[k]);
-    int64_t n = d - lo - std::max<int64_t>(0, -end[k]);
-    shape[k] = d + begin[k] + end[k];
-    OCTET_CHECK(n >= 0 && shape[k] >= 0, ctx.node.describe(), ": pads ", shape_str(*pads), " remove more than axis ",
-                k, " of input ", shape_str(x.shape()), " holds");
-    OCTET_CHECK(mode == Mode::kConstant || n > 0 || shape[k] == 0, ctx.node.describe(),
+    const int64_t d = x.shape()[k];
+    skipped[k] = begin[k] < 0 ? -std::max<int64_t>(begin[k], -d - 1) : 0;
+    kept[k] = d - skipped[k] - (end[k] < 0 ? -std::max<int64_t>(end[k], -d - 1) : 0);
+    OCTET_CHECK(!__builtin_add_overflow(d, begin[k], &shape[k]) && !__builtin_add_overflow(shape[k], end[k], &shape[k]),
+                ctx.node.describe(), ": pads ", shape_str(*pads), " make axis ", k, " larger than any tensor");
+    OCTET_CHECK(kept[k] >= 0 && shape[k] >= 0, ctx.node.describe(), ": pads ", shape_str(*pads),
+                " remove more than axis ", k, " of input ", shape_str(x.shape()), " holds");
+    OCTET_CHECK(mode == Mode::kConstant || kept[k] > 0 || shape[k] == 0, ctx.node.describe(),
                 ": cannot pad an empty axis ", k, " in this mode");
-    maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), lo, n, mode);
   }
   Tensor y(x.dtype(), shape);
+  std::vector<std::vector<int64_t>> maps(r);
+  for (int64_t k = 0; k < r; ++k) maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), skipped[k], kept[k], mode);
   indexed_copy(y.raw(), x.raw(), x.shape(), maps, value.raw(), dtype_size(x.dtype()), ctx.pool);
   ctx.outputs[0] = y;
 }

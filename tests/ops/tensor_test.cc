@@ -178,6 +178,10 @@ TEST(TensorOps, PadModes) {
   expect_close(pad("edge", {0, -1, 0, 2}), floats({1, 4}, {2, 3, 3, 3}), 0);
   EXPECT_THROW(pad("constant", {0, -2, 0, -2}), Error);
   EXPECT_THROW(pad("mirror", {0, 1, 0, 1}), Error);
+  // Pads of 2^52 (the onnx_run fuzzer's: sized before anything is allocated) or past int64 are errors.
+  EXPECT_THROW(pad("constant", {0, int64_t{1} << 52, 0, 0}), Error);
+  EXPECT_THROW(pad("constant", {0, INT64_MAX, 0, 5}), Error);
+  EXPECT_THROW(pad("constant", {0, INT64_MIN, 0, 0}), Error);
 }
 
 TEST(TensorOps, PadConstantValueAndAxes) {
