@@ -63,8 +63,12 @@ Tensor range_of(const Node& node, T start, T limit, T delta) {
   OCTET_CHECK(delta != T{0}, node.describe(), ": delta is 0");
   int64_t n;
   if constexpr (std::is_integral_v<T>) {
-    int64_t span = static_cast<int64_t>(limit) - static_cast<int64_t>(start), step = delta;
-    n = span / step + (span % step != 0 && ((span > 0) == (step > 0)) ? 1 : 0);
+    // In 128 bits: limit - start of int64 values can pass int64 (the onnx_run fuzzer's 5 - INT64_MIN).
+    const __int128 span = static_cast<__int128>(limit) - static_cast<__int128>(start), step = delta;
+    const __int128 count = span / step + (span % step != 0 && ((span > 0) == (step > 0)) ? 1 : 0);
+    OCTET_CHECK(count < 1000000000000, node.describe(), ": range from ", start, " to ", limit, " by ", delta,
+                " has more elements than a tensor holds");
+    n = count <= 0 ? 0 : static_cast<int64_t>(count);
   } else {
     double c = std::ceil((static_cast<double>(limit) - start) / delta);
     OCTET_CHECK(std::isfinite(c) && c < 1e12, node.describe(), ": range of ", c, " elements");

@@ -42,6 +42,10 @@ TEST(GeneratorOps, RangeCountsCeilAndEmpty) {
   expect_close(r(0.f, 1.f, 0.25f), Tensor::from_vector<float>({4}, {0, .25f, .5f, .75f}), 0);
   expect_close(r(1.0, 0.0, -0.4), Tensor::from_vector<double>({3}, {1.0, 0.6, 0.2}), 1e-12);
   EXPECT_THROW(r(int64_t{0}, int64_t{3}, int64_t{0}), Error);
+  // Spans past int64 (the onnx_run fuzzer's 5 - INT64_MIN) are counted exactly, then refused as too long.
+  EXPECT_THROW(r(INT64_MIN, int64_t{5}, int64_t{1}), Error);
+  EXPECT_EQ(r(INT64_MIN, int64_t{5}, INT64_MAX).numel(), 2);  // INT64_MIN, -1
+  EXPECT_EQ(r(int64_t{5}, INT64_MIN, int64_t{1}).numel(), 0);
 }
 
 Tensor cast(const Tensor& x, DType to) {
