@@ -220,7 +220,7 @@ TEST_P(QgemmIsa, NarrowPathMatchesReference) {
   saturation_cases(t.qgemm_narrow);
 }
 
-// The caller-chosen path for 7-bit activations (vpmaddubsw on avx512bw), at its worst case too.
+// The caller-chosen path for 7-bit activations (vpmaddubsw on avx512bw and avx2), at its worst case too.
 TEST_P(QgemmIsa, Activations7BitPathIsExact) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
   random_cases(kernels_for(GetParam()).qgemm_7bit, 150, 127);

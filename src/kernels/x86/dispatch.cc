@@ -22,6 +22,7 @@ constexpr QgemmKernel kGemmAvx2{"qgemm_u8s8_4x16c2__avx2", 4, 16, 2, 2, 2, qgemm
 constexpr QgemmKernel kGemmAvx512bw{"qgemm_u8s8_8x32c2__avx512bw", 8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c2_fused__avx512bw};
 constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 2, 2, 2, qgemm_u8s8_8x16c2__avx512bw, qgemm_epilogue__avx512bw};
 constexpr QgemmKernel kGemm7bitAvx512bw{"qgemm_u8s8_8x32c4__avx512bw", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_fused__avx512bw};
+constexpr QgemmKernel kGemm7bitAvx2{"qgemm_u8s8_4x16c4__avx2", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avx2, qgemm_epilogue__avx2};
 constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2};
 constexpr QgemmKernel kGemmAvx512vnni{"qgemm_u8s8_8x32c4__avx512vnni", 8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw, qgemm_u8s8_8x32c4_fused__avx512vnni};
 constexpr QgemmKernel kGemmNarrowAvx512vnni{"qgemm_u8s8_8x16c4__avx512vnni", 8, 16, 4, 1, 1, qgemm_u8s8_8x16c4__avx512vnni, qgemm_epilogue__avx512bw};
@@ -34,7 +35,7 @@ const KernelTable kTables[] = {
     {Isa::avx2, kGemmAvx2, dwconv_u8s8__avx2, {},
      quantize_f32_u8__avx2, quantize_f32_s8__avx2, dequantize_u8_f32__avx2, dequantize_s8_f32__avx2,
      qadd_u8__avx2, requantize_u8__avx2, qmul_u8__avx2, lookup_u8__avx2,
-     kGemmAvx2, kGemmAvx2, &vmath__avx2},
+     kGemm7bitAvx2, kGemmAvx2, &vmath__avx2},
     {Isa::avx512bw,
      kGemmAvx512bw,
      dwconv_u8s8__avx512bw, {},

@@ -20,6 +20,8 @@ void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a
                              const void* b, int32_t* c);
 void qgemm_u8s8_4x16c2_fused__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                    int64_t m0, int64_t n0, const EpilogueParams& p);
+void qgemm_u8s8_4x16c4__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
+                             const void* b, int32_t* c);  // 7-bit activations only
 void qgemm_u8s8_4x16c4__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                                 const void* b, int32_t* c);
 // The 8 x 32 AVX-512 microkernels with the epilogue from registers (QgemmFusedUkernelFn).

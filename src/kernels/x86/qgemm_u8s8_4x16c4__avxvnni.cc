@@ -1,37 +1,14 @@
 // u8 x s8 GEMM microkernel for AVX-VNNI (VEX vpdpbusd on ymm): 4 rows x 16 columns, k in groups
-// of 4. Same structure as qgemm_u8s8_4x16c2__avx2.cc; only the dot product differs.
-#include <immintrin.h>
-
-#include <cstring>
-
+// of 4 (qgemm_4x16c4.h).
+#include "kernels/x86/qgemm_4x16c4.h"
 #include "kernels/x86/qgemm_kernels.h"
 
 namespace octet::kernels {
 
 void qgemm_u8s8_4x16c4__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
                                 const void* b, int32_t* c) {
-  constexpr int MR = 4;
-  const uint8_t* rows[MR];
-  for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * a_stride;
-  __m256i acc[MR][2];
-  for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
-  const auto* bp = static_cast<const int8_t*>(b);
-  for (int64_t g = 0; g < kp / 4; ++g, bp += 64) {
-    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp));
-    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bp + 32));
-#pragma GCC unroll 4
-    for (int i = 0; i < MR; ++i) {
-      int32_t quad;
-      std::memcpy(&quad, rows[i] + 4 * g, 4);
-      __m256i av = _mm256_set1_epi32(quad);
-      acc[i][0] = _mm256_dpbusd_avx_epi32(acc[i][0], av, b0);
-      acc[i][1] = _mm256_dpbusd_avx_epi32(acc[i][1], av, b1);
-    }
-  }
-  for (int i = 0; i < mr; ++i) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * 16), acc[i][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * 16 + 8), acc[i][1]);
-  }
+  qgemm_u8s8_4x16c4(mr, kp, a, a_stride, b, c,
+                    [](__m256i acc, __m256i av, __m256i bv) { return _mm256_dpbusd_avx_epi32(acc, av, bv); });
 }
 
 }  // namespace octet::kernels
