@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "octet/quantize.h"
@@ -113,6 +114,28 @@ TEST(QuantizeEmbeddings, DynamicQuantizationQuantizesTablesByDefault) {
   Graph partly = quantize_dynamic(g, exclude);
   EXPECT_EQ(testing::count_op(partly, "Cast"), 1);
   EXPECT_TRUE(partly.find_initializer("word"));
+}
+
+// Static quantization does the same after calibration; --exclude on a Gather keeps its table float.
+TEST(QuantizeEmbeddings, StaticQuantizationQuantizesTablesToo) {
+  const Graph g = embedding_graph();
+  std::vector<int64_t> some_ids(24);
+  for (int64_t i = 0; i < 24; ++i) some_ids[i] = (i * 5) % 12;
+  std::map<std::string, Tensor> calib = {{"ids", ids({4, 2, 3}, some_ids)},
+                                         {"pos_ids", ids({4, 3}, {0, 5, 4, 1, 2, 3, 0, 0, 0, 5, 4, 3})}};
+  StaticQuantOptions options;
+  options.bias_correction = false;
+  options.calib_layout = DataLayout::kStacked;
+  QuantizeReport report;
+  Graph q = quantize_static(g, calib, options, &report);
+  EXPECT_EQ(testing::count_op(q, "Cast"), 3);
+  EXPECT_NE(std::find(report.quantized_nodes.begin(), report.quantized_nodes.end(), "p_node"),
+            report.quantized_nodes.end());
+  EXPECT_LT(testing::max_rel_diff(Executor(g).run(feeds()).at("y"), Executor(lower(q)).run(feeds()).at("y")), 0.02);
+  options.exclude = {"p_node"};
+  Graph partly = quantize_static(g, calib, options);
+  EXPECT_EQ(testing::count_op(partly, "Cast"), 2);
+  EXPECT_TRUE(partly.find_initializer("pos"));
 }
 
 }  // namespace
