@@ -77,7 +77,8 @@ Tensor range_of(const Node& node, T start, T limit, T delta) {
   Tensor y(dtype_of<T>(), {std::max<int64_t>(n, 0)});
   T* d = y.data<T>();
   for (int64_t i = 0; i < y.numel(); ++i) {
-    if constexpr (std::is_integral_v<T>) d[i] = static_cast<T>(start + i * delta);
+    // i * delta may pass int64 where start + i * delta does not (start far below 0, a large delta).
+    if constexpr (std::is_integral_v<T>) d[i] = static_cast<T>(static_cast<__int128>(start) + static_cast<__int128>(i) * delta);
     else d[i] = static_cast<T>(static_cast<double>(start) + static_cast<double>(i) * delta);
   }
   return y;

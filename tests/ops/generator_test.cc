@@ -46,6 +46,10 @@ TEST(GeneratorOps, RangeCountsCeilAndEmpty) {
   EXPECT_THROW(r(INT64_MIN, int64_t{5}, int64_t{1}), Error);
   EXPECT_EQ(r(INT64_MIN, int64_t{5}, INT64_MAX).numel(), 2);  // INT64_MIN, -1
   EXPECT_EQ(r(int64_t{5}, INT64_MIN, int64_t{1}).numel(), 0);
+  // i * delta past int64 while every element fits (the fuzz smoke's: 8192 * 1125899906842625).
+  const Tensor wide = r(INT64_MIN + 1, INT64_MAX, int64_t{1125899906842625});
+  EXPECT_EQ(wide.data<int64_t>()[8192],
+            static_cast<int64_t>(static_cast<__int128>(INT64_MIN + 1) + static_cast<__int128>(8192) * 1125899906842625));
 }
 
 Tensor cast(const Tensor& x, DType to) {
