@@ -14,9 +14,9 @@
 # tensor, and octet must then answer with its own out-of-memory error, which the harnesses accept.
 # 64 MiB also keeps one inference on the largest tensors allowed well inside FUZZ_TIMEOUT under
 # ASan (a 512 MiB Pad took 13 s).
-# FUZZ_SEED fixes libFuzzer's random seed (default: a new one each run); make fuzz-smoke sets 1, so
-# a smoke from the committed corpus mutates the same way on every machine and a finding in CI can
-# be replayed anywhere.
+# FUZZ_SEED fixes libFuzzer's random seed (default: a new one each run); make fuzz-smoke sets 1.
+# The corpus still loads in directory order, so two smokes from the same files may take different
+# paths: the input a finding prints is what replays it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
