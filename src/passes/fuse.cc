@@ -1,7 +1,10 @@
 #include "passes/fuse.h"
 
+#include "passes/fold_constants.h"
 #include "passes/fuse_conv_bn.h"
+#include "passes/fuse_hardswish.h"
 #include "passes/fuse_matmul_add.h"
+#include "passes/fuse_pad.h"
 
 namespace octet {
 
@@ -10,6 +13,13 @@ int fuse_for_quantization(Graph& g) {
   // Each rewrite removes a node, so this ends.
   for (int n = 1; n > 0; total += n) n = fuse_conv_bn(g) + fuse_matmul_add(g);
   return total;
+}
+
+void fuse_for_static_quantization(Graph& g) {
+  fold_constants(g);
+  fuse_pad(g);
+  fuse_hardswish(g, /*for_export=*/true);
+  fuse_for_quantization(g);
 }
 
 }  // namespace octet

@@ -11,4 +11,9 @@ namespace octet {
 // time). Returns the number of rewrites; a second call returns 0.
 int fuse_for_quantization(Graph& g);
 
+// The float graph static quantization quantizes, and that compare reads float weights from:
+// constants folded, Pad merged into the convolution after it (fuse_pad.h), a written-out
+// HardSwish as the op in its exportable form (fuse_hardswish.h), then fuse_for_quantization.
+void fuse_for_static_quantization(Graph& g);
+
 }  // namespace octet

@@ -8,10 +8,7 @@
 #include "passes/bias_correction.h"
 #include "passes/convert.h"
 #include "passes/float_tensors.h"
-#include "passes/fold_constants.h"
 #include "passes/fuse.h"
-#include "passes/fuse_hardswish.h"
-#include "passes/fuse_pad.h"
 #include "passes/prepare.h"
 #include "passes/quantize_embeddings.h"
 #include "quant/calibrate.h"
@@ -50,10 +47,7 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
 
   check_finite(calib, "calibration data");
   Graph fused = model;
-  fold_constants(fused);
-  fuse_pad(fused);
-  fuse_hardswish(fused, /*for_export=*/true);
-  fuse_for_quantization(fused);
+  fuse_for_static_quantization(fused);
   if (!options.config_json.empty()) mapping.check_matches({&model, &fused});
   QuantPlan plan = prepare(fused, mapping);
   if (options.bias_correction) add_missing_biases(fused, plan);

@@ -13,5 +13,6 @@ std::function<int()> add_run(CLI::App& app);
 std::function<int()> add_bench(CLI::App& app);
 std::function<int()> add_eval(CLI::App& app);
 std::function<int()> add_quantize(CLI::App& app);
+std::function<int()> add_compare(CLI::App& app);
 
 }  // namespace octet::cli
