@@ -1,0 +1,130 @@
+#include "passes/static_quantizer.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/samples.h"
+#include "passes/convert.h"
+#include "passes/float_tensors.h"
+#include "passes/fuse.h"
+#include "passes/quantize_embeddings.h"
+
+namespace octet {
+
+namespace {
+
+int64_t initializer_bytes(const Graph& g) {
+  int64_t bytes = 0;
+  for (const auto& [_, t] : g.initializers) bytes += static_cast<int64_t>(t.nbytes());
+  return bytes;
+}
+
+void check_node_names(const Graph& model, const std::vector<std::string>& names, const char* what) {
+  for (const auto& name : names) {
+    bool found = std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; });
+    OCTET_CHECK(found, what, ": the model has no node named '", name, "'");
+  }
+}
+
+}  // namespace
+
+StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string, Tensor>& calib,
+                                 const StaticQuantOptions& options)
+    : model_(model), calib_(calib), options_(options), mapping_(quant::default_qconfig()) {
+  OCTET_CHECK(options.act_dtype == DType::kUInt8 || options.act_dtype == DType::kInt8,
+              "activation dtype must be u8 or s8, not ", dtype_name(options.act_dtype));
+  quant::QConfig base = quant::default_qconfig();
+  base.act_observer = options.observer;
+  base.activation.dtype = options.act_dtype;
+  base.activation.reduce_range = options.reduce_range;
+  base.weight_per_channel = options.per_channel;
+  make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
+  mapping_ = options.config_json.empty() ? quant::QConfigMapping(base)
+                                         : quant::QConfigMapping::from_json(options.config_json, base);
+  check_node_names(model, options.exclude, "--exclude");
+  for (const auto& name : options.exclude) mapping_.set_name(name, std::nullopt);
+
+  check_finite(calib, "calibration data");
+  fused_ = model;
+  fuse_for_static_quantization(fused_);
+  if (!options.config_json.empty()) mapping_.check_matches({&model, &fused_});
+  plan_ = prepare(fused_, mapping_);
+  if (options.bias_correction) add_missing_biases(fused_, plan_);
+  const DataLayout layout = resolve_data_layout(model, calib, options.calib_layout, "calibration data");
+  calib_options_ = {options.samples, options.batch, options.threads, nullptr, layout};
+  bias_options_ = {options.bias_correction_samples, options.batch, options.threads, nullptr, layout};
+  const int64_t calib_samples = quant::calibration_samples(fused_, calib, calib_options_);
+  const int64_t bc_samples = options.bias_correction ? quant::calibration_samples(fused_, calib, bias_options_) : 0;
+  // Bias correction's float means come from the calibration pass when it runs the same samples.
+  const int bc_passes = options.bias_correction ? bias_correction_passes(fused_, plan_) : 0;
+  if (bc_passes > 0 && bc_samples == calib_samples) reference_.emplace(fused_, plan_);
+  // Progress over calibration and the first conversion's bias correction passes together.
+  const int64_t bc_work = (bc_passes - (reference_ ? 1 : 0)) * bc_samples;
+  if (options.progress) {
+    calib_options_.progress = [=](int64_t done, int64_t) { options.progress(done, calib_samples + bc_work); };
+    bias_options_.progress = [=](int64_t done, int64_t) {
+      options.progress(calib_samples + done, calib_samples + bc_work);
+    };
+  }
+  observers_ = quant::calibrate(fused_, plan_, calib, calib_options_, reference_ ? reference_->hook() : ValueHook());
+}
+
+StaticQuantizer::~StaticQuantizer() = default;
+
+std::vector<std::string> StaticQuantizer::layers() const {
+  std::vector<std::string> heads;
+  for (const QuantUnit& u : plan_.units) heads.push_back(fused_.nodes[u.nodes.front()].name);
+  return heads;
+}
+
+QuantPlan StaticQuantizer::plan_for(const std::vector<std::string>& float_nodes) const {
+  if (float_nodes.empty()) return plan_;
+  check_node_names(fused_, float_nodes, "float node");
+  quant::QConfigMapping mapping = mapping_;
+  for (const auto& name : float_nodes) mapping.set_name(name, std::nullopt);
+  return prepare(fused_, mapping);
+}
+
+void StaticQuantizer::observe_missing(const QuantPlan& plan) {
+  bool missing = false;
+  for (const auto& [value, _] : plan.activations) {
+    const std::string root = plan.qparams_root(value);
+    missing = missing || (plan.activations.at(root).observer != "fixed" && !observers_.count(root));
+  }
+  if (!missing) return;
+  quant::CalibrationOptions options = calib_options_;
+  options.progress = nullptr;
+  for (auto& [value, observer] : quant::calibrate(fused_, plan, calib_, options))
+    if (!observers_.count(value)) observers_[value] = std::move(observer);
+}
+
+Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, QuantizeReport* report) {
+  const QuantPlan plan = plan_for(float_nodes);
+  observe_missing(plan);
+  ConvertNotes notes;
+  Graph fused = fused_;  // bias correction writes the corrected biases into it
+  Graph out = options_.bias_correction
+                  ? convert_with_bias_correction(fused, plan, observers_, calib_, bias_options_, &notes,
+                                                 reference_ ? &*reference_ : nullptr)
+                  : convert(fused, plan, observers_, &notes);
+  // Embedding tables: weights, quantized whatever happens to the activations around them.
+  const std::set<std::string> kept(float_nodes.begin(), float_nodes.end());
+  const std::vector<std::string> tables = quantize_embeddings(
+      out, [&](const Node& n) { return !kept.count(n.name) && mapping_.resolve(n).has_value(); });
+  bias_options_.progress = nullptr;  // the progress total counted one conversion
+
+  if (report) {
+    *report = QuantizeReport{};
+    for (const QuantUnit& u : plan.units)
+      for (size_t i : u.nodes) report->quantized_nodes.push_back(fused.nodes[i].name);
+    report->quantized_nodes.insert(report->quantized_nodes.end(), tables.begin(), tables.end());
+    for (const auto& [name, why] : plan.float_reasons) report->float_nodes.push_back(name + ": " + why);
+    for (const auto& note : notes.notes) report->float_nodes.push_back(note);
+    report->fp32_weight_bytes = initializer_bytes(model_);
+    report->quantized_weight_bytes = initializer_bytes(out);
+    report->float_tensors = float_tensors(out, report->float_nodes);
+  }
+  return out;
+}
+
+}  // namespace octet

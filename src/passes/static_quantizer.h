@@ -1,0 +1,51 @@
+// Static PTQ as a session: fuse, prepare and calibrate once, then convert as often as wanted with
+// different nodes kept in float. quantize_static is one conversion; sensitivity analysis and the
+// accuracy-aware fallback (debug/) make many from the one calibration.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "octet/quantize.h"
+#include "passes/bias_correction.h"
+#include "passes/prepare.h"
+#include "quant/calibrate.h"
+#include "quant/qconfig.h"
+
+namespace octet {
+
+class StaticQuantizer {
+ public:
+  // Everything quantize_static does before converting. `calib` must outlive the quantizer (bias
+  // correction reads it again at each conversion). octet::Error as quantize_static.
+  StaticQuantizer(const Graph& model, const std::map<std::string, Tensor>& calib, const StaticQuantOptions& options);
+  ~StaticQuantizer();
+
+  // The QDQ model with `float_nodes` (names of the model's nodes; a fused unit is named by its
+  // head, the Conv of Conv+BN+ReLU) kept in float, on top of options.exclude. Values that only
+  // float nodes read are no longer quantized; a value a kept-float plan needs that calibration did
+  // not observe is calibrated then (once). Deterministic.
+  Graph quantize(const std::vector<std::string>& float_nodes = {}, QuantizeReport* report = nullptr);
+
+  // The head node of every quantized unit of the full plan, in graph order: what can be kept float.
+  std::vector<std::string> layers() const;
+
+ private:
+  QuantPlan plan_for(const std::vector<std::string>& float_nodes) const;
+  void observe_missing(const QuantPlan& plan);
+
+  const Graph& model_;
+  const std::map<std::string, Tensor>& calib_;
+  StaticQuantOptions options_;
+  quant::QConfigMapping mapping_;
+  Graph fused_;
+  QuantPlan plan_;
+  quant::CalibrationOptions calib_options_, bias_options_;
+  std::optional<BiasReference> reference_;
+  std::map<std::string, std::unique_ptr<quant::Observer>> observers_;
+};
+
+}  // namespace octet
