@@ -111,4 +111,24 @@ void check_output_path(const std::string& out, const std::vector<std::string>& i
     OCTET_CHECK(!same_file(out, in), "output '", out, "' is the input file '", in, "'; refusing to overwrite it");
 }
 
+std::vector<int64_t> load_labels(const std::string& path, int64_t samples) {
+  const Tensor labels = read_npy(path);
+  bool integer = false;
+  for (DType t : {DType::kInt8, DType::kUInt8, DType::kInt16, DType::kUInt16, DType::kInt32, DType::kUInt32,
+                  DType::kInt64, DType::kUInt64})
+    integer = integer || labels.dtype() == t;
+  OCTET_CHECK(integer, path, ": labels must be integer class indices, not ", dtype_name(labels.dtype()));
+  OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == samples, path, ": expected ", samples, " labels (shape [",
+              samples, "]), got shape ", shape_str(labels.shape()));
+  std::vector<int64_t> out(samples);
+  for (int64_t i = 0; i < samples; ++i) {
+    try {
+      out[i] = labels.as_int64(i);
+    } catch (const Error& e) {
+      fail(path, ": ", e.what());  // a uint64 label past INT64_MAX
+    }
+  }
+  return out;
+}
+
 }  // namespace octet::cli

@@ -24,6 +24,10 @@ std::map<std::string, Shape> bind_input_shapes(const Graph& g, const std::map<st
 // Deterministic inputs of the bound shapes: floats uniform in [-1, 1), integers 0, bools false.
 std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<std::string, Shape>& shapes);
 
+// Reads a .npy of `samples` integer class labels (eval, sensitivity, quantize --max-drop).
+// octet::Error naming the file for another dtype or count, or a uint64 label past INT64_MAX.
+std::vector<int64_t> load_labels(const std::string& path, int64_t samples);
+
 // Parses `SYMBOL=N` pairs of --dim.
 std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs);
 
