@@ -37,7 +37,9 @@ const char* severity_name(QParamsFlag::Severity s);  // "info", "warning", "erro
 struct ObservedRange {
   int64_t count = 0;                // finite values seen
   double min = 0, max = 0;
-  int64_t below = 0, above = 0;     // values outside the chosen range, clipped to its low / high end
+  // Values clipped to the range's low / high end: beyond it by more than half a step, so that
+  // saturation, not rounding, picked their code.
+  int64_t below = 0, above = 0;
 };
 
 // The quantization of one tensor: a QuantizeLinear's (activations, or a float weight quantized in

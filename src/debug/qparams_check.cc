@@ -140,8 +140,9 @@ struct QParamsCheck::Impl {
       o.min = std::min(o.min, v);
       o.max = std::max(o.max, v);
       const int64_t qc = q.channel_of(i);
-      if (v < r.range_low(qc)) ++o.below;
-      else if (v > r.range_high(qc)) ++o.above;
+      // Clipped: beyond the range by more than half a step, where the saturation changes the code.
+      if (v < r.range_low(qc) - r.scale[qc] / 2) ++o.below;
+      else if (v > r.range_high(qc) + r.scale[qc] / 2) ++o.above;
       if (channel_max) {
         double& m = (*channel_max)[ch.channel_of(i)];
         m = std::max(m, std::fabs(v));
