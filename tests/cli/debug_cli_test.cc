@@ -82,6 +82,12 @@ TEST(DebugCli, InspectQparamsUsageAndBadInput) {
   expect_error("inspect --qparams " + kBad + "garbage.onnx", "garbage.onnx: not a valid ONNX model");
   expect_error("inspect --qparams " + kBad + "external_missing.onnx", "tensor 'w'");
   expect_error("inspect --qparams " + kBad + "does_not_exist.onnx", "does_not_exist.onnx: cannot open");
+  // Data the model does not take: the file and the input are named.
+  TempDir tmp;
+  const std::string model = quantized_mnist(tmp);
+  expect_error("inspect --qparams " + model + " --data " + kBad + "mlp_input.npy",
+               "mlp_input.npy: input 'input': expected shape");
+  expect_error("inspect --qparams " + model + " --data " + kBad + "truncated.npy", "truncated.npy");
 }
 
 TEST(DebugCli, RunStatsLoweredAndReference) {

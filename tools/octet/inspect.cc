@@ -34,7 +34,11 @@ void observe_data(const Graph& g, QParamsCheck& check, const std::string& data_f
   check.attach(exec);
   Progress progress("observe", n);
   for (int64_t b = 0; b < n; b += batch) {
-    exec.run(sample_feeds(data, layout, b, std::min(n, b + batch)));
+    try {
+      exec.run(sample_feeds(data, layout, b, std::min(n, b + batch)));
+    } catch (const Error& e) {
+      fail(data_file, ": ", e.what());  // a shape or dtype the model does not take: name the file
+    }
     progress.update(std::min(n, b + batch));
   }
 }
