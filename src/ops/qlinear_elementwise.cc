@@ -5,7 +5,8 @@
 //  QLinearMul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
 //                            attributes as QLinearAdd's (no qmin)
 //  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
-//                            the 256 codes at lowering time (so it equals the QDQ reference exactly)
+//                            the 256 codes at lowering time (so it equals the QDQ reference exactly);
+//                            attributes y_scale, y_zero_point describe y (unused here; run --stats)
 //  QLinearGlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
 //  QLinearMaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
 //                            floor mode): max commutes with the monotonic quantization, so it

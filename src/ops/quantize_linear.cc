@@ -3,10 +3,28 @@
 // (opset 21 block_size). float16/bfloat16 scales and 4-bit/float8 codes are not supported.
 #include <cstring>
 
+#include "ops/quantize_linear.h"
 #include "ops/registry.h"
 #include "quant/qmath.h"
 
 namespace octet {
+
+DType quantize_output_dtype(const Node& node, const Tensor* zp) {
+  const int64_t attr = node.attr_int("output_dtype", 0);
+  DType from_attr = DType::kUInt8;
+  switch (attr) {
+    case 0: case 2: from_attr = DType::kUInt8; break;
+    case 3: from_attr = DType::kInt8; break;
+    case 4: from_attr = DType::kUInt16; break;
+    case 5: from_attr = DType::kInt16; break;
+    default: fail(node.describe(), ": unsupported output_dtype ", attr);
+  }
+  if (!zp) return from_attr;
+  OCTET_CHECK(attr == 0 || zp->dtype() == from_attr, node.describe(), ": output_dtype ", attr,
+              " differs from the zero point's dtype ", dtype_name(zp->dtype()));
+  return zp->dtype();
+}
+
 namespace {
 
 constexpr int64_t kGrain = 1 << 14;  // elements per task: below this threads cost more than they save
@@ -102,23 +120,6 @@ int32_t zero_point_at(const Tensor* zp, int64_t i) {
   return zp ? static_cast<int32_t>(zp->data<Q>()[i]) : 0;
 }
 
-// The code dtype of QuantizeLinear's output: the zero point's, else the output_dtype attribute
-// (opset 21, a TensorProto.DataType), else uint8.
-DType quantize_output_dtype(const Node& node, const Tensor* zp) {
-  const int64_t attr = node.attr_int("output_dtype", 0);
-  DType from_attr = DType::kUInt8;
-  switch (attr) {
-    case 0: case 2: from_attr = DType::kUInt8; break;
-    case 3: from_attr = DType::kInt8; break;
-    case 4: from_attr = DType::kUInt16; break;
-    case 5: from_attr = DType::kInt16; break;
-    default: fail(node.describe(), ": unsupported output_dtype ", attr);
-  }
-  if (!zp) return from_attr;
-  OCTET_CHECK(attr == 0 || zp->dtype() == from_attr, node.describe(), ": output_dtype ", attr,
-              " differs from the zero point's dtype ", dtype_name(zp->dtype()));
-  return zp->dtype();
-}
 
 void quantize_linear(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);

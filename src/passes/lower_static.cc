@@ -419,6 +419,9 @@ class Lowering {
     Tensor table(DType::kUInt8, {256});
     for (int c = 0; c < 256; ++c) table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
     Node l = lowered(last, "QLinearLookup", {x, add_initializer(last.name + "_table", table)}, g_.nodes[qi].outputs[0]);
+    // The table needs no qparams; the output's are kept for the tools reading codes (run --stats).
+    l.attrs["y_scale"] = float_attr(yq.scale);
+    l.attrs["y_zero_point"] = int_attr(yq.zp);
     replace(end, l, {qi});
     for (size_t k : island->nodes)
       if (k != end) gone_.insert(k);

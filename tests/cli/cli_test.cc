@@ -1,16 +1,14 @@
 // The CLI contract (DESIGN.md "The CLI"): exit 0 done, 1 bad input with "octet: error: ..." naming
-// the file, node or value at fault, 2 bad usage. Runs the built binary ($OCTET_BIN, set by CTest).
+// the file, node or value at fault, 2 bad usage. Runs the built binary (cli/cli_test_util.h).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
+#include <unistd.h>
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_test_util.h"
 #include "core/npy.h"
 #include "onnx/export.h"
 #include "passes/pass_test_util.h"
@@ -19,35 +17,7 @@ namespace octet {
 namespace {
 
 namespace fs = std::filesystem;
-const std::string kSrc = OCTET_SOURCE_DIR;
-const std::string kBad = kSrc + "/tests/fixtures/bad/";
-const std::string kModels = kSrc + "/tests/fixtures/models/";
-
-struct Result {
-  int status;
-  std::string out;  // stdout and stderr together
-};
-
-Result octet(const std::string& args) {
-  const char* bin = std::getenv("OCTET_BIN");
-  std::string cmd = std::string(bin ? bin : "build/bin/octet") + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  Result r{-1, ""};
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  int st = ::pclose(p);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-  return r;
-}
-
-void expect_error(const std::string& args, const std::string& fragment) {
-  Result r = octet(args);
-  EXPECT_EQ(r.status, 1) << args << "\n" << r.out;
-  EXPECT_NE(r.out.find("octet: error: "), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find(fragment), std::string::npos) << "expected '" << fragment << "' in:\n" << r.out;
-}
+using namespace octet::testing;
 
 TEST(Cli, UsageErrorsExitTwo) {
   EXPECT_EQ(octet("").status, 2);
@@ -144,14 +114,7 @@ TEST(Cli, BenchAndEvalReport) {
 namespace octet {
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("octet_cli_q_" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& f) const { return (path / f).string(); }
-};
-
-const std::string kExamples = kSrc + "/examples/";
+using namespace octet::testing;
 
 TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
   TempDir tmp;

@@ -1,6 +1,6 @@
 // octet run MODEL -i NAME=FILE.npy ... [--data FILE] [--data-layout L] [-o OUT.npz] [--threads N]
 // Batched inputs run in one call; stacked ones (octet/data_layout.h) one call per sample, with the
-// outputs stacked along axis 0.
+// outputs stacked along axis 0. --stats: how often each quantized tensor saturated (docs/debugging.md).
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -8,8 +8,10 @@
 #include "commands.h"
 #include "core/npy.h"
 #include "core/samples.h"
+#include "debug_report.h"
 #include "inputs.h"
 #include "octet/data_layout.h"
+#include "octet/debug.h"
 #include "octet/runtime.h"
 #include "load_model.h"
 
@@ -46,7 +48,7 @@ std::function<int()> add_run(CLI::App& app) {
     std::string model, data, out, layout = "auto";
     std::vector<std::string> inputs;
     int threads = 1;
-    bool reference = false;
+    bool reference = false, stats = false;
   };
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
@@ -57,6 +59,7 @@ std::function<int()> add_run(CLI::App& app) {
   cmd->add_option("-o,--output", args->out, "write the outputs to this .npz");
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
   cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
+  cmd->add_flag("--stats", args->stats, "after the outputs, the share of each quantized tensor's values that saturated at qmin and at qmax");
   return [args] {
     std::vector<std::string> input_files;
     if (!args->data.empty()) input_files.push_back(args->data);
@@ -67,6 +70,8 @@ std::function<int()> add_run(CLI::App& app) {
     const std::string source = args->data.empty() ? "the -i inputs" : args->data;
     const DataLayout layout = resolve_data_layout(g, feeds, parse_data_layout(args->layout), source);
     Executor exec(g, {.threads = args->threads});
+    SaturationStats stats(g);
+    if (args->stats) stats.attach(exec);
     std::map<std::string, Tensor> outputs;
     if (layout == DataLayout::kStacked) {
       std::vector<std::map<std::string, Tensor>> per_sample;
@@ -80,6 +85,10 @@ std::function<int()> add_run(CLI::App& app) {
     if (!args->out.empty()) write_npz(args->out, outputs);
     for (const auto& out : g.outputs) std::cout << describe_output(out.name, outputs.at(out.name)) << "\n";
     if (!args->out.empty()) std::cout << "wrote " << args->out << "\n";
+    if (args->stats && stats.empty())
+      std::cout << "stats: " << args->model << " has no quantized tensors with a fixed range: nothing can saturate\n";
+    else if (args->stats)
+      std::cout << format_saturation_table(stats.worst_first());
     return 0;
   };
 }
