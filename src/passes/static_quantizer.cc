@@ -77,6 +77,13 @@ std::vector<std::string> StaticQuantizer::layers() const {
   return heads;
 }
 
+std::string StaticQuantizer::unit_of(const std::string& node) const {
+  for (const QuantUnit& u : plan_.units)
+    for (size_t i : u.nodes)
+      if (fused_.nodes[i].name == node) return fused_.nodes[u.nodes.front()].name;
+  return "";
+}
+
 QuantPlan StaticQuantizer::plan_for(const std::vector<std::string>& float_nodes) const {
   if (float_nodes.empty()) return plan_;
   check_node_names(fused_, float_nodes, "float node");

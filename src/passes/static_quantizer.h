@@ -32,6 +32,9 @@ class StaticQuantizer {
 
   // The head node of every quantized unit of the full plan, in graph order: what can be kept float.
   std::vector<std::string> layers() const;
+  // The head of the unit `node` belongs to in the full plan ("" when it is in none): keeping a
+  // fused ReLU in float means keeping its Conv.
+  std::string unit_of(const std::string& node) const;
 
  private:
   QuantPlan plan_for(const std::vector<std::string>& float_nodes) const;

@@ -6,8 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/cli_test_util.h"
 #include "core/npy.h"
 #include "onnx/export.h"
@@ -150,40 +148,6 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
     ASSERT_EQ(ev.status, 0) << ev.out;
     EXPECT_NE(ev.out.find("top-1: 9"), std::string::npos) << ev.out;  // >= 90 %
   }
-}
-
-TEST(CliCompare, LayersWorstFirstAsTableAndJson) {
-  TempDir tmp;
-  const std::string q = tmp / "mnist.int8.onnx";
-  ASSERT_EQ(octet("quantize " + kExamples + "mnist_cnn.onnx -o " + q + " --mode static --calib " + kExamples +
-                  "mnist_calib.npz --samples 64 --bias-correction-samples 16").status,
-            0);
-  const std::string args = "compare " + kExamples + "mnist_cnn.onnx " + q + " --data " + kExamples +
-                           "mnist_test.npz --samples 50";
-  Result table = octet(args);
-  ASSERT_EQ(table.status, 0) << table.out;
-  EXPECT_NE(table.out.find("on 50 samples"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("/features/features.4/Conv"), std::string::npos) << table.out;
-  EXPECT_NE(table.out.find("worst layer: "), std::string::npos) << table.out;
-  Result json = octet(args + " --json --top 3");
-  ASSERT_EQ(json.status, 0) << json.out;
-  const auto j = nlohmann::json::parse(json.out);
-  ASSERT_EQ(j["layers"].size(), 3u);
-  EXPECT_EQ(j["samples"], 50);
-  double last = -1e9;
-  for (const auto& l : j["layers"]) {
-    for (const char* key : {"name", "op", "sqnr_db", "sqnr_db_accumulated", "cosine", "max_abs_err", "weights"})
-      EXPECT_TRUE(l.contains(key)) << key;
-    EXPECT_GE(l["sqnr_db"].get<double>(), last);
-    last = l["sqnr_db"].get<double>();
-  }
-  // The models the wrong way round, and a quantized model that is not this one's.
-  expect_error("compare " + q + " " + kExamples + "mnist_cnn.onnx --data " + kExamples + "mnist_test.npz",
-               q + ": holds quantization");
-  // Another model sharing only the output's name ("logits") runs, with a warning.
-  Result other = octet("compare " + kExamples + "mobilenetv2.onnx " + q + " --data " + kExamples + "mnist_test.npz");
-  EXPECT_NE(other.out.find("warning: only 0 of the "), std::string::npos) << other.out;
-  EXPECT_EQ(octet("compare " + kExamples + "mnist_cnn.onnx " + q).status, 2);  // --data missing
 }
 
 TEST(CliQuantize, BadCombinationsAndInputs) {

@@ -1,5 +1,6 @@
-// The debugging options of the CLI (docs/debugging.md) on the bundled MNIST CNN, quantized here:
-// inspect --qparams [--data] [--json] and run --stats [--reference].
+// The debugging tools of the CLI (docs/debugging.md) on the bundled MNIST CNN, quantized here:
+// inspect --qparams [--data] [--json], run --stats [--reference], compare, sensitivity and
+// quantize --max-drop.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -110,6 +111,83 @@ TEST(DebugCli, RunStatsLoweredAndReference) {
   Result fp32 = octet("run --stats " + kExamples + "mnist_cnn.onnx" + data);
   ASSERT_EQ(fp32.status, 0) << fp32.out;
   EXPECT_NE(fp32.out.find("has no quantized tensors"), std::string::npos) << fp32.out;
+}
+
+TEST(DebugCli, CompareLayersWorstFirstAsTableAndJson) {
+  TempDir tmp;
+  const std::string q = quantized_mnist(tmp);
+  const std::string args = "compare " + kExamples + "mnist_cnn.onnx " + q + " --data " + kExamples +
+                           "mnist_test.npz --samples 50";
+  Result table = octet(args);
+  ASSERT_EQ(table.status, 0) << table.out;
+  EXPECT_NE(table.out.find("on 50 samples"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("/features/features.4/Conv"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("worst layer: "), std::string::npos) << table.out;
+  Result json = octet(args + " --json --top 3");
+  ASSERT_EQ(json.status, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out);
+  ASSERT_EQ(j["layers"].size(), 3u);
+  EXPECT_EQ(j["samples"], 50);
+  double last = -1e9;
+  for (const auto& l : j["layers"]) {
+    for (const char* key : {"name", "op", "sqnr_db", "sqnr_db_accumulated", "cosine", "max_abs_err", "weights"})
+      EXPECT_TRUE(l.contains(key)) << key;
+    EXPECT_GE(l["sqnr_db"].get<double>(), last);
+    last = l["sqnr_db"].get<double>();
+  }
+  // The models the wrong way round, and a quantized model that is not this one's.
+  expect_error("compare " + q + " " + kExamples + "mnist_cnn.onnx --data " + kExamples + "mnist_test.npz",
+               q + ": holds quantization");
+  // Another model sharing only the output's name ("logits") runs, with a warning.
+  Result other = octet("compare " + kExamples + "mobilenetv2.onnx " + q + " --data " + kExamples + "mnist_test.npz");
+  EXPECT_NE(other.out.find("warning: only 0 of the "), std::string::npos) << other.out;
+  EXPECT_EQ(octet("compare " + kExamples + "mnist_cnn.onnx " + q).status, 2);  // --data missing
+}
+
+TEST(DebugCli, SensitivityTableAndJson) {
+  const std::string args = "sensitivity " + kExamples + "mnist_cnn.onnx --mode static --calib " + kExamples +
+                           "mnist_calib.npz --samples 64 --data " + kExamples + "mnist_test.npz";
+  Result table = octet(args + " --labels " + kExamples + "mnist_test_labels.npy");
+  ASSERT_EQ(table.status, 0) << table.out;
+  EXPECT_NE(table.out.find("fp32: top-1 97.10 %"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("only it quantized"), std::string::npos) << table.out;
+  expect_fits_120_columns(table.out);
+  Result json = octet(args + " --json");
+  ASSERT_EQ(json.status, 0) << json.out;
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["metric"], "cosine");
+  EXPECT_EQ(j["float"], 1.0);
+  ASSERT_EQ(j["layers"].size(), 7u);  // 2 Conv, 2 Gemm, 2 MaxPool, Flatten
+  for (size_t i = 1; i < j["layers"].size(); ++i)
+    EXPECT_LE(j["layers"][i - 1]["only_quantized"].get<double>(), j["layers"][i]["only_quantized"].get<double>());
+  expect_error(args + " --labels " + kExamples + "mnist_calib.npz", "mnist_calib.npz");
+  EXPECT_EQ(octet("sensitivity " + kExamples + "mnist_cnn.onnx --mode static --data " + kExamples + "mnist_test.npz")
+                .status,
+            2);  // --calib missing
+}
+
+TEST(DebugCli, QuantizeMaxDropPrintsItsSteps) {
+  TempDir tmp;
+  const std::string base = "quantize " + kExamples + "mnist_cnn.onnx --mode static --calib " + kExamples +
+                           "mnist_calib.npz --samples 64 -o " + tmp / "q.onnx";
+  // By cosine, a bound the fully quantized model misses: layers go to float until it holds.
+  Result r = octet(base + " --max-drop 0.00002 --eval " + kExamples + "mnist_test.npz");
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("all quantized: cosine 0.9999"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  keep /"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("within the bound: cosine"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("excluded by the qconfig"), std::string::npos) << r.out;  // the summary's float ops
+  EXPECT_TRUE(std::filesystem::exists(tmp / "q.onnx"));
+  // By top-1, with labels: already within 1 point.
+  Result top1 = octet(base + " --max-drop 1 --eval " + kExamples + "mnist_test.npz --labels " + kExamples +
+                      "mnist_test_labels.npy");
+  ASSERT_EQ(top1.status, 0) << top1.out;
+  EXPECT_NE(top1.out.find("with 0 layers in float"), std::string::npos) << top1.out;
+  EXPECT_EQ(octet(base + " --max-drop 1").status, 2);                                       // no --eval
+  EXPECT_EQ(octet(base + " --eval " + kExamples + "mnist_test.npz").status, 2);            // no --max-drop
+  expect_error(base + " --max-drop 1 --eval " + kExamples + "mnist_test.npz --labels " + kExamples +
+                   "mnist_test.npz",
+               "mnist_test.npz");
 }
 
 }  // namespace

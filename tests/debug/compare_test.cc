@@ -76,33 +76,13 @@ TEST(Compare, RefusesSwappedUnquantizedAndUnrelatedModels) {
             std::string::npos);
 }
 
-// The planted fault of docs/debugging.md: one output channel of the first layer scaled up 1000x
-// and the next layer's matching input scaled down, so the float function is unchanged.
-Graph planted_outlier_mlp() {
-  Graph g;
-  g.opsets[""] = 17;
-  g.inputs = {f32_value("x", {-1, 8})};
-  g.outputs = {f32_value("y", {-1, 4})};
-  Tensor w1 = testing::sine_tensor({16, 8}, 0.1f), w2 = testing::sine_tensor({4, 16}, 0.7f);
-  for (int64_t k = 0; k < 8; ++k) w1.data<float>()[3 * 8 + k] *= 1000.0f;  // row 3 = output channel 3
-  for (int64_t n = 0; n < 4; ++n) w2.data<float>()[n * 16 + 3] /= 1000.0f;
-  g.initializers["w1"] = w1;
-  g.initializers["b1"] = Tensor(DType::kFloat32, {16});
-  g.initializers["w2"] = w2;
-  g.initializers["b2"] = Tensor(DType::kFloat32, {4});
-  add_node(g, "Gemm", {"x", "w1", "b1"}, "h").attrs["transB"].i = 1;
-  add_node(g, "Relu", {"h"}, "r");
-  add_node(g, "Gemm", {"r", "w2", "b2"}, "y").attrs["transB"].i = 1;
-  return g;
-}
-
 // Two collapses, and compare shows each where it happens. The outlier channel of r takes the
 // whole per-tensor activation range, so the other 15 channels quantize to zero: the layer reading
 // r ("y_node") loses everything, in isolation too, with per-channel weights or not. Per-tensor
 // weights crush the first layer's other channels the same way; its output SQNR hides that
 // (channel 3 holds the energy) but its per-channel weight SQNR shows it.
 TEST(Compare, ShowsThePlantedOutlierWhereItCollapses) {
-  const Graph f = planted_outlier_mlp();
+  const Graph f = testing::planted_outlier_mlp();
   const std::map<std::string, Tensor> data = {{"x", testing::sine_tensor({64, 8}, 0.3f)}};
   StaticQuantOptions options;
   options.bias_correction = false;

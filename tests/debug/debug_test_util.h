@@ -19,4 +19,10 @@ struct QdqChain {
   QdqChain();
 };
 
+// The planted fault of docs/debugging.md: x [N, 8] -> Gemm "h_node" (16 outputs) -> Relu
+// "r_node" -> Gemm "y_node" (4 outputs), where output channel 3 of the first Gemm is scaled up
+// 1000x and the second Gemm's matching input scaled down, so the float function is that of a
+// plain MLP. Quantized per tensor, the outlier channel takes the whole range of r and of w1.
+Graph planted_outlier_mlp();
+
 }  // namespace octet::testing

@@ -9,8 +9,11 @@ namespace octet::cli {
 Progress::Progress(std::string label, int64_t total)
     : label_(std::move(label)), total_(total), enabled_(::isatty(STDERR_FILENO) == 1) {}
 
-Progress::~Progress() {
+Progress::~Progress() { finish(); }
+
+void Progress::finish() {
   if (enabled_ && last_percent_ >= 0) std::fputc('\n', stderr);
+  last_percent_ = -1;
 }
 
 void Progress::update(int64_t done, int64_t total) {

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "commands.h"
+#include "debug/accuracy_fallback.h"
+#include "debug/model_metric.h"
 #include "core/file_io.h"
 #include "core/samples.h"
 #include "inputs.h"
@@ -13,6 +15,7 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "progress.h"
+#include "quantize_options.h"
 #include "runs_on.h"
 
 namespace octet::cli {
@@ -20,11 +23,9 @@ namespace octet::cli {
 namespace {
 
 struct Args {
-  std::string model, out, mode, calib, observer = "histogram", act_dtype = "u8", config, layout = "auto";
-  std::vector<std::string> exclude, ops;
-  bool per_tensor = false, per_token = false, reduce_range = false, no_bias_correction = false;
-  int64_t samples = -1, batch = 32, bias_correction_samples = 128;
-  int threads = 1;
+  std::string model, out, eval, labels;
+  QuantizeArgs q;
+  double max_drop = -1;
 };
 
 uintmax_t bytes_on_disk(const std::vector<std::string>& files) {
@@ -72,6 +73,39 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
 }
 
+// --max-drop: the greedy fallback of debug/accuracy_fallback.h, each step printed.
+FallbackResult fall_back_to_max_drop(const Graph& g, LayerQuantizer& quantizer, const Args& args) {
+  EvalData eval{.data = load_inputs(g, {}, args.eval), .threads = args.q.threads, .data_name = args.eval,
+                .labels_name = args.labels};
+  const int64_t n = sample_count(eval.data, args.eval);
+  OCTET_CHECK(n > 0, args.eval, ": holds no samples to evaluate on");
+  if (!args.labels.empty()) eval.labels = load_labels(args.labels, n);
+  const ModelMetric metric(g, eval);
+  // Ranking compares layer by layer on the first samples: enough to order the layers.
+  const CompareOptions ranking{.samples = 100, .threads = args.q.threads, .float_name = args.model,
+                               .quantized_name = "the quantized model", .data_name = args.eval};
+  std::printf("max drop %g from fp32 %s\n", args.max_drop, metric.describe(metric.float_score()).c_str());
+  FallbackResult r = quantize_with_max_drop(g, quantizer, metric, args.max_drop, eval.data, ranking,
+                                            [&](double score) {
+                                              std::printf("all quantized: %s (drop %.4g)\n",
+                                                          metric.describe(score).c_str(), metric.drop(score));
+                                            },
+                                            [&](const FallbackStep& s) {
+                                              std::printf("  keep %s (%s, isolated SQNR %.1f dB) in float: %s\n",
+                                                          s.layer.c_str(), s.op.c_str(), s.sqnr_db,
+                                                          metric.describe(s.score).c_str());
+                                              std::fflush(stdout);
+                                            });
+  const double final_score = r.steps.empty() ? r.quantized_score : r.steps.back().score;
+  std::printf("%s: %s (drop %.4g) with %zu layer%s in float\n", r.within ? "within the bound" : "NOT within the bound",
+              metric.describe(final_score).c_str(), metric.drop(final_score), r.steps.size(),
+              r.steps.size() == 1 ? "" : "s");
+  OCTET_CHECK(r.within, args.eval, ": the drop stays ", metric.drop(final_score), " > ", args.max_drop,
+              " with every layer in float (the loss is in what stays quantized: embedding tables or the ",
+              "model's inputs); no model written");
+  return r;
+}
+
 }  // namespace
 
 std::function<int()> add_quantize(CLI::App& app) {
@@ -79,82 +113,31 @@ std::function<int()> add_quantize(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "fp32 ONNX model")->required();
   cmd->add_option("-o,--output", args->out, "output .onnx (QDQ form)")->required();
-  cmd->add_option("--mode", args->mode, "static (calibrated activations) or dynamic (run-time activations)")
-      ->required()
-      ->check(CLI::IsMember({"static", "dynamic"}));
-  cmd->add_option("--calib", args->calib, "static: calibration DATA (.npz keyed by input name, or .npy)");
-  auto* layout_opt = cmd->add_option("--data-layout", args->layout, "static: axis 0 of the calibration DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
-      ->check(CLI::IsMember({"auto", "batched", "stacked"}));
-  cmd->add_option("--observer", args->observer, "static: activation observer")
-      ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse"}));
-  cmd->add_flag("--per-tensor", args->per_tensor, "one weight scale per tensor instead of per output channel");
-  cmd->add_option("--act-dtype", args->act_dtype, "static: activation type")->check(CLI::IsMember({"u8", "s8"}));
-  cmd->add_flag("--reduce-range", args->reduce_range, "7-bit activations (PyTorch x86's reduce_range)");
-  cmd->add_option("--exclude", args->exclude, "node names kept in float")->delimiter(',');
-  cmd->add_option("--config", args->config, "static: qconfig mapping (JSON, see docs/quantization.md)");
-  cmd->add_option("--samples", args->samples, "static: calibration samples used (default: all)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--batch", args->batch, "static: calibration batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  cmd->add_flag("--no-bias-correction", args->no_bias_correction,
-                "static: keep the biases as calibrated (no passes moving each layer's mean error into its bias)");
-  auto* bc_samples = cmd->add_option("--bias-correction-samples", args->bias_correction_samples,
-                  "static: calibration samples the bias correction runs (default 128)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_flag("--per-token", args->per_token, "dynamic: quantize activations per row instead of per tensor");
-  cmd->add_option("--ops", args->ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")->delimiter(',');
-  cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  return [args, bc_samples, layout_opt] {
-    const bool is_static = args->mode == "static";
-    auto usage = [](const std::string& what) {
-      throw CLI::ValidationError("quantize", what);
-    };
-    if (is_static && args->calib.empty()) usage("--mode static needs --calib DATA");
-    if (!is_static && !args->calib.empty()) usage("--calib is for --mode static");
-    if (is_static && (args->per_token || !args->ops.empty())) usage("--per-token and --ops are for --mode dynamic");
-    if (!is_static && (args->no_bias_correction || bc_samples->count() || layout_opt->count()))
-      usage("--no-bias-correction, --bias-correction-samples and --data-layout are for --mode static");
-    std::vector<std::string> read = {args->calib, args->config};
+  add_quantize_options(cmd, args->q);
+  auto* max_drop = cmd->add_option("--max-drop", args->max_drop, "keep the most harmful layers in float until the drop from fp32 on --eval is at most this: top-1 points with --labels, else cosine of the first output")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--eval", args->eval, "--max-drop: evaluation DATA (.npz keyed by input name, or .npy)");
+  cmd->add_option("--labels", args->labels, "--max-drop: .npy of integer class labels of --eval, one per sample");
+  return [args, max_drop] {
+    check_quantize_options(args->q, "quantize");
+    if (max_drop->count() && args->eval.empty()) throw CLI::ValidationError("quantize", "--max-drop needs --eval DATA");
+    if (!max_drop->count() && (!args->eval.empty() || !args->labels.empty()))
+      throw CLI::ValidationError("quantize", "--eval and --labels are for --max-drop");
+    std::vector<std::string> read = {args->q.calib, args->q.config, args->eval, args->labels};
     Graph g = load_onnx(args->model, &read);
     check_output_path(args->out, read);
+    std::unique_ptr<LayerQuantizer> quantizer = make_quantizer(g, args->q, calibration_progress());
     QuantizeReport report;
     Graph q;
-    if (is_static) {
-      StaticQuantOptions o;
-      o.observer = args->observer;
-      o.per_channel = !args->per_tensor;
-      o.act_dtype = args->act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
-      o.reduce_range = args->reduce_range;
-      o.exclude = args->exclude;
-      if (!args->config.empty()) {
-        o.config_json = read_file(args->config);
-        OCTET_CHECK(o.config_json.find_first_not_of(" \t\r\n") != std::string::npos, args->config,
-                    ": the qconfig file is empty (docs/quantization.md shows the format)");
-      }
-      o.samples = args->samples;
-      o.batch = args->batch;
-      o.bias_correction = !args->no_bias_correction;
-      o.bias_correction_samples = args->bias_correction_samples;
-      o.threads = args->threads;
-      auto calib = load_inputs(g, {}, args->calib);
-      // names the file when its arrays disagree on the sample count
-      OCTET_CHECK(sample_count(calib, args->calib) > 0, args->calib, ": holds no samples to calibrate on");
-      check_finite(calib, args->calib);
-      o.calib_layout = parse_data_layout(args->layout);
-      resolve_data_layout(g, calib, o.calib_layout, args->calib);  // names the file if the ranks contradict it
-      Progress progress("calibrate", 0);
-      o.progress = [&](int64_t done, int64_t total) { progress.update(done, total); };
-      q = quantize_static(g, calib, o, &report);
+    if (max_drop->count()) {
+      FallbackResult r = fall_back_to_max_drop(g, *quantizer, *args);
+      q = std::move(r.model);
+      report = std::move(r.report);
     } else {
-      DynamicQuantOptions o;
-      o.per_channel = !args->per_tensor;
-      o.per_token = args->per_token;
-      o.reduce_range = args->reduce_range;
-      if (!args->ops.empty()) o.op_types = args->ops;
-      o.exclude = args->exclude;
-      q = quantize_dynamic(g, o, &report);
+      q = quantizer->quantize({}, &report);
     }
     save_onnx(q, args->out);
-    print_summary(g, q, report, args->out, bytes_on_disk({read.begin() + 2, read.end()}));  // model + external data
+    print_summary(g, q, report, args->out, bytes_on_disk({read.begin() + 4, read.end()}));  // model + external data
     return 0;
   };
 }

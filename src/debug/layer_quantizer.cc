@@ -1,0 +1,61 @@
+#include "debug/layer_quantizer.h"
+
+#include <algorithm>
+
+#include "passes/static_quantizer.h"
+
+namespace octet {
+
+namespace {
+
+class StaticLayers : public LayerQuantizer {
+ public:
+  StaticLayers(const Graph& model, std::map<std::string, Tensor> calib, const StaticQuantOptions& options)
+      : model_(model), calib_(std::move(calib)), quantizer_(model_, calib_, options) {}
+  std::vector<std::string> layers() const override { return quantizer_.layers(); }
+  std::string layer_of(const std::string& node) const override { return quantizer_.unit_of(node); }
+  Graph quantize(const std::vector<std::string>& float_layers, QuantizeReport* report) override {
+    return quantizer_.quantize(float_layers, report);
+  }
+
+ private:
+  const Graph model_;  // StaticQuantizer keeps references to these two
+  const std::map<std::string, Tensor> calib_;
+  StaticQuantizer quantizer_;
+};
+
+class DynamicLayers : public LayerQuantizer {
+ public:
+  DynamicLayers(const Graph& model, const DynamicQuantOptions& options) : model_(model), options_(options) {
+    QuantizeReport report;
+    quantize_dynamic(model_, options_, &report);
+    layers_ = report.quantized_nodes;
+  }
+  std::vector<std::string> layers() const override { return layers_; }
+  std::string layer_of(const std::string& node) const override {
+    return std::find(layers_.begin(), layers_.end(), node) != layers_.end() ? node : "";
+  }
+  Graph quantize(const std::vector<std::string>& float_layers, QuantizeReport* report) override {
+    DynamicQuantOptions options = options_;
+    options.exclude.insert(options.exclude.end(), float_layers.begin(), float_layers.end());
+    return quantize_dynamic(model_, options, report);
+  }
+
+ private:
+  const Graph model_;
+  const DynamicQuantOptions options_;
+  std::vector<std::string> layers_;
+};
+
+}  // namespace
+
+std::unique_ptr<LayerQuantizer> static_layer_quantizer(const Graph& model, std::map<std::string, Tensor> calib,
+                                                       const StaticQuantOptions& options) {
+  return std::make_unique<StaticLayers>(model, std::move(calib), options);
+}
+
+std::unique_ptr<LayerQuantizer> dynamic_layer_quantizer(const Graph& model, const DynamicQuantOptions& options) {
+  return std::make_unique<DynamicLayers>(model, options);
+}
+
+}  // namespace octet

@@ -1,0 +1,55 @@
+#include "debug/accuracy_fallback.h"
+
+#include <gtest/gtest.h>
+
+#include "debug/debug_test_util.h"
+#include "passes/pass_test_util.h"
+
+namespace octet {
+namespace {
+
+// The planted fault, quantized per tensor: the output collapses, and keeping the layers that write
+// and read the outlier channel in float recovers it, step by step.
+TEST(AccuracyFallback, RecoversThePlantedOutlierByKeepingItsLayersInFloat) {
+  const Graph f = testing::planted_outlier_mlp();
+  const std::map<std::string, Tensor> calib = {{"x", testing::sine_tensor({64, 8}, 0.3f)}};
+  const std::map<std::string, Tensor> eval = {{"x", testing::sine_tensor({48, 8}, 1.1f)}};
+  StaticQuantOptions options;
+  options.per_channel = false;
+  auto quantizer = static_layer_quantizer(f, calib, options);
+  const ModelMetric metric(f, EvalData{.data = eval});
+  std::vector<FallbackStep> seen;
+  double start = 0;
+  const FallbackResult r = quantize_with_max_drop(
+      f, *quantizer, metric, 0.001, eval, {}, [&](double s) { start = s; },
+      [&](const FallbackStep& s) { seen.push_back(s); });
+  EXPECT_LT(r.quantized_score, 0.9);  // collapsed
+  EXPECT_EQ(start, r.quantized_score);
+  EXPECT_TRUE(r.within);
+  ASSERT_FALSE(r.steps.empty());
+  EXPECT_EQ(seen.size(), r.steps.size());
+  // The layer reading the collapsed activation is the worst by isolated SQNR and goes first.
+  EXPECT_EQ(r.steps[0].layer, "y_node");
+  EXPECT_EQ(r.steps[0].op, "Gemm");
+  EXPECT_GE(metric.drop(r.steps.back().score), 0.0);
+  EXPECT_LE(metric.drop(r.steps.back().score), 0.001);
+  EXPECT_DOUBLE_EQ(metric.score(r.model), r.steps.back().score);
+  // Deterministic: the same steps again.
+  auto again = static_layer_quantizer(f, calib, options);
+  const FallbackResult r2 = quantize_with_max_drop(f, *again, metric, 0.001, eval, {});
+  ASSERT_EQ(r2.steps.size(), r.steps.size());
+  for (size_t i = 0; i < r.steps.size(); ++i) EXPECT_EQ(r2.steps[i].layer, r.steps[i].layer);
+}
+
+TEST(AccuracyFallback, NoStepWhenTheQuantizedModelIsWithinTheBound) {
+  const Graph f = testing::planted_outlier_mlp();
+  const std::map<std::string, Tensor> data = {{"x", testing::sine_tensor({64, 8}, 0.3f)}};
+  auto quantizer = static_layer_quantizer(f, data, {});  // per-channel weights
+  const ModelMetric metric(f, EvalData{.data = data});
+  const FallbackResult r = quantize_with_max_drop(f, *quantizer, metric, 1.0, data, {});
+  EXPECT_TRUE(r.steps.empty());
+  EXPECT_TRUE(r.within);
+}
+
+}  // namespace
+}  // namespace octet
