@@ -131,6 +131,7 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
                               " nodes of " + options.quantized_name + " have a same-named node in " +
                               options.float_name + ": was it made from this float model?");
   result.quantized_run = dynamic ? "INT8 kernels" : "QDQ as written";
+  check_finite(data, options.data_name);  // a NaN would turn every SQNR into NaN
   const DataLayout layout = resolve_data_layout(float_model, data, options.layout, options.data_name);
   result.samples = sample_count(data, options.data_name);
   if (options.samples >= 0) result.samples = std::min(result.samples, options.samples);

@@ -154,6 +154,27 @@ def tiny_cnn(conv_name="conv1"):
                       [init("conv1.w", CNN_W), init("conv1.b", CNN_B), init("fc1.w", FC_W), init("fc1.b", FC_B)])
 
 
+def tiny_cnn_qdq():
+    """tiny_cnn in QDQ form, as a quantizer writes it: the image and the ReLU output quantized
+    (uint8), the convolution's weight int8 per tensor behind a DequantizeLinear."""
+    scale = float(np.abs(CNN_W).max() / 127)
+    nodes = [
+        helper.make_node("QuantizeLinear", ["image", "in_s", "in_z"], ["image_q"], name="image_q"),
+        helper.make_node("DequantizeLinear", ["image_q", "in_s", "in_z"], ["image_dq"], name="image_dq"),
+        helper.make_node("DequantizeLinear", ["conv1.w_q", "w_s"], ["conv1.w_dq"], name="conv1.w_dq"),
+        helper.make_node("Conv", ["image_dq", "conv1.w_dq", "conv1.b"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("QuantizeLinear", ["r1", "r_s", "r_z"], ["r1_q"], name="r1_q"),
+        helper.make_node("DequantizeLinear", ["r1_q", "r_s", "r_z"], ["r1_dq"], name="r1_dq"),
+        helper.make_node("Flatten", ["r1_dq"], ["f1"], name="flatten1", axis=1),
+        helper.make_node("Gemm", ["f1", "fc1.w", "fc1.b"], ["logits"], name="fc1", transB=1),
+    ]
+    inits = [init("in_s", np.float32(2 / 255)), init("in_z", np.uint8(128)), init("w_s", np.float32(scale)),
+             init("conv1.w_q", np.round(CNN_W / scale).astype(np.int8)), init("conv1.b", CNN_B),
+             init("r_s", np.float32(4 / 255)), init("r_z", np.uint8(0)), init("fc1.w", FC_W), init("fc1.b", FC_B)]
+    return make_model(nodes, [vi("image", FLOAT, ["batch", 1, 4, 4])], [vi("logits", FLOAT, ["batch", 10])], inits)
+
+
 def one_node(node, inputs=None, outputs=None, inits=(), opset=17, extra_nodes=()):
     """x [1,1,4,4] -> node ... -> y; a second node writes y when `node` itself writes nothing."""
     inputs = inputs or [vi("x", FLOAT, [1, 1, 4, 4])]
@@ -495,12 +516,16 @@ def make_files():
     write("qc_ab_star_c.json", '{"name_regex": [{"pattern": "^(a|b)*c", "qconfig": null}]}')
     write("qc_ab_star_all.json", '{"name_regex": [{"pattern": "^(a|b)*$", "qconfig": null}]}')
 
+    # -- the debugging tools (compare, sensitivity, --max-drop, inspect --qparams) ----------------
+    save("tiny_cnn_qdq.onnx", tiny_cnn_qdq())
+    write("tiny_labels_7.npy", npy_bytes(np.array([3, 1, 4, 1, 5, 9, 2], dtype=np.int64)))
+
 
 # ---------------------------------------------------------------------------------------------
 # the cases
 
 CASES = []
-VERBS = {"inspect", "run", "eval", "quantize", "bench"}
+VERBS = {"inspect", "run", "eval", "quantize", "bench", "compare", "sensitivity"}
 
 
 def case(id, args, exit, words, why, reads, stdin=None, setup=None, post=None, timeout_s=None, max_rss_mb=None):
@@ -895,6 +920,44 @@ def make_cases():
          "-o inside a folder that does not exist", "onnx", post={"only": []})
     case("write-failed-quantize-leaves-nothing", quantize_static(calib=F + "calib_nan.npz"), 1, ["calib_nan.npz"],
          "a refused quantize leaves no output and no temp file", ".npz", post=NO_OUT)
+
+    # ---- the debugging tools (issue 21) --------------------------------------------------------
+    QDQ = F + "tiny_cnn_qdq.onnx"
+    case("compare-swapped", ["compare", QDQ, CNN, "--data", DATA], 1, ["tiny_cnn_qdq.onnx", "quantization"],
+         "the quantized model given first", "onnx")
+    case("compare-float-twice", ["compare", CNN, CNN, "--data", DATA], 1, ["tiny_cnn.onnx", "no quantization"],
+         "a float model as the quantized one", "onnx")
+    case("compare-npy-short", ["compare", CNN, QDQ, "--data", F + "npy_short.npy"], 1, ["npy_short.npy"],
+         "a truncated .npy as the data", ".npy")
+    case("compare-data-nan", ["compare", CNN, QDQ, "--data", F + "calib_nan.npz"], 1,
+         ["calib_nan.npz", "sample 5", "NaN"], "a NaN in the data would make every SQNR NaN", ".npz")
+    case("compare-no-data", ["compare", CNN, QDQ], 2, ["--data"], "compare without --data", "cli")
+    case("compare-top-negative", ["compare", CNN, QDQ, "--data", DATA, "--top", "-1"], 2, ["--top"],
+         "--top -1", "cli")
+    case("sensitivity-labels-count", ["sensitivity", CNN, "--mode", "static", "--calib", DATA, "--data", DATA,
+                                      "--labels", F + "tiny_labels_7.npy"], 1, ["tiny_labels_7.npy", "8"],
+         "7 labels for 8 samples", "labels")
+    case("sensitivity-labels-float", ["sensitivity", CNN, "--mode", "static", "--calib", DATA, "--data", DATA,
+                                      "--labels", F + "tiny_image.npy"], 1, ["tiny_image.npy", "integer"],
+         "float labels", "labels")
+    case("sensitivity-no-calib", ["sensitivity", CNN, "--mode", "static", "--data", DATA], 2, ["--calib"],
+         "static without --calib", "cli")
+    case("sensitivity-dynamic-calib", ["sensitivity", CNN, "--mode", "dynamic", "--calib", DATA, "--data", DATA], 2,
+         ["--calib"], "--calib with --mode dynamic", "cli")
+    case("max-drop-no-eval", quantize_static("--max-drop", "1"), 2, ["--max-drop", "--eval"],
+         "--max-drop without --eval", "cli", post=NO_OUT)
+    case("max-drop-negative", quantize_static("--max-drop", "-1", "--eval", DATA), 2, ["--max-drop"],
+         "--max-drop -1", "cli", post=NO_OUT)
+    case("max-drop-eval-missing", quantize_static("--max-drop", "1", "--eval", F + "no_such.npz"), 1, ["no_such.npz"],
+         "--eval names no file", ".npz", post=NO_OUT)
+    case("max-drop-labels-count", quantize_static("--max-drop", "1", "--eval", DATA, "--labels",
+                                                  F + "tiny_labels_7.npy"), 1, ["tiny_labels_7.npy", "8"],
+         "7 labels for 8 samples", "labels", post=NO_OUT)
+    case("max-drop-o-eval", quantize_static("--max-drop", "1", "--eval", T + "eval.npz", out=T + "eval.npz"), 1,
+         ["eval.npz"], "-o onto the evaluation data", "cli", setup={"copy": [["tiny_data.npz", "eval.npz"]]},
+         post={"unchanged": [T + "eval.npz"], "only": ["eval.npz"]})
+    case("qparams-npy-short", ["inspect", "--qparams", QDQ, "--data", F + "npy_short.npy"], 1, ["npy_short.npy"],
+         "a truncated .npy as inspect --qparams --data", ".npy")
 
     # ---- command-line values ------------------------------------------------------------------
     case("flag-threads-0", ["bench", CNN, "--threads", "0"], 2, ["--threads"], "--threads 0", "cli")
