@@ -5,9 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
 #include <sstream>
 
 #include "cli/cli_test_util.h"
+#include "onnx/export.h"
+#include "onnx/import.h"
 
 namespace octet {
 namespace {
@@ -188,6 +191,57 @@ TEST(DebugCli, QuantizeMaxDropPrintsItsSteps) {
   expect_error(base + " --max-drop 1 --eval " + kExamples + "mnist_test.npz --labels " + kExamples +
                    "mnist_test.npz",
                "mnist_test.npz");
+}
+
+// The planted fault of docs/debugging.md on the bundled CNN: hidden unit 5 of the classifier
+// scaled up 1000x (its weights and bias) and the next layer's weights from it scaled down, so the
+// float model is unchanged (ReLU is positively homogeneous). Per-tensor activation quantization
+// of the hidden layer collapses: every tool must point at it, and --max-drop must recover.
+std::string planted_mnist(const TempDir& tmp) {
+  Graph g = load_onnx(kExamples + "mnist_cnn.onnx");
+  const int64_t c = 5;
+  float* w1 = g.initializers.at("classifier.1.weight").data<float>();
+  for (int64_t k = 0; k < 1568; ++k) w1[c * 1568 + k] *= 1000.0f;
+  g.initializers.at("classifier.1.bias").data<float>()[c] *= 1000.0f;
+  float* w2 = g.initializers.at("classifier.3.weight").data<float>();
+  for (int64_t n = 0; n < 10; ++n) w2[n * 64 + c] /= 1000.0f;
+  const std::string path = tmp / "planted.onnx";
+  save_onnx(g, path);
+  return path;
+}
+
+TEST(DebugCli, PlantedOutlierFoundByEveryToolAndRecoveredByMaxDrop) {
+  TempDir tmp;
+  const std::string planted = planted_mnist(tmp), q = tmp / "planted.int8.onnx", fixed = tmp / "fixed.int8.onnx";
+  const std::string data = " --data " + kExamples + "mnist_test.npz";
+  const std::string labels = " --labels " + kExamples + "mnist_test_labels.npy";
+  EXPECT_NE(octet("eval " + planted + data + labels).out.find("top-1: 97.10%"), std::string::npos);
+  ASSERT_EQ(octet("quantize " + planted + " -o " + q + " --mode static --calib " + kExamples + "mnist_calib.npz").status, 0);
+  Result collapsed = octet("eval " + q + data + labels);
+  EXPECT_NE(collapsed.out.find("top-1: 1"), std::string::npos) << collapsed.out;  // 10-19 %: chance
+  // compare: the layer reading the collapsed activation first, far below the rest.
+  const auto c = nlohmann::json::parse(octet("compare " + planted + " " + q + data + " --json").out);
+  EXPECT_EQ(c["layers"][0]["name"], "/classifier/classifier.3/Gemm");
+  EXPECT_LT(c["layers"][0]["sqnr_db"].get<double>(), 3.0);
+  EXPECT_GT(c["layers"][1]["sqnr_db"].get<double>(), 25.0);
+  // inspect --qparams: the outlier channel of that activation, and of the weight writing it.
+  const auto qp = nlohmann::json::parse(octet("inspect --qparams " + q + data + " --json").out);
+  std::set<std::string> outliers;
+  for (const auto& t : qp["tensors"])
+    for (const auto& f : t["flags"])
+      if (f["code"] == "outlier_channel") outliers.insert(t["name"].get<std::string>());
+  EXPECT_TRUE(outliers.count("/classifier/classifier.2/Relu_output_0")) << qp.dump();
+  EXPECT_TRUE(outliers.count("classifier.1.weight_quantized")) << qp.dump();
+  // --max-drop: within 1 point of fp32 top-1, the classifier layers kept in float.
+  Result r = octet("quantize " + planted + " -o " + fixed + " --mode static --calib " + kExamples +
+                   "mnist_calib.npz --max-drop 1 --eval " + kExamples + "mnist_test.npz" + labels);
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("keep /classifier/classifier.3/Gemm"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("within the bound"), std::string::npos) << r.out;
+  Result recovered = octet("eval " + fixed + data + labels);
+  EXPECT_NE(recovered.out.find("top-1: 9"), std::string::npos) << recovered.out;
+  const double top1 = std::stod(recovered.out.substr(recovered.out.find("top-1: ") + 7));
+  EXPECT_GE(top1, 96.1) << recovered.out;
 }
 
 }  // namespace
