@@ -65,6 +65,9 @@ struct DynamicQuantOptions {
   // Gather: embedding tables int8 per row (passes/quantize_embeddings.h)
   std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU", "Gather"};
   std::vector<std::string> exclude;                  // node names kept in float
+  // Node names whose weights are int8 but whose activations stay float (weight-only: the weight is
+  // dequantized and the op runs in float), the accuracy-aware fallback's first step for a layer.
+  std::vector<std::string> weight_only;
 };
 
 // Weights int8 offline; activations quantized at run time. The result is a valid ONNX graph

@@ -25,7 +25,7 @@ FallbackResult quantize_with_max_drop(const Graph& float_model, LayerQuantizer& 
                                       const std::function<void(const FallbackStep&)>& on_step) {
   FallbackResult result;
   result.float_score = metric.float_score();
-  std::vector<std::string> kept_float;
+  std::vector<std::string> kept_float, weight_only;
   result.model = quantizer.quantize(kept_float, &result.report);
   result.quantized_score = metric.score(result.model);
   if (on_start) on_start(result.quantized_score);
@@ -50,8 +50,15 @@ FallbackResult quantize_with_max_drop(const Graph& float_model, LayerQuantizer& 
         }
     for (const Node& n : float_model.nodes)
       if (n.name == step.layer) step.op = n.op_type;
-    kept_float.push_back(step.layer);
-    result.model = quantizer.quantize(kept_float, &result.report);
+    auto wo = std::find(weight_only.begin(), weight_only.end(), step.layer);
+    step.weight_only = quantizer.can_be_weight_only(step.layer) && wo == weight_only.end();
+    if (step.weight_only) {
+      weight_only.push_back(step.layer);
+    } else {
+      if (wo != weight_only.end()) weight_only.erase(wo);
+      kept_float.push_back(step.layer);
+    }
+    result.model = quantizer.quantize(kept_float, &result.report, weight_only);
     score = step.score = metric.score(result.model);
     result.steps.push_back(step);
     if (on_step) on_step(step);

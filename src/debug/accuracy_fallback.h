@@ -1,7 +1,9 @@
 // Accuracy-aware fallback (NNCF's quantization with accuracy control, Intel Neural Compressor's
 // tuning): keep the most harmful layers in float, one at a time, until the score's drop from the
 // float model is within a bound. Greedy and deterministic: each step ranks the quantized layers
-// by isolated SQNR (debug/compare, re-measured after every step) and keeps the worst in float.
+// by isolated SQNR (debug/compare, re-measured after every step) and keeps the worst in float; a
+// quantizer with weight-only layers (dynamic) first makes it weight-only, and only if it is picked
+// again keeps it in float.
 #pragma once
 
 #include <functional>
@@ -16,8 +18,9 @@
 namespace octet {
 
 struct FallbackStep {
-  std::string layer;      // kept in float at this step
+  std::string layer;      // kept in float (or made weight-only) at this step
   std::string op;
+  bool weight_only = false;  // int8 weights, float activations; else float
   double sqnr_db = 0;     // its isolated SQNR when chosen
   double score = 0;       // the model's score with it (and the earlier ones) in float
 };

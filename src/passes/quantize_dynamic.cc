@@ -70,6 +70,9 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   for (const auto& name : options.exclude)
     OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
                 "--exclude: the model has no node named '", name, "'");
+  for (const auto& name : options.weight_only)
+    OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
+                "weight-only: the model has no node named '", name, "'");
   const int opset = model.opsets.count("") ? model.opsets.at("") : 1;
   OCTET_CHECK(opset >= 10, "the model imports opset ", opset, ": DequantizeLinear needs opset 10 or later");
   const bool per_channel = options.per_channel && opset >= 13;
@@ -152,6 +155,10 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
       g.nodes.push_back(dq);  // g.nodes only feeds fresh_name until it is replaced below
     }
     nodes.push_back(q);
+    if (std::find(options.weight_only.begin(), options.weight_only.end(), n.name) != options.weight_only.end()) {
+      r.float_nodes.push_back(n.name + ": weight-only (int8 weights, float activations)");
+      continue;
+    }
     dynamic_nodes.push_back(n.name);
     r.quantized_nodes.push_back(n.name);
   }

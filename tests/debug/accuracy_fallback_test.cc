@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "debug/debug_test_util.h"
 #include "passes/pass_test_util.h"
 
@@ -49,6 +51,40 @@ TEST(AccuracyFallback, NoStepWhenTheQuantizedModelIsWithinTheBound) {
   const FallbackResult r = quantize_with_max_drop(f, *quantizer, metric, 1.0, data, {});
   EXPECT_TRUE(r.steps.empty());
   EXPECT_TRUE(r.within);
+}
+
+// Dynamic quantization quantizes r per tensor at run time: the same collapse. The layer reading r
+// goes weight-only first (r stays float); its weight's column 3, scaled down 1000x, still rounds
+// to zero in every output channel's scale, so it is picked again and goes float.
+TEST(AccuracyFallback, DynamicLayersGoWeightOnlyBeforeFloat) {
+  const Graph f = testing::planted_outlier_mlp();
+  const std::map<std::string, Tensor> eval = {{"x", testing::sine_tensor({48, 8}, 1.1f)}};
+  auto quantizer = dynamic_layer_quantizer(f, {});
+  EXPECT_TRUE(quantizer->can_be_weight_only("y_node"));
+  EXPECT_FALSE(quantizer->can_be_weight_only("r_node"));
+  const ModelMetric metric(f, EvalData{.data = eval});
+  const FallbackResult r = quantize_with_max_drop(f, *quantizer, metric, 0.001, eval, {});
+  EXPECT_LT(r.quantized_score, 0.9);
+  EXPECT_TRUE(r.within);
+  ASSERT_EQ(r.steps.size(), 2u);
+  EXPECT_EQ(r.steps[0].layer, "y_node");
+  EXPECT_TRUE(r.steps[0].weight_only);
+  EXPECT_GT(r.steps[0].score, r.quantized_score);
+  EXPECT_EQ(r.steps[1].layer, "y_node");
+  EXPECT_FALSE(r.steps[1].weight_only);
+  EXPECT_EQ(r.model.initializers.count("w2"), 1u);  // float again
+}
+
+TEST(AccuracyFallback, WeightOnlyKeepsTheInt8Weight) {
+  const Graph f = testing::planted_outlier_mlp();
+  auto quantizer = dynamic_layer_quantizer(f, {});
+  QuantizeReport report;
+  const Graph q = quantizer->quantize({}, &report, {"y_node"});
+  EXPECT_EQ(q.initializers.count("w2"), 0u);  // int8 codes behind a DequantizeLinear instead
+  EXPECT_EQ(report.quantized_nodes, (std::vector<std::string>{"h_node"}));
+  EXPECT_NE(std::find(report.float_nodes.begin(), report.float_nodes.end(),
+                      "y_node: weight-only (int8 weights, float activations)"),
+            report.float_nodes.end());
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "commands.h"
@@ -91,15 +92,20 @@ FallbackResult fall_back_to_max_drop(const Graph& g, LayerQuantizer& quantizer, 
                                                           metric.describe(score).c_str(), metric.drop(score));
                                             },
                                             [&](const FallbackStep& s) {
-                                              std::printf("  keep %s (%s, isolated SQNR %.1f dB) in float: %s\n",
+                                              std::printf("  keep %s (%s, isolated SQNR %.1f dB) %s: %s\n",
                                                           s.layer.c_str(), s.op.c_str(), s.sqnr_db,
+                                                          s.weight_only ? "weight-only" : "in float",
                                                           metric.describe(s.score).c_str());
                                               std::fflush(stdout);
                                             });
   const double final_score = r.steps.empty() ? r.quantized_score : r.steps.back().score;
-  std::printf("%s: %s (drop %.4g) with %zu layer%s in float\n", r.within ? "within the bound" : "NOT within the bound",
-              metric.describe(final_score).c_str(), metric.drop(final_score), r.steps.size(),
-              r.steps.size() == 1 ? "" : "s");
+  std::set<std::string> in_float, weight_only;  // a layer made weight-only, then float, counts as float
+  for (const FallbackStep& s : r.steps) (s.weight_only ? weight_only : in_float).insert(s.layer);
+  for (const std::string& layer : in_float) weight_only.erase(layer);
+  std::printf("%s: %s (drop %.4g) with %zu layer%s in float%s\n", r.within ? "within the bound" : "NOT within the bound",
+              metric.describe(final_score).c_str(), metric.drop(final_score), in_float.size(),
+              in_float.size() == 1 ? "" : "s",
+              weight_only.empty() ? "" : (", " + std::to_string(weight_only.size()) + " weight-only").c_str());
   OCTET_CHECK(r.within, args.eval, ": the drop stays ", metric.drop(final_score), " > ", args.max_drop,
               " with every layer in float (the loss is in what stays quantized: embedding tables or the ",
               "model's inputs); no model written");
