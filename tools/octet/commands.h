@@ -14,5 +14,6 @@ std::function<int()> add_bench(CLI::App& app);
 std::function<int()> add_eval(CLI::App& app);
 std::function<int()> add_quantize(CLI::App& app);
 std::function<int()> add_compare(CLI::App& app);
+std::function<int()> add_report(CLI::App& app);
 
 }  // namespace octet::cli
