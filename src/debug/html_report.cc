@@ -23,7 +23,7 @@ table { border-collapse: collapse; margin: 6px 0; font-size: 12.5px; }
 th, td { border: 1px solid #d8dde6; padding: 3px 7px; text-align: left; vertical-align: top; }
 th { background: #eef1f6; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.name { font-family: ui-monospace, Menlo, Consolas, monospace; word-break: break-all; min-width: 16em; max-width: 420px; }
+td.name { font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; min-width: 14em; max-width: 420px; }
 tr.error td { background: #fde7e7; }
 tr.warning td { background: #fff6dd; }
 .sev-error { color: #b71c1c; font-weight: 600; }
@@ -36,6 +36,13 @@ svg { display: block; max-width: 100%; height: auto; }
 )";
 
 std::string esc(const std::string& s) { return html_escape(s); }
+
+// A model's name in a table cell: escaped, free to wrap after each '/' of an exporter's path.
+std::string name_cell(const std::string& s) {
+  std::string out;
+  for (char c : html_escape(s)) out += c == '/' ? std::string("/<wbr>") : std::string(1, c);
+  return out;
+}
 
 std::string pct(double share) {
   char buf[32];
@@ -131,7 +138,7 @@ std::string layers(const Comparison& c) {
     char cos[2][32];
     std::snprintf(cos[0], sizeof cos[0], "%.5f", l.isolated.cosine);
     std::snprintf(cos[1], sizeof cos[1], "%.5f", l.accumulated.cosine);
-    s += "<tr>" + td(std::to_string(i + 1), "num") + td(esc(l.name), "name") + td(esc(l.op)) +
+    s += "<tr>" + td(std::to_string(i + 1), "num") + td(name_cell(l.name), "name") + td(esc(l.op)) +
          td(short_number(l.isolated.sqnr_db), "num") + td(short_number(l.accumulated.sqnr_db), "num") +
          td(cos[0], "num") + td(cos[1], "num") + td(short_number(l.isolated.max_abs_err), "num") +
          td(short_number(l.accumulated.max_abs_err), "num") + td(weight_cell(l), "num") + "</tr>\n";
@@ -206,7 +213,7 @@ std::string qparams_table(const std::vector<QTensorReport>& reports) {
       observed = interval(o.min, o.max);
       clipped = pct(double(o.below) / o.count) + " / " + pct(double(o.above) / o.count);
     }
-    s += std::string("<tr class=\"") + row_class(q.flags) + "\">" + td(esc(q.name), "name") +
+    s += std::string("<tr class=\"") + row_class(q.flags) + "\">" + td(name_cell(q.name), "name") +
          td(qtensor_kind_name(q.kind)) + td(dtype_name(q.dtype)) + td(spread(q.scale), "num") +
          td(spread(q.zero_point), "num") + td(interval(lo, hi), "num") +
          td(observed, "num") + td(clipped, "num") + td(flag_list(q.flags)) + "</tr>\n";
