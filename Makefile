@@ -11,7 +11,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan build-fuzz demo test unit-test asan-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv build build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -40,12 +40,13 @@ build-fuzz: deps
 demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
-# Unit tests (Release and ASan/UBSan), the hostile-input catalogue (docs/bad_inputs.md), ONNX's
-# conformance suite, the real-model checks, the benchmark harness's own unit tests
-# (bench/peers/test_*.py: its parsing, tables and targets), and a short run of each fuzzer.
+# Unit tests (Release and ASan/UBSan), octet report's page in headless Chromium, the hostile-input
+# catalogue (docs/bad_inputs.md), ONNX's conformance suite, the real-model checks, the benchmark
+# harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets), and a short
+# run of each fuzzer.
 # The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
 # kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
-test: unit-test asan-test bad-inputs conformance real-models harness-test fuzz-smoke
+test: unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz-smoke
 LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 # ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
@@ -57,6 +58,11 @@ unit-test: build
 
 asan-test: build-asan
 	@cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j $(JOBS)
+
+# octet report's HTML for MNIST in headless Chromium: no console error, every chart rendered; the
+# screenshot stays in $(BUILD)/report-test/report.png.
+report-test: build
+	@bash tests/debug/report_browser_test.sh $(BUILD)
 
 # Every hostile input in tests/bad_inputs/cases.json against the ASan/UBSan CLI: exit status, the
 # words of the message, no crash or sanitizer report, time and memory limits, nothing overwritten.

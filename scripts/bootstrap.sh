@@ -11,6 +11,7 @@ packages=(
   clang-19 libclang-rt-19-dev libomp-19-dev llvm-19  # make fuzz: libFuzzer, OpenMP for clang, llvm-symbolizer
   python3-venv espeak-ng
   fortunes  # real English sentences for bench/dynamic_quant.py
+  chromium  # tests/debug/report_browser_test.sh: octet report's HTML in a headless browser
 )
 
 missing=()

@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "octet/data_layout.h"
@@ -123,10 +124,14 @@ struct QTensorReport {
   std::vector<int64_t> zero_point;    // as many as scale
   int64_t qmin = 0, qmax = 255;       // the code range of dtype
   std::optional<ObservedRange> observed;
+  // max |x| per channel, what the channel flags read: a weight's output channels; an activation's
+  // channels of axis 1, with data. Empty otherwise (a bias, a 1-D weight, no data).
+  std::vector<double> channel_max_abs;
   std::vector<QParamsFlag> flags;
 
   double range_low(size_t channel) const { return (qmin - zero_point[channel]) * scale[channel]; }
   double range_high(size_t channel) const { return (qmax - zero_point[channel]) * scale[channel]; }
+  std::pair<double, double> range_envelope() const;  // the range, or its envelope over the channels
 };
 
 // Thresholds of the flags, documented in docs/debugging.md.

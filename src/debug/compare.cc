@@ -163,7 +163,11 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
     const int64_t e = std::min(result.samples, b + batch);
     std::map<std::string, Tensor> feeds = sample_feeds(data, layout, b, e);
     float_values.clear();
-    float_exec.run(feeds);
+    try {
+      float_exec.run(feeds);
+    } catch (const Error& err) {
+      fail(options.data_name, ": ", err.what());  // a shape or dtype the model does not take: name the file
+    }
     quant_exec.run(feeds);
     if (!isolated_exec) {
       std::set<std::string> float_names;

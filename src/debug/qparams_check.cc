@@ -1,6 +1,7 @@
 // QParamsCheck (include/octet/debug.h): every QuantizeLinear / DequantizeLinear of a QDQ graph
 // described as the tensor it quantizes, with the findings of docs/debugging.md. The thresholds are
 // there too; the channel statistics are in debug/channel_stats.h.
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -26,6 +27,15 @@ const char* severity_name(QParamsFlag::Severity s) {
     case QParamsFlag::Severity::kError: return "error";
   }
   return "?";
+}
+
+std::pair<double, double> QTensorReport::range_envelope() const {
+  double lo = range_low(0), hi = range_high(0);
+  for (size_t c = 1; c < scale.size(); ++c) {
+    lo = std::min(lo, range_low(c));
+    hi = std::max(hi, range_high(c));
+  }
+  return {lo, hi};
 }
 
 namespace {
@@ -198,6 +208,7 @@ QParamsCheck::QParamsCheck(const Graph& g) : impl_(std::make_unique<Impl>()) {
         check_observed(r);
       }
       check_channels(r, max_abs, r.axis && *r.axis == axis);
+      r.channel_max_abs = std::move(max_abs);
     } else if (r.kind == QTensorKind::kActivation && !dq) {
       impl_->inputs[n.inputs[0]].push_back({index, {}});
     }
@@ -224,7 +235,9 @@ std::vector<QTensorReport> QParamsCheck::report() const {
     for (const Accumulator& a : accumulators) {
       QTensorReport& r = out[a.report];
       check_observed(r);
-      if (!a.channel_max.empty()) check_channels(r, a.channel_max, r.axis && *r.axis == 1);
+      if (a.channel_max.empty()) continue;
+      check_channels(r, a.channel_max, r.axis && *r.axis == 1);
+      r.channel_max_abs = a.channel_max;
     }
   return out;
 }

@@ -31,4 +31,8 @@ struct TempDir {
   std::string operator/(const std::string& f) const { return (path / f).string(); }
 };
 
+// The bundled MNIST CNN quantized statically with `octet quantize` into `tmp` (gtest failure if it
+// fails); returns its path.
+std::string quantized_mnist(const TempDir& tmp);
+
 }  // namespace octet::testing

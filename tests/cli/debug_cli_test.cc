@@ -23,13 +23,6 @@ void expect_fits_120_columns(const std::string& out) {
   for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 120u) << line;
 }
 
-std::string quantized_mnist(const TempDir& tmp) {
-  const std::string out = tmp / "mnist.int8.onnx";
-  Result q = octet("quantize " + kExamples + "mnist_cnn.onnx --mode static --calib " + kExamples + "mnist_calib.npz -o " + out);
-  EXPECT_EQ(q.status, 0) << q.out;
-  return out;
-}
-
 TEST(DebugCli, InspectQparamsTableAndJson) {
   TempDir tmp;
   const std::string model = quantized_mnist(tmp);

@@ -15,5 +15,6 @@ std::function<int()> add_eval(CLI::App& app);
 std::function<int()> add_quantize(CLI::App& app);
 std::function<int()> add_compare(CLI::App& app);
 std::function<int()> add_sensitivity(CLI::App& app);
+std::function<int()> add_report(CLI::App& app);
 
 }  // namespace octet::cli

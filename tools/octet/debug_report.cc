@@ -42,16 +42,6 @@ std::string spread(const std::vector<T>& v) {
   return *lo == *hi ? num(*lo) : num(*lo, 3) + ".." + num(*hi, 3);
 }
 
-// The range, or its envelope over the channels.
-std::pair<double, double> envelope(const QTensorReport& r) {
-  double lo = r.range_low(0), hi = r.range_high(0);
-  for (size_t c = 1; c < r.scale.size(); ++c) {
-    lo = std::min(lo, r.range_low(c));
-    hi = std::max(hi, r.range_high(c));
-  }
-  return {lo, hi};
-}
-
 const char* short_kind(QTensorKind k) { return k == QTensorKind::kActivation ? "act" : k == QTensorKind::kWeight ? "w" : "b"; }
 
 const char* short_dtype(DType t) {
@@ -72,7 +62,7 @@ std::string format_qparams_table(const std::vector<QTensorReport>& reports) {
                     pad("range", 23) + pad("observed", 19) + "clipped lo/hi\n";
   int counts[3] = {0, 0, 0};  // flags by severity
   for (const QTensorReport& r : reports) {
-    const auto [lo, hi] = envelope(r);
+    const auto [lo, hi] = r.range_envelope();
     std::string observed, clipped;
     if (r.observed && r.observed->count > 0) {
       const ObservedRange& o = *r.observed;

@@ -111,6 +111,16 @@ void check_output_path(const std::string& out, const std::vector<std::string>& i
     OCTET_CHECK(!same_file(out, in), "output '", out, "' is the input file '", in, "'; refusing to overwrite it");
 }
 
+uintmax_t bytes_on_disk(const std::vector<std::string>& files) {
+  uintmax_t total = 0;
+  for (const std::string& f : files) {
+    std::error_code ec;
+    const uintmax_t n = std::filesystem::file_size(f, ec);
+    if (!ec) total += n;
+  }
+  return total;
+}
+
 std::vector<int64_t> load_labels(const std::string& path, int64_t samples) {
   const Tensor labels = read_npy(path);
   bool integer = false;

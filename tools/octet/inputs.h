@@ -2,6 +2,7 @@
 // synthesized values for benchmarking and shape probing.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -34,5 +35,8 @@ std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs)
 // Refuses an output path that names one of the files the command read (the model, its external
 // data, data, config): an input is never overwritten. Empty names are skipped.
 void check_output_path(const std::string& out, const std::vector<std::string>& inputs);
+
+// The total size of the files (a model and its external data); unreadable ones count 0.
+uintmax_t bytes_on_disk(const std::vector<std::string>& files);
 
 }  // namespace octet::cli

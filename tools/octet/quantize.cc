@@ -1,7 +1,6 @@
 // octet quantize MODEL -o OUT.onnx --mode static|dynamic ...: post-training quantization to the
 // QDQ form (docs/quantization.md), with a summary of what was quantized.
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -28,16 +27,6 @@ struct Args {
   QuantizeArgs q;
   double max_drop = -1;
 };
-
-uintmax_t bytes_on_disk(const std::vector<std::string>& files) {
-  uintmax_t total = 0;
-  for (const std::string& f : files) {
-    std::error_code ec;
-    const uintmax_t n = std::filesystem::file_size(f, ec);
-    if (!ec) total += n;
-  }
-  return total;
-}
 
 // The float constants left in the file, largest first, with the node reading each and its reason.
 void print_float_tensors(const std::vector<FloatTensor>& tensors) {

@@ -105,7 +105,7 @@ std::string float_reason(const Graph& g, const Node& n, const std::map<std::stri
 }  // namespace
 
 std::string lowering_summary(const Graph& lowered, const std::map<std::string, ValueType>& types,
-                             const std::map<std::string, std::string>& reasons) {
+                             const std::map<std::string, std::string>& reasons, size_t names_shown) {
   int int8_nodes = 0, compute_nodes = 0, float_nodes = 0;
   int64_t int8_macs = 0, macs = 0;
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> floats;  // (op, reason) -> nodes
@@ -141,8 +141,8 @@ std::string lowering_summary(const Graph& lowered, const std::map<std::string, V
   if (float_nodes) os << "float ops (" << float_nodes << "), by op and reason:\n";
   for (const auto& [key, names] : floats) {
     os << "  " << key.first << " x" << names.size() << ": " << key.second << " (";
-    for (size_t i = 0; i < names.size() && i < 3; ++i) os << (i ? ", " : "") << names[i];
-    os << (names.size() > 3 ? ", ...)\n" : ")\n");
+    for (size_t i = 0; i < names.size() && i < names_shown; ++i) os << (i ? ", " : "") << names[i];
+    os << (names.size() > names_shown ? ", ...)\n" : ")\n");
   }
   return os.str();
 }

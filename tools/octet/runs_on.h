@@ -29,8 +29,9 @@ std::map<std::string, ValueType> probe_value_types(const Graph& g, const std::ma
 
 // "runs on INT8 kernels: N of M compute nodes, P % of the multiply-accumulates", then the float ops
 // computing on float tensors, grouped by op type and reason (`reasons` by node name, e.g. the
-// quantizer's; else what the graph shows: a QDQ unit no INT8 kernel takes, or a float value).
+// quantizer's; else what the graph shows: a QDQ unit no INT8 kernel takes, or a float value), each
+// group naming its first `names_shown` nodes.
 std::string lowering_summary(const Graph& lowered, const std::map<std::string, ValueType>& types,
-                             const std::map<std::string, std::string>& reasons = {});
+                             const std::map<std::string, std::string>& reasons = {}, size_t names_shown = 3);
 
 }  // namespace octet::cli
