@@ -26,6 +26,8 @@ CPUs with AVX512-VNNI or AVX-VNNI (vpdpbusd does not saturate), which the messag
   MatMulInteger + Cast + Mul, ONNX-domain ops only) runs in octet, and octet's sentence embeddings
   of that file have cosine >= 0.99999 with ORT's on the same file with its MatMulIntegers computed
   exactly (in float64, `exact_integer_ops`).
+- octet compare on ONNX Runtime's models: its QDQ CNN (every Conv and Gemm a layer, weight SQNR
+  against the float weight ORT quantized) and its dynamic MiniLM (every weighted MatMul a layer).
 Prints PASS/FAIL per check, then 'N passed, M failed'; exits 1 if any check failed.
 """
 import argparse
@@ -263,6 +265,43 @@ def check_ort_dynamic_in_octet(octet_bin: Path, work: Path, threads: int) -> str
             f"vs ORT optimized: min cosine {c_opt.min():.7f} ({optimized_rule(vnni)})")
 
 
+def check_compare_on_ort_models(octet_bin: Path, work: Path, threads: int) -> str:
+    """octet compare reads models ONNX Runtime quantized: every Conv/Gemm of the MNIST CNN in ORT's
+    QDQ model (ORT does not fold BatchNormalization, so the weight SQNR must pick the unfolded float
+    weight), every weighted MatMul and embedding Gather of MiniLM in ORT's dynamic model."""
+    import json
+
+    summary = []
+    qdq = ort_static_mnist(work)
+    report = json.loads(octet(octet_bin, "compare", EXAMPLES / "mnist_cnn.onnx", qdq, "--data",
+                              EXAMPLES / "mnist_test.npz", "--samples", "200", "--json", "--threads", threads))
+    layers = {l["name"]: l for l in report["layers"]}
+    for node in onnx.load(str(EXAMPLES / "mnist_cnn.onnx")).graph.node:
+        if node.op_type not in ("Conv", "Gemm"):
+            continue
+        layer = layers.get(node.name)
+        if layer is None or not layer["weights"] or layer["weights"][0]["sqnr_db"] < 30 or layer["sqnr_db"] < 20:
+            raise CheckFailed(f"compare on ORT's QDQ CNN: {node.name}: {layer}")
+    summary.append(f"QDQ CNN: {len(layers)} layers, worst {report['layers'][0]['name']} "
+                   f"{report['layers'][0]['sqnr_db']:.1f} dB")
+    dynamic = ort_dynamic_minilm(work)
+    feeds, _ = minilm_feeds(work)
+    data = work / "interop.minilm.npz"
+    np.savez(data, **feeds)
+    report = json.loads(octet(octet_bin, "compare", work / "minilm.onnx", dynamic, "--data", data, "--json",
+                              "--threads", threads))
+    fp32 = onnx.load(str(work / "minilm.onnx"))
+    constants = {i.name for i in fp32.graph.initializer}
+    weighted = {n.name for n in fp32.graph.node if n.op_type == "MatMul" and n.input[1] in constants}
+    found = {l["name"] for l in report["layers"]}
+    if not weighted <= found or any(l["sqnr_db"] is None or l["sqnr_db"] < 10 for l in report["layers"]):
+        raise CheckFailed(f"compare on ORT's dynamic MiniLM: missing {sorted(weighted - found)[:5]}, "
+                          f"worst {report['layers'][:1]}")
+    summary.append(f"dynamic MiniLM: {len(weighted)} weighted MatMuls of {len(found)} layers, worst "
+                   f"{report['layers'][0]['sqnr_db']:.1f} dB")
+    return "; ".join(summary)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("octet", type=Path, help="the octet CLI binary")
@@ -273,7 +312,8 @@ def main():
     checks = [("octet static QDQ in ONNX Runtime", check_octet_static_in_ort),
               ("ONNX Runtime QDQ in octet", check_ort_static_in_octet),
               ("octet dynamic in ONNX Runtime", check_octet_dynamic_in_ort),
-              ("ONNX Runtime dynamic in octet", check_ort_dynamic_in_octet)]
+              ("ONNX Runtime dynamic in octet", check_ort_dynamic_in_octet),
+              ("octet compare on ONNX Runtime's models", check_compare_on_ort_models)]
     return run_checks(checks, args, failures=(CheckFailed, onnx.checker.ValidationError))
 
 if __name__ == "__main__":
