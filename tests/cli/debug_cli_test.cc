@@ -148,7 +148,7 @@ TEST(DebugCli, SensitivityTableAndJson) {
   EXPECT_NE(table.out.find("fp32: top-1 97.10 %"), std::string::npos) << table.out;
   EXPECT_NE(table.out.find("only it quantized"), std::string::npos) << table.out;
   expect_fits_120_columns(table.out);
-  Result json = octet(args + " --json");
+  Result json = octet(args + " --json --metric cosine");
   ASSERT_EQ(json.status, 0) << json.out;
   const auto j = nlohmann::json::parse(json.out);
   EXPECT_EQ(j["metric"], "cosine");
@@ -157,6 +157,8 @@ TEST(DebugCli, SensitivityTableAndJson) {
   for (size_t i = 1; i < j["layers"].size(); ++i)
     EXPECT_LE(j["layers"][i - 1]["only_quantized"].get<double>(), j["layers"][i]["only_quantized"].get<double>());
   expect_error(args + " --labels " + kExamples + "mnist_calib.npz", "mnist_calib.npz");
+  EXPECT_EQ(octet(args + " --metric top1").status, 2);  // top-1 needs labels
+  EXPECT_EQ(octet(args + " --metric cosine --labels " + kExamples + "mnist_test_labels.npy").status, 2);
   EXPECT_EQ(octet("sensitivity " + kExamples + "mnist_cnn.onnx --mode static --data " + kExamples + "mnist_test.npz")
                 .status,
             2);  // --calib missing

@@ -1,4 +1,4 @@
-// octet sensitivity MODEL --mode static|dynamic [--calib DATA] --data EVAL [--labels L] [--json]
+// octet sensitivity MODEL --mode static|dynamic [--calib DATA] --data EVAL [--labels L | --metric cosine] [--json]
 // and quantize's qconfig options: per layer, the score with only that layer quantized and with
 // only that layer in float, most harmful first (src/debug/sensitivity.h, docs/debugging.md).
 #include <cstdio>
@@ -18,7 +18,7 @@ namespace octet::cli {
 std::function<int()> add_sensitivity(CLI::App& app) {
   auto* cmd = app.add_subcommand("sensitivity", "per layer: the score with only it quantized and with only it in float, most harmful first");
   struct Args {
-    std::string model, data, labels;
+    std::string model, data, labels, metric;
     QuantizeArgs q;
     bool json = false;
   };
@@ -26,10 +26,16 @@ std::function<int()> add_sensitivity(CLI::App& app) {
   cmd->add_option("model", args->model, "fp32 ONNX model")->required();
   cmd->add_option("--data", args->data, "evaluation DATA (.npz keyed by input name, or .npy)")->required();
   cmd->add_option("--labels", args->labels, ".npy of integer class labels, one per sample: score by top-1 (without: by cosine of the first output to fp32's)");
+  cmd->add_option("--metric", args->metric, "top1 (needs --labels; the default with them) or cosine of the first output to fp32's (the default without)")
+      ->check(CLI::IsMember({"top1", "cosine"}));
   cmd->add_flag("--json", args->json, "print JSON: {\"layers\": [...]} most harmful first");
   add_quantize_options(cmd, args->q);
   return [args] {
     check_quantize_options(args->q, "sensitivity");
+    if (args->metric == "top1" && args->labels.empty())
+      throw CLI::ValidationError("sensitivity", "--metric top1 needs --labels FILE.npy");
+    if (args->metric == "cosine" && !args->labels.empty())
+      throw CLI::ValidationError("sensitivity", "--labels is for --metric top1");
     const Graph g = load_onnx(args->model);
     EvalData eval{.data = load_inputs(g, {}, args->data), .threads = args->q.threads, .data_name = args->data,
                   .labels_name = args->labels};
