@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "octet/graph.h"
@@ -36,6 +37,13 @@ std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& 
 
 // The per-sample results of stacked calls, stacked along a new axis 0 (run's output for stacked
 // data); octet::Error naming the output when the samples' shapes or dtypes differ.
+// The [begin, end) sample ranges a model runs `samples` samples in: one sample each for stacked
+// data; else batches of `batch`, or of the model's fixed leading dim when its inputs fix one (a
+// model exported with batch 1), the last partial batch then dropped (it would not fit). octet::Error
+// naming `source` when the samples do not fill one fixed batch.
+std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples,
+                                                      int64_t batch, const std::string& source);
+
 std::map<std::string, Tensor> stack_results(const std::vector<std::map<std::string, Tensor>>& per_sample);
 
 }  // namespace octet

@@ -133,10 +133,11 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
   result.quantized_run = dynamic ? "INT8 kernels" : "QDQ as written";
   check_finite(data, options.data_name);  // a NaN would turn every SQNR into NaN
   const DataLayout layout = resolve_data_layout(float_model, data, options.layout, options.data_name);
-  result.samples = sample_count(data, options.data_name);
-  if (options.samples >= 0) result.samples = std::min(result.samples, options.samples);
-  OCTET_CHECK(result.samples > 0, options.data_name, ": holds no samples to compare on");
-  const int64_t batch = layout == DataLayout::kStacked ? 1 : std::max<int64_t>(1, options.batch);
+  int64_t available = sample_count(data, options.data_name);
+  if (options.samples >= 0) available = std::min(available, options.samples);
+  OCTET_CHECK(available > 0, options.data_name, ": holds no samples to compare on");
+  const auto ranges = batch_ranges(float_model, layout, available, options.batch, options.data_name);
+  result.samples = ranges.empty() ? 0 : ranges.back().second;
 
   std::set<std::string> shared;  // values both compute: what the float run keeps for a batch
   for (const Node& n : runnable.nodes) shared.insert(n.outputs.begin(), n.outputs.end());
@@ -159,8 +160,7 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
   isolated_hook.set_reference(&float_values);
   quant_exec.add_hook(accumulated_hook.hook());
 
-  for (int64_t b = 0; b < result.samples; b += batch) {
-    const int64_t e = std::min(result.samples, b + batch);
+  for (const auto& [b, e] : ranges) {
     std::map<std::string, Tensor> feeds = sample_feeds(data, layout, b, e);
     float_values.clear();
     try {

@@ -13,21 +13,23 @@ namespace octet {
 
 namespace {
 
-// Runs `runnable` over the evaluation batches, handing each batch's first output (one sample's
-// output flattened to a row for stacked data) and its first sample index to `each`.
-void for_each_batch(const Graph& runnable, const EvalData& eval, DataLayout layout, int64_t n,
-                    const std::function<void(int64_t, const Tensor&)>& each) {
-  const int64_t batch = layout == DataLayout::kStacked ? 1 : std::max<int64_t>(1, eval.batch);
+// Runs `runnable` over the evaluation batches (octet/data_layout.h batch_ranges), handing each
+// batch's first output (one sample's output flattened to a row for stacked data) and its first
+// sample index to `each`. Returns the samples run.
+int64_t for_each_batch(const Graph& runnable, const EvalData& eval, DataLayout layout,
+                       const std::function<void(int64_t, const Tensor&)>& each) {
+  const int64_t n = sample_count(eval.data, eval.data_name);
+  const auto ranges = batch_ranges(runnable, layout, n, eval.batch, eval.data_name);
   Executor exec(runnable, {.threads = eval.threads});
   const std::string& out_name = runnable.outputs.at(0).name;
-  for (int64_t b = 0; b < n; b += batch) {
-    const int64_t e = std::min(n, b + batch);
+  for (const auto& [b, e] : ranges) {
     Tensor out = exec.run(sample_feeds(eval.data, layout, b, e)).at(out_name);
     if (layout == DataLayout::kStacked) out = out.reshaped({1, out.numel()});
     OCTET_CHECK(out.rank() >= 1 && out.dim(0) == e - b, "output '", out_name, "' has shape ", shape_str(out.shape()),
                 " for ", e - b, " samples");
     each(b, out);
   }
+  return ranges.empty() ? 0 : ranges.back().second;
 }
 
 double row_cosine(const Tensor& a, const Tensor& b, int64_t row) {
@@ -60,54 +62,52 @@ std::vector<int64_t> argmax_rows(const Tensor& logits, const std::string& name, 
   return out;
 }
 
-int64_t count_top1(const Graph& runnable, const EvalData& eval, const std::function<void(int64_t)>& progress) {
+Top1 count_top1(const Graph& runnable, const EvalData& eval, const std::function<void(int64_t)>& progress) {
   const int64_t n = sample_count(eval.data, eval.data_name);
   OCTET_CHECK(static_cast<int64_t>(eval.labels.size()) == n, eval.labels_name, ": expected ", n,
               " labels (shape [", n, "]), got ", eval.labels.size());
   const DataLayout layout = resolve_data_layout(runnable, eval.data, eval.layout, eval.data_name);
   const std::string& out_name = runnable.outputs.at(0).name;
-  int64_t correct = 0;
-  for_each_batch(runnable, eval, layout, n, [&](int64_t b, const Tensor& logits) {
+  Top1 top1;
+  top1.samples = for_each_batch(runnable, eval, layout, [&](int64_t b, const Tensor& logits) {
     int64_t classes = 0;
     const std::vector<int64_t> pred = argmax_rows(logits, out_name, &classes);
     if (b == 0)  // the first output tells the class count: every label is checked before going on
       for (int64_t i = 0; i < n; ++i)
         OCTET_CHECK(eval.labels[i] >= 0 && eval.labels[i] < classes, eval.labels_name, ": label ", i, " is ",
                     eval.labels[i], "; the model has ", classes, " classes (0 to ", classes - 1, ")");
-    for (size_t i = 0; i < pred.size(); ++i) correct += pred[i] == eval.labels[b + i];
+    for (size_t i = 0; i < pred.size(); ++i) top1.correct += pred[i] == eval.labels[b + i];
     if (progress) progress(b + static_cast<int64_t>(pred.size()));
   });
-  return correct;
+  return top1;
 }
 
 ModelMetric::ModelMetric(const Graph& float_model, EvalData eval) : eval_(std::move(eval)) {
   layout_ = resolve_data_layout(float_model, eval_.data, eval_.layout, eval_.data_name);
-  OCTET_CHECK(samples() > 0, eval_.data_name, ": holds no samples to evaluate on");
+  OCTET_CHECK(sample_count(eval_.data, eval_.data_name) > 0, eval_.data_name, ": holds no samples to evaluate on");
   const Graph runnable = optimize_for_inference(float_model);
   if (by_labels()) {
-    float_score_ = 100.0 * count_top1(runnable, eval_) / samples();
+    float_score_ = count_top1(runnable, eval_).percent();
     return;
   }
-  for_each_batch(runnable, eval_, layout_, samples(), [&](int64_t, const Tensor& out) {
+  samples_ = for_each_batch(runnable, eval_, layout_, [&](int64_t, const Tensor& out) {
     float_outputs_.push_back(out.clone());
   });
   float_score_ = 1.0;
 }
 
-int64_t ModelMetric::samples() const { return sample_count(eval_.data, eval_.data_name); }
-
 double ModelMetric::score(const Graph& model) const {
   const Graph runnable = is_quantized(model) ? lower(model) : optimize_for_inference(model);
-  if (by_labels()) return 100.0 * count_top1(runnable, eval_) / samples();
+  if (by_labels()) return count_top1(runnable, eval_).percent();
   double sum = 0;
   size_t batch = 0;
-  for_each_batch(runnable, eval_, layout_, samples(), [&](int64_t, const Tensor& out) {
+  for_each_batch(runnable, eval_, layout_, [&](int64_t, const Tensor& out) {
     const Tensor& ref = float_outputs_.at(batch++);
     OCTET_CHECK(out.numel() == ref.numel(), "output '", runnable.outputs.at(0).name, "' has shape ",
                 shape_str(out.shape()), "; the float model's has ", shape_str(ref.shape()));
     for (int64_t r = 0; r < out.dim(0); ++r) sum += row_cosine(ref, out, r);
   });
-  return sum / samples();
+  return sum / samples_;
 }
 
 std::string ModelMetric::describe(double score) const {

@@ -28,10 +28,15 @@ struct EvalData {
 // *classes receives the row length. octet::Error naming `name` for a rank below 2 or no rows.
 std::vector<int64_t> argmax_rows(const Tensor& logits, const std::string& name, int64_t* classes);
 
+struct Top1 {
+  int64_t correct = 0, samples = 0;  // samples run: all, but a fixed batch drops a last partial one
+  double percent() const { return samples ? 100.0 * correct / samples : 0.0; }
+};
+
 // The samples `runnable` (run as given: lower a quantized model first) classifies as its label,
 // by the argmax of its first output. octet::Error naming eval.labels_name for a label outside the
 // model's classes or a count that does not match the samples. `progress` gets the samples done.
-int64_t count_top1(const Graph& runnable, const EvalData& eval,
+Top1 count_top1(const Graph& runnable, const EvalData& eval,
                    const std::function<void(int64_t)>& progress = nullptr);
 
 class ModelMetric {
@@ -48,9 +53,8 @@ class ModelMetric {
   double drop(double score) const { return float_score_ - score; }
 
  private:
-  int64_t samples() const;
-
   EvalData eval_;
+  int64_t samples_ = 0;  // cosine: the samples the float outputs cover
   DataLayout layout_;
   double float_score_ = 0;
   std::vector<Tensor> float_outputs_;  // per batch, the first output (cosine only)

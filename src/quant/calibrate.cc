@@ -8,13 +8,6 @@ namespace octet::quant {
 
 namespace {
 
-// The fixed leading dim of a graph input (a model exported with a fixed batch), or -1.
-int64_t fixed_batch(const Graph& g) {
-  for (const ValueInfo& in : g.inputs)
-    if (in.has_shape && !in.shape.empty() && in.shape[0].known()) return in.shape[0].value;
-  return -1;
-}
-
 std::map<std::string, Tensor> graph_feeds(const Graph& g, const std::map<std::string, Tensor>& data) {
   std::map<std::string, Tensor> feeds;
   for (const ValueInfo& in : g.inputs) {
@@ -41,19 +34,9 @@ std::vector<CalibrationBatch> calibration_batches(const Graph& g, const std::map
   const std::map<std::string, Tensor> feeds = graph_feeds(g, data);
   const int64_t total = calibration_samples(g, data, options);
   std::vector<CalibrationBatch> batches;
-  if (options.layout == DataLayout::kStacked) {  // one call per sample
-    for (int64_t i = 0; i < total; ++i) batches.push_back({sample_feeds(feeds, options.layout, i, i + 1), 1});
-    return batches;
-  }
-  const int64_t fixed = fixed_batch(g);
-  const int64_t batch = fixed > 0 ? fixed : std::clamp<int64_t>(options.batch, 1, total);
-  OCTET_CHECK(batch <= total, "calibration data: ", total, " samples, fewer than the model's fixed batch of ", batch);
-  // A last partial batch would not fit a fixed leading dim: it is dropped then.
-  for (int64_t b = 0; b < total; b += batch) {
-    int64_t e = std::min(total, b + batch);
-    if (fixed > 0 && e - b < batch) break;
-    batches.push_back({slice_samples(feeds, b, e), e - b});
-  }
+  for (const auto& [b, e] : batch_ranges(g, options.layout, total, std::clamp<int64_t>(options.batch, 1, total),
+                                         "calibration data"))
+    batches.push_back({sample_feeds(feeds, options.layout, b, e), e - b});
   return batches;
 }
 

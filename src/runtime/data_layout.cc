@@ -73,6 +73,27 @@ std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& 
   return out;
 }
 
+std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples,
+                                                      int64_t batch, const std::string& source) {
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  if (layout == DataLayout::kStacked) {
+    for (int64_t i = 0; i < samples; ++i) ranges.emplace_back(i, i + 1);
+    return ranges;
+  }
+  int64_t fixed = -1;
+  for (const ValueInfo& in : g.inputs)
+    if (fixed < 0 && in.has_shape && !in.shape.empty() && in.shape[0].known()) fixed = in.shape[0].value;
+  if (fixed > 0)
+    OCTET_CHECK(samples >= fixed, source, ": ", samples, " samples, fewer than the model's fixed batch of ", fixed);
+  const int64_t step = fixed > 0 ? fixed : std::max<int64_t>(1, batch);
+  for (int64_t b = 0; b < samples; b += step) {
+    const int64_t e = std::min(samples, b + step);
+    if (fixed > 0 && e - b < step) break;
+    ranges.emplace_back(b, e);
+  }
+  return ranges;
+}
+
 std::map<std::string, Tensor> stack_results(const std::vector<std::map<std::string, Tensor>>& per_sample) {
   std::map<std::string, Tensor> out;
   if (per_sample.empty()) return out;

@@ -41,9 +41,9 @@ std::function<int()> add_eval(CLI::App& app) {
     OCTET_CHECK(n > 0, args->data, ": holds no samples to evaluate");
     eval.labels = load_labels(args->labels, n);
     Progress progress("eval", n);
-    const int64_t correct = count_top1(g, eval, [&](int64_t done) { progress.update(done); });
-    std::printf("top-1: %.2f%% (%lld/%lld)\n", 100.0 * correct / n, static_cast<long long>(correct),
-                static_cast<long long>(n));
+    const Top1 top1 = count_top1(g, eval, [&](int64_t done) { progress.update(done); });
+    std::printf("top-1: %.2f%% (%lld/%lld)\n", top1.percent(), static_cast<long long>(top1.correct),
+                static_cast<long long>(top1.samples));
     return 0;
   };
 }
