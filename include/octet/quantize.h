@@ -30,6 +30,7 @@ struct QuantizeReport {
   int64_t fp32_weight_bytes = 0;             // all float initializers of the input graph
   int64_t quantized_weight_bytes = 0;        // all initializers of the output graph
   std::vector<FloatTensor> float_tensors;    // those of 1 KiB or more, largest first
+  std::vector<std::string> notes;            // changes to the model as a whole (an opset raised)
 };
 
 struct StaticQuantOptions {
@@ -46,6 +47,9 @@ struct StaticQuantOptions {
   // bias, measured layer after layer on the first `bias_correction_samples` calibration samples.
   bool bias_correction = true;
   int64_t bias_correction_samples = 128;  // -1: all
+  // Per-channel weights below opset 13: the model is raised to opset 13 (passes/upgrade_opset.h)
+  // unless this is set, which keeps its opset and quantizes the weights per tensor.
+  bool keep_opset = false;
   int threads = 1;
   // Called after each calibration batch with (work done, work total): samples, counting each pass
   // over the data that calibration and bias correction make.
@@ -68,6 +72,7 @@ struct DynamicQuantOptions {
   // Node names whose weights are int8 but whose activations stay float (weight-only: the weight is
   // dequantized and the op runs in float), the accuracy-aware fallback's first step for a layer.
   std::vector<std::string> weight_only;
+  bool keep_opset = false;  // as StaticQuantOptions::keep_opset
 };
 
 // Weights int8 offline; activations quantized at run time. The result is a valid ONNX graph

@@ -10,6 +10,7 @@
 
 #include "octet/quantize.h"
 #include "passes/float_tensors.h"
+#include "passes/upgrade_opset.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "passes/quantize_embeddings.h"
@@ -73,11 +74,13 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   for (const auto& name : options.weight_only)
     OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
                 "weight-only: the model has no node named '", name, "'");
-  const int opset = model.opsets.count("") ? model.opsets.at("") : 1;
+  OpsetUpgrade up{model, false, ""};
+  if (options.per_channel && !options.keep_opset) up = upgrade_for_per_axis(model);
+  const int opset = up.graph.opsets.count("") ? up.graph.opsets.at("") : 1;
   OCTET_CHECK(opset >= 10, "the model imports opset ", opset, ": DequantizeLinear needs opset 10 or later");
-  const bool per_channel = options.per_channel && opset >= 13;
+  const bool per_channel = options.per_channel && opset >= kPerAxisOpset;
 
-  Graph folded = model;
+  Graph folded = up.graph;
   fold_constants(folded);  // weights behind Unsqueeze/Transpose of a constant become constants
   Graph g = folded;
   QuantizeReport r;
@@ -166,8 +169,10 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
   drop_unused_initializers(g);
   for (const std::string& name : quantize_embeddings(g, [&](const Node& n) { return is_chosen(n) && !is_excluded(n); }))
     r.quantized_nodes.push_back(name);
-  if (options.per_channel && !per_channel)
-    r.float_nodes.push_back("per-tensor weights: opset " + std::to_string(opset) + " < 13 has no per-axis DequantizeLinear");
+  if (!up.note.empty()) r.notes.push_back(up.note);
+  else if (options.per_channel && !per_channel)
+    r.notes.push_back("opset " + std::to_string(opset) + " kept (keep_opset): weights per tensor, which loses " +
+                      "accuracy where channel ranges differ (per-axis DequantizeLinear needs opset 13)");
   g.metadata["octet.dynamic"] =
       nlohmann::json{{"nodes", dynamic_nodes}, {"per_token", options.per_token}, {"reduce_range", options.reduce_range}}
           .dump();

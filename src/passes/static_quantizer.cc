@@ -8,6 +8,7 @@
 #include "passes/float_tensors.h"
 #include "passes/fuse.h"
 #include "passes/quantize_embeddings.h"
+#include "passes/upgrade_opset.h"
 
 namespace octet {
 
@@ -45,12 +46,21 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   for (const auto& name : options.exclude) mapping_.set_name(name, std::nullopt);
 
   check_finite(calib, "calibration data");
+  const DataLayout layout = resolve_data_layout(model, calib, options.calib_layout, "calibration data");
   fused_ = model;
+  const int opset = model.opsets.count("") ? model.opsets.at("") : 1;
+  if (options.per_channel && options.keep_opset && opset < kPerAxisOpset) {
+    opset_note_ = "opset " + std::to_string(opset) + " kept (keep_opset): weights per tensor, which loses accuracy " +
+                  "where channel ranges differ (per-axis DequantizeLinear needs opset 13)";
+  } else if (options.per_channel) {
+    OpsetUpgrade up = upgrade_for_per_axis(model, sample_feeds(calib, layout, 0, 1));
+    fused_ = std::move(up.graph);
+    opset_note_ = up.note;
+  }
   fuse_for_static_quantization(fused_);
   if (!options.config_json.empty()) mapping_.check_matches({&model, &fused_});
   plan_ = prepare(fused_, mapping_);
   if (options.bias_correction) add_missing_biases(fused_, plan_);
-  const DataLayout layout = resolve_data_layout(model, calib, options.calib_layout, "calibration data");
   calib_options_ = {options.samples, options.batch, options.threads, nullptr, layout};
   bias_options_ = {options.bias_correction_samples, options.batch, options.threads, nullptr, layout};
   const int64_t calib_samples = quant::calibration_samples(fused_, calib, calib_options_);
@@ -130,6 +140,7 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
     report->fp32_weight_bytes = initializer_bytes(model_);
     report->quantized_weight_bytes = initializer_bytes(out);
     report->float_tensors = float_tensors(out, report->float_nodes);
+    if (!opset_note_.empty()) report->notes.push_back(opset_note_);
   }
   return out;
 }

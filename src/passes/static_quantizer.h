@@ -41,6 +41,7 @@ class StaticQuantizer {
   void observe_missing(const QuantPlan& plan);
 
   const Graph& model_;
+  std::string opset_note_;  // passes/upgrade_opset.h
   const std::map<std::string, Tensor>& calib_;
   StaticQuantOptions options_;
   quant::QConfigMapping mapping_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/samples.h"
+#include "runtime/synthetic_inputs.h"
 #include "octet/graph.h"
 
 namespace octet::cli {
@@ -16,14 +17,6 @@ namespace octet::cli {
 // single-input model). octet::Error naming the file or the input on a bad pair or unknown name.
 std::map<std::string, Tensor> load_inputs(const Graph& g, const std::vector<std::string>& pairs,
                                           const std::string& data_file);
-
-// Binds every input's unknown dims: `dims` maps a symbol ("batch") to a size; a leading unknown dim
-// takes `batch`; any other unknown dim is 1.
-std::map<std::string, Shape> bind_input_shapes(const Graph& g, const std::map<std::string, int64_t>& dims,
-                                               int64_t batch);
-
-// Deterministic inputs of the bound shapes: floats uniform in [-1, 1), integers 0, bools false.
-std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<std::string, Shape>& shapes);
 
 // Reads a .npy of `samples` integer class labels (eval, sensitivity, quantize --max-drop).
 // octet::Error naming the file for another dtype or count, or a uint64 label past INT64_MAX.

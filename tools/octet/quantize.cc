@@ -47,6 +47,7 @@ void print_float_tensors(const std::vector<FloatTensor>& tensors) {
 void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, const std::string& path,
                    uintmax_t in_bytes) {
   std::printf("quantized %zu nodes, kept %zu in float\n", r.quantized_nodes.size(), r.float_nodes.size());
+  for (const std::string& note : r.notes) std::printf("%s\n", note.c_str());
   std::map<std::string, std::string> reasons;
   for (const std::string& line : r.float_nodes)
     if (size_t colon = line.find(": "); colon != std::string::npos) reasons[line.substr(0, colon)] = line.substr(colon + 2);

@@ -33,6 +33,7 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
           ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   cmd->add_flag("--per-token", args.per_token, "dynamic: quantize activations per row instead of per tensor");
   cmd->add_option("--ops", args.ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")->delimiter(',');
+  cmd->add_flag("--keep-opset", args.keep_opset, "below opset 13: keep the model's opset and quantize weights per tensor (default: raise it to 13 for per-channel weights)");
   cmd->add_option("--threads", args.threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
 }
 
@@ -64,6 +65,7 @@ std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const Quantiz
     o.reduce_range = args.reduce_range;
     if (!args.ops.empty()) o.op_types = args.ops;
     o.exclude = args.exclude;
+    o.keep_opset = args.keep_opset;
     return dynamic_layer_quantizer(model, o);
   }
   StaticQuantOptions o;
@@ -81,6 +83,7 @@ std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const Quantiz
   o.batch = args.batch;
   o.bias_correction = !args.no_bias_correction;
   o.bias_correction_samples = args.bias_correction_samples;
+  o.keep_opset = args.keep_opset;
   o.threads = args.threads;
   auto calib = load_inputs(model, {}, args.calib);
   // names the file when its arrays disagree on the sample count
