@@ -54,6 +54,9 @@ struct LayerError {
   std::vector<WeightError> weights;
 };
 
+// The weight of `layer` whose worst channel is the worst: null for a layer without weights.
+const WeightError* weakest_weight(const LayerError& layer);
+
 struct CompareOptions {
   int64_t batch = 32;    // samples per run (stacked data: 1)
   int64_t samples = -1;  // the first N samples of the data (-1: all)

@@ -102,6 +102,13 @@ class ErrorHook {
 
 }  // namespace
 
+const WeightError* weakest_weight(const LayerError& layer) {
+  const WeightError* worst = nullptr;
+  for (const WeightError& w : layer.weights)
+    if (!worst || w.channel_sqnr_db[w.worst_channel] < worst->channel_sqnr_db[worst->worst_channel]) worst = &w;
+  return worst;
+}
+
 Comparison compare_models(const Graph& float_model, const Graph& quantized, const std::map<std::string, Tensor>& data,
                           const CompareOptions& options) {
   OCTET_CHECK(!is_quantized(float_model), options.float_name,

@@ -115,10 +115,8 @@ std::string summary(const ReportData& d) {
 
 // The weakest weight of a layer: "38.1 (ch 3: 30.2)".
 std::string weight_cell(const LayerError& l) {
-  if (l.weights.empty()) return "-";
-  const WeightError* worst = &l.weights.front();
-  for (const WeightError& w : l.weights)
-    if (w.channel_sqnr_db[w.worst_channel] < worst->channel_sqnr_db[worst->worst_channel]) worst = &w;
+  const WeightError* worst = weakest_weight(l);
+  if (!worst) return "-";
   return short_number(worst->sqnr_db) + " (ch " + std::to_string(worst->worst_channel) + ": " +
          short_number(worst->channel_sqnr_db[worst->worst_channel]) + ")";
 }

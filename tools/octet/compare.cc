@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "compare_args.h"
 #include "inputs.h"
 #include "octet/debug.h"
 #include "onnx/import.h"
@@ -31,10 +32,8 @@ std::string general(double v) {
 
 // The weakest weight of a layer: "38.1 (ch 3: 30.2)", or "-" for a layer without one.
 std::string weight_cell(const LayerError& l) {
-  if (l.weights.empty()) return "-";
-  const WeightError* worst = &l.weights.front();
-  for (const WeightError& w : l.weights)
-    if (w.channel_sqnr_db[w.worst_channel] < worst->channel_sqnr_db[worst->worst_channel]) worst = &w;
+  const WeightError* worst = weakest_weight(l);
+  if (!worst) return "-";
   return fixed(worst->sqnr_db, 1) + " (ch " + std::to_string(worst->worst_channel) + ": " +
          fixed(worst->channel_sqnr_db[worst->worst_channel], 1) + ")";
 }
@@ -103,47 +102,33 @@ nlohmann::json to_json(const Comparison& c, size_t rows) {
 std::function<int()> add_compare(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare", "the quantized model's error layer by layer against its float model, worst first");
   struct Args {
-    std::string float_model, quantized_model, data, layout = "auto";
+    CompareArgs pair;
     bool json = false;
-    int64_t top = 0, samples = -1, batch = 32;
-    int threads = 1;
+    int64_t top = 0;
   };
   auto args = std::make_shared<Args>();
-  cmd->add_option("float_model", args->float_model, "the float ONNX model")->required();
-  cmd->add_option("quantized_model", args->quantized_model, "the quantized ONNX model made from it (QDQ or dynamic, by any tool)")->required();
-  cmd->add_option("--data", args->data, "inputs: .npz keyed by input name, or .npy for a single-input model")->required();
+  add_compare_args(cmd, args->pair);
   cmd->add_flag("--json", args->json, "print JSON: {\"layers\": [...]} lowest isolated SQNR first");
   cmd->add_option("--top", args->top, "show only the N worst layers (0: all)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--samples", args->samples, "compare on the first N samples (default: all)")->check(CLI::PositiveNumber);
-  cmd->add_option("--batch", args->batch, "samples per run")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  cmd->add_option("--data-layout", args->layout, "axis 0 of DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
-      ->check(CLI::IsMember({"auto", "batched", "stacked"}));
-  cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
   return [args] {
-    const Graph float_model = load_onnx(args->float_model);
-    const Graph quantized = load_onnx(args->quantized_model);
-    const auto data = load_inputs(float_model, {}, args->data);
+    const Graph float_model = load_onnx(args->pair.float_model);
+    const Graph quantized = load_onnx(args->pair.quantized_model);
+    const auto data = load_inputs(float_model, {}, args->pair.data);
     Progress progress("compare", 0);
-    CompareOptions options{.batch = args->batch,
-                           .samples = args->samples,
-                           .layout = parse_data_layout(args->layout),
-                           .threads = args->threads,
-                           .progress = [&](int64_t done, int64_t total) { progress.update(done, total); },
-                           .float_name = args->float_model,
-                           .quantized_name = args->quantized_model,
-                           .data_name = args->data};
+    const CompareOptions options =
+        compare_options(args->pair, [&](int64_t done, int64_t total) { progress.update(done, total); });
     const Comparison c = compare_models(float_model, quantized, data, options);
     const size_t rows = args->top > 0 ? std::min<size_t>(args->top, c.layers.size()) : c.layers.size();
     if (args->json) {
       auto j = to_json(c, rows);
-      j["float_model"] = args->float_model;
-      j["quantized_model"] = args->quantized_model;
-      j["data"] = args->data;
+      j["float_model"] = args->pair.float_model;
+      j["quantized_model"] = args->pair.quantized_model;
+      j["data"] = args->pair.data;
       std::cout << j.dump(2) << "\n";
       return 0;
     }
-    std::cout << "compare: " << args->float_model << " vs " << args->quantized_model << " on " << c.samples
-              << " samples of " << args->data << " (the quantized model runs " << c.quantized_run << ")\n"
+    std::cout << "compare: " << args->pair.float_model << " vs " << args->pair.quantized_model << " on " << c.samples
+              << " samples of " << args->pair.data << " (the quantized model runs " << c.quantized_run << ")\n"
               << "isol.: each layer fed the float model's inputs (its own error); accum.: the whole quantized "
                  "model (error carried from upstream)\n";
     print_table(c, rows);

@@ -59,9 +59,9 @@ std::function<int()> add_sensitivity(CLI::App& app) {
       std::cout << j.dump(2) << "\n";
       return 0;
     }
-    std::printf("fp32: %s; every layer quantized: %s (drop %.4g); %lld samples of %s\n",
-                metric.describe(s.float_score).c_str(), metric.describe(s.quantized_score).c_str(),
-                metric.drop(s.quantized_score), static_cast<long long>(n), args->data.c_str());
+    std::printf("on %lld samples of %s\n", static_cast<long long>(n), args->data.c_str());
+    std::printf("fp32: %s; every layer quantized: %s (drop %.4g)\n", metric.describe(s.float_score).c_str(),
+                metric.describe(s.quantized_score).c_str(), metric.drop(s.quantized_score));
     size_t name_w = 5;
     for (const auto& l : s.layers) name_w = std::max(name_w, std::min<size_t>(l.name.size(), 56));
     const char* unit = metric.by_labels() ? "top-1 %" : "cosine";
