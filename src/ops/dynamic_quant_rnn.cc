@@ -79,8 +79,8 @@ class Int8RnnWeights : public RnnWeights {
   }
 
   // (D2): y[i][j] = s_i * sum_k (q[i][k] - z_i) (W[k][j] - wz_j) * w_scale[j], each row i of A with
-  // its own s_i and z_i. The GEMM takes one zero point for all rows: it runs with 0, and
-  // z_i * sum_k (W[k][j] - wz_j) comes off the exact int32 sums before the dequantizing epilogue.
+  // its own s_i and z_i. The GEMM takes one zero point for all rows: it runs with 0 into int32,
+  // and the dequantizing epilogue takes z_i * sum_k (W[k][j] - wz_j) off the exact sums first.
   // When every row has the same z_i (a non-negative input such as a spectrogram: all 0) the
   // GEMM's own correction does it, fused; both give the same bits.
   void gemm_rows(const KernelContext& ctx, const kernels::PackedWeightsS8& packed, int which, int64_t row0, int64_t m,
@@ -101,16 +101,19 @@ class Int8RnnWeights : public RnnWeights {
     }
     acc_.resize(m * n);
     kernels::qgemm_u8s8(codes_a_.data(), k, 0, packed, m, kernels::Epilogue::int32(acc_.data(), n), ctx.pool);
+    row_zero_point_.resize(m);
+    for (int64_t i = 0; i < m; ++i) row_zero_point_[i] = row_q_[i].zero_point;
+    kernels::apply_epilogue(acc_.data(), m, n, ep, ctx.pool, row_zero_point_, centered_col_sum(which, row0, packed));
+  }
+
+  // sum_k (W[k][j] - wz_j) for the slice's columns j: what one unit of activation zero point takes
+  // off each sum. Computed per call: N values, nothing beside the M x N epilogue.
+  std::span<const int32_t> centered_col_sum(int which, int64_t row0, const kernels::PackedWeightsS8& packed) const {
     const std::vector<int8_t>& wz = zero_point_[which];
-    ctx.pool.parallel_for(m, std::max<int64_t>(1, 4096 / n), [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        const int32_t z = row_q_[i].zero_point;
-        int32_t* acc = acc_.data() + i * n;
-        for (int64_t j = 0; j < n; ++j)
-          acc[j] -= z * (packed.col_sum[j] - static_cast<int32_t>(k) * (wz.empty() ? 0 : wz[row0 + j]));
-      }
-    });
-    kernels::apply_epilogue(acc_.data(), m, n, ep, ctx.pool);
+    col_factor_.resize(packed.N);
+    for (int64_t j = 0; j < packed.N; ++j)
+      col_factor_[j] = packed.col_sum[j] - static_cast<int32_t>(packed.K) * (wz.empty() ? 0 : wz[row0 + j]);
+    return col_factor_;
   }
 
   // Rows [row0, row0 + n) of W[d] or R[d], packed on first use (the cells ask for a few fixed slices).
@@ -139,7 +142,7 @@ class Int8RnnWeights : public RnnWeights {
   mutable std::vector<float> out_;
   mutable std::vector<QParams> row_q_;
   mutable std::vector<float> row_scale_;
-  mutable std::vector<int32_t> acc_;
+  mutable std::vector<int32_t> acc_, row_zero_point_, col_factor_;
 };
 
 class DynamicQuantRnn : public OpKernel {
