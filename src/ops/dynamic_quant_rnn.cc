@@ -82,7 +82,7 @@ class Int8RnnWeights : public RnnWeights {
   // its own s_i and z_i. The GEMM takes one zero point for all rows: it runs with 0 into int32,
   // and the dequantizing epilogue takes z_i * sum_k (W[k][j] - wz_j) off the exact sums first.
   // When every row has the same z_i (a non-negative input such as a spectrogram: all 0) the
-  // GEMM's own correction does it, fused; both give the same bits.
+  // GEMM's own zero-point correction does it in one call; both give the same bits.
   void gemm_rows(const KernelContext& ctx, const kernels::PackedWeightsS8& packed, int which, int64_t row0, int64_t m,
                  const float* a, int64_t lda, std::span<const float> w_scale, float* y, int64_t ldy) const {
     const int64_t k = packed.K, n = packed.N;
