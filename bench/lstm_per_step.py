@@ -27,7 +27,8 @@ def speaker_encoder(path: Path, rng) -> None:
     nodes, inits, x = [], [numpy_helper.from_array(np.array([1], np.int64), "axis1")], "x"
     for layer in range(LAYERS):
         k = 1 / np.sqrt(HIDDEN)
-        shapes = {"W": (1, 4 * HIDDEN, BINS if layer == 0 else HIDDEN), "R": (1, 4 * HIDDEN, HIDDEN), "B": (1, 8 * HIDDEN)}
+        shapes = {"W": (1, 4 * HIDDEN, BINS if layer == 0 else HIDDEN), "R": (1, 4 * HIDDEN, HIDDEN),
+                  "B": (1, 8 * HIDDEN)}
         for name, shape in shapes.items():
             w = rng.uniform(-k, k, shape).astype(np.float32) * (8 if layer == 0 and name == "W" else 1)
             inits.append(numpy_helper.from_array(w, f"{name}{layer}"))

@@ -183,7 +183,8 @@ void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep
   OCTET_CHECK(row_factor.empty() == col_factor.empty() &&
                   (row_factor.empty() || (static_cast<int64_t>(row_factor.size()) == M &&
                                           static_cast<int64_t>(col_factor.size()) == N)),
-              "apply_epilogue: ", row_factor.size(), " row and ", col_factor.size(), " column factors for ", M, " x ", N);
+              "apply_epilogue: ", row_factor.size(), " row and ", col_factor.size(), " column factors for ", M,
+              " x ", N);
   const ResolvedEpilogue r = resolve_epilogue(ep, N);
   EpilogueParams p = r.params();
   if (!row_factor.empty()) p.row_sum = row_factor.data(), p.b_zero_point = col_factor.data();

@@ -75,7 +75,8 @@ class Int8RnnWeights : public RnnWeights {
 
  private:
   [[noreturn]] void report_nan(bool recurrent) const {
-    fail("a ", recurrent ? "hidden state" : "input", " of ", node_.describe(), " holds NaN: cannot choose dynamic qparams");
+    fail("a ", recurrent ? "hidden state" : "input", " of ", node_.describe(),
+         " holds NaN: cannot choose dynamic qparams");
   }
 
   // (D2): y[i][j] = s_i * sum_k (q[i][k] - z_i) (W[k][j] - wz_j) * w_scale[j], each row i of A with

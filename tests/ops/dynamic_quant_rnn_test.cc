@@ -103,8 +103,10 @@ TEST(DynamicQuantRnn, PerStepInputMatchesStepByStepReference) {
     const size_t first_scale = inputs.size();
     inputs.insert(inputs.end(), {w_scale, r_scale, w_zp, r_zp});
     std::vector<size_t> constants = {1, 2, first_scale, first_scale + 1, first_scale + 2, first_scale + 3};
-    std::map<std::string, Attribute> attrs = {{"hidden_size", attr_int(nh)}, {"per_token", attr_int(1)},
-                                              {"direction", attr_string(c.bidirectional ? "bidirectional" : "forward")}};
+    std::map<std::string, Attribute> attrs = {
+        {"hidden_size", attr_int(nh)},
+        {"per_token", attr_int(1)},
+        {"direction", attr_string(c.bidirectional ? "bidirectional" : "forward")}};
     if (c.linear_before_reset) attrs["linear_before_reset"] = attr_int(1);
     const std::string op = c.lstm ? "DynamicQuantLSTM" : "DynamicQuantGRU";
     const Tensor got1 = run_op(op, inputs, attrs, 1, 17, 1, constants, "com.octet")[0];
