@@ -177,10 +177,17 @@ EpilogueParams ResolvedEpilogue::params() const {
   return p;
 }
 
-void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool) {
+void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool,
+                    std::span<const int32_t> row_factor, std::span<const int32_t> col_factor) {
   OCTET_CHECK(M >= 0 && N >= 0, "apply_epilogue: bad size ", M, " x ", N);
+  OCTET_CHECK(row_factor.empty() == col_factor.empty() &&
+                  (row_factor.empty() || (static_cast<int64_t>(row_factor.size()) == M &&
+                                          static_cast<int64_t>(col_factor.size()) == N)),
+              "apply_epilogue: ", row_factor.size(), " row and ", col_factor.size(), " column factors for ", M,
+              " x ", N);
   const ResolvedEpilogue r = resolve_epilogue(ep, N);
-  const EpilogueParams p = r.params();
+  EpilogueParams p = r.params();
+  if (!row_factor.empty()) p.row_sum = row_factor.data(), p.b_zero_point = col_factor.data();
   const QgemmEpilogueFn epilogue = kernels().qgemm.epilogue;
   constexpr int64_t kRows = 16;
   pool.parallel_for((M + kRows - 1) / kRows, std::max<int64_t>(1, (1 << 14) / std::max<int64_t>(N * kRows, 1)),

@@ -89,8 +89,12 @@ void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeights
 
 // The epilogue `ep` (bias, requantize or dequantize) applied to an M x N int32 matrix of exact sums
 // (row stride N) the caller accumulated itself (a transposed convolution's col2im): the chosen
-// path's vector epilogue, the same bytes as qgemm_u8s8 writes for the same sums.
-void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool);
+// path's vector epilogue, the same bytes as qgemm_u8s8 writes for the same sums. With `row_factor`
+// (M values) and `col_factor` (N values) it applies acc[m][n] - row_factor[m] * col_factor[n]
+// (int32, wrapping), the correction the GEMM makes for weight zero points, here free for others:
+// an activation zero point per row times the weights' column sums (ops/dynamic_quant_rnn.cc).
+void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep, ThreadPool& pool,
+                    std::span<const int32_t> row_factor = {}, std::span<const int32_t> col_factor = {});
 
 // Writes rows [m0, m1) of A straight in the packed layout of w.kernel (kernels/qgemm_ukernel.h:
 // a_bytes per element, K padded with zeros to w.kp), row m at dst + (m - m0) * a_stride. Called

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "kernels/qelementwise.h"
 #include "kernels/vmath.h"
+#include "kernels/x86/dispatch.h"
 
 namespace octet {
 namespace {
@@ -51,6 +53,37 @@ DynamicCodes quantize_activations_u8(const float* a, int64_t m, int64_t k, int64
       for (int64_t j = 0; j < k; ++j) c[j] = c[j] > 127 ? 127 : c[j];
   }
   return {q, -1};
+}
+
+int64_t quantize_rows_u8(const float* a, int64_t m, int64_t k, int64_t lda, uint8_t* codes, QParams* q,
+                         ThreadPool& pool) {
+  const auto& range = kernels::vmath().range;
+  const auto quantize = kernels::kernels().quantize_u8;
+  std::vector<uint8_t> has_nan(m, 0);
+  pool.parallel_for(m, std::max<int64_t>(1, 4096 / std::max<int64_t>(k, 1)), [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      const float* row = a + i * lda;
+      MinMax r;
+      if (k > 0) {
+        float lo = 0, hi = 0;
+        range(k, row, &lo, &hi);
+        if (std::isnan(lo)) {  // reported below, by the calling thread
+          has_nan[i] = 1;
+          continue;
+        }
+        r = std::isfinite(lo) && std::isfinite(hi) ? MinMax{std::min(lo, 0.0f), std::max(hi, 0.0f)}
+                                                   : range_with_zero(row, k);
+      }
+      q[i] = dynamic_qparams_u8(r);
+      quantize(k, row, q[i].scale, q[i].zero_point, codes + i * k);
+    }
+  });
+  for (int64_t i = 0; i < m; ++i)
+    if (has_nan[i]) {
+      const float* row = a + i * lda;
+      return i * k + (std::find_if(row, row + k, [](float v) { return std::isnan(v); }) - row);
+    }
+  return -1;
 }
 
 }  // namespace octet

@@ -42,8 +42,9 @@ bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, s
 // LSTM / GRU whose W and R are int8 behind DequantizeLinear (one scale and zero point per gate
 // row, axis 1) -> com.octet DynamicQuantLSTM / DynamicQuantGRU: the node's inputs with the codes in
 // place of W and R, padded to all optional inputs, then W_scale, R_scale and, where not all 0,
-// W_zero_point and R_zero_point.
-void lower_rnn(const Graph& g, Node& n) {
+// W_zero_point and R_zero_point. `per_step`: X's range per time step (dynamic_quant_rnn.cc's
+// per_token attribute).
+void lower_rnn(const Graph& g, Node& n, bool per_step) {
   std::string w, ws, wz, r, rs, rz;
   if (!int8_weight(g, n.inputs[1], 3, 1, &w, &ws, &wz) || !int8_weight(g, n.inputs[2], 3, 1, &r, &rs, &rz)) return;
   const size_t n_inputs = n.op_type == "LSTM" ? 8 : 6;
@@ -58,6 +59,7 @@ void lower_rnn(const Graph& g, Node& n) {
     n.inputs.push_back(rz);
   }
   set_octet_op(n, "DynamicQuant" + n.op_type);
+  n.attrs["per_token"] = int_attr(per_step);
 }
 
 // A bias Add after a DynamicQuantMatMul (MatMul exports write x·W + b as MatMul, then Add of a
@@ -90,10 +92,13 @@ void lower_dynamic(Graph& g) {
     fail("model metadata 'octet.dynamic' is not valid JSON: ", e.what());
   }
   std::set<std::string> names;
-  bool per_token = false, reduce_range = false;
+  bool per_token = false, rnn_per_step = false, reduce_range = false;
   try {
     for (const auto& n : spec.at("nodes")) names.insert(n.get<std::string>());
     per_token = spec.value("per_token", false);
+    // LSTM/GRU inputs per time step unless the file says "rnn_per_step": false (the default:
+    // never coarser than one range, and cheap; docs/dynamic_ptq.md).
+    rnn_per_step = spec.value("rnn_per_step", true) || per_token;
     reduce_range = spec.value("reduce_range", false);
   } catch (const nlohmann::json::exception& e) {
     fail("model metadata 'octet.dynamic' is malformed: ", e.what());
@@ -101,7 +106,7 @@ void lower_dynamic(Graph& g) {
   for (Node& n : g.nodes) {
     if (!names.count(n.name) || !n.domain.empty()) continue;
     if (n.op_type == "LSTM" || n.op_type == "GRU") {
-      lower_rnn(g, n);
+      lower_rnn(g, n, rnn_per_step);
       continue;
     }
     if (n.op_type != "MatMul" && n.op_type != "Gemm") continue;

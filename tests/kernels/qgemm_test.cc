@@ -286,6 +286,27 @@ TEST(Qgemm, ApplyEpilogueOnSumsEqualsTheGemmsOwn) {
   EXPECT_EQ(got, want);
 }
 
+// Its rank-1 correction: sums minus row_factor[m] * col_factor[n], the same bytes as the epilogue
+// on sums corrected beforehand.
+TEST(Qgemm, ApplyEpilogueSubtractsRowTimesColumnFactors) {
+  std::mt19937 rng(32);
+  const int64_t M = 19, N = 29;
+  auto sums = testing::random_ints<int32_t>(rng, M * N, -1 << 20, 1 << 20);
+  auto row = testing::random_ints<int32_t>(rng, M, 0, 255);
+  auto col = testing::random_ints<int32_t>(rng, N, -4000, 4000);
+  std::vector<float> w_scale(N), row_scale(M);
+  for (int64_t n = 0; n < N; ++n) w_scale[n] = 0.001f * float(1 + n % 5);
+  for (int64_t m = 0; m < M; ++m) row_scale[m] = 0.01f * float(1 + m % 3);
+  std::vector<int32_t> corrected(sums);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t n = 0; n < N; ++n) corrected[m * N + n] -= row[m] * col[n];
+  ThreadPool pool(2);
+  std::vector<float> want(M * N), got(M * N);
+  apply_epilogue(corrected.data(), M, N, Epilogue::dequantize(want.data(), N, 1.0f, w_scale, {}, row_scale), pool);
+  apply_epilogue(sums.data(), M, N, Epilogue::dequantize(got.data(), N, 1.0f, w_scale, {}, row_scale), pool, row, col);
+  EXPECT_EQ(got, want);
+}
+
 TEST(Qgemm, OctetIsaNamesParse) {
   for (Isa isa : testing::all_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
   EXPECT_THROW(parse_isa("sse9"), Error);

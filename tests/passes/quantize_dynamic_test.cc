@@ -4,6 +4,8 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <cstdio>
+#include <random>
 #include <set>
 
 #include "core/npy.h"
@@ -238,10 +240,15 @@ Tensor wave(Shape s, float f, float offset = 0.0f) {
   return t;
 }
 
-// One LSTM or GRU over x [seq 5, batch 3, input 6] (layout 0; layout 1 swaps seq and batch) with
-// hidden size 4; its weights are waves around `w_offset` (0: about symmetric rows).
-Graph rnn_graph(const std::string& op, const std::string& direction, int64_t layout, bool lbr, float w_offset = 0) {
-  const int64_t seq = 5, batch = 3, input = 6, hidden = 4;
+struct RnnSize {
+  int64_t seq = 5, batch = 3, input = 6, hidden = 4;
+};
+
+// One LSTM or GRU over x [seq, batch, input] (layout 0; layout 1 swaps seq and batch); its
+// weights are waves around `w_offset` (0: about symmetric rows).
+Graph rnn_graph(const std::string& op, const std::string& direction, int64_t layout, bool lbr, float w_offset = 0,
+                RnnSize size = {}) {
+  const auto [seq, batch, input, hidden] = size;
   const int64_t gates = op == "LSTM" ? 4 : 3, dirs = direction == "bidirectional" ? 2 : 1;
   Graph g;
   g.opsets[""] = 17;
@@ -314,6 +321,59 @@ TEST(QuantizeDynamicRnn, WeightsAreAffinePerGateRow) {
         EXPECT_EQ(n.inputs.size(), std::string(op) == "LSTM" ? 12u : 10u);
       }
     expect_int8_rnn_close(g, op);
+  }
+}
+
+// A linear-scale spectrogram (issue 27's speaker encoder input): most bins about 0.03, two bins per
+// step louder: up to 0.15 in most steps, 3 to 31 in about one step of ten.
+Tensor spectrogram(int64_t seq, int64_t bins) {
+  Tensor x(DType::kFloat32, {seq, 1, bins});
+  std::mt19937 rng(27);
+  std::uniform_real_distribution<float> unit(0.0f, 1.0f);
+  for (int64_t t = 0; t < seq; ++t) {
+    float* row = x.data<float>() + t * bins;
+    for (int64_t f = 0; f < bins; ++f) row[f] = 0.06f * unit(rng);
+    const float peak = unit(rng) < 0.1f ? 3.0f + 28.0f * unit(rng) : 0.05f + 0.1f * unit(rng);
+    row[(t * 7) % bins] = peak;
+    row[(t * 7 + 1) % bins] = 0.5f * peak;
+  }
+  return x;
+}
+
+double cosine(const Tensor& a, const Tensor& b) {
+  double ab = 0, aa = 0, bb = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const double u = a.data<float>()[i], v = b.data<float>()[i];
+    ab += u * v, aa += u * u, bb += v * v;
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+// With one range for all steps, the spectrogram's quantization step is 31 / 255 and nearly all of
+// its values round to 0; a range per time step (the default for LSTM/GRU inputs, and what
+// --per-token asks for) keeps them (dynamic_quant_rnn.cc).
+// The input weights are large (up to 10), as a first layer's are on such unnormalized magnitudes.
+TEST(QuantizeDynamicRnn, PerStepRangesKeepASpectrogramInput) {
+  const RnnSize size{60, 1, 40, 32};
+  const Tensor x = spectrogram(size.seq, size.input);
+  for (const char* op : {"LSTM", "GRU"}) {
+    Graph g = rnn_graph(op, "forward", 0, false, 0, size);
+    Tensor& w = g.initializers.at("W");
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<float> weight(-10.0f, 10.0f);
+    for (int64_t i = 0; i < w.numel(); ++i) w.data<float>()[i] = weight(rng);
+    const Tensor want = Executor(g).run({{"x", x}}).at("y");
+    const Graph q = quantize_dynamic(g, {});
+    Graph one_range = q;  // what a file that asks for one range runs
+    one_range.metadata["octet.dynamic"] = R"({"nodes": ["rnn"], "rnn_per_step": false})";
+    const double cosines[2] = {cosine(want, Executor(lower(one_range)).run({{"x", x}}).at("y")),
+                           cosine(want, Executor(lower(q)).run({{"x", x}}).at("y"))};
+    DynamicQuantOptions per_token;  // --per-token asks for it too
+    per_token.per_token = true;
+    EXPECT_EQ(cosine(want, Executor(lower(quantize_dynamic(g, per_token))).run({{"x", x}}).at("y")), cosines[1]) << op;
+    std::printf("%s spectrogram: cosine to fp32 per tensor %.4f, per step %.4f\n", op, cosines[0], cosines[1]);
+    EXPECT_GE(cosines[1], 0.95) << op;
+    EXPECT_LT(cosines[0], 0.9) << op;
   }
 }
 

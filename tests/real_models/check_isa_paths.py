@@ -10,6 +10,8 @@ every path to equal the best path's byte for byte:
   (whole networks on INT8 convolutions, depthwise, pooling, GEMMs), on 1000 / 200 test digits;
 - all-MiniLM-L6-v2 quantized by `octet quantize --mode dynamic` (dynamic INT8 GEMMs between float
   attention, LayerNorm and GELU), and the same model in fp32;
+- the LSTM and GRU fixtures quantized by `octet quantize --mode dynamic` (X's range per time step,
+  H's per step, float gates);
 - ONNX Runtime's quantize_static QDQ MNIST CNN (u8 and s8 activations) and quantize_dynamic MiniLM
   (MatMulInteger), as octet lowers and runs them.
 The float parts run on oneDNN, whose own ISA this check leaves alone (on another CPU oneDNN may
@@ -95,6 +97,20 @@ def ort_static(activations: str):
     return check
 
 
+def rnn_fixture_dynamic(name: str):
+    def check(octet_bin: Path, work: Path, threads: int) -> str:
+        fixture = ROOT / "tests" / "fixtures" / "models" / name
+        model = work / f"{name}.octet.dynamic.onnx"
+        octet(octet_bin, "quantize", fixture.with_suffix(".onnx"), "-o", model, "--mode", "dynamic")
+        feeds = []
+        with np.load(fixture.with_suffix(".inputs.npz")) as z:
+            for key in z.files:
+                np.save(work / f"{name}.{key}.npy", z[key])
+                feeds += ["-i", f"{key}={work / f'{name}.{key}.npy'}"]
+        return same_bits_on_every_path(octet_bin, work, threads, model, feeds)
+    return check
+
+
 def check_ort_dynamic(octet_bin: Path, work: Path, threads: int) -> str:
     return same_bits_on_every_path(octet_bin, work, threads, ort_dynamic_minilm(work), minilm_inputs(work))
 
@@ -113,6 +129,8 @@ def main():
               ("MobileNetV2-style, octet static INT8", static_example("mobilenetv2", 200)),
               ("MiniLM fp32", check_minilm_fp32),
               ("MiniLM, octet dynamic INT8", check_minilm_dynamic),
+              ("LSTM fixture, octet dynamic INT8", rnn_fixture_dynamic("lstm_op17")),
+              ("GRU fixture, octet dynamic INT8", rnn_fixture_dynamic("gru_op17")),
               ("MNIST CNN, ONNX Runtime QDQ (u8 activations)", ort_static("QUInt8")),
               ("MNIST CNN, ONNX Runtime QDQ (s8 activations)", ort_static("QInt8")),
               ("MiniLM, ONNX Runtime quantize_dynamic", check_ort_dynamic)]

@@ -31,7 +31,7 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
       cmd->add_option("--bias-correction-samples", args.bias_correction_samples,
                       "static: calibration samples the bias correction runs (default 128)")
           ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_flag("--per-token", args.per_token, "dynamic: quantize activations per row instead of per tensor");
+  cmd->add_flag("--per-token", args.per_token, "dynamic: MatMul/Gemm activations per row (token) instead of per tensor; LSTM/GRU inputs are per time step anyway");
   cmd->add_option("--ops", args.ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")->delimiter(',');
   cmd->add_flag("--keep-opset", args.keep_opset, "below opset 13: keep the model's opset and quantize weights per tensor (default: raise it to 13 for per-channel weights)");
   cmd->add_option("--threads", args.threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
