@@ -199,7 +199,9 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
     result.layers.push_back({m.name, m.op, m.tensor, m.quantized_nodes, isolated[i].summary(),
                              accumulated[i].summary(), layer_weights(quantized, references, m.name)});
   }
-  result.mismatches = std::move(mismatches);
+  for (const std::string& m : mismatches)  // both runs report a value they disagree on
+    if (std::find(result.mismatches.begin(), result.mismatches.end(), m) == result.mismatches.end())
+      result.mismatches.push_back(m);
   // Lowest isolated SQNR first (a NaN, from a NaN output, before everything); ties in graph order.
   std::stable_sort(result.layers.begin(), result.layers.end(), [](const LayerError& a, const LayerError& b) {
     const double x = a.isolated.sqnr_db, y = b.isolated.sqnr_db;

@@ -84,14 +84,14 @@ std::vector<std::string> quantize_embeddings(Graph& g, const std::function<bool(
     gather_codes.attrs = n.attrs;
     g.nodes.push_back(gather_codes);
     const std::string as_float = fresh_name(g, n.outputs[0] + "_codes_float");
-    Node cast = make(fresh_name(g, n.name + "_Cast"), "Cast", {codes}, as_float, g.opsets.at(""));
+    Node cast = make(fresh_name(g, n.name + "_Cast"), "Cast", {codes}, as_float, n.opset);
     cast.attrs["to"] = int_attr(1);  // TensorProto FLOAT
     g.nodes.push_back(cast);
     const std::string scales = fresh_name(g, n.outputs[0] + "_row_scales");
     Node gather_scales = make(fresh_name(g, n.name + "_scales"), "Gather", {q.row_scales, n.inputs[1]}, scales, n.opset);
     gather_scales.attrs = n.attrs;
     g.nodes.push_back(gather_scales);
-    Node mul = make(fresh_name(g, n.name + "_dequantize"), "Mul", {as_float, scales}, n.outputs[0], g.opsets.at(""));
+    Node mul = make(fresh_name(g, n.name + "_dequantize"), "Mul", {as_float, scales}, n.outputs[0], n.opset);
     g.nodes.push_back(mul);
     for (const Node* m : {&gather_codes, &cast, &gather_scales, &mul}) nodes.push_back(*m);
     rewritten.push_back(n.name);
