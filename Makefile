@@ -11,7 +11,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv build build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv format format-check check-layers build build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
 
 all: build
 
@@ -40,16 +40,28 @@ build-fuzz: deps
 demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
-# Unit tests (Release and ASan/UBSan), octet report's page in headless Chromium, the hostile-input
-# catalogue (docs/bad_inputs.md), ONNX's conformance suite, the real-model checks, the benchmark
+# The layering (docs/architecture.md), the C++ style (.clang-format), unit tests (Release and
+# ASan/UBSan), octet report's page in headless Chromium, the hostile-input catalogue
+# (docs/bad_inputs.md), ONNX's conformance suite, the real-model checks, the benchmark
 # harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets), and a short
 # run of each fuzzer.
 # The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
 # kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
-test: unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz-smoke
+test: check-layers format-check unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz-smoke
 LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 # ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
+
+check-layers:
+	@python3 scripts/check_layers.py
+
+# Every C++ file git tracks, in clang-format 19 (Debian's; scripts/bootstrap.sh installs it).
+CXX_FILES = $(shell git ls-files '*.cc' '*.h')
+format: deps
+	@clang-format-19 -i $(CXX_FILES)
+
+format-check: deps
+	@clang-format-19 --dry-run --Werror $(CXX_FILES) && echo "format-check: every C++ file is formatted"
 
 unit-test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "octet/graph.h"
+#include "octet/kernel_paths.h"
 #include "octet/tensor.h"
 
 namespace octet {
@@ -56,14 +57,5 @@ class Executor {
   std::unique_ptr<Impl> impl_;
 };
 
-// Which INT8 kernel path this process runs ("ref", "avx2", "avx512bw", "avxvnni", "avx512vnni"):
-// the best this CPU has, or the one the environment variable OCTET_ISA names; and every path this
-// CPU can run, "ref" first. Every path gives the same bits (docs/kernels.md). Throws octet::Error
-// when OCTET_ISA names an unknown path or one this CPU lacks.
-struct KernelPaths {
-  std::string chosen;
-  std::vector<std::string> supported;
-};
-KernelPaths kernel_paths();
 
 }  // namespace octet

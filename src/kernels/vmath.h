@@ -1,5 +1,5 @@
 // Float32 array math behind the fp32 element-wise ops (ops/activation.cc, unary.cc, softmax.cc):
-// the branch-free functions of ops/fast_math.h over arrays, compiled once per ISA
+// the branch-free functions of kernels/fast_math.h over arrays, compiled once per ISA
 // (kernels/vmath_loops.h, included by ref/vmath_ref.cc and x86/vmath__<isa>.cc) so the compiler
 // vectorizes them 16 (AVX-512) or 8 (AVX2) lanes wide. Every path does the same float operations
 // in the same order (no FMA contraction), so every path gives the same bits.
@@ -39,10 +39,8 @@ struct VmathKernels {
 };
 
 extern const VmathKernels vmath__ref;
-extern const VmathKernels vmath__avx2;
-extern const VmathKernels vmath__avx512bw;
 
-// The table of the ISA chosen for the INT8 kernels (kernels/x86/dispatch.h, OCTET_ISA honoured).
+// The table of the path chosen for the INT8 kernels (kernels/dispatch.h, OCTET_ISA honoured).
 const VmathKernels& vmath();
 
 }  // namespace octet::kernels

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "kernels/vmath.h"
-#include "ops/fast_math.h"
+#include "kernels/fast_math.h"
 
 namespace octet::kernels {
 namespace {

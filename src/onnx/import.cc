@@ -24,45 +24,13 @@ namespace fs = std::filesystem;
 // octet implements, so its models run unchanged.
 constexpr int kMinOpset = 1, kMaxOpset = 22;
 
-DType dtype_from_onnx(int t, const std::string& what) {
-  switch (t) {
-    case onnx::TensorProto::FLOAT: return DType::kFloat32;
-    case onnx::TensorProto::UINT8: return DType::kUInt8;
-    case onnx::TensorProto::INT8: return DType::kInt8;
-    case onnx::TensorProto::UINT16: return DType::kUInt16;
-    case onnx::TensorProto::INT16: return DType::kInt16;
-    case onnx::TensorProto::INT32: return DType::kInt32;
-    case onnx::TensorProto::INT64: return DType::kInt64;
-    case onnx::TensorProto::BOOL: return DType::kBool;
-    case onnx::TensorProto::FLOAT16: return DType::kFloat16;
-    case onnx::TensorProto::DOUBLE: return DType::kFloat64;
-    case onnx::TensorProto::UINT32: return DType::kUInt32;
-    case onnx::TensorProto::UINT64: return DType::kUInt64;
-    default: break;
-  }
-  const char* name = onnx::TensorProto::DataType_IsValid(t)
-                         ? onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(t)).c_str()
-                         : "unknown";
-  fail(what, ": unsupported dtype ", name, " (ONNX type ", t, ")");
-}
-
-int dtype_to_onnx(DType t) {
-  switch (t) {
-    case DType::kFloat32: return onnx::TensorProto::FLOAT;
-    case DType::kFloat64: return onnx::TensorProto::DOUBLE;
-    case DType::kFloat16: return onnx::TensorProto::FLOAT16;
-    case DType::kInt8: return onnx::TensorProto::INT8;
-    case DType::kUInt8: return onnx::TensorProto::UINT8;
-    case DType::kInt16: return onnx::TensorProto::INT16;
-    case DType::kUInt16: return onnx::TensorProto::UINT16;
-    case DType::kInt32: return onnx::TensorProto::INT32;
-    case DType::kInt64: return onnx::TensorProto::INT64;
-    case DType::kUInt32: return onnx::TensorProto::UINT32;
-    case DType::kUInt64: return onnx::TensorProto::UINT64;
-    case DType::kBool: return onnx::TensorProto::BOOL;
-  }
-  return onnx::TensorProto::UNDEFINED;
-}
+// ir/onnx_dtype.h numbers the codes as onnx.proto does; the protobuf enum is the check.
+static_assert(kOnnxFloat == int(onnx::TensorProto::FLOAT) && kOnnxUInt8 == int(onnx::TensorProto::UINT8) &&
+              kOnnxInt8 == int(onnx::TensorProto::INT8) && kOnnxUInt16 == int(onnx::TensorProto::UINT16) &&
+              kOnnxInt16 == int(onnx::TensorProto::INT16) && kOnnxInt32 == int(onnx::TensorProto::INT32) &&
+              kOnnxInt64 == int(onnx::TensorProto::INT64) && kOnnxBool == int(onnx::TensorProto::BOOL) &&
+              kOnnxFloat16 == int(onnx::TensorProto::FLOAT16) && kOnnxDouble == int(onnx::TensorProto::DOUBLE) &&
+              kOnnxUInt32 == int(onnx::TensorProto::UINT32) && kOnnxUInt64 == int(onnx::TensorProto::UINT64));
 
 namespace {
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/onnx_dtype.h"
 #include "octet/graph.h"
 
 namespace onnx {
@@ -30,7 +31,5 @@ Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, co
 void infer_shapes(Graph& g);
 Tensor tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir, const std::string& what,
                          std::set<std::string>* files_read = nullptr);
-DType dtype_from_onnx(int onnx_type, const std::string& what);
-int dtype_to_onnx(DType t);
 
 }  // namespace octet

@@ -5,7 +5,7 @@
 #include <limits>
 #include <type_traits>
 
-#include "ops/fast_math.h"
+#include "kernels/fast_math.h"
 #include "ops/map.h"
 #include "ops/softmax.h"
 

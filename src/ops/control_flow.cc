@@ -1,6 +1,5 @@
 // Control flow: If (ONNX opset 1/11/13/16/19/21 -- the versions differ only in allowed types).
 // Each branch is a subgraph with no inputs that reads values of the enclosing scope.
-#include "octet/runtime.h"
 #include "ops/registry.h"
 
 namespace octet {
@@ -16,7 +15,7 @@ class IfKernel : public OpKernel {
                   key, "'");
       OCTET_CHECK(a->g->outputs.size() == init.node.outputs.size(), init.node.describe(), ": branch '", key, "' has ",
                   a->g->outputs.size(), " outputs, the node ", init.node.outputs.size());
-      branches_.push_back(init.make_subgraph_executor(*a->g));
+      branches_.push_back(init.make_subgraph_runner(*a->g));
     }
   }
 
@@ -24,14 +23,12 @@ class IfKernel : public OpKernel {
     const Tensor& cond = ctx.input(0);
     OCTET_CHECK(cond.numel() == 1, ctx.node.describe(), ": condition must hold one element, has shape ",
                 shape_str(cond.shape()));
-    Executor& branch = *branches_[cond.as_double(0) != 0 ? 0 : 1];
-    auto results = branch.run({}, ctx.lookup);
-    const auto& outs = branch.graph().outputs;
-    for (size_t i = 0; i < outs.size(); ++i) ctx.outputs[i] = results.at(outs[i].name);
+    std::vector<Tensor> results = branches_[cond.as_double(0) != 0 ? 0 : 1]->run(ctx.lookup);
+    for (size_t i = 0; i < results.size(); ++i) ctx.outputs[i] = std::move(results[i]);
   }
 
  private:
-  std::vector<std::unique_ptr<Executor>> branches_;
+  std::vector<std::unique_ptr<SubgraphRunner>> branches_;
 };
 
 }  // namespace

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "onnx/import.h"
+#include "ir/onnx_dtype.h"
 #include "ops/cast.h"
 #include "ops/op_args.h"
 #include "ops/registry.h"

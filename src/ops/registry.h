@@ -17,7 +17,14 @@
 
 namespace octet {
 
-class Executor;
+// A subgraph (an If branch) as its kernel runs it. The runtime builds it (an Executor behind this
+// interface, runtime/executor.cc): ops sit below the runtime (docs/architecture.md).
+class SubgraphRunner {
+ public:
+  virtual ~SubgraphRunner() = default;
+  // The subgraph's outputs in order; names it does not define are read through `outer`.
+  virtual std::vector<Tensor> run(const std::function<const Tensor*(const std::string&)>& outer) = 0;
+};
 
 struct KernelContext {
   const Node& node;
@@ -39,9 +46,9 @@ struct KernelInit {
   int threads = 1;
   // The value of input i when it is a constant (initializer or Constant node output), else nullptr.
   std::function<const Tensor*(size_t)> constant_input;
-  // Builds an executor for a subgraph attribute (If branches); outer-scope values come through
+  // Builds the runner of a subgraph attribute (If branches); outer-scope values come through
   // KernelContext::lookup at run time.
-  std::function<std::unique_ptr<Executor>(const Graph&)> make_subgraph_executor;
+  std::function<std::unique_ptr<SubgraphRunner>(const Graph&)> make_subgraph_runner;
 };
 
 class OpKernel {

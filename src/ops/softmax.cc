@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ops/broadcast.h"
-#include "ops/fast_math.h"
+#include "kernels/fast_math.h"
 #include "ops/map.h"
 #include "ops/softmax.h"
 #include "ops/strip.h"

@@ -78,7 +78,7 @@ void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
 class IncrementalQdq {
  public:
   IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of,
-                 std::vector<quant::CalibrationBatch> batches, int threads)
+                 std::vector<CalibrationBatch> batches, int threads)
       : batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {
     // Each corrected layer's int32 bias scale (x_scale * w_scale, per channel or one), read before
     // folding turns the bias's DequantizeLinear into a float constant under its output's name.
@@ -201,7 +201,7 @@ class IncrementalQdq {
   std::vector<int> node_level_;
   std::map<std::string, int> last_reader_;  // the highest level among each value's readers
   std::map<std::string, std::pair<std::string, Tensor>> bias_scale_;  // layer -> (bias value, scale)
-  std::vector<quant::CalibrationBatch> batches_;
+  std::vector<CalibrationBatch> batches_;
   std::vector<std::map<std::string, Tensor>> kept_;  // per batch: values later passes read
   int threads_;
 };
@@ -261,12 +261,12 @@ int bias_correction_passes(const Graph& fused, const QuantPlan& plan) {
 
 Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
                                    const std::map<std::string, std::unique_ptr<quant::Observer>>& observers,
-                                   const std::map<std::string, Tensor>& data, const quant::CalibrationOptions& options,
+                                   const std::map<std::string, Tensor>& data, const CalibrationOptions& options,
                                    ConvertNotes* notes, const BiasReference* reference) {
   const std::map<size_t, int> layers = correctable_layers(fused, plan);
   const int passes = bias_correction_passes(fused, plan);
   if (layers.empty()) return convert(fused, plan, observers, notes);
-  const int64_t samples = quant::calibration_samples(fused, data, options);
+  const int64_t samples = calibration_samples(fused, data, options);
   std::map<std::string, size_t> channels;
   std::map<std::string, int> level_of;
   for (const auto& [i, l] : layers) {
@@ -280,11 +280,11 @@ Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
     own.emplace(fused, plan);
     Executor exec(fused, ExecutorOptions{options.threads});
     exec.add_hook(own->hook());
-    quant::run_calibration_batches(fused, exec, data, options, 0, passes * samples);
+    run_calibration_batches(fused, exec, data, options, 0, passes * samples);
   }
   const std::map<std::string, ChannelMean>& float_means = (reference ? *reference : *own).means();
   const int64_t done_before = reference ? 0 : samples, total = (reference ? passes - 1 : passes) * samples;
-  IncrementalQdq qdq_passes(convert(fused, plan, observers), level_of, quant::calibration_batches(fused, data, options),
+  IncrementalQdq qdq_passes(convert(fused, plan, observers), level_of, calibration_batches(fused, data, options),
                             options.threads);
   for (int level = 1; level < passes; ++level) {
     std::map<std::string, size_t> now;

@@ -18,7 +18,7 @@
 #include "octet/runtime.h"
 #include "passes/convert.h"
 #include "passes/prepare.h"
-#include "quant/calibrate.h"
+#include "passes/calibrate.h"
 
 namespace octet {
 
@@ -58,7 +58,7 @@ void add_missing_biases(Graph& fused, const QuantPlan& plan);
 // float pass computes them first.
 Graph convert_with_bias_correction(Graph& fused, const QuantPlan& plan,
                                    const std::map<std::string, std::unique_ptr<quant::Observer>>& observers,
-                                   const std::map<std::string, Tensor>& data, const quant::CalibrationOptions& options,
+                                   const std::map<std::string, Tensor>& data, const CalibrationOptions& options,
                                    ConvertNotes* notes = nullptr, const BiasReference* reference = nullptr);
 
 // How many passes over the data convert_with_bias_correction makes (for progress totals), the

@@ -19,7 +19,7 @@ struct ConvertNotes {
   std::vector<std::string> notes;  // e.g. per-channel weights downgraded below opset 13
 };
 
-// `observers`: the calibrated observers by value (quant::calibrate). octet::Error naming the value
+// `observers`: the calibrated observers by value (calibrate). octet::Error naming the value
 // when an observer cannot give qparams.
 Graph convert(const Graph& fused, const QuantPlan& plan,
               const std::map<std::string, std::unique_ptr<quant::Observer>>& observers, ConvertNotes* notes = nullptr);

@@ -63,8 +63,8 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   if (options.bias_correction) add_missing_biases(fused_, plan_);
   calib_options_ = {options.samples, options.batch, options.threads, nullptr, layout};
   bias_options_ = {options.bias_correction_samples, options.batch, options.threads, nullptr, layout};
-  const int64_t calib_samples = quant::calibration_samples(fused_, calib, calib_options_);
-  const int64_t bc_samples = options.bias_correction ? quant::calibration_samples(fused_, calib, bias_options_) : 0;
+  const int64_t calib_samples = calibration_samples(fused_, calib, calib_options_);
+  const int64_t bc_samples = options.bias_correction ? calibration_samples(fused_, calib, bias_options_) : 0;
   // Bias correction's float means come from the calibration pass when it runs the same samples.
   const int bc_passes = options.bias_correction ? bias_correction_passes(fused_, plan_) : 0;
   if (bc_passes > 0 && bc_samples == calib_samples) reference_.emplace(fused_, plan_);
@@ -76,7 +76,7 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
       options.progress(calib_samples + done, calib_samples + bc_work);
     };
   }
-  observers_ = quant::calibrate(fused_, plan_, calib, calib_options_, reference_ ? reference_->hook() : ValueHook());
+  observers_ = calibrate(fused_, plan_, calib, calib_options_, reference_ ? reference_->hook() : ValueHook());
 }
 
 StaticQuantizer::~StaticQuantizer() = default;
@@ -109,9 +109,9 @@ void StaticQuantizer::observe_missing(const QuantPlan& plan) {
     missing = missing || (plan.activations.at(root).observer != "fixed" && !observers_.count(root));
   }
   if (!missing) return;
-  quant::CalibrationOptions options = calib_options_;
+  CalibrationOptions options = calib_options_;
   options.progress = nullptr;
-  for (auto& [value, observer] : quant::calibrate(fused_, plan, calib_, options))
+  for (auto& [value, observer] : calibrate(fused_, plan, calib_, options))
     if (!observers_.count(value)) observers_[value] = std::move(observer);
 }
 

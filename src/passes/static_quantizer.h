@@ -12,7 +12,7 @@
 #include "octet/quantize.h"
 #include "passes/bias_correction.h"
 #include "passes/prepare.h"
-#include "quant/calibrate.h"
+#include "passes/calibrate.h"
 #include "quant/qconfig.h"
 
 namespace octet {
@@ -47,7 +47,7 @@ class StaticQuantizer {
   quant::QConfigMapping mapping_;
   Graph fused_;
   QuantPlan plan_;
-  quant::CalibrationOptions calib_options_, bias_options_;
+  CalibrationOptions calib_options_, bias_options_;
   std::optional<BiasReference> reference_;
   std::map<std::string, std::unique_ptr<quant::Observer>> observers_;
 };

@@ -27,6 +27,21 @@ struct Step {
   fail(node.describe(), ": ", message);
 }
 
+// An If branch as ops/control_flow.cc runs it (ops/registry.h SubgraphRunner).
+class SubgraphExecutor : public SubgraphRunner {
+ public:
+  SubgraphExecutor(const Graph& g, const ExecutorOptions& options) : exec_(g, options) {}
+  std::vector<Tensor> run(const std::function<const Tensor*(const std::string&)>& outer) override {
+    std::map<std::string, Tensor> results = exec_.run({}, outer);
+    std::vector<Tensor> outputs;
+    for (const auto& out : exec_.graph().outputs) outputs.push_back(std::move(results.at(out.name)));
+    return outputs;
+  }
+
+ private:
+  Executor exec_;
+};
+
 }  // namespace
 
 struct Executor::Impl {
@@ -72,10 +87,10 @@ struct Executor::Impl {
                         const Tensor& c = constants[step.inputs[i]];
                         return c.defined() ? &c : nullptr;
                       },
-                      [this](const Graph& sub) {
+                      [this](const Graph& sub) -> std::unique_ptr<SubgraphRunner> {
                         ExecutorOptions o = options;
                         o.allow_outer_scope = true;
-                        return std::make_unique<Executor>(sub, o);
+                        return std::make_unique<SubgraphExecutor>(sub, o);
                       }};
       try {
         step.kernel = (*factory)(init);

@@ -1,7 +1,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/fast_math.h"
+#include "kernels/fast_math.h"
 #include "ops/op_test_util.h"
 
 namespace octet::testing {

@@ -31,13 +31,13 @@ struct Prepared {
 };
 
 Prepared prepare_and_calibrate(const Graph& model, const std::map<std::string, Tensor>& calib,
-                               const quant::CalibrationOptions& copts) {
+                               const CalibrationOptions& copts) {
   Prepared p{model, {}, {}};
   fold_constants(p.fused);
   fuse_for_quantization(p.fused);
   p.plan = prepare(p.fused, quant::QConfigMapping(quant::default_qconfig()));
   add_missing_biases(p.fused, p.plan);
-  p.observers = quant::calibrate(p.fused, p.plan, calib, copts);
+  p.observers = calibrate(p.fused, p.plan, calib, copts);
   return p;
 }
 
@@ -73,7 +73,7 @@ double worst_gap(const std::map<std::string, std::vector<double>>& a, const std:
 TEST(BiasCorrection, QuantizedLayerMeansMatchTheFloatModel) {
   Graph model = load_onnx(kExamples + "mobilenetv2.onnx");
   auto calib = slice_samples(read_npz(kExamples + "mnist_calib.npz"), 0, 96);
-  quant::CalibrationOptions copts{-1, 32, 1, nullptr};
+  CalibrationOptions copts{-1, 32, 1, nullptr};
   Prepared p = prepare_and_calibrate(model, calib, copts);
   const auto want = conv_means(p.fused, calib);
   const auto uncorrected = conv_means(convert(p.fused, p.plan, p.observers), calib);
@@ -98,7 +98,7 @@ TEST(BiasCorrection, QuantizedLayerMeansMatchTheFloatModel) {
 TEST(BiasCorrection, ReferenceFromCalibrationMatchesItsOwnFloatPass) {
   Graph model = load_onnx(kExamples + "mobilenetv2.onnx");
   auto calib = slice_samples(read_npz(kExamples + "mnist_calib.npz"), 0, 64);
-  quant::CalibrationOptions copts{-1, 32, 1, nullptr};
+  CalibrationOptions copts{-1, 32, 1, nullptr};
   Prepared own = prepare_and_calibrate(model, calib, copts);
   Prepared shared{model, {}, {}};
   fold_constants(shared.fused);
@@ -106,7 +106,7 @@ TEST(BiasCorrection, ReferenceFromCalibrationMatchesItsOwnFloatPass) {
   shared.plan = prepare(shared.fused, quant::QConfigMapping(quant::default_qconfig()));
   add_missing_biases(shared.fused, shared.plan);
   BiasReference reference(shared.fused, shared.plan);
-  shared.observers = quant::calibrate(shared.fused, shared.plan, calib, copts, reference.hook());
+  shared.observers = calibrate(shared.fused, shared.plan, calib, copts, reference.hook());
   ASSERT_FALSE(reference.means().empty());
   for (const auto& [name, m] : reference.means()) EXPECT_EQ(m.count % 64, 0) << name;
 
@@ -175,7 +175,7 @@ TEST(BiasCorrection, AddsMissingBiasesAndCopiesSharedOnes) {
   std::vector<float> x(40 * 2 * 5 * 5);
   for (size_t i = 0; i < x.size(); ++i) x[i] = std::cos(0.37f * i) + 0.5f;
   std::map<std::string, Tensor> calib{{"x", Tensor::from_vector<float>({40, 2, 5, 5}, x)}};
-  quant::CalibrationOptions copts{-1, 16, 1, nullptr};
+  CalibrationOptions copts{-1, 16, 1, nullptr};
   Prepared p = prepare_and_calibrate(g, calib, copts);
   for (const Node& n : p.fused.nodes) {
     if (n.op_type != "Conv") continue;

@@ -1,10 +1,10 @@
-#include "quant/calibrate.h"
+#include "passes/calibrate.h"
 
 #include <algorithm>
 
 #include "core/samples.h"
 
-namespace octet::quant {
+namespace octet {
 
 namespace {
 
@@ -51,15 +51,15 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
   }
 }
 
-std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                            const std::map<std::string, Tensor>& data,
                                                            const CalibrationOptions& options, const ValueHook& also) {
-  std::map<std::string, std::unique_ptr<Observer>> observers;
+  std::map<std::string, std::unique_ptr<quant::Observer>> observers;
   for (const auto& [value, spec] : plan.activations) {
     std::string root = plan.qparams_root(value);
     const ActivationSpec& rs = plan.activations.at(root);
     if (rs.observer == "fixed" || observers.count(root)) continue;
-    observers[root] = make_observer(rs.observer, rs.scheme, rs.options);
+    observers[root] = quant::make_observer(rs.observer, rs.scheme, rs.options);
   }
 
   // A quantized constant (an operand of Add or Mul) is observed once, whole.
@@ -75,4 +75,4 @@ std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const
   return observers;
 }
 
-}  // namespace octet::quant
+}  // namespace octet

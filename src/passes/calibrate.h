@@ -14,7 +14,7 @@
 #include "passes/prepare.h"
 #include "quant/observers/observer.h"
 
-namespace octet::quant {
+namespace octet {
 
 struct CalibrationOptions {
   int64_t samples = -1;  // -1: all
@@ -28,7 +28,7 @@ struct CalibrationOptions {
 // value, except fixed ones). `data`: graph input name -> tensor, axis 0 = samples. octet::Error
 // when an input is missing or an observer sees no finite value.
 // `also` sees every value too (bias correction's float means, gathered in the same pass).
-std::map<std::string, std::unique_ptr<Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                            const std::map<std::string, Tensor>& data,
                                                            const CalibrationOptions& options,
                                                            const ValueHook& also = nullptr);
@@ -55,4 +55,4 @@ std::vector<CalibrationBatch> calibration_batches(const Graph& g, const std::map
 int64_t calibration_samples(const Graph& g, const std::map<std::string, Tensor>& data,
                             const CalibrationOptions& options);
 
-}  // namespace octet::quant
+}  // namespace octet
