@@ -28,7 +28,7 @@ AVX2_ENGINE = "octet-avx2"
 AVX2_ENV = {"OCTET_ISA": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
 AVX2_NOTE = ("octet's kernels as on an AVX2-only CPU (OCTET_ISA=avx2, ONEDNN_MAX_CPU_ISA=AVX2); "
              "ONNX Runtime, PyTorch and OpenVINO are not emulated")
-# octet's INT8 kernel paths, slowest first: the order kernels/x86/dispatch.h picks the best in.
+# octet's INT8 kernel paths, slowest first: the order kernels/dispatch.h picks the best in.
 ISA_RANK = ("ref", "avx2", "avx512bw", "avxvnni", "avx512vnni")
 _KERNELS = re.compile(r"^kernels: (?P<chosen>\S+) \(this CPU runs: (?P<runs>[^;)]*)", re.M)
 

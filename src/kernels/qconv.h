@@ -15,7 +15,7 @@
 
 #include "core/thread_pool.h"
 #include "kernels/qgemm.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 
 namespace octet::kernels {
 

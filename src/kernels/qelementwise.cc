@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "kernels/ref/qelementwise_ref.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 #include "octet/error.h"
 
 namespace octet::kernels {

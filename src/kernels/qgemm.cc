@@ -5,7 +5,7 @@
 
 #include "kernels/copy_elems.h"
 #include "kernels/qgemm_blocks.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 #include "octet/error.h"
 
 namespace octet::kernels {

@@ -6,7 +6,7 @@
 
 #include "kernels/qelementwise.h"
 #include "kernels/vmath.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 
 namespace octet {
 namespace {

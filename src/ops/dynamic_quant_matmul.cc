@@ -11,7 +11,7 @@
 
 #include "kernels/qgemm.h"
 #include "kernels/vmath.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 #include "ops/dynamic_activation.h"
 #include "ops/registry.h"
 #include "quant/qmath.h"

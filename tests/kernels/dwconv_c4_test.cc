@@ -11,14 +11,14 @@ namespace {
 
 using testing::random_ints;
 
-std::vector<Isa> c4_isas() {
-  std::vector<Isa> out;
-  for (Isa isa : testing::all_isas())
+std::vector<std::string> c4_isas() {
+  std::vector<std::string> out;
+  for (const std::string& isa : testing::all_isas())
     if (kernels_for(isa).dwconv_c4.conv) out.push_back(isa);
   return out;
 }
 
-class DwconvC4Isa : public ::testing::TestWithParam<Isa> {};
+class DwconvC4Isa : public ::testing::TestWithParam<std::string> {};
 
 // Only byte `byte` of the first `channels` lanes of each column changes.
 TEST_P(DwconvC4Isa, InsertRowMatchesTwin) {
@@ -95,7 +95,7 @@ std::vector<int32_t> direct_depthwise(const Conv2dShape& s, const std::vector<ui
 // blocks (C > 64), rows above and below the image, both strides, dilation 2 (a window of 5 rows: two
 // row groups), non-square kernels, every thread split. A dequantize with scale 1 shows the sums.
 TEST(DwconvC4, DriverOnTheScalarTwinsMatchesDirectLoop) {
-  KernelTable twin = kernels_for(Isa::ref);
+  KernelTable twin = kernels_for("ref");
   twin.dwconv_c4 = {dw_insert_row__ref, dwconv_c4__ref};
   std::mt19937 rng(8);
   auto r = [&](int lo, int hi) { return int64_t(std::uniform_int_distribution<int>(lo, hi)(rng)); };
@@ -133,14 +133,14 @@ TEST(DwconvC4, DriverOnTheScalarTwinsMatchesDirectLoop) {
 // Weights with a zero point do not fit the path (w - w_zp may not be a byte): the table's other
 // kernel runs them.
 TEST(DwconvC4, ZeroPointWeightsTakeTheOtherPath) {
-  KernelTable twin = kernels_for(Isa::ref);
+  KernelTable twin = kernels_for("ref");
   twin.dwconv_c4 = {dw_insert_row__ref, dwconv_c4__ref};
   Conv2dShape s;
   s.in_h = s.in_w = 4, s.in_c = s.out_c = s.groups = 8, s.kernel_h = s.kernel_w = 3;
   std::vector<int8_t> w(8 * 9, 1), zp{3}, none{0};
   EXPECT_TRUE(pack_conv_weights_s8(w.data(), s, zp, twin).dw_weights_c4.empty());
   EXPECT_FALSE(pack_conv_weights_s8(w.data(), s, none, twin).dw_weights_c4.empty());
-  EXPECT_TRUE(pack_conv_weights_s8(w.data(), s, {}, kernels_for(Isa::ref)).dw_weights_c4.empty());
+  EXPECT_TRUE(pack_conv_weights_s8(w.data(), s, {}, kernels_for("ref")).dw_weights_c4.empty());
 }
 
 }  // namespace

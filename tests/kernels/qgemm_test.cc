@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "kernels/ref/qgemm_ref.h"
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 #include "kernels/qgemm_test_util.h"
 #include "octet/error.h"
 
@@ -180,7 +180,7 @@ void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
     }
 }
 
-class QgemmIsa : public ::testing::TestWithParam<Isa> {};
+class QgemmIsa : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(QgemmIsa, RandomShapesMatchReference) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
@@ -230,7 +230,7 @@ TEST_P(QgemmIsa, Activations7BitPathIsExact) {
 INSTANTIATE_TEST_SUITE_P(Qgemm, QgemmIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);
 
 TEST(Qgemm, ChosenPathIsSupported) {
-  EXPECT_TRUE(isa_supported(kernels().isa));
+  EXPECT_TRUE(path_supported(kernels().path));
 }
 
 TEST(Qgemm, RejectsBadArguments) {
@@ -307,9 +307,11 @@ TEST(Qgemm, ApplyEpilogueSubtractsRowTimesColumnFactors) {
   EXPECT_EQ(got, want);
 }
 
-TEST(Qgemm, OctetIsaNamesParse) {
-  for (Isa isa : testing::all_isas()) EXPECT_EQ(parse_isa(isa_name(isa)), isa);
-  EXPECT_THROW(parse_isa("sse9"), Error);
+TEST(Qgemm, PathsAreFoundByName) {
+  for (const std::string& isa : testing::all_isas()) EXPECT_EQ(kernels_for(isa).path, isa);
+  EXPECT_EQ(architecture_paths().front().name, std::string("ref"));
+  EXPECT_THROW(kernels_for("sse9"), Error);
+  EXPECT_THROW(path_supported("sse9"), Error);
 }
 
 }  // namespace

@@ -5,9 +5,10 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
-#include "kernels/x86/dispatch.h"
+#include "kernels/dispatch.h"
 
 namespace octet::kernels::testing {
 
@@ -26,14 +27,17 @@ inline std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo, f
   return v;
 }
 
-// Every ISA name, for parameterised suites; the test skips those this CPU lacks.
-inline std::vector<Isa> all_isas() { return {Isa::ref, Isa::avx2, Isa::avx512bw, Isa::avxvnni, Isa::avx512vnni}; }
+// Every kernel path's name, for parameterised suites; the test skips those this CPU lacks.
+inline std::vector<std::string> all_isas() {
+  std::vector<std::string> names;
+  for (const KernelPath& p : architecture_paths()) names.push_back(p.name);
+  return names;
+}
 
-inline std::string isa_param_name(const ::testing::TestParamInfo<Isa>& info) { return isa_name(info.param); }
+inline std::string isa_param_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
-#define OCTET_SKIP_UNLESS_SUPPORTED(isa)                                                      \
-  if (!::octet::kernels::isa_supported(isa))                                                  \
-    GTEST_SKIP() << "this CPU lacks " << ::octet::kernels::isa_name(isa)                      \
-                 << ": path compiled but UNTESTED here"
+#define OCTET_SKIP_UNLESS_SUPPORTED(isa)                                                                      \
+  if (!::octet::kernels::path_supported(isa))                                                                 \
+  GTEST_SKIP() << "this CPU lacks " << (isa) << ": path compiled but UNTESTED here"
 
 }  // namespace octet::kernels::testing

@@ -32,7 +32,7 @@ std::vector<float> inputs() {
 
 bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
-class VmathIsa : public ::testing::TestWithParam<Isa> {};
+class VmathIsa : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(VmathIsa, EveryFunctionMatchesTheReferenceBitForBit) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());

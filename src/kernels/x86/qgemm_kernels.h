@@ -1,5 +1,5 @@
 // The x86 GEMM microkernels and epilogues, one ISA per file (qgemm_ukernel.h has the contract).
-// Only kernels/x86/dispatch.cc calls them, after checking the CPU has the ISA.
+// Only kernels/x86/paths.cc refers to them, after checking the CPU has the ISA.
 #pragma once
 
 #include "kernels/qgemm_ukernel.h"

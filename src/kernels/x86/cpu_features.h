@@ -1,5 +1,5 @@
 // What the CPU (and the OS, via XCR0) lets octet use. Detected once with CPUID + XGETBV; the
-// kernel dispatcher (kernels/x86/dispatch.cc) is the only intended reader.
+// kernel paths of kernels/x86/paths.cc are the only intended reader.
 #pragma once
 
 namespace octet {

@@ -1,8 +1,12 @@
-// The one place that chooses kernels: CPUID + XGETBV once (core/cpu_features.h), then the best
-// path in the order avx512vnni > avxvnni > avx512bw > avx2 > ref, unless OCTET_ISA=<name> forces
-// one. Kernels themselves never branch on the ISA.
+// The one place that chooses kernels. A kernel path is one instruction set's table of kernels
+// (KernelTable); the architecture's folder lists its paths, from the scalar reference to the best
+// (kernels/x86/paths.cc), and this file picks the best one the CPU runs, unless the environment
+// variable OCTET_ISA names one. Kernels themselves never branch on the ISA. A second architecture
+// is one new folder defining architecture_paths().
 #pragma once
 
+#include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,16 +18,10 @@
 
 namespace octet::kernels {
 
-enum class Isa { ref, avx2, avx512bw, avxvnni, avx512vnni };
-
-const char* isa_name(Isa isa);
-// Throws octet::Error naming `name` and the accepted names when it is not one.
-Isa parse_isa(std::string_view name);
-bool isa_supported(Isa isa);            // by this CPU and OS
-std::vector<Isa> supported_isas();      // ref first
-
+// A path's kernels. The architecture's tables fill it with designated initializers (every field
+// named), so a field added here is a compile error wherever a table forgets it.
 struct KernelTable {
-  Isa isa;
+  const char* path;  // "ref", "avx2", ...: the name OCTET_ISA and `octet --version` use
   QgemmKernel qgemm;
   DwconvUkernelFn dwconv;
   // The depthwise path on vpdpbusd (four input rows per lane) for weights with zero point 0; null
@@ -54,11 +52,26 @@ struct KernelTable {
   const QgemmKernel& qgemm_for(int64_t N) const { return N <= qgemm_narrow.nr ? qgemm_narrow : qgemm; }
 };
 
-// The table of the chosen path, picked on first call. OCTET_ISA naming an unknown ISA, or one this
+// One kernel path of this build: its table and whether this CPU and OS can run it.
+struct KernelPath {
+  const char* name;
+  bool (*supported)();
+  const KernelTable& (*table)();
+};
+
+// Every path of the architecture this build is for, "ref" (the scalar reference, kernels/ref/)
+// first, then each better than the one before. Defined by the architecture's folder.
+std::span<const KernelPath> architecture_paths();
+
+// The table of the chosen path, picked on first call. OCTET_ISA naming an unknown path, or one this
 // CPU lacks, throws octet::Error.
 const KernelTable& kernels();
-// The table of one path; the caller checks isa_supported() before running its kernels.
-const KernelTable& kernels_for(Isa isa);
+// The table of the path named `path` (octet::Error listing the paths when there is none); the
+// caller checks path_supported() before running its kernels.
+const KernelTable& kernels_for(std::string_view path);
+bool path_supported(std::string_view path);
+// The table of the scalar reference path, which every architecture has.
+const KernelTable& ref_kernels();
 
 // The same GEMM geometry and epilogue with the scalar twin of the microkernel: runs anywhere, so
 // tests can check packing and driver of paths this CPU cannot execute (VNNI on older CPUs).

@@ -1,4 +1,4 @@
-#include "core/cpu_features.h"
+#include "kernels/x86/cpu_features.h"
 
 #include <cpuid.h>
 

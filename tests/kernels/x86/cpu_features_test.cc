@@ -1,5 +1,5 @@
 // CPUID + XGETBV detection against what the kernel reports in /proc/cpuinfo.
-#include "core/cpu_features.h"
+#include "kernels/x86/cpu_features.h"
 
 #include <gtest/gtest.h>
 
