@@ -233,7 +233,7 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
   OCTET_CHECK(ep.out, "qgemm: null output");
 
   // The zero-point corrections join the bias in one int32 per column, so the inner loop is pure
-  // dot products (docs/kernels.md, eq. 1). C++20 int64 -> int32 is modular, like the vector adds.
+  // dot products (docs/kernels.md, eq. (K1)). C++20 int64 -> int32 is modular, like the vector adds.
   for (int64_t n = 0; n < N; ++n) {
     int64_t zb = w.zero_point.empty() ? 0 : w.zero_point[n];
     r.col_term[n] = int32_t(r.col_term[n] - int64_t(a_zp) * w.col_sum[n] + K * a_zp * zb);
