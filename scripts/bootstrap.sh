@@ -9,6 +9,7 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev  # dnnl-config.cmake calls find_package(OpenCL); only Recommended by libdnnl-dev
   libgtest-dev libbenchmark-dev libcli11-dev nlohmann-json3-dev zlib1g-dev libre2-dev
   clang-19 libclang-rt-19-dev libomp-19-dev llvm-19  # make fuzz: libFuzzer, OpenMP for clang, llvm-symbolizer
+  clang-format-19  # make format, and the format check of make test (.clang-format)
   python3-venv espeak-ng
   fortunes  # real English sentences for bench/dynamic_quant.py
   chromium  # tests/debug/report_browser_test.sh: octet report's HTML in a headless browser
