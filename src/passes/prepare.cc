@@ -167,6 +167,14 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
       plan.units.push_back(std::move(unit));
       continue;
     }
+    // On a float value an island stays float whole: Q/DQ inside it would buy no table, only error.
+    if (isl != islands.end() && !quantized.count(isl->second.input)) {
+      for (size_t k : isl->second.nodes) {
+        plan.float_reasons[g.nodes[k].name] = "inside an element-wise function of a float value (a unary island)";
+        claimed.insert(k);
+      }
+      continue;
+    }
     std::string why = unquantizable(g, n, quantized);
     if (!why.empty()) {
       plan.float_reasons[n.name] = why;

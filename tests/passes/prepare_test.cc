@@ -1,6 +1,7 @@
 // prepare, on written-out normalizations between two quantized MatMuls: static quantization keeps
 // each one that stays written out in float whole (Q/DQ at its input and output, none inside), fuses
-// those with an ONNX op, and the report names both.
+// those with an ONNX op, and the report names both. A unary island on a float value stays float whole
+// too.
 #include "passes/prepare.h"
 
 #include <gtest/gtest.h>
@@ -11,6 +12,7 @@
 #include "norm_graph_util.h"
 #include "octet/quantize.h"
 #include "pass_test_util.h"
+#include "passes/graph_util.h"
 #include "passes/written_out_norms.h"
 
 namespace octet {
@@ -84,6 +86,39 @@ TEST(PrepareWrittenOutNorms, FusableOnesBecomeTheirOpAndAreSaid) {
   report = quantize(testing::softmax_graph(true, false, -1, kBetween), &q);
   EXPECT_EQ(testing::count_op(q, "Softmax"), 1);
   EXPECT_TRUE(has_note(report, "1 softmax fused into Softmax"));
+}
+
+// GELU's tanh form (as jax2tf writes it) on a graph input, the float value no quantized op wrote:
+// its last Mul, of two activations, has an INT8 form, but quantizing it would put Q/DQ on x inside
+// the function, where the Tanh reads the coarse codes of x near zero.
+TEST(PrepareUnaryIslands, OnAFloatValueTheIslandStaysFloatWhole) {
+  Graph g;
+  g.opsets = {{"", 17}};
+  g.inputs = {testing::f32_value("x", {2, 16})};
+  g.initializers = {{"c3", testing::f32_scalar(0.044715f)}, {"k", testing::f32_scalar(0.7978846f)},
+                    {"one", testing::f32_scalar(1.0f)},      {"half", testing::f32_scalar(0.5f)},
+                    {"W", testing::sine_tensor({16, 4}, 0.3f)}};
+  using testing::add_node;
+  add_node(g, "Mul", {"x", "x"}, "x2");
+  add_node(g, "Mul", {"x2", "x"}, "x3");
+  add_node(g, "Mul", {"x3", "c3"}, "cx3");
+  add_node(g, "Add", {"x", "cx3"}, "u");
+  add_node(g, "Mul", {"u", "k"}, "ku");
+  add_node(g, "Tanh", {"ku"}, "t");
+  add_node(g, "Add", {"t", "one"}, "t1");
+  add_node(g, "Mul", {"t1", "half"}, "h");
+  add_node(g, "Mul", {"x", "h"}, "y");
+  add_node(g, "MatMul", {"y", "W"}, "out");
+  g.outputs = {testing::f32_value("out", {2, 4})};
+  Graph q;
+  const QuantizeReport report = quantize(g, &q);
+  const std::set<std::string> inside = {"x", "x2", "x3", "cx3", "u", "ku", "t", "t1", "h"};
+  for (const Node& n : q.nodes)
+    if (n.op_type == "QuantizeLinear") EXPECT_EQ(inside.count(n.inputs[0]), 0u) << n.inputs[0] << " is quantized";
+  EXPECT_EQ(testing::count_op(q, "MatMul"), 1);
+  EXPECT_GE(testing::count_op(q, "QuantizeLinear"), 1);  // y, the MatMul's input
+  const std::string reason = "y_node: inside an element-wise function of a float value (a unary island)";
+  EXPECT_NE(std::find(report.float_nodes.begin(), report.float_nodes.end(), reason), report.float_nodes.end());
 }
 
 }  // namespace
