@@ -53,6 +53,7 @@ std::optional<FusedOp> layer_normalization(const Graph& g, const WrittenOutNorm&
   const ValueInfo* vi = g.find_value_info(w.input);
   if (!vi || !vi->has_shape || w.rank < 0 || w.axes.empty() || w.axes.back() != w.rank - 1) return std::nullopt;
   const int64_t axis = w.axes.front();
+  if (axis < 0) return std::nullopt;  // an axis out of range
   Shape norm;
   for (int64_t i = axis; i < w.rank; ++i) {
     if (w.axes[i - axis] != i || !vi->shape[i].known()) return std::nullopt;
