@@ -5,6 +5,7 @@
 #include "passes/fuse_hardswish.h"
 #include "passes/fuse_matmul_add.h"
 #include "passes/fuse_pad.h"
+#include "passes/fuse_written_out_norms.h"
 
 namespace octet {
 
@@ -15,11 +16,13 @@ int fuse_for_quantization(Graph& g) {
   return total;
 }
 
-void fuse_for_static_quantization(Graph& g) {
+std::vector<NormKind> fuse_for_static_quantization(Graph& g) {
   fold_constants(g);
+  std::vector<NormKind> norms = fuse_written_out_norms(g, /*for_export=*/true);
   fuse_pad(g);
   fuse_hardswish(g, /*for_export=*/true);
   fuse_for_quantization(g);
+  return norms;
 }
 
 }  // namespace octet

@@ -2,7 +2,10 @@
 // function while removing ops that would otherwise be quantized on their own.
 #pragma once
 
+#include <vector>
+
 #include "octet/graph.h"
+#include "passes/written_out_norms.h"
 
 namespace octet {
 
@@ -12,8 +15,10 @@ namespace octet {
 int fuse_for_quantization(Graph& g);
 
 // The float graph static quantization quantizes, and that compare reads float weights from:
-// constants folded, Pad merged into the convolution after it (fuse_pad.h), a written-out
+// constants folded, written-out normalizations as the ONNX op where octet runs one
+// (fuse_written_out_norms.h), Pad merged into the convolution after it (fuse_pad.h), a written-out
 // HardSwish as the op in its exportable form (fuse_hardswish.h), then fuse_for_quantization.
-void fuse_for_static_quantization(Graph& g);
+// Returns the kinds of the normalizations fused, for the quantize summary.
+std::vector<NormKind> fuse_for_static_quantization(Graph& g);
 
 }  // namespace octet

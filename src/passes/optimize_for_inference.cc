@@ -1,5 +1,6 @@
 // octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
-// optimizations do for an fp32 model before it runs: constant subgraphs computed once, every
+// optimizations do for an fp32 model before it runs: constant subgraphs computed once, written-out
+// LayerNorm, InstanceNorm and softmax as the op (fuse_written_out_norms.h), every
 // BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
 // docs/quantization.md), so the BN costs nothing per inference, explicit zero Pads moved into the
 // convolution after them (fuse_pad.h), a written-out HardSwish as the op (fuse_hardswish.h), and MatMul + bias Add and
@@ -21,12 +22,14 @@
 #include "passes/fuse_hardswish.h"
 #include "passes/fuse_matmul_bias.h"
 #include "passes/fuse_pad.h"
+#include "passes/fuse_written_out_norms.h"
 
 namespace octet {
 
 Graph optimize_for_inference(const Graph& model) {
   Graph g = model;
   fold_constants(g);
+  fuse_written_out_norms(g, /*for_export=*/false);
   fuse_pad(g);
   fuse_hardswish(g, /*for_export=*/false);
   while (fuse_conv_bn(g) > 0) {

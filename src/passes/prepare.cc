@@ -91,10 +91,10 @@ std::string unquantizable(const Graph& g, const Node& n, const std::set<std::str
 }
 
 // The unary islands of two or more nodes (unary_islands.h), by first member, that share no node
-// with a fused chain; found from the graph's end so that each is the largest one.
-std::map<size_t, UnaryIsland> islands_by_first(const Graph& g, const std::set<size_t>& in_chains) {
+// with `taken` (fused chains, written-out normalizations); found from the graph's end so that each
+// is the largest one.
+std::map<size_t, UnaryIsland> islands_by_first(const Graph& g, std::set<size_t> taken) {
   std::map<size_t, UnaryIsland> out;
-  std::set<size_t> taken = in_chains;
   for (size_t i = g.nodes.size(); i-- > 0;) {
     if (taken.count(i)) continue;
     std::optional<UnaryIsland> island = unary_island_ending_at(g, i);
@@ -125,7 +125,16 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
     group_of_head[fg.nodes.front()] = fg;
     in_chains.insert(fg.nodes.begin(), fg.nodes.end());
   }
-  const std::map<size_t, UnaryIsland> islands = islands_by_first(g, in_chains);
+  // A written-out normalization (written_out_norms.h) stays float whole: squaring, subtracting or
+  // dividing 8-bit codes inside it destroys its statistics. No island may reach into one either.
+  std::map<size_t, NormKind> in_norm;
+  std::set<size_t> no_island = in_chains;
+  for (const WrittenOutNorm& w : find_written_out_norms(g)) {
+    for (size_t k : w.nodes) in_norm[k] = w.kind;
+    no_island.insert(w.nodes.begin(), w.nodes.end());
+    plan.float_norms.push_back(w.kind);
+  }
+  const std::map<size_t, UnaryIsland> islands = islands_by_first(g, no_island);
   std::set<std::string> quantized;
   std::set<size_t> claimed;  // nodes inside a unit
   auto add_activation = [&](const std::string& v, const quant::QConfig& qc) {
@@ -136,6 +145,11 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     if (claimed.count(i)) continue;
     const Node& n = g.nodes[i];
+    if (auto norm = in_norm.find(i); norm != in_norm.end()) {
+      plan.float_reasons[n.name] = std::string("inside a written-out ") + norm_kind_name(norm->second) +
+                                   ", kept in float as one unit";
+      continue;
+    }
     std::optional<quant::QConfig> qc = mapping.resolve(n);
     if (!qc) {
       plan.float_reasons[n.name] = "excluded by the qconfig";
@@ -151,6 +165,14 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
       claimed.insert(island.nodes.begin(), island.nodes.end());
       add_activation(unit.output, *qc);
       plan.units.push_back(std::move(unit));
+      continue;
+    }
+    // On a float value an island stays float whole: Q/DQ inside it would buy no table, only error.
+    if (isl != islands.end() && !quantized.count(isl->second.input)) {
+      for (size_t k : isl->second.nodes) {
+        plan.float_reasons[g.nodes[k].name] = "inside an element-wise function of a float value (a unary island)";
+        claimed.insert(k);
+      }
       continue;
     }
     std::string why = unquantizable(g, n, quantized);

@@ -57,7 +57,7 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
     fused_ = std::move(up.graph);
     opset_note_ = up.note;
   }
-  fuse_for_static_quantization(fused_);
+  fused_norms_ = fuse_for_static_quantization(fused_);
   if (!options.config_json.empty()) mapping_.check_matches({&model, &fused_});
   plan_ = prepare(fused_, mapping_);
   if (options.bias_correction) add_missing_biases(fused_, plan_);
@@ -141,6 +141,8 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
     report->quantized_weight_bytes = initializer_bytes(out);
     report->float_tensors = float_tensors(out, report->float_nodes);
     if (!opset_note_.empty()) report->notes.push_back(opset_note_);
+    if (std::string norms = describe_norms(fused_norms_, plan.float_norms); !norms.empty())
+      report->notes.push_back(norms);
   }
   return out;
 }

@@ -42,6 +42,7 @@ class StaticQuantizer {
 
   const Graph& model_;
   std::string opset_note_;  // passes/upgrade_opset.h
+  std::vector<NormKind> fused_norms_;  // written-out normalizations fused into their ONNX op
   const std::map<std::string, Tensor>& calib_;
   StaticQuantOptions options_;
   quant::QConfigMapping mapping_;
