@@ -2,6 +2,7 @@
 
 #include "ops/quantize_linear.h"
 #include "passes/graph_util.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
@@ -60,13 +61,11 @@ std::optional<QdqParams> read_qdq_params(const Graph& g, const Node& n, const Sh
 
 int output_channel_axis(const Graph& g, const Node& dq) {
   const Tensor* w = g.find_initializer(dq.inputs[0]);
-  const int last = w ? w->rank() - 1 : 0;
+  const int rank = w ? w->rank() : 1;
   for (size_t c : consumers(g, dq.outputs[0])) {
     const Node& n = g.nodes[c];
-    if (n.op_type == "ConvTranspose") return 1;
-    if (n.op_type == "MatMul" && n.inputs.size() > 1 && n.inputs[1] == dq.outputs[0]) return last;
-    if (n.op_type == "Gemm" && n.inputs.size() > 1 && n.inputs[1] == dq.outputs[0])
-      return n.attr_int("transB", 0) ? 0 : last;
+    const int axis = n.inputs.size() > 1 && n.inputs[1] == dq.outputs[0] ? quant::weight_channel_axis(n, rank) : -1;
+    if (axis >= 0) return axis;
   }
   return 0;
 }

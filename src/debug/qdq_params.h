@@ -28,9 +28,8 @@ std::optional<QdqParams> read_qdq_params(const Graph& g, const Node& n, const Sh
 // false for any other dtype.
 bool code_range(DType t, int64_t* qmin, int64_t* qmax);
 
-// The output-channel axis of a weight that `dq` (a DequantizeLinear of a constant) feeds:
-// ConvTranspose 1 ([C_in, C_out / group, ...]), MatMul and Gemm without transB the last
-// ([K, N]), otherwise 0 (Conv [C_out, ...], Gemm with transB [N, K]).
+// The output-channel axis of a weight that `dq` (a DequantizeLinear of a constant) feeds as the
+// weight input of an op quant::weight_channel_axis knows; otherwise 0.
 int output_channel_axis(const Graph& g, const Node& dq);
 
 }  // namespace octet

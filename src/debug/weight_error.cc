@@ -1,21 +1,12 @@
 #include "debug/weight_error.h"
 
+#include <algorithm>
 
 #include "debug/error_stats.h"
 #include "octet/error.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
-
-namespace {
-
-int output_channel_axis(const Node& reader, int rank) {
-  if (reader.op_type == "ConvTranspose") return 1;
-  if (reader.op_type == "Gemm") return reader.attr_int("transB", 0) ? 0 : 1;
-  if (reader.op_type == "MatMul") return rank - 1;
-  return 0;
-}
-
-}  // namespace
 
 WeightError weight_error(const Graph& quantized, const Node& dq, const Node& reader, const Tensor& float_weight) {
   const std::string& name = dq.inputs[0];
@@ -29,7 +20,9 @@ WeightError weight_error(const Graph& quantized, const Node& dq, const Node& rea
   WeightError w;
   w.name = name;
   const bool per_channel = scale->numel() > 1;
-  int axis = per_channel ? static_cast<int>(dq.attr_int("axis", 1)) : output_channel_axis(reader, q->rank());
+  // Per tensor: the channels are the reader's output channels (0 for an op with no such rule).
+  int axis = per_channel ? static_cast<int>(dq.attr_int("axis", 1))
+                         : std::max(0, quant::weight_channel_axis(reader, q->rank()));
   if (axis < 0) axis += q->rank();
   OCTET_CHECK(axis >= 0 && axis < q->rank(), dq.describe(), ": axis out of range for weight '", name, "'");
   const int64_t channels = q->dim(axis);

@@ -1,7 +1,6 @@
 #include "passes/bias_correction.h"
 
 #include <algorithm>
-#include <cmath>
 #include <functional>
 #include <optional>
 #include <set>
@@ -10,6 +9,7 @@
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "quant/qmath.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
@@ -17,11 +17,7 @@ namespace {
 
 bool has_bias_slot(const Node& n) { return n.op_type == "Conv" || n.op_type == "Gemm"; }
 
-// Output channels of a Conv [OC, C/g, kh, kw] or Gemm (B is [K, N], or [N, K] with transB) weight.
-int64_t output_channels(const Node& n, const Tensor& w) {
-  if (n.op_type == "Gemm" && !n.attr_int("transB", 0)) return w.dim(1);
-  return w.dim(0);
-}
+int64_t output_channels(const Node& n, const Tensor& w) { return w.dim(quant::weight_channel_axis(n, w.rank())); }
 
 // The quantized heads whose bias convert() turns into int32 (a float [OC] constant), by node index,
 // each with its level: 1 + the highest level among the corrected layers upstream of it.
@@ -105,7 +101,7 @@ class IncrementalQdq {
     Tensor dq(DType::kFloat32, bias.shape());
     for (int64_t c = 0; c < bias.numel(); ++c) {
       const float s = scale.data<float>()[scale.numel() == 1 ? 0 : c];
-      const double q = std::nearbyint(double(bias.data<float>()[c]) / s);
+      const double q = quant::bias_code(bias.data<float>()[c], s);
       dq.data<float>()[c] = dequantize_value<int32_t>(static_cast<int32_t>(q), s, 0);
     }
     qdq_.initializers[value] = dq;

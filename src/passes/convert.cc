@@ -1,11 +1,11 @@
 #include "passes/convert.h"
 
-#include <cmath>
-#include <limits>
 #include <set>
+#include <span>
 
 #include "passes/graph_util.h"
 #include "quant/qmath.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
@@ -37,22 +37,6 @@ class Names {
  private:
   std::set<std::string> used_;
 };
-
-Tensor zero_point_tensor(const TensorQParams& qp) {
-  Shape shape = qp.axis >= 0 ? Shape{static_cast<int64_t>(qp.zero_point.size())} : Shape{};
-  Tensor t(qp.dtype, shape);
-  for (size_t i = 0; i < qp.zero_point.size(); ++i) {
-    if (qp.dtype == DType::kUInt8) t.data<uint8_t>()[i] = static_cast<uint8_t>(qp.zero_point[i]);
-    else if (qp.dtype == DType::kInt8) t.data<int8_t>()[i] = static_cast<int8_t>(qp.zero_point[i]);
-    else t.data<int32_t>()[i] = qp.zero_point[i];
-  }
-  return t;
-}
-
-Tensor scale_tensor(const TensorQParams& qp) {
-  if (qp.axis < 0) return Tensor::scalar<float>(qp.scale.at(0));
-  return Tensor::from_vector<float>({static_cast<int64_t>(qp.scale.size())}, qp.scale);
-}
 
 class Converter {
  public:
@@ -134,8 +118,8 @@ class Converter {
 
   std::pair<std::string, std::string> add_qparams(const std::string& base, const TensorQParams& qp) {
     std::string scale = names_.fresh(base + "_scale"), zp = names_.fresh(base + "_zero_point");
-    out_.initializers[scale] = scale_tensor(qp);
-    out_.initializers[zp] = zero_point_tensor(qp);
+    out_.initializers[scale] = quant::scale_tensor(qp);
+    out_.initializers[zp] = quant::zero_point_tensor(qp);
     return {scale, zp};
   }
 
@@ -151,18 +135,10 @@ class Converter {
     return n;
   }
 
-  // The weight's output-channel axis: Conv [OC, C/g, kh, kw] -> 0; Gemm B -> 0 if transB else 1;
-  // MatMul B [K, N] -> 1; ConvTranspose [C, OC, kh, kw] (one group) -> 1.
-  static int channel_axis(const Node& n) {
-    if (n.op_type == "Conv") return 0;
-    if (n.op_type == "Gemm") return n.attr_int("transB", 0) ? 0 : 1;
-    return 1;
-  }
-
   void quantize_weights(Node& n, const QuantUnit& unit) {
     const std::string w_name = g_.nodes[unit.nodes.front()].inputs[1];
     const Tensor& w = *g_.find_initializer(w_name);
-    const int axis = channel_axis(n);
+    const int axis = quant::weight_channel_axis(n, w.rank());
     bool per_channel = unit.qconfig.weight_per_channel;
     if (per_channel && !per_channel_ok_) {
       per_channel = false;
@@ -170,40 +146,12 @@ class Converter {
         notes_->notes.push_back(n.name + ": per-tensor weights (opset " + std::to_string(opset_) +
                                 " < 13 has no per-axis DequantizeLinear)");
     }
-    const int64_t channels = per_channel ? w.dim(axis) : 1;
-    // Eq. (3): per-channel min/max of the weight.
-    std::vector<float> lo(channels, 0.0f), hi(channels, 0.0f);
-    const float* wd = w.data<float>();
-    // The weight as [outer, axis_len, inner]: element (o, c, i) belongs to channel c.
-    int64_t inner = 1;
-    for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-    const int64_t axis_len = w.dim(axis), outer = axis_len * inner != 0 ? w.numel() / (axis_len * inner) : 0;
-    auto for_each_run = [&](auto&& fn) {  // fn(channel, first flat index, run length)
-      for (int64_t o = 0; o < outer; ++o)
-        for (int64_t c = 0; c < axis_len; ++c) fn(per_channel ? c : 0, (o * axis_len + c) * inner, inner);
-    };
-    bool finite = true;
-    for_each_run([&](int64_t c, int64_t first, int64_t len) {
-      float l = lo[c], h = hi[c];
-      for (int64_t i = first; i < first + len; ++i) {
-        finite &= std::fabs(wd[i]) <= std::numeric_limits<float>::max();  // false for NaN too
-        l = std::min(l, wd[i]);
-        h = std::max(h, wd[i]);
-      }
-      lo[c] = l, hi[c] = h;
-    });
-    for (int64_t i = 0; !finite && i < w.numel(); ++i)
-      OCTET_CHECK(std::isfinite(wd[i]), "weight '", w_name, "' of ", n.describe(), " holds ", wd[i], " at flat index ",
-                  i, ": cannot quantize a non-finite weight");
     QScheme ws = unit.qconfig.weight;
     ws.ch_axis = per_channel ? axis : -1;
-    TensorQParams wq = quant::qparams_from_range(lo, hi, ws);
-    wq.axis = per_channel ? axis : -1;
-    wq.dtype = DType::kInt8;
+    TensorQParams wq = quant::weight_qparams(w, ws, "weight '" + w_name + "' of " + n.describe());
 
-    // Bias: int32 with scale x_scale * w_scale[c] (docs/static_ptq.md eq. (B1)). A weight scale so small
-    // that the bias overflows int32 is raised until it fits: the weight loses a little precision
-    // instead of the bias saturating.
+    // The bias: a float32 [OC] constant becomes int32 codes (eq. (B1)), its fit bought with the
+    // weight scales.
     const Tensor* bias = nullptr;
     const size_t bias_input = 2;
     if (n.has_input(bias_input)) {
@@ -212,22 +160,13 @@ class Converter {
       if (b && b->dtype() == DType::kFloat32 && b->rank() == 1 && b->dim(0) == oc) bias = b;
     }
     const float x_scale = act_->at(unit.act_inputs.at(0)).scale.at(0);
+    std::span<const float> bias_values;
     if (bias) {
-      constexpr double kLimit = 2147483647.0 / 2;  // headroom for the accumulation
-      for (int64_t c = 0; c < bias->numel(); ++c)
-        OCTET_CHECK(std::isfinite(bias->data<float>()[c]), "bias '", n.inputs[bias_input], "' of ", n.describe(),
-                    " holds ", bias->data<float>()[c], " at index ", c, ": cannot quantize a non-finite bias");
-      for (int64_t c = 0; c < bias->numel(); ++c) {
-        double need = std::fabs(bias->data<float>()[c]) / (double(x_scale) * kLimit);
-        float& s = wq.scale[per_channel ? c : 0];
-        if (s < need) s = static_cast<float>(need);
-      }
+      bias_values = {bias->data<float>(), static_cast<size_t>(bias->numel())};
+      quant::fit_weight_scales_to_bias(bias_values, x_scale, wq.scale,
+                                       "bias '" + n.inputs[bias_input] + "' of " + n.describe());
     }
-    Tensor wi(DType::kInt8, w.shape());
-    int8_t* wid = wi.data<int8_t>();
-    for_each_run([&](int64_t c, int64_t first, int64_t len) {
-      quantize_span<int8_t>(wd + first, len, wq.scale[c], wq.zero_point[c], wid + first);
-    });
+    const Tensor wi = quant::quantize_weight(w, wq);
     std::string wq_name = names_.fresh(w_name + "_quantized");
     out_.initializers[wq_name] = wi;
     auto [ws_name, wz_name] = add_qparams(w_name, wq);
@@ -246,10 +185,7 @@ class Converter {
         bq.zero_point.push_back(0);
       }
       Tensor bi(DType::kInt32, bias->shape());
-      for (int64_t c = 0; c < bias->numel(); ++c) {
-        double v = std::nearbyint(double(bias->data<float>()[c]) / bq.scale[per_channel ? c : 0]);
-        bi.data<int32_t>()[c] = static_cast<int32_t>(v);
-      }
+      quant::quantize_bias(bias_values, x_scale, wq.scale, bi.data<int32_t>());  // fits: the scales were fitted
       std::string bq_name = names_.fresh(b_name + "_quantized");
       out_.initializers[bq_name] = bi;
       auto [bs_name, bz_name] = add_qparams(b_name, bq);

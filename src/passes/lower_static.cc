@@ -12,6 +12,7 @@
 #include "passes/graph_util.h"
 #include "passes/unary_islands.h"
 #include "quant/qmath.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
@@ -164,19 +165,13 @@ class Lowering {
     std::string x_code;
     QParam xq;
     if (!dequantized(n.inputs[0], &x_code, &xq)) return;
-    int channel_axis = 1;
-    bool trans_b = false;
     if (n.op_type == "Conv") {
       if (n.attr_string("auto_pad", "NOTSET") != "NOTSET") return;
-      channel_axis = 0;
     } else if (n.op_type == "ConvTranspose") {
       if (n.attr_string("auto_pad", "NOTSET") != "NOTSET" || n.has_attr("output_shape") || n.attr_int("group", 1) != 1)
         return;
-      channel_axis = 1;
     } else if (n.op_type == "Gemm") {
       if (n.attr_float("alpha", 1) != 1 || n.attr_float("beta", 1) != 1 || n.attr_int("transA", 0)) return;
-      trans_b = n.attr_int("transB", 0) != 0;
-      channel_axis = trans_b ? 0 : 1;
     }
     // The weight: DequantizeLinear of a constant int8 tensor, per tensor or per output channel.
     const Node* wdq = producer(n.inputs[1]);
@@ -187,6 +182,7 @@ class Lowering {
     if (!w || w->dtype() != DType::kInt8 || !ws || ws->dtype() != DType::kFloat32 || (wdq->has_input(2) && !wz)) return;
     const bool conv = n.op_type == "Conv" || n.op_type == "ConvTranspose";
     if (conv ? w->rank() != 4 : w->rank() != 2) return;
+    const int channel_axis = quant::weight_channel_axis(n, w->rank());
     const int64_t channels = w->dim(channel_axis);
     if (ws->numel() != 1) {
       int64_t axis = wdq->attr_int("axis", 1);
@@ -243,13 +239,11 @@ class Lowering {
     int32_t qmin = 0, qmax = 255;
     if (act >= 0 && !clamp_of(g_.nodes[act], yq, &qmin, &qmax)) return;
 
+    // The weight's qparams are the QDQ graph's to keep: a bias too large for them stays in float.
     Tensor bias_i32(DType::kInt32, {channels});
-    for (int64_t c = 0; c < channels && !bias_f.empty(); ++c) {
-      const double s = double(xq.scale) * ws->data<float>()[ws->numel() == 1 ? 0 : c];
-      const double v = std::nearbyint(bias_f[c] / s);
-      if (!(std::fabs(v) < 2147483647.0)) return;  // does not fit: leave the unit in float
-      bias_i32.data<int32_t>()[c] = static_cast<int32_t>(v);
-    }
+    if (!quant::quantize_bias(bias_f, xq.scale, {ws->data<float>(), static_cast<size_t>(ws->numel())},
+                              bias_i32.data<int32_t>()))
+      return;
     std::vector<std::string> inputs = {x_code, wdq->inputs[0], wdq->inputs[1], wz ? wdq->inputs[2] : ""};
     if (!bias_f.empty()) inputs.push_back(add_initializer(n.name + "_bias_int32", bias_i32));
     const char* op = n.op_type == "Conv" ? "QLinearConv" : n.op_type == "ConvTranspose" ? "QLinearConvTranspose" : "QLinearMatMul";
@@ -261,7 +255,7 @@ class Lowering {
       for (const char* key : {"pads", "strides", "dilations", "group", "output_padding"})
         if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
     } else {
-      l.attrs["trans_b"] = int_attr(trans_b);
+      l.attrs["trans_b"] = int_attr(n.op_type == "Gemm" && n.attr_int("transB", 0) != 0);
     }
     replace(i, l, {bias_add, act, qi});
   }

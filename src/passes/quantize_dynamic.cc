@@ -3,7 +3,6 @@
 // an int8 initializer behind a DequantizeLinear, a graph ONNX Runtime runs as it stands
 // (weight-only); graph.metadata["octet.dynamic"] names the nodes lower_dynamic runs in INT8.
 #include <algorithm>
-#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -14,51 +13,29 @@
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "passes/quantize_embeddings.h"
-#include "quant/observers/observer.h"
-#include "quant/qmath.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
 namespace {
 
-// Index of the constant weight input(s), the axis of output channels in each, and the mapping.
+// The constant weight input(s) of a node quantize_dynamic quantizes, and their mapping. Each is
+// quantized along the node's weight_channel_axis (quant/weight_quant.h).
 struct WeightSlot {
   size_t input;
-  int axis;
   bool symmetric;
 };
 
 std::vector<WeightSlot> weight_slots(const Node& n) {
-  if (n.op_type == "MatMul") return {{1, 1, true}};
-  if (n.op_type == "Gemm") return {{1, n.attr_int("transB", 0) ? 0 : 1, true}};
-  if (n.op_type == "Conv") return {{1, 0, true}};
+  if (n.op_type == "MatMul" || n.op_type == "Gemm" || n.op_type == "Conv") return {{1, true}};
   // LSTM/GRU W [dirs, gates*hidden, input] and R [dirs, gates*hidden, hidden]: one scale per gate
   // row, shared by the directions (DequantizeLinear has one axis). Affine, not symmetric: the
   // recurrence carries every step's weight rounding into the next, and a row's [min, max] in 255
   // steps is never coarser than [-max|w|, max|w|] in 254 (Silero's LSTM: 0.86x the step on
   // average, 0.62x at best; its output error fell from 1.27e-2 to under 1e-2, docs/dynamic_ptq.md).
   // The zero points cost one row sum of x or h per GEMM, next to nothing beside a cell's gates.
-  if (n.op_type == "LSTM" || n.op_type == "GRU") return {{1, 1, false}, {2, 1, false}};
+  if (n.op_type == "LSTM" || n.op_type == "GRU") return {{1, false}, {2, false}};
   return {};
-}
-
-// int8 qparams per slice of `axis` (or one for the tensor): symmetric is PyTorch's
-// per_channel_symmetric qint8 weight observer (docs/quantization.md eq. (O1)), affine (O2).
-quant::TensorQParams weight_qparams(const Tensor& w, int axis, bool per_channel, bool symmetric,
-                                    const std::string& what) {
-  const int64_t channels = per_channel ? w.dim(axis) : 1;
-  int64_t inner = 1;
-  for (int d = axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-  std::vector<float> lo(channels, 0.0f), hi(channels, 0.0f);
-  const float* d = w.data<float>();
-  for (int64_t i = 0; i < w.numel(); ++i) {
-    OCTET_CHECK(std::isfinite(d[i]), what, " holds ", d[i], " at flat index ", i, ": cannot quantize it");
-    const int64_t c = per_channel ? (i / inner) % w.dim(axis) : 0;
-    lo[c] = std::min(lo[c], d[i]);
-    hi[c] = std::max(hi[c], d[i]);
-  }
-  quant::QScheme s{DType::kInt8, symmetric, false, per_channel ? axis : -1};
-  return quant::qparams_from_range(lo, hi, s);
 }
 
 }  // namespace
@@ -108,7 +85,8 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
       const Tensor* w = n.has_input(s.input) ? folded.find_initializer(n.inputs[s.input]) : nullptr;
       if (!w) why = "weight '" + (n.has_input(s.input) ? n.inputs[s.input] : std::string("?")) + "' is not a constant";
       else if (w->dtype() != DType::kFloat32) why = "weight is not float32";
-      else if (w->rank() <= s.axis || (n.op_type == "MatMul" && w->rank() != 2)) why = "weight of rank " + std::to_string(w->rank());
+      else if (w->rank() <= quant::weight_channel_axis(n, w->rank()) || (n.op_type == "MatMul" && w->rank() != 2))
+        why = "weight of rank " + std::to_string(w->rank());
       if (!why.empty()) break;
     }
     if (!why.empty()) {
@@ -119,31 +97,22 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
     Node q = n;
     for (const WeightSlot& s : weight_slots(n)) {
       const std::string& w_name = n.inputs[s.input];
+      const Tensor& w = *folded.find_initializer(w_name);
+      const int axis = quant::weight_channel_axis(n, w.rank());
       // A weight several nodes read the same way (tied weights) is stored and dequantized once.
-      const std::string key = cat(w_name, "/", s.axis, "/", s.symmetric);
+      const std::string key = cat(w_name, "/", axis, "/", s.symmetric);
       if (auto done = dequantized.find(key); done != dequantized.end()) {
         q.inputs[s.input] = done->second;
         continue;
       }
-      const Tensor& w = *folded.find_initializer(w_name);
-      quant::TensorQParams qp =
-          weight_qparams(w, s.axis, per_channel, s.symmetric, "weight '" + w_name + "' of " + n.describe());
-      Tensor codes(DType::kInt8, w.shape());
-      int64_t inner = 1;
-      for (int d = s.axis + 1; d < w.rank(); ++d) inner *= w.dim(d);
-      for (int64_t i = 0; i < w.numel(); ++i) {
-        const int64_t c = per_channel ? (i / inner) % w.dim(s.axis) : 0;
-        codes.data<int8_t>()[i] = quantize_value<int8_t>(w.data<float>()[i], qp.scale[c], qp.zero_point[c]);
-      }
+      const quant::QScheme scheme{DType::kInt8, s.symmetric, false, per_channel ? axis : -1};
+      const quant::TensorQParams qp = quant::weight_qparams(w, scheme, "weight '" + w_name + "' of " + n.describe());
       const std::string codes_name = fresh_name(g, w_name + "_quantized");
-      g.initializers[codes_name] = codes;
+      g.initializers[codes_name] = quant::quantize_weight(w, qp);
       const std::string scale_name = fresh_name(g, w_name + "_scale");
-      g.initializers[scale_name] = per_channel ? Tensor::from_vector<float>({static_cast<int64_t>(qp.scale.size())}, qp.scale)
-                                               : Tensor::scalar<float>(qp.scale[0]);
+      g.initializers[scale_name] = quant::scale_tensor(qp);
       const std::string zp_name = fresh_name(g, w_name + "_zero_point");
-      Tensor zp(DType::kInt8, per_channel ? Shape{static_cast<int64_t>(qp.zero_point.size())} : Shape{});
-      for (size_t c = 0; c < qp.zero_point.size(); ++c) zp.data<int8_t>()[c] = static_cast<int8_t>(qp.zero_point[c]);
-      g.initializers[zp_name] = zp;
+      g.initializers[zp_name] = quant::zero_point_tensor(qp);
       Node dq;
       dq.name = fresh_name(g, n.name + "_" + w_name + "_DequantizeLinear");
       dq.op_type = "DequantizeLinear";
@@ -151,7 +120,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
       dq.inputs = {codes_name, scale_name, zp_name};
       dq.outputs = {fresh_name(g, w_name + "_dequantized")};
       g.value_info.erase(dq.outputs[0]);
-      if (per_channel) dq.attrs["axis"] = int_attr(s.axis);
+      if (per_channel) dq.attrs["axis"] = int_attr(axis);
       q.inputs[s.input] = dq.outputs[0];
       dequantized[key] = dq.outputs[0];
       nodes.push_back(dq);
