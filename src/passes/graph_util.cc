@@ -185,4 +185,11 @@ Attribute ints_attr(std::vector<int64_t> v) {
   return a;
 }
 
+Attribute floats_attr(std::vector<float> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+
 }  // namespace octet

@@ -52,6 +52,7 @@ void set_octet_op(Node& n, const std::string& op_type);
 Attribute int_attr(int64_t v);
 Attribute float_attr(float v);
 Attribute ints_attr(std::vector<int64_t> v);
+Attribute floats_attr(std::vector<float> v);
 Attribute string_attr(std::string v);
 
 }  // namespace octet

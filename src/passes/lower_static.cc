@@ -25,12 +25,7 @@ struct QParam {
 
 class Lowering {
  public:
-  explicit Lowering(Graph& g) : g_(g) {
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      for (const auto& o : g.nodes[i].outputs) producer_[o] = i;
-    for (size_t i = 0; i < g.nodes.size(); ++i)
-      for (const auto& in : g.nodes[i].inputs) readers_[in].push_back(i);
-  }
+  explicit Lowering(Graph& g) : g_(g) {}
 
   void run() {
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
@@ -60,9 +55,11 @@ class Lowering {
   }
 
  private:
+  // g_.nodes keeps its order and contents until run() ends (lowered nodes wait in replacement_),
+  // so graph_util's queries answer for the graph as imported.
   const Node* producer(const std::string& v) const {
-    auto it = producer_.find(v);
-    return it == producer_.end() || gone_.count(it->second) ? nullptr : &g_.nodes[it->second];
+    const int64_t p = producer_index(g_, v);
+    return p < 0 || gone_.count(static_cast<size_t>(p)) ? nullptr : &g_.nodes[p];
   }
 
   // Per-tensor uint8 qparams of a QuantizeLinear / DequantizeLinear node, from constants.
@@ -96,18 +93,10 @@ class Lowering {
 
   // v is read only by one QuantizeLinear to uint8 (and is no graph output): that node's index.
   int64_t sole_quantize(const std::string& v, QParam* q) const {
-    if (is_graph_output(g_, v)) return -1;
-    auto it = readers_.find(v);
-    if (it == readers_.end() || it->second.size() != 1) return -1;
-    const Node& n = g_.nodes[it->second[0]];
-    if (n.op_type != "QuantizeLinear" || !n.domain.empty() || !qparams_of(n, q)) return -1;
-    return static_cast<int64_t>(it->second[0]);
-  }
-
-  int64_t sole_reader(const std::string& v) const {
-    if (is_graph_output(g_, v)) return -1;
-    auto it = readers_.find(v);
-    return it != readers_.end() && it->second.size() == 1 ? static_cast<int64_t>(it->second[0]) : -1;
+    const int64_t r = sole_consumer(g_, v);
+    if (r < 0) return -1;
+    const Node& n = g_.nodes[r];
+    return n.op_type == "QuantizeLinear" && n.domain.empty() && qparams_of(n, q) ? r : -1;
   }
 
   Node lowered(const Node& from, const std::string& op, std::vector<std::string> inputs, const std::string& out) {
@@ -141,17 +130,9 @@ class Lowering {
     if (act.op_type == "Relu") {
       lo = 0;
     } else if (act.op_type == "Clip") {
-      if (act.opset < 11) {
-        lo = act.attr_float("min", -INFINITY);
-        hi = act.attr_float("max", INFINITY);
-      } else {
-        for (size_t k = 1; k < 3; ++k) {
-          if (!act.has_input(k)) continue;
-          const Tensor* t = g_.find_initializer(act.inputs[k]);
-          if (!t || t->dtype() != DType::kFloat32 || t->numel() != 1) return false;
-          (k == 1 ? lo : hi) = t->data<float>()[0];
-        }
-      }
+      lo = clip_bound(g_, act, 1, "min", -INFINITY);
+      hi = clip_bound(g_, act, 2, "max", INFINITY);
+      if (std::isnan(lo) || std::isnan(hi)) return false;  // a bound that is not a constant
     } else {
       return false;
     }
@@ -228,7 +209,7 @@ class Lowering {
     }
     // Output: optionally one Relu/Clip, then one QuantizeLinear to uint8.
     int64_t act = -1;
-    int64_t r = sole_reader(out);
+    int64_t r = sole_consumer(g_, out);
     if (r >= 0 && (g_.nodes[r].op_type == "Relu" || g_.nodes[r].op_type == "Clip") && g_.nodes[r].inputs[0] == out) {
       act = r;
       out = g_.nodes[r].outputs[0];
@@ -286,7 +267,7 @@ class Lowering {
     QParam aq, bq, yq;
     if (!binary_operands(n, &a, &aq, &b, &bq)) return;
     std::string out = n.outputs[0];
-    int64_t act = -1, r = sole_reader(out);
+    int64_t act = -1, r = sole_consumer(g_, out);
     if (r >= 0 && g_.nodes[r].op_type == "Relu") {
       act = r;
       out = g_.nodes[r].outputs[0];
@@ -345,14 +326,8 @@ class Lowering {
     if (qi < 0) return;
     Node l = lowered(n, "QLinearConcat", codes, g_.nodes[qi].outputs[0]);
     l.attrs["axis"] = *n.find_attr("axis");
-    Attribute s;
-    s.kind = Attribute::Kind::kFloats;
-    s.floats = scales;
-    l.attrs["scales"] = s;
-    Attribute z;
-    z.kind = Attribute::Kind::kInts;
-    z.ints = zps;
-    l.attrs["zero_points"] = z;
+    l.attrs["scales"] = floats_attr(scales);
+    l.attrs["zero_points"] = ints_attr(zps);
     l.attrs["y_scale"] = float_attr(yq.scale);
     l.attrs["y_zero_point"] = int_attr(yq.zp);
     replace(i, l, {qi});
@@ -462,8 +437,6 @@ class Lowering {
   }
 
   Graph& g_;
-  std::map<std::string, size_t> producer_;
-  std::map<std::string, std::vector<size_t>> readers_;
   std::map<size_t, Node> replacement_;
   std::set<size_t> gone_;
 };
