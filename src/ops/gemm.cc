@@ -1,8 +1,8 @@
 // Gemm and MatMul (ONNX opsets 11..21) as oneDNN matmul primitives. A constant B is reordered once
 // into the primitive's preferred layout; [.., M, K] x constant [K, N] folds the batch into M.
 // Transposes are strided views, never copies. com.octet MatMulBias(A, B, bias) is MatMul then
-// + bias over the last axis, with B constant [K, N] and bias constant float32 [N] (made by
-// passes/fuse_matmul_bias.cc): the bias rides in the primitive instead of a second pass.
+// + bias over the last axis, with B constant [K, N] and bias constant float32 [N] or [1, .., 1, N]
+// (made by passes/fuse_matmul_bias.cc): the bias rides in the primitive instead of a second pass.
 #include <algorithm>
 #include <map>
 #include <mutex>
@@ -56,7 +56,8 @@ class MatMulKernel final : public OpKernel {
     if (init.node.domain == "com.octet") {  // MatMulBias
       const Tensor* bias = init.constant_input(2);
       OCTET_CHECK(const_b_.defined() && const_b_.rank() == 2 && bias && bias->dtype() == DType::kFloat32 &&
-                      bias->rank() == 1 && bias->dim(0) == const_b_.dim(1),
+                      bias->rank() >= 1 && bias->numel() == const_b_.dim(1) &&
+                      bias->dim(bias->rank() - 1) == const_b_.dim(1),
                   init.node.describe(), ": needs a constant 2-D B [K, N] and a constant float32 bias [N]");
       bias_ = *bias;
     }

@@ -19,16 +19,12 @@ int64_t next_member(const Graph& g, size_t i) {
   return c >= 0 && !g.nodes[c].outputs.empty() ? c : -1;
 }
 
-// Add(value, constant) where the constant broadcasts along the last axis only ([N], [1, .., N]):
-// a bias, not a general elementwise Add.
-bool is_bias_add(const Graph& g, const Node& add, const std::string& value) {
-  if (add.op_type != "Add" || !add.domain.empty() || add.num_inputs() != 2) return false;
-  const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
-  const Tensor* b = g.find_initializer(other);
-  if (!b || b->rank() == 0) return false;
-  for (int d = 0; d + 1 < b->rank(); ++d)
-    if (b->dim(d) != 1) return false;
-  return true;
+// Node `next` is the bias Add of MatMul `mm` writing `value` (bias_add_after: a constant [N] or
+// [1, .., N] for a constant weight [K, N]), not a general elementwise Add.
+bool is_bias_add(const Graph& g, const Node& mm, const std::string& value, int64_t next) {
+  const Tensor* w = mm.inputs.size() > 1 ? g.find_initializer(mm.inputs[1]) : nullptr;
+  std::string bias;
+  return w && w->rank() == 2 && bias_add_after(g, value, w->dim(1), &bias) == next;
 }
 
 // Relu, or (when `clip_ok`) Clip(min 0, constant max or none): ReLU and ReLU6.
@@ -61,7 +57,7 @@ std::vector<FusedGroup> find_fused_groups(const Graph& g) {
       return next_member(g, static_cast<size_t>(k));
     };
     int64_t next = next_member(g, i);
-    if (head.op_type == "MatMul" && next >= 0 && is_bias_add(g, g.nodes[next], fg.output)) next = append(next);
+    if (head.op_type == "MatMul" && next >= 0 && is_bias_add(g, head, fg.output, next)) next = append(next);
     if (next >= 0 && is_activation(g, g.nodes[next], fg.output, weighted)) append(next);
     if (fg.nodes.size() == 1) continue;
     members.insert(fg.nodes.begin(), fg.nodes.end());

@@ -16,7 +16,7 @@ struct FusedGroup {
 };
 
 // The chains, in graph order of their heads:
-//   Conv | ConvTranspose | Gemm | MatMul (+ Add of a constant bias, MatMul only: Conv and Gemm
+//   Conv | ConvTranspose | Gemm | MatMul (+ its bias Add, bias_add_after, MatMul only: Conv and Gemm
 //     carry their own) (+ Relu | Clip with constant min 0 and any constant max or none),
 //   Add (+ Relu),
 //   BatchNormalization left unfused (+ Relu).

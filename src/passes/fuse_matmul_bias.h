@@ -1,7 +1,7 @@
-// fuse_matmul_bias: MatMul(X, constant W [K, N]) followed by Add of a constant float32 [N] (how
-// PyTorch exports nn.Linear on 3-D activations) becomes com.octet MatMulBias(X, W, b) (ops/gemm.cc),
-// which adds the bias inside the oneDNN primitive. For fp32 execution (optimize_for_inference);
-// the quantizer keeps standard ops and fuses its own way (fuse_matmul_add.h).
+// fuse_matmul_bias: MatMul(X, constant W [K, N]) followed by its bias Add (bias_add_after,
+// graph_util.h; how PyTorch exports nn.Linear on 3-D activations) becomes com.octet
+// MatMulBias(X, W, b) (ops/gemm.cc), which adds the bias inside the oneDNN primitive. For fp32
+// execution (optimize_for_inference); the quantizer keeps standard ops (fuse_matmul_add.h).
 #pragma once
 
 #include "octet/graph.h"

@@ -1,5 +1,6 @@
 #include "passes/graph_util.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace octet {
@@ -21,6 +22,24 @@ bool mentions(const Graph& g, const std::string& value) {
   for (const Node& n : g.nodes)
     if (node_mentions(n, value)) return true;
   return false;
+}
+
+// `value`'s rank: from its value_info, or, written by a MatMul whose operands have known ranks of
+// at least 2, the larger of them (numpy matmul); -1 when unknown.
+int64_t known_rank(const Graph& g, const std::string& value) {
+  const ValueInfo* out = g.find_value_info(value);
+  if (out && out->has_shape) return static_cast<int64_t>(out->shape.size());
+  const int64_t p = producer_index(g, value);
+  if (p < 0 || g.nodes[p].op_type != "MatMul" || !g.nodes[p].domain.empty() || g.nodes[p].inputs.size() != 2) return -1;
+  int64_t rank = -1;
+  for (const std::string& in : g.nodes[p].inputs) {
+    const Tensor* t = g.find_initializer(in);
+    const ValueInfo* vi = g.find_value_info(in);
+    const int64_t r = t ? t->rank() : vi && vi->has_shape ? static_cast<int64_t>(vi->shape.size()) : -1;
+    if (r < 2) return -1;
+    rank = std::max(rank, r);
+  }
+  return rank;
 }
 
 bool is_graph_input(const Graph& g, const std::string& value) {
@@ -112,7 +131,8 @@ int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std:
   if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) return -1;
   const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
   const Tensor* b = g.find_initializer(other);
-  if (!b || b->dtype() != DType::kFloat32 || b->rank() != 1 || b->dim(0) != n) return -1;
+  if (!b || b->dtype() != DType::kFloat32 || b->rank() == 0 || b->numel() != n || b->dim(b->rank() - 1) != n) return -1;
+  if (b->rank() > 1 && known_rank(g, value) < b->rank()) return -1;  // [1, .., 1, n] would add axes
   *bias = other;
   return c;
 }

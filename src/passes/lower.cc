@@ -1,15 +1,10 @@
 // octet::lower and octet::is_quantized (include/octet/quantize.h): s8 activation codes become u8
 // ones (s8_activations.h), then the dynamic patterns (they consume DequantizeLinear nodes the
-// static patterns would otherwise see), then the static,
-// then the float fusions (a written-out GELU, LayerNorm or softmax, residual Add + LayerNormalization, attention's
-// scale + mask + softmax, its head Transposes + MatMuls), then NHWC regions for the INT8 CNN ops.
+// static patterns would otherwise see), then the static, then the float fusions of what stays in
+// float (fuse_float_patterns.h), then NHWC regions for the INT8 CNN ops.
 #include "octet/quantize.h"
 #include "passes/channels_last.h"
-#include "passes/fuse_add_layernorm.h"
-#include "passes/fuse_masked_softmax.h"
-#include "passes/fuse_transpose_matmul.h"
-#include "passes/fuse_gelu.h"
-#include "passes/fuse_written_out_norms.h"
+#include "passes/fuse_float_patterns.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
 #include "passes/s8_activations.h"
@@ -21,11 +16,7 @@ Graph lower(const Graph& qdq) {
   s8_activations_to_u8(g);
   lower_dynamic(g);
   lower_static(g);
-  fuse_gelu(g);  // a GELU left in float
-  fuse_written_out_norms(g, /*for_export=*/false);  // a written-out LayerNorm or softmax left in float
-  fuse_add_layernorm(g);
-  fuse_masked_softmax(g);
-  fuse_transpose_matmul(g);
+  fuse_float_patterns(g);
   to_channels_last(g);
   return g;
 }

@@ -1,44 +1,35 @@
 // octet::optimize_for_inference (include/octet/runtime.h): what ONNX Runtime's basic graph
-// optimizations do for an fp32 model before it runs: constant subgraphs computed once, written-out
-// LayerNorm, InstanceNorm and softmax as the op (fuse_written_out_norms.h), every
+// optimizations do for an fp32 model before it runs: constant subgraphs computed once, every
 // BatchNormalization folded into the Conv/ConvTranspose/Gemm before it (eqs. (F1)/(F2) of
 // docs/quantization.md), so the BN costs nothing per inference, explicit zero Pads moved into the
-// convolution after them (fuse_pad.h), a written-out HardSwish as the op (fuse_hardswish.h), and MatMul + bias Add and
-// Conv (+ residual Add) + Relu/Clip as one oneDNN primitive each (fuse_matmul_bias.h,
-// fuse_conv_add.h, fuse_conv_activation.h), a written-out GELU as one op (fuse_gelu.h), a residual Add into the LayerNormalization after it
-// (fuse_add_layernorm.h), attention's scale, mask and softmax as one op (fuse_masked_softmax.h) and its head
-// split/merge Transposes as strides of its MatMuls (fuse_transpose_matmul.h), and
+// convolution after them (fuse_pad.h), a written-out HardSwish as the op (fuse_hardswish.h),
+// MatMul + bias Add and Conv (+ residual Add) + Relu/Clip as one oneDNN primitive each
+// (fuse_matmul_bias.h, fuse_conv_add.h, fuse_conv_activation.h), the float fusions lower runs too
+// (a written-out GELU, LayerNorm, InstanceNorm or softmax as the op, a residual Add into
+// LayerNormalization, attention's softmax and head Transposes: fuse_float_patterns.h), and
 // convolution chains kept in NHWC, the layout oneDNN's convolution wants (channels_last.h).
 #include "octet/runtime.h"
 #include "passes/channels_last.h"
 #include "passes/fold_constants.h"
-#include "passes/fuse_add_layernorm.h"
-#include "passes/fuse_masked_softmax.h"
-#include "passes/fuse_transpose_matmul.h"
-#include "passes/fuse_conv_add.h"
 #include "passes/fuse_conv_activation.h"
+#include "passes/fuse_conv_add.h"
 #include "passes/fuse_conv_bn.h"
-#include "passes/fuse_gelu.h"
+#include "passes/fuse_float_patterns.h"
 #include "passes/fuse_hardswish.h"
 #include "passes/fuse_matmul_bias.h"
 #include "passes/fuse_pad.h"
-#include "passes/fuse_written_out_norms.h"
 
 namespace octet {
 
 Graph optimize_for_inference(const Graph& model) {
   Graph g = model;
   fold_constants(g);
-  fuse_written_out_norms(g, /*for_export=*/false);
   fuse_pad(g);
   fuse_hardswish(g, /*for_export=*/false);
   while (fuse_conv_bn(g) > 0) {
   }
   fuse_matmul_bias(g);
-  fuse_gelu(g);
-  fuse_add_layernorm(g);
-  fuse_masked_softmax(g);
-  fuse_transpose_matmul(g);
+  fuse_float_patterns(g);
   fuse_conv_add(g);
   fuse_conv_activation(g);
   to_channels_last(g);

@@ -82,8 +82,8 @@ TEST(GraphUtil, RemoveNodesDropsWhatNothingUsesAnyMore) {
   EXPECT_FALSE(h.initializers.count("spare"));
 }
 
-// y = MatMul(x, w) -> Add(y, b) -> z: the bias Add is found only for a constant float32 [n] that
-// is y's sole reader's other operand.
+// y = MatMul(x, w) -> Add(y, b) -> z: the bias Add is found only for a constant float32 of n values
+// over the last axis that is y's sole reader's other operand, and adds no axes to y.
 TEST(GraphUtil, BiasAddAfterFindsOnlyAConstantVectorOfTheRightLength) {
   Graph g;
   g.inputs.push_back({"x", DType::kFloat32, false, {}});
@@ -97,7 +97,16 @@ TEST(GraphUtil, BiasAddAfterFindsOnlyAConstantVectorOfTheRightLength) {
   EXPECT_EQ(bias, "b");
   EXPECT_EQ(bias_add_after(g, "y", 4, &bias), -1) << "wrong length";
   g.nodes[1].inputs[0] = "b2d";
-  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "not a vector";
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "[1, 3] on y of unknown rank";
+  g.inputs[0] = {"x", DType::kFloat32, true, {{5, ""}, {4, ""}}};
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias), 1) << "[1, 3] on y [5, 3]";
+  EXPECT_EQ(bias, "b2d");
+  g.initializers["b3d"] = Tensor(DType::kFloat32, {1, 1, 3});
+  g.initializers["b31"] = Tensor(DType::kFloat32, {3, 1});
+  for (const char* other : {"b3d", "b31"}) {
+    g.nodes[1].inputs[0] = other;
+    EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << other << ": would broadcast y up or is no bias over N";
+  }
   g.nodes[1].inputs[0] = "x";
   EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "not a constant";
   g.nodes[1].inputs[0] = "b";
