@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "kernels/ref/requant.h"
+#include "kernels/qmath.h"
 #include "octet/error.h"
 
 namespace octet::kernels {

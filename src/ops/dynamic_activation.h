@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "core/thread_pool.h"
-#include "quant/qmath.h"
+#include "kernels/qmath.h"
 
 namespace octet {
 

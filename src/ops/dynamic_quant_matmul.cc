@@ -10,11 +10,11 @@
 #include <cmath>
 
 #include "kernels/qgemm.h"
+#include "kernels/qmath.h"
 #include "kernels/vmath.h"
 #include "kernels/dispatch.h"
 #include "ops/dynamic_activation.h"
 #include "ops/registry.h"
-#include "quant/qmath.h"
 
 namespace octet {
 

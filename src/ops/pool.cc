@@ -7,6 +7,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "kernels/qmath.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 
@@ -326,7 +327,7 @@ void qlinear_average_pool(KernelContext& ctx) {
   Tensor y;
   average_pool_sums<uint8_t, int32_t, uint8_t>(ctx, x, y, static_cast<int32_t>(x_zp), [&](int32_t sum, int64_t count) {
     const float v = count > 0 ? static_cast<float>(sum) * (x_scale / (static_cast<float>(count) * y_scale)) : 0.f;
-    return static_cast<uint8_t>(std::clamp<float>(std::nearbyint(v) + static_cast<float>(y_zp), 0.f, 255.f));
+    return static_cast<uint8_t>(round_clamp(v, static_cast<int32_t>(y_zp), 0, 255));
   });
   ctx.outputs[0] = y;
 }

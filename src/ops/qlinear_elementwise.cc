@@ -18,11 +18,11 @@
 #include <cmath>
 
 #include "kernels/qelementwise.h"
+#include "kernels/qmath.h"
 #include "kernels/qpool.h"
 #include "ops/broadcast.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
-#include "quant/qmath.h"
 
 namespace octet {
 

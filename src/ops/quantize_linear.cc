@@ -3,9 +3,9 @@
 // (opset 21 block_size). float16/bfloat16 scales and 4-bit/float8 codes are not supported.
 #include <cstring>
 
+#include "kernels/qmath.h"
 #include "ops/quantize_linear.h"
 #include "ops/registry.h"
-#include "quant/qmath.h"
 
 namespace octet {
 

@@ -5,10 +5,10 @@
 #include <optional>
 #include <set>
 
+#include "kernels/qmath.h"
 #include "octet/runtime.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
-#include "quant/qmath.h"
 #include "quant/weight_quant.h"
 
 namespace octet {

@@ -3,8 +3,8 @@
 #include <set>
 #include <span>
 
+#include "kernels/qmath.h"
 #include "passes/graph_util.h"
-#include "quant/qmath.h"
 #include "quant/weight_quant.h"
 
 namespace octet {

@@ -8,10 +8,10 @@
 #include <map>
 #include <set>
 
+#include "kernels/qmath.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "passes/unary_islands.h"
-#include "quant/qmath.h"
 #include "quant/weight_quant.h"
 
 namespace octet {

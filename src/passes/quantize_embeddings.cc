@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 
+#include "kernels/qmath.h"
 #include "passes/graph_util.h"
-#include "quant/qmath.h"
 
 namespace octet {
 

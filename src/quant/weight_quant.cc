@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "quant/qmath.h"
+#include "kernels/qmath.h"
 
 namespace octet::quant {
 

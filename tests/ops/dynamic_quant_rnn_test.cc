@@ -8,8 +8,8 @@
 #include <map>
 #include <random>
 
+#include "kernels/qmath.h"
 #include "ops/op_test_util.h"
-#include "quant/qmath.h"
 
 namespace octet {
 namespace {

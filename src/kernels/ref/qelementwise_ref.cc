@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "kernels/ref/requant.h"
+#include "kernels/qmath.h"
 
 namespace octet::kernels {
 

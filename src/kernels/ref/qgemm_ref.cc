@@ -3,9 +3,17 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/ref/requant.h"
+#include "kernels/qmath.h"
 
 namespace octet::kernels {
+
+namespace {
+
+// int32 add/mul that wrap like the vector instructions instead of being undefined on overflow.
+inline int32_t wrap_add(int32_t a, int32_t b) { return int32_t(uint32_t(a) + uint32_t(b)); }
+inline int32_t wrap_mul(int32_t a, int32_t b) { return int32_t(uint32_t(a) * uint32_t(b)); }
+
+}  // namespace
 
 void qgemm_acc_u8s8__ref(int64_t M, int64_t N, int64_t K, const uint8_t* a, int64_t lda,
                          uint8_t a_zp, const int8_t* w, int64_t ldw, const int8_t* w_zp,

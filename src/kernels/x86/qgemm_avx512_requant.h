@@ -1,7 +1,7 @@
 // The requantizing step every AVX-512 GEMM epilogue shares: the stand-alone epilogue on a stored
 // int32 tile (qgemm_epilogue__avx512bw.cc) and the microkernels that requantize straight from
 // their registers (qgemm_avx512_tile.h, RequantSink). Two rows of 32 columns at a time:
-//   q = clamp(nearbyint(float(acc) * scale) + zero_point, qmin, qmax)     (kernels/ref/requant.h)
+//   q = clamp(nearbyint(float(acc) * scale) + zero_point, qmin, qmax)     (round_clamp, kernels/qmath.h)
 // Only min(hi, v) is done in float; in-lane saturating packs narrow 64 int32 to bytes in 3
 // instructions (vpmovusdb takes 2 uops per 16) and clamp at the bottom for free. Below
 // qmin - zp, beyond int32 (cvtps2dq gives INT_MIN) or NaN (min(hi, NaN) keeps the NaN, where the

@@ -5,7 +5,6 @@
 #include <limits>
 
 #include "quant/observers/observer.h"
-#include "quant/qmath.h"
 
 namespace octet::quant {
 

@@ -1,4 +1,4 @@
-#include "quant/qmath.h"
+#include "kernels/qmath.h"
 
 #include <algorithm>
 

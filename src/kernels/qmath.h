@@ -1,5 +1,8 @@
-// The scalar arithmetic of affine quantization, shared by the Q/DQ ops, the observers, the passes
-// and the reference kernels. Equation numbers refer to docs/quantization.md.
+// The scalar arithmetic of affine quantization, written once (docs/quantization.md eqs. (1)-(5)):
+// the Q/DQ ops, the observers, the passes and the reference kernels all use it, and the vector
+// kernels in kernels/x86/ do the same float operations in the same order (cvtdq2ps, mulps or
+// divps, maxps / minps, cvtps2dq in the default round-to-nearest-even mode), so they match it bit
+// for bit. It sits in kernels/, the lowest layer that needs it.
 #pragma once
 
 #include <cstdint>
@@ -17,18 +20,24 @@ inline float round_half_even(float v) {
   return (v + kMagic) - kMagic;
 }
 
+// maxps / minps semantics: the second operand when the comparison is false (so NaN -> bound).
+inline float max_ps(float v, float lo) { return v > lo ? v : lo; }
+inline float min_ps(float v, float hi) { return v < hi ? v : hi; }
+
+// Eq. (2) once v = x / s is known (or v = acc * s_x s_w / s_y, requantizing an accumulator):
+// q = sat(rne(v) + z) in [qmin, qmax]. Clamping v to [qmin - z, qmax - z] before rounding gives the
+// same q (rounding is monotonic and the bounds are integers) and keeps v small for
+// round_half_even; NaN becomes qmin, as ONNX Runtime's x86 kernels give. 8- and 16-bit codes.
+inline int32_t round_clamp(float v, int32_t zero_point, int32_t qmin, int32_t qmax) {
+  v = min_ps(max_ps(v, static_cast<float>(qmin - zero_point)), static_cast<float>(qmax - zero_point));
+  return static_cast<int32_t>(round_half_even(v)) + zero_point;
+}
+
 // Eq. (2): q = sat(rne(x / s) + z), with x / s computed in float as the ONNX reference does.
-// Clamping x / s to [qmin - z, qmax - z] before rounding gives the same q as saturating after
-// (rounding is monotonic and the bounds are integers) and keeps the value small for
-// round_half_even. NaN compares false and becomes qmin, as ONNX Runtime's x86 kernels give.
 template <class Q>
 inline Q quantize_value(float x, float scale, int32_t zero_point) {
-  const float lo = static_cast<float>(int32_t{std::numeric_limits<Q>::min()} - zero_point);
-  const float hi = static_cast<float>(int32_t{std::numeric_limits<Q>::max()} - zero_point);
-  float v = x / scale;
-  v = v > lo ? v : lo;
-  v = v < hi ? v : hi;
-  return static_cast<Q>(static_cast<int32_t>(round_half_even(v)) + zero_point);
+  return static_cast<Q>(
+      round_clamp(x / scale, zero_point, std::numeric_limits<Q>::min(), std::numeric_limits<Q>::max()));
 }
 
 // Eq. (1): x = s (q - z). Like the ONNX reference, q and z are converted to float before the

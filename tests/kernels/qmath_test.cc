@@ -1,7 +1,8 @@
-#include "quant/qmath.h"
+#include "kernels/qmath.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <vector>
@@ -17,6 +18,22 @@ TEST(QMath, RoundHalfEvenMatchesNearbyint) {
   for (int i = 0; i < 100000; ++i) vals.push_back(dist(rng));
   for (int i = -2000; i <= 2000; ++i) vals.push_back(i * 0.25f);
   for (float v : vals) EXPECT_EQ(round_half_even(v), std::nearbyint(v)) << v;
+}
+
+// Requantization's form of eq. (2) (the reference kernels' epilogues): the same as rounding with
+// nearbyint, adding the zero point and saturating, for every zero point; NaN becomes qmin.
+TEST(QMath, RoundClampIsRoundThenSaturate) {
+  for (int32_t zp : {0, 1, 127, 128, 255}) {
+    for (int i = -4000; i <= 4000; ++i) {
+      const float v = i * 0.125f;
+      const double want = std::clamp(std::nearbyint(double(v)) + zp, 0.0, 255.0);
+      ASSERT_EQ(round_clamp(v, zp, 0, 255), want) << v << " zp " << zp;
+    }
+    EXPECT_EQ(round_clamp(NAN, zp, 0, 255), 0);
+    EXPECT_EQ(round_clamp(INFINITY, zp, 0, 255), 255);
+  }
+  EXPECT_EQ(round_clamp(-1000.5f, 3, -128, 127), -128);
+  EXPECT_EQ(round_clamp(2.5f, 3, -128, 127), 5);
 }
 
 TEST(QMath, QuantizeTiesRoundToEven) {
