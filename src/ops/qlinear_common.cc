@@ -6,13 +6,6 @@
 
 namespace octet {
 
-std::vector<int64_t> conv_ints(const Node& node, const char* key, size_t n, int64_t def) {
-  auto v = node.attr_ints(key, std::vector<int64_t>(n, def));
-  OCTET_CHECK(v.size() == n, node.describe(), ": ", key, " must have ", n, " values");
-  for (int64_t x : v) OCTET_CHECK(x >= (def == 0 ? 0 : 1), node.describe(), ": ", key, " value ", x, " out of range");
-  return v;
-}
-
 QLinearParams qlinear_params(const Node& node) {
   QLinearParams q;
   auto scale = [&](const char* key) {

@@ -20,10 +20,6 @@ struct QLinearParams {
 };
 QLinearParams qlinear_params(const Node& node);
 
-// Attribute `key` of a convolution: `n` values, `def` each when absent; each at least 1 (strides,
-// dilations) or, when `def` is 0, at least 0 (pads, output_padding). octet::Error naming the node.
-std::vector<int64_t> conv_ints(const Node& node, const char* key, size_t n, int64_t def);
-
 // y[b][j][i] = x[b][i][j] for b < n, i < rows, j < cols: NCHW -> NHWC is (rows, cols) =
 // (channels, pixels), NHWC -> NCHW is (pixels, channels).
 void transpose_planes_u8(const uint8_t* x, int64_t n, int64_t rows, int64_t cols, uint8_t* y, ThreadPool& pool);

@@ -8,6 +8,7 @@
 #include "kernels/qconv.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
+#include "ops/window.h"
 
 namespace octet {
 
@@ -29,8 +30,8 @@ class QLinearConv : public OpKernel {
     s.in_c = w->dim(1) * s.groups;
     s.kernel_h = w->dim(2);
     s.kernel_w = w->dim(3);
-    auto strides = conv_ints(node_, "strides", 2, 1), dil = conv_ints(node_, "dilations", 2, 1),
-         pads = conv_ints(node_, "pads", 4, 0);
+    const auto strides = spatial_attr(node_, "strides", 2, 1), dil = spatial_attr(node_, "dilations", 2, 1),
+               pads = explicit_pads(node_, 2);
     s.stride_h = strides[0];
     s.stride_w = strides[1];
     s.dilation_h = dil[0];

@@ -18,6 +18,7 @@
 #include "kernels/qgemm.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
+#include "ops/window.h"
 
 namespace octet {
 
@@ -33,8 +34,8 @@ class QLinearConvTranspose : public OpKernel {
                 ": needs a constant int8 4-D weight and a constant w_scale");
     OCTET_CHECK(node_.attr_int("group", 1) == 1, node_.describe(), ": only one group is supported");
     in_c_ = w->dim(0), out_c_ = w->dim(1), kh_ = w->dim(2), kw_ = w->dim(3);
-    strides_ = conv_ints(node_, "strides", 2, 1), dilations_ = conv_ints(node_, "dilations", 2, 1);
-    pads_ = conv_ints(node_, "pads", 4, 0), output_padding_ = conv_ints(node_, "output_padding", 2, 0);
+    strides_ = spatial_attr(node_, "strides", 2, 1), dilations_ = spatial_attr(node_, "dilations", 2, 1);
+    pads_ = explicit_pads(node_, 2), output_padding_ = spatial_attr(node_, "output_padding", 2, 0, 0);
     k_ = channel_constants(node_, *ws, init.constant_input(3), init.constant_input(4), out_c_, q_);
     for (int8_t z : k_.w_zero_point)
       OCTET_CHECK(z == 0, node_.describe(), ": weight zero points must be 0 (symmetric weights)");

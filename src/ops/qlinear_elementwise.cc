@@ -23,6 +23,7 @@
 #include "ops/broadcast.h"
 #include "ops/qlinear_common.h"
 #include "ops/registry.h"
+#include "ops/window.h"
 
 namespace octet {
 
@@ -147,24 +148,24 @@ void qlinear_max_pool(KernelContext& ctx) {
   const bool channels_last = n.attr_int("channels_last", 0) != 0;
   OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be ", channels_last ? "[N, H, W, C]" : "[N, C, H, W]", ", got ",
               shape_str(x.shape()));
-  const auto k = n.attr_ints("kernel_shape"), st = n.attr_ints("strides", {1, 1}), pads = n.attr_ints("pads", {0, 0, 0, 0});
-  OCTET_CHECK(k.size() == 2 && st.size() == 2 && pads.size() == 4 && k[0] > 0 && k[1] > 0 && st[0] > 0 && st[1] > 0,
-              n.describe(), ": needs 2-D kernel_shape, strides and 4 pads");
+  const std::vector<int64_t> k = n.attr_ints("kernel_shape");
+  OCTET_CHECK(k.size() == 2, n.describe(), ": needs a 2-D kernel_shape");
+  const int64_t h = x.dim(channels_last ? 1 : 2), w = x.dim(channels_last ? 2 : 3);
+  const Window win = make_window(n, {h, w}, k, /*ceil_mode=*/false);
+  OCTET_CHECK(win.dilations == std::vector<int64_t>({1, 1}), n.describe(), ": dilations are not supported");
+  const std::vector<int64_t>& st = win.strides;
+  const std::vector<int64_t>& pb = win.pad_begin;
   if (channels_last) {
     kernels::Pool2dShape s;
-    s.batch = x.dim(0), s.in_h = x.dim(1), s.in_w = x.dim(2), s.channels = x.dim(3);
+    s.batch = x.dim(0), s.in_h = h, s.in_w = w, s.channels = x.dim(3);
     s.kernel_h = k[0], s.kernel_w = k[1], s.stride_h = st[0], s.stride_w = st[1];
-    s.pad_top = pads[0], s.pad_left = pads[1], s.pad_bottom = pads[2], s.pad_right = pads[3];
-    OCTET_CHECK(s.out_h() > 0 && s.out_w() > 0, n.describe(), ": input ", shape_str(x.shape()),
-                " is smaller than the window");
-    Tensor y(DType::kUInt8, {s.batch, s.out_h(), s.out_w(), s.channels});
+    s.pad_top = pb[0], s.pad_left = pb[1], s.pad_bottom = win.pad_end[0], s.pad_right = win.pad_end[1];
+    Tensor y(DType::kUInt8, {s.batch, win.out[0], win.out[1], s.channels});
     kernels::qmaxpool2d_u8_nhwc(x.data<uint8_t>(), s, y.data<uint8_t>(), ctx.pool);
     ctx.outputs[0] = y;
     return;
   }
-  const int64_t h = x.dim(2), w = x.dim(3);
-  const int64_t oh = (h + pads[0] + pads[2] - k[0]) / st[0] + 1, ow = (w + pads[1] + pads[3] - k[1]) / st[1] + 1;
-  OCTET_CHECK(oh > 0 && ow > 0, n.describe(), ": input ", shape_str(x.shape()), " is smaller than the window");
+  const int64_t oh = win.out[0], ow = win.out[1];
   Tensor y(DType::kUInt8, {x.dim(0), x.dim(1), oh, ow});
   const uint8_t* xd = x.data<uint8_t>();
   uint8_t* yd = y.data<uint8_t>();
@@ -174,9 +175,9 @@ void qlinear_max_pool(KernelContext& ctx) {
       uint8_t* out = yd + p * oh * ow;
       for (int64_t oy = 0; oy < oh; ++oy) {
         // Padding never wins a max (ONNX pads MaxPool with -inf): clip the window to the image.
-        const int64_t y0 = std::max<int64_t>(oy * st[0] - pads[0], 0), y1 = std::min(oy * st[0] - pads[0] + k[0], h);
+        const int64_t y0 = std::max<int64_t>(oy * st[0] - pb[0], 0), y1 = std::min(oy * st[0] - pb[0] + k[0], h);
         for (int64_t ox = 0; ox < ow; ++ox) {
-          const int64_t x0 = std::max<int64_t>(ox * st[1] - pads[1], 0), x1 = std::min(ox * st[1] - pads[1] + k[1], w);
+          const int64_t x0 = std::max<int64_t>(ox * st[1] - pb[1], 0), x1 = std::min(ox * st[1] - pb[1] + k[1], w);
           uint8_t m = 0;
           for (int64_t iy = y0; iy < y1; ++iy)
             for (int64_t ix = x0; ix < x1; ++ix) m = std::max(m, plane[iy * w + ix]);

@@ -4,12 +4,21 @@
 
 namespace octet {
 
-std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def) {
+std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def,
+                                  int64_t min) {
   std::vector<int64_t> v = node.attr_ints(key, std::vector<int64_t>(rank, def));
   OCTET_CHECK(v.size() == rank, node.describe(), ": attribute '", key, "' has ", v.size(), " values, expected ",
               rank);
-  for (int64_t x : v) OCTET_CHECK(x >= 1, node.describe(), ": attribute '", key, "' must be positive");
+  for (int64_t x : v) OCTET_CHECK(x >= min, node.describe(), ": attribute '", key, "' holds ", x, ", below ", min);
   return v;
+}
+
+std::vector<int64_t> explicit_pads(const Node& node, size_t rank) {
+  std::vector<int64_t> pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
+  OCTET_CHECK(pads.size() == 2 * rank, node.describe(), ": attribute 'pads' has ", pads.size(), " values, expected ",
+              2 * rank);
+  for (int64_t p : pads) OCTET_CHECK(p >= 0, node.describe(), ": negative pads are not supported");
+  return pads;
 }
 
 Window make_window(const Node& node, const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
@@ -40,12 +49,9 @@ Window make_window(const Node& node, const std::vector<int64_t>& in, const std::
       w.out[d] = in[d] >= ext ? (in[d] - ext) / s + 1 : 0;
     } else {
       OCTET_CHECK(auto_pad == "NOTSET" || auto_pad.empty(), node.describe(), ": unknown auto_pad '", auto_pad, "'");
-      std::vector<int64_t> pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
-      OCTET_CHECK(pads.size() == 2 * rank, node.describe(), ": attribute 'pads' has ", pads.size(),
-                  " values, expected ", 2 * rank);
+      const std::vector<int64_t> pads = explicit_pads(node, rank);
       w.pad_begin[d] = pads[d];
       w.pad_end[d] = pads[d + rank];
-      OCTET_CHECK(pads[d] >= 0 && pads[d + rank] >= 0, node.describe(), ": negative pads are not supported");
       const int64_t span = in[d] + w.pad_begin[d] + w.pad_end[d] - ext;
       OCTET_CHECK(span >= 0, node.describe(), ": the kernel (extent ", ext, ") is larger than the padded input (",
                   in[d] + w.pad_begin[d] + w.pad_end[d], ") in spatial dim ", d);
