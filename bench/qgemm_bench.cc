@@ -1,6 +1,6 @@
 // INT8 GEMM (octet's dispatched path) beside octet's fp32 GEMM (oneDNN sgemm) on the issue's
 // shapes. Counters: GOPS (2 ops per multiply-add) and pct_peak, the share of the peak this core
-// measurably sustains for the path's multiply-add instructions (kernels/x86/peak_probe.h).
+// measurably sustains for the path's multiply-add instructions (bench/peak_probe.h).
 #include <benchmark/benchmark.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
@@ -11,7 +11,7 @@
 
 #include "kernels/qgemm.h"
 #include "kernels/dispatch.h"
-#include "kernels/x86/peak_probe.h"
+#include "peak_probe.h"
 
 namespace octet::kernels {
 namespace {

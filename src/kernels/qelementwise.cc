@@ -68,12 +68,6 @@ float qmul_multiplier(float a_scale, float b_scale, float y_scale) {
   return a_scale * b_scale / y_scale;
 }
 
-void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
-             float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
-  const float m = qmul_multiplier(a_scale, b_scale, y_scale);
-  split(n, pool, [&](int64_t i, int64_t len) { kernels().qmul_u8(len, a + i, 1, a_zp, b + i, 1, b_zp, m, y_zp, y + i); });
-}
-
 void qadd_u8_segment(int64_t n, const uint8_t* a, int64_t a_step, uint8_t a_zp, float ma, const uint8_t* b,
                      int64_t b_step, uint8_t b_zp, float mb, uint8_t y_zp, uint8_t* y) {
   if (a_step && b_step) return kernels().qadd_u8(n, a, a_zp, ma, b, b_zp, mb, y_zp, y);

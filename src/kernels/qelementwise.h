@@ -20,10 +20,8 @@ void dequantize_s8_f32(const int8_t* x, int64_t n, float scale, int8_t zp, float
 void requantize_u8(const uint8_t* x, int64_t n, float x_scale, uint8_t x_zp, float y_scale, uint8_t y_zp, uint8_t* y,
                    ThreadPool& pool);
 
-// Same-shape operands (the lowering pass materializes broadcasts).
+// QLinearAdd of same-shape operands, the elements split over the pool.
 void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
-             float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
-void qmul_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
              float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
 // QLinearAdd with numpy broadcasting, per segment as qmul_u8_segment (steps 1 or 0); ma = a_scale /
 // y_scale, mb = b_scale / y_scale.

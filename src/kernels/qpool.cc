@@ -26,8 +26,8 @@ void check_scales(float x_scale, float y_scale) {
               "qpool: scales must be finite and > 0, got ", x_scale, " and ", y_scale);
 }
 
-// Calls f(m, b, y0, y1, x0, x1, window) for every output pixel m of image b (window clipped to
-// the input), an output row per task: no divisions per pixel (a 64-bit division costs more than
+// Calls f(m, b, y0, y1, x0, x1) for every output pixel m of image b (window clipped to the
+// input), an output row per task: no divisions per pixel (a 64-bit division costs more than
 // a small pooling window).
 template <class F>
 void for_each_window(const Pool2dShape& s, ThreadPool& pool, F&& f) {
@@ -39,7 +39,7 @@ void for_each_window(const Pool2dShape& s, ThreadPool& pool, F&& f) {
       for (int64_t ox = 0; ox < ow; ++ox) {
         const int64_t x0 = ox * s.stride_w - s.pad_left, x1 = std::min(x0 + s.kernel_w, s.in_w + s.pad_right);
         f(row * ow + ox, b, std::max<int64_t>(y0, 0), std::min(y1, s.in_h), std::max<int64_t>(x0, 0),
-          std::min(x1, s.in_w), (y1 - y0) * (x1 - x0));
+          std::min(x1, s.in_w));
       }
     }
   });
@@ -55,7 +55,7 @@ void max_into(uint8_t* __restrict out, const uint8_t* __restrict px, int64_t n) 
 void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, ThreadPool& pool) {
   check(s);
   const int64_t C = s.channels;
-  for_each_window(s, pool, [&](int64_t m, int64_t b, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t) {
+  for_each_window(s, pool, [&](int64_t m, int64_t b, int64_t y0, int64_t y1, int64_t x0, int64_t x1) {
     uint8_t* out = y + m * C;
     std::fill(out, out + C, 0);
     for (int64_t iy = y0; iy < y1; ++iy)
@@ -65,29 +65,24 @@ void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, Thre
   });
 }
 
-void qavgpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, bool count_include_pad, float x_scale, uint8_t x_zp,
-                        float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
-  check(s);
-  check_scales(x_scale, y_scale);
-  const int64_t C = s.channels;
-  for_each_window(s, pool, [&](int64_t m, int64_t b, int64_t y0, int64_t y1, int64_t x0, int64_t x1, int64_t padded) {
-    std::vector<int32_t> sum(C, 0);
-    for (int64_t iy = y0; iy < y1; ++iy)
-      for (int64_t ix = x0; ix < x1; ++ix) {
-        const uint8_t* px = x + ((b * s.in_h + iy) * s.in_w + ix) * C;
-        for (int64_t c = 0; c < C; ++c) sum[c] += px[c] - x_zp;
-      }
-    int64_t count = count_include_pad ? padded : (y1 - y0) * (x1 - x0);
-    float mult = x_scale / (y_scale * float(count));
-    for (int64_t c = 0; c < C; ++c) y[m * C + c] = uint8_t(round_clamp(float(sum[c]) * mult, y_zp, 0, 255));
-  });
-}
-
 void qglobal_avgpool_u8_nhwc(const uint8_t* x, int64_t batch, int64_t pixels, int64_t channels, float x_scale,
                              uint8_t x_zp, float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
-  Pool2dShape s;
-  s.batch = batch, s.in_h = 1, s.in_w = pixels, s.channels = channels, s.kernel_w = pixels;
-  qavgpool2d_u8_nhwc(x, s, false, x_scale, x_zp, y_scale, y_zp, y, pool);
+  OCTET_CHECK(batch >= 1 && pixels >= 1 && channels >= 1, "qpool: bad shape (batch ", batch, ", pixels ", pixels,
+              ", channels ", channels, "; each must be >= 1)");
+  check_scales(x_scale, y_scale);
+  const float mult = x_scale / (y_scale * float(pixels));
+  pool.parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
+    std::vector<int32_t> sum(channels);
+    for (int64_t b = begin; b < end; ++b) {
+      std::fill(sum.begin(), sum.end(), 0);
+      for (int64_t p = 0; p < pixels; ++p) {
+        const uint8_t* px = x + (b * pixels + p) * channels;
+        for (int64_t c = 0; c < channels; ++c) sum[c] += px[c] - x_zp;
+      }
+      for (int64_t c = 0; c < channels; ++c)
+        y[b * channels + c] = uint8_t(round_clamp(float(sum[c]) * mult, y_zp, 0, 255));
+    }
+  });
 }
 
 }  // namespace octet::kernels

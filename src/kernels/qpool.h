@@ -1,6 +1,6 @@
 // INT8 pooling on NHWC u8 tensors. MaxPool commutes with the (monotonic) quantization, so it works
-// on the codes; AveragePool sums (x - x_zp) exactly in int32 and requantizes once:
-//   y = saturate(round(float(sum) * (x_scale / (y_scale * count))) + y_zp).
+// on the codes; GlobalAveragePool sums (x - x_zp) exactly in int32 and requantizes once:
+//   y = saturate(round(float(sum) * (x_scale / (y_scale * pixels))) + y_zp).
 #pragma once
 
 #include <cstdint>
@@ -19,9 +19,6 @@ struct Pool2dShape {
 
 // Padding never wins a max (ONNX pads MaxPool with -inf).
 void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, ThreadPool& pool);
-// count_include_pad as in ONNX AveragePool: padded positions count as real zeros (x_zp).
-void qavgpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, bool count_include_pad, float x_scale, uint8_t x_zp,
-                        float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
 // GlobalAveragePool: [batch][pixels][channels] -> [batch][channels].
 void qglobal_avgpool_u8_nhwc(const uint8_t* x, int64_t batch, int64_t pixels, int64_t channels, float x_scale,
                              uint8_t x_zp, float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);

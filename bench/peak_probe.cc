@@ -1,6 +1,6 @@
-#include <chrono>
+#include "peak_probe.h"
 
-#include "kernels/x86/peak_probe.h"
+#include <chrono>
 
 namespace octet::kernels {
 

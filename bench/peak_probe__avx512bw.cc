@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-#include "kernels/x86/peak_probe.h"
+#include "peak_probe.h"
 
 namespace octet::kernels {
 
