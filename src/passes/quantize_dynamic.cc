@@ -43,14 +43,14 @@ std::vector<WeightSlot> weight_slots(const Node& n) {
 Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, QuantizeReport* report) {
   static const std::set<std::string> kSupported = {"MatMul", "Gemm", "LSTM", "GRU", "Conv", "Gather"};
   for (const auto& op : options.op_types)
-    OCTET_CHECK(kSupported.count(op), "--ops: '", op,
+    OCTET_CHECK(kSupported.count(op), "DynamicQuantOptions::op_types: '", op,
                 "' cannot be quantized dynamically (MatMul, Gemm, LSTM, GRU, Conv, Gather)");
   for (const auto& name : options.exclude)
     OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
-                "--exclude: the model has no node named '", name, "'");
+                "DynamicQuantOptions::exclude: the model has no node named '", name, "'");
   for (const auto& name : options.weight_only)
     OCTET_CHECK(std::any_of(model.nodes.begin(), model.nodes.end(), [&](const Node& n) { return n.name == name; }),
-                "weight-only: the model has no node named '", name, "'");
+                "DynamicQuantOptions::weight_only: the model has no node named '", name, "'");
   OpsetUpgrade up{model, false, ""};
   if (options.per_channel && !options.keep_opset) up = upgrade_for_per_axis(model);
   const int opset = up.graph.opsets.count("") ? up.graph.opsets.at("") : 1;

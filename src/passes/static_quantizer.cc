@@ -42,7 +42,7 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
   mapping_ = options.config_json.empty() ? quant::QConfigMapping(base)
                                          : quant::QConfigMapping::from_json(options.config_json, base);
-  check_node_names(model, options.exclude, "--exclude");
+  check_node_names(model, options.exclude, "StaticQuantOptions::exclude");
   for (const auto& name : options.exclude) mapping_.set_name(name, std::nullopt);
 
   check_finite(calib, "calibration data");

@@ -50,7 +50,7 @@ DataLayout resolve_data_layout(const Graph& g, const std::map<std::string, Tenso
       if (all_stacked && voted) return DataLayout::kStacked;
       // Arrays of the wrong shape, none stacked-like: batched, and the run names the input at fault.
       if (!any_stacked) return DataLayout::kBatched;
-      fail(source, ": the arrays fit the model's inputs neither batched nor stacked (choose with --data-layout): ",
+      fail(source, ": the arrays fit the model's inputs neither batched nor stacked (choose a DataLayout): ",
            ranks, " ", how);
   }
   return DataLayout::kBatched;

@@ -32,7 +32,8 @@ std::map<std::string, Tensor> synthesize_inputs(const Graph& g, const std::map<s
     try {
       t = Tensor(in.dtype, shapes.at(in.name));
     } catch (const Error& e) {
-      fail("input '", in.name, "': cannot synthesize it (its symbolic dims come from --dim and --batch): ", e.what());
+      fail("input '", in.name, "': cannot synthesize it (its symbolic dims come from bind_input_shapes' dims and ",
+           "batch): ", e.what());
     }
     if (in.dtype == DType::kFloat32) {
       float* p = t.data<float>();

@@ -980,8 +980,12 @@ def make_cases():
          "--data-layout sideways", "cli")
     case("flag-static-no-calib", ["quantize", CNN, "-o", OUT, "--mode", "static"], 2, ["--calib"],
          "--mode static without --calib", "cli", post=NO_OUT)
-    case("flag-exclude-no-node", quantize_static("--exclude", "no_such_node"), 1, ["no_such_node"],
+    case("flag-exclude-no-node", quantize_static("--exclude", "no_such_node"), 1, ["--exclude", "no_such_node"],
          "--exclude names no node", "cli", post=NO_OUT)
+    case("flag-exclude-no-node-dynamic", ["quantize", CNN, "-o", OUT, "--mode", "dynamic", "--exclude", "no_such_node"],
+         1, ["--exclude", "no_such_node"], "--exclude names no node (dynamic)", "cli", post=NO_OUT)
+    case("flag-ops-unknown", ["quantize", CNN, "-o", OUT, "--mode", "dynamic", "--ops", "Softmax"], 1,
+         ["--ops", "Softmax"], "--ops names an op type dynamic quantization does not take", "cli", post=NO_OUT)
     case("flag-dim-word", ["bench", CNN, "--dim", "batch=abc", "--iters", "1"], [1, 2], ["--dim", "batch=abc"],
          "--dim X=abc", "cli")
     case("flag-dim-zero", ["inspect", CNN, "--dim", "batch=0"], [1, 2], ["--dim", "batch=0"], "--dim batch=0", "cli")

@@ -162,9 +162,14 @@ TEST(CliQuantize, BadCombinationsAndInputs) {
                   " --bias-correction-samples 0").status, 2);
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib + " --observer x").status, 2);
   expect_error("quantize " + model + " -o " + model + " --mode static --calib " + calib, "mnist_cnn.onnx");
+  // The library names its options (StaticQuantOptions::exclude); the CLI says which flag.
   expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +
                    " --exclude no_such_node",
-               "no_such_node");
+               "--exclude: the model has no node named 'no_such_node'");
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --exclude no_such_node",
+               "--exclude: the model has no node named 'no_such_node'");
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --ops MatMul,Softmax",
+               "--ops: 'Softmax' cannot be quantized dynamically");
   {
     std::ofstream(tmp / "bad.json") << "{\"global\": {\"activation\": {\"dtype\": \"u4\"}}}";
   }

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "cli_flags.h"
 #include "commands.h"
 #include "octet/error.h"
 #include "octet/runtime.h"
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     app.exit(e);
     return 2;
   } catch (const octet::Error& e) {
-    std::cerr << "octet: error: " << e.what() << "\n";
+    std::cerr << "octet: error: " << octet::cli::with_cli_flags(e.what()) << "\n";
     return 1;
   } catch (const std::bad_alloc&) {
     std::cerr << "octet: error: out of memory\n";

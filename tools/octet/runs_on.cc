@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli_flags.h"
 #include "inputs.h"
 #include "octet/runtime.h"
 
@@ -48,7 +49,7 @@ std::map<std::string, ValueType> probe_value_types(const Graph& g, const std::ma
   try {
     inputs = synthesize_inputs(g, bind_input_shapes(g, dims, 1));
   } catch (const Error& e) {
-    *note = std::string("shapes as declared in the model (no probe run: ") + e.what() + ")";
+    *note = "shapes as declared in the model (no probe run: " + with_cli_flags(e.what()) + ")";
     return types;
   }
   try {
