@@ -26,6 +26,10 @@ struct Attribute {
   std::vector<std::string> strings;
 };
 
+// The domain of octet's own ops: the fused float ops (FusedConv, MatMulBias, AddLayerNorm, ...) and
+// the INT8 ops lowering makes (docs/lowering.md). A graph using them imports this domain.
+inline constexpr const char* kOctetDomain = "com.octet";
+
 struct Node {
   std::string name;     // unique within its graph (the importer names unnamed nodes)
   std::string op_type;  // "Conv"

@@ -18,7 +18,7 @@ std::vector<int64_t> output_zero_points(const Graph& g, const Node& n) {
     std::optional<QdqParams> p = read_qdq_params(g, n, nullptr);
     return p ? p->zero_point : std::vector<int64_t>{};
   }
-  if (n.domain == "com.octet" && n.has_attr("y_zero_point")) return {n.attr_int("y_zero_point", 0)};
+  if (n.domain == kOctetDomain && n.has_attr("y_zero_point")) return {n.attr_int("y_zero_point", 0)};
   if (n.domain.empty() && (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") && n.has_input(7))
     if (const Tensor* zp = g.find_initializer(n.inputs[7]); zp && zp->numel() == 1) return {zp->as_int64(0)};
   return {};

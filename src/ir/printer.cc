@@ -127,7 +127,7 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
 bool counts_macs(const Node& n) {
   static const std::set<std::string> kOctet = {"FusedConv",     "MatMulBias",    "TransposedMatMul",   "QLinearConv",
                                                "QLinearMatMul", "QLinearConvTranspose", "DynamicQuantMatMul"};
-  if (n.domain == "com.octet") return kOctet.count(n.op_type) > 0;
+  if (n.domain == kOctetDomain) return kOctet.count(n.op_type) > 0;
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
                               n.op_type == "MatMul" || n.op_type == "MatMulInteger" || n.op_type == "ConvInteger");
 }

@@ -229,7 +229,7 @@ void register_activation_ops(OpRegistry& r) {
   r.add("HardSigmoid", hard_sigmoid);
   r.add("HardSwish", hard_swish);
   r.add("Gelu", gelu);
-  r.add("Gelu", gelu, "com.octet");  // passes/fuse_gelu.h, for models older than opset 20
+  r.add("Gelu", gelu, kOctetDomain);  // passes/fuse_gelu.h, for models older than opset 20
   r.add("Softplus", softplus);
   r.add("Softsign", softsign);
   r.add("Mish", mish);

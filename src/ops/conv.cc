@@ -47,9 +47,9 @@ class ConvKernelBase : public OpKernel {
  public:
   explicit ConvKernelBase(const KernelInit& init)
       : channels_last_(init.node.attr_int("channels_last", 0) != 0),
-        residual_(init.node.domain == "com.octet" && init.node.has_input(3)) {
+        residual_(init.node.domain == kOctetDomain && init.node.has_input(3)) {
     if (const Tensor* w = init.constant_input(1)) const_w_ = *w;
-    if (init.node.domain != "com.octet") return;
+    if (init.node.domain != kOctetDomain) return;
     act_ = ConvActivation::of(init.node);
     OCTET_CHECK(act_.kind != ConvActivation::Kind::kNone || residual_, init.node.describe(),
                 ": a FusedConv needs an activation or a residual input");
@@ -301,7 +301,7 @@ class ConvTransposeKernel final : public ConvKernelBase {
 void register_conv_ops(OpRegistry& r) {
   auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
   r.add("Conv", conv);
-  r.add("FusedConv", conv, "com.octet");
+  r.add("FusedConv", conv, kOctetDomain);
   r.add("ConvTranspose",
         [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvTransposeKernel>(init); });
 }

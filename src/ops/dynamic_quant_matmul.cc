@@ -130,7 +130,7 @@ void register_dynamic_quant_ops(OpRegistry& r) {
   register_dynamic_quant_rnn(r);
   r.add("DynamicQuantMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<DynamicQuantMatMul>(init);
-  }, "com.octet");
+  }, kOctetDomain);
 }
 
 }  // namespace octet

@@ -164,10 +164,10 @@ class DynamicQuantRnn : public OpKernel {
 void register_dynamic_quant_rnn(OpRegistry& r) {
   r.add("DynamicQuantLSTM", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<DynamicQuantRnn>(init, true);
-  }, "com.octet");
+  }, kOctetDomain);
   r.add("DynamicQuantGRU", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<DynamicQuantRnn>(init, false);
-  }, "com.octet");
+  }, kOctetDomain);
 }
 
 }  // namespace octet

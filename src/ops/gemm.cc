@@ -53,7 +53,7 @@ class MatMulKernel final : public OpKernel {
  public:
   explicit MatMulKernel(const KernelInit& init) {
     if (const Tensor* b = init.constant_input(1)) const_b_ = *b;
-    if (init.node.domain == "com.octet") {  // MatMulBias
+    if (init.node.domain == kOctetDomain) {  // MatMulBias
       const Tensor* bias = init.constant_input(2);
       OCTET_CHECK(const_b_.defined() && const_b_.rank() == 2 && bias && bias->dtype() == DType::kFloat32 &&
                       bias->rank() >= 1 && bias->numel() == const_b_.dim(1) &&
@@ -222,7 +222,7 @@ void register_gemm_ops(OpRegistry& r) {
   r.add("Gemm", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(init); });
   auto matmul = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(init); };
   r.add("MatMul", matmul);
-  r.add("MatMulBias", matmul, "com.octet");
+  r.add("MatMulBias", matmul, kOctetDomain);
 }
 
 }  // namespace octet

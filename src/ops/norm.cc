@@ -173,7 +173,7 @@ void register_norm_ops(OpRegistry& r) {
   r.add("BatchNormalization", batch_norm);
   r.add("InstanceNormalization", instance_norm);
   r.add("LayerNormalization", layer_norm<false>);
-  r.add("AddLayerNorm", layer_norm<true>, "com.octet");  // passes/fuse_add_layernorm.h
+  r.add("AddLayerNorm", layer_norm<true>, kOctetDomain);  // passes/fuse_add_layernorm.h
 }
 
 }  // namespace octet

@@ -395,7 +395,7 @@ void global_pool(KernelContext& ctx) {
 void register_pool_ops(OpRegistry& r) {
   r.add("MaxPool", max_pool);
   r.add("AveragePool", average_pool);
-  r.add("QLinearAveragePool", qlinear_average_pool, "com.octet");
+  r.add("QLinearAveragePool", qlinear_average_pool, kOctetDomain);
   r.add("GlobalAveragePool", global_pool<false>);
   r.add("GlobalMaxPool", global_pool<true>);
 }

@@ -97,7 +97,7 @@ class QLinearConv : public OpKernel {
 void register_qlinear_conv(OpRegistry& r) {
   r.add("QLinearConv", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<QLinearConv>(init);
-  }, "com.octet");
+  }, kOctetDomain);
 }
 
 }  // namespace octet

@@ -125,7 +125,7 @@ class QLinearConvTranspose : public OpKernel {
 void register_qlinear_conv_transpose(OpRegistry& r) {
   r.add("QLinearConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<QLinearConvTranspose>(init);
-  }, "com.octet");
+  }, kOctetDomain);
 }
 
 }  // namespace octet

@@ -227,12 +227,12 @@ void register_qlinear_ops(OpRegistry& r) {
   register_qlinear_conv(r);
   register_qlinear_conv_transpose(r);
   register_qlinear_matmul(r);
-  r.add("QLinearAdd", qlinear_add, "com.octet");
-  r.add("QLinearMul", qlinear_mul, "com.octet");
-  r.add("QLinearLookup", qlinear_lookup, "com.octet");
-  r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, "com.octet");
-  r.add("QLinearConcat", qlinear_concat, "com.octet");
-  r.add("QLinearMaxPool", qlinear_max_pool, "com.octet");
+  r.add("QLinearAdd", qlinear_add, kOctetDomain);
+  r.add("QLinearMul", qlinear_mul, kOctetDomain);
+  r.add("QLinearLookup", qlinear_lookup, kOctetDomain);
+  r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, kOctetDomain);
+  r.add("QLinearConcat", qlinear_concat, kOctetDomain);
+  r.add("QLinearMaxPool", qlinear_max_pool, kOctetDomain);
 }
 
 }  // namespace octet

@@ -53,7 +53,7 @@ class QLinearMatMul : public OpKernel {
 void register_qlinear_matmul(OpRegistry& r) {
   r.add("QLinearMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<QLinearMatMul>(init);
-  }, "com.octet");
+  }, kOctetDomain);
 }
 
 }  // namespace octet

@@ -129,7 +129,7 @@ void masked_softmax(KernelContext& ctx) {
 void register_softmax_ops(OpRegistry& r) {
   r.add("Softmax", softmax<false>);
   r.add("LogSoftmax", softmax<true>);
-  r.add("MaskedSoftmax", masked_softmax, "com.octet");
+  r.add("MaskedSoftmax", masked_softmax, kOctetDomain);
 }
 
 }  // namespace octet

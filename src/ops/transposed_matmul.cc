@@ -39,6 +39,6 @@ void transposed_matmul(KernelContext& ctx) {
 
 }  // namespace
 
-void register_transposed_matmul(OpRegistry& r) { r.add("TransposedMatMul", transposed_matmul, "com.octet"); }
+void register_transposed_matmul(OpRegistry& r) { r.add("TransposedMatMul", transposed_matmul, kOctetDomain); }
 
 }  // namespace octet

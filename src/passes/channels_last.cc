@@ -16,7 +16,7 @@ const std::vector<int64_t> kToNhwc = {0, 2, 3, 1}, kToNchw = {0, 3, 1, 2};
 // Where NCHW axis a is in NHWC.
 constexpr int64_t kNhwcAxis[4] = {0, 3, 1, 2};
 
-bool is_lowered(const Node& n, const char* op) { return n.domain == "com.octet" && n.op_type == op; }
+bool is_lowered(const Node& n, const char* op) { return n.domain == kOctetDomain && n.op_type == op; }
 bool is_onnx(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
 bool is_onnx_in(const Node& n, const std::set<std::string>& ops) { return n.domain.empty() && ops.count(n.op_type); }
 

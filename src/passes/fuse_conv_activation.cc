@@ -56,7 +56,7 @@ int fuse_conv_activation(Graph& g) {
   for (Node& conv : g.nodes) {
     // A Conv, or a FusedConv that so far only adds a residual (fuse_conv_add.h): y = act(conv + z).
     const bool plain = conv.op_type == "Conv" && conv.domain.empty();
-    const bool residual_only = conv.op_type == "FusedConv" && conv.domain == "com.octet" && !conv.attrs.count("activation");
+    const bool residual_only = conv.op_type == "FusedConv" && conv.domain == kOctetDomain && !conv.attrs.count("activation");
     if (!plain && !residual_only) continue;
     const std::string y = conv.outputs[0];
     std::vector<size_t> readers = consumers(g, y);

@@ -141,13 +141,13 @@ void absorb_output(Node& head, const Node& reader) { head.outputs[0] = reader.ou
 
 void set_octet_op(Node& n, const std::string& op_type) {
   n.op_type = op_type;
-  n.domain = "com.octet";
+  n.domain = kOctetDomain;
   n.opset = 1;
 }
 
 int remove_absorbed(Graph& g, const std::set<size_t>& absorbed) {
   if (absorbed.empty()) return 0;
-  g.opsets["com.octet"] = 1;
+  g.opsets[kOctetDomain] = 1;
   remove_nodes(g, absorbed);
   return static_cast<int>(absorbed.size());
 }

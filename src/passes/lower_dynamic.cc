@@ -68,7 +68,7 @@ void lower_rnn(const Graph& g, Node& n, bool per_step) {
 std::set<size_t> fuse_bias_adds(Graph& g) {
   std::set<size_t> fused;
   for (Node& l : g.nodes) {
-    if (l.op_type != "DynamicQuantMatMul" || l.domain != "com.octet" || l.inputs.size() != 3) continue;
+    if (l.op_type != "DynamicQuantMatMul" || l.domain != kOctetDomain || l.inputs.size() != 3) continue;
     const Tensor* w = g.find_initializer(l.inputs[1]);
     std::string bias;
     const int64_t c = bias_add_after(g, l.outputs[0], l.attr_int("trans_b", 0) ? w->dim(0) : w->dim(1), &bias);
@@ -144,7 +144,7 @@ void lower_dynamic(Graph& g) {
         !is_graph_output(g, g.nodes[i].outputs[0]))
       dead.insert(i);
   remove_nodes(g, dead);
-  g.opsets["com.octet"] = 1;
+  g.opsets[kOctetDomain] = 1;
 }
 
 }  // namespace octet

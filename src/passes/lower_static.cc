@@ -445,7 +445,7 @@ class Lowering {
 
 void lower_static(Graph& g) {
   Lowering(g).run();
-  if (!g.opsets.count("com.octet")) g.opsets["com.octet"] = 1;
+  if (!g.opsets.count(kOctetDomain)) g.opsets[kOctetDomain] = 1;
 }
 
 }  // namespace octet
