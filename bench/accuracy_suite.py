@@ -33,7 +33,7 @@ import suite  # noqa: E402
 import sysinfo  # noqa: E402
 import table  # noqa: E402
 
-# Single octet flags tried, in this order, on a model whose default static model misses the goal
+# Single octet flags tried, in this order, on a model whose default models all miss the goal
 # (--quick: the first observer only), then --exclude of the model's normalizations where it has
 # them written out; the tries stop at the first that reaches the goal.
 FLAG_TRIES = [("--observer", "percentile"), ("--observer", "mse"), ("--observer", "minmax")]
@@ -67,7 +67,7 @@ def measure(study, reference, label: str, kind: str, make) -> table.Row:
     except Exception as err:  # noqa: BLE001  (a quantizer or runtime failing is a result to report)
         print(f"    failed: {suite.describe(err)}", flush=True)
         return table.Row(label, kind, reason=suite.describe(err))
-    print(f"    cosine {cosine:.4f}, agreement {agreement:.2f} %, quantize {seconds:.1f} s "
+    print(f"    cosine {cosine:.4f}, agreement {table.num(agreement, '.2f')} %, quantize {seconds:.1f} s "
           f"(row {time.perf_counter() - t0:.0f} s)", flush=True)
     return table.Row(label, kind, cosine, agreement, seconds)
 
@@ -93,9 +93,10 @@ def study_rows(study: models.Study, work: Path, threads: int, quick: bool) -> li
     names = [n for n, _, _ in suite.input_specs(fp32)]
     for mode in ("static", "dynamic") if study.dynamic else ("static",):
         rows.append(measure(study, reference, f"torch.ao {mode} (x86)", "peer",
-                            lambda: qz.torch_quantize(qz.torch_fp32(fp32, study.torch, names), mode, calib, names,
-                                                      threads, study.torch_wrap)))
-    if not rows[0].meets_goal():
+                            lambda: qz.torch_quantize(qz.torch_fp32(fp32, study.torch, names, calib[0], study.output,
+                                                                    study.torch_wrap),
+                                                      mode, calib, names, threads, study.torch_wrap)))
+    if not any(r.meets_goal() for r in rows if r.kind == "octet"):
         for i, (label, flags) in enumerate(flag_tries(study, quick)):
             row = measure(study, reference, label, "octet flag",
                           lambda: qz.octet(fp32, out(f"flag{i}"), "static", octet_calib, threads,
@@ -135,6 +136,7 @@ def main():
                            (["--quick"] if args.quick else []))
     meta = sysinfo.meta(command, args.quick, [args.threads],
                         ("nncf", "magika", "rapidocr_onnxruntime", "silero_vad"))
+    meta["load"] = open("/proc/loadavg").read().split()[0]
     t0 = time.perf_counter()
     texts = models.texts()
     results = []

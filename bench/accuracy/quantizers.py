@@ -21,6 +21,7 @@ import engine_octet
 import engine_openvino
 import engine_ort
 import engine_torch
+import metrics
 from suite import Missing, output_names
 
 Runner = Callable[[dict], list]
@@ -82,14 +83,20 @@ def torch_runner(module, names: list[str], threads: int, wrap: Callable | None) 
     return run
 
 
-def torch_fp32(fp32: Path, recipe: str | None, names: list[str]):
-    """The model as a torch module: "from_onnx" (onnx_to_torch), "minilm" (the package's BERT)."""
+def torch_fp32(fp32: Path, recipe: str | None, names: list[str], feed: dict, output: int, wrap: Callable | None):
+    """The model as a torch module: "from_onnx" (onnx_to_torch), "minilm" (the package's BERT);
+    checked against the ONNX model on `feed` (output `output`), so that a torch row is the same model's."""
     if recipe is None:
         raise Missing("no torch module of this model")
     if recipe == "minilm":
-        return engine_torch._minilm(names).eval()
-    from onnx_to_torch import convert
-    return convert(fp32).eval()
+        module = engine_torch._minilm(names).eval()
+    else:
+        from onnx_to_torch import convert
+        module = convert(fp32).eval()
+    agree = metrics.cosine(torch_runner(module, names, 1, wrap)(feed)[output], ort_runner(fp32, 1)(feed)[output])
+    if agree < 0.9999:
+        raise Missing(f"the torch module's fp32 output is not the ONNX model's (cosine {agree:.5f})")
+    return module
 
 
 def torch_quantize(module, mode: str, calib: list[dict], names: list[str], threads: int,

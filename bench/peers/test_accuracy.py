@@ -92,7 +92,7 @@ class VerdictTest(unittest.TestCase):
 
 class TableTest(unittest.TestCase):
     class Study:
-        key, title, samples, agreement, notes = "m", "Model M", "10 / 20 things", "same class", ["cosine: of x"]
+        key, title, samples, agreement, notes = "m", "Model M", "10 / 20 things", "same class", ["Cosine: of x"]
 
     def test_summary_and_model_table(self):
         r = rows((0.5, 40.0), ("ORT", 0.6, 45.0), flags=[("octet static --observer mse", 0.7, 50.0)])
