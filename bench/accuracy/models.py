@@ -94,7 +94,8 @@ def det(quick: bool, t) -> Study:
                  "fonts, shaded noisy backgrounds), rapidocr's DetPreProcess",
                  "same pixel side of the 0.3 binarization threshold (rapidocr's `thresh`)", score,
                  notes=["The torch.ao row: its x86 default qconfig quantizes the two ConvTranspose2d of the neck, "
-                        "where it loses most (by hand, on 2 calibration pages: 0.035 as is, 0.97 with those two in float)"])
+                        "where it loses most (by hand, on 2 calibration pages: 0.035 as is, 0.97 with those two in "
+                        "float)"])
 
 
 def _lines(quick: bool, t, key: str):
