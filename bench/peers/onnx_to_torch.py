@@ -63,20 +63,63 @@ def _pads2d(node, a: dict) -> tuple[int, int]:
     return tuple(pads[:2])
 
 
+def _has_bias(node) -> bool:
+    return len(node.input) > 2 and bool(node.input[2])
+
+
+def _weighted(b: _Builder, node, mod, hint: str):
+    """`mod` (a Conv2d or ConvTranspose2d built for the node) with the node's weight and bias."""
+    mod.weight.data = b.torch.from_numpy(b.const(node.input[1]).copy())
+    if mod.bias is not None:
+        mod.bias.data = b.torch.from_numpy(b.const(node.input[2]).copy())
+    return b.module(hint, mod, b.value(node.input[0]))
+
+
 def _conv(b: _Builder, node, a):
-    torch = b.torch
     w = b.const(node.input[1])
     if w.ndim != 4:
         raise Missing(f"onnx_to_torch: Conv {node.name}: only 2-D convolutions")
     groups = a.get("group", 1)
-    conv = torch.nn.Conv2d(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]),
-                           stride=tuple(a.get("strides", [1, 1])), padding=_pads2d(node, a),
-                           dilation=tuple(a.get("dilations", [1, 1])), groups=groups,
-                           bias=len(node.input) > 2 and bool(node.input[2]))
-    conv.weight.data = torch.from_numpy(w.copy())
-    if conv.bias is not None:
-        conv.bias.data = torch.from_numpy(b.const(node.input[2]).copy())
-    return b.module("conv", conv, b.value(node.input[0]))
+    conv = b.torch.nn.Conv2d(w.shape[1] * groups, w.shape[0], tuple(w.shape[2:]),
+                             stride=tuple(a.get("strides", [1, 1])), padding=_pads2d(node, a),
+                             dilation=tuple(a.get("dilations", [1, 1])), groups=groups, bias=_has_bias(node))
+    return _weighted(b, node, conv, "conv")
+
+
+def _conv_transpose(b: _Builder, node, a):
+    """ConvTranspose (weight [in, out / group, kH, kW]) as nn.ConvTranspose2d; no output_shape."""
+    w = b.const(node.input[1])
+    if w.ndim != 4 or "output_shape" in a:
+        raise Missing(f"onnx_to_torch: ConvTranspose {node.name}: only 2-D, without output_shape")
+    groups = a.get("group", 1)
+    conv = b.torch.nn.ConvTranspose2d(w.shape[0], w.shape[1] * groups, tuple(w.shape[2:]),
+                                      stride=tuple(a.get("strides", [1, 1])), padding=_pads2d(node, a),
+                                      output_padding=tuple(a.get("output_padding", [0, 0])), groups=groups,
+                                      dilation=tuple(a.get("dilations", [1, 1])), bias=_has_bias(node))
+    return _weighted(b, node, conv, "deconv")
+
+
+def _resize(b: _Builder, node, a):
+    """Resize, nearest with asymmetric coordinates and floor rounding (what nn.Upsample's
+    "nearest" computes) by constant integer scales on H and W."""
+    modes = (a.get("mode", b"nearest"), a.get("coordinate_transformation_mode", b"half_pixel"),
+             a.get("nearest_mode", b"round_prefer_floor"))
+    scales = b.const(node.input[2]) if len(node.input) > 2 and node.input[2] else np.array([])
+    if modes != (b"nearest", b"asymmetric", b"floor") or len(scales) != 4 or list(scales[:2]) != [1, 1] \
+            or any(s != int(s) for s in scales):
+        raise Missing(f"onnx_to_torch: Resize {node.name}: only nearest/asymmetric/floor by integer scales")
+    up = b.torch.nn.Upsample(scale_factor=tuple(float(s) for s in scales[2:]), mode="nearest")
+    return b.module("upsample", up, b.value(node.input[0]))
+
+
+def _hard_sigmoid(b: _Builder, node, a):
+    """HardSigmoid: max(0, min(1, alpha·x + beta)); nn.Hardsigmoid is alpha 1/6, beta 1/2."""
+    alpha, beta = a.get("alpha", 0.2), a.get("beta", 0.5)
+    x = b.value(node.input[0])
+    if abs(alpha - 1 / 6) < 1e-6 and beta == 0.5:
+        return b.module("hardsigmoid", b.torch.nn.Hardsigmoid(), x)
+    y = b.graph.call_function(operator.add, (b.graph.call_function(operator.mul, (x, alpha)), beta))
+    return b.graph.call_function(b.torch.clamp, (y, 0.0, 1.0))
 
 
 def _gemm(b: _Builder, node, a):
@@ -86,7 +129,7 @@ def _gemm(b: _Builder, node, a):
         raise Missing(f"onnx_to_torch: Gemm {node.name}: only transA=0, alpha=beta=1")
     w = b.const(node.input[1])
     w = w if a.get("transB", 0) else w.T
-    has_bias = len(node.input) > 2 and bool(node.input[2])
+    has_bias = _has_bias(node)
     lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=has_bias)
     lin.weight.data = torch.from_numpy(np.ascontiguousarray(w))
     if has_bias:
@@ -145,7 +188,9 @@ def _reshape(b: _Builder, node, a):
 
 
 CONVERTERS = {
-    "Conv": _conv, "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
+    "Conv": _conv, "ConvTranspose": _conv_transpose, "Resize": _resize, "HardSigmoid": _hard_sigmoid,
+    "Sigmoid": lambda b, n, a: b.module("sigmoid", b.torch.nn.Sigmoid(), b.value(n.input[0])),
+    "Gemm": _gemm, "MatMul": _matmul, "BatchNormalization": _batchnorm,
     "Clip": _clip, "MaxPool": _pool, "AveragePool": _pool, "Reshape": _reshape,
     "Relu": lambda b, n, a: b.module("relu", b.torch.nn.ReLU(), b.value(n.input[0])),
     "HardSwish": lambda b, n, a: b.module("hardswish", b.torch.nn.Hardswish(), b.value(n.input[0])),

@@ -50,17 +50,22 @@ def cpu(cpuinfo: str | None = None) -> dict:
 
 
 def _version(module: str) -> str:
+    """The module's __version__, else its distribution's version (rapidocr_onnxruntime has none)."""
+    from importlib import metadata
     try:
         return __import__(module).__version__
+    except AttributeError:
+        return metadata.version(module)
     except ImportError:
         return "not installed"
 
 
-def meta(command: str, quick: bool, threads: list[int]) -> dict:
+def meta(command: str, quick: bool, threads: list[int], more_modules: tuple = ()) -> dict:
+    """The header facts of a run; `more_modules`: further Python packages whose versions it names."""
     import engine_octet
     return {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "command": command, "quick": quick, "threads": threads, "cpu": cpu(),
             "python": platform.python_version(),
             "versions": {"octet": engine_octet.version(), "onnxruntime": _version("onnxruntime"),
                          "torch": _version("torch"), "openvino": _version("openvino"), "onnx": _version("onnx"),
-                         "numpy": _version("numpy")}}
+                         "numpy": _version("numpy")} | {m: _version(m) for m in more_modules}}
