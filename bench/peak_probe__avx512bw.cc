@@ -21,9 +21,9 @@ double madd_peak_gmacs__avx512bw(int64_t iters) {
                              OCTET_PAIR(26, 10) OCTET_PAIR(27, 11)
                      :
                      : [a] "v"(a), [b] "v"(b)
-                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
-                       "xmm11", "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24",
-                       "xmm25", "xmm26", "xmm27");
+                     : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                       "xmm16", "xmm17", "xmm18", "xmm19", "xmm20", "xmm21", "xmm22", "xmm23", "xmm24", "xmm25",
+                       "xmm26", "xmm27");
 #undef OCTET_PAIR
   double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return double(iters) * 12 * 32 / s * 1e-9;

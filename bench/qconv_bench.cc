@@ -39,7 +39,7 @@ void BM_qconv_u8s8(benchmark::State& st) {
 // {H = W, C, OC, kernel, stride, groups}: ResNet-50 3x3 layers, then MobileNet-v2 depthwise ones.
 void shapes(benchmark::internal::Benchmark* b) {
   const std::vector<std::vector<int64_t>> layers = {
-      {56, 64, 64, 3, 1, 1},     {28, 128, 128, 3, 1, 1},  {14, 256, 256, 3, 1, 1},
+      {56, 64, 64, 3, 1, 1},     {28, 128, 128, 3, 1, 1},   {14, 256, 256, 3, 1, 1},
       {112, 32, 32, 3, 1, 32},   {56, 144, 144, 3, 2, 144}, {28, 192, 192, 3, 1, 192},
       {14, 576, 576, 3, 1, 576}, {14, 672, 672, 5, 2, 672}, {7, 960, 960, 5, 1, 960},
   };

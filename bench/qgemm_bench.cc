@@ -2,15 +2,15 @@
 // shapes. Counters: GOPS (2 ops per multiply-add) and pct_peak, the share of the peak this core
 // measurably sustains for the path's multiply-add instructions (bench/peak_probe.h).
 #include <benchmark/benchmark.h>
-#include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.h>
 
 #include <algorithm>
 #include <random>
 #include <vector>
 
-#include "kernels/qgemm.h"
 #include "kernels/dispatch.h"
+#include "kernels/qgemm.h"
 #include "peak_probe.h"
 
 namespace octet::kernels {
@@ -118,10 +118,10 @@ void shapes(benchmark::internal::Benchmark* b) {
   for (int64_t m : {1, 8, 128})
     for (auto kn : std::vector<std::pair<int64_t, int64_t>>{{384, 384}, {384, 1536}, {1536, 384}, {768, 3072}})
       mnk.push_back({m, kn.second, kn.first});
-  mnk.push_back({3136, 256, 64});    // conv2_x 1x1 expand, 56x56
-  mnk.push_back({3136, 64, 576});    // conv2_x 3x3, 56x56
-  mnk.push_back({784, 128, 1152});   // conv3_x 3x3, 28x28
-  mnk.push_back({196, 1024, 256});   // conv4_x 1x1 expand, 14x14
+  mnk.push_back({3136, 256, 64});   // conv2_x 1x1 expand, 56x56
+  mnk.push_back({3136, 64, 576});   // conv2_x 3x3, 56x56
+  mnk.push_back({784, 128, 1152});  // conv3_x 3x3, 28x28
+  mnk.push_back({196, 1024, 256});  // conv4_x 1x1 expand, 14x14
   for (int threads : {1, 2})
     for (auto& s : mnk) b->Args({s[0], s[1], s[2], threads});
   b->ArgNames({"M", "N", "K", "threads"})->UseRealTime()->MinTime(0.2);

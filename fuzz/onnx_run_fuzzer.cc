@@ -41,7 +41,8 @@ void fill(Tensor& t) {
       case DType::kInt16: static_cast<int16_t*>(p)[i] = static_cast<int16_t>(k); break;
       case DType::kInt32: static_cast<int32_t*>(p)[i] = static_cast<int32_t>(k); break;
       case DType::kInt64: static_cast<int64_t*>(p)[i] = k; break;
-      case DType::kUInt8: case DType::kBool: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(u); break;
+      case DType::kUInt8:
+      case DType::kBool: static_cast<uint8_t*>(p)[i] = static_cast<uint8_t>(u); break;
       case DType::kUInt16: static_cast<uint16_t*>(p)[i] = static_cast<uint16_t>(u); break;
       case DType::kUInt32: static_cast<uint32_t*>(p)[i] = static_cast<uint32_t>(u); break;
       case DType::kUInt64: static_cast<uint64_t*>(p)[i] = static_cast<uint64_t>(u); break;

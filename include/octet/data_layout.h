@@ -32,8 +32,8 @@ DataLayout resolve_data_layout(const Graph& g, const std::map<std::string, Tenso
 
 // The model feeds for samples [begin, end): batched slices axis 0; stacked takes sample `begin`
 // (end must be begin + 1) without its axis 0.
-std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& data, DataLayout layout,
-                                           int64_t begin, int64_t end);
+std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& data, DataLayout layout, int64_t begin,
+                                           int64_t end);
 
 // The per-sample results of stacked calls, stacked along a new axis 0 (run's output for stacked
 // data); octet::Error naming the output when the samples' shapes or dtypes differ.
@@ -41,8 +41,8 @@ std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& 
 // data; else batches of `batch`, or of the model's fixed leading dim when its inputs fix one (a
 // model exported with batch 1), the last partial batch then dropped (it would not fit). octet::Error
 // naming `source` when the samples do not fill one fixed batch.
-std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples,
-                                                      int64_t batch, const std::string& source);
+std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples, int64_t batch,
+                                                      const std::string& source);
 
 std::map<std::string, Tensor> stack_results(const std::vector<std::map<std::string, Tensor>>& per_sample);
 

@@ -49,8 +49,8 @@ struct LayerError {
   std::string op;                            // its op type
   std::string tensor;                        // the value compared (its name in both models)
   std::vector<std::string> quantized_nodes;  // the quantized model's nodes that compute it
-  ErrorSummary isolated;     // the layer fed the float model's own inputs: its own error only
-  ErrorSummary accumulated;  // the whole quantized model: error carried from upstream too
+  ErrorSummary isolated;                     // the layer fed the float model's own inputs: its own error only
+  ErrorSummary accumulated;                  // the whole quantized model: error carried from upstream too
   std::vector<WeightError> weights;
 };
 
@@ -86,7 +86,6 @@ struct Comparison {
 Comparison compare_models(const Graph& float_model, const Graph& quantized, const std::map<std::string, Tensor>& data,
                           const CompareOptions& options = {});
 
-
 // ---- quantization parameters (src/debug/qparams_check.cc) ----
 
 enum class QTensorKind { kActivation, kWeight, kBias };  // bias: an int32 constant
@@ -106,7 +105,7 @@ const char* severity_name(QParamsFlag::Severity s);  // "info", "warning", "erro
 
 // What the data showed at a QuantizeLinear's float input (only with data).
 struct ObservedRange {
-  int64_t count = 0;                // finite values seen
+  int64_t count = 0;  // finite values seen
   double min = 0, max = 0;
   // Values clipped to the range's low / high end: beyond it by more than half a step, so that
   // saturation, not rounding, picked their code.
@@ -123,9 +122,9 @@ struct QTensorReport {
   DType dtype = DType::kUInt8;
   // The per-channel axis; nullopt: per tensor. Negative (from the end) only where the rank is unknown.
   std::optional<int64_t> axis;
-  std::vector<double> scale;          // one per channel (one when per tensor)
-  std::vector<int64_t> zero_point;    // as many as scale
-  int64_t qmin = 0, qmax = 255;       // the code range of dtype
+  std::vector<double> scale;        // one per channel (one when per tensor)
+  std::vector<int64_t> zero_point;  // as many as scale
+  int64_t qmin = 0, qmax = 255;     // the code range of dtype
   std::optional<ObservedRange> observed;
   // max |x| per channel, what the channel flags read: a weight's output channels; an activation's
   // channels of axis 1, with data. Empty otherwise (a bias, a 1-D weight, no data).
@@ -152,7 +151,7 @@ class QParamsCheck {
   QParamsCheck& operator=(const QParamsCheck&) = delete;
   ~QParamsCheck();
 
-  void attach(Executor& exec);  // records what every QuantizeLinear's float input holds
+  void attach(Executor& exec);                // records what every QuantizeLinear's float input holds
   std::vector<QTensorReport> report() const;  // in graph order
 
  private:
@@ -191,7 +190,7 @@ class SaturationStats {
  private:
   std::vector<SaturationCount> counts_;
   std::vector<std::vector<int64_t>> zero_points_;  // per counts_ entry: all of its zero points
-  std::map<std::string, size_t> index_;  // value name -> counts_
+  std::map<std::string, size_t> index_;            // value name -> counts_
 };
 
 }  // namespace octet

@@ -31,7 +31,7 @@ template <class... Args>
 }  // namespace octet
 
 // Checks a condition that bad input can violate; the message arguments are only evaluated on failure.
-#define OCTET_CHECK(cond, ...)                       \
-  do {                                               \
-    if (!(cond)) ::octet::fail(__VA_ARGS__);         \
+#define OCTET_CHECK(cond, ...)               \
+  do {                                       \
+    if (!(cond)) ::octet::fail(__VA_ARGS__); \
   } while (0)

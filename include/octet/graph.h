@@ -31,10 +31,10 @@ struct Attribute {
 inline constexpr const char* kOctetDomain = "com.octet";
 
 struct Node {
-  std::string name;     // unique within its graph (the importer names unnamed nodes)
-  std::string op_type;  // "Conv"
-  std::string domain;   // "" for the default ONNX domain
-  int opset = 0;        // the opset version of `domain` the model imports
+  std::string name;                  // unique within its graph (the importer names unnamed nodes)
+  std::string op_type;               // "Conv"
+  std::string domain;                // "" for the default ONNX domain
+  int opset = 0;                     // the opset version of `domain` the model imports
   std::vector<std::string> inputs;   // "" marks an omitted optional input
   std::vector<std::string> outputs;  // "" marks an omitted optional output
   std::map<std::string, Attribute> attrs;
@@ -72,7 +72,7 @@ struct Graph {
   std::string name;
   std::vector<Node> nodes;
   std::map<std::string, Tensor> initializers;
-  std::vector<ValueInfo> inputs;   // graph inputs that are not initializers
+  std::vector<ValueInfo> inputs;  // graph inputs that are not initializers
   std::vector<ValueInfo> outputs;
   std::map<std::string, ValueInfo> value_info;  // known types/shapes of intermediate values
   std::map<std::string, int> opsets;            // domain -> version ("" is ai.onnx)

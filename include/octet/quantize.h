@@ -34,14 +34,14 @@ struct QuantizeReport {
 };
 
 struct StaticQuantOptions {
-  std::string observer = "histogram";  // activation observer (quant/observers/observer.h kinds)
-  bool per_channel = true;             // weights per output channel (false: per tensor)
-  DType act_dtype = DType::kUInt8;     // kUInt8 (affine) or kInt8
-  bool reduce_range = false;           // 7-bit activations (PyTorch x86's reduce_range)
-  std::vector<std::string> exclude;    // node names kept in float
-  std::string config_json;             // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
-  int64_t samples = -1;                // calibration samples used (-1: all)
-  int64_t batch = 32;                  // calibration batch size
+  std::string observer = "histogram";           // activation observer (quant/observers/observer.h kinds)
+  bool per_channel = true;                      // weights per output channel (false: per tensor)
+  DType act_dtype = DType::kUInt8;              // kUInt8 (affine) or kInt8
+  bool reduce_range = false;                    // 7-bit activations (PyTorch x86's reduce_range)
+  std::vector<std::string> exclude;             // node names kept in float
+  std::string config_json;                      // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
+  int64_t samples = -1;                         // calibration samples used (-1: all)
+  int64_t batch = 32;                           // calibration batch size
   DataLayout calib_layout = DataLayout::kAuto;  // how `calib` maps onto model calls (data_layout.h)
   // Bias correction (passes/bias_correction.h): each Conv/Gemm's mean output error moves into its
   // bias, measured layer after layer on the first `bias_correction_samples` calibration samples.
@@ -59,16 +59,16 @@ struct StaticQuantOptions {
 // Fuses, prepares, calibrates on `calib` (graph input name -> tensor, axis 0 = samples, batched or
 // stacked) and converts to QDQ form. octet::Error naming the array, sample and element when `calib`
 // holds a NaN or infinity. Deterministic: the same inputs give byte-identical exported models.
-Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib,
-                      const StaticQuantOptions& options, QuantizeReport* report = nullptr);
+Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib, const StaticQuantOptions& options,
+                      QuantizeReport* report = nullptr);
 
 struct DynamicQuantOptions {
-  bool per_channel = true;                           // weights per output channel
-  bool per_token = false;                            // activations per row instead of per tensor
-  bool reduce_range = false;                         // 7-bit activations
+  bool per_channel = true;    // weights per output channel
+  bool per_token = false;     // activations per row instead of per tensor
+  bool reduce_range = false;  // 7-bit activations
   // Gather: embedding tables int8 per row (passes/quantize_embeddings.h)
   std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU", "Gather"};
-  std::vector<std::string> exclude;                  // node names kept in float
+  std::vector<std::string> exclude;  // node names kept in float
   // Node names whose weights are int8 but whose activations stay float (weight-only: the weight is
   // dequantized and the op runs in float), the accuracy-aware fallback's first step for a layer.
   std::vector<std::string> weight_only;
@@ -77,8 +77,7 @@ struct DynamicQuantOptions {
 
 // Weights int8 offline; activations quantized at run time. The result is a valid ONNX graph
 // (DequantizeLinear on int8 weights) that ONNX Runtime runs; lower() runs it on INT8 kernels.
-Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options,
-                       QuantizeReport* report = nullptr);
+Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, QuantizeReport* report = nullptr);
 
 // QDQ form (from octet or any other tool) -> a graph whose quantized parts run on INT8 kernels
 // (ops of domain "com.octet", never exported). Parts it cannot lower stay in float QDQ form.

@@ -57,5 +57,4 @@ class Executor {
   std::unique_ptr<Impl> impl_;
 };
 
-
 }  // namespace octet

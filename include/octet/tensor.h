@@ -14,23 +14,70 @@ namespace octet {
 
 // Element types octet computes with. The numbering is octet's own; onnx/ maps ONNX's
 // TensorProto.DataType onto it.
-enum class DType : uint8_t { kFloat32, kFloat64, kFloat16, kInt8, kUInt8, kInt16, kUInt16, kInt32, kInt64, kUInt32, kUInt64, kBool };
+enum class DType : uint8_t {
+  kFloat32,
+  kFloat64,
+  kFloat16,
+  kInt8,
+  kUInt8,
+  kInt16,
+  kUInt16,
+  kInt32,
+  kInt64,
+  kUInt32,
+  kUInt64,
+  kBool
+};
 
 size_t dtype_size(DType t);
 const char* dtype_name(DType t);  // "float32", "uint8", ...
 
-template <class T> constexpr DType dtype_of();
-template <> constexpr DType dtype_of<float>() { return DType::kFloat32; }
-template <> constexpr DType dtype_of<double>() { return DType::kFloat64; }
-template <> constexpr DType dtype_of<int8_t>() { return DType::kInt8; }
-template <> constexpr DType dtype_of<uint8_t>() { return DType::kUInt8; }
-template <> constexpr DType dtype_of<int16_t>() { return DType::kInt16; }
-template <> constexpr DType dtype_of<uint16_t>() { return DType::kUInt16; }
-template <> constexpr DType dtype_of<int32_t>() { return DType::kInt32; }
-template <> constexpr DType dtype_of<int64_t>() { return DType::kInt64; }
-template <> constexpr DType dtype_of<uint32_t>() { return DType::kUInt32; }
-template <> constexpr DType dtype_of<uint64_t>() { return DType::kUInt64; }
-template <> constexpr DType dtype_of<bool>() { return DType::kBool; }
+template <class T>
+constexpr DType dtype_of();
+template <>
+constexpr DType dtype_of<float>() {
+  return DType::kFloat32;
+}
+template <>
+constexpr DType dtype_of<double>() {
+  return DType::kFloat64;
+}
+template <>
+constexpr DType dtype_of<int8_t>() {
+  return DType::kInt8;
+}
+template <>
+constexpr DType dtype_of<uint8_t>() {
+  return DType::kUInt8;
+}
+template <>
+constexpr DType dtype_of<int16_t>() {
+  return DType::kInt16;
+}
+template <>
+constexpr DType dtype_of<uint16_t>() {
+  return DType::kUInt16;
+}
+template <>
+constexpr DType dtype_of<int32_t>() {
+  return DType::kInt32;
+}
+template <>
+constexpr DType dtype_of<int64_t>() {
+  return DType::kInt64;
+}
+template <>
+constexpr DType dtype_of<uint32_t>() {
+  return DType::kUInt32;
+}
+template <>
+constexpr DType dtype_of<uint64_t>() {
+  return DType::kUInt64;
+}
+template <>
+constexpr DType dtype_of<bool>() {
+  return DType::kBool;
+}
 
 using Shape = std::vector<int64_t>;
 
@@ -40,7 +87,7 @@ std::string shape_str(const Shape& shape);  // "[1,3,224,224]"
 
 class Tensor {
  public:
-  Tensor() = default;  // undefined: defined() is false
+  Tensor() = default;                // undefined: defined() is false
   Tensor(DType dtype, Shape shape);  // zero-filled
   // Contents undefined: for outputs a kernel writes in full (saves a pass over the memory).
   static Tensor uninitialized(DType dtype, Shape shape);

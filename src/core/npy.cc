@@ -63,7 +63,9 @@ struct HeaderParser {
   const std::string& what;
   size_t pos = 0;
 
-  [[noreturn]] void error(const char* msg) const { fail(what, ": corrupt .npy header (", msg, " at offset ", pos, ")"); }
+  [[noreturn]] void error(const char* msg) const {
+    fail(what, ": corrupt .npy header (", msg, " at offset ", pos, ")");
+  }
   void skip_space() {
     while (pos < s.size() && (s[pos] == ' ' || s[pos] == '\t' || s[pos] == '\n' || s[pos] == '\r')) ++pos;
   }
@@ -214,10 +216,8 @@ Tensor parse_npy_view(std::string_view b, const std::string& what) {
 
   Tensor t(h.dtype, h.shape);
   char* dst = static_cast<char*>(t.raw());
-  if (h.fortran_order)
-    fortran_to_c(data.data(), dst, h.shape, elem);
-  else
-    std::memcpy(dst, data.data(), data.size());
+  if (h.fortran_order) fortran_to_c(data.data(), dst, h.shape, elem);
+  else std::memcpy(dst, data.data(), data.size());
   if (h.dtype == DType::kBool)  // any nonzero byte is True; a C++ bool must hold 0 or 1
     for (int64_t i = 0; i < numel; ++i) dst[i] = dst[i] != 0;
   return t;
@@ -484,9 +484,9 @@ void write_npz(const std::string& path, const std::map<std::string, Tensor>& ten
     store_le(central, kCentralSig, 4);
     store_le(central, 45 | (3 << 8), 2);  // version made by: 4.5, Unix
     entry_fields(central, e, central_extra.size());
-    store_le(central, 0, 2);  // comment length
-    store_le(central, 0, 2);  // disk number
-    store_le(central, 0, 2);  // internal attributes
+    store_le(central, 0, 2);                        // comment length
+    store_le(central, 0, 2);                        // disk number
+    store_le(central, 0, 2);                        // internal attributes
     store_le(central, uint32_t{0100644} << 16, 4);  // external attributes: a regular file, rw-r--r--
     store_le(central, std::min(e.offset, kMax32), 4);
     central += e.name + central_extra;

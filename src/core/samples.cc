@@ -28,7 +28,10 @@ void check_finite(const std::map<std::string, Tensor>& data, const std::string& 
       if (std::isfinite(v)) continue;
       const int64_t per_sample = t.rank() >= 1 && t.dim(0) > 0 ? t.numel() / t.dim(0) : t.numel();
       fail(source, ": '", name, "' sample ", i / per_sample, ", element ", i % per_sample, " is ",
-           std::isnan(v) ? "NaN" : v > 0 ? "+inf" : "-inf", "; calibration data must be finite");
+           std::isnan(v) ? "NaN"
+           : v > 0       ? "+inf"
+                         : "-inf",
+           "; calibration data must be finite");
     }
   }
 }

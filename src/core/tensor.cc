@@ -8,10 +8,18 @@ namespace octet {
 
 size_t dtype_size(DType t) {
   switch (t) {
-    case DType::kFloat64: case DType::kInt64: case DType::kUInt64: return 8;
-    case DType::kFloat32: case DType::kInt32: case DType::kUInt32: return 4;
-    case DType::kFloat16: case DType::kInt16: case DType::kUInt16: return 2;
-    case DType::kInt8: case DType::kUInt8: case DType::kBool: return 1;
+    case DType::kFloat64:
+    case DType::kInt64:
+    case DType::kUInt64: return 8;
+    case DType::kFloat32:
+    case DType::kInt32:
+    case DType::kUInt32: return 4;
+    case DType::kFloat16:
+    case DType::kInt16:
+    case DType::kUInt16: return 2;
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kBool: return 1;
   }
   return 0;
 }
@@ -113,7 +121,10 @@ float half_to_float(uint16_t h) {
       bits = sign;
     } else {  // subnormal: normalize
       exp = 127 - 15 + 1;
-      while (!(man & 0x400)) { man <<= 1; --exp; }
+      while (!(man & 0x400)) {
+        man <<= 1;
+        --exp;
+      }
       bits = sign | (exp << 23) | ((man & 0x3ff) << 13);
     }
   } else if (exp == 31) {

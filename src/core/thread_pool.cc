@@ -77,8 +77,9 @@ void ThreadPool::worker_loop() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     lock.unlock();
-    spin_until([&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen; },
-               [&] { return busy_.load(std::memory_order_relaxed) > 0; });
+    spin_until(
+        [&] { return stop_.load(std::memory_order_relaxed) || generation_.load(std::memory_order_relaxed) != seen; },
+        [&] { return busy_.load(std::memory_order_relaxed) > 0; });
     lock.lock();
     wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
     if (stop_) return;

@@ -12,7 +12,8 @@ namespace {
 // the first layer among the quantized nodes computing it (a fused unit's ReLU names its Conv).
 std::string blamed_layer(const LayerError& row, const LayerQuantizer& quantizer) {
   std::string layer = quantizer.layer_of(row.name);
-  for (size_t i = 0; layer.empty() && i < row.quantized_nodes.size(); ++i) layer = quantizer.layer_of(row.quantized_nodes[i]);
+  for (size_t i = 0; layer.empty() && i < row.quantized_nodes.size(); ++i)
+    layer = quantizer.layer_of(row.quantized_nodes[i]);
   return layer;
 }
 

@@ -18,19 +18,19 @@
 namespace octet {
 
 struct FallbackStep {
-  std::string layer;      // kept in float (or made weight-only) at this step
+  std::string layer;  // kept in float (or made weight-only) at this step
   std::string op;
   bool weight_only = false;  // int8 weights, float activations; else float
-  double sqnr_db = 0;     // its isolated SQNR when chosen
-  double score = 0;       // the model's score with it (and the earlier ones) in float
+  double sqnr_db = 0;        // its isolated SQNR when chosen
+  double score = 0;          // the model's score with it (and the earlier ones) in float
 };
 
 struct FallbackResult {
-  Graph model;                // the last model scored: within the bound, or every layer in float
-  QuantizeReport report;      // its quantization report
+  Graph model;                                  // the last model scored: within the bound, or every layer in float
+  QuantizeReport report;                        // its quantization report
   double float_score = 0, quantized_score = 0;  // the float model; every layer quantized
   std::vector<FallbackStep> steps;
-  bool within = false;        // the drop of `model` is within the bound
+  bool within = false;  // the drop of `model` is within the bound
 };
 
 // `max_drop` in the metric's unit (top-1 points, or cosine). `rank_data` (graph input -> samples)

@@ -18,9 +18,9 @@ struct ChannelLayout {
 ChannelLayout channel_layout(const Shape& shape, std::optional<int64_t> axis);
 
 struct ChannelFindings {
-  std::vector<int64_t> dead;      // channels whose max |x| is 0
-  std::vector<int64_t> outliers;  // channels above outlier_ratio x the median nonzero channel
-  double median = 0;              // the median (upper, for an even count) of the nonzero maxima
+  std::vector<int64_t> dead;                     // channels whose max |x| is 0
+  std::vector<int64_t> outliers;                 // channels above outlier_ratio x the median nonzero channel
+  double median = 0;                             // the median (upper, for an even count) of the nonzero maxima
   double largest = 0, smallest = 0, spread = 0;  // of the nonzero maxima; spread = largest / smallest
 };
 // Outliers need three nonzero channels at least: with fewer there is no median channel to exceed.

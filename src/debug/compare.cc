@@ -179,8 +179,8 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
     if (!isolated_exec) {
       std::set<std::string> float_names;
       for (const auto& [name, _] : float_values) float_names.insert(name);
-      isolated_exec = std::make_unique<Executor>(isolate_layers(runnable, layers, float_names, &feeds_of),
-                                                 exec_options);
+      isolated_exec =
+          std::make_unique<Executor>(isolate_layers(runnable, layers, float_names, &feeds_of), exec_options);
       isolated_exec->add_hook(isolated_hook.hook());
     }
     for (const auto& [value, input] : feeds_of) feeds[input] = float_values.at(value);
@@ -196,8 +196,8 @@ Comparison compare_models(const Graph& float_model, const Graph& quantized, cons
   for (size_t i = 0; i < layers.size(); ++i) {
     if (accumulated[i].count() == 0 || isolated[i].count() == 0) continue;  // not float, or shapes differ
     const MatchedLayer& m = layers[i];
-    result.layers.push_back({m.name, m.op, m.tensor, m.quantized_nodes, isolated[i].summary(),
-                             accumulated[i].summary(), layer_weights(quantized, references, m.name)});
+    result.layers.push_back({m.name, m.op, m.tensor, m.quantized_nodes, isolated[i].summary(), accumulated[i].summary(),
+                             layer_weights(quantized, references, m.name)});
   }
   for (const std::string& m : mismatches)  // both runs report a value they disagree on
     if (std::find(result.mismatches.begin(), result.mismatches.end(), m) == result.mismatches.end())

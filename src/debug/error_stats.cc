@@ -23,10 +23,8 @@ ErrorSummary ErrorStats::summary() const {
   ErrorSummary s;
   s.sqnr_db = sqnr_db(ref_sq_, err_sq_);
   // Two all-zero values point the same way; one zero and one not are orthogonal.
-  if (ref_sq_ == 0 || test_sq_ == 0)
-    s.cosine = ref_sq_ == test_sq_ ? 1.0 : 0.0;
-  else
-    s.cosine = dot_ / std::sqrt(ref_sq_ * test_sq_);
+  if (ref_sq_ == 0 || test_sq_ == 0) s.cosine = ref_sq_ == test_sq_ ? 1.0 : 0.0;
+  else s.cosine = dot_ / std::sqrt(ref_sq_ * test_sq_);
   s.max_abs_err = max_abs_;
   return s;
 }

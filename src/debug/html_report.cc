@@ -105,9 +105,9 @@ std::string summary(const ReportData& d) {
   int flags[3] = {0, 0, 0};
   for (const QTensorReport& q : d.qparams)
     for (const QParamsFlag& f : q.flags) ++flags[static_cast<int>(f.severity)];
-  s += "<tr><th>qparams flags</th><td colspan=\"3\">" + std::to_string(d.qparams.size()) + " quantized tensors: " +
-       std::to_string(flags[2]) + " errors, " + std::to_string(flags[1]) + " warnings, " + std::to_string(flags[0]) +
-       " notes</td></tr>\n</table>\n";
+  s += "<tr><th>qparams flags</th><td colspan=\"3\">" + std::to_string(d.qparams.size()) +
+       " quantized tensors: " + std::to_string(flags[2]) + " errors, " + std::to_string(flags[1]) + " warnings, " +
+       std::to_string(flags[0]) + " notes</td></tr>\n</table>\n";
   for (const std::string& w : c.warnings) s += "<p class=\"note\">warning: " + esc(w) + "</p>\n";
   for (const std::string& m : c.mismatches) s += "<p class=\"note\">not compared: " + esc(m) + "</p>\n";
   return s;
@@ -122,12 +122,14 @@ std::string weight_cell(const LayerError& l) {
 }
 
 std::string layers(const Comparison& c) {
-  std::string s = "<h2 id=\"sqnr\">Layer error: SQNR</h2>\n<p class=\"note\">Worst first. Isolated: each layer fed "
-                  "the float model's inputs (its own error); accumulated: the whole quantized model (error carried "
-                  "from upstream too). Higher is better; 20 dB is an error a tenth of the signal.</p>\n";
+  std::string s =
+      "<h2 id=\"sqnr\">Layer error: SQNR</h2>\n<p class=\"note\">Worst first. Isolated: each layer fed "
+      "the float model's inputs (its own error); accumulated: the whole quantized model (error carried "
+      "from upstream too). Higher is better; 20 dB is an error a tenth of the signal.</p>\n";
   if (c.layers.empty()) return s + "<p>No layer shared by both models.</p>\n";
   std::vector<BarGroup> groups;
-  for (const LayerError& l : c.layers) groups.push_back({l.name + " (" + l.op + ")", {l.isolated.sqnr_db, l.accumulated.sqnr_db}});
+  for (const LayerError& l : c.layers)
+    groups.push_back({l.name + " (" + l.op + ")", {l.isolated.sqnr_db, l.accumulated.sqnr_db}});
   s += "<figure>" + svg_bar_chart(groups, {"isolated", "accumulated"}, "SQNR (dB)") + "</figure>\n";
   s += "<table>\n<tr><th>#</th><th>layer</th><th>op</th><th>SQNR dB isol.</th><th>accum.</th><th>cosine isol.</th>"
        "<th>accum.</th><th>max |err| isol.</th><th>accum.</th><th>weight SQNR dB (worst channel)</th></tr>\n";
@@ -145,12 +147,14 @@ std::string layers(const Comparison& c) {
 }
 
 std::string activations(const ReportData& d) {
-  std::string s = "<h2 id=\"activations\">Activations</h2>\n<p class=\"note\">Every quantized activation: the "
-                  "float values its QuantizeLinear received when the quantized model ran as written on the data, in " +
-                  std::to_string(kReportHistogramBins) + " bins over the observed range joined with the quantization "
-                  "range <code>[(qmin - zp) * scale, (qmax - zp) * scale]</code> (green). Red bins lie wholly outside "
-                  "it: those values are clipped. Clipped: beyond the range by more than half a step; codes at qmin / qmax: "
-                  "the share saturated at either end (at qmin '-' where qmin is the zero point).</p>\n";
+  std::string s =
+      "<h2 id=\"activations\">Activations</h2>\n<p class=\"note\">Every quantized activation: the "
+      "float values its QuantizeLinear received when the quantized model ran as written on the data, in " +
+      std::to_string(kReportHistogramBins) +
+      " bins over the observed range joined with the quantization "
+      "range <code>[(qmin - zp) * scale, (qmax - zp) * scale]</code> (green). Red bins lie wholly outside "
+      "it: those values are clipped. Clipped: beyond the range by more than half a step; codes at qmin / qmax: "
+      "the share saturated at either end (at qmin '-' where qmin is the zero point).</p>\n";
   std::map<std::string, const SaturationCount*> saturation;  // by QuantizeLinear node
   for (const SaturationCount& c : d.saturation) saturation[c.node] = &c;
   int shown = 0;
@@ -164,23 +168,26 @@ std::string activations(const ReportData& d) {
     s += "<section class=\"activation\" id=\"act-" + std::to_string(i) + "\">\n<h3>" + esc(q.name) + "</h3>\n<figure>" +
          svg_histogram(h->second, lo, hi) + "<figcaption>QuantizeLinear <code>" + esc(q.node) + "</code>, " +
          dtype_name(q.dtype) + ", scale " + spread(q.scale) + ", zero point " + spread(q.zero_point) + ": range " +
-         interval(lo, hi) + "; observed " + interval(o.min, o.max) + " over " + std::to_string(o.count) + " values; clipped " +
-         pct(double(o.below) / o.count) + " low, " + pct(double(o.above) / o.count) + " high";
+         interval(lo, hi) + "; observed " + interval(o.min, o.max) + " over " + std::to_string(o.count) +
+         " values; clipped " + pct(double(o.below) / o.count) + " low, " + pct(double(o.above) / o.count) + " high";
     auto sat = saturation.find(q.node);
     if (sat != saturation.end() && sat->second->count > 0)
-      s += "; codes at qmin " + (sat->second->qmin_saturates ? pct(sat->second->qmin_share()) : std::string("- (an exact 0)")) +
+      s += "; codes at qmin " +
+           (sat->second->qmin_saturates ? pct(sat->second->qmin_share()) : std::string("- (an exact 0)")) +
            ", at qmax " + pct(sat->second->qmax_share());
     s += "." + flag_list(q.flags) + "</figcaption></figure>\n</section>\n";
   }
-  if (!shown) s += "<p>No quantized activation with a fixed range ran on the data (a dynamically quantized model "
-                   "chooses its ranges at run time).</p>\n";
+  if (!shown)
+    s += "<p>No quantized activation with a fixed range ran on the data (a dynamically quantized model "
+         "chooses its ranges at run time).</p>\n";
   return s;
 }
 
 std::string weights(const ReportData& d) {
-  std::string s = "<h2 id=\"weights\">Weights: range per output channel</h2>\n<p class=\"note\">max |w| per output "
-                  "channel of every quantized weight, on a log scale when the channels are more than 100x apart. Red: "
-                  "channels a flag names (dead, outlier, bad scale).</p>\n";
+  std::string s =
+      "<h2 id=\"weights\">Weights: range per output channel</h2>\n<p class=\"note\">max |w| per output "
+      "channel of every quantized weight, on a log scale when the channels are more than 100x apart. Red: "
+      "channels a flag names (dead, outlier, bad scale).</p>\n";
   int shown = 0;
   for (size_t i = 0; i < d.qparams.size(); ++i) {
     const QTensorReport& q = d.qparams[i];
@@ -199,10 +206,11 @@ std::string weights(const ReportData& d) {
 }
 
 std::string qparams_table(const std::vector<QTensorReport>& reports) {
-  std::string s = "<h2 id=\"qparams\">Quantization parameters</h2>\n<p class=\"note\">As <code>octet inspect --qparams "
-                  "--data</code> reports them; the flags are described in docs/debugging.md.</p>\n<table>\n"
-                  "<tr><th>tensor</th><th>kind</th><th>dtype</th><th>scale</th><th>zero point</th><th>range</th>"
-                  "<th>observed</th><th>clipped low / high</th><th>flags</th></tr>\n";
+  std::string s =
+      "<h2 id=\"qparams\">Quantization parameters</h2>\n<p class=\"note\">As <code>octet inspect --qparams "
+      "--data</code> reports them; the flags are described in docs/debugging.md.</p>\n<table>\n"
+      "<tr><th>tensor</th><th>kind</th><th>dtype</th><th>scale</th><th>zero point</th><th>range</th>"
+      "<th>observed</th><th>clipped low / high</th><th>flags</th></tr>\n";
   for (const QTensorReport& q : reports) {
     const auto [lo, hi] = q.range_envelope();
     std::string observed = "-", clipped = "-";
@@ -213,16 +221,17 @@ std::string qparams_table(const std::vector<QTensorReport>& reports) {
     }
     s += std::string("<tr class=\"") + row_class(q.flags) + "\">" + td(name_cell(q.name), "name") +
          td(qtensor_kind_name(q.kind)) + td(dtype_name(q.dtype)) + td(spread(q.scale), "num") +
-         td(spread(q.zero_point), "num") + td(interval(lo, hi), "num") +
-         td(observed, "num") + td(clipped, "num") + td(flag_list(q.flags)) + "</tr>\n";
+         td(spread(q.zero_point), "num") + td(interval(lo, hi), "num") + td(observed, "num") + td(clipped, "num") +
+         td(flag_list(q.flags)) + "</tr>\n";
   }
   return s + "</table>\n";
 }
 
 std::string float_ops(const ReportData& d) {
-  std::string s = "<h2 id=\"float-ops\">Float ops</h2>\n<p class=\"note\">The quantized model lowered onto the INT8 "
-                  "kernels, as <code>octet inspect --lowered</code> summarizes it: the ops that still run in float, "
-                  "by op and reason.</p>\n";
+  std::string s =
+      "<h2 id=\"float-ops\">Float ops</h2>\n<p class=\"note\">The quantized model lowered onto the INT8 "
+      "kernels, as <code>octet inspect --lowered</code> summarizes it: the ops that still run in float, "
+      "by op and reason.</p>\n";
   if (d.kernel_coverage.empty()) return s + "<p>Not known.</p>\n";
   return s + "<pre>" + esc(d.kernel_coverage) + "</pre>\n";
 }
@@ -230,13 +239,15 @@ std::string float_ops(const ReportData& d) {
 }  // namespace
 
 std::string html_report(const ReportData& d) {
-  std::string html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>octet report: " +
-                     esc(d.quantized_name) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
+  std::string html =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>octet report: " +
+      esc(d.quantized_name) + "</title>\n<style>" + kStyle + "</style>\n</head>\n<body>\n";
   html += "<h1>octet report</h1>\n<p class=\"note\"><code>" + esc(d.quantized_name) + "</code> against <code>" +
           esc(d.float_name) + "</code> on <code>" + esc(d.data_name) + "</code></p>\n";
-  html += "<nav><a href=\"#summary\">summary</a><a href=\"#sqnr\">layer SQNR</a><a href=\"#activations\">activations</a>"
-          "<a href=\"#weights\">weights</a><a href=\"#qparams\">qparams</a><a href=\"#float-ops\">float ops</a></nav>\n";
+  html +=
+      "<nav><a href=\"#summary\">summary</a><a href=\"#sqnr\">layer SQNR</a><a href=\"#activations\">activations</a>"
+      "<a href=\"#weights\">weights</a><a href=\"#qparams\">qparams</a><a href=\"#float-ops\">float ops</a></nav>\n";
   html += summary(d) + layers(d.comparison) + activations(d) + weights(d) + qparams_table(d.qparams) + float_ops(d);
   return html + "</body>\n</html>\n";
 }

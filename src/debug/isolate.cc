@@ -18,7 +18,7 @@ Graph isolate_layers(const Graph& quantized, const std::vector<MatchedLayer>& la
     return (*feeds)[value] = name;
   };
   const size_t original = g.nodes.size();
-  std::set<size_t> measuring;                    // the layers' own QuantizeLinear nodes
+  std::set<size_t> measuring;                   // the layers' own QuantizeLinear nodes
   std::map<std::string, std::string> redirect;  // a layer's DQ output -> its copy's
   for (const MatchedLayer& layer : layers) {
     if (layer.probe == layer.tensor) continue;
@@ -40,10 +40,8 @@ Graph isolate_layers(const Graph& quantized, const std::vector<MatchedLayer>& la
     if (measuring.count(i)) continue;
     for (auto& in : g.nodes[i].inputs) {
       auto r = redirect.find(in);
-      if (r != redirect.end())
-        in = r->second;
-      else if (float_values.count(in) && producer.count(in))
-        in = feed(in);
+      if (r != redirect.end()) in = r->second;
+      else if (float_values.count(in) && producer.count(in)) in = feed(in);
     }
   }
   return g;

@@ -17,8 +17,8 @@ bool ends_with(const std::string& s, const std::string& p) {
 
 // Ops whose error is usually the layer's own: they carry weights.
 bool is_weighted_op(const std::string& op) {
-  static const std::set<std::string> ops = {"Conv", "ConvTranspose", "Gemm", "MatMul", "LSTM", "GRU", "RNN",
-                                            "Gather", "Attention", "Einsum"};
+  static const std::set<std::string> ops = {"Conv", "ConvTranspose", "Gemm",   "MatMul",    "LSTM",
+                                            "GRU",  "RNN",           "Gather", "Attention", "Einsum"};
   return ops.count(op) > 0;
 }
 
@@ -32,7 +32,7 @@ bool reads_8bit_constant(const Graph& g, const Node& n) {
 }
 
 struct Index {
-  std::map<std::string, size_t> producer;                 // value -> node index
+  std::map<std::string, size_t> producer;                // value -> node index
   std::map<std::string, std::vector<size_t>> consumers;  // value -> node indices
   explicit Index(const Graph& g) {
     for (size_t i = 0; i < g.nodes.size(); ++i) {

@@ -64,8 +64,8 @@ std::vector<int64_t> argmax_rows(const Tensor& logits, const std::string& name, 
 
 Top1 count_top1(const Graph& runnable, const EvalData& eval, const std::function<void(int64_t)>& progress) {
   const int64_t n = sample_count(eval.data, eval.data_name);
-  OCTET_CHECK(static_cast<int64_t>(eval.labels.size()) == n, eval.labels_name, ": expected ", n,
-              " labels (shape [", n, "]), got ", eval.labels.size());
+  OCTET_CHECK(static_cast<int64_t>(eval.labels.size()) == n, eval.labels_name, ": expected ", n, " labels (shape [", n,
+              "]), got ", eval.labels.size());
   const DataLayout layout = resolve_data_layout(runnable, eval.data, eval.layout, eval.data_name);
   const std::string& out_name = runnable.outputs.at(0).name;
   Top1 top1;
@@ -90,9 +90,8 @@ ModelMetric::ModelMetric(const Graph& float_model, EvalData eval) : eval_(std::m
     float_score_ = count_top1(runnable, eval_).percent();
     return;
   }
-  samples_ = for_each_batch(runnable, eval_, layout_, [&](int64_t, const Tensor& out) {
-    float_outputs_.push_back(out.clone());
-  });
+  samples_ = for_each_batch(runnable, eval_, layout_,
+                            [&](int64_t, const Tensor& out) { float_outputs_.push_back(out.clone()); });
   float_score_ = 1.0;
 }
 
@@ -112,10 +111,8 @@ double ModelMetric::score(const Graph& model) const {
 
 std::string ModelMetric::describe(double score) const {
   char buf[64];
-  if (by_labels())
-    std::snprintf(buf, sizeof buf, "top-1 %.2f %%", score);
-  else
-    std::snprintf(buf, sizeof buf, "cosine %.5f", score);
+  if (by_labels()) std::snprintf(buf, sizeof buf, "top-1 %.2f %%", score);
+  else std::snprintf(buf, sizeof buf, "cosine %.5f", score);
   return buf;
 }
 

@@ -36,8 +36,7 @@ struct Top1 {
 // The samples `runnable` (run as given: lower a quantized model first) classifies as its label,
 // by the argmax of its first output. octet::Error naming eval.labels_name for a label outside the
 // model's classes or a count that does not match the samples. `progress` gets the samples done.
-Top1 count_top1(const Graph& runnable, const EvalData& eval,
-                   const std::function<void(int64_t)>& progress = nullptr);
+Top1 count_top1(const Graph& runnable, const EvalData& eval, const std::function<void(int64_t)>& progress = nullptr);
 
 class ModelMetric {
  public:

@@ -8,11 +8,26 @@ namespace octet {
 
 bool code_range(DType t, int64_t* qmin, int64_t* qmax) {
   switch (t) {
-    case DType::kUInt8: *qmin = 0; *qmax = 255; return true;
-    case DType::kInt8: *qmin = -128; *qmax = 127; return true;
-    case DType::kUInt16: *qmin = 0; *qmax = 65535; return true;
-    case DType::kInt16: *qmin = -32768; *qmax = 32767; return true;
-    case DType::kInt32: *qmin = INT32_MIN; *qmax = INT32_MAX; return true;
+    case DType::kUInt8:
+      *qmin = 0;
+      *qmax = 255;
+      return true;
+    case DType::kInt8:
+      *qmin = -128;
+      *qmax = 127;
+      return true;
+    case DType::kUInt16:
+      *qmin = 0;
+      *qmax = 65535;
+      return true;
+    case DType::kInt16:
+      *qmin = -32768;
+      *qmax = 32767;
+      return true;
+    case DType::kInt32:
+      *qmin = INT32_MIN;
+      *qmax = INT32_MAX;
+      return true;
     default: return false;
   }
 }
@@ -28,7 +43,8 @@ std::optional<QdqParams> read_qdq_params(const Graph& g, const Node& n, const Sh
     const Tensor* codes = g.find_initializer(n.inputs[0]);
     p.dtype = codes ? codes->dtype() : zp ? zp->dtype() : DType::kUInt8;
   }
-  OCTET_CHECK(code_range(p.dtype, &p.qmin, &p.qmax), n.describe(), ": unsupported quantized dtype ", dtype_name(p.dtype));
+  OCTET_CHECK(code_range(p.dtype, &p.qmin, &p.qmax), n.describe(), ": unsupported quantized dtype ",
+              dtype_name(p.dtype));
   OCTET_CHECK(scale->rank() <= 1 && scale->numel() >= 1, n.describe(), ": scale '", n.inputs[1],
               "' must be a scalar or 1-D, got shape ", shape_str(scale->shape()));
   OCTET_CHECK(!zp || (zp->numel() == scale->numel() && zp->rank() == scale->rank()), n.describe(), ": zero point '",

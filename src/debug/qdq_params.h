@@ -20,8 +20,9 @@ struct QdqParams {
 
 // nullopt when the scale or the zero point is not a constant (computed at run time) or the node
 // quantizes per block. `data_shape` is the quantized tensor's shape when known (to normalize the
-// axis and check the channel count; else the graph's declared shape is used). octet::Error naming the node for an unsupported code dtype, a scale that is
-// neither a scalar nor 1-D, or a zero point whose count or dtype does not match.
+// axis and check the channel count; else the graph's declared shape is used). octet::Error naming the node for an
+// unsupported code dtype, a scale that is neither a scalar nor 1-D, or a zero point whose count or dtype does not
+// match.
 std::optional<QdqParams> read_qdq_params(const Graph& g, const Node& n, const Shape* data_shape);
 
 // The code range of an integer dtype octet quantizes to (uint8, int8, uint16, int16, int32).

@@ -50,14 +50,19 @@ void check_scales(QTensorReport& r) {
   for (size_t c = 0; c < r.scale.size(); ++c) {
     const double s = r.scale[c];
     const float s32 = static_cast<float>(s);
-    const char* what = std::isnan(s) ? "NaN" : std::isinf(s) ? "infinite" : s == 0 ? "zero" : s < 0 ? "negative"
-                     : std::fpclassify(s32) == FP_SUBNORMAL ? "denormal" : nullptr;
+    const char* what = std::isnan(s)                          ? "NaN"
+                       : std::isinf(s)                        ? "infinite"
+                       : s == 0                               ? "zero"
+                       : s < 0                                ? "negative"
+                       : std::fpclassify(s32) == FP_SUBNORMAL ? "denormal"
+                                                              : nullptr;
     if (!what) continue;
     if (f.message.empty()) f.message = cat("scale is ", what, " (", s, ")");
     if (r.axis) f.channels.push_back(static_cast<int64_t>(c));
   }
   if (f.message.empty()) return;
-  if (!f.channels.empty()) f.message += cat(" in ", f.channels.size(), " of ", r.scale.size(), " channels, first ", f.channels[0]);
+  if (!f.channels.empty())
+    f.message += cat(" in ", f.channels.size(), " of ", r.scale.size(), " channels, first ", f.channels[0]);
   r.flags.push_back(std::move(f));
 }
 
@@ -82,23 +87,29 @@ void check_observed(QTensorReport& r) {
   const ObservedRange& o = *r.observed;
   for (size_t c = 0; c < r.zero_point.size(); ++c) {
     if (r.zero_point[c] == r.qmin && o.below > 0) {
-      r.flags.push_back({"zero_point_at_edge", Severity::kWarning,
+      r.flags.push_back({"zero_point_at_edge",
+                         Severity::kWarning,
                          cat("zero point ", r.zero_point[c], " is qmin: the range starts at 0, yet ",
-                             pct(double(o.below) / o.count), " of the values were below it (min ", o.min, ")"), {}});
+                             pct(double(o.below) / o.count), " of the values were below it (min ", o.min, ")"),
+                         {}});
       break;
     }
     if (r.zero_point[c] == r.qmax && o.above > 0) {
-      r.flags.push_back({"zero_point_at_edge", Severity::kWarning,
+      r.flags.push_back({"zero_point_at_edge",
+                         Severity::kWarning,
                          cat("zero point ", r.zero_point[c], " is qmax: the range ends at 0, yet ",
-                             pct(double(o.above) / o.count), " of the values were above it (max ", o.max, ")"), {}});
+                             pct(double(o.above) / o.count), " of the values were above it (max ", o.max, ")"),
+                         {}});
       break;
     }
   }
   const double clipped = double(o.below + o.above) / o.count;
   if (clipped > kClippedShare)
-    r.flags.push_back({"clipped", Severity::kWarning,
+    r.flags.push_back({"clipped",
+                       Severity::kWarning,
                        cat(pct(clipped), " of the values fell outside the range (", pct(double(o.below) / o.count),
-                           " low, ", pct(double(o.above) / o.count), " high)"), {}});
+                           " low, ", pct(double(o.above) / o.count), " high)"),
+                       {}});
 }
 
 // Channel statistics of a tensor, one max |x| per channel of `axis`. `per_channel`: the tensor
@@ -112,14 +123,18 @@ void check_channels(QTensorReport& r, const std::vector<double>& max_abs, bool p
                        cat(f.dead.size(), " of ", max_abs.size(), " channels ", where, ", first ", f.dead[0]), f.dead});
   const Severity s = per_channel ? Severity::kInfo : Severity::kWarning;
   if (r.kind != QTensorKind::kActivation && f.spread > kChannelSpreadRatio)
-    r.flags.push_back({"channel_spread", s,
-                       cat("channel ranges ", std::round(f.spread), "x apart (max |w| ", f.largest, " vs ", f.smallest, ")",
-                           per_channel ? "; per-channel quantization keeps them apart" :
-                                         "; one per-tensor scale crushes the small channels"), {}});
+    r.flags.push_back(
+        {"channel_spread",
+         s,
+         cat("channel ranges ", std::round(f.spread), "x apart (max |w| ", f.largest, " vs ", f.smallest, ")",
+             per_channel ? "; per-channel quantization keeps them apart"
+                         : "; one per-tensor scale crushes the small channels"),
+         {}});
   if (!f.outliers.empty())
     r.flags.push_back({"outlier_channel", s,
                        cat(f.outliers.size(), " channels above ", kOutlierRatio, "x the median channel's max |x| (",
-                           f.median, "), first ", f.outliers[0], " at ", max_abs[f.outliers[0]]), f.outliers});
+                           f.median, "), first ", f.outliers[0], " at ", max_abs[f.outliers[0]]),
+                       f.outliers});
 }
 
 // Running statistics of one QuantizeLinear's float input.
@@ -139,8 +154,8 @@ struct QParamsCheck::Impl {
     const ChannelLayout q = channel_layout(x.shape(), r.axis);
     const ChannelLayout ch = channel_layout(x.shape(), x.rank() >= 2 ? 1 : -1);
     if (channel_max && channel_max->size() != static_cast<size_t>(ch.channels)) channel_max->assign(ch.channels, 0.0);
-    OCTET_CHECK(!r.axis || q.channels == static_cast<int64_t>(r.scale.size()), "node '", r.node, "': ",
-                r.scale.size(), " scales for ", q.channels, " channels of '", r.name, "' ", shape_str(x.shape()));
+    OCTET_CHECK(!r.axis || q.channels == static_cast<int64_t>(r.scale.size()), "node '", r.node, "': ", r.scale.size(),
+                " scales for ", q.channels, " channels of '", r.name, "' ", shape_str(x.shape()));
     ObservedRange o = r.observed.value_or(ObservedRange{});
     const bool f32 = x.dtype() == DType::kFloat32;
     for (int64_t i = 0; i < x.numel(); ++i) {
@@ -178,7 +193,9 @@ QParamsCheck::QParamsCheck(const Graph& g) : impl_(std::make_unique<Impl>()) {
     QTensorReport r;
     r.name = n.inputs[0];
     r.node = n.name;
-    r.kind = !constant ? QTensorKind::kActivation : p->dtype == DType::kInt32 ? QTensorKind::kBias : QTensorKind::kWeight;
+    r.kind = !constant                   ? QTensorKind::kActivation
+             : p->dtype == DType::kInt32 ? QTensorKind::kBias
+                                         : QTensorKind::kWeight;
     r.dtype = p->dtype;
     r.axis = p->axis;
     r.scale = p->scale;
@@ -222,8 +239,8 @@ void QParamsCheck::attach(Executor& exec) {
   Impl* impl = impl_.get();
   exec.add_hook([impl](const Node*, const std::string& value, const Tensor& t) {
     auto it = impl->inputs.find(value);
-    if (it == impl->inputs.end() || (t.dtype() != DType::kFloat32 && t.dtype() != DType::kFloat16 &&
-                                     t.dtype() != DType::kFloat64))
+    if (it == impl->inputs.end() ||
+        (t.dtype() != DType::kFloat32 && t.dtype() != DType::kFloat16 && t.dtype() != DType::kFloat64))
       return;
     for (Accumulator& a : it->second) impl->observe(impl->reports[a.report], t, &a.channel_max);
   });

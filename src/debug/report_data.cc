@@ -10,8 +10,8 @@ namespace {
 
 // Runs `g` as written on the first `samples` samples of `data`, batch by batch, with `attach`
 // hooking its observers on first.
-void run_over(const Graph& g, const std::map<std::string, Tensor>& data, int64_t samples,
-              const CompareOptions& options, const std::function<void(Executor&)>& attach) {
+void run_over(const Graph& g, const std::map<std::string, Tensor>& data, int64_t samples, const CompareOptions& options,
+              const std::function<void(Executor&)>& attach) {
   const DataLayout layout = resolve_data_layout(g, data, options.layout, options.data_name);
   const int64_t batch = layout == DataLayout::kStacked ? 1 : std::max<int64_t>(1, options.batch);
   Executor exec(g, ExecutorOptions{.threads = options.threads});

@@ -28,10 +28,11 @@ Sensitivity layer_sensitivity(const Graph& float_model, LayerQuantizer& quantize
     s.only_float = score({layer});
     result.layers.push_back(s);
   }
-  std::stable_sort(result.layers.begin(), result.layers.end(), [](const LayerSensitivity& a, const LayerSensitivity& b) {
-    if (a.only_quantized != b.only_quantized) return a.only_quantized < b.only_quantized;
-    return a.only_float > b.only_float;
-  });
+  std::stable_sort(result.layers.begin(), result.layers.end(),
+                   [](const LayerSensitivity& a, const LayerSensitivity& b) {
+                     if (a.only_quantized != b.only_quantized) return a.only_quantized < b.only_quantized;
+                     return a.only_float > b.only_float;
+                   });
   return result;
 }
 

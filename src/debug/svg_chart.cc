@@ -64,14 +64,13 @@ std::string cut_middle(const std::string& s, size_t width) {
 
 // No xmlns: the HTML parser puts inline <svg> in the SVG namespace, and the page holds no URL at all.
 std::string open_svg(double width, double height, const std::string& label) {
-  return "<svg width=\"" + px(width) + "\" height=\"" + px(height) +
-         "\" viewBox=\"0 0 " + px(width) + " " + px(height) + "\" role=\"img\" aria-label=\"" + html_escape(label) +
-         "\" " + kFont + ">\n";
+  return "<svg width=\"" + px(width) + "\" height=\"" + px(height) + "\" viewBox=\"0 0 " + px(width) + " " +
+         px(height) + "\" role=\"img\" aria-label=\"" + html_escape(label) + "\" " + kFont + ">\n";
 }
 
 std::string text(double x, double y, const std::string& s, const char* anchor = "start", const char* extra = "") {
-  return "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\" text-anchor=\"" + anchor + "\"" + extra + ">" +
-         html_escape(s) + "</text>\n";
+  return "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\" text-anchor=\"" + anchor + "\"" + extra + ">" + html_escape(s) +
+         "</text>\n";
 }
 
 std::string line(double x1, double y1, double x2, double y2, const char* stroke, const char* extra = "") {
@@ -93,7 +92,8 @@ std::vector<double> nice_ticks(double lo, double hi, int count) {
   const double power = std::pow(10.0, std::floor(std::log10(raw)));
   const double step = power * (raw / power < 1.5 ? 1 : raw / power < 3.5 ? 2 : raw / power < 7.5 ? 5 : 10);
   std::vector<double> ticks;
-  const auto first = static_cast<int64_t>(std::floor(lo / step + 1e-9)), last = static_cast<int64_t>(std::ceil(hi / step - 1e-9));
+  const auto first = static_cast<int64_t>(std::floor(lo / step + 1e-9)),
+             last = static_cast<int64_t>(std::ceil(hi / step - 1e-9));
   for (int64_t i = first; i <= last; ++i) ticks.push_back(static_cast<double>(i) * step);
   return ticks;
 }
@@ -160,7 +160,8 @@ std::string svg_histogram(const Histogram& h, double mark_low, double mark_high)
   const int64_t peak = h.counts.empty() ? 0 : *std::max_element(h.counts.begin(), h.counts.end());
   const double log_peak = std::log10(1.0 + std::max<int64_t>(peak, 1));
   auto y = [&](double count) { return top + plot_h - std::log10(1.0 + count) / log_peak * plot_h; };
-  std::string svg = open_svg(width, height, "histogram of values from " + short_number(h.low) + " to " + short_number(h.high));
+  std::string svg =
+      open_svg(width, height, "histogram of values from " + short_number(h.low) + " to " + short_number(h.high));
   svg += rect(x(mark_low), top, x(mark_high) - x(mark_low), plot_h, "#e6f0e0",
               "quantization range " + interval(mark_low, mark_high));
   for (double t : decade_ticks(1, std::max<double>(peak, 1))) {
@@ -174,17 +175,18 @@ std::string svg_histogram(const Histogram& h, double mark_low, double mark_high)
     // Bins wholly outside the quantization range hold values it clips: drawn in the warning colour.
     const bool outside = b_hi <= mark_low || b_lo >= mark_high;
     svg += rect(left + i * bin_w, y(h.counts[i]), std::max(bin_w - 0.5, 0.5), top + plot_h - y(h.counts[i]),
-                outside ? kFlagColour : kBarColour,
-                interval(b_lo, b_hi, ')') + ": " + std::to_string(h.counts[i]));
+                outside ? kFlagColour : kBarColour, interval(b_lo, b_hi, ')') + ": " + std::to_string(h.counts[i]));
   }
-  for (double m : {mark_low, mark_high}) svg += line(x(m), top - 4, x(m), top + plot_h, "#2e7d32", " stroke-width=\"2\"");
+  for (double m : {mark_low, mark_high})
+    svg += line(x(m), top - 4, x(m), top + plot_h, "#2e7d32", " stroke-width=\"2\"");
   svg += line(left, top + plot_h, left + plot_w, top + plot_h, "#555");
   for (double t : nice_ticks(h.low, h.high, 8)) {
     if (t < h.low || t > h.high) continue;
     svg += line(x(t), top + plot_h, x(t), top + plot_h + 4, "#555");
     svg += text(x(t), top + plot_h + 15, short_number(t), "middle");
   }
-  svg += text(left + plot_w / 2, top + plot_h + 29, "value (green: the quantization range; counts on a log scale)", "middle");
+  svg += text(left + plot_w / 2, top + plot_h + 29, "value (green: the quantization range; counts on a log scale)",
+              "middle");
   return svg + "</svg>\n";
 }
 
@@ -199,9 +201,9 @@ std::string svg_channel_chart(const std::vector<double>& values, const std::set<
   const double floor_v = log_scale ? std::pow(10.0, std::floor(std::log10(smallest))) : 0;
   const double top_v = log_scale ? largest : (largest > 0 ? nice_ticks(0, largest, 4).back() : 1);
   auto y = [&](double v) {
-    const double share = log_scale ? (std::log10(std::max(v, floor_v)) - std::log10(floor_v)) /
-                                         (std::log10(top_v) - std::log10(floor_v))
-                                   : v / top_v;
+    const double share =
+        log_scale ? (std::log10(std::max(v, floor_v)) - std::log10(floor_v)) / (std::log10(top_v) - std::log10(floor_v))
+                  : v / top_v;
     return top + plot_h - std::clamp(share, 0.0, 1.0) * plot_h;
   };
   std::string svg = open_svg(width, height, unit + " per channel");
@@ -212,9 +214,11 @@ std::string svg_channel_chart(const std::vector<double>& values, const std::set<
   const double bar_w = plot_w / std::max<size_t>(values.size(), 1);
   for (size_t c = 0; c < values.size(); ++c) {
     const bool flag = flagged.count(static_cast<int64_t>(c)) > 0;
-    const std::string tip = "channel " + std::to_string(c) + ": " + short_number(values[c]) + (flag ? " (flagged)" : "");
-    if (values[c] > 0) svg += rect(left + c * bar_w, y(values[c]), std::max(bar_w - (bar_w > 3 ? 1 : 0), 0.6),
-                                   top + plot_h - y(values[c]), flag ? kFlagColour : kBarColour, tip);
+    const std::string tip =
+        "channel " + std::to_string(c) + ": " + short_number(values[c]) + (flag ? " (flagged)" : "");
+    if (values[c] > 0)
+      svg += rect(left + c * bar_w, y(values[c]), std::max(bar_w - (bar_w > 3 ? 1 : 0), 0.6),
+                  top + plot_h - y(values[c]), flag ? kFlagColour : kBarColour, tip);
     if (flag) svg += rect(left + c * bar_w, top + plot_h + 2, std::max(bar_w, 2.0), 4, kFlagColour, tip);
   }
   svg += line(left, top + plot_h, left + plot_w, top + plot_h, "#555");

@@ -26,8 +26,8 @@ WeightError weight_error(const Graph& quantized, const Node& dq, const Node& rea
   if (axis < 0) axis += q->rank();
   OCTET_CHECK(axis >= 0 && axis < q->rank(), dq.describe(), ": axis out of range for weight '", name, "'");
   const int64_t channels = q->dim(axis);
-  OCTET_CHECK(!per_channel || scale->numel() == channels, dq.describe(), ": ", scale->numel(), " scales for ",
-              channels, " channels of weight '", name, "' (blocked quantization is not compared)");
+  OCTET_CHECK(!per_channel || scale->numel() == channels, dq.describe(), ": ", scale->numel(), " scales for ", channels,
+              " channels of weight '", name, "' (blocked quantization is not compared)");
   OCTET_CHECK(!zp || zp->numel() == scale->numel(), dq.describe(), ": zero point and scale sizes differ");
   int64_t inner = 1;
   for (int d = axis + 1; d < q->rank(); ++d) inner *= q->dim(d);

@@ -36,9 +36,7 @@ std::vector<float> Node::attr_floats(const std::string& key, const std::vector<f
   return a ? a->floats : def;
 }
 
-std::string Node::describe() const {
-  return cat("node '", name, "' (op '", op_type, "', opset ", opset, ")");
-}
+std::string Node::describe() const { return cat("node '", name, "' (op '", op_type, "', opset ", opset, ")"); }
 
 size_t Node::num_inputs() const {
   size_t n = inputs.size();

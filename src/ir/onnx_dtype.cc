@@ -8,11 +8,11 @@ namespace {
 
 // Every TensorProto.DataType name by code (onnx.proto, IR version 10), for the error message.
 const char* onnx_type_name(int code) {
-  static const char* const kNames[] = {
-      "UNDEFINED", "FLOAT",       "UINT8",          "INT8",       "UINT16",         "INT16",
-      "INT32",     "INT64",       "STRING",         "BOOL",       "FLOAT16",        "DOUBLE",
-      "UINT32",    "UINT64",      "COMPLEX64",      "COMPLEX128", "BFLOAT16",       "FLOAT8E4M3FN",
-      "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",  "INT4",           "FLOAT4E2M1"};
+  static const char* const kNames[] = {"UNDEFINED",      "FLOAT",    "UINT8",        "INT8",           "UINT16",
+                                       "INT16",          "INT32",    "INT64",        "STRING",         "BOOL",
+                                       "FLOAT16",        "DOUBLE",   "UINT32",       "UINT64",         "COMPLEX64",
+                                       "COMPLEX128",     "BFLOAT16", "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2",
+                                       "FLOAT8E5M2FNUZ", "UINT4",    "INT4",         "FLOAT4E2M1"};
   return code >= 0 && code < int(std::size(kNames)) ? kNames[code] : "unknown";
 }
 

@@ -1,8 +1,8 @@
 #include "ir/printer.h"
 
 #include <algorithm>
-#include <set>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace octet {
@@ -110,8 +110,8 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
   if (!a || !b || !y) return -1;
   for (const Shape* s : {a, b, y})
     if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d < 0; })) return -1;
-  const bool conv = n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "QLinearConv" ||
-                    n.op_type == "ConvInteger";
+  const bool conv =
+      n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "QLinearConv" || n.op_type == "ConvInteger";
   if (conv && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
   if ((n.op_type == "ConvTranspose" || n.op_type == "QLinearConvTranspose") && b->size() >= 3)
     return product(*a) * product(*b, 1);
@@ -125,8 +125,9 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
 }
 
 bool counts_macs(const Node& n) {
-  static const std::set<std::string> kOctet = {"FusedConv",     "MatMulBias",    "TransposedMatMul",   "QLinearConv",
-                                               "QLinearMatMul", "QLinearConvTranspose", "DynamicQuantMatMul"};
+  static const std::set<std::string> kOctet = {"FusedConv",         "MatMulBias",    "TransposedMatMul",
+                                               "QLinearConv",       "QLinearMatMul", "QLinearConvTranspose",
+                                               "DynamicQuantMatMul"};
   if (n.domain == kOctetDomain) return kOctet.count(n.op_type) > 0;
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
                               n.op_type == "MatMul" || n.op_type == "MatMulInteger" || n.op_type == "ConvInteger");
@@ -171,16 +172,23 @@ std::string format_graph_table(const Graph& g, const std::map<std::string, Value
   std::ostringstream os;
   os << "graph '" << g.name << "'";
   for (const auto& [domain, v] : g.opsets) os << "  opset " << (domain.empty() ? "ai.onnx" : domain) << "=" << v;
-  os << "\ninputs:  " << join_values([&] {
-    std::vector<std::string> v;
-    for (const auto& in : g.inputs) v.push_back(in.name);
-    return v;
-  }(), types);
-  os << "\noutputs: " << join_values([&] {
-    std::vector<std::string> v;
-    for (const auto& out : g.outputs) v.push_back(out.name);
-    return v;
-  }(), types) << "\n\n";
+  os << "\ninputs:  "
+     << join_values(
+            [&] {
+              std::vector<std::string> v;
+              for (const auto& in : g.inputs) v.push_back(in.name);
+              return v;
+            }(),
+            types);
+  os << "\noutputs: "
+     << join_values(
+            [&] {
+              std::vector<std::string> v;
+              for (const auto& out : g.outputs) v.push_back(out.name);
+              return v;
+            }(),
+            types)
+     << "\n\n";
 
   std::vector<std::vector<std::string>> rows = {{"#", "node", "op", "inputs", "outputs", "attributes"}};
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -204,9 +212,9 @@ std::string format_graph_table(const Graph& g, const std::map<std::string, Value
   GraphTotals t = graph_totals(g, types);
   os << "\n" << g.nodes.size() << " nodes:";
   for (const auto& [op, count] : t.nodes_per_op) os << " " << op << "=" << count;
-  os << "\nparameters: " << human_count(t.parameters) << " (" << t.parameters << "), weight bytes: "
-     << human_count(t.weight_bytes) << "B (" << t.weight_bytes << ")\nMACs: " << human_count(t.macs) << " ("
-     << t.macs << ")";
+  os << "\nparameters: " << human_count(t.parameters) << " (" << t.parameters
+     << "), weight bytes: " << human_count(t.weight_bytes) << "B (" << t.weight_bytes
+     << ")\nMACs: " << human_count(t.macs) << " (" << t.macs << ")";
   if (t.macs_unknown) os << " + " << t.macs_unknown << " nodes of unknown shape";
   os << "\n";
   return os.str();
@@ -253,9 +261,12 @@ nlohmann::json graph_to_json(const Graph& g, const std::map<std::string, ValueTy
     j["nodes"].push_back(jn);
   }
   GraphTotals t = graph_totals(g, types);
-  j["totals"] = {{"nodes", g.nodes.size()},         {"nodes_per_op", t.nodes_per_op},
-                 {"parameters", t.parameters},      {"weight_bytes", t.weight_bytes},
-                 {"macs", t.macs},                  {"macs_unknown_nodes", t.macs_unknown}};
+  j["totals"] = {{"nodes", g.nodes.size()},
+                 {"nodes_per_op", t.nodes_per_op},
+                 {"parameters", t.parameters},
+                 {"weight_bytes", t.weight_bytes},
+                 {"macs", t.macs},
+                 {"macs_unknown_nodes", t.macs_unknown}};
   return j;
 }
 

@@ -14,8 +14,8 @@ void check_shape(const Conv2dShape& s) {
                   s.kernel_w >= 1 && s.stride_h >= 1 && s.stride_w >= 1 && s.dilation_h >= 1 && s.dilation_w >= 1 &&
                   s.pad_top >= 0 && s.pad_left >= 0 && s.pad_bottom >= 0 && s.pad_right >= 0 && s.groups >= 1,
               "qconv: bad shape (sizes, kernel, strides and dilations must be >= 1, pads >= 0)");
-  OCTET_CHECK(s.in_c % s.groups == 0 && s.out_c % s.groups == 0, "qconv: ", s.groups,
-              " groups do not divide ", s.in_c, " input and ", s.out_c, " output channels");
+  OCTET_CHECK(s.in_c % s.groups == 0 && s.out_c % s.groups == 0, "qconv: ", s.groups, " groups do not divide ", s.in_c,
+              " input and ", s.out_c, " output channels");
   OCTET_CHECK(s.in_h + s.pad_top + s.pad_bottom > s.dilation_h * (s.kernel_h - 1) &&
                   s.in_w + s.pad_left + s.pad_right > s.dilation_w * (s.kernel_w - 1),
               "qconv: the (dilated) kernel is larger than the padded input");
@@ -61,7 +61,7 @@ void im2col_rows(const uint8_t* x, uint8_t x_zp, const Conv2dShape& shape, int64
   for (int64_t m = begin; m < end;) {
     const int64_t b = m / (oh * ow), oy = m / ow % oh, ox0 = m % ow, ox1 = std::min(ow, ox0 + (end - m));
     T* const first = reinterpret_cast<T*>(a + (m - begin) * a_stride);  // the row of column ox0
-    for (int64_t i = 0; i < ox1 - ox0; ++i)  // kp - K < kr <= 4
+    for (int64_t i = 0; i < ox1 - ox0; ++i)                             // kp - K < kr <= 4
       for (int64_t j = K; j < kp && j < K + 4; ++j) first[i * row_elems + j] = 0;
     // One pixel the slow way: tap by tap, padding or not.
     auto taps = [&](T* dst, const uint8_t* line, int64_t ox) {
@@ -107,9 +107,10 @@ ResolvedEpilogue depthwise_epilogue(const Epilogue& ep, uint8_t x_zp, const Pack
 // (kh - 1) * dilation + 1 rows rounded up to groups of 4 (kernels/ref/dwconv_c4_ref.h).
 int64_t ring_groups(const Conv2dShape& s) { return ((s.kernel_h - 1) * s.dilation_h + 1 + 3) / 4; }
 
-// The dwconv_c4 path (kernels/ref/dwconv_c4_ref.h). Work items are (block of channels, output row), so that a 7x7 layer still splits over threads, rows of one block in order: each
-// thread keeps the ring of input rows for its block and inserts only the rows entering the window,
-// convolves the whole output row into `acc`, then requantizes it with one epilogue call.
+// The dwconv_c4 path (kernels/ref/dwconv_c4_ref.h). Work items are (block of channels, output row), so that a 7x7 layer
+// still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block and
+// inserts only the rows entering the window, convolves the whole output row into `acc`, then requantizes it with one
+// epilogue call.
 void depthwise_c4(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
   const Conv2dShape s = w.shape;
   const int64_t C = s.in_c, oh = s.out_h(), ow = s.out_w(), rows = s.batch * oh;
@@ -199,9 +200,11 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
   check_shape(shape);
   const Conv2dShape& s = shape;
   const int64_t cg = s.in_c / s.groups, ocg = s.out_c / s.groups, area = s.kernel_h * s.kernel_w;
-  OCTET_CHECK(w_zero_point.size() <= 1 || int64_t(w_zero_point.size()) == s.out_c, "qconv: ",
-              w_zero_point.size(), " weight zero points for ", s.out_c, " output channels");
-  auto zp = [&](int64_t oc) -> int8_t { return w_zero_point.empty() ? 0 : w_zero_point[w_zero_point.size() == 1 ? 0 : oc]; };
+  OCTET_CHECK(w_zero_point.size() <= 1 || int64_t(w_zero_point.size()) == s.out_c, "qconv: ", w_zero_point.size(),
+              " weight zero points for ", s.out_c, " output channels");
+  auto zp = [&](int64_t oc) -> int8_t {
+    return w_zero_point.empty() ? 0 : w_zero_point[w_zero_point.size() == 1 ? 0 : oc];
+  };
   PackedConvWeights p;
   p.shape = s, p.table = &table;
   if (s.depthwise()) {  // ONNX [C][1][KH][KW] -> [tap][C], zero point subtracted once here
@@ -237,7 +240,8 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
         for (int64_t t = 0; t < area; ++t) kn[(t * cg + c) * ocg + o] = w[(oc * cg + c) * area + t];
     }
     p.group_weights.push_back(pack_weights_s8(kn.data(), area * cg, ocg, ocg, 1,
-                                              w_zero_point.empty() ? std::span<const int8_t>() : zps, table.qgemm_for(ocg)));
+                                              w_zero_point.empty() ? std::span<const int8_t>() : zps,
+                                              table.qgemm_for(ocg)));
   }
   return p;
 }

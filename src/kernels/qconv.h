@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "core/thread_pool.h"
-#include "kernels/qgemm.h"
 #include "kernels/dispatch.h"
+#include "kernels/qgemm.h"
 
 namespace octet::kernels {
 
@@ -36,14 +36,13 @@ struct PackedConvWeights {
   // depthwise on the table's dwconv_c4 path (zero point 0 only): w as [kx][ky / 4][C rounded up to
   // 16] lanes, byte ky % 4 of a lane holding w[c][ky][kx] (kernels/ref/dwconv_c4_ref.h); else empty.
   std::vector<uint32_t> dw_weights_c4;
-  const KernelTable* table = nullptr;          // the path the weights were packed for
+  const KernelTable* table = nullptr;  // the path the weights were packed for
 };
 
 // w in ONNX layout [OC][C / groups][KH][KW]; w_zero_point empty, one value or OC values.
 // Throws octet::Error on an inconsistent shape.
 PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape,
-                                       std::span<const int8_t> w_zero_point = {},
-                                       const KernelTable& table = kernels());
+                                       std::span<const int8_t> w_zero_point = {}, const KernelTable& table = kernels());
 
 // x: [batch][in_h][in_w][in_c] u8. The epilogue addresses the output as a matrix of
 // batch * out_h * out_w rows and out_c columns (ldo >= out_c); bias and scale are per out_c.

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstring>
 
-#include "kernels/ref/qelementwise_ref.h"
 #include "kernels/dispatch.h"
+#include "kernels/ref/qelementwise_ref.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -58,7 +58,8 @@ void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, fl
   check_scale(b_scale, "QLinearAdd B scale");
   check_scale(y_scale, "QLinearAdd C scale");
   const float ma = a_scale / y_scale, mb = b_scale / y_scale;
-  split(n, pool, [&](int64_t i, int64_t len) { kernels().qadd_u8(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
+  split(n, pool,
+        [&](int64_t i, int64_t len) { kernels().qadd_u8(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
 }
 
 float qmul_multiplier(float a_scale, float b_scale, float y_scale) {

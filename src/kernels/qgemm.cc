@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "kernels/copy_elems.h"
-#include "kernels/qgemm_blocks.h"
 #include "kernels/dispatch.h"
+#include "kernels/qgemm_blocks.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -59,20 +59,19 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
 
 // A per-column operand: N values, or also none (`may_be_empty`) or one for all (`may_be_one`).
 void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, bool may_be_one) {
-  OCTET_CHECK((may_be_empty && size == 0) || (may_be_one && size == 1) || int64_t(size) == N, "qgemm: ", what,
-              " has ", size, " values, expected ", may_be_empty ? "0 or " : "", may_be_one ? "1 or " : "", "N = ", N);
+  OCTET_CHECK((may_be_empty && size == 0) || (may_be_one && size == 1) || int64_t(size) == N, "qgemm: ", what, " has ",
+              size, " values, expected ", may_be_empty ? "0 or " : "", may_be_one ? "1 or " : "", "N = ", N);
 }
 
 }  // namespace
 
-PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
-                                int64_t stride_n, std::span<const int8_t> w_zero_point) {
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
+                                std::span<const int8_t> w_zero_point) {
   return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm_for(N));
 }
 
-PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
-                                int64_t stride_n, std::span<const int8_t> w_zero_point,
-                                const QgemmKernel& kernel) {
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
+                                std::span<const int8_t> w_zero_point, const QgemmKernel& kernel) {
   OCTET_CHECK(K >= 1 && N >= 1, "qgemm: weights must be at least 1 x 1, got K = ", K, ", N = ", N);
   OCTET_CHECK(K <= kMaxK, "qgemm: K = ", K, " exceeds ", kMaxK, ", where int32 accumulators could overflow");
   check_span(w_zero_point.size(), N, "the weight zero point", true, true);
@@ -143,8 +142,7 @@ Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
 ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   using Kind = EpilogueParams::Kind;
   OCTET_CHECK(ep.ldo >= N, "qgemm: output row stride ", ep.ldo, " < N = ", N);
-  if (ep.kind == Kind::int32)
-    OCTET_CHECK(ep.scale.empty(), "qgemm: an int32 output takes no scale");
+  if (ep.kind == Kind::int32) OCTET_CHECK(ep.scale.empty(), "qgemm: an int32 output takes no scale");
   else
     check_span(ep.scale.size(), N, ep.kind == Kind::dequant_f32 ? "the weight scale" : "the multiplier", false, true);
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
@@ -181,10 +179,10 @@ void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep
                     std::span<const int32_t> row_factor, std::span<const int32_t> col_factor) {
   OCTET_CHECK(M >= 0 && N >= 0, "apply_epilogue: bad size ", M, " x ", N);
   OCTET_CHECK(row_factor.empty() == col_factor.empty() &&
-                  (row_factor.empty() || (static_cast<int64_t>(row_factor.size()) == M &&
-                                          static_cast<int64_t>(col_factor.size()) == N)),
-              "apply_epilogue: ", row_factor.size(), " row and ", col_factor.size(), " column factors for ", M,
-              " x ", N);
+                  (row_factor.empty() ||
+                   (static_cast<int64_t>(row_factor.size()) == M && static_cast<int64_t>(col_factor.size()) == N)),
+              "apply_epilogue: ", row_factor.size(), " row and ", col_factor.size(), " column factors for ", M, " x ",
+              N);
   const ResolvedEpilogue r = resolve_epilogue(ep, N);
   EpilogueParams p = r.params();
   if (!row_factor.empty()) p.row_sum = row_factor.data(), p.b_zero_point = col_factor.data();
@@ -199,8 +197,8 @@ void apply_epilogue(const int32_t* acc, int64_t M, int64_t N, const Epilogue& ep
                     });
 }
 
-void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
-                const Epilogue& ep, ThreadPool& pool) {
+void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M, const Epilogue& ep,
+                ThreadPool& pool) {
   OCTET_CHECK(M >= 0 && lda >= w.K, "qgemm: bad A (M = ", M, ", lda = ", lda, ", K = ", w.K, ")");
   OCTET_CHECK(a || M == 0, "qgemm: null input");
   const int64_t K = w.K, kp = w.kp, a_bytes = w.kernel.a_bytes;
@@ -265,8 +263,7 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
   const int threads = double(M) * N * K >= kMinParallelMacs ? pool.size() : 1;
   // Estimated cycles (Zen 5): kr-deep multiply-adds at 32 x kr per cycle, about 3 cycles per 16
   // outputs of epilogue, 16 bytes of A packed per cycle, and a task's hand-off.
-  const GemmCostModel cost{double(kp) * nr / (32.0 * kern.kr) + 3.0 * nr / 16, double(kp) * kern.a_bytes / 16,
-                           1000.0};
+  const GemmCostModel cost{double(kp) * nr / (32.0 * kern.kr) + 3.0 * nr / 16, double(kp) * kern.a_bytes / 16, 1000.0};
   const int64_t packed_stride = round_up(kp * kern.a_bytes, 64);  // L2 holds mb_max tiles of it, packed or not
   const GemmBlocks blocks =
       plan_gemm_blocks(M, mr, panels, std::max<int64_t>(1, kABlockBytes / (mr * packed_stride)), threads, cost);
@@ -303,8 +300,7 @@ void run_qgemm(const ARows& a_rows, uint8_t a_zp, const PackedWeightsS8& w, int6
   };
   if (threads == 1)
     for (int64_t task = 0; task < blocks.tasks(); ++task) task_body(task);
-  else
-    pool.run(blocks.tasks(), task_body);
+  else pool.run(blocks.tasks(), task_body);
 }
 
 }  // namespace

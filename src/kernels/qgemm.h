@@ -17,46 +17,43 @@ namespace octet::kernels {
 // Weights in the layout of one GEMM path (the chosen one unless told otherwise), with the column
 // sums the zero-point corrections need. Immutable once packed; share it between threads freely.
 struct PackedWeightsS8 {
-  int64_t K = 0, N = 0, kp = 0;   // kp: K rounded up to the kernel's k-group
-  QgemmKernel kernel{};           // the path the layout is for
-  AlignedBuffer panels;           // ceil(N / nr) panels, see qgemm_ukernel.h
-  std::vector<int32_t> col_sum;   // sum_k W[k][n]
+  int64_t K = 0, N = 0, kp = 0;     // kp: K rounded up to the kernel's k-group
+  QgemmKernel kernel{};             // the path the layout is for
+  AlignedBuffer panels;             // ceil(N / nr) panels, see qgemm_ukernel.h
+  std::vector<int32_t> col_sum;     // sum_k W[k][n]
   std::vector<int32_t> zero_point;  // per column; empty when all are 0 (the symmetric default)
 };
 
 // Packs W[k][n] = w[k * stride_k + n * stride_n] (so both K x N and N x K storage work).
 // w_zero_point: empty, one value, or N values. K is limited to 33025 so that no int32 accumulator
 // can overflow (K * 255 * 255 < 2^31); a larger K throws octet::Error.
-PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
-                                int64_t stride_n, std::span<const int8_t> w_zero_point = {});
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
+                                std::span<const int8_t> w_zero_point = {});
 // With `kernel` = kernels().qgemm_7bit the caller promises every activation A[m][k] is in 0..127
 // (e.g. PyTorch's reduce_range on x86): exact then and faster without VNNI, WRONG (saturated)
 // otherwise; nothing checks. docs/kernels.md, "The 7-bit path".
-PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k,
-                                int64_t stride_n, std::span<const int8_t> w_zero_point,
-                                const QgemmKernel& kernel);
+PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
+                                std::span<const int8_t> w_zero_point, const QgemmKernel& kernel);
 
 // What happens to each int32 accumulator. Build one with the factories below.
 struct Epilogue {
   EpilogueParams::Kind kind = EpilogueParams::Kind::requant_u8;
-  std::span<const int32_t> bias;        // requant: int32, scale a_scale * w_scale[n]; empty or N
-  std::span<const float> scale;         // requant: multiplier a_scale * w_scale / y_scale;
-                                        // dequant: w_scale. One value or N.
-  float a_scale = 1.0f;                 // dequant only
-  std::span<const float> bias_f32;      // dequant only: empty or N
-  std::span<const float> row_scale;     // dequant only: empty, or M (one per output row)
+  std::span<const int32_t> bias;     // requant: int32, scale a_scale * w_scale[n]; empty or N
+  std::span<const float> scale;      // requant: multiplier a_scale * w_scale / y_scale;
+                                     // dequant: w_scale. One value or N.
+  float a_scale = 1.0f;              // dequant only
+  std::span<const float> bias_f32;   // dequant only: empty or N
+  std::span<const float> row_scale;  // dequant only: empty, or M (one per output row)
   int32_t zero_point = 0, qmin = 0, qmax = 255;
   void* out = nullptr;
-  int64_t ldo = 0;                      // elements between output rows
+  int64_t ldo = 0;  // elements between output rows
 
   // y = clamp(round_half_even((acc + bias) * multiplier) + y_zp, qmin, qmax) as u8 / s8.
   // ReLU is qmin = y_zp; ReLU6 also sets qmax = y_zp + round(6 / y_scale) (clipped to the type).
-  static Epilogue requantize_u8(uint8_t* out, int64_t ldo, std::span<const float> multiplier,
-                                int32_t y_zp, std::span<const int32_t> bias = {}, int32_t qmin = 0,
-                                int32_t qmax = 255);
-  static Epilogue requantize_s8(int8_t* out, int64_t ldo, std::span<const float> multiplier,
-                                int32_t y_zp, std::span<const int32_t> bias = {}, int32_t qmin = -128,
-                                int32_t qmax = 127);
+  static Epilogue requantize_u8(uint8_t* out, int64_t ldo, std::span<const float> multiplier, int32_t y_zp,
+                                std::span<const int32_t> bias = {}, int32_t qmin = 0, int32_t qmax = 255);
+  static Epilogue requantize_s8(int8_t* out, int64_t ldo, std::span<const float> multiplier, int32_t y_zp,
+                                std::span<const int32_t> bias = {}, int32_t qmin = -128, int32_t qmax = 127);
   // y = fma(float(acc) * row_scale[m], a_scale * w_scale[n], bias[n]): dynamic quantization's f32
   // output; row_scale (empty: 1) carries per-token activation scales.
   static Epilogue dequantize(float* out, int64_t ldo, float a_scale, std::span<const float> w_scale,
@@ -84,8 +81,8 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N);
 // Y[m][n] = epilogue(sum_k (A[m][k] - a_zp) * (W[k][n] - w_zp[n])) for m < M, n < N, with
 // A[m][k] = a[m * lda + k]. Work is split over M and N; the result is the same for any number of
 // threads and, bit for bit, for every ISA path.
-void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M,
-                const Epilogue& ep, ThreadPool& pool);
+void qgemm_u8s8(const uint8_t* a, int64_t lda, uint8_t a_zp, const PackedWeightsS8& w, int64_t M, const Epilogue& ep,
+                ThreadPool& pool);
 
 // The epilogue `ep` (bias, requantize or dequantize) applied to an M x N int32 matrix of exact sums
 // (row stride N) the caller accumulated itself (a transposed convolution's col2im): the chosen

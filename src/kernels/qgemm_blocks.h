@@ -10,7 +10,7 @@
 namespace octet::kernels {
 
 struct GemmBlocks {
-  int64_t mb = 1, nb = 1;              // tiles per M-block, panels per N-block
+  int64_t mb = 1, nb = 1;  // tiles per M-block, panels per N-block
   int64_t m_blocks = 1, n_blocks = 1;
   int64_t tasks() const { return m_blocks * n_blocks; }
 };

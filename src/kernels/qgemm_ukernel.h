@@ -15,19 +15,18 @@ namespace octet::kernels {
 
 // C[i][n] = sum_{k < kp} A[i][k] * B[k][n] for i < mr (1 <= mr <= MR) and every n < NR of one
 // panel; C is an MR x NR int32 tile with row stride NR. Rows mr..MR-1 of C are left untouched.
-using QgemmUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                const void* b, int32_t* c);
+using QgemmUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c);
 
 // What the epilogue needs, resolved by the driver (per-tensor values expanded to per column).
 struct EpilogueParams {
   enum class Kind { requant_u8, requant_s8, dequant_f32, int32 } kind = Kind::requant_u8;
   // acc[m][n] = C[m][n] + col_term[n] - row_sum[m] * b_zero_point[n]   (int32, wrapping)
-  const int32_t* col_term = nullptr;      // bias - a_zp * colsum(B) + K * a_zp * b_zp, per n
-  const int32_t* b_zero_point = nullptr;  // per n, or null when all are 0
-  const int32_t* row_sum = nullptr;       // sum_k A[m][k], per m; only read with b_zero_point
-  const float* scale = nullptr;           // per n: requant multiplier, or a_scale * w_scale (not int32)
-  const float* bias_f32 = nullptr;        // per n (dequant only), or null for 0
-  const float* row_scale = nullptr;       // per m (dequant only), or null for 1
+  const int32_t* col_term = nullptr;             // bias - a_zp * colsum(B) + K * a_zp * b_zp, per n
+  const int32_t* b_zero_point = nullptr;         // per n, or null when all are 0
+  const int32_t* row_sum = nullptr;              // sum_k A[m][k], per m; only read with b_zero_point
+  const float* scale = nullptr;                  // per n: requant multiplier, or a_scale * w_scale (not int32)
+  const float* bias_f32 = nullptr;               // per n (dequant only), or null for 0
+  const float* row_scale = nullptr;              // per m (dequant only), or null for 1
   int32_t zero_point = 0, qmin = 0, qmax = 255;  // requant only
   void* out = nullptr;
   int64_t ldo = 0;  // elements between output rows
@@ -38,14 +37,14 @@ struct EpilogueParams {
 //  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax)
 //  dequant: y = fma(float(acc) * row_scale[m], scale[n], bias_f32[n])  (float(acc) * 1 is exact)
 //  int32:   y = acc (MatMulInteger: the exact product of the zero-point-shifted operands)
-using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
-                                 int64_t m0, int64_t n0, const EpilogueParams& p);
+using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc, int64_t m0,
+                                 int64_t n0, const EpilogueParams& p);
 
 // The microkernel and the epilogue in one: the same bytes as ukernel + epilogue for a tile of mr
 // rows and all NR columns of a panel, written straight from the registers. Only for weights
 // without zero points (p.b_zero_point null).
-using QgemmFusedUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                     const void* b, int64_t m0, int64_t n0, const EpilogueParams& p);
+using QgemmFusedUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                     int64_t m0, int64_t n0, const EpilogueParams& p);
 
 // One GEMM path: a microkernel, its tile geometry and its epilogue (and optionally the two fused).
 struct QgemmKernel {

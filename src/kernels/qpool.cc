@@ -17,8 +17,9 @@ void check(const Pool2dShape& s) {
               "qpool: bad shape (sizes, kernel and strides must be >= 1, pads >= 0)");
   OCTET_CHECK(s.in_h + s.pad_top + s.pad_bottom >= s.kernel_h && s.in_w + s.pad_left + s.pad_right >= s.kernel_w,
               "qpool: the kernel is larger than the padded input");
-  OCTET_CHECK(s.pad_top < s.kernel_h && s.pad_bottom < s.kernel_h && s.pad_left < s.kernel_w && s.pad_right < s.kernel_w,
-              "qpool: padding must be smaller than the kernel");
+  OCTET_CHECK(
+      s.pad_top < s.kernel_h && s.pad_bottom < s.kernel_h && s.pad_left < s.kernel_w && s.pad_right < s.kernel_w,
+      "qpool: padding must be smaller than the kernel");
 }
 
 void check_scales(float x_scale, float y_scale) {

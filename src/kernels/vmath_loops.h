@@ -7,8 +7,8 @@
 #include <cstring>
 #include <limits>
 
-#include "kernels/vmath.h"
 #include "kernels/fast_math.h"
+#include "kernels/vmath.h"
 
 namespace octet::kernels {
 namespace {
@@ -23,7 +23,9 @@ float sigmoid_of(float x) { return fast_sigmoid(x); }
 float tanh_of(float x) { return fast_tanh(x); }
 float erf_of(float x) { return fast_erf(x); }
 float gelu_erf_of(float x) { return 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752440f)); }
-float gelu_tanh_of(float x) { return 0.5f * x * (1.0f + fast_tanh(0.79788456080286535588f * (x + 0.044715f * x * x * x))); }
+float gelu_tanh_of(float x) {
+  return 0.5f * x * (1.0f + fast_tanh(0.79788456080286535588f * (x + 0.044715f * x * x * x)));
+}
 
 // 16 float lanes as one GCC vector (a zmm in the avx512bw file, four xmm in the baseline one):
 // GCC 12 leaves reductions over float[16] arrays scalar, but vectorizes these.
@@ -179,9 +181,9 @@ void layer_norm_row(int64_t n, const float* __restrict x, const float* __restric
 }
 
 constexpr VmathKernels vmath_loops() {
-  return {map_loop<exp_of>,      map_loop<sigmoid_of>,  map_loop<tanh_of>, map_loop<erf_of>,
+  return {map_loop<exp_of>,      map_loop<sigmoid_of>,   map_loop<tanh_of>, map_loop<erf_of>,
           map_loop<gelu_erf_of>, map_loop<gelu_tanh_of>, softmax_row,       range_loop,
-          moments_row,           layer_norm_row,        masked_softmax_row};
+          moments_row,           layer_norm_row,         masked_softmax_row};
 }
 
 }  // namespace

@@ -34,9 +34,18 @@ void graph_to_proto(const Graph& g, onnx::GraphProto* p);
 void attribute_to_proto(const std::string& name, const Attribute& a, onnx::AttributeProto* p) {
   p->set_name(name);
   switch (a.kind) {
-    case Attribute::Kind::kInt: p->set_type(onnx::AttributeProto::INT); p->set_i(a.i); break;
-    case Attribute::Kind::kFloat: p->set_type(onnx::AttributeProto::FLOAT); p->set_f(a.f); break;
-    case Attribute::Kind::kString: p->set_type(onnx::AttributeProto::STRING); p->set_s(a.s); break;
+    case Attribute::Kind::kInt:
+      p->set_type(onnx::AttributeProto::INT);
+      p->set_i(a.i);
+      break;
+    case Attribute::Kind::kFloat:
+      p->set_type(onnx::AttributeProto::FLOAT);
+      p->set_f(a.f);
+      break;
+    case Attribute::Kind::kString:
+      p->set_type(onnx::AttributeProto::STRING);
+      p->set_s(a.s);
+      break;
     case Attribute::Kind::kTensor:
       p->set_type(onnx::AttributeProto::TENSOR);
       tensor_to_proto("", a.t, p->mutable_t());

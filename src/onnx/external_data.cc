@@ -46,8 +46,8 @@ std::string read_external_data(const onnx::TensorProto& p, const std::string& ba
   OCTET_CHECK(length < 0 || static_cast<size_t>(length) == nbytes, what, ": external data length ", length,
               " does not match the ", nbytes, " bytes of its shape");
   uintmax_t size = fs::file_size(real, ec);
-  OCTET_CHECK(!ec && static_cast<uintmax_t>(offset) + nbytes <= size, what, ": external data file '",
-              file.string(), "' is too short (", size, " bytes; needs ", nbytes, " at offset ", offset, ")");
+  OCTET_CHECK(!ec && static_cast<uintmax_t>(offset) + nbytes <= size, what, ": external data file '", file.string(),
+              "' is too short (", size, " bytes; needs ", nbytes, " at offset ", offset, ")");
   if (files_read) files_read->insert(real.string());
   std::ifstream in(real, std::ios::binary);
   OCTET_CHECK(in, what, ": cannot open external data file '", file.string(), "'");

@@ -60,7 +60,8 @@ int typed_count(const onnx::TensorProto& p, DType dtype) {
     case DType::kFloat32: return p.float_data_size();
     case DType::kFloat64: return p.double_data_size();
     case DType::kInt64: return p.int64_data_size();
-    case DType::kUInt32: case DType::kUInt64: return p.uint64_data_size();
+    case DType::kUInt32:
+    case DType::kUInt64: return p.uint64_data_size();
     default: return p.int32_data_size();
   }
 }
@@ -110,7 +111,8 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     case DType::kUInt64: copy_typed(p.uint64_data(), t, what, store_as<uint64_t>()); break;
     case DType::kInt32: copy_typed(p.int32_data(), t, what, store_as<int32_t>()); break;
     case DType::kInt16: copy_typed(p.int32_data(), t, what, store_as<int16_t>()); break;
-    case DType::kUInt16: case DType::kFloat16: copy_typed(p.int32_data(), t, what, store_as<uint16_t>()); break;
+    case DType::kUInt16:
+    case DType::kFloat16: copy_typed(p.int32_data(), t, what, store_as<uint16_t>()); break;
     case DType::kInt8: copy_typed(p.int32_data(), t, what, store_as<int8_t>()); break;
     case DType::kUInt8: copy_typed(p.int32_data(), t, what, store_as<uint8_t>()); break;
     case DType::kBool: copy_typed(p.int32_data(), t, what, [](int32_t v, uint8_t* d) { *d = v != 0; }); break;
@@ -148,9 +150,18 @@ struct Importer {
     Attribute out;
     std::string what = cat(node_desc, ": attribute '", a.name(), "'");
     switch (a.type()) {
-      case onnx::AttributeProto::INT: out.kind = Attribute::Kind::kInt; out.i = a.i(); break;
-      case onnx::AttributeProto::FLOAT: out.kind = Attribute::Kind::kFloat; out.f = a.f(); break;
-      case onnx::AttributeProto::STRING: out.kind = Attribute::Kind::kString; out.s = a.s(); break;
+      case onnx::AttributeProto::INT:
+        out.kind = Attribute::Kind::kInt;
+        out.i = a.i();
+        break;
+      case onnx::AttributeProto::FLOAT:
+        out.kind = Attribute::Kind::kFloat;
+        out.f = a.f();
+        break;
+      case onnx::AttributeProto::STRING:
+        out.kind = Attribute::Kind::kString;
+        out.s = a.s();
+        break;
       case onnx::AttributeProto::TENSOR:
         out.kind = Attribute::Kind::kTensor;
         out.t = tensor_from_proto(a.t(), base_dir, what, files_read);

@@ -29,8 +29,8 @@ bool must_be_positive(const std::string& attr) {
 
 void check_node(const onnx::NodeProto& n, int index, const std::string& where) {
   const std::string node = cat(where, ": ", describe(n, index));
-  OCTET_CHECK(std::any_of(n.output().begin(), n.output().end(), [](const std::string& o) { return !o.empty(); }),
-              node, ": has no output");
+  OCTET_CHECK(std::any_of(n.output().begin(), n.output().end(), [](const std::string& o) { return !o.empty(); }), node,
+              ": has no output");
   for (const auto& a : n.attribute()) {
     if (!must_be_positive(a.name())) continue;
     OCTET_CHECK(a.type() != onnx::AttributeProto::INT || a.i() > 0, node, ": attribute '", a.name(), "' is ", a.i(),
@@ -81,7 +81,8 @@ void replace_convolutions(onnx::GraphProto& g) {
       if (a.has_g()) replace_convolutions(*a.mutable_g());
       for (auto& sub : *a.mutable_graphs()) replace_convolutions(sub);
     }
-    if (!convolution_weight_input().count(n.op_type()) || n.input_size() == 0 || !(n.domain().empty() || n.domain() == "ai.onnx"))
+    if (!convolution_weight_input().count(n.op_type()) || n.input_size() == 0 ||
+        !(n.domain().empty() || n.domain() == "ai.onnx"))
       continue;
     const std::string x = n.input(0);
     n.clear_input();
@@ -128,7 +129,8 @@ void check_ranks(const onnx::GraphProto& inferred, const onnx::GraphProto& origi
 // alone. IR versions newer than libonnx's are checked by the rules of the newest it knows.
 void check_with_onnx_checker(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what) {
   std::unordered_map<std::string, int> opsets;
-  for (const auto& os : model.opset_import()) opsets[os.domain() == "ai.onnx" ? "" : os.domain()] = static_cast<int>(os.version());
+  for (const auto& os : model.opset_import())
+    opsets[os.domain() == "ai.onnx" ? "" : os.domain()] = static_cast<int>(os.version());
   if (opsets.empty()) opsets[""] = 1;
   const auto& known = onnx::OpSchemaRegistry::DomainToVersionRange::Instance().Map();
   if (opsets[""] > known.at("").second) return;
@@ -162,7 +164,8 @@ void validate_structure(const onnx::GraphProto& graph, const std::string& what) 
     check_node(n, i, what);
     for (const auto& a : n.attribute()) {
       if (a.has_g()) validate_structure(a.g(), cat(what, ": ", describe(n, i), " subgraph '", a.name(), "'"));
-      for (const auto& g : a.graphs()) validate_structure(g, cat(what, ": ", describe(n, i), " subgraph '", a.name(), "'"));
+      for (const auto& g : a.graphs())
+        validate_structure(g, cat(what, ": ", describe(n, i), " subgraph '", a.name(), "'"));
     }
   }
 }

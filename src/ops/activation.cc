@@ -41,8 +41,8 @@ void prelu(KernelContext& ctx) {
     using T = decltype(tag);
     using W = WrapType<T>;
     Tensor y(x.dtype(), x.shape());
-    binary_map<T, T, T>(ctx.pool, x, slope, y, [](T v, T s) { return v < T(0) ? T(W(v) * W(s)) : v; },
-                        ctx.node.describe());
+    binary_map<T, T, T>(
+        ctx.pool, x, slope, y, [](T v, T s) { return v < T(0) ? T(W(v) * W(s)) : v; }, ctx.node.describe());
     ctx.outputs[0] = y;
   });
 }
@@ -85,18 +85,21 @@ void clip(KernelContext& ctx) {
 }
 
 void sigmoid(KernelContext& ctx) {
-  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.sigmoid; },
-                     [](auto t) { return [](decltype(t) x) { return fast_sigmoid(x); }; });
+  run_float_array_op(
+      ctx, [](const kernels::VmathKernels& k) { return k.sigmoid; },
+      [](auto t) { return [](decltype(t) x) { return fast_sigmoid(x); }; });
 }
 
 void tanh_op(KernelContext& ctx) {
-  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.tanh; },
-                     [](auto t) { return [](decltype(t) x) { return fast_tanh(x); }; });
+  run_float_array_op(
+      ctx, [](const kernels::VmathKernels& k) { return k.tanh; },
+      [](auto t) { return [](decltype(t) x) { return fast_tanh(x); }; });
 }
 
 void erf_op(KernelContext& ctx) {
-  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.erf; },
-                     [](auto t) { return [](decltype(t) x) { return fast_erf(x); }; });
+  run_float_array_op(
+      ctx, [](const kernels::VmathKernels& k) { return k.erf; },
+      [](auto t) { return [](decltype(t) x) { return fast_erf(x); }; });
 }
 
 // max(0, min(1, alpha * x + beta)), NaN preserved.
@@ -127,20 +130,24 @@ void hard_swish(KernelContext& ctx) {
 // "tanh": x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
 void gelu(KernelContext& ctx) {
   std::string approx = ctx.node.attr_string("approximate", "none");
-  OCTET_CHECK(approx == "none" || approx == "tanh", ctx.node.describe(), ": approximate must be 'none' or 'tanh', got '",
-              approx, "'");
+  OCTET_CHECK(approx == "none" || approx == "tanh", ctx.node.describe(),
+              ": approximate must be 'none' or 'tanh', got '", approx, "'");
   if (approx == "none") {
-    run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.gelu_erf; }, [](auto t) {
-      using T = decltype(t);
-      return [](T x) { return T(0.5) * x * (T(1) + fast_erf(x * T(0.70710678118654752440))); };
-    });
+    run_float_array_op(
+        ctx, [](const kernels::VmathKernels& k) { return k.gelu_erf; },
+        [](auto t) {
+          using T = decltype(t);
+          return [](T x) { return T(0.5) * x * (T(1) + fast_erf(x * T(0.70710678118654752440))); };
+        });
   } else {
-    run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.gelu_tanh; }, [](auto t) {
-      using T = decltype(t);
-      return [](T x) {
-        return T(0.5) * x * (T(1) + fast_tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x)));
-      };
-    });
+    run_float_array_op(
+        ctx, [](const kernels::VmathKernels& k) { return k.gelu_tanh; },
+        [](auto t) {
+          using T = decltype(t);
+          return [](T x) {
+            return T(0.5) * x * (T(1) + fast_tanh(T(0.79788456080286535588) * (x + T(0.044715) * x * x * x)));
+          };
+        });
   }
 }
 

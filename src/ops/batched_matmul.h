@@ -25,7 +25,7 @@ struct BatchedProducts {
   char trans_a = 'N', trans_b = 'N';
   int64_t lda = 1, ldb = 1, ldc = 1;
   std::vector<int64_t> a_offset, b_offset, c_offset;  // per product, in elements
-  Shape out_shape;                                      // the product's logical shape (numpy MatMul)
+  Shape out_shape;                                    // the product's logical shape (numpy MatMul)
 };
 
 // Plans A x B with numpy MatMul semantics (1-D operands promoted, batch dims broadcast); the result

@@ -73,8 +73,8 @@ class BroadcastPlan {
   int64_t numel_ = 0;
   int64_t inner_ = 1;
   int64_t step_[kMaxInputs] = {0, 0, 0};
-  Shape outer_;                                  // merged dimensions outside the segment
-  std::vector<int64_t> stride_[kMaxInputs];      // per outer dimension, element stride of input k
+  Shape outer_;                              // merged dimensions outside the segment
+  std::vector<int64_t> stride_[kMaxInputs];  // per outer dimension, element stride of input k
 };
 
 }  // namespace octet

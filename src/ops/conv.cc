@@ -64,8 +64,7 @@ class ConvKernelBase : public OpKernel {
     const Tensor& x = ctx.input(0);
     const Tensor& w = ctx.input(1);
     const Tensor* b = ctx.optional_input(2);
-    OCTET_CHECK(x.dtype() == DType::kFloat32 && w.dtype() == DType::kFloat32 &&
-                    (!b || b->dtype() == DType::kFloat32),
+    OCTET_CHECK(x.dtype() == DType::kFloat32 && w.dtype() == DType::kFloat32 && (!b || b->dtype() == DType::kFloat32),
                 node.describe(), ": only float32 is supported, got ", dtype_name(x.dtype()));
     OCTET_CHECK(x.rank() >= 3 && x.rank() <= 5, node.describe(), ": input must be 3-D to 5-D, got ",
                 shape_str(x.shape()));
@@ -73,8 +72,8 @@ class ConvKernelBase : public OpKernel {
                 " does not match the rank of input ", shape_str(x.shape()));
     const int64_t group = node.attr_int("group", 1);
     OCTET_CHECK(group >= 1, node.describe(), ": group must be positive");
-    OCTET_CHECK(!channels_last_ || x.rank() == 4, node.describe(), ": channels_last needs a 2-D convolution, got input ",
-                shape_str(x.shape()));
+    OCTET_CHECK(!channels_last_ || x.rank() == 4, node.describe(),
+                ": channels_last needs a 2-D convolution, got input ", shape_str(x.shape()));
     // The logical NCHW shape: what ONNX's attributes and the primitive's dims describe.
     const Shape xs = channels_last_ ? Shape{x.dim(0), x.dim(3), x.dim(1), x.dim(2)} : x.shape();
 
@@ -98,11 +97,10 @@ class ConvKernelBase : public OpKernel {
       OCTET_CHECK(b->rank() == 1 && b->dim(0) == out_shape[1], node.describe(), ": bias ", shape_str(b->shape()),
                   " must have one value per output channel (", out_shape[1], ")");
     }
-    const Shape y_shape =
-        channels_last_ ? Shape{out_shape[0], out_shape[2], out_shape[3], out_shape[1]} : out_shape;
+    const Shape y_shape = channels_last_ ? Shape{out_shape[0], out_shape[2], out_shape[3], out_shape[1]} : out_shape;
     // Written in full by the primitive or the residual copy; zeros only for a bias-only output.
-    Tensor y = plan.runnable || residual_ ? Tensor::uninitialized(DType::kFloat32, y_shape)
-                                          : Tensor(DType::kFloat32, y_shape);
+    Tensor y =
+        plan.runnable || residual_ ? Tensor::uninitialized(DType::kFloat32, y_shape) : Tensor(DType::kFloat32, y_shape);
     if (residual_) {  // the sum post-op adds the convolution to what y holds
       const Tensor& z = ctx.input(3);
       OCTET_CHECK(z.dtype() == DType::kFloat32 && z.shape() == y_shape, node.describe(), ": residual input '",
@@ -182,8 +180,8 @@ class ConvKernel final : public ConvKernelBase {
  protected:
   Geometry geometry(const Node& node, const Shape& x, const Shape& w, int64_t group) const override {
     const int64_t c = x[1], m = w[0];
-    OCTET_CHECK(c == w[1] * group && m % group == 0, node.describe(), ": weight ", shape_str(w), " with group ",
-                group, " does not fit input ", shape_str(x));
+    OCTET_CHECK(c == w[1] * group && m % group == 0, node.describe(), ": weight ", shape_str(w), " with group ", group,
+                " does not fit input ", shape_str(x));
     const Window win = make_window(node, Shape(x.begin() + 2, x.end()), Shape(w.begin() + 2, w.end()), false);
     Geometry g;
     g.out_shape = {x[0], m};
@@ -206,8 +204,8 @@ class ConvKernel final : public ConvKernelBase {
   dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
                                 const memory::desc& bias, const memory::desc& dst,
                                 const dnnl::primitive_attr& attr) const override {
-    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src,
-                                      wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+    dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, wei,
+                                      bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
     return dnnl::convolution_forward::primitive_desc(d, attr, du::engine());
   }
 };
@@ -228,7 +226,8 @@ class ConvTransposeKernel final : public ConvKernelBase {
     const int64_t m = w[1] * group;
     const Shape kernel(w.begin() + 2, w.end());
     if (node.has_attr("kernel_shape")) {
-      OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(), ": kernel_shape does not match the weight");
+      OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(),
+                  ": kernel_shape does not match the weight");
     }
     const std::vector<int64_t> strides = spatial_attr(node, "strides", rank, 1);
     const std::vector<int64_t> dilations = spatial_attr(node, "dilations", rank, 1);
@@ -236,8 +235,8 @@ class ConvTransposeKernel final : public ConvKernelBase {
     OCTET_CHECK(out_pad.size() == rank, node.describe(), ": attribute 'output_padding' needs ", rank, " values");
     std::vector<int64_t> out_shape = node.attr_ints("output_shape");
     if (out_shape.size() == rank + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
-    OCTET_CHECK(out_shape.empty() || out_shape.size() == rank, node.describe(),
-                ": attribute 'output_shape' needs ", rank, " values");
+    OCTET_CHECK(out_shape.empty() || out_shape.size() == rank, node.describe(), ": attribute 'output_shape' needs ",
+                rank, " values");
     const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
     const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
     OCTET_CHECK(same || auto_pad == "VALID" || auto_pad == "NOTSET" || auto_pad.empty(), node.describe(),
@@ -290,8 +289,8 @@ class ConvTransposeKernel final : public ConvKernelBase {
   dnnl::primitive_desc describe(const Geometry& g, const memory::desc& src, const memory::desc& wei,
                                 const memory::desc& bias, const memory::desc& dst,
                                 const dnnl::primitive_attr& attr) const override {
-    dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
-                                        src, wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
+    dnnl::deconvolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct, src,
+                                        wei, bias, dst, g.strides, g.dilates, g.pad_l, g.pad_r);
     return dnnl::deconvolution_forward::primitive_desc(d, attr, du::engine());
   }
 };
@@ -302,8 +301,9 @@ void register_conv_ops(OpRegistry& r) {
   auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
   r.add("Conv", conv);
   r.add("FusedConv", conv, kOctetDomain);
-  r.add("ConvTranspose",
-        [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvTransposeKernel>(init); });
+  r.add("ConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<ConvTransposeKernel>(init);
+  });
 }
 
 }  // namespace octet

@@ -72,8 +72,7 @@ class ConvInteger : public OpKernel {
     if (x_flip) x_moved = moved_bytes(x, true), x_codes = x_moved.data();
     transpose_planes_u8(x_codes, batch, in_c, in_pixels, x_nhwc.data(), ctx.pool);
     std::vector<int32_t> y_nhwc(batch * out_pixels * out_c);
-    kernels::qconv2d_u8s8_nhwc(x_nhwc.data(), x_zero, packed, kernels::Epilogue::int32(y_nhwc.data(), out_c),
-                               ctx.pool);
+    kernels::qconv2d_u8s8_nhwc(x_nhwc.data(), x_zero, packed, kernels::Epilogue::int32(y_nhwc.data(), out_c), ctx.pool);
     int32_t* out = y.data<int32_t>();
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t p = 0; p < out_pixels; ++p)
@@ -103,9 +102,8 @@ class ConvInteger : public OpKernel {
 }  // namespace
 
 void register_conv_integer_ops(OpRegistry& r) {
-  r.add("ConvInteger", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<ConvInteger>(init);
-  });
+  r.add("ConvInteger",
+        [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvInteger>(init); });
 }
 
 }  // namespace octet

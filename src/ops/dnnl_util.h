@@ -57,8 +57,13 @@ class WeightedPrimitive {
   // `pd` is the primitive's descriptor; the *_plain descriptors say how octet's tensors are laid out.
   WeightedPrimitive(const dnnl::primitive_desc& pd, const dnnl::memory::desc& src_plain,
                     const dnnl::memory::desc& wei_plain, const dnnl::memory::desc& dst_plain)
-      : prim_(pd), src_plain_(src_plain), wei_plain_(wei_plain), dst_plain_(dst_plain),
-        src_want_(pd.src_desc(0)), wei_want_(pd.weights_desc(0)), dst_want_(pd.dst_desc(0)) {}
+      : prim_(pd),
+        src_plain_(src_plain),
+        wei_plain_(wei_plain),
+        dst_plain_(dst_plain),
+        src_want_(pd.src_desc(0)),
+        wei_want_(pd.weights_desc(0)),
+        dst_want_(pd.dst_desc(0)) {}
 
   // Reorders constant weights into the primitive's layout once; execute() then ignores `wei`.
   void pack_weights(const float* wei);

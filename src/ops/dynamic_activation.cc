@@ -4,9 +4,9 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/dispatch.h"
 #include "kernels/qelementwise.h"
 #include "kernels/vmath.h"
-#include "kernels/dispatch.h"
 
 namespace octet {
 namespace {

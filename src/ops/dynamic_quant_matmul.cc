@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/dispatch.h"
 #include "kernels/qgemm.h"
 #include "kernels/qmath.h"
 #include "kernels/vmath.h"
-#include "kernels/dispatch.h"
 #include "ops/dynamic_activation.h"
 #include "ops/registry.h"
 
@@ -32,11 +32,12 @@ class DynamicQuantMatMul : public OpKernel {
     reduce_range_ = node_.attr_int("reduce_range", 0) != 0;
     k_ = trans_b ? w->dim(1) : w->dim(0);
     n_ = trans_b ? w->dim(0) : w->dim(1);
-    OCTET_CHECK(ws->numel() == 1 || ws->numel() == n_, node_.describe(), ": w_scale has ", ws->numel(),
-                " values for ", n_, " columns");
+    OCTET_CHECK(ws->numel() == 1 || ws->numel() == n_, node_.describe(), ": w_scale has ", ws->numel(), " values for ",
+                n_, " columns");
     for (int64_t c = 0; c < n_; ++c) w_scale_.push_back(ws->data<float>()[ws->numel() == 1 ? 0 : c]);
     if (const Tensor* b = init.constant_input(3)) {
-      OCTET_CHECK(b->dtype() == DType::kFloat32 && b->numel() == n_, node_.describe(), ": bias must be float32 [", n_, "]");
+      OCTET_CHECK(b->dtype() == DType::kFloat32 && b->numel() == n_, node_.describe(), ": bias must be float32 [", n_,
+                  "]");
       bias_.assign(b->data<float>(), b->data<float>() + n_);
     }
     const auto& table = kernels::kernels();
@@ -128,9 +129,10 @@ void register_dynamic_quant_rnn(OpRegistry& r);  // dynamic_quant_rnn.cc
 
 void register_dynamic_quant_ops(OpRegistry& r) {
   register_dynamic_quant_rnn(r);
-  r.add("DynamicQuantMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<DynamicQuantMatMul>(init);
-  }, kOctetDomain);
+  r.add(
+      "DynamicQuantMatMul",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<DynamicQuantMatMul>(init); },
+      kOctetDomain);
 }
 
 }  // namespace octet

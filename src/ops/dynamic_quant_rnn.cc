@@ -33,7 +33,8 @@ class Int8RnnWeights : public RnnWeights {
       const Tensor* w = init.constant_input(1 + which);
       const Tensor* s = init.constant_input(w_scale_input + which);
       OCTET_CHECK(w && s && w->dtype() == DType::kInt8 && w->rank() == 3 && s->dtype() == DType::kFloat32,
-                  node_.describe(), ": ", which ? "R" : "W", " must be a constant int8 [dirs, rows, k] with a constant float32 scale");
+                  node_.describe(), ": ", which ? "R" : "W",
+                  " must be a constant int8 [dirs, rows, k] with a constant float32 scale");
       OCTET_CHECK(s->numel() == 1 || s->numel() == w->dim(1), node_.describe(), ": ", which ? "R" : "W", "_scale has ",
                   s->numel(), " values for ", w->dim(1), " rows");
       codes_[which] = *w;
@@ -162,12 +163,16 @@ class DynamicQuantRnn : public OpKernel {
 }  // namespace
 
 void register_dynamic_quant_rnn(OpRegistry& r) {
-  r.add("DynamicQuantLSTM", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<DynamicQuantRnn>(init, true);
-  }, kOctetDomain);
-  r.add("DynamicQuantGRU", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<DynamicQuantRnn>(init, false);
-  }, kOctetDomain);
+  r.add(
+      "DynamicQuantLSTM",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<DynamicQuantRnn>(init, true); },
+      kOctetDomain);
+  r.add(
+      "DynamicQuantGRU",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+        return std::make_unique<DynamicQuantRnn>(init, false);
+      },
+      kOctetDomain);
 }
 
 }  // namespace octet

@@ -177,11 +177,10 @@ void pow_op(KernelContext& ctx) {
     Tensor y(x.dtype(), shape);
     // x^2 (decomposed LayerNorm's variance) and x^1 as exact multiplications: both are correctly
     // rounded, like pow.
-    if (std::is_floating_point_v<T> && e.numel() == 1 && shape == x.shape() && (e.as_double(0) == 2 || e.as_double(0) == 1)) {
-      if (e.as_double(0) == 2)
-        unary_map<T, T>(ctx.pool, x, y, [](T v) { return v * v; });
-      else
-        unary_map<T, T>(ctx.pool, x, y, [](T v) { return v; });
+    if (std::is_floating_point_v<T> && e.numel() == 1 && shape == x.shape() &&
+        (e.as_double(0) == 2 || e.as_double(0) == 1)) {
+      if (e.as_double(0) == 2) unary_map<T, T>(ctx.pool, x, y, [](T v) { return v * v; });
+      else unary_map<T, T>(ctx.pool, x, y, [](T v) { return v; });
     } else {
       visit_dtype(NumericTypes{}, e.dtype(), ctx.node, [&](auto et) {
         using E = decltype(et);
@@ -193,15 +192,18 @@ void pow_op(KernelContext& ctx) {
 }
 
 void max_op(KernelContext& ctx) {
-  ctx.outputs[0] = fold_inputs<NumericTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return nan_max(a, b); }; });
+  ctx.outputs[0] =
+      fold_inputs<NumericTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return nan_max(a, b); }; });
 }
 
 void min_op(KernelContext& ctx) {
-  ctx.outputs[0] = fold_inputs<NumericTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return nan_min(a, b); }; });
+  ctx.outputs[0] =
+      fold_inputs<NumericTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return nan_min(a, b); }; });
 }
 
 void sum_op(KernelContext& ctx) {
-  ctx.outputs[0] = fold_inputs<FloatTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return a + b; }; });
+  ctx.outputs[0] =
+      fold_inputs<FloatTypes>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) { return a + b; }; });
 }
 
 void mean_op(KernelContext& ctx) {
@@ -214,27 +216,24 @@ void mean_op(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-#define OCTET_COMPARE(NAME, TYPES, EXPR)                                   \
-  void NAME(KernelContext& ctx) {                                          \
-    run_binary<TYPES, true>(ctx, [](auto t) {                              \
-      return [](decltype(t) a, decltype(t) b) -> bool { return EXPR; };    \
-    });                                                                    \
+#define OCTET_COMPARE(NAME, TYPES, EXPR)                                                                            \
+  void NAME(KernelContext& ctx) {                                                                                   \
+    run_binary<TYPES, true>(ctx, [](auto t) { return [](decltype(t) a, decltype(t) b) -> bool { return EXPR; }; }); \
   }
 OCTET_COMPARE(equal, NumericBoolTypes, a == b)
 OCTET_COMPARE(less, NumericTypes, a < b)
 OCTET_COMPARE(greater, NumericTypes, a > b)
 OCTET_COMPARE(less_or_equal, NumericTypes, a <= b)
 OCTET_COMPARE(greater_or_equal, NumericTypes, a >= b)
-OCTET_COMPARE(logical_and, BoolTypes, a && b)
+OCTET_COMPARE(logical_and, BoolTypes, a&& b)
 OCTET_COMPARE(logical_or, BoolTypes, a || b)
 OCTET_COMPARE(logical_xor, BoolTypes, a != b)
 #undef OCTET_COMPARE
 
-#define OCTET_BITWISE(NAME, OP)                                                          \
-  void NAME(KernelContext& ctx) {                                                        \
-    run_binary<IntTypes>(ctx, [](auto t) {                                               \
-      return [](decltype(t) a, decltype(t) b) { return decltype(t)(a OP b); };           \
-    });                                                                                  \
+#define OCTET_BITWISE(NAME, OP)                                                                                    \
+  void NAME(KernelContext& ctx) {                                                                                  \
+    run_binary<IntTypes>(ctx,                                                                                      \
+                         [](auto t) { return [](decltype(t) a, decltype(t) b) { return decltype(t)(a OP b); }; }); \
   }
 OCTET_BITWISE(bitwise_and, &)
 OCTET_BITWISE(bitwise_or, |)
@@ -244,7 +243,8 @@ OCTET_BITWISE(bitwise_xor, ^)
 // BitShift (opset 11): unsigned only; shifting by the bit width or more gives 0.
 void bit_shift(KernelContext& ctx) {
   const std::string dir = ctx.node.attr_string("direction", "");
-  OCTET_CHECK(dir == "LEFT" || dir == "RIGHT", ctx.node.describe(), ": direction must be LEFT or RIGHT, got '", dir, "'");
+  OCTET_CHECK(dir == "LEFT" || dir == "RIGHT", ctx.node.describe(), ": direction must be LEFT or RIGHT, got '", dir,
+              "'");
   const bool left = dir == "LEFT";
   run_binary<UnsignedTypes>(ctx, [left](auto t) {
     using T = decltype(t);

@@ -35,8 +35,8 @@ MatmulPlan make_matmul(const Node& node, const memory::desc& a, const memory::de
                        const memory::desc& bias = memory::desc()) {
   MatmulPlan plan;
   const memory::desc dst = du::plain_desc(out_dims);
-  const memory::desc b_want = b_const ? memory::desc(b_plain.dims(), memory::data_type::f32, memory::format_tag::any)
-                                      : b_plain;
+  const memory::desc b_want =
+      b_const ? memory::desc(b_plain.dims(), memory::data_type::f32, memory::format_tag::any) : b_plain;
   try {
     dnnl::matmul::desc d(a, b_want, bias, dst);
     plan.prim = du::WeightedPrimitive(dnnl::matmul::primitive_desc(d, attr, du::engine()), a, b_plain, dst);
@@ -145,8 +145,10 @@ class MatMulKernel final : public OpKernel {
 class GemmKernel final : public OpKernel {
  public:
   explicit GemmKernel(const KernelInit& init)
-      : alpha_(init.node.attr_float("alpha", 1.f)), beta_(init.node.attr_float("beta", 1.f)),
-        trans_a_(init.node.attr_int("transA", 0) != 0), trans_b_(init.node.attr_int("transB", 0) != 0) {
+      : alpha_(init.node.attr_float("alpha", 1.f)),
+        beta_(init.node.attr_float("beta", 1.f)),
+        trans_a_(init.node.attr_int("transA", 0) != 0),
+        trans_b_(init.node.attr_int("transB", 0) != 0) {
     if (const Tensor* b = init.constant_input(1)) const_b_ = *b;
   }
 
@@ -155,15 +157,14 @@ class GemmKernel final : public OpKernel {
     const Tensor& a = ctx.input(0);
     const Tensor& b = ctx.input(1);
     const Tensor* c = ctx.optional_input(2);
-    OCTET_CHECK(a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32 &&
-                    (!c || c->dtype() == DType::kFloat32),
+    OCTET_CHECK(a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32 && (!c || c->dtype() == DType::kFloat32),
                 node.describe(), ": only float32 is supported, got ", dtype_name(a.dtype()));
     OCTET_CHECK(a.rank() == 2 && b.rank() == 2, node.describe(), ": Gemm operands must be 2-D, got ",
                 shape_str(a.shape()), " and ", shape_str(b.shape()));
     const int64_t m = trans_a_ ? a.dim(1) : a.dim(0), k = trans_a_ ? a.dim(0) : a.dim(1);
     const int64_t n = trans_b_ ? b.dim(0) : b.dim(1);
-    OCTET_CHECK((trans_b_ ? b.dim(1) : b.dim(0)) == k, node.describe(), ": inner dimensions differ: ",
-                shape_str(a.shape()), " x ", shape_str(b.shape()));
+    OCTET_CHECK((trans_b_ ? b.dim(1) : b.dim(0)) == k, node.describe(),
+                ": inner dimensions differ: ", shape_str(a.shape()), " x ", shape_str(b.shape()));
     Tensor y(DType::kFloat32, {m, n});
     const bool add_c = c && beta_ != 0.f;
     if (add_c) fill_c(node, *c, y);
@@ -196,7 +197,8 @@ class GemmKernel final : public OpKernel {
   // y = beta * C broadcast to y's [M, N] (C may be a scalar, [N], [1, N], [M, 1] or [M, N]).
   void fill_c(const Node& node, const Tensor& c, Tensor& y) const {
     const int64_t m = y.dim(0), n = y.dim(1);
-    OCTET_CHECK(c.rank() <= 2, node.describe(), ": C ", shape_str(c.shape()), " does not broadcast to [", m, ",", n, "]");
+    OCTET_CHECK(c.rank() <= 2, node.describe(), ": C ", shape_str(c.shape()), " does not broadcast to [", m, ",", n,
+                "]");
     const int64_t cm = c.rank() == 2 ? c.dim(0) : 1, cn = c.rank() >= 1 ? c.dim(-1) : 1;
     OCTET_CHECK((cm == m || cm == 1) && (cn == n || cn == 1), node.describe(), ": C ", shape_str(c.shape()),
                 " does not broadcast to [", m, ",", n, "]");
@@ -220,7 +222,9 @@ void register_transposed_matmul(OpRegistry& r);  // transposed_matmul.cc
 void register_gemm_ops(OpRegistry& r) {
   register_transposed_matmul(r);
   r.add("Gemm", [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<GemmKernel>(init); });
-  auto matmul = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulKernel>(init); };
+  auto matmul = [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
+    return std::make_unique<MatMulKernel>(init);
+  };
   r.add("MatMul", matmul);
   r.add("MatMulBias", matmul, kOctetDomain);
 }

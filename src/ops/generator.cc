@@ -15,8 +15,8 @@ namespace {
 // (The importer folds Constant nodes into initializers; this kernel serves graphs built in code.)
 void constant(KernelContext& ctx) {
   const Node& n = ctx.node;
-  OCTET_CHECK(!n.has_attr("sparse_value") && !n.has_attr("value_string") && !n.has_attr("value_strings"),
-              n.describe(), ": sparse and string constants are not supported");
+  OCTET_CHECK(!n.has_attr("sparse_value") && !n.has_attr("value_string") && !n.has_attr("value_strings"), n.describe(),
+              ": sparse and string constants are not supported");
   OCTET_CHECK(n.attrs.size() == 1, n.describe(), ": exactly one value attribute must be set, found ", n.attrs.size());
   if (const Attribute* a = n.find_attr("value")) {
     OCTET_CHECK(a->kind == Attribute::Kind::kTensor, n.describe(), ": attribute 'value' is not a tensor");
@@ -78,7 +78,8 @@ Tensor range_of(const Node& node, T start, T limit, T delta) {
   T* d = y.data<T>();
   for (int64_t i = 0; i < y.numel(); ++i) {
     // i * delta may pass int64 where start + i * delta does not (start far below 0, a large delta).
-    if constexpr (std::is_integral_v<T>) d[i] = static_cast<T>(static_cast<__int128>(start) + static_cast<__int128>(i) * delta);
+    if constexpr (std::is_integral_v<T>)
+      d[i] = static_cast<T>(static_cast<__int128>(start) + static_cast<__int128>(i) * delta);
     else d[i] = static_cast<T>(static_cast<double>(start) + static_cast<double>(i) * delta);
   }
   return y;
@@ -91,11 +92,21 @@ void range(KernelContext& ctx) {
   OCTET_CHECK(s.dtype() == l.dtype() && s.dtype() == d.dtype(), ctx.node.describe(),
               ": start, limit and delta must have the same dtype");
   switch (s.dtype()) {
-    case DType::kFloat32: ctx.outputs[0] = range_of(ctx.node, *s.data<float>(), *l.data<float>(), *d.data<float>()); break;
-    case DType::kFloat64: ctx.outputs[0] = range_of(ctx.node, *s.data<double>(), *l.data<double>(), *d.data<double>()); break;
-    case DType::kInt16: ctx.outputs[0] = range_of(ctx.node, *s.data<int16_t>(), *l.data<int16_t>(), *d.data<int16_t>()); break;
-    case DType::kInt32: ctx.outputs[0] = range_of(ctx.node, *s.data<int32_t>(), *l.data<int32_t>(), *d.data<int32_t>()); break;
-    case DType::kInt64: ctx.outputs[0] = range_of(ctx.node, *s.data<int64_t>(), *l.data<int64_t>(), *d.data<int64_t>()); break;
+    case DType::kFloat32:
+      ctx.outputs[0] = range_of(ctx.node, *s.data<float>(), *l.data<float>(), *d.data<float>());
+      break;
+    case DType::kFloat64:
+      ctx.outputs[0] = range_of(ctx.node, *s.data<double>(), *l.data<double>(), *d.data<double>());
+      break;
+    case DType::kInt16:
+      ctx.outputs[0] = range_of(ctx.node, *s.data<int16_t>(), *l.data<int16_t>(), *d.data<int16_t>());
+      break;
+    case DType::kInt32:
+      ctx.outputs[0] = range_of(ctx.node, *s.data<int32_t>(), *l.data<int32_t>(), *d.data<int32_t>());
+      break;
+    case DType::kInt64:
+      ctx.outputs[0] = range_of(ctx.node, *s.data<int64_t>(), *l.data<int64_t>(), *d.data<int64_t>());
+      break;
     default: fail(ctx.node.describe(), ": unsupported dtype ", dtype_name(s.dtype()));
   }
 }

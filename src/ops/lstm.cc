@@ -77,15 +77,17 @@ void lstm_forward(KernelContext& ctx, const RnnProblem& p, const RnnWeights& wei
     const std::vector<float> xw = input_projection(ctx, p, d, p.b ? bias.data() : nullptr, weights);
     load_initial_state(ctx, 5, p, d, h.data());
     load_initial_state(ctx, 6, p, d, c.data());
-    const LstmCell cell{p, p.activation(d, 0), p.activation(d, 1), p.activation(d, 2),
-                        peephole ? peephole->data<float>() + d * 3 * nh : nullptr, input_forget};
+    const LstmCell cell{p,
+                        p.activation(d, 0),
+                        p.activation(d, 1),
+                        p.activation(d, 2),
+                        peephole ? peephole->data<float>() + d * 3 * nh : nullptr,
+                        input_forget};
     for (int64_t s = 0; s < steps; ++s) {
       for (int64_t b = 0; b < nb; ++b) {
         float* row = gates.data() + b * ng;
-        if (s < p.lens[b])
-          std::memcpy(row, xw.data() + dims.x_row(p.time_of(d, s, b), b) * ng, ng * sizeof(float));
-        else
-          std::fill(row, row + ng, 0.0f);  // finished: computed below but never read
+        if (s < p.lens[b]) std::memcpy(row, xw.data() + dims.x_row(p.time_of(d, s, b), b) * ng, ng * sizeof(float));
+        else std::fill(row, row + ng, 0.0f);  // finished: computed below but never read
       }
       weights.gemm(ctx, p, true, d, 0, nb, ng, h.data(), nh, 1.0f, gates.data(), ng);
       // The cell update is cheap next to the GEMM and stays on this thread: oneDNN's OpenMP

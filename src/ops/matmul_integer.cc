@@ -132,9 +132,8 @@ class MatMulInteger : public OpKernel {
 }  // namespace
 
 void register_matmul_integer_ops(OpRegistry& r) {
-  r.add("MatMulInteger", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<MatMulInteger>(init);
-  });
+  r.add("MatMulInteger",
+        [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<MatMulInteger>(init); });
 }
 
 }  // namespace octet

@@ -94,7 +94,8 @@ void pad(KernelContext& ctx) {
   }
   Tensor y(x.dtype(), shape);
   std::vector<std::vector<int64_t>> maps(r);
-  for (int64_t k = 0; k < r; ++k) maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), skipped[k], kept[k], mode);
+  for (int64_t k = 0; k < r; ++k)
+    maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), skipped[k], kept[k], mode);
   indexed_copy(y.raw(), x.raw(), x.shape(), maps, value.raw(), dtype_size(x.dtype()), ctx.pool);
   ctx.outputs[0] = y;
 }

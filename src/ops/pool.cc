@@ -17,7 +17,7 @@ namespace {
 
 // The spatial dims of `x`, padded with 1s to three so one loop nest serves 1-D, 2-D and 3-D.
 struct Planes {
-  int64_t planes = 0;      // N * C
+  int64_t planes = 0;       // N * C
   std::vector<int64_t> in;  // spatial dims as given
   int64_t d[3] = {1, 1, 1};
   int64_t size = 1;
@@ -47,8 +47,8 @@ Win3 window3(const KernelContext& ctx, const Planes& p) {
   const Node& node = ctx.node;
   OCTET_CHECK(node.has_attr("kernel_shape"), node.describe(), ": missing attribute 'kernel_shape'");
   std::vector<int64_t> kernel = node.attr_ints("kernel_shape");
-  OCTET_CHECK(kernel.size() == p.in.size(), node.describe(), ": kernel_shape has ", kernel.size(),
-              " dims, the input ", p.in.size(), " spatial dims");
+  OCTET_CHECK(kernel.size() == p.in.size(), node.describe(), ": kernel_shape has ", kernel.size(), " dims, the input ",
+              p.in.size(), " spatial dims");
   Window w = make_window(node, p.in, kernel, node.attr_int("ceil_mode", 0) != 0);
   Win3 r;
   for (size_t i = 0; i < w.rank(); ++i) {
@@ -163,9 +163,11 @@ bool max_pool_2d_direct(KernelContext& ctx, const Tensor& x, const Planes& p, co
       const T* xp = xs + pl * p.size;
       T* yp = ys + pl * w.out_size;
       for (int64_t oy = 0; oy < OH; ++oy) {
-        const int64_t y0 = std::max<int64_t>(oy * w.s[0] - w.pb[0], 0), y1 = std::min(oy * w.s[0] - w.pb[0] + w.k[0], H);
+        const int64_t y0 = std::max<int64_t>(oy * w.s[0] - w.pb[0], 0),
+                      y1 = std::min(oy * w.s[0] - w.pb[0] + w.k[0], H);
         for (int64_t ox = 0; ox < OW; ++ox) {
-          const int64_t x0 = std::max<int64_t>(ox * w.s[1] - w.pb[1], 0), x1 = std::min(ox * w.s[1] - w.pb[1] + w.k[1], W);
+          const int64_t x0 = std::max<int64_t>(ox * w.s[1] - w.pb[1], 0),
+                        x1 = std::min(ox * w.s[1] - w.pb[1] + w.k[1], W);
           if (y0 >= y1 || x0 >= x1) {
             yp[oy * OW + ox] = -std::numeric_limits<T>::infinity();
             continue;
@@ -190,7 +192,8 @@ bool max_pool_2d_direct(KernelContext& ctx, const Tensor& x, const Planes& p, co
 template <class T>
 void max_pool_nhwc(KernelContext& ctx, const Tensor& x) {
   const Node& node = ctx.node;
-  OCTET_CHECK(x.rank() == 4, node.describe(), ": a channels-last input must be [N, H, W, C], got ", shape_str(x.shape()));
+  OCTET_CHECK(x.rank() == 4, node.describe(), ": a channels-last input must be [N, H, W, C], got ",
+              shape_str(x.shape()));
   OCTET_CHECK(node.has_attr("kernel_shape"), node.describe(), ": missing attribute 'kernel_shape'");
   const int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
   const Window w = make_window(node, {H, W}, node.attr_ints("kernel_shape"), node.attr_int("ceil_mode", 0) != 0);
@@ -306,9 +309,8 @@ void average_pool(KernelContext& ctx) {
   OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
               dtype_name(x.dtype()));
   Tensor y;
-  average_pool_sums<float, float, float>(ctx, x, y, 0.0f, [](float sum, int64_t n) {
-    return n > 0 ? sum / static_cast<float>(n) : 0.f;
-  });
+  average_pool_sums<float, float, float>(
+      ctx, x, y, 0.0f, [](float sum, int64_t n) { return n > 0 ? sum / static_cast<float>(n) : 0.f; });
   ctx.outputs[0] = y;
 }
 

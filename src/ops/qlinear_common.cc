@@ -50,8 +50,8 @@ ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, cons
     k.w_zero_point.assign(w_zp->data<int8_t>(), w_zp->data<int8_t>() + w_zp->numel());
   }
   if (bias) {
-    OCTET_CHECK(bias->dtype() == DType::kInt32 && bias->numel() == channels, node.describe(), ": bias must be int32 with ",
-                channels, " values");
+    OCTET_CHECK(bias->dtype() == DType::kInt32 && bias->numel() == channels, node.describe(),
+                ": bias must be int32 with ", channels, " values");
     k.bias.assign(bias->data<int32_t>(), bias->data<int32_t>() + channels);
   }
   return k;

@@ -78,8 +78,7 @@ class QLinearConv : public OpKernel {
 
  private:
   void conv(const uint8_t* x_nhwc, uint8_t* y_nhwc, ThreadPool& pool) {
-    auto ep = kernels::Epilogue::requantize_u8(y_nhwc, shape_.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
-                                               q_.qmax);
+    auto ep = kernels::Epilogue::requantize_u8(y_nhwc, shape_.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin, q_.qmax);
     kernels::qconv2d_u8s8_nhwc(x_nhwc, q_.x_zp, packed_, ep, pool);
   }
 
@@ -95,9 +94,10 @@ class QLinearConv : public OpKernel {
 }  // namespace
 
 void register_qlinear_conv(OpRegistry& r) {
-  r.add("QLinearConv", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<QLinearConv>(init);
-  }, kOctetDomain);
+  r.add(
+      "QLinearConv",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearConv>(init); },
+      kOctetDomain);
 }
 
 }  // namespace octet

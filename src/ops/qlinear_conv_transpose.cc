@@ -53,8 +53,8 @@ class QLinearConvTranspose : public OpKernel {
     const Tensor& x = ctx.input(0);
     const int c_axis = channels_last_ ? 3 : 1, h_axis = channels_last_ ? 1 : 2;
     OCTET_CHECK(x.dtype() == DType::kUInt8 && x.rank() == 4 && x.dim(c_axis) == in_c_, node_.describe(),
-                ": input must be uint8 ", channels_last_ ? "[N, H, W, " : "[N, ", in_c_, channels_last_ ? "]" : ", H, W]",
-                ", got ", dtype_name(x.dtype()), " ", shape_str(x.shape()));
+                ": input must be uint8 ", channels_last_ ? "[N, H, W, " : "[N, ", in_c_,
+                channels_last_ ? "]" : ", H, W]", ", got ", dtype_name(x.dtype()), " ", shape_str(x.shape()));
     const int64_t batch = x.dim(0), h = x.dim(h_axis), w = x.dim(h_axis + 1);
     const int64_t oh = strides_[0] * (h - 1) + output_padding_[0] + dilations_[0] * (kh_ - 1) + 1 - pads_[0] - pads_[2];
     const int64_t ow = strides_[1] * (w - 1) + output_padding_[1] + dilations_[1] * (kw_ - 1) + 1 - pads_[1] - pads_[3];
@@ -68,7 +68,8 @@ class QLinearConvTranspose : public OpKernel {
     const int64_t n = kh_ * kw_ * out_c_;
     cols_.resize(h * w * n);
     acc_.resize(oh * ow * out_c_);
-    Tensor y = Tensor::uninitialized(DType::kUInt8, channels_last_ ? Shape{batch, oh, ow, out_c_} : Shape{batch, out_c_, oh, ow});
+    Tensor y = Tensor::uninitialized(DType::kUInt8,
+                                     channels_last_ ? Shape{batch, oh, ow, out_c_} : Shape{batch, out_c_, oh, ow});
     uint8_t* y_nhwc = y.data<uint8_t>();
     if (!channels_last_) {
       nhwc_out_.resize(y.numel());
@@ -116,16 +117,17 @@ class QLinearConvTranspose : public OpKernel {
   std::vector<int64_t> strides_, dilations_, pads_, output_padding_;
   ChannelConstants k_;
   kernels::PackedWeightsS8 packed_;
-  std::vector<int32_t> cols_, acc_;         // reused between calls
+  std::vector<int32_t> cols_, acc_;          // reused between calls
   std::vector<uint8_t> nhwc_in_, nhwc_out_;  // NCHW inputs and outputs, moved to NHWC and back
 };
 
 }  // namespace
 
 void register_qlinear_conv_transpose(OpRegistry& r) {
-  r.add("QLinearConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<QLinearConvTranspose>(init);
-  }, kOctetDomain);
+  r.add(
+      "QLinearConvTranspose",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearConvTranspose>(init); },
+      kOctetDomain);
 }
 
 }  // namespace octet

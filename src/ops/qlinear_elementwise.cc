@@ -67,8 +67,8 @@ void qlinear_add(KernelContext& ctx) {
     uint8_t* py = y.data<uint8_t>();
     ctx.pool.parallel_for(plan.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
       plan.for_segments(begin, end, [&](int64_t out, const int64_t* in, int64_t len) {
-        kernels::qadd_u8_segment(len, pa + in[0], plan.step(0), a_zp, a_scale / y_scale, pb + in[1], plan.step(1),
-                                 b_zp, b_scale / y_scale, y_zp, py + out);
+        kernels::qadd_u8_segment(len, pa + in[0], plan.step(0), a_zp, a_scale / y_scale, pb + in[1], plan.step(1), b_zp,
+                                 b_scale / y_scale, y_zp, py + out);
       });
     });
   }
@@ -146,8 +146,8 @@ void qlinear_max_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const bool channels_last = n.attr_int("channels_last", 0) != 0;
-  OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be ", channels_last ? "[N, H, W, C]" : "[N, C, H, W]", ", got ",
-              shape_str(x.shape()));
+  OCTET_CHECK(x.rank() == 4, n.describe(), ": input must be ", channels_last ? "[N, H, W, C]" : "[N, C, H, W]",
+              ", got ", shape_str(x.shape()));
   const std::vector<int64_t> k = n.attr_ints("kernel_shape");
   OCTET_CHECK(k.size() == 2, n.describe(), ": needs a 2-D kernel_shape");
   const int64_t h = x.dim(channels_last ? 1 : 2), w = x.dim(channels_last ? 2 : 3);

@@ -34,8 +34,8 @@ class QLinearMatMul : public OpKernel {
     ys.back() = n_dim_;
     Tensor y(DType::kUInt8, ys);
     const int64_t m = x.numel() / k_dim_;
-    auto ep = kernels::Epilogue::requantize_u8(y.data<uint8_t>(), n_dim_, k_.multiplier, q_.y_zp, k_.bias, q_.qmin,
-                                               q_.qmax);
+    auto ep =
+        kernels::Epilogue::requantize_u8(y.data<uint8_t>(), n_dim_, k_.multiplier, q_.y_zp, k_.bias, q_.qmin, q_.qmax);
     if (m > 0) kernels::qgemm_u8s8(x.data<uint8_t>(), k_dim_, q_.x_zp, packed_, m, ep, ctx.pool);
     ctx.outputs[0] = y;
   }
@@ -51,9 +51,10 @@ class QLinearMatMul : public OpKernel {
 }  // namespace
 
 void register_qlinear_matmul(OpRegistry& r) {
-  r.add("QLinearMatMul", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
-    return std::make_unique<QLinearMatMul>(init);
-  }, kOctetDomain);
+  r.add(
+      "QLinearMatMul",
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearMatMul>(init); },
+      kOctetDomain);
 }
 
 }  // namespace octet

@@ -13,7 +13,8 @@ DType quantize_output_dtype(const Node& node, const Tensor* zp) {
   const int64_t attr = node.attr_int("output_dtype", 0);
   DType from_attr = DType::kUInt8;
   switch (attr) {
-    case 0: case 2: from_attr = DType::kUInt8; break;
+    case 0:
+    case 2: from_attr = DType::kUInt8; break;
     case 3: from_attr = DType::kInt8; break;
     case 4: from_attr = DType::kUInt16; break;
     case 5: from_attr = DType::kInt16; break;
@@ -68,8 +69,8 @@ QuantLayout quant_layout(const KernelContext& ctx, const Tensor& x, const Tensor
   OCTET_CHECK(block >= 0, node.describe(), ": block_size must be >= 0, got ", block);
   if (block == 0 && scale.numel() == 1 && scale.rank() <= 1) return l;
   const int64_t axis = node.attr_int("axis", 1);
-  OCTET_CHECK(axis >= -x.rank() && axis < x.rank(), node.describe(), ": axis ", axis, " out of range for input of shape ",
-              shape_str(x.shape()));
+  OCTET_CHECK(axis >= -x.rank() && axis < x.rank(), node.describe(), ": axis ", axis,
+              " out of range for input of shape ", shape_str(x.shape()));
   const int a = static_cast<int>(axis < 0 ? axis + x.rank() : axis);
   l.per_tensor = false;
   l.block = block;
@@ -120,12 +121,12 @@ int32_t zero_point_at(const Tensor* zp, int64_t i) {
   return zp ? static_cast<int32_t>(zp->data<Q>()[i]) : 0;
 }
 
-
 void quantize_linear(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& scale = ctx.input(1);
   const Tensor* zp = ctx.optional_input(2);
-  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ", dtype_name(x.dtype()));
+  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
+              dtype_name(x.dtype()));
   const QuantLayout l = quant_layout(ctx, x, scale, zp);
   const DType out_type = quantize_output_dtype(ctx.node, zp);
   ctx.outputs[0] = Tensor(out_type, x.shape());
@@ -162,7 +163,8 @@ void dequantize_linear(KernelContext& ctx) {
 
 void dynamic_quantize_linear(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ", dtype_name(x.dtype()));
+  OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input must be float32, got ",
+              dtype_name(x.dtype()));
   const float* xs = x.data<float>();
   const int64_t n = x.numel();
   // Eq. (3) per chunk, merged; chunk ranges are fixed so the result is the same for any thread count.
@@ -177,7 +179,8 @@ void dynamic_quantize_linear(KernelContext& ctx) {
   const QParams p = dynamic_qparams_u8(range);
   ctx.outputs[0] = Tensor(DType::kUInt8, x.shape());
   uint8_t* y = ctx.outputs[0].data<uint8_t>();
-  ctx.pool.parallel_for(n, kGrain, [&](int64_t b, int64_t e) { quantize_span<uint8_t>(xs + b, e - b, p.scale, p.zero_point, y + b); });
+  ctx.pool.parallel_for(
+      n, kGrain, [&](int64_t b, int64_t e) { quantize_span<uint8_t>(xs + b, e - b, p.scale, p.zero_point, y + b); });
   if (ctx.outputs.size() > 1) ctx.outputs[1] = Tensor::scalar<float>(p.scale);
   if (ctx.outputs.size() > 2) ctx.outputs[2] = Tensor::scalar<uint8_t>(static_cast<uint8_t>(p.zero_point));
 }

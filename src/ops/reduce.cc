@@ -29,7 +29,8 @@ struct Reduction {
 
   static Acc init() {
     if constexpr (K == Kind::kMax)
-      return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+      return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                  : std::numeric_limits<T>::lowest();
     if constexpr (K == Kind::kMin)
       return std::numeric_limits<T>::has_infinity ? std::numeric_limits<T>::infinity() : std::numeric_limits<T>::max();
     return K == Kind::kProd ? Acc(1) : Acc(0);
@@ -158,8 +159,8 @@ std::vector<int64_t> reduce_axes(const KernelContext& ctx, bool axes_as_input) {
   if (!axes_as_input) return ctx.node.attr_ints("axes", {});
   const Tensor* a = ctx.optional_input(1);
   if (!a) return {};
-  OCTET_CHECK(a->dtype() == DType::kInt64 && a->rank() <= 1, ctx.node.describe(), ": axes must be a 1-D int64 tensor, got ",
-              dtype_name(a->dtype()), " ", shape_str(a->shape()));
+  OCTET_CHECK(a->dtype() == DType::kInt64 && a->rank() <= 1, ctx.node.describe(),
+              ": axes must be a 1-D int64 tensor, got ", dtype_name(a->dtype()), " ", shape_str(a->shape()));
   return a->to_int64_vector();
 }
 

@@ -17,8 +17,7 @@ void OpRegistry::add(const std::string& op_type, KernelFn fn, const std::string&
     void run(KernelContext& ctx) override { fn(ctx); }
     KernelFn fn;
   };
-  add(op_type, [fn](const KernelInit&) -> std::unique_ptr<OpKernel> { return std::make_unique<FnKernel>(fn); },
-      domain);
+  add(op_type, [fn](const KernelInit&) -> std::unique_ptr<OpKernel> { return std::make_unique<FnKernel>(fn); }, domain);
 }
 
 const KernelFactory* OpRegistry::find(const std::string& op_type, const std::string& domain) const {

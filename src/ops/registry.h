@@ -76,24 +76,29 @@ class OpRegistry {
 };
 
 // One per op family file; OpRegistry::global() calls each once.
-void register_activation_ops(OpRegistry& r);   // activation.cc: Relu, Clip, LeakyRelu, PRelu, Sigmoid, Tanh, HardSigmoid, HardSwish, Gelu, Erf, Softmax, LogSoftmax
-void register_elementwise_ops(OpRegistry& r);  // elementwise.cc: Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, Where, Not, ...
-void register_unary_ops(OpRegistry& r);        // unary.cc: Sqrt, Reciprocal, Exp, Log, Neg, Abs, ...
-void register_reduce_ops(OpRegistry& r);       // reduce.cc: ReduceMean/Sum/Max/Min
-void register_shape_ops(OpRegistry& r);        // shape.cc: Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Identity, Dropout
-void register_tensor_ops(OpRegistry& r);       // tensor.cc: Transpose, Concat, Split, Slice, Gather, Expand, Tile, Pad
-void register_generator_ops(OpRegistry& r);    // generator.cc: Constant, ConstantOfShape, Range, Cast
-void register_resize_ops(OpRegistry& r);       // resize.cc: Resize
-void register_conv_ops(OpRegistry& r);         // conv.cc: Conv, ConvTranspose
-void register_gemm_ops(OpRegistry& r);         // gemm.cc: Gemm, MatMul
-void register_norm_ops(OpRegistry& r);         // norm.cc: BatchNormalization, LayerNormalization
-void register_pool_ops(OpRegistry& r);         // pool.cc: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
-void register_rnn_ops(OpRegistry& r);          // rnn.cc: LSTM, GRU
-void register_quantize_ops(OpRegistry& r);     // quantize_linear.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
-void register_matmul_integer_ops(OpRegistry& r); // matmul_integer.cc: MatMulInteger
-void register_conv_integer_ops(OpRegistry& r);   // conv_integer.cc: ConvInteger
-void register_control_flow_ops(OpRegistry& r); // control_flow.cc: If
-void register_qlinear_ops(OpRegistry& r);      // qlinear_elementwise.cc (+ qlinear_conv.cc, qlinear_matmul.cc): lowered static INT8 ops (domain com.octet)
-void register_dynamic_quant_ops(OpRegistry& r); // dynamic_quant_matmul.cc: lowered dynamic INT8 ops (domain com.octet)
+void register_activation_ops(OpRegistry& r);  // activation.cc: Relu, Clip, LeakyRelu, PRelu, Sigmoid, Tanh,
+                                              // HardSigmoid, HardSwish, Gelu, Erf, Softmax, LogSoftmax
+void register_elementwise_ops(
+    OpRegistry& r);  // elementwise.cc: Add, Sub, Mul, Div, Pow, Max, Min, Equal, Less, Greater, Where, Not, ...
+void register_unary_ops(OpRegistry& r);   // unary.cc: Sqrt, Reciprocal, Exp, Log, Neg, Abs, ...
+void register_reduce_ops(OpRegistry& r);  // reduce.cc: ReduceMean/Sum/Max/Min
+void register_shape_ops(
+    OpRegistry& r);  // shape.cc: Reshape, Flatten, Squeeze, Unsqueeze, Shape, Size, Identity, Dropout
+void register_tensor_ops(OpRegistry& r);     // tensor.cc: Transpose, Concat, Split, Slice, Gather, Expand, Tile, Pad
+void register_generator_ops(OpRegistry& r);  // generator.cc: Constant, ConstantOfShape, Range, Cast
+void register_resize_ops(OpRegistry& r);     // resize.cc: Resize
+void register_conv_ops(OpRegistry& r);       // conv.cc: Conv, ConvTranspose
+void register_gemm_ops(OpRegistry& r);       // gemm.cc: Gemm, MatMul
+void register_norm_ops(OpRegistry& r);       // norm.cc: BatchNormalization, LayerNormalization
+void register_pool_ops(OpRegistry& r);       // pool.cc: MaxPool, AveragePool, GlobalAveragePool, GlobalMaxPool
+void register_rnn_ops(OpRegistry& r);        // rnn.cc: LSTM, GRU
+void register_quantize_ops(
+    OpRegistry& r);  // quantize_linear.cc: QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear
+void register_matmul_integer_ops(OpRegistry& r);  // matmul_integer.cc: MatMulInteger
+void register_conv_integer_ops(OpRegistry& r);    // conv_integer.cc: ConvInteger
+void register_control_flow_ops(OpRegistry& r);    // control_flow.cc: If
+void register_qlinear_ops(OpRegistry& r);  // qlinear_elementwise.cc (+ qlinear_conv.cc, qlinear_matmul.cc): lowered
+                                           // static INT8 ops (domain com.octet)
+void register_dynamic_quant_ops(OpRegistry& r);  // dynamic_quant_matmul.cc: lowered dynamic INT8 ops (domain com.octet)
 
 }  // namespace octet

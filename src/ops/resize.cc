@@ -43,7 +43,8 @@ double input_coord(const Node& node, const std::string& mode, const Axis& a, int
     return center * (1 - adjustment) + (xr + 0.5) / a.scale - 0.5;
   }
   if (mode == "pytorch_half_pixel") return a.out > 1 ? (xr + 0.5) / a.scale - 0.5 : 0;
-  if (mode == "align_corners") return a.out == 1 ? 0 : xr * static_cast<double>(a.in - 1) / static_cast<double>(a.out - 1);
+  if (mode == "align_corners")
+    return a.out == 1 ? 0 : xr * static_cast<double>(a.in - 1) / static_cast<double>(a.out - 1);
   if (mode == "asymmetric") return xr / a.scale;
   if (mode == "tf_half_pixel_for_nearest") return (xr + 0.5) / a.scale;
   if (mode == "tf_crop_and_resize") {
@@ -239,7 +240,8 @@ std::vector<Axis> plan_axes(const KernelContext& ctx, const Tensor& x) {
   auto scales = float_list(ctx, 2);
   auto sizes = int_list_input(ctx, 3);
   if (sizes && sizes->empty()) sizes.reset();
-  OCTET_CHECK(scales.has_value() != sizes.has_value(), node.describe(), ": exactly one of scales and sizes must be given");
+  OCTET_CHECK(scales.has_value() != sizes.has_value(), node.describe(),
+              ": exactly one of scales and sizes must be given");
   if (scales) {
     OCTET_CHECK(scales->size() == n, node.describe(), ": scales has ", scales->size(), " values for ", n, " axes");
     for (size_t i = 0; i < n; ++i) {
@@ -339,7 +341,8 @@ void resize(KernelContext& ctx) {
   }
   if (y.raw() == x.raw()) y = x.clone();
   if (any_outside) apply_extrapolation(y, out_of_range, p.extrapolation);
-  if (codes) y = x.dtype() == DType::kUInt8 ? round_to_codes<uint8_t>(y, ctx.pool) : round_to_codes<int8_t>(y, ctx.pool);
+  if (codes)
+    y = x.dtype() == DType::kUInt8 ? round_to_codes<uint8_t>(y, ctx.pool) : round_to_codes<int8_t>(y, ctx.pool);
   ctx.outputs[0] = y;
 }
 

@@ -17,7 +17,7 @@ using Kind = RnnActivation::Kind;
 struct ActivationInfo {
   const char* name;
   Kind kind;
-  int params;  // 0: none, 1: alpha, 2: alpha and beta
+  int params;         // 0: none, 1: alpha, 2: alpha and beta
   float alpha, beta;  // defaults, those of the ONNX operators of the same name
 };
 
@@ -70,23 +70,43 @@ void check_shape(const Node& node, const char* what, const Tensor& t, const Shap
 void RnnActivation::apply(float* x, int64_t n) const {
   const float a = alpha, b = beta;
   switch (kind) {
-    case Kind::kRelu: for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0 ? x[i] : 0.0f; break;
-    case Kind::kTanh: for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]); break;
-    case Kind::kSigmoid: for (int64_t i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + std::exp(-x[i])); break;
-    case Kind::kAffine: for (int64_t i = 0; i < n; ++i) x[i] = a * x[i] + b; break;
-    case Kind::kLeakyRelu: for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0 ? x[i] : a * x[i]; break;
-    case Kind::kThresholdedRelu: for (int64_t i = 0; i < n; ++i) x[i] = x[i] > a ? x[i] : 0.0f; break;
-    case Kind::kScaledTanh: for (int64_t i = 0; i < n; ++i) x[i] = a * std::tanh(b * x[i]); break;
-    case Kind::kHardSigmoid: for (int64_t i = 0; i < n; ++i) x[i] = std::min(1.0f, std::max(0.0f, a * x[i] + b)); break;
-    case Kind::kElu: for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0 ? x[i] : a * (std::exp(x[i]) - 1.0f); break;
-    case Kind::kSoftsign: for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::fabs(x[i])); break;
-    case Kind::kSoftplus: for (int64_t i = 0; i < n; ++i) x[i] = std::log1p(std::exp(x[i])); break;
+    case Kind::kRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0 ? x[i] : 0.0f;
+      break;
+    case Kind::kTanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+      break;
+    case Kind::kSigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = 1.0f / (1.0f + std::exp(-x[i]));
+      break;
+    case Kind::kAffine:
+      for (int64_t i = 0; i < n; ++i) x[i] = a * x[i] + b;
+      break;
+    case Kind::kLeakyRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0 ? x[i] : a * x[i];
+      break;
+    case Kind::kThresholdedRelu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] > a ? x[i] : 0.0f;
+      break;
+    case Kind::kScaledTanh:
+      for (int64_t i = 0; i < n; ++i) x[i] = a * std::tanh(b * x[i]);
+      break;
+    case Kind::kHardSigmoid:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::min(1.0f, std::max(0.0f, a * x[i] + b));
+      break;
+    case Kind::kElu:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] >= 0 ? x[i] : a * (std::exp(x[i]) - 1.0f);
+      break;
+    case Kind::kSoftsign:
+      for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::fabs(x[i]));
+      break;
+    case Kind::kSoftplus:
+      for (int64_t i = 0; i < n; ++i) x[i] = std::log1p(std::exp(x[i]));
+      break;
   }
 }
 
-int64_t RnnProblem::max_len() const {
-  return lens.empty() ? 0 : *std::max_element(lens.begin(), lens.end());
-}
+int64_t RnnProblem::max_len() const { return lens.empty() ? 0 : *std::max_element(lens.begin(), lens.end()); }
 
 void RnnProblem::clip_span(float* v, int64_t n) const {
   if (!has_clip) return;
@@ -110,8 +130,8 @@ RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std:
   d.batch_major = layout == 1;
 
   const Tensor& x = ctx.input(0);
-  OCTET_CHECK(x.dtype() == DType::kFloat32 && x.rank() == 3, node.describe(), ": X must be a rank-3 float32 tensor, got ",
-              dtype_name(x.dtype()), " ", shape_str(x.shape()));
+  OCTET_CHECK(x.dtype() == DType::kFloat32 && x.rank() == 3, node.describe(),
+              ": X must be a rank-3 float32 tensor, got ", dtype_name(x.dtype()), " ", shape_str(x.shape()));
   d.seq = x.dim(d.batch_major ? 1 : 0);
   d.batch = x.dim(d.batch_major ? 0 : 1);
   d.input = x.dim(2);
@@ -139,8 +159,8 @@ RnnProblem parse_rnn(const KernelContext& ctx, int gates, const std::vector<std:
                 shape_str(lens->shape()));
     for (int64_t b = 0; b < d.batch; ++b) {
       const int32_t len = lens->data<int32_t>()[b];
-      OCTET_CHECK(len >= 0 && len <= d.seq, node.describe(), ": sequence_lens[", b, "] = ", len,
-                  " is outside [0, ", d.seq, "]");
+      OCTET_CHECK(len >= 0 && len <= d.seq, node.describe(), ": sequence_lens[", b, "] = ", len, " is outside [0, ",
+                  d.seq, "]");
       p.lens[b] = len;
     }
   }
@@ -202,8 +222,7 @@ void sgemm_nt(const Node& node, ThreadPool& pool, int64_t m, int64_t n, int64_t 
 }
 
 void FloatRnnWeights::gemm(const KernelContext& ctx, const RnnProblem& p, bool recurrent, int64_t d, int64_t row0,
-                           int64_t m, int64_t n, const float* a, int64_t lda, float beta, float* c,
-                           int64_t ldc) const {
+                           int64_t m, int64_t n, const float* a, int64_t lda, float beta, float* c, int64_t ldc) const {
   const int64_t k = recurrent ? p.dims.hidden : p.dims.input, gh = p.gates * p.dims.hidden;
   const float* s = (recurrent ? p.r : p.w) + (d * gh + row0) * k;
   sgemm_nt(ctx.node, ctx.pool, m, n, k, a, lda, s, k, beta, c, ldc);

@@ -14,8 +14,19 @@ namespace octet {
 
 // One of the activation functions listed in the LSTM/GRU spec, with its alpha and beta.
 struct RnnActivation {
-  enum class Kind { kRelu, kTanh, kSigmoid, kAffine, kLeakyRelu, kThresholdedRelu, kScaledTanh, kHardSigmoid, kElu,
-                    kSoftsign, kSoftplus };
+  enum class Kind {
+    kRelu,
+    kTanh,
+    kSigmoid,
+    kAffine,
+    kLeakyRelu,
+    kThresholdedRelu,
+    kScaledTanh,
+    kHardSigmoid,
+    kElu,
+    kSoftsign,
+    kSoftplus
+  };
   Kind kind = Kind::kSigmoid;
   float alpha = 0, beta = 0;
   void apply(float* x, int64_t n) const;  // in place
@@ -44,7 +55,7 @@ struct RnnDims {
 struct RnnProblem {
   RnnDims dims;
   int gates = 0;
-  bool reverse_only = false;             // direction "reverse" (with dirs == 1)
+  bool reverse_only = false;  // direction "reverse" (with dirs == 1)
   bool has_clip = false;
   float clip = 0;
   std::vector<RnnActivation> activations;  // activations_per_dir per direction, in direction order
@@ -59,7 +70,9 @@ struct RnnProblem {
   // directions walk each sequence backwards from its own last valid step.
   int64_t time_of(int64_t d, int64_t s, int64_t b) const { return is_reverse(d) ? lens[b] - 1 - s : s; }
   int64_t max_len() const;
-  const RnnActivation& activation(int64_t d, int k) const { return activations[d * activations.size() / dims.dirs + k]; }
+  const RnnActivation& activation(int64_t d, int k) const {
+    return activations[d * activations.size() / dims.dirs + k];
+  }
   void clip_span(float* v, int64_t n) const;  // clamps to [-clip, clip] when the clip attribute is set
 };
 

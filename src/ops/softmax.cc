@@ -9,8 +9,8 @@
 #include <type_traits>
 #include <vector>
 
-#include "ops/broadcast.h"
 #include "kernels/fast_math.h"
+#include "ops/broadcast.h"
 #include "ops/map.h"
 #include "ops/softmax.h"
 #include "ops/strip.h"
@@ -22,8 +22,8 @@ namespace {
 // One contiguous row of n elements (float Softmax rows go to kernels/vmath.h's vectorized twin).
 template <class T, bool kLog>
 void softmax_row(const T* x, T* y, int64_t n) {
-  const T m = strip_reduce<T>(x, n, -std::numeric_limits<T>::infinity(), [](T v) { return v; },
-                              [](T a, T b) { return a > b ? a : b; });
+  const T m = strip_reduce<T>(
+      x, n, -std::numeric_limits<T>::infinity(), [](T v) { return v; }, [](T a, T b) { return a > b ? a : b; });
   for (int64_t i = 0; i < n; ++i) y[i] = fast_exp(x[i] - m);
   const T sum = strip_reduce<T>(y, n, T(0), [](T v) { return v; }, [](T a, T b) { return a + b; });
   if (kLog) {
@@ -80,10 +80,8 @@ void softmax(KernelContext& ctx) {
         if (inner == 1 && !kLog && std::is_same_v<T, float>)
           kernels::vmath().softmax(n, reinterpret_cast<const float*>(px + o * block),
                                    reinterpret_cast<float*>(py + o * block));  // T is float here
-        else if (inner == 1)
-          softmax_row<T, kLog>(px + o * block, py + o * block, n);
-        else
-          softmax_columns<T, kLog>(px + o * block, py + o * block, n, inner, scratch.data(), scratch.data() + inner);
+        else if (inner == 1) softmax_row<T, kLog>(px + o * block, py + o * block, n);
+        else softmax_columns<T, kLog>(px + o * block, py + o * block, n, inner, scratch.data(), scratch.data() + inner);
       }
     });
     ctx.outputs[0] = y;
@@ -110,17 +108,18 @@ void masked_softmax(KernelContext& ctx) {
   float* py = y.data<float>();
   const int64_t sx = plan.step(0), sm = plan.step(1);
   const auto& row_kernel = kernels::vmath().masked_softmax;
-  ctx.pool.parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)), [&](int64_t b, int64_t e) {
-    std::vector<float> repeated(sx ? 0 : n);  // X constant along the axis (it broadcasts there)
-    // Segments hold whole rows: the last axis lies inside the plan's innermost merged dims.
-    plan.for_segments(b * n, e * n, [&](int64_t o, const int64_t* in, int64_t len) {
-      for (int64_t j = 0; j < len; j += n) {
-        const float* xr = px + in[0] + j * sx;
-        if (!sx) std::fill(repeated.begin(), repeated.end(), *xr), xr = repeated.data();
-        row_kernel(n, xr, scale, pm + in[1] + j * sm, sm, py + o + j);
-      }
-    });
-  });
+  ctx.pool.parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)),
+                        [&](int64_t b, int64_t e) {
+                          std::vector<float> repeated(sx ? 0 : n);  // X constant along the axis (it broadcasts there)
+                          // Segments hold whole rows: the last axis lies inside the plan's innermost merged dims.
+                          plan.for_segments(b * n, e * n, [&](int64_t o, const int64_t* in, int64_t len) {
+                            for (int64_t j = 0; j < len; j += n) {
+                              const float* xr = px + in[0] + j * sx;
+                              if (!sx) std::fill(repeated.begin(), repeated.end(), *xr), xr = repeated.data();
+                              row_kernel(n, xr, scale, pm + in[1] + j * sm, sm, py + o + j);
+                            }
+                          });
+                        });
   ctx.outputs[0] = y;
 }
 

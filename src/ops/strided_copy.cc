@@ -26,7 +26,8 @@ void with_word(size_t elem_size, F&& f) {
 
 // Drops size-1 dims and merges neighbours that are contiguous with each other in the source (the
 // destination is contiguous, so they are there too): fewer, longer loops.
-void coalesce(const Shape& shape, const std::vector<int64_t>& strides, Shape& out_shape, std::vector<int64_t>& out_strides) {
+void coalesce(const Shape& shape, const std::vector<int64_t>& strides, Shape& out_shape,
+              std::vector<int64_t>& out_strides) {
   for (size_t k = 0; k < shape.size(); ++k) {
     if (shape[k] == 1) continue;
     if (!out_shape.empty() && out_strides.back() == strides[k] * shape[k]) {

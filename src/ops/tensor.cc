@@ -101,8 +101,8 @@ void split(KernelContext& ctx) {
     sizes.back() = dim - part * (n - 1);
     OCTET_CHECK(sizes.back() >= 0, ctx.node.describe(), ": cannot split dim ", dim, " into ", n, " parts");
   }
-  OCTET_CHECK(static_cast<int64_t>(sizes.size()) == n, ctx.node.describe(), ": split has ", sizes.size(),
-              " sizes for ", n, " outputs");
+  OCTET_CHECK(static_cast<int64_t>(sizes.size()) == n, ctx.node.describe(), ": split has ", sizes.size(), " sizes for ",
+              n, " outputs");
   int64_t total = 0;
   for (int64_t s : sizes) {
     OCTET_CHECK(s >= 0, ctx.node.describe(), ": negative split size ", s);
@@ -238,7 +238,8 @@ void tile(KernelContext& ctx) {
     int64_t rep = (*repeats)[k];
     OCTET_CHECK(rep >= 0, ctx.node.describe(), ": negative repeat ", rep, " for axis ", k);
     OCTET_CHECK(rep == 0 || x.shape()[k] <= std::numeric_limits<int64_t>::max() / rep, ctx.node.describe(),
-                ": repeating axis ", k, " of size ", x.shape()[k], " ", rep, " times gives more elements than a tensor holds");
+                ": repeating axis ", k, " of size ", x.shape()[k], " ", rep,
+                " times gives more elements than a tensor holds");
     view.insert(view.end(), {rep, x.shape()[k]});
     strides.insert(strides.end(), {0, in_strides[k]});
     shape.push_back(rep * x.shape()[k]);

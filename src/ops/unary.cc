@@ -13,12 +13,12 @@ namespace octet {
 namespace {
 
 // An op whose element function is the same expression for every type in TYPES.
-#define OCTET_UNARY(NAME, TYPES, EXPR)                           \
-  void NAME(KernelContext& ctx) {                                \
-    run_unary_op<TYPES>(ctx, [](auto t) {                        \
-      using T = decltype(t);                                     \
-      return [](T x) -> T { return EXPR; };                      \
-    });                                                          \
+#define OCTET_UNARY(NAME, TYPES, EXPR)      \
+  void NAME(KernelContext& ctx) {           \
+    run_unary_op<TYPES>(ctx, [](auto t) {   \
+      using T = decltype(t);                \
+      return [](T x) -> T { return EXPR; }; \
+    });                                     \
   }
 OCTET_UNARY(sqrt_op, FloatTypes, std::sqrt(x))
 OCTET_UNARY(reciprocal, FloatTypes, T(1) / x)
@@ -46,8 +46,9 @@ OCTET_UNARY(sign, NumericTypes, x > T(0) ? T(1) : x < T(0) ? T(-1) : x == T(0) ?
 #undef OCTET_UNARY
 
 void exp_op(KernelContext& ctx) {
-  run_float_array_op(ctx, [](const kernels::VmathKernels& k) { return k.exp; },
-                     [](auto t) { return [](decltype(t) x) { return fast_exp(x); }; });
+  run_float_array_op(
+      ctx, [](const kernels::VmathKernels& k) { return k.exp; },
+      [](auto t) { return [](decltype(t) x) { return fast_exp(x); }; });
 }
 
 void is_nan(KernelContext& ctx) {

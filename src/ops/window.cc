@@ -4,11 +4,9 @@
 
 namespace octet {
 
-std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def,
-                                  int64_t min) {
+std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def, int64_t min) {
   std::vector<int64_t> v = node.attr_ints(key, std::vector<int64_t>(rank, def));
-  OCTET_CHECK(v.size() == rank, node.describe(), ": attribute '", key, "' has ", v.size(), " values, expected ",
-              rank);
+  OCTET_CHECK(v.size() == rank, node.describe(), ": attribute '", key, "' has ", v.size(), " values, expected ", rank);
   for (int64_t x : v) OCTET_CHECK(x >= min, node.describe(), ": attribute '", key, "' holds ", x, ", below ", min);
   return v;
 }

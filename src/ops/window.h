@@ -21,8 +21,7 @@ struct Window {
 // Attribute `key` as one int per spatial dimension, each at least `min` (1: strides, dilations;
 // 0: output_padding), `def` when absent; octet::Error naming the node when its length or values
 // are wrong.
-std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def,
-                                  int64_t min = 1);
+std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size_t rank, int64_t def, int64_t min = 1);
 // Attribute pads, [begin_1, .., begin_rank, end_1, .., end_rank], zeros when absent; octet::Error
 // naming the node when its length is wrong or a pad is negative.
 std::vector<int64_t> explicit_pads(const Node& node, size_t rank);

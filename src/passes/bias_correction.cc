@@ -73,8 +73,8 @@ void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
 // dequantized bias (set_bias), as convert() would quantize it.
 class IncrementalQdq {
  public:
-  IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of,
-                 std::vector<CalibrationBatch> batches, int threads)
+  IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of, std::vector<CalibrationBatch> batches,
+                 int threads)
       : batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {
     // Each corrected layer's int32 bias scale (x_scale * w_scale, per channel or one), read before
     // folding turns the bias's DequantizeLinear into a float constant under its output's name.
@@ -128,7 +128,8 @@ class IncrementalQdq {
         if (in.empty() || written.count(in)) continue;
         if (const Tensor* t = qdq.find_initializer(in)) {
           part.initializers[in] = *t;
-        } else if (!std::any_of(part.inputs.begin(), part.inputs.end(), [&](const ValueInfo& v) { return v.name == in; })) {
+        } else if (!std::any_of(part.inputs.begin(), part.inputs.end(),
+                                [&](const ValueInfo& v) { return v.name == in; })) {
           part.inputs.push_back({in, input_dtype(in), false, {}});
         }
       }
@@ -195,7 +196,7 @@ class IncrementalQdq {
 
   Graph qdq_;
   std::vector<int> node_level_;
-  std::map<std::string, int> last_reader_;  // the highest level among each value's readers
+  std::map<std::string, int> last_reader_;                            // the highest level among each value's readers
   std::map<std::string, std::pair<std::string, Tensor>> bias_scale_;  // layer -> (bias value, scale)
   std::vector<CalibrationBatch> batches_;
   std::vector<std::map<std::string, Tensor>> kept_;  // per batch: values later passes read

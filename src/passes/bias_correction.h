@@ -16,9 +16,9 @@
 
 #include "octet/graph.h"
 #include "octet/runtime.h"
+#include "passes/calibrate.h"
 #include "passes/convert.h"
 #include "passes/prepare.h"
-#include "passes/calibrate.h"
 
 namespace octet {
 
@@ -40,8 +40,8 @@ class BiasReference {
   const std::map<std::string, ChannelMean>& means() const { return means_; }
 
  private:
-  std::map<std::string, ChannelMean> means_;       // by layer name
-  std::map<std::string, ChannelMean*> by_value_;   // by the layer's output value
+  std::map<std::string, ChannelMean> means_;      // by layer name
+  std::map<std::string, ChannelMean*> by_value_;  // by the layer's output value
 };
 
 // Gives every quantized Conv and Gemm head of `plan` a float bias (zeros where it had none) so

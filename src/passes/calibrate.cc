@@ -34,8 +34,8 @@ std::vector<CalibrationBatch> calibration_batches(const Graph& g, const std::map
   const std::map<std::string, Tensor> feeds = graph_feeds(g, data);
   const int64_t total = calibration_samples(g, data, options);
   std::vector<CalibrationBatch> batches;
-  for (const auto& [b, e] : batch_ranges(g, options.layout, total, std::clamp<int64_t>(options.batch, 1, total),
-                                         "calibration data"))
+  for (const auto& [b, e] :
+       batch_ranges(g, options.layout, total, std::clamp<int64_t>(options.batch, 1, total), "calibration data"))
     batches.push_back({sample_feeds(feeds, options.layout, b, e), e - b});
   return batches;
 }
@@ -52,8 +52,9 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
 }
 
 std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
-                                                           const std::map<std::string, Tensor>& data,
-                                                           const CalibrationOptions& options, const ValueHook& also) {
+                                                                  const std::map<std::string, Tensor>& data,
+                                                                  const CalibrationOptions& options,
+                                                                  const ValueHook& also) {
   std::map<std::string, std::unique_ptr<quant::Observer>> observers;
   for (const auto& [value, spec] : plan.activations) {
     std::string root = plan.qparams_root(value);

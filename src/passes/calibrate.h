@@ -29,9 +29,9 @@ struct CalibrationOptions {
 // when an input is missing or an observer sees no finite value.
 // `also` sees every value too (bias correction's float means, gathered in the same pass).
 std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
-                                                           const std::map<std::string, Tensor>& data,
-                                                           const CalibrationOptions& options,
-                                                           const ValueHook& also = nullptr);
+                                                                  const std::map<std::string, Tensor>& data,
+                                                                  const CalibrationOptions& options,
+                                                                  const ValueHook& also = nullptr);
 
 // Runs the calibration samples of `data` through `exec` (built on `g`) in the batches calibrate()
 // uses; the caller reads values through hooks. `progress_offset` is added to the samples done

@@ -22,10 +22,10 @@ bool is_onnx_in(const Node& n, const std::set<std::string>& ops) { return n.doma
 
 // fp32 ops that compute the same in any layout. Unary element-wise ones (their other inputs, such
 // as Clip's bounds, are scalars):
-const std::set<std::string> kFloatUnary = {"Relu",  "Clip",     "HardSwish", "LeakyRelu", "Sigmoid", "HardSigmoid",
-                                           "Tanh",  "Elu",      "Selu",      "Softplus",  "Softsign", "Erf",
-                                           "Exp",   "Neg",      "Abs",       "Sqrt",      "Reciprocal", "Identity",
-                                           "Floor", "Ceil",     "Round",     "Mish",      "Celu",    "ThresholdedRelu"};
+const std::set<std::string> kFloatUnary = {"Relu",  "Clip", "HardSwish", "LeakyRelu", "Sigmoid",    "HardSigmoid",
+                                           "Tanh",  "Elu",  "Selu",      "Softplus",  "Softsign",   "Erf",
+                                           "Exp",   "Neg",  "Abs",       "Sqrt",      "Reciprocal", "Identity",
+                                           "Floor", "Ceil", "Round",     "Mish",      "Celu",       "ThresholdedRelu"};
 bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_lowered(n, "Gelu"); }
 // Binary element-wise ones, with numpy broadcasting: both operands region values (rank 4,
 // permuted alike), or one a region value and the other a constant, which is permuted to match
@@ -33,7 +33,7 @@ bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_low
 const std::set<std::string> kFloatBinary = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "PRelu"};
 bool is_float_binary(const Node& n) { return is_onnx_in(n, kFloatBinary); }
 // Reductions over any axes that keep the rank (keepdims = 1): the axes are renumbered.
-const std::set<std::string> kReduce = {"ReduceMean", "ReduceMax", "ReduceMin", "ReduceSum", "ReduceProd",
+const std::set<std::string> kReduce = {"ReduceMean", "ReduceMax", "ReduceMin",       "ReduceSum",      "ReduceProd",
                                        "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
 bool is_reduce(const Node& n) { return is_onnx_in(n, kReduce) && n.attr_int("keepdims", 1) != 0; }
 
@@ -131,9 +131,8 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
 // their axes and constants renumbered by `renumber`).
 bool takes_layout_attr(const Node& n, const Graph& g) {
   return is_lowered(n, "QLinearConv") || is_lowered(n, "QLinearConvTranspose") || is_float_conv2d(n, g) ||
-         is_lowered(n, "QLinearMaxPool") ||
-         is_pool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") || is_lowered(n, "QLinearConcat") ||
-         is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
+         is_lowered(n, "QLinearMaxPool") || is_pool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") ||
+         is_lowered(n, "QLinearConcat") || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
 }
 
 int64_t nhwc_axis(int64_t nchw_axis) { return kNhwcAxis[nchw_axis < 0 ? nchw_axis + 4 : nchw_axis]; }
@@ -242,7 +241,7 @@ Node transpose(const std::string& name, const std::string& in, const std::string
 }  // namespace
 
 void to_channels_last(Graph& g) {
-  std::set<std::string> nhwc;           // original names of values produced in NHWC
+  std::set<std::string> nhwc;                    // original names of values produced in NHWC
   std::map<std::string, std::string> nhwc_name;  // original name -> the NHWC value's name
   std::vector<bool> in_region(g.nodes.size(), false);
   const std::vector<size_t> order = topological_order(g, true);

@@ -99,7 +99,8 @@ class Converter {
     auto [scale, zp] = add_qparams(value, qp);
     std::string q = names_.fresh(value + "_quantized");
     out_.nodes.push_back(make_node("QuantizeLinear", value + "_QuantizeLinear", {src, scale, zp}, q, -1));
-    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+    out_.nodes.push_back(
+        make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
   }
 
   // A quantized constant operand: its codes stored as an initializer, behind a DequantizeLinear.
@@ -108,12 +109,12 @@ class Converter {
     Tensor codes(qp.dtype, t.shape());
     if (qp.dtype == DType::kUInt8)
       quantize_span<uint8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<uint8_t>());
-    else
-      quantize_span<int8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<int8_t>());
+    else quantize_span<int8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<int8_t>());
     auto [scale, zp] = add_qparams(value, qp);
     const std::string q = names_.fresh(value + "_quantized");
     out_.initializers[q] = codes;
-    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+    out_.nodes.push_back(
+        make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
   }
 
   std::pair<std::string, std::string> add_qparams(const std::string& base, const TensorQParams& qp) {
@@ -171,8 +172,8 @@ class Converter {
     out_.initializers[wq_name] = wi;
     auto [ws_name, wz_name] = add_qparams(w_name, wq);
     std::string wdq = names_.fresh(w_name + "_dequantized");
-    out_.nodes.push_back(make_node("DequantizeLinear", w_name + "_DequantizeLinear", {wq_name, ws_name, wz_name},
-                                   wdq, wq.axis));
+    out_.nodes.push_back(
+        make_node("DequantizeLinear", w_name + "_DequantizeLinear", {wq_name, ws_name, wz_name}, wdq, wq.axis));
     n.inputs[1] = wdq;
 
     if (bias) {

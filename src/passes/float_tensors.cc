@@ -13,12 +13,13 @@ std::vector<FloatTensor> float_tensors(const Graph& quantized, const std::vector
   for (const std::string& line : float_nodes)
     if (size_t colon = line.find(": "); colon != std::string::npos) why[line.substr(0, colon)] = line.substr(colon + 2);
   std::map<std::string, const Node*> reader;  // first reader of each value
-  std::map<std::string, bool> only_qparam;     // read only as a Q/DQ scale or zero point
+  std::map<std::string, bool> only_qparam;    // read only as a Q/DQ scale or zero point
   for (const Node& n : quantized.nodes)
     for (size_t i = 0; i < n.inputs.size(); ++i) {
       const std::string& v = n.inputs[i];
       reader.emplace(v, &n);
-      const bool qparam = i > 0 && n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear");
+      const bool qparam =
+          i > 0 && n.domain.empty() && (n.op_type == "QuantizeLinear" || n.op_type == "DequantizeLinear");
       auto [it, first] = only_qparam.emplace(v, qparam);
       if (!first) it->second = it->second && qparam;
     }
@@ -31,7 +32,8 @@ std::vector<FloatTensor> float_tensors(const Graph& quantized, const std::vector
     out.push_back({name, t.shape(), static_cast<int64_t>(t.nbytes()), r->second->op_type + " '" + r->second->name + "'",
                    w == why.end() ? "" : w->second});
   }
-  std::stable_sort(out.begin(), out.end(), [](const FloatTensor& a, const FloatTensor& b) { return a.bytes > b.bytes; });
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FloatTensor& a, const FloatTensor& b) { return a.bytes > b.bytes; });
   return out;
 }
 

@@ -11,8 +11,9 @@ namespace octet {
 
 namespace {
 
-const std::set<std::string> kNeverFold = {"RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
-                                          "Multinomial", "Bernoulli", "If", "Loop", "Scan", "Dropout"};
+const std::set<std::string> kNeverFold = {
+    "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Multinomial", "Bernoulli", "If",
+    "Loop",         "Scan",          "Dropout"};
 constexpr size_t kMaxFoldedBytes = size_t{64} << 20;
 
 bool foldable(const Graph& g, const Node& n) {

@@ -50,8 +50,7 @@ int fold_shapes(Graph& g) {
   std::vector<size_t> shapes;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
-    if (!is_onnx(n, "Shape") || !n.has_input(0) || n.outputs.size() != 1 || is_graph_output(g, n.outputs[0]))
-      continue;
+    if (!is_onnx(n, "Shape") || !n.has_input(0) || n.outputs.size() != 1 || is_graph_output(g, n.outputs[0])) continue;
     std::vector<int64_t> dims;
     if (!partial_shape(g, n, &dims)) continue;
     Tensor shape = Tensor::from_vector<int64_t>({static_cast<int64_t>(dims.size())}, dims);

@@ -56,7 +56,8 @@ int fuse_conv_activation(Graph& g) {
   for (Node& conv : g.nodes) {
     // A Conv, or a FusedConv that so far only adds a residual (fuse_conv_add.h): y = act(conv + z).
     const bool plain = conv.op_type == "Conv" && conv.domain.empty();
-    const bool residual_only = conv.op_type == "FusedConv" && conv.domain == kOctetDomain && !conv.attrs.count("activation");
+    const bool residual_only =
+        conv.op_type == "FusedConv" && conv.domain == kOctetDomain && !conv.attrs.count("activation");
     if (!plain && !residual_only) continue;
     const std::string y = conv.outputs[0];
     std::vector<size_t> readers = consumers(g, y);
@@ -67,7 +68,8 @@ int fuse_conv_activation(Graph& g) {
     for (size_t r : readers)
       if (act < 0 && activation_attrs(g, g.nodes[r], y, &attrs, &swish_mul)) act = static_cast<int64_t>(r);
     if (act < 0) continue;
-    if (readers.size() == 2 && !(swish_mul >= 0 && (readers[0] == size_t(swish_mul) || readers[1] == size_t(swish_mul))))
+    if (readers.size() == 2 &&
+        !(swish_mul >= 0 && (readers[0] == size_t(swish_mul) || readers[1] == size_t(swish_mul))))
       continue;
     if (readers.size() == 1 && swish_mul >= 0) continue;  // y * Sigmoid(y) needs the Mul to read y
     for (auto& [k, v] : attrs) conv.attrs[k] = v;

@@ -28,7 +28,8 @@ int fuse_conv_add(Graph& g) {
     const int64_t a = sole_consumer(g, conv.outputs[0]);
     if (a < 0) continue;
     const Node& add = g.nodes[a];
-    if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) continue;
+    if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1])
+      continue;
     const std::string& z = add.inputs[add.inputs[0] == conv.outputs[0] ? 1 : 0];
     if (!same_shape(g.find_value_info(z), g.find_value_info(conv.outputs[0])) ||
         !same_shape(g.find_value_info(z), g.find_value_info(add.outputs[0])))

@@ -186,7 +186,8 @@ int fuse_conv_bn(Graph& g) {
     const int64_t reader = sole_consumer(g, n.outputs[0]);
     std::vector<double> k, t;
     if (reader < 0 || dead.count(reader) ||
-        !affine_after(g, g.nodes[reader], n.outputs[0], p.channels, n.op_type == "Gemm" || n.op_type == "MatMul", &k, &t))
+        !affine_after(g, g.nodes[reader], n.outputs[0], p.channels, n.op_type == "Gemm" || n.op_type == "MatMul", &k,
+                      &t))
       continue;
     fold(g, n, p, g.nodes[reader], k, t);
     dead.insert(static_cast<size_t>(reader));

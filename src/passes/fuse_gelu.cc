@@ -33,7 +33,8 @@ int with_scalar(const Graph& g, const Node& n, const std::string& value, double 
 
 // The node at `index` when it is `op_type` and its output's only reader is `reader`.
 bool feeds_only(const Graph& g, int64_t index, const char* op_type, size_t reader) {
-  return index >= 0 && is_binary(g.nodes[index], op_type) && sole_consumer(g, g.nodes[index].outputs[0]) == int64_t(reader);
+  return index >= 0 && is_binary(g.nodes[index], op_type) &&
+         sole_consumer(g, g.nodes[index].outputs[0]) == int64_t(reader);
 }
 
 }  // namespace

@@ -43,8 +43,7 @@ int fuse_masked_softmax(Graph& g) {
       const int64_t m = producer_index(g, add.inputs[side]);
       if (m < 0 || gone.count(static_cast<size_t>(m))) continue;
       const Node& mn = g.nodes[m];
-      if (mn.op_type != "Mul" || !mn.domain.empty() || mn.num_inputs() != 2 ||
-          sole_consumer(g, mn.outputs[0]) != a)
+      if (mn.op_type != "Mul" || !mn.domain.empty() || mn.num_inputs() != 2 || sole_consumer(g, mn.outputs[0]) != a)
         continue;
       for (int k = 0; k < 2 && !scale; ++k)
         if ((scale = scalar_constant(g, mn.inputs[k]))) {

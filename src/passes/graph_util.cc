@@ -128,7 +128,8 @@ int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std:
   const int64_t c = sole_consumer(g, value);
   if (c < 0) return -1;
   const Node& add = g.nodes[c];
-  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1]) return -1;
+  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1])
+    return -1;
   const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
   const Tensor* b = g.find_initializer(other);
   if (!b || b->dtype() != DType::kFloat32 || b->rank() == 0 || b->numel() != n || b->dim(b->rank() - 1) != n) return -1;

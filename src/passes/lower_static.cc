@@ -84,7 +84,8 @@ class Lowering {
   // constant operand): the code value and its qparams.
   bool dequantized(const std::string& v, std::string* code, QParam* q, bool constant_ok = false) const {
     const Node* d = producer(v);
-    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() || (!constant_ok && g_.find_initializer(d->inputs[0])))
+    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() ||
+        (!constant_ok && g_.find_initializer(d->inputs[0])))
       return false;
     if (!qparams_of(*d, q)) return false;
     *code = d->inputs[0];
@@ -184,7 +185,8 @@ class Lowering {
         const Tensor* bs = bdq->inputs.size() > 1 ? g_.find_initializer(bdq->inputs[1]) : nullptr;
         const Tensor* bz = bdq->has_input(2) ? g_.find_initializer(bdq->inputs[2]) : nullptr;
         if (!bq || bq->dtype() != DType::kInt32 || bq->numel() != channels || !bs || bs->dtype() != DType::kFloat32 ||
-            (bs->numel() != 1 && bs->numel() != channels) || (bdq->has_input(2) && (!bz || bz->dtype() != DType::kInt32)))
+            (bs->numel() != 1 && bs->numel() != channels) ||
+            (bdq->has_input(2) && (!bz || bz->dtype() != DType::kInt32)))
           return;
         for (int64_t c = 0; c < channels; ++c) {
           const int64_t k = bs->numel() == 1 ? 0 : c;
@@ -227,7 +229,9 @@ class Lowering {
       return;
     std::vector<std::string> inputs = {x_code, wdq->inputs[0], wdq->inputs[1], wz ? wdq->inputs[2] : ""};
     if (!bias_f.empty()) inputs.push_back(add_initializer(n.name + "_bias_int32", bias_i32));
-    const char* op = n.op_type == "Conv" ? "QLinearConv" : n.op_type == "ConvTranspose" ? "QLinearConvTranspose" : "QLinearMatMul";
+    const char* op = n.op_type == "Conv"            ? "QLinearConv"
+                     : n.op_type == "ConvTranspose" ? "QLinearConvTranspose"
+                                                    : "QLinearMatMul";
     Node l = lowered(n, op, inputs, g_.nodes[qi].outputs[0]);
     set_io_params(l, xq, yq);
     l.attrs["qmin"] = int_attr(qmin);
@@ -302,7 +306,8 @@ class Lowering {
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
     Node l = lowered(n, "QLinearAveragePool", {x}, g_.nodes[qi].outputs[0]);
-    for (const char* key : {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "count_include_pad"})
+    for (const char* key :
+         {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "count_include_pad"})
       if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
     set_io_params(l, xq, yq);
     replace(i, l, {qi});
@@ -386,7 +391,8 @@ class Lowering {
     Tensor y = evaluate_nodes(g_, nodes, {{island->input, codes}}).at(last.outputs[0]);
     if (y.dtype() != DType::kFloat32 || y.numel() != 256) return false;
     Tensor table(DType::kUInt8, {256});
-    for (int c = 0; c < 256; ++c) table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
+    for (int c = 0; c < 256; ++c)
+      table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
     Node l = lowered(last, "QLinearLookup", {x, add_initializer(last.name + "_table", table)}, g_.nodes[qi].outputs[0]);
     // The table needs no qparams; the output's are kept for the tools reading codes (run --stats).
     l.attrs["y_scale"] = float_attr(yq.scale);

@@ -15,12 +15,12 @@ namespace {
 // qparams (ONNX Runtime's QDQ quantizer does the same), so no requantization is needed.
 // Resize interpolates: linear and nearest stay within the range of its input (cubic may overshoot
 // and saturate, as with ONNX Runtime's quantizer, which also shares the qparams).
-const std::set<std::string> kSharesInputQParams = {"MaxPool", "Reshape", "Flatten", "Transpose",
-                                                    "Squeeze", "Unsqueeze", "Resize"};
+const std::set<std::string> kSharesInputQParams = {"MaxPool", "Reshape",   "Flatten", "Transpose",
+                                                   "Squeeze", "Unsqueeze", "Resize"};
 // Ops quantized only when their input already is (a lone Q/DQ pair around them buys nothing).
-const std::set<std::string> kFollowers = {"MaxPool", "Reshape", "Flatten", "Transpose", "Squeeze", "Unsqueeze", "Resize",
-                                          "Relu", "Clip", "AveragePool", "GlobalAveragePool", "Sigmoid",
-                                          "Tanh", "HardSwish", "HardSigmoid", "LeakyRelu"};
+const std::set<std::string> kFollowers = {
+    "MaxPool", "Reshape",     "Flatten",           "Transpose", "Squeeze", "Unsqueeze", "Resize",      "Relu",
+    "Clip",    "AveragePool", "GlobalAveragePool", "Sigmoid",   "Tanh",    "HardSwish", "HardSigmoid", "LeakyRelu"};
 const std::set<std::string> kWeighted = {"Conv", "ConvTranspose", "Gemm", "MatMul"};
 const std::set<std::string> kBinary = {"Add", "Mul"};
 
@@ -110,8 +110,7 @@ std::map<size_t, UnaryIsland> islands_by_first(const Graph& g, std::set<size_t> 
 
 std::string QuantPlan::qparams_root(const std::string& value) const {
   std::string v = value;
-  for (auto it = activations.find(v); it != activations.end() && !it->second.shares.empty();
-       it = activations.find(v))
+  for (auto it = activations.find(v); it != activations.end() && !it->second.shares.empty(); it = activations.find(v))
     v = it->second.shares;
   return v;
 }
@@ -146,8 +145,8 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
     if (claimed.count(i)) continue;
     const Node& n = g.nodes[i];
     if (auto norm = in_norm.find(i); norm != in_norm.end()) {
-      plan.float_reasons[n.name] = std::string("inside a written-out ") + norm_kind_name(norm->second) +
-                                   ", kept in float as one unit";
+      plan.float_reasons[n.name] =
+          std::string("inside a written-out ") + norm_kind_name(norm->second) + ", kept in float as one unit";
       continue;
     }
     std::optional<quant::QConfig> qc = mapping.resolve(n);
@@ -188,7 +187,8 @@ QuantPlan prepare(const Graph& g, const quant::QConfigMapping& mapping) {
     }
     for (size_t k : unit.nodes) claimed.insert(k);
     // Activation inputs: the data input of weighted ops, every operand of the others.
-    size_t n_act = kWeighted.count(n.op_type) ? 1 : (n.op_type == "Concat" || kBinary.count(n.op_type) ? n.inputs.size() : 1);
+    size_t n_act =
+        kWeighted.count(n.op_type) ? 1 : (n.op_type == "Concat" || kBinary.count(n.op_type) ? n.inputs.size() : 1);
     for (size_t k = 0; k < n_act && k < n.inputs.size(); ++k) {
       unit.act_inputs.push_back(n.inputs[k]);
       add_activation(n.inputs[k], *qc);

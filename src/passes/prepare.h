@@ -36,7 +36,7 @@ struct QuantPlan {
   std::vector<QuantUnit> units;
   std::map<std::string, ActivationSpec> activations;  // every quantized float value
   std::map<std::string, std::string> float_reasons;   // node name -> why it stays float
-  std::vector<NormKind> float_norms;  // written-out normalizations kept in float whole, one per unit
+  std::vector<NormKind> float_norms;                  // written-out normalizations kept in float whole, one per unit
   // The value whose observer decides `value`'s qparams (follows `shares` links).
   std::string qparams_root(const std::string& value) const;
 };

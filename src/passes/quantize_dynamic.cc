@@ -9,10 +9,10 @@
 
 #include "octet/quantize.h"
 #include "passes/float_tensors.h"
-#include "passes/upgrade_opset.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
 #include "passes/quantize_embeddings.h"
+#include "passes/upgrade_opset.h"
 #include "quant/weight_quant.h"
 
 namespace octet {

@@ -75,7 +75,8 @@ std::vector<std::string> quantize_embeddings(Graph& g, const std::function<bool(
     }
     const std::string& table = n.inputs[0];
     auto it = quantized.find(table);
-    if (it == quantized.end()) it = quantized.emplace(table, add_quantized_table(g, table, *g.find_initializer(table))).first;
+    if (it == quantized.end())
+      it = quantized.emplace(table, add_quantized_table(g, table, *g.find_initializer(table))).first;
     const QuantizedTable& q = it->second;
     // Each new value and node is named before the next is, so fresh_name sees them all.
     const std::string codes = fresh_name(g, n.outputs[0] + "_codes");
@@ -88,7 +89,8 @@ std::vector<std::string> quantize_embeddings(Graph& g, const std::function<bool(
     cast.attrs["to"] = int_attr(1);  // TensorProto FLOAT
     g.nodes.push_back(cast);
     const std::string scales = fresh_name(g, n.outputs[0] + "_row_scales");
-    Node gather_scales = make(fresh_name(g, n.name + "_scales"), "Gather", {q.row_scales, n.inputs[1]}, scales, n.opset);
+    Node gather_scales =
+        make(fresh_name(g, n.name + "_scales"), "Gather", {q.row_scales, n.inputs[1]}, scales, n.opset);
     gather_scales.attrs = n.attrs;
     g.nodes.push_back(gather_scales);
     Node mul = make(fresh_name(g, n.name + "_dequantize"), "Mul", {as_float, scales}, n.outputs[0], n.opset);
@@ -111,8 +113,8 @@ bool is_embedding_row_scales(const Graph& g, const std::string& name) {
     const Node& mul = g.nodes[m];
     const int64_t c = producer_index(g, mul.inputs[mul.inputs[0] == gather.outputs[0] ? 1 : 0]);
     const int64_t codes = c >= 0 && g.nodes[c].op_type == "Cast" ? producer_index(g, g.nodes[c].inputs[0]) : -1;
-    const Tensor* table = codes >= 0 && g.nodes[codes].op_type == "Gather" ? g.find_initializer(g.nodes[codes].inputs[0])
-                                                                            : nullptr;
+    const Tensor* table =
+        codes >= 0 && g.nodes[codes].op_type == "Gather" ? g.find_initializer(g.nodes[codes].inputs[0]) : nullptr;
     if (!table || table->dtype() != DType::kInt8 || table->dim(0) != t->dim(0)) return false;
   }
   return true;

@@ -6,8 +6,8 @@
 
 namespace octet {
 
-Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib,
-                      const StaticQuantOptions& options, QuantizeReport* report) {
+Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& calib, const StaticQuantOptions& options,
+                      QuantizeReport* report) {
   return StaticQuantizer(model, calib, options).quantize({}, report);
 }
 

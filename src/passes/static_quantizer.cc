@@ -120,14 +120,13 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
   observe_missing(plan);
   ConvertNotes notes;
   Graph fused = fused_;  // bias correction writes the corrected biases into it
-  Graph out = options_.bias_correction
-                  ? convert_with_bias_correction(fused, plan, observers_, calib_, bias_options_, &notes,
-                                                 reference_ ? &*reference_ : nullptr)
-                  : convert(fused, plan, observers_, &notes);
+  Graph out = options_.bias_correction ? convert_with_bias_correction(fused, plan, observers_, calib_, bias_options_,
+                                                                      &notes, reference_ ? &*reference_ : nullptr)
+                                       : convert(fused, plan, observers_, &notes);
   // Embedding tables: weights, quantized whatever happens to the activations around them.
   const std::set<std::string> kept(float_nodes.begin(), float_nodes.end());
-  const std::vector<std::string> tables = quantize_embeddings(
-      out, [&](const Node& n) { return !kept.count(n.name) && mapping_.resolve(n).has_value(); });
+  const std::vector<std::string> tables =
+      quantize_embeddings(out, [&](const Node& n) { return !kept.count(n.name) && mapping_.resolve(n).has_value(); });
   bias_options_.progress = nullptr;  // the progress total counted one conversion
 
   if (report) {

@@ -11,8 +11,8 @@
 
 #include "octet/quantize.h"
 #include "passes/bias_correction.h"
-#include "passes/prepare.h"
 #include "passes/calibrate.h"
+#include "passes/prepare.h"
 #include "quant/qconfig.h"
 
 namespace octet {
@@ -41,7 +41,7 @@ class StaticQuantizer {
   void observe_missing(const QuantPlan& plan);
 
   const Graph& model_;
-  std::string opset_note_;  // passes/upgrade_opset.h
+  std::string opset_note_;             // passes/upgrade_opset.h
   std::vector<NormKind> fused_norms_;  // written-out normalizations fused into their ONNX op
   const std::map<std::string, Tensor>& calib_;
   StaticQuantOptions options_;

@@ -9,10 +9,10 @@ namespace octet {
 
 namespace {
 
-const std::set<std::string> kUnary = {"Relu", "Clip",     "Sigmoid", "Tanh",  "HardSwish", "HardSigmoid", "LeakyRelu",
-                                      "Elu",  "Selu",     "Celu",    "Exp",   "Log",       "Erf",         "Softplus",
-                                      "Softsign", "Neg",  "Abs",     "Sqrt",  "Reciprocal", "Floor",      "Ceil",
-                                      "Round", "Mish",    "ThresholdedRelu", "Identity"};
+const std::set<std::string> kUnary = {
+    "Relu",       "Clip",  "Sigmoid", "Tanh",  "HardSwish", "HardSigmoid",     "LeakyRelu", "Elu", "Selu",
+    "Celu",       "Exp",   "Log",     "Erf",   "Softplus",  "Softsign",        "Neg",       "Abs", "Sqrt",
+    "Reciprocal", "Floor", "Ceil",    "Round", "Mish",      "ThresholdedRelu", "Identity"};
 const std::set<std::string> kBinary = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min"};
 
 }  // namespace

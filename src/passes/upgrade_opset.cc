@@ -58,7 +58,8 @@ OpsetUpgrade upgrade_for_per_axis(const Graph& model, std::map<std::string, Tens
   try {
     if (probe.empty()) probe = synthesize_inputs(model, bind_input_shapes(model, {}, 1));
     const double diff = output_difference(Executor(model).run(probe), Executor(converted).run(probe));
-    if (!(diff <= 1e-4)) return keep("the converted model's outputs differ from the original's (" + std::to_string(diff) + " relative)");
+    if (!(diff <= 1e-4))
+      return keep("the converted model's outputs differ from the original's (" + std::to_string(diff) + " relative)");
   } catch (const std::exception& e) {
     return keep(std::string("the converted model could not be checked (") + e.what() + ")");
   }

@@ -15,9 +15,9 @@ namespace octet {
 inline constexpr int kPerAxisOpset = 13;
 
 struct OpsetUpgrade {
-  Graph graph;        // the model at opset 13, or the original when not upgraded
+  Graph graph;  // the model at opset 13, or the original when not upgraded
   bool upgraded = false;
-  std::string note;   // what happened, for the quantize summary ("" when the opset was already 13+)
+  std::string note;  // what happened, for the quantize summary ("" when the opset was already 13+)
 };
 
 // `probe`: inputs to compare the two float models on (every graph input; a calibration sample,

@@ -238,14 +238,16 @@ class Matcher {
   // v = 1 / sqrt(s + eps) as Reciprocal(Sqrt), Div(1, Sqrt) or Pow(s + eps, -0.5): s.
   bool inv_root_of(Match& m, const std::string& v0, std::string* s) const {
     const std::string v = stat(m, v0);
-    return attempt(m, [&](Match& t) {
-             const Node* n = take(t, v, "Reciprocal");
-             return n && root_of(t, n->inputs[0], s);
-           }) ||
-           attempt(m, [&](Match& t) {
-             const Node* n = take(t, v, "Div", 2);
-             return n && scalar(n->inputs[0]) == 1.0f && root_of(t, n->inputs[1], s);
-           }) ||
+    return attempt(m,
+                   [&](Match& t) {
+                     const Node* n = take(t, v, "Reciprocal");
+                     return n && root_of(t, n->inputs[0], s);
+                   }) ||
+           attempt(m,
+                   [&](Match& t) {
+                     const Node* n = take(t, v, "Div", 2);
+                     return n && scalar(n->inputs[0]) == 1.0f && root_of(t, n->inputs[1], s);
+                   }) ||
            attempt(m, [&](Match& t) {
              std::string w;
              float c;

@@ -18,8 +18,8 @@ using json = nlohmann::json;
 void check_keys(const json& j, std::initializer_list<const char*> allowed, const std::string& where) {
   OCTET_CHECK(j.is_object(), "qconfig ", where, ": expected an object, got ", j.dump());
   for (const auto& [key, _] : j.items())
-    OCTET_CHECK(std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }),
-                "qconfig ", where, ": unknown key '", key, "'");
+    OCTET_CHECK(std::any_of(allowed.begin(), allowed.end(), [&](const char* a) { return key == a; }), "qconfig ", where,
+                ": unknown key '", key, "'");
 }
 
 // The deepest nesting of objects and arrays in `text`, counted before the JSON library sees it: a
@@ -179,12 +179,13 @@ void QConfigMapping::check_matches(const std::vector<const Graph*>& graphs) cons
   for (const auto& [op_type, _] : op_types_) {
     std::string present;
     for (const std::string& t : op_types) present += (present.empty() ? "" : ", ") + t;
-    OCTET_CHECK(op_types.count(op_type), "qconfig op_type '", op_type, "': the model has no node of that op type (it has ",
-                present, ")");
+    OCTET_CHECK(op_types.count(op_type), "qconfig op_type '", op_type,
+                "': the model has no node of that op type (it has ", present, ")");
   }
   for (const NameRegex& r : regexes_)
-    OCTET_CHECK(std::any_of(names.begin(), names.end(), [&](const std::string& n) { return re2::RE2::PartialMatch(n, *r.re); }),
-                "qconfig name_regex '", r.pattern, "': matches no node name of the model");
+    OCTET_CHECK(
+        std::any_of(names.begin(), names.end(), [&](const std::string& n) { return re2::RE2::PartialMatch(n, *r.re); }),
+        "qconfig name_regex '", r.pattern, "': matches no node name of the model");
 }
 
 std::optional<QConfig> QConfigMapping::resolve(const Node& node) const {

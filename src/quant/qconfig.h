@@ -20,7 +20,7 @@ class RE2;
 namespace octet::quant {
 
 struct QConfig {
-  QScheme activation;                   // u8 affine by default
+  QScheme activation;  // u8 affine by default
   std::string act_observer = "histogram";
   ObserverOptions observer_options;
   QScheme weight{DType::kInt8, /*symmetric=*/true};  // ch_axis is set per op by convert

@@ -37,8 +37,9 @@ DataLayout resolve_data_layout(const Graph& g, const std::map<std::string, Tenso
     any_stacked |= d == r + 1;
     ranks += cat(ranks.empty() ? "" : ", ", "'", in.name, "' has rank ", d, " for an input of rank ", r);
   }
-  const char* how = "(batched: axis 0 is the model's batch axis, same rank; stacked: axis 0 stacks whole inputs, "
-                    "one rank more)";
+  const char* how =
+      "(batched: axis 0 is the model's batch axis, same rank; stacked: axis 0 stacks whole inputs, "
+      "one rank more)";
   switch (requested) {
     case DataLayout::kBatched:
       OCTET_CHECK(all_batched, source, ": the arrays are not batched model inputs: ", ranks, " ", how);
@@ -50,14 +51,14 @@ DataLayout resolve_data_layout(const Graph& g, const std::map<std::string, Tenso
       if (all_stacked && voted) return DataLayout::kStacked;
       // Arrays of the wrong shape, none stacked-like: batched, and the run names the input at fault.
       if (!any_stacked) return DataLayout::kBatched;
-      fail(source, ": the arrays fit the model's inputs neither batched nor stacked (choose a DataLayout): ",
-           ranks, " ", how);
+      fail(source, ": the arrays fit the model's inputs neither batched nor stacked (choose a DataLayout): ", ranks,
+           " ", how);
   }
   return DataLayout::kBatched;
 }
 
-std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& data, DataLayout layout,
-                                           int64_t begin, int64_t end) {
+std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& data, DataLayout layout, int64_t begin,
+                                           int64_t end) {
   OCTET_CHECK(layout != DataLayout::kAuto, "sample_feeds: resolve the data layout first");
   if (layout == DataLayout::kBatched) return slice_samples(data, begin, end);
   OCTET_CHECK(end == begin + 1, "stacked data runs one sample per call (asked for ", begin, "..", end, ")");
@@ -73,8 +74,8 @@ std::map<std::string, Tensor> sample_feeds(const std::map<std::string, Tensor>& 
   return out;
 }
 
-std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples,
-                                                      int64_t batch, const std::string& source) {
+std::vector<std::pair<int64_t, int64_t>> batch_ranges(const Graph& g, DataLayout layout, int64_t samples, int64_t batch,
+                                                      const std::string& source) {
   std::vector<std::pair<int64_t, int64_t>> ranges;
   if (layout == DataLayout::kStacked) {
     for (int64_t i = 0; i < samples; ++i) ranges.emplace_back(i, i + 1);

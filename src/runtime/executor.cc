@@ -4,8 +4,8 @@
 #include <set>
 
 #include "core/thread_pool.h"
-#include "ops/registry.h"
 #include "ir/topo_sort.h"
+#include "ops/registry.h"
 
 namespace octet {
 
@@ -50,7 +50,7 @@ struct Executor::Impl {
   std::unique_ptr<ThreadPool> pool;
   std::map<std::string, int> slot_of;  // value name -> slot
   std::vector<std::string> slot_name;
-  std::vector<Tensor> constants;       // per slot; defined for initializers
+  std::vector<Tensor> constants;  // per slot; defined for initializers
   std::vector<Step> steps;
   std::vector<int> input_slots, output_slots;
   std::map<int, ValueHook> hooks;
@@ -140,7 +140,8 @@ struct Executor::Impl {
     ThreadPool::Busy busy(*pool);
     std::vector<Tensor> values = constants;
     for (const auto& [name, t] : feeds) {
-      auto it = std::find_if(graph.inputs.begin(), graph.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+      auto it =
+          std::find_if(graph.inputs.begin(), graph.inputs.end(), [&](const ValueInfo& v) { return v.name == name; });
       if (it == graph.inputs.end()) {
         std::string names;
         for (const auto& v : graph.inputs) names += (names.empty() ? "'" : ", '") + v.name + "'";
@@ -180,8 +181,8 @@ struct Executor::Impl {
       for (size_t i = 0; i < step.outputs.size(); ++i) {
         int s = step.outputs[i];
         if (s < 0) continue;
-        OCTET_CHECK(ctx.outputs[i].defined(), step.node->describe(), ": produced no value for output '",
-                    slot_name[s], "'");
+        OCTET_CHECK(ctx.outputs[i].defined(), step.node->describe(), ": produced no value for output '", slot_name[s],
+                    "'");
         values[s] = std::move(ctx.outputs[i]);
         if (!hooks.empty()) notify(step.node, s, values[s]);
       }

@@ -52,7 +52,8 @@ TEST(Cli, ExternalDataProblemsNameTheValue) {
 TEST(Cli, BadInputsNameTheInput) {
   std::string mlp = kModels + "mlp_op17.onnx";
   expect_error("run " + mlp + " -i nosuch=" + kBad + "mlp_input.npy", "no input 'nosuch'");
-  expect_error("run " + mlp + " -i input=" + kBad + "mlp_input_wrong_dtype.npy", "input 'input': expected dtype float32");
+  expect_error("run " + mlp + " -i input=" + kBad + "mlp_input_wrong_dtype.npy",
+               "input 'input': expected dtype float32");
   expect_error("run " + mlp + " -i input=" + kBad + "mlp_input_wrong_shape.npy", "input 'input': expected shape");
   expect_error("run " + mlp + " -i input=" + kBad + "truncated.npy", "truncated.npy");
   expect_error("run " + mlp + " -i input=" + kBad + "missing.npy", "missing.npy");
@@ -129,7 +130,8 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
   EXPECT_NE(q.out.find("file: 0.43 MB -> 0.12 MB (0.28x of fp32)"), std::string::npos) << q.out;
   // How it runs: the whole CNN on the INT8 kernels, said by quantize, inspect --lowered and the profile.
   EXPECT_NE(q.out.find("runs on INT8 kernels: 7 of 7 compute nodes, 100.0 % of the multiply-accumulates"),
-            std::string::npos) << q.out;
+            std::string::npos)
+      << q.out;
   EXPECT_NE(octet("inspect --lowered " + out).out.find("runs on INT8 kernels: 7 of 7"), std::string::npos);
   Result prof = octet("bench " + out + " --iters 3 --warmup 1 --profile");
   ASSERT_EQ(prof.status, 0) << prof.out;
@@ -159,8 +161,11 @@ TEST(CliQuantize, BadCombinationsAndInputs) {
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --no-bias-correction").status, 2);
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode dynamic --bias-correction-samples 8").status, 2);
   EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib +
-                  " --bias-correction-samples 0").status, 2);
-  EXPECT_EQ(octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib + " --observer x").status, 2);
+                  " --bias-correction-samples 0")
+                .status,
+            2);
+  EXPECT_EQ(
+      octet("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + calib + " --observer x").status, 2);
   expect_error("quantize " + model + " -o " + model + " --mode static --calib " + calib, "mnist_cnn.onnx");
   // The library names its options (StaticQuantOptions::exclude); the CLI says which flag.
   expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +
@@ -173,8 +178,8 @@ TEST(CliQuantize, BadCombinationsAndInputs) {
   {
     std::ofstream(tmp / "bad.json") << "{\"global\": {\"activation\": {\"dtype\": \"u4\"}}}";
   }
-  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib +
-                   " --config " + tmp / "bad.json",
+  expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --samples 8 --calib " + calib + " --config " +
+                   tmp / "bad.json",
                "'u4'");
   expect_error("quantize " + model + " -o " + tmp / "a.onnx --mode static --calib " + kModels + "mlp_op17.inputs.npz",
                "input 'input': expected shape [batch,1,28,28]");

@@ -39,7 +39,8 @@ TempDir::~TempDir() { std::filesystem::remove_all(path); }
 
 std::string quantized_mnist(const TempDir& tmp) {
   const std::string out = tmp / "mnist.int8.onnx";
-  Result q = octet("quantize " + kExamples + "mnist_cnn.onnx --mode static --calib " + kExamples + "mnist_calib.npz -o " + out);
+  Result q = octet("quantize " + kExamples + "mnist_cnn.onnx --mode static --calib " + kExamples +
+                   "mnist_calib.npz -o " + out);
   EXPECT_EQ(q.status, 0) << q.out;
   return out;
 }

@@ -45,7 +45,8 @@ TEST(DebugCli, InspectQparamsTableAndJson) {
   EXPECT_EQ(j.at("data"), kExamples + "mnist_test.npz");
   int activations = 0, weights = 0;
   for (const auto& t : j.at("tensors")) {
-    for (const char* key : {"name", "node", "kind", "dtype", "axis", "scale", "zero_point", "range", "observed", "clipped", "flags"})
+    for (const char* key :
+         {"name", "node", "kind", "dtype", "axis", "scale", "zero_point", "range", "observed", "clipped", "flags"})
       EXPECT_TRUE(t.contains(key)) << key << " missing in " << t.dump();
     for (const auto& f : t.at("flags")) EXPECT_NE(f.at("severity"), "error") << f.dump();
     if (t.at("kind") == "weight") {
@@ -113,8 +114,8 @@ TEST(DebugCli, RunStatsLoweredAndReference) {
 TEST(DebugCli, CompareLayersWorstFirstAsTableAndJson) {
   TempDir tmp;
   const std::string q = quantized_mnist(tmp);
-  const std::string args = "compare " + kExamples + "mnist_cnn.onnx " + q + " --data " + kExamples +
-                           "mnist_test.npz --samples 50";
+  const std::string args =
+      "compare " + kExamples + "mnist_cnn.onnx " + q + " --data " + kExamples + "mnist_test.npz --samples 50";
   Result table = octet(args);
   ASSERT_EQ(table.status, 0) << table.out;
   EXPECT_NE(table.out.find("on 50 samples"), std::string::npos) << table.out;
@@ -160,9 +161,9 @@ TEST(DebugCli, SensitivityTableAndJson) {
   expect_error(args + " --labels " + kExamples + "mnist_calib.npz", "mnist_calib.npz");
   EXPECT_EQ(octet(args + " --metric top1").status, 2);  // top-1 needs labels
   EXPECT_EQ(octet(args + " --metric cosine --labels " + kExamples + "mnist_test_labels.npy").status, 2);
-  EXPECT_EQ(octet("sensitivity " + kExamples + "mnist_cnn.onnx --mode static --data " + kExamples + "mnist_test.npz")
-                .status,
-            2);  // --calib missing
+  EXPECT_EQ(
+      octet("sensitivity " + kExamples + "mnist_cnn.onnx --mode static --data " + kExamples + "mnist_test.npz").status,
+      2);  // --calib missing
 }
 
 TEST(DebugCli, QuantizeMaxDropPrintsItsSteps) {
@@ -182,10 +183,9 @@ TEST(DebugCli, QuantizeMaxDropPrintsItsSteps) {
                       "mnist_test_labels.npy");
   ASSERT_EQ(top1.status, 0) << top1.out;
   EXPECT_NE(top1.out.find("with 0 layers in float"), std::string::npos) << top1.out;
-  EXPECT_EQ(octet(base + " --max-drop 1").status, 2);                                       // no --eval
-  EXPECT_EQ(octet(base + " --eval " + kExamples + "mnist_test.npz").status, 2);            // no --max-drop
-  expect_error(base + " --max-drop 1 --eval " + kExamples + "mnist_test.npz --labels " + kExamples +
-                   "mnist_test.npz",
+  EXPECT_EQ(octet(base + " --max-drop 1").status, 2);                            // no --eval
+  EXPECT_EQ(octet(base + " --eval " + kExamples + "mnist_test.npz").status, 2);  // no --max-drop
+  expect_error(base + " --max-drop 1 --eval " + kExamples + "mnist_test.npz --labels " + kExamples + "mnist_test.npz",
                "mnist_test.npz");
 }
 
@@ -212,7 +212,8 @@ TEST(DebugCli, PlantedOutlierFoundByEveryToolAndRecoveredByMaxDrop) {
   const std::string data = " --data " + kExamples + "mnist_test.npz";
   const std::string labels = " --labels " + kExamples + "mnist_test_labels.npy";
   EXPECT_NE(octet("eval " + planted + data + labels).out.find("top-1: 97.10%"), std::string::npos);
-  ASSERT_EQ(octet("quantize " + planted + " -o " + q + " --mode static --calib " + kExamples + "mnist_calib.npz").status, 0);
+  ASSERT_EQ(
+      octet("quantize " + planted + " -o " + q + " --mode static --calib " + kExamples + "mnist_calib.npz").status, 0);
   Result collapsed = octet("eval " + q + data + labels);
   EXPECT_NE(collapsed.out.find("top-1: 1"), std::string::npos) << collapsed.out;  // 10-19 %: chance
   // compare: the layer reading the collapsed activation first, far below the rest.

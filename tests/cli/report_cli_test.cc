@@ -23,14 +23,16 @@ std::string read_text(const std::string& path) {
 TEST(ReportCli, WritesOneSelfContainedPage) {
   TempDir tmp;
   const std::string model = quantized_mnist(tmp), html = tmp / "report.html";
-  Result r = octet("report " + kExamples + "mnist_cnn.onnx " + model + " --data " + kExamples + "mnist_test.npz --samples 200 -o " + html);
+  Result r = octet("report " + kExamples + "mnist_cnn.onnx " + model + " --data " + kExamples +
+                   "mnist_test.npz --samples 200 -o " + html);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("report: " + html), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("on 200 samples"), std::string::npos) << r.out;
   const std::string page = read_text(html);
   EXPECT_EQ(page.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(page.find("</html>"), std::string::npos);
-  for (const char* absent : {"http://", "https://", "<script"}) EXPECT_EQ(page.find(absent), std::string::npos) << absent;
+  for (const char* absent : {"http://", "https://", "<script"})
+    EXPECT_EQ(page.find(absent), std::string::npos) << absent;
   EXPECT_NE(page.find("runs on INT8 kernels: "), std::string::npos);  // inspect --lowered's summary
   EXPECT_NE(page.find("KiB ("), std::string::npos);                   // file sizes
   EXPECT_NE(page.find("/classifier/classifier.3/Gemm"), std::string::npos);
@@ -46,7 +48,8 @@ TEST(ReportCli, BadInputNamesTheFileAndInputsAreNeverOverwritten) {
   const std::string model = quantized_mnist(tmp), f = kExamples + "mnist_cnn.onnx", data = kExamples + "mnist_test.npz";
   expect_error("report " + f + " " + kBad + "truncated.onnx --data " + data + " -o " + (tmp / "r.html"),
                "truncated.onnx: not a valid ONNX model");
-  expect_error("report " + f + " " + model + " --data " + kBad + "mlp_input.npy -o " + (tmp / "r.html"), "mlp_input.npy");
+  expect_error("report " + f + " " + model + " --data " + kBad + "mlp_input.npy -o " + (tmp / "r.html"),
+               "mlp_input.npy");
   expect_error("report " + f + " " + model + " --data " + kBad + "does_not_exist.npz -o " + (tmp / "r.html"),
                "does_not_exist.npz");
   expect_error("report " + f + " " + f + " --data " + data + " -o " + (tmp / "r.html"), "mnist_cnn.onnx");

@@ -115,13 +115,15 @@ TEST_F(NpyTest, ReadsFormatVersions2And3) {
 
 TEST_F(NpyTest, AcceptsLittleNativeAndNotApplicableByteOrders) {
   for (std::string descr : {"<u2", "=u2", "|u2"}) {
-    Tensor t = parse_npy(npy_bytes("{\"descr\": \"" + descr + "\", \"fortran_order\": False, \"shape\": (1,)}", le16(513)), "m");
+    Tensor t = parse_npy(
+        npy_bytes("{\"descr\": \"" + descr + "\", \"fortran_order\": False, \"shape\": (1,)}", le16(513)), "m");
     EXPECT_EQ(t.data<uint16_t>()[0], 513) << descr;
   }
   EXPECT_EQ(parse_npy(npy_bytes("{'descr': '>i1', 'fortran_order': False, 'shape': (1,)}", "\xff"), "m").dtype(),
             DType::kInt8);
-  expect_error([] { parse_npy(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,)}", "abcd"), "be.npy"); },
-               {"be.npy", "big-endian", "'>f4'"});
+  expect_error(
+      [] { parse_npy(npy_bytes("{'descr': '>f4', 'fortran_order': False, 'shape': (1,)}", "abcd"), "be.npy"); },
+      {"be.npy", "big-endian", "'>f4'"});
 }
 
 TEST_F(NpyTest, TransposesFortranOrderToC) {
@@ -133,7 +135,8 @@ TEST_F(NpyTest, TransposesFortranOrderToC) {
 }
 
 TEST_F(NpyTest, NormalizesBoolBytes) {
-  Tensor t = parse_npy(npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", std::string("\0\1\7", 3)), "m");
+  Tensor t =
+      parse_npy(npy_bytes("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", std::string("\0\1\7", 3)), "m");
   EXPECT_EQ(t.as_int64(2), 1);
 }
 
@@ -237,7 +240,8 @@ std::string zip64_central_zip(const std::string& name, const std::string& data) 
   std::string central = le32(0x02014b50) + le16(45) + le16(45) + le16(0) + le16(0) + le32(0) + le32(crc) +
                         le32(0xffffffff) + le32(0xffffffff) + le16(name.size()) + le16(extra.size()) + le16(0) +
                         le16(0) + le16(0) + le32(0) + le32(0xffffffff) + name + extra;
-  std::string end = le32(0x06054b50) + le32(0) + le16(1) + le16(1) + le32(central.size()) + le32(local.size()) + le16(0);
+  std::string end =
+      le32(0x06054b50) + le32(0) + le16(1) + le16(1) + le32(central.size()) + le32(local.size()) + le16(0);
   return local + central + end;
 }
 
@@ -273,8 +277,8 @@ TEST_F(NpyTest, CorruptNpzIsAnErrorNamingFileAndMember) {
     expect_error([&] { read_npz(file); }, {file, "member 'weights.npy'"});
   }
   std::string bad_crc = good;
-  bad_crc[14] ^= 1;                                   // local header CRC is not used...
-  bad_crc[good.find("PK\x01\x02") + 16] ^= 1;         // ...the central directory's is
+  bad_crc[14] ^= 1;                            // local header CRC is not used...
+  bad_crc[good.find("PK\x01\x02") + 16] ^= 1;  // ...the central directory's is
   std::string file = write("crc.npz", bad_crc);
   expect_error([&] { read_npz(file); }, {file, "member 'weights.npy'", "CRC-32"});
 
@@ -311,12 +315,10 @@ TEST_F(NpyTest, ReadsNumpyFixturesMatchingTheirJson) {
       ASSERT_EQ(t.numel(), static_cast<int64_t>(want["values"].size()));
       for (int64_t i = 0; i < t.numel(); ++i) {
         const nlohmann::json& v = want["values"][i];
-        if (v.is_boolean())
-          EXPECT_EQ(t.as_int64(i), v.get<bool>());
+        if (v.is_boolean()) EXPECT_EQ(t.as_int64(i), v.get<bool>());
         else if (v.is_number_integer())  // exact: int64 values beyond 2^53
           EXPECT_EQ(t.as_int64(i), v.get<int64_t>());
-        else
-          EXPECT_EQ(t.as_double(i), v.get<double>());
+        else EXPECT_EQ(t.as_double(i), v.get<double>());
       }
     }
   }

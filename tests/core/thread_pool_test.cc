@@ -37,9 +37,10 @@ TEST(ThreadPool, ParallelForCoversRangeWithContiguousChunks) {
 
 TEST(ThreadPool, RethrowsTaskErrors) {
   ThreadPool pool(2);
-  EXPECT_THROW(pool.run(8, [](int64_t t) {
-    if (t == 5) fail("task 5 failed");
-  }),
+  EXPECT_THROW(pool.run(8,
+                        [](int64_t t) {
+                          if (t == 5) fail("task 5 failed");
+                        }),
                Error);
   std::atomic<int> n{0};
   pool.run(8, [&](int64_t) { n++; });  // usable after an error

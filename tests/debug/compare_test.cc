@@ -5,10 +5,10 @@
 #include <cmath>
 
 #include "core/npy.h"
+#include "debug/debug_test_util.h"
 #include "octet/error.h"
 #include "octet/quantize.h"
 #include "onnx/import.h"
-#include "debug/debug_test_util.h"
 #include "passes/pass_test_util.h"
 
 namespace octet {
@@ -126,7 +126,7 @@ TEST(Compare, FindsEveryLayerOfAStaticCnnWithItsWeights) {
                            "/classifier/classifier.3/Gemm"}) {
     ASSERT_TRUE(by_name.count(name)) << name;
     const LayerError& l = *by_name[name];
-    ASSERT_EQ(l.weights.size(), 1u) << name;  // the bias is rank 1: not a weight
+    ASSERT_EQ(l.weights.size(), 1u) << name;        // the bias is rank 1: not a weight
     EXPECT_GT(l.weights[0].sqnr_db, 30.0) << name;  // against the BN-folded float weight
     EXPECT_GT(l.isolated.sqnr_db, 25.0) << name;
     EXPECT_GT(l.isolated.cosine, 0.99) << name;
@@ -134,7 +134,8 @@ TEST(Compare, FindsEveryLayerOfAStaticCnnWithItsWeights) {
   // The fused Conv writes the BatchNormalization's output: compared under that name, reported as
   // the Conv.
   EXPECT_EQ(by_name["/features/features.0/Conv"]->tensor, "/features/features.1/BatchNormalization_output_0");
-  for (size_t i = 1; i < c.layers.size(); ++i) EXPECT_LE(c.layers[i - 1].isolated.sqnr_db, c.layers[i].isolated.sqnr_db);
+  for (size_t i = 1; i < c.layers.size(); ++i)
+    EXPECT_LE(c.layers[i - 1].isolated.sqnr_db, c.layers[i].isolated.sqnr_db);
   EXPECT_TRUE(c.mismatches.empty());
 }
 

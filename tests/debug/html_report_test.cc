@@ -100,7 +100,8 @@ TEST(HtmlReport, MnistHasEveryLayerAndAHistogramPerQuantizedActivation) {
   for (const Node& n : f.nodes)
     if (n.op_type == "Conv" || n.op_type == "Gemm") {
       ++layers;
-      EXPECT_NE(html.find("<title>" + html_escape(n.name) + " (" + n.op_type + ")</title>"), std::string::npos) << n.name;
+      EXPECT_NE(html.find("<title>" + html_escape(n.name) + " (" + n.op_type + ")</title>"), std::string::npos)
+          << n.name;
     }
   EXPECT_EQ(layers, 4);
   for (const char* id : {"summary", "sqnr", "activations", "weights", "qparams", "float-ops"})

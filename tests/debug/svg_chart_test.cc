@@ -22,7 +22,8 @@ TEST(SvgChart, EscapesEveryCharacterThatEndsTextOrAnAttribute) {
 
 TEST(SvgChart, BarChartEscapesLabelsAndDrawsInfinityAsAFullBar) {
   const std::string evil = "<script>alert('x')</script>&\"";
-  const std::string svg = svg_bar_chart({{evil, {12.5, 9.0}}, {"conv", {INFINITY, NAN}}}, {"isolated", "accumulated"}, "SQNR (dB)");
+  const std::string svg =
+      svg_bar_chart({{evil, {12.5, 9.0}}, {"conv", {INFINITY, NAN}}}, {"isolated", "accumulated"}, "SQNR (dB)");
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_NE(svg.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;"), std::string::npos);
   EXPECT_NE(svg.find(">inf</text>"), std::string::npos);
@@ -43,8 +44,8 @@ TEST(SvgChart, HistogramDrawsOneBarPerNonEmptyBinAndMarksTheRange) {
   Histogram h(-1, 3, 4);
   for (double v : {-0.5, 0.5, 0.5, 2.5}) h.add(v);  // bins 0, 1, 1, 3
   const std::string svg = svg_histogram(h, 0, 2);
-  EXPECT_EQ(count(svg, "<rect"), 4u);  // the shaded range and three bins
-  EXPECT_EQ(count(svg, "#c62828"), 2u) << svg;  // bins 0 and 3 lie outside [0, 2]: clipped
+  EXPECT_EQ(count(svg, "<rect"), 4u);               // the shaded range and three bins
+  EXPECT_EQ(count(svg, "#c62828"), 2u) << svg;      // bins 0 and 3 lie outside [0, 2]: clipped
   EXPECT_EQ(count(svg, "stroke=\"#2e7d32\""), 2u);  // the range's two ends
   EXPECT_NE(svg.find("quantization range [0, 2]"), std::string::npos);
 }

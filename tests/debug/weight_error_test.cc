@@ -37,8 +37,8 @@ TEST(WeightError, PerChannelSqnrOnTheDequantizeLinearAxis) {
   EXPECT_EQ(e.axis, 1);
   ASSERT_EQ(e.channel_sqnr_db.size(), 3u);
   EXPECT_NEAR(e.channel_sqnr_db[0], 10 * std::log10((1.0 + 1.21) / 0.01), 1e-3);  // 1.1 read as 1
-  EXPECT_TRUE(std::isinf(e.channel_sqnr_db[1]) && e.channel_sqnr_db[1] > 0);     // exact
-  EXPECT_TRUE(std::isinf(e.channel_sqnr_db[2]) && e.channel_sqnr_db[2] > 0);     // zeros, exact
+  EXPECT_TRUE(std::isinf(e.channel_sqnr_db[1]) && e.channel_sqnr_db[1] > 0);      // exact
+  EXPECT_TRUE(std::isinf(e.channel_sqnr_db[2]) && e.channel_sqnr_db[2] > 0);      // zeros, exact
   EXPECT_EQ(e.worst_channel, 0);
   EXPECT_NEAR(e.sqnr_db, 10 * std::log10((1.0 + 4 + 1.21 + 16) / 0.01), 1e-3);
 }
@@ -59,8 +59,7 @@ TEST(WeightError, NamesTheWeightWhenShapesDiffer) {
     weight_error(t.g, *t.dq, *t.gemm, Tensor(DType::kFloat32, {3, 2}));
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("weight 'wq' [2,3] does not match the float model's [3,2]"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("weight 'wq' [2,3] does not match the float model's [3,2]"), std::string::npos)
         << e.what();
   }
 }

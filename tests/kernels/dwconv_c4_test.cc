@@ -57,8 +57,8 @@ TEST_P(DwconvC4Isa, ConvMatchesTwin) {
             for (size_t i = 0; i < w.size(); i += 5) w[i] = 0x80808080u;  // -128 in every byte
             const int64_t ld = channels + 3;
             std::vector<int32_t> got(pixels * ld, 7), want(pixels * ld, 7);
-            DwC4Args a{channels, kw, groups, pixels, stride, dil, ib.data(), ib_col, ib_group, w.data(), w_tap,
-                       got.data(), ld};
+            DwC4Args a{channels, kw,       groups,   pixels, stride,     dil, ib.data(),
+                       ib_col,   ib_group, w.data(), w_tap,  got.data(), ld};
             k.conv(a);
             a.acc = want.data();
             dwconv_c4__ref(a);

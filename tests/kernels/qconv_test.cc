@@ -44,10 +44,10 @@ std::vector<int32_t> direct_conv(const Conv2dShape& s, const std::vector<uint8_t
 
 void check(const std::string& isa, const Conv2dShape& s, uint8_t x_zp, bool w_zp_per_channel, Kind kind, int threads,
            std::mt19937& rng) {
-  SCOPED_TRACE(cat(isa, " in ", s.batch, "x", s.in_h, "x", s.in_w, "x", s.in_c, " out_c ", s.out_c, " k ",
-                   s.kernel_h, "x", s.kernel_w, " stride ", s.stride_h, " dil ", s.dilation_h, " pads ", s.pad_top,
-                   s.pad_left, s.pad_bottom, s.pad_right, " groups ", s.groups, " x_zp ", int(x_zp), " kind ",
-                   int(kind), " threads ", threads));
+  SCOPED_TRACE(cat(isa, " in ", s.batch, "x", s.in_h, "x", s.in_w, "x", s.in_c, " out_c ", s.out_c, " k ", s.kernel_h,
+                   "x", s.kernel_w, " stride ", s.stride_h, " dil ", s.dilation_h, " pads ", s.pad_top, s.pad_left,
+                   s.pad_bottom, s.pad_right, " groups ", s.groups, " x_zp ", int(x_zp), " kind ", int(kind),
+                   " threads ", threads));
   auto x = random_ints<uint8_t>(rng, s.batch * s.in_h * s.in_w * s.in_c, 0, 255);
   auto w = random_ints<int8_t>(rng, s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, -128, 127);
   std::vector<int8_t> w_zp = w_zp_per_channel ? random_ints<int8_t>(rng, s.out_c, -20, 20) : std::vector<int8_t>{};
@@ -58,8 +58,9 @@ void check(const std::string& isa, const Conv2dShape& s, uint8_t x_zp, bool w_zp
   const size_t elem = kind == Kind::dequant_f32 ? 4 : 1;
   std::vector<uint8_t> got(M * ldo * elem, 0), want(M * ldo * elem, 0);
   auto make = [&](std::vector<uint8_t>& out) {
-    return kind == Kind::dequant_f32 ? Epilogue::dequantize(reinterpret_cast<float*>(out.data()), ldo, 0.5f, scale, bias_f)
-                                     : Epilogue::requantize_u8(out.data(), ldo, scale, 100, bias, 100);
+    return kind == Kind::dequant_f32
+               ? Epilogue::dequantize(reinterpret_cast<float*>(out.data()), ldo, 0.5f, scale, bias_f)
+               : Epilogue::requantize_u8(out.data(), ldo, scale, 100, bias, 100);
   };
   Epilogue ep = make(got);
   PackedConvWeights pw = pack_conv_weights_s8(w.data(), s, w_zp, kernels_for(isa));
@@ -132,8 +133,13 @@ TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
   s.kernel_h = s.kernel_w = 5, s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = 2;
   const int64_t M = s.out_h() * s.out_w();
   for (auto [xv, x_zp, wv, w_zp] : {std::tuple<uint8_t, uint8_t, int8_t, int8_t>{255, 0, -128, 127},
-                                    {0, 255, -128, 127}, {255, 0, 127, -128}, {0, 255, 127, -128},
-                                    {255, 0, -128, 0}, {0, 255, -128, 0}, {255, 0, 127, 0}, {0, 255, 127, 0}}) {
+                                    {0, 255, -128, 127},
+                                    {255, 0, 127, -128},
+                                    {0, 255, 127, -128},
+                                    {255, 0, -128, 0},
+                                    {0, 255, -128, 0},
+                                    {255, 0, 127, 0},
+                                    {0, 255, 127, 0}}) {
     std::vector<uint8_t> x(s.in_h * s.in_w * s.in_c, xv);
     std::vector<int8_t> w(s.out_c * 25, wv), zps{w_zp};
     std::vector<float> got(M * s.out_c), one{1.0f};

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <limits>
 
-#include "kernels/ref/qgemm_ref.h"
 #include "kernels/dispatch.h"
 #include "kernels/qgemm_test_util.h"
+#include "kernels/ref/qgemm_ref.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -26,10 +26,10 @@ struct Case {
   Kind kind;
   bool per_channel;
   bool relu;
-  bool row_scale = false;  // dequant: per-row (per-token) activation scales too
-  bool float_bias = true;  // dequant: a float bias, or none
-  int64_t lda_pad = 0;     // A's rows K + lda_pad bytes apart, the gap filled with junk
-  std::vector<float> scale = {};  // per-channel multipliers to use instead of random ones
+  bool row_scale = false;          // dequant: per-row (per-token) activation scales too
+  bool float_bias = true;          // dequant: a float bias, or none
+  int64_t lda_pad = 0;             // A's rows K + lda_pad bytes apart, the gap filled with junk
+  std::vector<float> scale = {};   // per-channel multipliers to use instead of random ones
   std::vector<int32_t> bias = {};  // int32 biases to use instead of random ones
 };
 
@@ -64,12 +64,12 @@ std::vector<uint8_t> reference(const Case& c, const std::vector<uint8_t>& a, con
 void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>& a, const std::vector<int8_t>& w,
            int threads, std::mt19937& rng) {
   SCOPED_TRACE(cat(kernel.name, " M=", c.M, " N=", c.N, " K=", c.K, " a_zp=", int(c.a_zp), " w_zp=", c.w_zp.size(),
-                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale, " float_bias=", c.float_bias,
-                   " lda_pad=", c.lda_pad, " threads=", threads));
+                   " kind=", int(c.kind), " per_channel=", c.per_channel, " relu=", c.relu, " row_scale=", c.row_scale,
+                   " float_bias=", c.float_bias, " lda_pad=", c.lda_pad, " threads=", threads));
   size_t ns = c.per_channel ? c.N : 1;
   std::vector<float> scale = !c.scale.empty()              ? c.scale
-                            : c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
-                                                          : random_floats(rng, ns, 1e-5f, 1e-2f);
+                             : c.kind == Kind::dequant_f32 ? random_floats(rng, ns, 1e-3f, 1e-1f)
+                                                           : random_floats(rng, ns, 1e-5f, 1e-2f);
   std::vector<int32_t> bias = !c.bias.empty() ? c.bias : random_ints<int32_t>(rng, c.N, -100000, 100000);
   std::vector<float> bias_f = c.float_bias ? random_floats(rng, c.N, -5.f, 5.f) : std::vector<float>{};
   float a_scale = 0.02f;
@@ -109,8 +109,8 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
   std::mt19937 rng(1234);
   auto pick = [&](auto& arr) { return arr[std::uniform_int_distribution<size_t>(0, std::size(arr) - 1)(rng)]; };
   for (int i = 0; i < count; ++i) {
-    Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 4), i % 2 == 0,
-           i % 5 == 1};
+    Case c{pick(kDims), pick(kDims), pick(kDims) + (i % 3 == 0 ? 200 : 0), pick(kAZp), {}, Kind(i % 4),
+           i % 2 == 0,  i % 5 == 1};
     c.row_scale = c.kind == Kind::dequant_f32 && i % 7 < 4;
     c.float_bias = i % 4 != 3;
     c.lda_pad = i % 6 == 3 ? 5 : 0;
@@ -229,9 +229,7 @@ TEST_P(QgemmIsa, Activations7BitPathIsExact) {
 
 INSTANTIATE_TEST_SUITE_P(Qgemm, QgemmIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);
 
-TEST(Qgemm, ChosenPathIsSupported) {
-  EXPECT_TRUE(path_supported(kernels().path));
-}
+TEST(Qgemm, ChosenPathIsSupported) { EXPECT_TRUE(path_supported(kernels().path)); }
 
 TEST(Qgemm, RejectsBadArguments) {
   std::vector<int8_t> w(4 * 3, 1);
@@ -245,8 +243,7 @@ TEST(Qgemm, RejectsBadArguments) {
   ThreadPool pool(1);
   EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, two_scales, 0), pool), Error);
   EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::requantize_u8(y.data(), 2, one, 0), pool), Error);
-  EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, one, 0, {}, 10, 5), pool),
-               Error);
+  EXPECT_THROW(qgemm_u8s8(a.data(), 4, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, one, 0, {}, 10, 5), pool), Error);
   EXPECT_THROW(qgemm_u8s8(a.data(), 3, 0, pw, 2, Epilogue::requantize_u8(y.data(), 3, one, 0), pool), Error);
   // A row scale: one value per row of A, and only where the output is float.
   std::vector<float> yf(6);

@@ -36,8 +36,8 @@ inline std::vector<std::string> all_isas() {
 
 inline std::string isa_param_name(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
 
-#define OCTET_SKIP_UNLESS_SUPPORTED(isa)                                                                      \
-  if (!::octet::kernels::path_supported(isa))                                                                 \
+#define OCTET_SKIP_UNLESS_SUPPORTED(isa)      \
+  if (!::octet::kernels::path_supported(isa)) \
   GTEST_SKIP() << "this CPU lacks " << (isa) << ": path compiled but UNTESTED here"
 
 }  // namespace octet::kernels::testing

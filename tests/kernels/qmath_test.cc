@@ -11,8 +11,8 @@ namespace octet {
 namespace {
 
 TEST(QMath, RoundHalfEvenMatchesNearbyint) {
-  std::vector<float> vals = {0.0f, -0.0f, 0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 0.49999997f, 4194303.5f, -4194303.5f,
-                             4194304.0f, -4194304.0f, 1e-30f, 127.5f, 128.5f};
+  std::vector<float> vals = {0.0f,        -0.0f,      0.5f,        1.5f,       2.5f,        -0.5f,  -1.5f,  -2.5f,
+                             0.49999997f, 4194303.5f, -4194303.5f, 4194304.0f, -4194304.0f, 1e-30f, 127.5f, 128.5f};
   std::mt19937 rng(1);
   std::uniform_real_distribution<float> dist(-70000.0f, 70000.0f);
   for (int i = 0; i < 100000; ++i) vals.push_back(dist(rng));

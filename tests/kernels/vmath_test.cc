@@ -43,9 +43,10 @@ TEST_P(VmathIsa, EveryFunctionMatchesTheReferenceBitForBit) {
     const char* name;
     VmathFn got, want;
   };
-  for (const Fn& f : {Fn{"exp", k.exp, vmath__ref.exp}, Fn{"sigmoid", k.sigmoid, vmath__ref.sigmoid},
-                      Fn{"tanh", k.tanh, vmath__ref.tanh}, Fn{"erf", k.erf, vmath__ref.erf},
-                      Fn{"gelu_erf", k.gelu_erf, vmath__ref.gelu_erf}, Fn{"gelu_tanh", k.gelu_tanh, vmath__ref.gelu_tanh}}) {
+  for (const Fn& f :
+       {Fn{"exp", k.exp, vmath__ref.exp}, Fn{"sigmoid", k.sigmoid, vmath__ref.sigmoid},
+        Fn{"tanh", k.tanh, vmath__ref.tanh}, Fn{"erf", k.erf, vmath__ref.erf},
+        Fn{"gelu_erf", k.gelu_erf, vmath__ref.gelu_erf}, Fn{"gelu_tanh", k.gelu_tanh, vmath__ref.gelu_tanh}}) {
     for (int64_t len : {int64_t{1}, int64_t{7}, int64_t{16}, int64_t{17}, n}) {
       std::vector<float> got(len), want(len);
       f.got(len, x.data(), got.data());
@@ -59,7 +60,8 @@ TEST_P(VmathIsa, EveryFunctionMatchesTheReferenceBitForBit) {
     std::vector<float> got(len), want(len);
     k.softmax(len, x.data(), got.data());
     vmath__ref.softmax(len, x.data(), want.data());
-    for (int64_t i = 0; i < len; ++i) ASSERT_TRUE(same_bits(got[i], want[i])) << "softmax row of " << len << " at " << i;
+    for (int64_t i = 0; i < len; ++i)
+      ASSERT_TRUE(same_bits(got[i], want[i])) << "softmax row of " << len << " at " << i;
   }
 }
 

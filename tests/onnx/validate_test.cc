@@ -8,8 +8,8 @@
 
 #include <string>
 
-#include "onnx/import.h"
 #include "octet/error.h"
+#include "onnx/import.h"
 
 namespace octet {
 namespace {
@@ -100,7 +100,8 @@ TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
     }
     const std::string e = import_error(m);
     EXPECT_NE(e.find("node 'conv0' (" + std::string(op) + "): input 'x' has rank 3 but weight 'w' has rank 4"),
-              std::string::npos) << e;
+              std::string::npos)
+        << e;
   }
   // A rank known only by inference (x [1, 2] through a Relu; on a rank-2 input ONNX's Conv rule
   // dereferenced an empty vector).
@@ -162,7 +163,8 @@ TEST(Validate, TheOnnxCheckerRefusesAnOpNewerThanTheOpset) {
   n->add_output("z");
   const std::string e = import_error(m);
   EXPECT_NE(e.find("m.onnx: node 'hs' (HardSwish): not valid ONNX (ONNX checker): No Op registered for HardSwish"),
-            std::string::npos) << e;
+            std::string::npos)
+      << e;
 }
 
 TEST(Validate, HugeDeclaredTensorsAreRefusedAsShortWithoutAllocating) {

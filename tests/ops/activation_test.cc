@@ -29,7 +29,8 @@ TEST(ActivationOps, FastMathWithinOneMillionthOfStd) {
 TEST(ActivationOps, ReluLeakyPRelu) {
   Tensor x = Tensor::from_vector<float>({2, 2}, {-2, 1, -1, 3});
   expect_close(run_op("Relu", {x})[0], Tensor::from_vector<float>({2, 2}, {0, 1, 0, 3}), 0);
-  expect_close(run_op("Relu", {Tensor::from_vector<int32_t>({2}, {-5, 5})})[0], Tensor::from_vector<int32_t>({2}, {0, 5}), 0);
+  expect_close(run_op("Relu", {Tensor::from_vector<int32_t>({2}, {-5, 5})})[0],
+               Tensor::from_vector<int32_t>({2}, {0, 5}), 0);
   expect_close(run_op("LeakyRelu", {x}, {{"alpha", attr_float(0.5f)}})[0],
                Tensor::from_vector<float>({2, 2}, {-1, 1, -0.5f, 3}), 0);
   // Slope [2,1] broadcasts unidirectionally to X [2,2].
@@ -49,7 +50,8 @@ TEST(ActivationOps, ClipAttributesBeforeOpset11InputsAfter) {
     EXPECT_TRUE(std::isnan(y.data<float>()[3]));
   }
   // Only max given (min omitted), and integers.
-  expect_close(run_op("Clip", {Tensor::from_vector<int64_t>({3}, {-9, 4, 9}), Tensor(), Tensor::scalar<int64_t>(5)}, {}, 1, 13)[0],
+  expect_close(run_op("Clip", {Tensor::from_vector<int64_t>({3}, {-9, 4, 9}), Tensor(), Tensor::scalar<int64_t>(5)}, {},
+                      1, 13)[0],
                Tensor::from_vector<int64_t>({3}, {-9, 4, 5}), 0);
   // min > max gives max everywhere.
   expect_close(run_op("Clip", {x, Tensor::scalar<float>(2), Tensor::scalar<float>(1)}, {}, 1, 13)[0].reshaped({4}),
@@ -63,7 +65,8 @@ TEST(ActivationOps, SmoothActivationsMatchFormulas) {
     for (int64_t i = 0; i < x.numel(); ++i) {
       double v = x.data<float>()[i], want = f(v);
       // Gelu's 1 + erf(v / sqrt 2) cancels for negative v: float can do no better than |v| ulps of 1.
-      EXPECT_NEAR(y.data<float>()[i], want, 1e-6 * std::fabs(want) + 1e-7 * std::max(1.0, std::fabs(v))) << op << " at " << v;
+      EXPECT_NEAR(y.data<float>()[i], want, 1e-6 * std::fabs(want) + 1e-7 * std::max(1.0, std::fabs(v)))
+          << op << " at " << v;
     }
   };
   check("Sigmoid", [](double v) { return 1 / (1 + std::exp(-v)); });
@@ -85,13 +88,16 @@ TEST(ActivationOps, SoftmaxOpsetAxisSemantics) {
   Tensor x = Tensor::from_vector<float>({2, 3}, {1, 2, 3, 1000, 1000, 1000});
   Tensor y = run_op("Softmax", {x}, {}, 1, 13)[0];
   double e = std::exp(1.0) + std::exp(2.0) + std::exp(3.0);
-  expect_close(y, Tensor::from_vector<float>({2, 3}, {float(std::exp(1.0) / e), float(std::exp(2.0) / e),
-                                                      float(std::exp(3.0) / e), 1 / 3.f, 1 / 3.f, 1 / 3.f}), 1e-6);
+  expect_close(y,
+               Tensor::from_vector<float>({2, 3}, {float(std::exp(1.0) / e), float(std::exp(2.0) / e),
+                                                   float(std::exp(3.0) / e), 1 / 3.f, 1 / 3.f, 1 / 3.f}),
+               1e-6);
   Tensor ly = run_op("LogSoftmax", {x}, {}, 1, 13)[0];
   EXPECT_NEAR(ly.data<float>()[0], 1 - std::log(e), 1e-5);
   // Opset 13 along axis 0 of [2,3] vs opset 11 coercing [2,3] at axis 0 to one row of 6.
   Tensor z = Tensor::from_vector<float>({2, 3}, {0, 0, 0, 0, 0, 0});
-  expect_close(run_op("Softmax", {z}, {{"axis", attr_int(0)}}, 1, 13)[0], Tensor::from_vector<float>({2, 3}, {.5f, .5f, .5f, .5f, .5f, .5f}), 1e-7);
+  expect_close(run_op("Softmax", {z}, {{"axis", attr_int(0)}}, 1, 13)[0],
+               Tensor::from_vector<float>({2, 3}, {.5f, .5f, .5f, .5f, .5f, .5f}), 1e-7);
   expect_close(run_op("Softmax", {z}, {{"axis", attr_int(0)}}, 1, 11)[0],
                Tensor::from_vector<float>({2, 3}, {1 / 6.f, 1 / 6.f, 1 / 6.f, 1 / 6.f, 1 / 6.f, 1 / 6.f}), 1e-7);
   // Opset 11 default axis 1 on [2,1,2]: rows of 2 elements.

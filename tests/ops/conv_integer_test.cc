@@ -95,9 +95,9 @@ TEST(ConvInteger, GroupedDepthwiseAndPointwise) {
   expect_matches(x, dw, &x_zp, nullptr, {16, 1, 1, 1, 1});  // depthwise, symmetric weights
   expect_matches(x, dw, &x_zp, &dw_zp, {16, 2, 1, 1, 1});   // depthwise with weight zero points
   Tensor gw = random_bytes(DType::kUInt8, {8, 4, 5, 5}, rng);
-  expect_matches(x, gw, &x_zp, nullptr, {4, 1, 1, 2, 2});   // 4 groups, uint8 weights
+  expect_matches(x, gw, &x_zp, nullptr, {4, 1, 1, 2, 2});  // 4 groups, uint8 weights
   Tensor pw = random_bytes(DType::kInt8, {33, 16, 1, 1}, rng);
-  expect_matches(x, pw, &x_zp, nullptr, {});                // 1x1: the GEMM on x as it lies
+  expect_matches(x, pw, &x_zp, nullptr, {});  // 1x1: the GEMM on x as it lies
 }
 
 TEST(ConvInteger, AutoPadAndOneDimensional) {

@@ -216,8 +216,8 @@ TEST(ConvTransposeOp, RandomShapes) {
     }
     if (mode >= 2) {  // SAME asking for more than the natural output needs negative padding: skip
       bool ok = true;
-      for (size_t d = 0; d < r; ++d) ok &= xs[d + 2] * geo.stride[d] <= geo.stride[d] * (xs[d + 2] - 1) +
-                                                                        (ws[d + 2] - 1) * geo.dil[d] + 1;
+      for (size_t d = 0; d < r; ++d)
+        ok &= xs[d + 2] * geo.stride[d] <= geo.stride[d] * (xs[d + 2] - 1) + (ws[d + 2] - 1) * geo.dil[d] + 1;
       if (!ok) continue;
     }
     Tensor x = random_tensor(xs, rng), w = random_tensor(ws, rng), b = random_tensor({mg * g}, rng);

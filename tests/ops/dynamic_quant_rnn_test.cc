@@ -33,7 +33,7 @@ TEST(DynamicQuantRnn, PerStepInputMatchesStepByStepReference) {
   for (const Case& c : {Case{true, false, false}, Case{true, true, true}, Case{false, false, true, false},
                         Case{false, true, false, true}}) {
     SCOPED_TRACE(::testing::Message() << "lstm " << c.lstm << " non_negative " << c.non_negative << " bidirectional "
-                                    << c.bidirectional << " lbr " << c.linear_before_reset);
+                                      << c.bidirectional << " lbr " << c.linear_before_reset);
     const int64_t dirs = c.bidirectional ? 2 : 1, ng = (c.lstm ? 4 : 3) * nh;
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> unit(-1.0f, 1.0f);

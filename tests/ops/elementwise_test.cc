@@ -10,13 +10,14 @@ TEST(ElementwiseOps, AddBroadcastsInnerRowScalarAndBias) {
   Tensor a = Tensor::from_vector<float>({2, 3}, {1, 2, 3, 4, 5, 6});
   expect_close(run_op("Add", {a, Tensor::from_vector<float>({3}, {10, 20, 30})})[0],
                Tensor::from_vector<float>({2, 3}, {11, 22, 33, 14, 25, 36}), 0);
-  expect_close(run_op("Add", {a, Tensor::scalar<float>(1)})[0],
-               Tensor::from_vector<float>({2, 3}, {2, 3, 4, 5, 6, 7}), 0);
+  expect_close(run_op("Add", {a, Tensor::scalar<float>(1)})[0], Tensor::from_vector<float>({2, 3}, {2, 3, 4, 5, 6, 7}),
+               0);
   expect_close(run_op("Sub", {Tensor::from_vector<float>({2, 1}, {1, 2}), a})[0],
                Tensor::from_vector<float>({2, 3}, {0, -1, -2, -2, -3, -4}), 0);
   // Both sides broadcast: [3,1] * [1,2] -> [3,2].
-  expect_close(run_op("Mul", {Tensor::from_vector<float>({3, 1}, {1, 2, 3}), Tensor::from_vector<float>({1, 2}, {1, 10})})[0],
-               Tensor::from_vector<float>({3, 2}, {1, 10, 2, 20, 3, 30}), 0);
+  expect_close(
+      run_op("Mul", {Tensor::from_vector<float>({3, 1}, {1, 2, 3}), Tensor::from_vector<float>({1, 2}, {1, 10})})[0],
+      Tensor::from_vector<float>({3, 2}, {1, 10, 2, 20, 3, 30}), 0);
 }
 
 TEST(ElementwiseOps, BadBroadcastNamesTheNode) {
@@ -54,8 +55,9 @@ TEST(ElementwiseOps, PowMixedTypes) {
   expect_close(run_op("Pow", {x, Tensor::scalar<float>(2)})[0], Tensor::from_vector<float>({3}, {1, 4, 9}), 0);
   expect_close(run_op("Pow", {x, Tensor::from_vector<int64_t>({3}, {3, 0, 2})})[0],
                Tensor::from_vector<float>({3}, {1, 1, 9}), 0);
-  expect_close(run_op("Pow", {Tensor::from_vector<int32_t>({3}, {2, -3, 4}), Tensor::from_vector<int32_t>({3}, {10, 3, 0})})[0],
-               Tensor::from_vector<int32_t>({3}, {1024, -27, 1}), 0);
+  expect_close(
+      run_op("Pow", {Tensor::from_vector<int32_t>({3}, {2, -3, 4}), Tensor::from_vector<int32_t>({3}, {10, 3, 0})})[0],
+      Tensor::from_vector<int32_t>({3}, {1024, -27, 1}), 0);
   expect_close(run_op("Pow", {Tensor::from_vector<int64_t>({2}, {4, 9}), Tensor::scalar<float>(0.5f)})[0],
                Tensor::from_vector<int64_t>({2}, {2, 3}), 0);
 }

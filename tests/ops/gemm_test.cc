@@ -21,7 +21,8 @@ TEST(GemmOp, TransposesAlphaBetaBroadcastC) {
     const int64_t m = pick(1, 40), k = pick(1, 40), n = pick(1, 40);
     const bool ta = iter & 1, tb = iter & 2;
     const float alpha = iter % 3 ? 1.f : 0.5f, beta = iter % 5 ? 1.f : -2.f;
-    Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, rng), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, rng);
+    Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, rng),
+           b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, rng);
     const std::vector<Shape> c_shapes = {{}, {n}, {1, n}, {m, 1}, {m, n}, {1}};
     const int ci = (iter / 4) % 7;  // 6: no C
     Tensor c = ci < 6 ? random_tensor(c_shapes[ci], rng) : Tensor();
@@ -42,10 +43,10 @@ TEST(GemmOp, TransposesAlphaBetaBroadcastC) {
     if (c.defined()) inputs.push_back(c);
     SCOPED_TRACE(cat("iter ", iter, " m ", m, " k ", k, " n ", n));
     const std::vector<size_t> constants = iter % 3 ? std::vector<size_t>{1, 2} : std::vector<size_t>{};
-    Tensor got = run_op("Gemm", inputs,
-                        {{"transA", attr_int(ta)}, {"transB", attr_int(tb)}, {"alpha", attr_float(alpha)},
-                         {"beta", attr_float(beta)}},
-                        1, 13, 1 + iter % 2, constants)[0];
+    Tensor got = run_op(
+        "Gemm", inputs,
+        {{"transA", attr_int(ta)}, {"transB", attr_int(tb)}, {"alpha", attr_float(alpha)}, {"beta", attr_float(beta)}},
+        1, 13, 1 + iter % 2, constants)[0];
     expect_close(got, want, 1e-4 * std::max<double>(1, k));
   }
   std::mt19937 r2(1);
@@ -80,7 +81,8 @@ Tensor ref_matmul(const Tensor& a, const Tensor& b, const Shape& out) {
     for (int64_t i = 0; i < m; ++i)
       for (int64_t j = 0; j < n; ++j) {
         double acc = 0;
-        for (int64_t p = 0; p < k; ++p) acc += double(a.data<float>()[oa + i * k + p]) * b.data<float>()[ob + p * n + j];
+        for (int64_t p = 0; p < k; ++p)
+          acc += double(a.data<float>()[oa + i * k + p]) * b.data<float>()[ob + p * n + j];
         y.data<float>()[(bi * m + i) * n + j] = static_cast<float>(acc);
       }
   }
@@ -110,7 +112,8 @@ TEST(MatMulOp, NumpySemantics) {
       for (bool constant : {false, true}) {
         Tensor a = random_tensor(c.a, rng), b = random_tensor(c.b, rng);
         SCOPED_TRACE(cat(shape_str(c.a), " x ", shape_str(c.b), " threads ", threads, " const ", constant));
-        Tensor got = run_op("MatMul", {a, b}, {}, 1, 13, threads, constant ? std::vector<size_t>{1} : std::vector<size_t>{})[0];
+        Tensor got =
+            run_op("MatMul", {a, b}, {}, 1, 13, threads, constant ? std::vector<size_t>{1} : std::vector<size_t>{})[0];
         expect_close(got, ref_matmul(a, b, c.out), 1e-4 * c.a.back());
       }
   EXPECT_THROW(run_op("MatMul", {random_tensor({2, 3}, rng), random_tensor({4, 5}, rng)}), Error);

@@ -25,7 +25,8 @@ TEST(GeneratorOps, ConstantForms) {
 
 TEST(GeneratorOps, ConstantOfShapeDefaultsToFloatZero) {
   expect_close(run_op("ConstantOfShape", {ints({2, 2})})[0], Tensor(DType::kFloat32, {2, 2}), 0);
-  Tensor y = run_op("ConstantOfShape", {ints({3})}, {{"value", attr_tensor(Tensor::from_vector<int32_t>({1}, {9}))}})[0];
+  Tensor y =
+      run_op("ConstantOfShape", {ints({3})}, {{"value", attr_tensor(Tensor::from_vector<int32_t>({1}, {9}))}})[0];
   expect_close(y, Tensor::from_vector<int32_t>({3}, {9, 9, 9}), 0);
   EXPECT_EQ(run_op("ConstantOfShape", {ints({2, 0})})[0].numel(), 0);
   EXPECT_EQ(run_op("ConstantOfShape", {Tensor(DType::kInt64, {0})})[0].shape(), Shape{});
@@ -48,20 +49,19 @@ TEST(GeneratorOps, RangeCountsCeilAndEmpty) {
   EXPECT_EQ(r(int64_t{5}, INT64_MIN, int64_t{1}).numel(), 0);
   // i * delta past int64 while every element fits (the fuzz smoke's: 8192 * 1125899906842625).
   const Tensor wide = r(INT64_MIN + 1, INT64_MAX, int64_t{1125899906842625});
-  EXPECT_EQ(wide.data<int64_t>()[8192],
-            static_cast<int64_t>(static_cast<__int128>(INT64_MIN + 1) + static_cast<__int128>(8192) * 1125899906842625));
+  EXPECT_EQ(wide.data<int64_t>()[8192], static_cast<int64_t>(static_cast<__int128>(INT64_MIN + 1) +
+                                                             static_cast<__int128>(8192) * 1125899906842625));
 }
 
-Tensor cast(const Tensor& x, DType to) {
-  return run_op("Cast", {x}, {{"to", attr_int(dtype_to_onnx(to))}}, 1, 19)[0];
-}
+Tensor cast(const Tensor& x, DType to) { return run_op("Cast", {x}, {{"to", attr_int(dtype_to_onnx(to))}}, 1, 19)[0]; }
 
 TEST(GeneratorOps, CastFloatToIntTruncatesTowardZero) {
   Tensor x = Tensor::from_vector<float>({5}, {2.7f, -2.7f, 0.5f, -0.5f, 100.f});
   expect_close(cast(x, DType::kInt32), Tensor::from_vector<int32_t>({5}, {2, -2, 0, 0, 100}), 0);
   expect_close(cast(x, DType::kInt8), Tensor::from_vector<int8_t>({5}, {2, -2, 0, 0, 100}), 0);
   expect_close(cast(x, DType::kBool), Tensor::from_vector<bool>({5}, {true, true, true, true, true}), 0);
-  expect_close(cast(Tensor::from_vector<float>({2}, {0.f, -0.f}), DType::kBool), Tensor::from_vector<bool>({2}, {false, false}), 0);
+  expect_close(cast(Tensor::from_vector<float>({2}, {0.f, -0.f}), DType::kBool),
+               Tensor::from_vector<bool>({2}, {false, false}), 0);
 }
 
 TEST(GeneratorOps, CastIntegersAndBool) {

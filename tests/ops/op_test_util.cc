@@ -18,8 +18,10 @@ std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>
   for (size_t i = 0; i < n_outputs; ++i) node.outputs.push_back("out" + std::to_string(i));
   const KernelFactory* factory = OpRegistry::global().find(op_type, domain);
   if (!factory) throw Error("op " + op_type + " is not registered");
-  KernelInit init{node, threads, [&](size_t i) -> const Tensor* {
-                    bool is_const = std::find(constant_inputs.begin(), constant_inputs.end(), i) != constant_inputs.end();
+  KernelInit init{node, threads,
+                  [&](size_t i) -> const Tensor* {
+                    bool is_const =
+                        std::find(constant_inputs.begin(), constant_inputs.end(), i) != constant_inputs.end();
                     return is_const && i < inputs.size() && inputs[i].defined() ? &inputs[i] : nullptr;
                   },
                   nullptr};
@@ -41,12 +43,42 @@ std::string op_error(const std::string& op_type, const std::vector<Tensor>& inpu
   return "no error";
 }
 
-Attribute attr_int(int64_t v) { Attribute a; a.kind = Attribute::Kind::kInt; a.i = v; return a; }
-Attribute attr_float(float v) { Attribute a; a.kind = Attribute::Kind::kFloat; a.f = v; return a; }
-Attribute attr_string(const std::string& v) { Attribute a; a.kind = Attribute::Kind::kString; a.s = v; return a; }
-Attribute attr_ints(std::vector<int64_t> v) { Attribute a; a.kind = Attribute::Kind::kInts; a.ints = std::move(v); return a; }
-Attribute attr_floats(std::vector<float> v) { Attribute a; a.kind = Attribute::Kind::kFloats; a.floats = std::move(v); return a; }
-Attribute attr_tensor(Tensor t) { Attribute a; a.kind = Attribute::Kind::kTensor; a.t = std::move(t); return a; }
+Attribute attr_int(int64_t v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInt;
+  a.i = v;
+  return a;
+}
+Attribute attr_float(float v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloat;
+  a.f = v;
+  return a;
+}
+Attribute attr_string(const std::string& v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kString;
+  a.s = v;
+  return a;
+}
+Attribute attr_ints(std::vector<int64_t> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kInts;
+  a.ints = std::move(v);
+  return a;
+}
+Attribute attr_floats(std::vector<float> v) {
+  Attribute a;
+  a.kind = Attribute::Kind::kFloats;
+  a.floats = std::move(v);
+  return a;
+}
+Attribute attr_tensor(Tensor t) {
+  Attribute a;
+  a.kind = Attribute::Kind::kTensor;
+  a.t = std::move(t);
+  return a;
+}
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   EXPECT_EQ(a.dtype(), b.dtype());

@@ -14,9 +14,8 @@ namespace octet::testing {
 // undefined Tensor marks an omitted optional input) and `n_outputs` outputs, creates its kernel
 // (inputs whose index is in `constant_inputs` are offered as constants, for prepacking) and runs it.
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
-                           std::map<std::string, Attribute> attrs = {}, size_t n_outputs = 1,
-                           int opset = 17, int threads = 1, std::vector<size_t> constant_inputs = {},
-                           const std::string& domain = "");
+                           std::map<std::string, Attribute> attrs = {}, size_t n_outputs = 1, int opset = 17,
+                           int threads = 1, std::vector<size_t> constant_inputs = {}, const std::string& domain = "");
 
 // The message of the octet::Error that running the op throws, or "no error".
 std::string op_error(const std::string& op_type, const std::vector<Tensor>& inputs,

@@ -50,8 +50,10 @@ TEST(MaxPoolNhwc, EqualsTheNchwOpTransposed) {
     std::vector<int64_t> kernel, strides, pads, dilations;
     int64_t ceil_mode;
   };
-  const Attrs cases[] = {{{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 0}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 0},
-                         {{3, 2}, {1, 2}, {2, 0, 1, 1}, {2, 1}, 1}, {{2, 2}, {3, 3}, {1, 1, 1, 1}, {1, 1}, 1},
+  const Attrs cases[] = {{{2, 2}, {2, 2}, {0, 0, 0, 0}, {1, 1}, 0},
+                         {{3, 3}, {2, 2}, {1, 1, 1, 1}, {1, 1}, 0},
+                         {{3, 2}, {1, 2}, {2, 0, 1, 1}, {2, 1}, 1},
+                         {{2, 2}, {3, 3}, {1, 1, 1, 1}, {1, 1}, 1},
                          {{5, 5}, {1, 1}, {4, 4, 4, 4}, {1, 1}, 0}};  // corner windows all in the padding
   for (DType dtype : {DType::kFloat32, DType::kUInt8, DType::kInt8}) {
     Tensor x(dtype, {2, 19, 7, 6});  // 19 channels: not a vector width
@@ -63,8 +65,10 @@ TEST(MaxPoolNhwc, EqualsTheNchwOpTransposed) {
     }
     for (const Attrs& a : cases) {
       SCOPED_TRACE(cat(dtype_name(dtype), " kernel ", a.kernel[0], "x", a.kernel[1], " ceil ", a.ceil_mode));
-      std::map<std::string, Attribute> attrs = {{"kernel_shape", attr_ints(a.kernel)}, {"strides", attr_ints(a.strides)},
-                                                {"pads", attr_ints(a.pads)}, {"dilations", attr_ints(a.dilations)},
+      std::map<std::string, Attribute> attrs = {{"kernel_shape", attr_ints(a.kernel)},
+                                                {"strides", attr_ints(a.strides)},
+                                                {"pads", attr_ints(a.pads)},
+                                                {"dilations", attr_ints(a.dilations)},
                                                 {"ceil_mode", attr_int(a.ceil_mode)}};
       const Tensor want = run_op("MaxPool", {x}, attrs)[0];
       attrs["channels_last"] = attr_int(1);
@@ -82,12 +86,17 @@ struct PoolAttrs {
 };
 
 std::map<std::string, Attribute> pool_attrs(const PoolAttrs& a) {
-  return {{"kernel_shape", attr_ints(a.kernel)}, {"strides", attr_ints(a.strides)}, {"pads", attr_ints(a.pads)},
-          {"ceil_mode", attr_int(a.ceil_mode)}, {"count_include_pad", attr_int(a.count_include_pad)}};
+  return {{"kernel_shape", attr_ints(a.kernel)},
+          {"strides", attr_ints(a.strides)},
+          {"pads", attr_ints(a.pads)},
+          {"ceil_mode", attr_int(a.ceil_mode)},
+          {"count_include_pad", attr_int(a.count_include_pad)}};
 }
 
-const PoolAttrs kAverageCases[] = {{{2, 2}, {2, 2}, {0, 0, 0, 0}, 0, 0}, {{3, 3}, {2, 2}, {1, 1, 1, 1}, 0, 1},
-                                   {{3, 3}, {1, 1}, {1, 1, 1, 1}, 0, 0}, {{3, 2}, {2, 2}, {1, 0, 0, 1}, 1, 1},
+const PoolAttrs kAverageCases[] = {{{2, 2}, {2, 2}, {0, 0, 0, 0}, 0, 0},
+                                   {{3, 3}, {2, 2}, {1, 1, 1, 1}, 0, 1},
+                                   {{3, 3}, {1, 1}, {1, 1, 1, 1}, 0, 0},
+                                   {{3, 2}, {2, 2}, {1, 0, 0, 1}, 1, 1},
                                    {{5, 5}, {1, 1}, {4, 4, 4, 4}, 0, 0}};
 
 TEST(AveragePoolNhwc, EqualsTheNchwOpTransposed) {
@@ -96,7 +105,8 @@ TEST(AveragePoolNhwc, EqualsTheNchwOpTransposed) {
   Tensor x(DType::kFloat32, {2, 19, 7, 6});
   for (int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = nd(rng);
   for (const PoolAttrs& a : kAverageCases) {
-    SCOPED_TRACE(cat("kernel ", a.kernel[0], "x", a.kernel[1], " ceil ", a.ceil_mode, " include ", a.count_include_pad));
+    SCOPED_TRACE(
+        cat("kernel ", a.kernel[0], "x", a.kernel[1], " ceil ", a.ceil_mode, " include ", a.count_include_pad));
     auto attrs = pool_attrs(a);
     const Tensor want = run_op("AveragePool", {x}, attrs)[0];
     attrs["channels_last"] = attr_int(1);

@@ -52,7 +52,8 @@ TEST(QuantizeLinear, BlockedOpset21) {
   auto out = run_op("QuantizeLinear", {x, s, z}, {{"axis", attr_int(1)}, {"block_size", attr_int(2)}}, 1, 21);
   // 3/2 = 1.5 -> 2, 5/4 = 1.25 -> 1, 6/4 = 1.5 -> 2, 7/8 -> 1, 8/8 -> 1
   EXPECT_EQ(values<int8_t>(out[0]), (std::vector<int8_t>{1, 2, 3, 3, 3, 4, 4, 4}));
-  Tensor back = run_op("DequantizeLinear", {out[0], s, z}, {{"axis", attr_int(1)}, {"block_size", attr_int(2)}}, 1, 21)[0];
+  Tensor back =
+      run_op("DequantizeLinear", {out[0], s, z}, {{"axis", attr_int(1)}, {"block_size", attr_int(2)}}, 1, 21)[0];
   EXPECT_EQ(values<float>(back), (std::vector<float>{1, 2, 4, 4, 4, 8, 8, 8}));
 }
 
@@ -142,7 +143,7 @@ TEST(DynamicQuantizeLinear, NonFiniteValuesDoNotSetTheRange) {
   Tensor x = Tensor::from_vector<float>({4}, {-1.0f, 1.0f, NAN, INFINITY});
   auto out = run_op("DynamicQuantizeLinear", {x}, {}, 3, 11);
   EXPECT_FLOAT_EQ(*out[1].data<float>(), 2.0f / 255);
-  EXPECT_EQ(*out[2].data<uint8_t>(), 127);  // 1 / (2 / 255) is 127.49999 in float
+  EXPECT_EQ(*out[2].data<uint8_t>(), 127);                                     // 1 / (2 / 255) is 127.49999 in float
   EXPECT_EQ(values<uint8_t>(out[0]), (std::vector<uint8_t>{0, 254, 0, 255}));  // 1 / s is 127.49999 too
 }
 

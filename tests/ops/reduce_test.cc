@@ -19,8 +19,9 @@ TEST(ReduceOps, AxesAttributeBeforeOpsetInputAfter) {
   expect_close(run_op("ReduceSum", {x, Tensor::from_vector<int64_t>({1}, {-2})}, {}, 1, 13)[0], want, 0);
   expect_close(run_op("ReduceMean", {x}, {{"axes", attr_ints({-1})}, {"keepdims", attr_int(0)}}, 1, 13)[0],
                Tensor::from_vector<float>({2, 3}, {1.5f, 5.5f, 9.5f, 13.5f, 17.5f, 21.5f}), 1e-6);
-  expect_close(run_op("ReduceMax", {x, Tensor::from_vector<int64_t>({2}, {0, 2})}, {{"keepdims", attr_int(0)}}, 1, 18)[0],
-               Tensor::from_vector<float>({3}, {15, 19, 23}), 0);
+  expect_close(
+      run_op("ReduceMax", {x, Tensor::from_vector<int64_t>({2}, {0, 2})}, {{"keepdims", attr_int(0)}}, 1, 18)[0],
+      Tensor::from_vector<float>({3}, {15, 19, 23}), 0);
   expect_close(run_op("ReduceMin", {x}, {{"keepdims", attr_int(0)}}, 1, 18)[0], Tensor::scalar<float>(0), 0);
   EXPECT_THROW(run_op("ReduceSum", {x, Tensor::from_vector<int64_t>({1}, {3})}, {}, 1, 13), Error);
   EXPECT_THROW(run_op("ReduceSum", {x, Tensor::from_vector<int64_t>({2}, {1, -2})}, {}, 1, 13), Error);
@@ -28,10 +29,12 @@ TEST(ReduceOps, AxesAttributeBeforeOpsetInputAfter) {
 
 TEST(ReduceOps, NoopWithEmptyAxes) {
   Tensor x = Tensor::from_vector<float>({2}, {-2, 3});
-  expect_close(run_op("ReduceSum", {x, Tensor(DType::kInt64, {0})}, {{"noop_with_empty_axes", attr_int(1)}}, 1, 13)[0], x, 0);
+  expect_close(run_op("ReduceSum", {x, Tensor(DType::kInt64, {0})}, {{"noop_with_empty_axes", attr_int(1)}}, 1, 13)[0],
+               x, 0);
   expect_close(run_op("ReduceSumSquare", {x}, {{"noop_with_empty_axes", attr_int(1)}}, 1, 18)[0],
                Tensor::from_vector<float>({2}, {4, 9}), 0);
-  expect_close(run_op("ReduceSum", {x, Tensor(DType::kInt64, {0})}, {}, 1, 13)[0], Tensor::from_vector<float>({1}, {1}), 0);
+  expect_close(run_op("ReduceSum", {x, Tensor(DType::kInt64, {0})}, {}, 1, 13)[0], Tensor::from_vector<float>({1}, {1}),
+               0);
 }
 
 TEST(ReduceOps, OtherReductions) {
@@ -45,9 +48,11 @@ TEST(ReduceOps, OtherReductions) {
                Tensor::from_vector<float>({1}, {std::log(3.f)}), 1e-6);
   expect_close(run_op("ReduceLogSumExp", {x}, a, 1, 13)[0],
                Tensor::from_vector<float>({2}, {float(std::log(std::exp(1.0) + std::exp(-2.0))),
-                                                float(std::log(std::exp(3.0) + std::exp(4.0)))}), 1e-6);
-  expect_close(run_op("ReduceSum", {Tensor::from_vector<int64_t>({3}, {1, 2, 3})}, {{"keepdims", attr_int(0)}}, 1, 13)[0],
-               Tensor::scalar<int64_t>(6), 0);
+                                                float(std::log(std::exp(3.0) + std::exp(4.0)))}),
+               1e-6);
+  expect_close(
+      run_op("ReduceSum", {Tensor::from_vector<int64_t>({3}, {1, 2, 3})}, {{"keepdims", attr_int(0)}}, 1, 13)[0],
+      Tensor::scalar<int64_t>(6), 0);
 }
 
 TEST(ReduceOps, EmptySetsGiveIdentities) {

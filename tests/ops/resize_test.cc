@@ -81,40 +81,48 @@ TEST(ResizeOp, NearestIsDtypeGeneric) {
 
 TEST(ResizeOp, LinearCoordinateModes) {
   expect_close(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"mode", attr_string("linear")}}),
-               floats({1, 1, 4, 4}, {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4}),
+               floats({1, 1, 4, 4},
+                      {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4}),
                1e-6);
-  expect_close(resize_scales(iota4(2, 2), {1, 1, 2, 2},
-                             {{"mode", attr_string("linear")}, {"coordinate_transformation_mode", attr_string("align_corners")}}),
-               floats({1, 1, 4, 4}, {1, 4 / 3.f, 5 / 3.f, 2, 5 / 3.f, 2, 7 / 3.f, 8 / 3.f, 7 / 3.f, 8 / 3.f, 3, 10 / 3.f,
-                                     3, 10 / 3.f, 11 / 3.f, 4}),
+  expect_close(resize_scales(
+                   iota4(2, 2), {1, 1, 2, 2},
+                   {{"mode", attr_string("linear")}, {"coordinate_transformation_mode", attr_string("align_corners")}}),
+               floats({1, 1, 4, 4}, {1, 4 / 3.f, 5 / 3.f, 2, 5 / 3.f, 2, 7 / 3.f, 8 / 3.f, 7 / 3.f, 8 / 3.f, 3,
+                                     10 / 3.f, 3, 10 / 3.f, 11 / 3.f, 4}),
                1e-5);
   expect_close(resize_scales(iota4(2, 4), {1, 1, .6f, .6f}, {{"mode", attr_string("linear")}}),
                floats({1, 1, 1, 2}, {2.6666665f, 4.3333331f}), 1e-5);
   // pytorch_half_pixel maps a length-1 output to coordinate 0.
   expect_close(resize_sizes(iota4(4, 4), {1, 1, 3, 1},
-                            {{"mode", attr_string("linear")}, {"coordinate_transformation_mode", attr_string("pytorch_half_pixel")}}),
+                            {{"mode", attr_string("linear")},
+                             {"coordinate_transformation_mode", attr_string("pytorch_half_pixel")}}),
                floats({1, 1, 3, 1}, {1.6666666f, 7.f, 12.333333f}), 1e-5);
-  expect_close(resize_scales(iota4(2, 2), {1, 1, 2.3f, 2.94f},
-                             {{"mode", attr_string("linear")}, {"coordinate_transformation_mode", attr_string("half_pixel_symmetric")}}),
-               floats({1, 1, 4, 5}, {1.f, 1.15986395f, 1.5f, 1.84013605f, 2.f, 1.56521738f, 1.72508133f, 2.06521738f,
-                                     2.40535343f, 2.56521738f, 2.43478262f, 2.59464657f, 2.93478262f, 3.27491867f,
-                                     3.43478262f, 3.f, 3.15986395f, 3.5f, 3.84013605f, 4.f}),
-               1e-5);
+  expect_close(
+      resize_scales(
+          iota4(2, 2), {1, 1, 2.3f, 2.94f},
+          {{"mode", attr_string("linear")}, {"coordinate_transformation_mode", attr_string("half_pixel_symmetric")}}),
+      floats({1, 1, 4, 5}, {1.f,         1.15986395f, 1.5f,        1.84013605f, 2.f,         1.56521738f, 1.72508133f,
+                            2.06521738f, 2.40535343f, 2.56521738f, 2.43478262f, 2.59464657f, 2.93478262f, 3.27491867f,
+                            3.43478262f, 3.f,         3.15986395f, 3.5f,        3.84013605f, 4.f}),
+      1e-5);
 }
 
 TEST(ResizeOp, CubicVariants) {
   Attrs cubic = {{"mode", attr_string("cubic")}};
   Tensor up = resize_scales(iota4(4, 4), {1, 1, 2, 2}, cubic);
-  expect_close(up.reshaped({1, 64}),
-               floats({1, 64}, {0.47265625f, 0.76953125f, 1.24609375f, 1.875f,     2.28125f,   2.91015625f, 3.38671875f, 3.68359375f,
-                                1.66015625f, 1.95703125f, 2.43359375f, 3.0625f,    3.46875f,   4.09765625f, 4.57421875f, 4.87109375f,
-                                3.56640625f, 3.86328125f, 4.33984375f, 4.96875f,   5.375f,     6.00390625f, 6.48046875f, 6.77734375f,
-                                6.08203125f, 6.37890625f, 6.85546875f, 7.484375f,  7.890625f,  8.51953125f, 8.99609375f, 9.29296875f,
-                                7.70703125f, 8.00390625f, 8.48046875f, 9.109375f,  9.515625f,  10.14453125f, 10.62109375f, 10.91796875f,
-                                10.22265625f, 10.51953125f, 10.99609375f, 11.625f, 12.03125f,  12.66015625f, 13.13671875f, 13.43359375f,
-                                12.12890625f, 12.42578125f, 12.90234375f, 13.53125f, 13.9375f, 14.56640625f, 15.04296875f, 15.33984375f,
-                                13.31640625f, 13.61328125f, 14.08984375f, 14.71875f, 15.125f,  15.75390625f, 16.23046875f, 16.52734375f}),
-               1e-5);
+  expect_close(
+      up.reshaped({1, 64}),
+      floats(
+          {1, 64},
+          {0.47265625f,  0.76953125f,  1.24609375f,  1.875f,    2.28125f,  2.91015625f,  3.38671875f,  3.68359375f,
+           1.66015625f,  1.95703125f,  2.43359375f,  3.0625f,   3.46875f,  4.09765625f,  4.57421875f,  4.87109375f,
+           3.56640625f,  3.86328125f,  4.33984375f,  4.96875f,  5.375f,    6.00390625f,  6.48046875f,  6.77734375f,
+           6.08203125f,  6.37890625f,  6.85546875f,  7.484375f, 7.890625f, 8.51953125f,  8.99609375f,  9.29296875f,
+           7.70703125f,  8.00390625f,  8.48046875f,  9.109375f, 9.515625f, 10.14453125f, 10.62109375f, 10.91796875f,
+           10.22265625f, 10.51953125f, 10.99609375f, 11.625f,   12.03125f, 12.66015625f, 13.13671875f, 13.43359375f,
+           12.12890625f, 12.42578125f, 12.90234375f, 13.53125f, 13.9375f,  14.56640625f, 15.04296875f, 15.33984375f,
+           13.31640625f, 13.61328125f, 14.08984375f, 14.71875f, 15.125f,   15.75390625f, 16.23046875f, 16.52734375f}),
+      1e-5);
   expect_close(resize_scales(iota4(4, 4), {1, 1, .8f, .8f}, cubic),
                floats({1, 1, 3, 3}, {1.47119141f, 2.78125f, 4.08251953f, 6.71142578f, 8.02148438f, 9.32275391f,
                                      11.91650391f, 13.2265625f, 14.52783203f}),
@@ -129,16 +137,16 @@ TEST(ResizeOp, CubicVariants) {
   Attrs asym = cubic;
   asym["coordinate_transformation_mode"] = attr_string("asymmetric");
   Tensor a = resize_scales(iota4(4, 4), {1, 1, 2, 2}, asym);
-  expect_close(a.reshaped({64}),
-               floats({64}, {1.0f,   1.40625f,  2.0f,   2.5f,   3.0f,   3.59375f,  4.0f,   4.09375f,
-                             2.625f, 3.03125f,  3.625f, 4.125f, 4.625f, 5.21875f,  5.625f, 5.71875f,
-                             5.0f,   5.40625f,  6.0f,   6.5f,   7.0f,   7.59375f,  8.0f,   8.09375f,
-                             7.0f,   7.40625f,  8.0f,   8.5f,   9.0f,   9.59375f,  10.0f,  10.09375f,
-                             9.0f,   9.40625f,  10.0f,  10.5f,  11.0f,  11.59375f, 12.0f,  12.09375f,
-                             11.375f, 11.78125f, 12.375f, 12.875f, 13.375f, 13.96875f, 14.375f, 14.46875f,
-                             13.0f,  13.40625f, 14.0f,  14.5f,  15.0f,  15.59375f, 16.0f,  16.09375f,
-                             13.375f, 13.78125f, 14.375f, 14.875f, 15.375f, 15.96875f, 16.375f, 16.46875f}),
-               1e-5);
+  expect_close(
+      a.reshaped({64}),
+      floats({64}, {1.0f,    1.40625f,  2.0f,    2.5f,      3.0f,    3.59375f,  4.0f,    4.09375f,  2.625f,  3.03125f,
+                    3.625f,  4.125f,    4.625f,  5.21875f,  5.625f,  5.71875f,  5.0f,    5.40625f,  6.0f,    6.5f,
+                    7.0f,    7.59375f,  8.0f,    8.09375f,  7.0f,    7.40625f,  8.0f,    8.5f,      9.0f,    9.59375f,
+                    10.0f,   10.09375f, 9.0f,    9.40625f,  10.0f,   10.5f,     11.0f,   11.59375f, 12.0f,   12.09375f,
+                    11.375f, 11.78125f, 12.375f, 12.875f,   13.375f, 13.96875f, 14.375f, 14.46875f, 13.0f,   13.40625f,
+                    14.0f,   14.5f,     15.0f,   15.59375f, 16.0f,   16.09375f, 13.375f, 13.78125f, 14.375f, 14.875f,
+                    15.375f, 15.96875f, 16.375f, 16.46875f}),
+      1e-5);
 }
 
 TEST(ResizeOp, TfCropAndResizeWithExtrapolation) {
@@ -172,8 +180,9 @@ TEST(ResizeOp, Opset18AxesAndKeepAspectRatio) {
 }
 
 TEST(ResizeOp, Opset11EmptyRoiAndScales) {
-  Tensor y = run_op("Resize", {iota4(2, 2), Tensor(DType::kFloat32, {0}), Tensor(DType::kFloat32, {0}), ints({1, 1, 4, 4})},
-                    {{"mode", attr_string("linear")}}, 1, 11)[0];
+  Tensor y =
+      run_op("Resize", {iota4(2, 2), Tensor(DType::kFloat32, {0}), Tensor(DType::kFloat32, {0}), ints({1, 1, 4, 4})},
+             {{"mode", attr_string("linear")}}, 1, 11)[0];
   EXPECT_EQ(y.data<float>()[1], 1.25f);
 }
 
@@ -182,7 +191,8 @@ TEST(ResizeOp, RejectsBadArguments) {
   EXPECT_THROW(run_op("Resize", {iota4(2, 2), Tensor(), Tensor()}, {}, 1, 13), Error);
   EXPECT_THROW(resize_scales(iota4(2, 2), {1, 2}, {}), Error);
   EXPECT_THROW(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"antialias", attr_int(1)}}), Error);
-  EXPECT_THROW(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"coordinate_transformation_mode", attr_string("bogus")}}), Error);
+  EXPECT_THROW(resize_scales(iota4(2, 2), {1, 1, 2, 2}, {{"coordinate_transformation_mode", attr_string("bogus")}}),
+               Error);
   EXPECT_THROW(resize_scales(Tensor::from_vector<int32_t>({2}, {1, 2}), {2}, {{"mode", attr_string("linear")}}), Error);
   // Output sizes past int64 (the onnx_run fuzzer's: a scale of 1.6e29) or infinite are errors,
   // not an undefined cast.
@@ -194,8 +204,9 @@ TEST(ResizeOp, RejectsBadArguments) {
       EXPECT_NE(std::string(e.what()).find("is not a tensor size"), std::string::npos) << e.what();
     }
   }
-  EXPECT_THROW(resize_sizes(iota4(1, 2), {1, 1, 4611686018427387904, 1}, {{"keep_aspect_ratio_policy",
-                                                                          attr_string("not_smaller")}}), Error);
+  EXPECT_THROW(resize_sizes(iota4(1, 2), {1, 1, 4611686018427387904, 1},
+                            {{"keep_aspect_ratio_policy", attr_string("not_smaller")}}),
+               Error);
 }
 
 }  // namespace

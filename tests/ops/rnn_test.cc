@@ -49,7 +49,7 @@ struct Case {
   int layout = 0;
   std::vector<int32_t> lens;  // empty: no sequence_lens input
   bool bias = true, init = true, peephole = false, input_forget = false, linear_before_reset = false;
-  float clip = 0;  // 0: no clip attribute
+  float clip = 0;         // 0: no clip attribute
   std::vector<Act> acts;  // per direction; empty: defaults
 };
 
@@ -110,7 +110,8 @@ std::vector<Tensor> reference(const Case& c, const Inputs& in) {
       yc(DType::kFloat32, {dirs, c.batch, nh});
   const size_t per_dir = c.lstm ? 3 : 2;
   std::vector<Act> acts = c.acts;
-  if (acts.empty()) acts = c.lstm ? std::vector<Act>{{"Sigmoid"}, {"Tanh"}, {"Tanh"}} : std::vector<Act>{{"Sigmoid"}, {"Tanh"}};
+  if (acts.empty())
+    acts = c.lstm ? std::vector<Act>{{"Sigmoid"}, {"Tanh"}, {"Tanh"}} : std::vector<Act>{{"Sigmoid"}, {"Tanh"}};
   if (acts.size() == per_dir && dirs == 2) {
     const std::vector<Act> one_dir = acts;
     acts.insert(acts.end(), one_dir.begin(), one_dir.end());
@@ -134,14 +135,16 @@ std::vector<Tensor> reference(const Case& c, const Inputs& in) {
           xw[k] = at(in.b, d * 2 * ng + k);
           hr[k] = at(in.b, d * 2 * ng + ng + k);
           for (int64_t i = 0; i < c.input; ++i)
-            xw[k] += in.x.data<float>()[(t * c.batch + b) * c.input + i] * in.w.data<float>()[(d * ng + k) * c.input + i];
+            xw[k] +=
+                in.x.data<float>()[(t * c.batch + b) * c.input + i] * in.w.data<float>()[(d * ng + k) * c.input + i];
           for (int64_t i = 0; i < nh; ++i) hr[k] += h[i] * in.r.data<float>()[(d * ng + k) * nh + i];
         }
         std::vector<float> next(nh);
         if (c.lstm) {
           const Act& hact = acts[d * per_dir + 2];
           for (int64_t j = 0; j < nh; ++j) {
-            const float pi = at(in.p, d * 3 * nh + j), po = at(in.p, d * 3 * nh + nh + j), pf = at(in.p, d * 3 * nh + 2 * nh + j);
+            const float pi = at(in.p, d * 3 * nh + j), po = at(in.p, d * 3 * nh + nh + j),
+                        pf = at(in.p, d * 3 * nh + 2 * nh + j);
             const float ig = f(clip(xw[j] + hr[j] + pi * cell[j]));
             const float fg = c.input_forget ? 1 - ig : f(clip(xw[2 * nh + j] + hr[2 * nh + j] + pf * cell[j]));
             const float cg = g(clip(xw[3 * nh + j] + hr[3 * nh + j]));
@@ -180,9 +183,8 @@ std::vector<Tensor> reference(const Case& c, const Inputs& in) {
 }
 
 std::vector<Tensor> run_case(const Case& c, const Inputs& in, int threads = 1) {
-  std::map<std::string, Attribute> attrs = {{"direction", attr_string(c.direction)},
-                                            {"hidden_size", attr_int(c.hidden)},
-                                            {"layout", attr_int(c.layout)}};
+  std::map<std::string, Attribute> attrs = {
+      {"direction", attr_string(c.direction)}, {"hidden_size", attr_int(c.hidden)}, {"layout", attr_int(c.layout)}};
   if (c.clip > 0) attrs["clip"] = attr_float(c.clip);
   if (c.input_forget) attrs["input_forget"] = attr_int(1);
   if (c.linear_before_reset) attrs["linear_before_reset"] = attr_int(1);
@@ -191,7 +193,8 @@ std::vector<Tensor> run_case(const Case& c, const Inputs& in, int threads = 1) {
     std::vector<float> alphas, betas;
     for (const Act& a : c.acts) {
       names.push_back(a.name);
-      if (a.name == "HardSigmoid" || a.name == "LeakyRelu" || a.name == "Affine" || a.name == "ScaledTanh") alphas.push_back(a.alpha);
+      if (a.name == "HardSigmoid" || a.name == "LeakyRelu" || a.name == "Affine" || a.name == "ScaledTanh")
+        alphas.push_back(a.alpha);
       if (a.name == "HardSigmoid" || a.name == "Affine" || a.name == "ScaledTanh") betas.push_back(a.beta);
     }
     attrs["activations"] = attr_strings(names);
@@ -199,8 +202,8 @@ std::vector<Tensor> run_case(const Case& c, const Inputs& in, int threads = 1) {
     attrs["activation_beta"] = attr_floats(betas);
   }
   const bool l1 = c.layout == 1;
-  std::vector<Tensor> inputs = {l1 ? swap01(in.x) : in.x, in.w, in.r, in.b, in.lens,
-                                l1 && in.h0.defined() ? swap01(in.h0) : in.h0};
+  std::vector<Tensor> inputs = {
+      l1 ? swap01(in.x) : in.x, in.w, in.r, in.b, in.lens, l1 && in.h0.defined() ? swap01(in.h0) : in.h0};
   if (c.lstm) {
     inputs.push_back(l1 && in.c0.defined() ? swap01(in.c0) : in.c0);
     inputs.push_back(in.p);
@@ -280,8 +283,8 @@ TEST(LSTM, NoBiasNoInitialStateInputForget) {
 TEST(LSTM, CustomActivationsPerDirection) {
   Case c;
   c.direction = "bidirectional";
-  c.acts = {{"HardSigmoid", 0.3f, 0.4f}, {"LeakyRelu", 0.2f}, {"Affine", 0.5f, 0.1f},
-            {"Sigmoid"}, {"ScaledTanh", 1.5f, 0.7f}, {"Softsign"}};
+  c.acts = {{"HardSigmoid", 0.3f, 0.4f}, {"LeakyRelu", 0.2f}, {"Affine", 0.5f, 0.1f}, {"Sigmoid"},
+            {"ScaledTanh", 1.5f, 0.7f},  {"Softsign"}};
   check_case(c);
 }
 

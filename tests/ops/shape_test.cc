@@ -40,7 +40,8 @@ TEST(ShapeOps, ReshapeErrorsNameTheNode) {
 // Found by fuzz/onnx_run_fuzzer: dims whose product passes int64 are an error, not an overflow.
 TEST(ShapeOps, ReshapeToAnOverflowingShapeIsAnError) {
   const int64_t big = int64_t{1} << 62;
-  for (auto spec : {std::vector<int64_t>{2, big, -1}, std::vector<int64_t>{big, 4}, std::vector<int64_t>{big, big, 0}}) {
+  for (auto spec :
+       {std::vector<int64_t>{2, big, -1}, std::vector<int64_t>{big, 4}, std::vector<int64_t>{big, big, 0}}) {
     try {
       run_op("Reshape", {iota_f({2, 3}), ints(spec)}, {{"allowzero", attr_int(1)}}, 1, 14);
       FAIL() << shape_str(spec);

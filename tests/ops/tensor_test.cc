@@ -77,7 +77,8 @@ TEST(TensorOps, TransposeRejectsBadPerm) {
 }
 
 TEST(TensorOps, ConcatAlongAnyAxis) {
-  auto y = run_op("Concat", {iota_f({2, 1}), iota_f({2, 3}), Tensor(DType::kFloat32, {2, 0})}, {{"axis", attr_int(-1)}});
+  auto y =
+      run_op("Concat", {iota_f({2, 1}), iota_f({2, 3}), Tensor(DType::kFloat32, {2, 0})}, {{"axis", attr_int(-1)}});
   expect_close(y[0], floats({2, 4}, {0, 0, 1, 2, 1, 3, 4, 5}), 0);
   auto z = run_op("Concat", {ints({1}), ints({2, 3})}, {{"axis", attr_int(0)}});
   expect_close(z[0], ints({1, 2, 3}), 0);
@@ -115,7 +116,8 @@ TEST(TensorOps, SliceClampsAndSteps) {
   expect_close(run_op("Slice", {x, ints({kMax, -1}), ints({kMin, kMin}), ints({0, 1}), ints({-1, -2})})[0],
                floats({3, 2}, {11, 9, 7, 5, 3, 1}), 0);
   // Step 2 with a start beyond the end of a negative step clamps to the last element.
-  expect_close(run_op("Slice", {x, ints({10}), ints({0}), ints({1}), ints({-2})})[0], floats({3, 2}, {3, 1, 7, 5, 11, 9}), 0);
+  expect_close(run_op("Slice", {x, ints({10}), ints({0}), ints({1}), ints({-2})})[0],
+               floats({3, 2}, {3, 1, 7, 5, 11, 9}), 0);
   // Empty results.
   EXPECT_EQ(run_op("Slice", {x, ints({3}), ints({1}), ints({1})})[0].shape(), (Shape{3, 0}));
   EXPECT_EQ(run_op("Slice", {x, ints({-100}), ints({-50}), ints({0})})[0].shape(), (Shape{0, 4}));
@@ -124,7 +126,8 @@ TEST(TensorOps, SliceClampsAndSteps) {
 }
 
 TEST(TensorOps, SliceAttributesBeforeOpset10) {
-  auto y = run_op("Slice", {iota_f({3, 4})}, {{"starts", attr_ints({1})}, {"ends", attr_ints({-1})}, {"axes", attr_ints({1})}}, 1, 1);
+  auto y = run_op("Slice", {iota_f({3, 4})},
+                  {{"starts", attr_ints({1})}, {"ends", attr_ints({-1})}, {"axes", attr_ints({1})}}, 1, 1);
   expect_close(y[0], floats({3, 2}, {1, 2, 5, 6, 9, 10}), 0);
 }
 

@@ -15,12 +15,14 @@ TEST(UnaryOps, FloatFunctionsAndSpecialValues) {
   Tensor lg = run_op("Log", {x})[0];
   EXPECT_EQ(lg.data<float>()[1], -inf);
   EXPECT_EQ(run_op("Reciprocal", {x})[0].data<float>()[1], inf);
-  expect_close(run_op("Exp", {x})[0], Tensor::from_vector<float>({4}, {std::exp(4.f), 1, std::exp(-1.f), std::exp(2.5f)}), 1e-5);
+  expect_close(run_op("Exp", {x})[0],
+               Tensor::from_vector<float>({4}, {std::exp(4.f), 1, std::exp(-1.f), std::exp(2.5f)}), 1e-5);
   expect_close(run_op("Round", {Tensor::from_vector<float>({4}, {0.5f, 1.5f, 2.5f, -2.5f})})[0],
                Tensor::from_vector<float>({4}, {0, 2, 2, -2}), 0);
   expect_close(run_op("Floor", {x})[0], Tensor::from_vector<float>({4}, {4, 0, -1, 2}), 0);
   expect_close(run_op("Ceil", {x})[0], Tensor::from_vector<float>({4}, {4, 0, -1, 3}), 0);
-  Tensor isinf = run_op("IsInf", {Tensor::from_vector<float>({3}, {inf, -inf, 1})}, {{"detect_negative", attr_int(0)}})[0];
+  Tensor isinf =
+      run_op("IsInf", {Tensor::from_vector<float>({3}, {inf, -inf, 1})}, {{"detect_negative", attr_int(0)}})[0];
   expect_close(isinf, Tensor::from_vector<bool>({3}, {true, false, false}), 0);
 }
 

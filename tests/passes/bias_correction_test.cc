@@ -12,9 +12,9 @@
 #include "octet/quantize.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
+#include "pass_test_util.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse.h"
-#include "pass_test_util.h"
 
 namespace octet {
 namespace {
@@ -60,7 +60,8 @@ std::map<std::string, std::vector<double>> conv_means(const Graph& g, const std:
   return means;
 }
 
-double worst_gap(const std::map<std::string, std::vector<double>>& a, const std::map<std::string, std::vector<double>>& b) {
+double worst_gap(const std::map<std::string, std::vector<double>>& a,
+                 const std::map<std::string, std::vector<double>>& b) {
   double worst = 0;
   for (const auto& [name, m] : a)
     for (size_t c = 0; c < m.size(); ++c) worst = std::max(worst, std::fabs(m[c] - b.at(name)[c]));
@@ -83,10 +84,11 @@ TEST(BiasCorrection, QuantizedLayerMeansMatchTheFloatModel) {
   EXPECT_GT(worst_gap(want, uncorrected), 1e-2);
   for (const Node& n : q.nodes) {
     if (!got.count(n.name)) continue;
-    const Node& bdq = *std::find_if(q.nodes.begin(), q.nodes.end(), [&](const Node& x) { return x.outputs[0] == n.inputs[2]; });
+    const Node& bdq =
+        *std::find_if(q.nodes.begin(), q.nodes.end(), [&](const Node& x) { return x.outputs[0] == n.inputs[2]; });
     ASSERT_EQ(bdq.op_type, "DequantizeLinear") << n.name;
     const Tensor& step = *q.find_initializer(bdq.inputs[1]);
-    const std::vector<double> &w = want.at(n.name), &g = got.at(n.name);
+    const std::vector<double>&w = want.at(n.name), &g = got.at(n.name);
     for (size_t c = 0; c < w.size(); ++c)
       EXPECT_NEAR(g[c], w[c], 0.5 * step.data<float>()[step.numel() > 1 ? c : 0] + 1e-4) << n.name << " channel " << c;
   }
@@ -114,7 +116,8 @@ TEST(BiasCorrection, ReferenceFromCalibrationMatchesItsOwnFloatPass) {
   copts.progress = [&](int64_t done, int64_t total) { seen_own = {done, total}; };
   const Graph a = convert_with_bias_correction(own.fused, own.plan, own.observers, calib, copts);
   copts.progress = [&](int64_t done, int64_t total) { seen_shared = {done, total}; };
-  const Graph b = convert_with_bias_correction(shared.fused, shared.plan, shared.observers, calib, copts, nullptr, &reference);
+  const Graph b =
+      convert_with_bias_correction(shared.fused, shared.plan, shared.observers, calib, copts, nullptr, &reference);
   const int64_t passes = bias_correction_passes(own.fused, own.plan);
   EXPECT_EQ(seen_own, (std::vector<int64_t>{passes * 64, passes * 64}));
   EXPECT_EQ(seen_shared, (std::vector<int64_t>{(passes - 1) * 64, (passes - 1) * 64}));
@@ -163,7 +166,8 @@ Graph two_convs_and_shared_bias() {
   add_node(g, "Add", {"c1", "c2"}, "s");
   add_node(g, "GlobalAveragePool", {"s"}, "p");
   add_node(g, "Flatten", {"p"}, "f");
-  g.initializers["fw"] = Tensor::from_vector<float>({3, 3}, {0.5f, -0.25f, 0.125f, 0.3f, 0.2f, -0.7f, 0.05f, 0.9f, -0.4f});
+  g.initializers["fw"] =
+      Tensor::from_vector<float>({3, 3}, {0.5f, -0.25f, 0.125f, 0.3f, 0.2f, -0.7f, 0.05f, 0.9f, -0.4f});
   g.initializers["b"] = Tensor::from_vector<float>({3}, {0.1f, -0.2f, 0.3f});
   add_node(g, "Gemm", {"f", "fw", "b"}, "y");
   add_node(g, "Add", {"y", "b"}, "z");
@@ -189,7 +193,8 @@ TEST(BiasCorrection, AddsMissingBiasesAndCopiesSharedOnes) {
   copts.progress = [&](int64_t done, int64_t total) { seen = {done, total}; };
   convert_with_bias_correction(p.fused, p.plan, p.observers, calib, copts);
   EXPECT_EQ(seen, (std::vector<int64_t>{120, 120}));
-  const Node& gemm = *std::find_if(p.fused.nodes.begin(), p.fused.nodes.end(), [](const Node& n) { return n.op_type == "Gemm"; });
+  const Node& gemm =
+      *std::find_if(p.fused.nodes.begin(), p.fused.nodes.end(), [](const Node& n) { return n.op_type == "Gemm"; });
   EXPECT_NE(gemm.inputs[2], "b") << "the bias the Add also reads was corrected in place";
   EXPECT_EQ(p.fused.initializers.at("b").data<float>()[1], -0.2f);
   EXPECT_NE(p.fused.find_initializer(gemm.inputs[2])->data<float>()[1], -0.2f);
@@ -214,7 +219,8 @@ TEST(BiasCorrection, OptionTurnsItOffAndProgressCountsEveryPass) {
   int differing = 0;
   for (const auto& [name, t] : a.initializers)
     if (t.dtype() == DType::kInt32 && b.initializers.count(name))
-      differing += !std::equal(t.data<int32_t>(), t.data<int32_t>() + t.numel(), b.initializers.at(name).data<int32_t>());
+      differing +=
+          !std::equal(t.data<int32_t>(), t.data<int32_t>() + t.numel(), b.initializers.at(name).data<int32_t>());
   EXPECT_GT(differing, 0) << "bias correction changed no int32 bias";
 }
 

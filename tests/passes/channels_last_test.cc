@@ -8,13 +8,13 @@
 #include <cstring>
 #include <random>
 
+#include <onnx/onnx_pb.h>
 #include "core/npy.h"
 #include "core/samples.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
-#include <onnx/onnx_pb.h>
 #include "pass_test_util.h"
 #include "passes/graph_util.h"
 #include "passes/lower_dynamic.h"
@@ -62,7 +62,8 @@ TEST(ChannelsLast, QuantizedCnnsMatchTheNchwPlanBitForBit) {
     lower_static(nchw);
     Graph nhwc = lower(q);
     EXPECT_EQ(testing::count_op(nhwc, "Transpose") - testing::count_op(nchw, "Transpose"), c.transposes);
-    EXPECT_EQ(count_channels_last(nhwc), testing::count_op(nhwc, "QLinearConv") + testing::count_op(nhwc, "QLinearMaxPool") +
+    EXPECT_EQ(count_channels_last(nhwc), testing::count_op(nhwc, "QLinearConv") +
+                                             testing::count_op(nhwc, "QLinearMaxPool") +
                                              testing::count_op(nhwc, "QLinearGlobalAveragePool"));
     expect_identical(Executor(nchw).run(data), Executor(nhwc).run(data));
     expect_identical(Executor(nchw, {.threads = 2}).run(data), Executor(nhwc, {.threads = 2}).run(data));
@@ -95,7 +96,7 @@ Graph edge_cases() {
   for (int i = 0; i < 4; ++i) ws.data<float>()[i] = 0.01f * (i + 1);
   g.initializers = {{"w", w}, {"ws", ws}};
   auto node = [&](const std::string& op, std::vector<std::string> in, std::string out,
-                   std::map<std::string, Attribute> attrs, const std::string& domain = "com.octet") {
+                  std::map<std::string, Attribute> attrs, const std::string& domain = "com.octet") {
     Node n;
     n.name = out + "_node";
     n.op_type = op;
@@ -107,20 +108,35 @@ Graph edge_cases() {
     g.nodes.push_back(n);
   };
   node("QLinearConv", {"x", "w", "ws"}, "c",
-       {{"x_scale", float_attr(0.02f)}, {"x_zero_point", int_attr(120)}, {"y_scale", float_attr(0.05f)},
-        {"y_zero_point", int_attr(100)}, {"pads", ints_attr({1, 1, 1, 1})}});
+       {{"x_scale", float_attr(0.02f)},
+        {"x_zero_point", int_attr(120)},
+        {"y_scale", float_attr(0.05f)},
+        {"y_zero_point", int_attr(100)},
+        {"pads", ints_attr({1, 1, 1, 1})}});
   node("QLinearConv", {"x", "w", "ws"}, "c2",
-       {{"x_scale", float_attr(0.02f)}, {"x_zero_point", int_attr(120)}, {"y_scale", float_attr(0.03f)},
-        {"y_zero_point", int_attr(7)}, {"pads", ints_attr({1, 1, 1, 1})}});
+       {{"x_scale", float_attr(0.02f)},
+        {"x_zero_point", int_attr(120)},
+        {"y_scale", float_attr(0.03f)},
+        {"y_zero_point", int_attr(7)},
+        {"pads", ints_attr({1, 1, 1, 1})}});
   node("QLinearAdd", {"c", "c2"}, "a",
-       {{"a_scale", float_attr(0.05f)}, {"a_zero_point", int_attr(100)}, {"b_scale", float_attr(0.03f)},
-        {"b_zero_point", int_attr(7)}, {"y_scale", float_attr(0.07f)}, {"y_zero_point", int_attr(90)}});
+       {{"a_scale", float_attr(0.05f)},
+        {"a_zero_point", int_attr(100)},
+        {"b_scale", float_attr(0.03f)},
+        {"b_zero_point", int_attr(7)},
+        {"y_scale", float_attr(0.07f)},
+        {"y_zero_point", int_attr(90)}});
   node("QLinearMaxPool", {"a"}, "m", {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
   node("QLinearConcat", {"m", "m"}, "k",
-       {{"axis", int_attr(1)}, {"scales", floats_attr({0.07f, 0.07f})},
-        {"zero_points", ints_attr({90, 90})}, {"y_scale", float_attr(0.08f)}, {"y_zero_point", int_attr(80)}});
+       {{"axis", int_attr(1)},
+        {"scales", floats_attr({0.07f, 0.07f})},
+        {"zero_points", ints_attr({90, 90})},
+        {"y_scale", float_attr(0.08f)},
+        {"y_zero_point", int_attr(80)}});
   node("QLinearGlobalAveragePool", {"k"}, "p",
-       {{"x_scale", float_attr(0.08f)}, {"x_zero_point", int_attr(80)}, {"y_scale", float_attr(0.06f)},
+       {{"x_scale", float_attr(0.08f)},
+        {"x_zero_point", int_attr(80)},
+        {"y_scale", float_attr(0.06f)},
         {"y_zero_point", int_attr(85)}});
   node("Identity", {"a"}, "a_copy", {}, "");
   for (const char* out : {"c", "p", "a_copy"}) g.outputs.push_back({out, DType::kUInt8, false, {}});
@@ -156,7 +172,8 @@ TEST(ChannelsLast, Fp32TransposedConvolutionJoinsTheRegion) {
   Graph g;
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {2, 3, 9, 7})};
-  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.1f)}, {"wt", testing::sine_tensor({8, 4, 3, 3}, 0.7f)},
+  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.1f)},
+                    {"wt", testing::sine_tensor({8, 4, 3, 3}, 0.7f)},
                     {"bt", testing::sine_tensor({4}, 1.3f)}};
   testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
   Node& up = testing::add_node(g, "ConvTranspose", {"c", "wt", "bt"}, "u");

@@ -23,8 +23,10 @@ Graph shape_reads() {
   ValueInfo x = testing::f32_value("x", {1, 3, 10, 7});
   x.shape[0] = Dim{-1, "batch"};
   g.inputs = {x};
-  g.initializers = {{"two", Tensor::scalar<int64_t>(2)},          {"last", Tensor::scalar<int64_t>(-1)},
-                    {"zero", Tensor::scalar<int64_t>(0)},         {"start", testing::i64_vector({-2})},
+  g.initializers = {{"two", Tensor::scalar<int64_t>(2)},
+                    {"last", Tensor::scalar<int64_t>(-1)},
+                    {"zero", Tensor::scalar<int64_t>(0)},
+                    {"start", testing::i64_vector({-2})},
                     {"end", testing::i64_vector({INT64_MAX})}};
   g.value_info["x"] = x;
   add_node(g, "Shape", {"x"}, "s");
@@ -64,9 +66,12 @@ TEST(FoldShapes, SamePaddingFromTheInputSizeBecomesConstant) {
   x.shape[0] = Dim{-1, "batch"};
   g.inputs = {x};
   g.value_info["x"] = x;
-  g.initializers = {{"idx", Tensor::scalar<int64_t>(2)}, {"stride", testing::f32_scalar(2)},
-                    {"one", testing::f32_scalar(1)},     {"k", testing::f32_scalar(3)},
-                    {"zero", testing::f32_scalar(0)},    {"axes", testing::i64_vector({0})},
+  g.initializers = {{"idx", Tensor::scalar<int64_t>(2)},
+                    {"stride", testing::f32_scalar(2)},
+                    {"one", testing::f32_scalar(1)},
+                    {"k", testing::f32_scalar(3)},
+                    {"zero", testing::f32_scalar(0)},
+                    {"axes", testing::i64_vector({0})},
                     {"zeros4", testing::i64_vector({0, 0, 0, 0})}};
   add_node(g, "Shape", {"x"}, "s");
   add_node(g, "Gather", {"s", "idx"}, "h");

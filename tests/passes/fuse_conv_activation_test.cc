@@ -19,14 +19,17 @@ Graph conv_then(const std::string& op, bool y_is_output = false) {
   Graph g;
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {2, 3, 8, 8})};
-  g.initializers = {{"w", testing::sine_tensor({5, 3, 3, 3}, 0.2f)}, {"b", testing::sine_tensor({5}, 1.0f)},
-                    {"lo", testing::f32_scalar(-0.5f)},                {"hi", testing::f32_scalar(2.0f)}};
+  g.initializers = {{"w", testing::sine_tensor({5, 3, 3, 3}, 0.2f)},
+                    {"b", testing::sine_tensor({5}, 1.0f)},
+                    {"lo", testing::f32_scalar(-0.5f)},
+                    {"hi", testing::f32_scalar(2.0f)}};
   add_node(g, "Conv", {"x", "w", "b"}, "y").attrs["pads"] = ints_attr({1, 1, 1, 1});
   if (op == "SiLU") {
     add_node(g, "Sigmoid", {"y"}, "s");
     add_node(g, "Mul", {"s", "y"}, "z");
   } else {
-    Node& act = add_node(g, op, op == "Clip" ? std::vector<std::string>{"y", "lo", "hi"} : std::vector<std::string>{"y"}, "z");
+    Node& act =
+        add_node(g, op, op == "Clip" ? std::vector<std::string>{"y", "lo", "hi"} : std::vector<std::string>{"y"}, "z");
     if (op == "LeakyRelu") act.attrs["alpha"] = float_attr(0.1f);
     if (op == "HardSigmoid") act.attrs["alpha"] = float_attr(0.25f);
   }
@@ -37,8 +40,8 @@ Graph conv_then(const std::string& op, bool y_is_output = false) {
 
 TEST(FuseConvActivation, EveryActivationRunsAsAPostOp) {
   const std::map<std::string, std::string> kinds = {
-      {"Relu", "Relu"},       {"LeakyRelu", "LeakyRelu"}, {"Clip", "Clip"},           {"Sigmoid", "Sigmoid"},
-      {"Tanh", "Tanh"},       {"HardSigmoid", "HardSigmoid"}, {"HardSwish", "HardSwish"}, {"SiLU", "Swish"}};
+      {"Relu", "Relu"}, {"LeakyRelu", "LeakyRelu"},     {"Clip", "Clip"},           {"Sigmoid", "Sigmoid"},
+      {"Tanh", "Tanh"}, {"HardSigmoid", "HardSigmoid"}, {"HardSwish", "HardSwish"}, {"SiLU", "Swish"}};
   Tensor x = testing::sine_tensor({2, 3, 8, 8}, 0.7f);
   for (const auto& [op, activation] : kinds) {
     SCOPED_TRACE(op);

@@ -63,7 +63,8 @@ TEST(FuseConvAdd, ResidualAndReluJoinTheConvolution) {
   EXPECT_EQ(n.inputs, (std::vector<std::string>{"x", "w", "b", "z"}));
   EXPECT_EQ(n.attr_string("activation", ""), "Relu");
   for (int threads : {1, 2}) {
-    auto want = Executor(g, {.threads = threads}).run(feeds()), got = Executor(fused, {.threads = threads}).run(feeds());
+    auto want = Executor(g, {.threads = threads}).run(feeds()),
+         got = Executor(fused, {.threads = threads}).run(feeds());
     EXPECT_LT(testing::max_rel_diff(want.at("y"), got.at("y")), 1e-6);
   }
 }

@@ -79,22 +79,22 @@ void expect_folded(Graph g, std::mt19937& rng, const std::string& want_op) {
 TEST(FuseConvBn, ConvOfAnyRankAndGroupWithOrWithoutBias) {
   std::mt19937 rng(1);
   expect_folded(head_bn_graph(rng, "Conv", {2, 4, 6, 5},
-                              {{"w", random_tensor(rng, {6, 4, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {6}, -1, 1)}}, 6,
-                              {{"pads", attr_ints({1, 1, 1, 1})}}),
+                              {{"w", random_tensor(rng, {6, 4, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {6}, -1, 1)}},
+                              6, {{"pads", attr_ints({1, 1, 1, 1})}}),
                 rng, "Conv");
   expect_folded(head_bn_graph(rng, "Conv", {1, 4, 5, 5}, {{"w", random_tensor(rng, {4, 1, 3, 3}, -1, 1)}}, 4,
                               {{"group", attr_int(4)}}),
                 rng, "Conv");
-  expect_folded(head_bn_graph(rng, "Conv", {2, 4, 9}, {{"w", random_tensor(rng, {6, 2, 3}, -1, 1)}}, 6,
-                              {{"group", attr_int(2)}}),
-                rng, "Conv");
+  expect_folded(
+      head_bn_graph(rng, "Conv", {2, 4, 9}, {{"w", random_tensor(rng, {6, 2, 3}, -1, 1)}}, 6, {{"group", attr_int(2)}}),
+      rng, "Conv");
 }
 
 TEST(FuseConvBn, ConvTransposeChannelsFollowWeightAxisOnePerGroup) {
   std::mt19937 rng(2);
   expect_folded(head_bn_graph(rng, "ConvTranspose", {1, 4, 5, 5},
-                              {{"w", random_tensor(rng, {4, 3, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {3}, -1, 1)}}, 3,
-                              {{"strides", attr_ints({2, 2})}}),
+                              {{"w", random_tensor(rng, {4, 3, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {3}, -1, 1)}},
+                              3, {{"strides", attr_ints({2, 2})}}),
                 rng, "ConvTranspose");
   // group 2: input channels 0-1 feed outputs 0-2, input channels 2-3 feed outputs 3-5.
   expect_folded(head_bn_graph(rng, "ConvTranspose", {2, 4, 4, 4}, {{"w", random_tensor(rng, {4, 3, 2, 2}, -1, 1)}}, 6,
@@ -111,9 +111,9 @@ TEST(FuseConvBn, GemmAnyTransBAlphaBetaAndBiasShape) {
                               {{"w", random_tensor(rng, {5, 4}, -1, 1)}, {"c", random_tensor(rng, {4}, -1, 1)}}, 4,
                               {{"alpha", attr_float(0.5f)}, {"beta", attr_float(2.0f)}}),
                 rng, "Gemm");
-  expect_folded(head_bn_graph(rng, "Gemm", {3, 5}, {{"w", random_tensor(rng, {4, 5}, -1, 1)}}, 4,
-                              {{"transB", attr_int(1)}}),
-                rng, "Gemm");
+  expect_folded(
+      head_bn_graph(rng, "Gemm", {3, 5}, {{"w", random_tensor(rng, {4, 5}, -1, 1)}}, 4, {{"transB", attr_int(1)}}), rng,
+      "Gemm");
   expect_folded(head_bn_graph(rng, "Gemm", {5, 3},
                               {{"w", random_tensor(rng, {4, 5}, -1, 1)}, {"c", random_tensor(rng, {1}, -1, 1)}}, 4,
                               {{"transA", attr_int(1)}, {"transB", attr_int(1)}, {"beta", attr_float(-1.0f)}}),
@@ -210,7 +210,8 @@ Graph conv_then_constant(std::mt19937& rng, const std::string& op, Shape c_shape
   Graph g;
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {2, 3, 6, 6})};
-  g.initializers = {{"w", random_tensor(rng, {8, 3, 3, 3}, -1, 1)}, {"b", random_tensor(rng, {8}, -1, 1)},
+  g.initializers = {{"w", random_tensor(rng, {8, 3, 3, 3}, -1, 1)},
+                    {"b", random_tensor(rng, {8}, -1, 1)},
                     {"c", random_tensor(rng, std::move(c_shape), 0.5f, 2)}};
   testing::add_node(g, "Conv", {"x", "w", "b"}, "y");
   g.value_info["y"] = testing::f32_value("y", {2, 8, 4, 4});
@@ -239,9 +240,9 @@ TEST(FuseConvBn, PerChannelScaleAndShiftFoldIntoTheConv) {
 TEST(FuseConvBn, ConstantsNotPerChannelStay) {
   std::mt19937 rng(22);
   for (auto [op, c, first] : {std::tuple{"Mul", Shape{1, 1, 4, 4}, false},  // per pixel
-                              std::tuple{"Add", Shape{8, 4, 4}, false},      // per channel and pixel
-                              std::tuple{"Sub", Shape{8, 1, 1}, true},       // c - y
-                              std::tuple{"Div", Shape{1}, true}}) {          // c / y
+                              std::tuple{"Add", Shape{8, 4, 4}, false},     // per channel and pixel
+                              std::tuple{"Sub", Shape{8, 1, 1}, true},      // c - y
+                              std::tuple{"Div", Shape{1}, true}}) {         // c / y
     Graph g = conv_then_constant(rng, op, c, first);
     EXPECT_EQ(fuse_conv_bn(g), 0) << op << " " << shape_str(c);
   }

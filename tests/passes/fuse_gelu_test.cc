@@ -23,10 +23,10 @@ using testing::add_node;
 ValueInfo f32_value(const std::string& name) { return testing::f32_value(name, {3, 37}); }
 
 struct Variant {
-  bool half_first = false;   // Mul(x, 0.5) before the multiplication by 1 + erf
+  bool half_first = false;      // Mul(x, 0.5) before the multiplication by 1 + erf
   bool mul_by_inverse = false;  // x * (1/√2) instead of x / √2
   float one = 1.0f, half = 0.5f;
-  bool expose_erf = false;   // erf(u) also a graph output
+  bool expose_erf = false;  // erf(u) also a graph output
 };
 
 // x [3, 37] -> GELU written out -> y; x also feeds a Relu so that it has readers outside the chain.
@@ -35,8 +35,10 @@ Graph written_out_gelu(const Variant& v) {
   g.opsets = {{"", 17}};
   g.inputs = {f32_value("x")};
   using testing::f32_scalar;
-  g.initializers = {{"sqrt2", f32_scalar(float(M_SQRT2))}, {"inv_sqrt2", f32_scalar(float(M_SQRT1_2))},
-                    {"one", f32_scalar(v.one)},            {"half", f32_scalar(v.half)}};
+  g.initializers = {{"sqrt2", f32_scalar(float(M_SQRT2))},
+                    {"inv_sqrt2", f32_scalar(float(M_SQRT1_2))},
+                    {"one", f32_scalar(v.one)},
+                    {"half", f32_scalar(v.half)}};
   auto node = [&](const std::string& op, std::vector<std::string> in, const std::string& out) {
     add_node(g, op, std::move(in), out);
   };

@@ -46,12 +46,12 @@ TEST(FusedGroups, ConvReluAndAddReluChainsStopAtSharedValues) {
 }
 
 TEST(FusedGroups, MatMulBiasReluAndEveryWeightedHead) {
-  Graph g = graph_with({node("MatMul", {"x", "w2"}, "m"), node("Add", {"bias", "m"}, "mb"), node("Relu", {"mb"}, "r"),
-                        node("ConvTranspose", {"r", "w"}, "t"), node("Relu", {"t"}, "tr"),
-                        node("Gemm", {"tr", "w2"}, "gm"), node("Clip", {"gm", "zero", "six"}, "g6"),
-                        node("BatchNormalization", {"g6", "bias", "bias", "bias", "bias"}, "bn"),
-                        node("Relu", {"bn"}, "y")},
-                       {"y"});
+  Graph g =
+      graph_with({node("MatMul", {"x", "w2"}, "m"), node("Add", {"bias", "m"}, "mb"), node("Relu", {"mb"}, "r"),
+                  node("ConvTranspose", {"r", "w"}, "t"), node("Relu", {"t"}, "tr"), node("Gemm", {"tr", "w2"}, "gm"),
+                  node("Clip", {"gm", "zero", "six"}, "g6"),
+                  node("BatchNormalization", {"g6", "bias", "bias", "bias", "bias"}, "bn"), node("Relu", {"bn"}, "y")},
+                 {"y"});
   auto groups = find_fused_groups(g);
   ASSERT_EQ(groups.size(), 4u);
   EXPECT_EQ(groups[0].nodes, (std::vector<size_t>{0, 1, 2}));
@@ -65,17 +65,25 @@ TEST(FusedGroups, MatMulBiasReluAndEveryWeightedHead) {
 
 TEST(FusedGroups, OnlyClipsFromZeroAndBiasAddsExtendAChain) {
   // Clip(-1, 6) is no ReLU: the Conv stands alone.
-  EXPECT_TRUE(find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "minus", "six"}, "y")}, {"y"})).empty());
+  EXPECT_TRUE(
+      find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "minus", "six"}, "y")}, {"y"}))
+          .empty());
   // Clip with a bound computed at run time.
-  EXPECT_TRUE(find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "zero", "x"}, "y")}, {"y"})).empty());
+  EXPECT_TRUE(
+      find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "zero", "x"}, "y")}, {"y"}))
+          .empty());
   // Clip(0) with no max, and the opset-6 form with attributes: both ReLUs.
-  EXPECT_EQ(find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "zero"}, "y")}, {"y"})).size(), 1u);
+  EXPECT_EQ(
+      find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), node("Clip", {"c", "zero"}, "y")}, {"y"})).size(),
+      1u);
   Node clip6 = node("Clip", {"c"}, "y");
   clip6.opset = 6;
   clip6.attrs = {{"min", attr_float(0)}, {"max", attr_float(6)}};
   EXPECT_EQ(find_fused_groups(graph_with({node("Conv", {"x", "w"}, "c"), clip6}, {"y"})).size(), 1u);
   // Add + Clip is not a group; Add + Relu is.
-  EXPECT_TRUE(find_fused_groups(graph_with({node("Add", {"x", "x"}, "a"), node("Clip", {"a", "zero", "six"}, "y")}, {"y"})).empty());
+  EXPECT_TRUE(
+      find_fused_groups(graph_with({node("Add", {"x", "x"}, "a"), node("Clip", {"a", "zero", "six"}, "y")}, {"y"}))
+          .empty());
   // A constant that is not a bias over the last axis ([3, 1]) ends the MatMul's chain: the Add then
   // heads its own Add + Relu group.
   auto groups = find_fused_groups(

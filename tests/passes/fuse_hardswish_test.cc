@@ -27,8 +27,10 @@ Graph written_out(const Variant& v) {
   Graph g;
   g.opsets = {{"", v.opset}};
   g.inputs = {testing::f32_value("x", {4, 33})};
-  g.initializers = {{"three", testing::f32_scalar(v.three)}, {"zero", testing::f32_scalar(0)},
-                    {"six", testing::f32_scalar(v.six)},    {"sixth", testing::f32_scalar(1.0f / 6.0f)}};
+  g.initializers = {{"three", testing::f32_scalar(v.three)},
+                    {"zero", testing::f32_scalar(0)},
+                    {"six", testing::f32_scalar(v.six)},
+                    {"sixth", testing::f32_scalar(1.0f / 6.0f)}};
   if (v.form == Form::kHardSigmoid) {
     Node& hs = add_node(g, "HardSigmoid", {"x"}, "h");
     hs.attrs["alpha"] = float_attr(1.0f / 6.0f);
@@ -72,8 +74,8 @@ TEST(FuseHardSwish, EveryWrittenOutFormBecomesOneHardSwish) {
 }
 
 TEST(FuseHardSwish, NearMissesStayWrittenOut) {
-  for (const Variant& v : {Variant{.three = 2}, Variant{.six = 5}, Variant{.expose_clip = true},
-                           Variant{.opset = 13}, Variant{.form = Form::kDivGate, .six = 7}}) {
+  for (const Variant& v : {Variant{.three = 2}, Variant{.six = 5}, Variant{.expose_clip = true}, Variant{.opset = 13},
+                           Variant{.form = Form::kDivGate, .six = 7}}) {
     Graph g = written_out(v);
     const size_t nodes = g.nodes.size();
     EXPECT_EQ(fuse_hardswish(g, true), 0);

@@ -47,7 +47,8 @@ TEST(FuseMaskedSoftmax, SameBitsAsMulAddSoftmax) {
     for (bool scaled : {true, false})
       for (bool c_first : {false, true}) {
         if (!scaled && c_first) continue;
-        SCOPED_TRACE(shape_str(s_shape) + " + " + shape_str(m_shape) + (scaled ? " scaled" : "") + (c_first ? " c first" : ""));
+        SCOPED_TRACE(shape_str(s_shape) + " + " + shape_str(m_shape) + (scaled ? " scaled" : "") +
+                     (c_first ? " c first" : ""));
         Graph g = attention_softmax(s_shape, m_shape, scaled, c_first);
         Graph f = g;
         EXPECT_EQ(fuse_masked_softmax(f), 1);

@@ -30,7 +30,8 @@ Graph matmul_add_graph(std::vector<Dim> x_shape, Tensor bias) {
 
 TEST(FuseMatMulAdd, RankTwoMatMulPlusBiasBecomesGemm) {
   const Tensor x = Tensor::from_vector<float>({2, 3}, {1, -1, 2, 0, 3, -2});
-  for (Tensor bias : {Tensor::from_vector<float>({2}, {0.5f, -0.5f}), Tensor::from_vector<float>({1, 2}, {0.5f, -0.5f})}) {
+  for (Tensor bias :
+       {Tensor::from_vector<float>({2}, {0.5f, -0.5f}), Tensor::from_vector<float>({1, 2}, {0.5f, -0.5f})}) {
     Graph g = matmul_add_graph({{2, ""}, {3, ""}}, bias);
     const Tensor want = Executor(g).run({{"x", x}}).at("y");
     ASSERT_EQ(fuse_matmul_add(g), 1);

@@ -1,6 +1,6 @@
 // fuse_pad: a zero Pad of the spatial axes joins the Conv or counting AveragePool after it with
-// the same outputs (the pool's bit for bit; oneDNN may sum the convolution in another order); Pads that are not zeros, pad other axes, are read elsewhere or
-// meet a pool that does not count padding stay.
+// the same outputs (the pool's bit for bit; oneDNN may sum the convolution in another order); Pads that are not zeros,
+// pad other axes, are read elsewhere or meet a pool that does not count padding stay.
 #include "passes/fuse_pad.h"
 
 #include <gtest/gtest.h>
@@ -18,8 +18,8 @@ struct PadCase {
   std::vector<int64_t> pads = {0, 0, 1, 2, 0, 0, 2, 1};  // [N, C, H, W] begins, then ends
   float value = 0;
   std::string mode = "constant";
-  std::string op = "Conv";          // or "AveragePool"
-  int64_t count_include_pad = 0;    // AveragePool's
+  std::string op = "Conv";        // or "AveragePool"
+  int64_t count_include_pad = 0;  // AveragePool's
   std::vector<int64_t> op_pads = {1, 0, 0, 1};
   bool pad_is_output = false;
 };
@@ -49,9 +49,9 @@ Graph pad_then(const PadCase& c) {
 }
 
 TEST(FusePad, ZeroSpatialPadJoinsTheConvolutionOrCountingPool) {
-  for (const PadCase& c : {PadCase{}, PadCase{.op_pads = {0, 0, 0, 0}},
-                           PadCase{.op = "AveragePool", .count_include_pad = 1},
-                           PadCase{.op = "AveragePool", .op_pads = {0, 0, 0, 0}}}) {
+  for (const PadCase& c :
+       {PadCase{}, PadCase{.op_pads = {0, 0, 0, 0}}, PadCase{.op = "AveragePool", .count_include_pad = 1},
+        PadCase{.op = "AveragePool", .op_pads = {0, 0, 0, 0}}}) {
     SCOPED_TRACE(cat(c.op, " count_include_pad ", c.count_include_pad));
     Graph g = pad_then(c);
     Graph fused = g;
@@ -59,8 +59,8 @@ TEST(FusePad, ZeroSpatialPadJoinsTheConvolutionOrCountingPool) {
     ASSERT_EQ(fused.nodes.size(), 1u);
     const Node& op = fused.nodes[0];
     EXPECT_EQ(op.inputs[0], "x");
-    EXPECT_EQ(op.attr_ints("pads"), (std::vector<int64_t>{1 + c.op_pads[0], 2 + c.op_pads[1], 2 + c.op_pads[2],
-                                                          1 + c.op_pads[3]}));
+    EXPECT_EQ(op.attr_ints("pads"),
+              (std::vector<int64_t>{1 + c.op_pads[0], 2 + c.op_pads[1], 2 + c.op_pads[2], 1 + c.op_pads[3]}));
     if (c.op == "AveragePool") {
       EXPECT_EQ(op.attr_int("count_include_pad", 0), 1);
     }
@@ -70,11 +70,11 @@ TEST(FusePad, ZeroSpatialPadJoinsTheConvolutionOrCountingPool) {
 }
 
 TEST(FusePad, OtherPadsStay) {
-  for (const PadCase& c : {PadCase{.value = 1}, PadCase{.mode = "reflect"},
-                           PadCase{.pads = {0, 1, 1, 1, 0, 0, 1, 1}},  // pads a channel
-                           PadCase{.pads = {0, 0, -1, 0, 0, 0, 1, 1}},  // crops
-                           PadCase{.op = "AveragePool"},                // own pads, padding not counted
-                           PadCase{.pad_is_output = true}}) {
+  for (const PadCase& c :
+       {PadCase{.value = 1}, PadCase{.mode = "reflect"}, PadCase{.pads = {0, 1, 1, 1, 0, 0, 1, 1}},  // pads a channel
+        PadCase{.pads = {0, 0, -1, 0, 0, 0, 1, 1}},                                                  // crops
+        PadCase{.op = "AveragePool"},  // own pads, padding not counted
+        PadCase{.pad_is_output = true}}) {
     Graph g = pad_then(c);
     EXPECT_EQ(fuse_pad(g), 0);
     EXPECT_EQ(g.nodes.size(), 2u);

@@ -19,7 +19,8 @@ using testing::max_rel_diff;
 const std::string kModels = std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/models/";
 
 TEST(FuseForQuantization, FixturesComputeTheSameFunctionAndSecondRunDoesNothing) {
-  for (const char* name : {"resnet_op17", "resnet_op18", "mobilenetv2_op17", "mobilenetv2_op18", "mlp_op17", "transformer_op17"}) {
+  for (const char* name :
+       {"resnet_op17", "resnet_op18", "mobilenetv2_op17", "mobilenetv2_op18", "mlp_op17", "transformer_op17"}) {
     Graph g = load_onnx(kModels + std::string(name) + ".onnx");
     auto feeds = read_npz(kModels + std::string(name) + ".inputs.npz");
     Graph f = g;

@@ -93,7 +93,8 @@ TEST(FuseTransposeMatMul, BadPermIsAnErrorNamingTheNode) {
   for (Node& n : f.nodes)
     if (n.op_type == "TransposedMatMul") n.attrs["perm_a"] = ints_attr({0, 2, 2, 3});
   Executor exec(f);
-  std::map<std::string, Tensor> feeds{{"q", sine_tensor({2, 5, 3, 4}, 0)}, {"k", sine_tensor({2, 5, 3, 4}, 1)}, {"v", sine_tensor({2, 5, 3, 4}, 2)}};
+  std::map<std::string, Tensor> feeds{
+      {"q", sine_tensor({2, 5, 3, 4}, 0)}, {"k", sine_tensor({2, 5, 3, 4}, 1)}, {"v", sine_tensor({2, 5, 3, 4}, 2)}};
   try {
     exec.run(feeds);
     FAIL() << "no error";

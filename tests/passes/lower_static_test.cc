@@ -28,7 +28,8 @@ std::map<std::string, int> op_counts(const Graph& g) {
 // The output step of a graph output: the scale of the DequantizeLinear writing it.
 float output_step(const Graph& q, const std::string& out) {
   for (const Node& n : q.nodes)
-    if (n.op_type == "DequantizeLinear" && n.outputs[0] == out) return q.find_initializer(n.inputs[1])->data<float>()[0];
+    if (n.op_type == "DequantizeLinear" && n.outputs[0] == out)
+      return q.find_initializer(n.inputs[1])->data<float>()[0];
   ADD_FAILURE() << "no DequantizeLinear writes " << out;
   return 0;
 }
@@ -156,7 +157,8 @@ TEST(LowerStatic, ConstantOperandsOfMulAndAddRunOnInt8Kernels) {
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {1, 3, 8, 8})};
   g.inputs[0].shape[0] = Dim{-1, "batch"};
-  g.initializers = {{"w", testing::sine_tensor({6, 3, 3, 3}, 0.4f)}, {"scale", testing::sine_tensor({6, 1, 1}, 2.0f)},
+  g.initializers = {{"w", testing::sine_tensor({6, 3, 3, 3}, 0.4f)},
+                    {"scale", testing::sine_tensor({6, 1, 1}, 2.0f)},
                     {"shift", testing::sine_tensor({1, 6, 8, 8}, 1.0f)}};
   testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
   testing::add_node(g, "Relu", {"c"}, "r");
@@ -191,8 +193,10 @@ TEST(LowerStatic, TransposedConvolutionRunsOnInt8Kernels) {
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {1, 3, 7, 6})};
   g.inputs[0].shape[0] = Dim{-1, "batch"};
-  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.4f)}, {"wt", testing::sine_tensor({8, 5, 3, 3}, 1.1f)},
-                    {"bt", testing::sine_tensor({5}, 0.2f)}, {"w2", testing::sine_tensor({4, 5, 1, 1}, 0.9f)}};
+  g.initializers = {{"w", testing::sine_tensor({8, 3, 3, 3}, 0.4f)},
+                    {"wt", testing::sine_tensor({8, 5, 3, 3}, 1.1f)},
+                    {"bt", testing::sine_tensor({5}, 0.2f)},
+                    {"w2", testing::sine_tensor({4, 5, 1, 1}, 0.9f)}};
   testing::add_node(g, "Conv", {"x", "w"}, "c").attrs["pads"] = ints_attr({1, 1, 1, 1});
   testing::add_node(g, "Relu", {"c"}, "r");
   Node& up = testing::add_node(g, "ConvTranspose", {"r", "wt", "bt"}, "u");

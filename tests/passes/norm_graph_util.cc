@@ -32,8 +32,8 @@ class Builder {
   }
 
   // A reduction over `axes`: ReduceSum takes them as an input from opset 13, the others from 18.
-  std::string reduce(const std::string& type, const std::string& in, std::vector<int64_t> axes,
-                     const std::string& out, bool keepdims = true) {
+  std::string reduce(const std::string& type, const std::string& in, std::vector<int64_t> axes, const std::string& out,
+                     bool keepdims = true) {
     const bool as_input = s_.opset >= (type == "ReduceSum" ? 13 : 18);
     std::vector<std::string> inputs = {in};
     if (as_input) inputs.push_back(constant(out + "_axes", i64_vector(axes)));

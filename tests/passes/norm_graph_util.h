@@ -18,12 +18,12 @@ struct NormGraph {
 };
 
 struct LayerNormForm {
-  bool pow = false;           // Pow(d, 2) instead of Mul(d, d)
-  bool reciprocal = false;    // Mul(d, Reciprocal(Sqrt)) instead of Div(d, Sqrt)
-  bool moments = false;       // variance as Max(0, mean(x^2) - mean(x)^2)
-  bool jax = false;           // tf2onnx/jax2tf: ReduceSum keepdims 0 * 1/n, Reshape back, gamma folded
-  int64_t var_axis = 0;       // 0: the variance's ReduceMean over `axis` too; else over this one (a near miss)
-  int64_t axis = -1;          // the normalized axis of x [2, 5, 16]
+  bool pow = false;         // Pow(d, 2) instead of Mul(d, d)
+  bool reciprocal = false;  // Mul(d, Reciprocal(Sqrt)) instead of Div(d, Sqrt)
+  bool moments = false;     // variance as Max(0, mean(x^2) - mean(x)^2)
+  bool jax = false;         // tf2onnx/jax2tf: ReduceSum keepdims 0 * 1/n, Reshape back, gamma folded
+  int64_t var_axis = 0;     // 0: the variance's ReduceMean over `axis` too; else over this one (a near miss)
+  int64_t axis = -1;        // the normalized axis of x [2, 5, 16]
 };
 
 // x [2, 5, 16] -> LayerNorm over `axis` (eps 1e-5) * gamma + beta -> y.

@@ -60,7 +60,8 @@ TEST(OptimizeForInference, ReluAndClipJoinTheirConvolutions) {
     Graph o = optimize_for_inference(g);
     int fused = 0;  // FusedConvs that took a Relu or Clip (others a HardSwish, or only a residual)
     for (const Node& n : o.nodes)
-      fused += n.op_type == "FusedConv" && (n.attr_string("activation", "") == "Relu" || n.attr_string("activation", "") == "Clip");
+      fused += n.op_type == "FusedConv" &&
+               (n.attr_string("activation", "") == "Relu" || n.attr_string("activation", "") == "Clip");
     EXPECT_GT(fused, 0);
     EXPECT_EQ(testing::count_op(g, "Relu") + testing::count_op(g, "Clip") - testing::count_op(o, "Relu") -
                   testing::count_op(o, "Clip"),
@@ -89,7 +90,8 @@ TEST(OptimizeForInference, EffNetRunsAsConvolutionsInOneRegion) {
     std::set<std::string> activations;
     for (const Node& n : o.nodes)
       if (n.op_type == "FusedConv") activations.insert(n.attr_string("activation", ""));
-    for (const char* act : {"Swish", "HardSwish", "Relu", "Sigmoid", "HardSigmoid"}) EXPECT_TRUE(activations.count(act)) << act;
+    for (const char* act : {"Swish", "HardSwish", "Relu", "Sigmoid", "HardSigmoid"})
+      EXPECT_TRUE(activations.count(act)) << act;
     EXPECT_EQ(testing::count_op(o, "Transpose"), 2);
     auto data = read_npz(dir + name + ".inputs.npz");
     auto want = read_npz(dir + name + ".ort.npz");

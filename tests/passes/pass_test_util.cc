@@ -10,7 +10,8 @@
 namespace octet::testing {
 
 int count_op(const Graph& g, const std::string& op_type) {
-  return static_cast<int>(std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op_type; }));
+  return static_cast<int>(
+      std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op_type; }));
 }
 
 ValueInfo f32_value(const std::string& name, const Shape& shape) {

@@ -95,8 +95,10 @@ TEST(PrepareUnaryIslands, OnAFloatValueTheIslandStaysFloatWhole) {
   Graph g;
   g.opsets = {{"", 17}};
   g.inputs = {testing::f32_value("x", {2, 16})};
-  g.initializers = {{"c3", testing::f32_scalar(0.044715f)}, {"k", testing::f32_scalar(0.7978846f)},
-                    {"one", testing::f32_scalar(1.0f)},      {"half", testing::f32_scalar(0.5f)},
+  g.initializers = {{"c3", testing::f32_scalar(0.044715f)},
+                    {"k", testing::f32_scalar(0.7978846f)},
+                    {"one", testing::f32_scalar(1.0f)},
+                    {"half", testing::f32_scalar(0.5f)},
                     {"W", testing::sine_tensor({16, 4}, 0.3f)}};
   using testing::add_node;
   add_node(g, "Mul", {"x", "x"}, "x2");

@@ -125,7 +125,8 @@ TEST(QuantizeDynamic, PerTokenBeatsPerTensorOnRowsOfDifferentMagnitude) {
     o.per_token = per_token;
     Tensor got = Executor(lower(quantize_dynamic(g, o))).run({{"x", x}}).at("y");
     double e = 0;
-    for (int c = 0; c < 4; ++c) e = std::max(e, double(std::fabs(got.data<float>()[4 + c] - want.data<float>()[4 + c])));
+    for (int c = 0; c < 4; ++c)
+      e = std::max(e, double(std::fabs(got.data<float>()[4 + c] - want.data<float>()[4 + c])));
     return e;
   };
   EXPECT_LT(small_row_error(true) * 20, small_row_error(false));
@@ -140,7 +141,7 @@ TEST(QuantizeDynamic, AllZeroInputGivesBiasAndNaNIsAClearError) {
   Tensor want = Executor(g).run({{feeds.begin()->first, zeros}}).begin()->second;
   Tensor got = Executor(l).run({{feeds.begin()->first, zeros}}).begin()->second;
   EXPECT_LT(max_rel_diff(want, got), 0.02);  // later layers see non-zero values
-  for (bool per_token : {false, true}) {  // a single layer on zeros gives exactly zero
+  for (bool per_token : {false, true}) {     // a single layer on zeros gives exactly zero
     DynamicQuantOptions o;
     o.per_token = per_token;
     Tensor y = Executor(lower(quantize_dynamic(one_matmul(), o))).run({{"x", Tensor(DType::kFloat32, {3, 8})}}).at("y");
@@ -322,8 +323,7 @@ TEST(QuantizeDynamicRnn, WeightsAreAffinePerGateRow) {
       const bool is_w = n.inputs[0].rfind("W", 0) == 0;
       const Tensor& zp = *q.find_initializer(n.inputs[2]);
       ASSERT_EQ(zp.numel(), g.find_initializer("W")->dim(1));
-      for (int64_t r = 0; r < zp.numel(); ++r)
-        EXPECT_EQ(zp.data<int8_t>()[r], is_w ? -128 : 127) << op << " row " << r;
+      for (int64_t r = 0; r < zp.numel(); ++r) EXPECT_EQ(zp.data<int8_t>()[r], is_w ? -128 : 127) << op << " row " << r;
     }
     EXPECT_EQ(expect_weights_round_trip(g, q), 2) << op;
     Graph l = lower(q);
@@ -378,7 +378,7 @@ TEST(QuantizeDynamicRnn, PerStepRangesKeepASpectrogramInput) {
     Graph one_range = q;  // what a file that asks for one range runs
     one_range.metadata["octet.dynamic"] = R"({"nodes": ["rnn"], "rnn_per_step": false})";
     const double cosines[2] = {cosine(want, Executor(lower(one_range)).run({{"x", x}}).at("y")),
-                           cosine(want, Executor(lower(q)).run({{"x", x}}).at("y"))};
+                               cosine(want, Executor(lower(q)).run({{"x", x}}).at("y"))};
     DynamicQuantOptions per_token;  // --per-token asks for it too
     per_token.per_token = true;
     EXPECT_EQ(cosine(want, Executor(lower(quantize_dynamic(g, per_token))).run({{"x", x}}).at("y")), cosines[1]) << op;

@@ -86,8 +86,9 @@ TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasInt32WithProductScale) {
     ASSERT_TRUE(wdq && wdq->op_type == "DequantizeLinear") << n.name;
     EXPECT_EQ(q.find_initializer(wdq->inputs[0])->dtype(), DType::kInt8);
     const Tensor& ws = *q.find_initializer(wdq->inputs[1]);
-    const int64_t channels = n.op_type == "Conv" ? q.find_initializer(wdq->inputs[0])->dim(0)
-                                                 : q.find_initializer(wdq->inputs[0])->dim(n.attr_int("transB", 0) ? 0 : 1);
+    const int64_t channels = n.op_type == "Conv"
+                                 ? q.find_initializer(wdq->inputs[0])->dim(0)
+                                 : q.find_initializer(wdq->inputs[0])->dim(n.attr_int("transB", 0) ? 0 : 1);
     EXPECT_EQ(ws.numel(), channels) << n.name;
     EXPECT_EQ(wdq->attr_int("axis", 1), n.op_type == "Conv" || n.attr_int("transB", 0) ? 0 : 1);
     const Node* xdq = producer(q, n.inputs[0]);
@@ -215,8 +216,8 @@ TEST(QuantizeStatic, HugeBiasDoesNotOverflowInt32) {
   n.inputs = {"x", "w", "b"};
   n.outputs = {"y"};
   g.nodes.push_back(n);
-  std::map<std::string, Tensor> calib{{"x", Tensor::from_vector<float>({2, 4}, {0.001f, -0.002f, 0.003f, 0.0f,
-                                                                              -0.001f, 0.002f, 0.0f, 0.004f})}};
+  std::map<std::string, Tensor> calib{
+      {"x", Tensor::from_vector<float>({2, 4}, {0.001f, -0.002f, 0.003f, 0.0f, -0.001f, 0.002f, 0.0f, 0.004f})}};
   Graph q = quantize_static(g, calib, fast_options());
   const Node& fc = *std::find_if(q.nodes.begin(), q.nodes.end(), [](const Node& n) { return n.op_type == "Gemm"; });
   const Node* bdq = producer(q, fc.inputs[2]);

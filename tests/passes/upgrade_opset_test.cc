@@ -27,7 +27,8 @@ Graph conv_net(int opset) {
   g.initializers["w"] = w;
   g.initializers["b"] = testing::sine_tensor({4}, 0.9f);
   g.initializers["fc"] = testing::sine_tensor({3, 4}, 0.4f);
-  add_node(g, "Conv", {"x", "w", "b"}, "c").attrs["pads"] = Attribute{.kind = Attribute::Kind::kInts, .ints = {1, 1, 1, 1}};
+  add_node(g, "Conv", {"x", "w", "b"}, "c").attrs["pads"] =
+      Attribute{.kind = Attribute::Kind::kInts, .ints = {1, 1, 1, 1}};
   add_node(g, "Relu", {"c"}, "r");
   add_node(g, "GlobalAveragePool", {"r"}, "p");
   if (opset < 13) {
@@ -53,8 +54,8 @@ TEST(UpgradeOpset, RaisesToThirteenWithTheSameFloatFunction) {
   ASSERT_TRUE(up.upgraded) << up.note;
   EXPECT_EQ(up.graph.opsets.at(""), 13);
   EXPECT_NE(up.note.find("opset 11 raised to 13"), std::string::npos) << up.note;
-  const auto squeeze = std::find_if(up.graph.nodes.begin(), up.graph.nodes.end(),
-                                    [](const Node& n) { return n.op_type == "Squeeze"; });
+  const auto squeeze =
+      std::find_if(up.graph.nodes.begin(), up.graph.nodes.end(), [](const Node& n) { return n.op_type == "Squeeze"; });
   ASSERT_NE(squeeze, up.graph.nodes.end());
   EXPECT_EQ(squeeze->num_inputs(), 2u);  // axes moved to an input
   const std::map<std::string, Tensor> feeds = {{"x", testing::sine_tensor({2, 2, 6, 6}, 0.5f)}};

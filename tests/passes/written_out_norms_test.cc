@@ -47,7 +47,7 @@ TEST(WrittenOutNorms, EveryLayerNormFormIsOneUnit) {
 
 TEST(WrittenOutNorms, Jax2tfLayerNormIsOneUnitButNotTheOpsForm) {
   const WrittenOutNorm w = only_unit(testing::layer_norm_graph({.jax = true}), NormKind::kLayerNorm);
-  EXPECT_FALSE(w.direct);  // sums without keepdims, Reshape back
+  EXPECT_FALSE(w.direct);       // sums without keepdims, Reshape back
   EXPECT_EQ(w.scale, "gamma");  // folded into 1/sqrt
   EXPECT_EQ(w.bias, "beta");
 }

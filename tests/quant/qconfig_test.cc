@@ -32,18 +32,19 @@ TEST(QConfigMapping, NameBeatsRegexBeatsOpTypeBeatsGlobal) {
     "name": {"conv_a": {"activation": {"dtype": "s8"}}, "fc_keep": {}},
     "name_regex": [{"pattern": "^head\\.", "qconfig": null},
                    {"pattern": "^conv", "qconfig": {"activation": {"reduce_range": true}}}]
-  })", base);
+  })",
+                                     base);
   auto a = m.resolve(node("conv_a", "Conv"));
   ASSERT_TRUE(a);
   EXPECT_EQ(a->activation.dtype, DType::kInt8);
-  EXPECT_EQ(a->act_observer, "minmax");       // entries refine the global entry
-  EXPECT_TRUE(a->weight_per_channel);         // the name entry replaces the op-type entry
+  EXPECT_EQ(a->act_observer, "minmax");  // entries refine the global entry
+  EXPECT_TRUE(a->weight_per_channel);    // the name entry replaces the op-type entry
   auto b = m.resolve(node("conv_b", "Conv"));
   ASSERT_TRUE(b);
-  EXPECT_TRUE(b->activation.reduce_range);    // regex beats op type
+  EXPECT_TRUE(b->activation.reduce_range);  // regex beats op type
   auto c = m.resolve(node("body.conv", "Conv"));
   ASSERT_TRUE(c);
-  EXPECT_FALSE(c->weight_per_channel);        // op type
+  EXPECT_FALSE(c->weight_per_channel);               // op type
   EXPECT_FALSE(m.resolve(node("head.fc", "Conv")));  // regex null: float
   EXPECT_FALSE(m.resolve(node("fc1", "Gemm")));      // op type null: float
   EXPECT_TRUE(m.resolve(node("fc_keep", "Gemm")));   // name beats op type
@@ -94,7 +95,8 @@ TEST(QConfigMapping, NumbersMustBeOfTheirKindAndInTheObserversRange) {
   expect_rejects(R"({"global": {"activation": {"averaging_constant": 0}}})", "averaging_constant: 0 is out of range");
   expect_rejects(R"({"global": {"activation": {"averaging_constant": "0.1"}}})", "expected a number");
   expect_rejects(R"({"global": 1e400})", "not valid JSON");  // past double: the fuzzer's find
-  auto m = QConfigMapping::from_json(R"({"global": {"activation": {"bins": 512, "percentile": 99.9}}})", default_qconfig());
+  auto m =
+      QConfigMapping::from_json(R"({"global": {"activation": {"bins": 512, "percentile": 99.9}}})", default_qconfig());
   EXPECT_EQ(m.resolve(node("a", "Conv"))->observer_options.bins, 512);
 }
 
@@ -102,7 +104,8 @@ TEST(QConfigMapping, EmptyAndDeeplyNestedFilesAreRefused) {
   expect_rejects("", "the file is empty");
   expect_rejects(" \n\t ", "the file is empty");
   expect_rejects(std::string(100000, '[') + std::string(100000, ']'), "nested 100000 levels deep");
-  expect_rejects(R"({"global": {"activation": {"dtype": "[[[[[[[[[[[[[[[[[[[[[[[[["}}})", "'[[[[");  // in a string: not nesting
+  expect_rejects(R"({"global": {"activation": {"dtype": "[[[[[[[[[[[[[[[[[[[[[[[[["}}})",
+                 "'[[[[");  // in a string: not nesting
 }
 
 // RE2 matches in time linear in the name: the patterns that made std::regex recurse until the stack
@@ -132,9 +135,11 @@ TEST(QConfigMapping, EntriesThatMatchNoNodeAreErrors) {
       EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
     }
   };
-  check(R"({"name": {"conv_a": null}, "op_type": {"Gemm": null}, "name_regex": [{"pattern": "^fc", "qconfig": {}}]})", "");
+  check(R"({"name": {"conv_a": null}, "op_type": {"Gemm": null}, "name_regex": [{"pattern": "^fc", "qconfig": {}}]})",
+        "");
   check(R"({"name": {"conv_b": null}})", "qconfig name 'conv_b': the model has no node of that name");
-  check(R"({"op_type": {"conv": null}})", "qconfig op_type 'conv': the model has no node of that op type (it has Conv, Gemm)");
+  check(R"({"op_type": {"conv": null}})",
+        "qconfig op_type 'conv': the model has no node of that op type (it has Conv, Gemm)");
   check(R"({"name_regex": [{"pattern": "^head", "qconfig": null}]})", "qconfig name_regex '^head': matches no node");
 }
 

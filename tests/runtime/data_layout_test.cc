@@ -37,8 +37,9 @@ TEST(DataLayout, AutoFollowsTheDeclaredRanks) {
       {"audio", iota({3, 1, 576})}, {"state", iota({3, 2, 1, 128})}, {"sr", iota({3})}};
   EXPECT_EQ(resolve_data_layout(g, stacked, DataLayout::kAuto, "d.npz"), DataLayout::kStacked);
   EXPECT_EQ(resolve_data_layout(g, stacked, DataLayout::kStacked, "d.npz"), DataLayout::kStacked);
-  EXPECT_NE(error_of([&] { resolve_data_layout(g, stacked, DataLayout::kBatched, "d.npz"); })
-                .find("d.npz: the arrays are not batched model inputs: 'audio' has rank 3 for an input of rank 2"),
+  EXPECT_NE(error_of([&] {
+              resolve_data_layout(g, stacked, DataLayout::kBatched, "d.npz");
+            }).find("d.npz: the arrays are not batched model inputs: 'audio' has rank 3 for an input of rank 2"),
             std::string::npos);
 
   Graph image;
@@ -70,8 +71,9 @@ TEST(DataLayout, StackedSamplesDropAxisZeroAndResultsStackBack) {
   EXPECT_THROW(sample_feeds(data, DataLayout::kStacked, 0, 2), Error) << "one sample per call";
   EXPECT_EQ(sample_feeds(data, DataLayout::kBatched, 1, 3).at("s").shape(), (Shape{2, 2, 2}));
 
-  const auto back = stack_results({sample_feeds(data, DataLayout::kStacked, 0, 1), sample_feeds(data, DataLayout::kStacked, 1, 2),
-                                   sample_feeds(data, DataLayout::kStacked, 2, 3)});
+  const auto back =
+      stack_results({sample_feeds(data, DataLayout::kStacked, 0, 1), sample_feeds(data, DataLayout::kStacked, 1, 2),
+                     sample_feeds(data, DataLayout::kStacked, 2, 3)});
   EXPECT_EQ(back.at("s").shape(), (Shape{3, 2, 2}));
   for (int64_t i = 0; i < 12; ++i) EXPECT_EQ(back.at("s").data<float>()[i], float(i));
   const std::string e = error_of([&] { stack_results({{{"y", iota({2})}}, {{"y", iota({3})}}}); });

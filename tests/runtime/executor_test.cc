@@ -75,7 +75,8 @@ void expect_error(Executor& exec, const std::map<std::string, Tensor>& feeds, co
 TEST(Executor, BadFeedsAreClearErrors) {
   Executor exec(small_graph());
   expect_error(exec, {}, "missing input 'x'");
-  expect_error(exec, {{"x", Tensor(DType::kFloat32, {2, 3})}, {"q", Tensor(DType::kFloat32, {1})}}, "unknown input 'q'");
+  expect_error(exec, {{"x", Tensor(DType::kFloat32, {2, 3})}, {"q", Tensor(DType::kFloat32, {1})}},
+               "unknown input 'q'");
   expect_error(exec, {{"x", Tensor(DType::kInt64, {2, 3})}}, "input 'x': expected dtype float32, got int64");
   expect_error(exec, {{"x", Tensor(DType::kFloat32, {2, 4})}}, "input 'x': expected shape [batch,3], got [2,4]");
   expect_error(exec, {{"x", Tensor(DType::kFloat32, {6})}}, "input 'x': expected shape [batch,3] (rank 2)");

@@ -88,7 +88,8 @@ std::pair<double, double> tolerances(const fs::path& dir) {
 void missing_ops(const onnx::GraphProto& g, std::set<std::string>& out) {
   for (const auto& n : g.node()) {
     std::string domain = n.domain() == "ai.onnx" ? "" : n.domain();
-    if (!OpRegistry::global().find(n.op_type(), domain)) out.insert(domain.empty() ? n.op_type() : domain + "." + n.op_type());
+    if (!OpRegistry::global().find(n.op_type(), domain))
+      out.insert(domain.empty() ? n.op_type() : domain + "." + n.op_type());
     for (const auto& a : n.attribute()) {
       if (a.has_g()) missing_ops(a.g(), out);
       for (const auto& sub : a.graphs()) missing_ops(sub, out);
@@ -118,11 +119,13 @@ std::optional<std::string> unsupported_reason(const std::string& message) {
     std::string name = rest.substr(0, rest.find(' '));
     // libonnx 1.12 has no names for types added later (float8, int4, ...): give the number.
     size_t type_at = rest.find("(ONNX type ");
-    if (name == "unknown" && type_at != std::string::npos) name = rest.substr(type_at + 1, rest.find(')') - type_at - 1);
+    if (name == "unknown" && type_at != std::string::npos)
+      name = rest.substr(type_at + 1, rest.find(')') - type_at - 1);
     return "dtype " + name;
   }
   if (message.find("dtype") != std::string::npos) return "dtype";
-  if (size_t at = message.find(": opset "); at != std::string::npos && message.find("is not supported") != std::string::npos) {
+  if (size_t at = message.find(": opset ");
+      at != std::string::npos && message.find("is not supported") != std::string::npos) {
     std::string rest = message.substr(at + 2);
     return rest.substr(0, rest.find(" is not"));
   }
@@ -180,7 +183,8 @@ Outcome run_data_set(Executor& exec, const Graph& g, const fs::path& set_dir, do
     const std::string& name = g.outputs[i].name;
     auto it = got.find(name);
     if (it == got.end()) return {Outcome::kFail, cat(where, ": output '", name, "' not produced")};
-    if (auto bad = compare(it->second, wants[i], rtol, atol)) return {Outcome::kFail, cat(where, ": output '", name, "': ", *bad)};
+    if (auto bad = compare(it->second, wants[i], rtol, atol))
+      return {Outcome::kFail, cat(where, ": output '", name, "': ", *bad)};
   }
   return {Outcome::kPass, ""};
 }
@@ -330,11 +334,15 @@ int main(int argc, char** argv) {
       else o = run_isolated(t);
       switch (o.kind) {
         case Outcome::kPass: ++passed; break;
-        case Outcome::kFail: ++failed; std::cout << "FAIL " << name << ": " << o.detail << "\n"; break;
+        case Outcome::kFail:
+          ++failed;
+          std::cout << "FAIL " << name << ": " << o.detail << "\n";
+          break;
         case Outcome::kNotRun: not_run[o.detail].push_back(name); break;
       }
       if (verbose && o.kind != Outcome::kFail)
-        std::cout << (o.kind == Outcome::kPass ? "ok   " : "skip ") << name << (o.detail.empty() ? "" : ": ") << o.detail << "\n";
+        std::cout << (o.kind == Outcome::kPass ? "ok   " : "skip ") << name << (o.detail.empty() ? "" : ": ")
+                  << o.detail << "\n";
     }
     size_t total_not_run = 0;
     for (const auto& [reason, names] : not_run) total_not_run += names.size();

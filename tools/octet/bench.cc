@@ -12,8 +12,8 @@
 
 #include "commands.h"
 #include "inputs.h"
-#include "octet/runtime.h"
 #include "load_model.h"
+#include "octet/runtime.h"
 #include "profile.h"
 
 namespace octet::cli {
@@ -58,7 +58,9 @@ std::function<int()> add_bench(CLI::App& app) {
   cmd->add_option("--dim", args->dims, "size of a symbolic input dim for synthesized inputs: SYMBOL=N");
   cmd->add_option("--batch", args->batch, "batch size (leading dim)")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
+  cmd->add_flag("--reference", args->reference,
+                "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 "
+                "model without optimize_for_inference");
   cmd->add_option("--iters", args->iters, "timed inferences")->check(CLI::Range(1, 1000000));
   cmd->add_option("--warmup", args->warmup, "untimed inferences first")->check(CLI::Range(0, 1000000));
   cmd->add_flag("--json", args->json, "print JSON");
@@ -93,8 +95,8 @@ std::function<int()> add_bench(CLI::App& app) {
     auto ms = time_runs(exec, feeds, args->iters);
     double median = percentile(ms, 0.5), p90 = percentile(ms, 0.9);
     if (args->json) {
-      std::cout << nlohmann::json{{"model", args->model}, {"median_ms", median}, {"p90_ms", p90}, {"iters", args->iters},
-                                  {"threads", args->threads}, {"latencies_ms", ms}}
+      std::cout << nlohmann::json{{"model", args->model}, {"median_ms", median},      {"p90_ms", p90},
+                                  {"iters", args->iters}, {"threads", args->threads}, {"latencies_ms", ms}}
                        .dump()
                 << "\n";
     } else {

@@ -79,8 +79,11 @@ nlohmann::json to_json(const Comparison& c, size_t rows) {
     const LayerError& l = c.layers[i];
     nlohmann::json weights = nlohmann::json::array();
     for (const WeightError& w : l.weights)
-      weights.push_back({{"name", w.name}, {"axis", w.axis}, {"sqnr_db", w.sqnr_db},
-                         {"worst_channel", w.worst_channel}, {"channel_sqnr_db", w.channel_sqnr_db}});
+      weights.push_back({{"name", w.name},
+                         {"axis", w.axis},
+                         {"sqnr_db", w.sqnr_db},
+                         {"worst_channel", w.worst_channel},
+                         {"channel_sqnr_db", w.channel_sqnr_db}});
     layers.push_back({{"name", l.name},
                       {"op", l.op},
                       {"tensor", l.tensor},
@@ -93,14 +96,18 @@ nlohmann::json to_json(const Comparison& c, size_t rows) {
                       {"quantized_nodes", l.quantized_nodes},
                       {"weights", weights}});
   }
-  return {{"samples", c.samples}, {"quantized_run", c.quantized_run}, {"layers", layers},
-          {"mismatches", c.mismatches}, {"warnings", c.warnings}};
+  return {{"samples", c.samples},
+          {"quantized_run", c.quantized_run},
+          {"layers", layers},
+          {"mismatches", c.mismatches},
+          {"warnings", c.warnings}};
 }
 
 }  // namespace
 
 std::function<int()> add_compare(CLI::App& app) {
-  auto* cmd = app.add_subcommand("compare", "the quantized model's error layer by layer against its float model, worst first");
+  auto* cmd =
+      app.add_subcommand("compare", "the quantized model's error layer by layer against its float model, worst first");
   struct Args {
     CompareArgs pair;
     bool json = false;

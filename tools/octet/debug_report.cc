@@ -19,7 +19,9 @@ std::string pct(double share) {
   return buf;
 }
 
-std::string pad(const std::string& s, size_t width) { return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' '); }
+std::string pad(const std::string& s, size_t width) {
+  return s.size() >= width ? s + " " : s + std::string(width - s.size(), ' ');
+}
 
 // The first cell of a row: a name too long for it goes on a line of its own above the row, whole
 // (exporters' names differ in the middle: "/features/features.2/Relu_output_0").
@@ -42,7 +44,9 @@ std::string spread(const std::vector<T>& v) {
   return *lo == *hi ? num(*lo) : num(*lo, 3) + ".." + num(*hi, 3);
 }
 
-const char* short_kind(QTensorKind k) { return k == QTensorKind::kActivation ? "act" : k == QTensorKind::kWeight ? "w" : "b"; }
+const char* short_kind(QTensorKind k) {
+  return k == QTensorKind::kActivation ? "act" : k == QTensorKind::kWeight ? "w" : "b";
+}
 
 const char* short_dtype(DType t) {
   switch (t) {
@@ -89,8 +93,9 @@ std::string format_qparams_table(const std::vector<QTensorReport>& reports) {
 nlohmann::json qparams_json(const std::vector<QTensorReport>& reports) {
   nlohmann::json tensors = nlohmann::json::array();
   for (const QTensorReport& r : reports) {
-    nlohmann::json t = {{"name", r.name}, {"node", r.node}, {"kind", qtensor_kind_name(r.kind)},
-                        {"dtype", dtype_name(r.dtype)}, {"qmin", r.qmin}, {"qmax", r.qmax}};
+    nlohmann::json t = {
+        {"name", r.name}, {"node", r.node}, {"kind", qtensor_kind_name(r.kind)}, {"dtype", dtype_name(r.dtype)},
+        {"qmin", r.qmin}, {"qmax", r.qmax}};
     if (r.axis) {
       t["axis"] = *r.axis;
       t["scale"] = r.scale;
@@ -122,12 +127,14 @@ nlohmann::json qparams_json(const std::vector<QTensorReport>& reports) {
     tensors.push_back(t);
   }
   return {{"tensors", tensors},
-          {"thresholds", {{"channel_spread", kChannelSpreadRatio}, {"outlier", kOutlierRatio}, {"clipped", kClippedShare}}}};
+          {"thresholds",
+           {{"channel_spread", kChannelSpreadRatio}, {"outlier", kOutlierRatio}, {"clipped", kClippedShare}}}};
 }
 
 std::string format_saturation_table(const std::vector<SaturationCount>& counts) {
-  std::string out = cat("saturation: the share of each quantized tensor's values at the ends of its codes, worst first\n",
-                        "(! above ", pct(kSaturationWarnShare), "; at qmin '-' where qmin is the zero point: an exact 0)\n");
+  std::string out =
+      cat("saturation: the share of each quantized tensor's values at the ends of its codes, worst first\n",
+          "(! above ", pct(kSaturationWarnShare), "; at qmin '-' where qmin is the zero point: an exact 0)\n");
   out += "  " + pad("tensor", 54) + pad("node", 22) + pad("dtype", 6) + pad("zp", 6) + pad("values", 12) +
          pad("at qmin", 9) + "at qmax\n";
   int marked = 0;
@@ -135,8 +142,8 @@ std::string format_saturation_table(const std::vector<SaturationCount>& counts) 
     if (c.count == 0) continue;  // not computed by these runs (a branch not taken)
     const bool warn = c.qmin_share() > kSaturationWarnShare || c.qmax_share() > kSaturationWarnShare;
     marked += warn;
-    out += name_cell(warn ? "! " : "  ", c.name, 54) + pad(fit(c.node, 21), 22) +
-           pad(short_dtype(c.dtype), 6) + pad(std::to_string(c.zero_point), 6) + pad(std::to_string(c.count), 12) +
+    out += name_cell(warn ? "! " : "  ", c.name, 54) + pad(fit(c.node, 21), 22) + pad(short_dtype(c.dtype), 6) +
+           pad(std::to_string(c.zero_point), 6) + pad(std::to_string(c.count), 12) +
            pad(c.qmin_saturates ? pct(c.qmin_share()) : "-", 9) + pct(c.qmax_share()) + "\n";
   }
   out += cat(marked, " of ", counts.size(), " quantized tensors above ", pct(kSaturationWarnShare), "\n");

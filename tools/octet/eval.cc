@@ -25,10 +25,14 @@ std::function<int()> add_eval(CLI::App& app) {
   cmd->add_option("--data", args->data, ".npz keyed by input name, or .npy for a single-input model")->required();
   cmd->add_option("--labels", args->labels, ".npy of integer class labels, one per sample")->required();
   cmd->add_option("--batch", args->batch, "samples per inference")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  cmd->add_option("--data-layout", args->layout, "axis 0 of DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
+  cmd->add_option("--data-layout", args->layout,
+                  "axis 0 of DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or "
+                  "as the ranks say (auto)")
       ->check(CLI::IsMember({"auto", "batched", "stacked"}));
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
+  cmd->add_flag("--reference", args->reference,
+                "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 "
+                "model without optimize_for_inference");
   return [args] {
     Graph g = load_model(args->model, args->reference);
     EvalData eval{.data = load_inputs(g, {}, args->data),

@@ -41,8 +41,7 @@ std::map<std::string, Tensor> load_inputs(const Graph& g, const std::vector<std:
   }
   for (const auto& pair : pairs) {
     auto eq = pair.find('=');
-    OCTET_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < pair.size(), "-i '", pair,
-                "': expected NAME=FILE.npy");
+    OCTET_CHECK(eq != std::string::npos && eq > 0 && eq + 1 < pair.size(), "-i '", pair, "': expected NAME=FILE.npy");
     std::string name = pair.substr(0, eq), file = pair.substr(eq + 1);
     find_input(g, name, "-i " + pair);
     feeds[name] = read_npy(file);
@@ -67,7 +66,6 @@ std::map<std::string, int64_t> parse_dims(const std::vector<std::string>& pairs)
   return dims;
 }
 
-
 void check_output_path(const std::string& out, const std::vector<std::string>& inputs) {
   for (const auto& in : inputs)
     OCTET_CHECK(!same_file(out, in), "output '", out, "' is the input file '", in, "'; refusing to overwrite it");
@@ -90,8 +88,8 @@ std::vector<int64_t> load_labels(const std::string& path, int64_t samples) {
                   DType::kInt64, DType::kUInt64})
     integer = integer || labels.dtype() == t;
   OCTET_CHECK(integer, path, ": labels must be integer class indices, not ", dtype_name(labels.dtype()));
-  OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == samples, path, ": expected ", samples, " labels (shape [",
-              samples, "]), got shape ", shape_str(labels.shape()));
+  OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == samples, path, ": expected ", samples, " labels (shape [", samples,
+              "]), got shape ", shape_str(labels.shape()));
   std::vector<int64_t> out(samples);
   for (int64_t i = 0; i < samples; ++i) {
     try {

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "core/samples.h"
-#include "runtime/synthetic_inputs.h"
 #include "octet/graph.h"
+#include "runtime/synthetic_inputs.h"
 
 namespace octet::cli {
 

@@ -9,11 +9,11 @@
 #include "debug_report.h"
 #include "inputs.h"
 #include "ir/printer.h"
+#include "load_model.h"
 #include "octet/data_layout.h"
 #include "octet/debug.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
-#include "load_model.h"
 #include "progress.h"
 #include "runs_on.h"
 
@@ -77,12 +77,15 @@ std::function<int()> add_inspect(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_flag("--json", args->json, "print JSON instead of a table");
-  cmd->add_flag("--lowered", args->lowered, "show the model as it runs: a quantized one lowered onto the INT8 kernels, an fp32 one after optimize_for_inference");
+  cmd->add_flag("--lowered", args->lowered,
+                "show the model as it runs: a quantized one lowered onto the INT8 kernels, an fp32 one after "
+                "optimize_for_inference");
   cmd->add_option("--dim", args->dims, "bind a symbolic input dim for the shape probe: SYMBOL=N");
   auto* qparams = cmd->add_flag("--qparams", args->qparams,
                                 "check the quantized tensors' scales and zero points (docs/debugging.md)")
                       ->excludes("--lowered");
-  cmd->add_option("--data", args->data, "with --qparams: run the QDQ model on this .npz (or .npy) and compare the data with the ranges")
+  cmd->add_option("--data", args->data,
+                  "with --qparams: run the QDQ model on this .npz (or .npy) and compare the data with the ranges")
       ->needs(qparams);
   return [args] {
     if (args->qparams) return inspect_qparams(args->model, args->data, args->json);

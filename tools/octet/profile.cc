@@ -42,8 +42,7 @@ void NodeProfile::print(int runs, int top) const {
   for (const auto& [name, e] : by_node_) nodes.emplace_back(name, e.ms);
   std::printf("\nper op type (ms per inference, %% of the profiled total %.3f ms):\n", total / runs);
   for (const auto& [op, ms] : sorted(ops))
-    std::printf("  %-28s %4d nodes %9.3f ms %5.1f %%\n", op.c_str(), by_op.at(op).second, ms / runs,
-                100 * ms / total);
+    std::printf("  %-28s %4d nodes %9.3f ms %5.1f %%\n", op.c_str(), by_op.at(op).second, ms / runs, 100 * ms / total);
   std::printf("slowest nodes:\n");
   const auto rows = sorted(nodes);
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < top; ++i)
@@ -53,7 +52,8 @@ void NodeProfile::print(int runs, int top) const {
   for (const auto& [name, e] : by_node_) by_kind[e.runs_on] += e.ms;
   std::printf("time:");
   for (RunsOn r : {RunsOn::kInt8, RunsOn::kFloat, RunsOn::kLayout, RunsOn::kQdq})
-    std::printf("%s %s %.1f %%", r == RunsOn::kInt8 ? "" : ",", runs_on_name(r), total > 0 ? 100 * by_kind[r] / total : 0.0);
+    std::printf("%s %s %.1f %%", r == RunsOn::kInt8 ? "" : ",", runs_on_name(r),
+                total > 0 ? 100 * by_kind[r] / total : 0.0);
   std::printf("\n");
 }
 

@@ -27,8 +27,9 @@ void Progress::update(int64_t done) {
   if (percent == last_percent_) return;
   last_percent_ = percent;
   int filled = percent * 30 / 100;
-  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%lld/%lld)", label_.c_str(), filled, "==============================",
-               30 - filled, "", percent, static_cast<long long>(done), static_cast<long long>(total_));
+  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%lld/%lld)", label_.c_str(), filled,
+               "==============================", 30 - filled, "", percent, static_cast<long long>(done),
+               static_cast<long long>(total_));
   std::fflush(stderr);
 }
 

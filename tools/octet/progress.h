@@ -13,7 +13,7 @@ class Progress {
   ~Progress();  // ends the line if anything was drawn
   void update(int64_t done);
   void update(int64_t done, int64_t total);  // when the total becomes known only as work goes
-  void finish();  // ends the line now (once) if anything was drawn
+  void finish();                             // ends the line now (once) if anything was drawn
 
  private:
   std::string label_;

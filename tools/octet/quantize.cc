@@ -6,10 +6,10 @@
 #include <sstream>
 
 #include "commands.h"
-#include "debug/accuracy_fallback.h"
-#include "debug/model_metric.h"
 #include "core/file_io.h"
 #include "core/samples.h"
+#include "debug/accuracy_fallback.h"
+#include "debug/model_metric.h"
 #include "inputs.h"
 #include "octet/quantize.h"
 #include "onnx/export.h"
@@ -50,7 +50,8 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   for (const std::string& note : r.notes) std::printf("%s\n", note.c_str());
   std::map<std::string, std::string> reasons;
   for (const std::string& line : r.float_nodes)
-    if (size_t colon = line.find(": "); colon != std::string::npos) reasons[line.substr(0, colon)] = line.substr(colon + 2);
+    if (size_t colon = line.find(": "); colon != std::string::npos)
+      reasons[line.substr(0, colon)] = line.substr(colon + 2);
   const Graph lowered = lower(out);
   std::string note;
   std::printf("%s", lowering_summary(lowered, probe_value_types(lowered, {}, &note), reasons).c_str());
@@ -66,35 +67,38 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
 
 // --max-drop: the greedy fallback of debug/accuracy_fallback.h, each step printed.
 FallbackResult fall_back_to_max_drop(const Graph& g, LayerQuantizer& quantizer, const Args& args) {
-  EvalData eval{.data = load_inputs(g, {}, args.eval), .threads = args.q.threads, .data_name = args.eval,
+  EvalData eval{.data = load_inputs(g, {}, args.eval),
+                .threads = args.q.threads,
+                .data_name = args.eval,
                 .labels_name = args.labels};
   const int64_t n = sample_count(eval.data, args.eval);
   OCTET_CHECK(n > 0, args.eval, ": holds no samples to evaluate on");
   if (!args.labels.empty()) eval.labels = load_labels(args.labels, n);
   const ModelMetric metric(g, eval);
   // Ranking compares layer by layer on the first samples: enough to order the layers.
-  const CompareOptions ranking{.samples = 100, .threads = args.q.threads, .float_name = args.model,
-                               .quantized_name = "the quantized model", .data_name = args.eval};
+  const CompareOptions ranking{.samples = 100,
+                               .threads = args.q.threads,
+                               .float_name = args.model,
+                               .quantized_name = "the quantized model",
+                               .data_name = args.eval};
   std::printf("max drop %g from fp32 %s\n", args.max_drop, metric.describe(metric.float_score()).c_str());
-  FallbackResult r = quantize_with_max_drop(g, quantizer, metric, args.max_drop, eval.data, ranking,
-                                            [&](double score) {
-                                              std::printf("all quantized: %s (drop %.4g)\n",
-                                                          metric.describe(score).c_str(), metric.drop(score));
-                                            },
-                                            [&](const FallbackStep& s) {
-                                              std::printf("  keep %s (%s, isolated SQNR %.1f dB) %s: %s\n",
-                                                          s.layer.c_str(), s.op.c_str(), s.sqnr_db,
-                                                          s.weight_only ? "weight-only" : "in float",
-                                                          metric.describe(s.score).c_str());
-                                              std::fflush(stdout);
-                                            });
+  FallbackResult r = quantize_with_max_drop(
+      g, quantizer, metric, args.max_drop, eval.data, ranking,
+      [&](double score) {
+        std::printf("all quantized: %s (drop %.4g)\n", metric.describe(score).c_str(), metric.drop(score));
+      },
+      [&](const FallbackStep& s) {
+        std::printf("  keep %s (%s, isolated SQNR %.1f dB) %s: %s\n", s.layer.c_str(), s.op.c_str(), s.sqnr_db,
+                    s.weight_only ? "weight-only" : "in float", metric.describe(s.score).c_str());
+        std::fflush(stdout);
+      });
   const double final_score = r.steps.empty() ? r.quantized_score : r.steps.back().score;
   std::set<std::string> in_float, weight_only;  // a layer made weight-only, then float, counts as float
   for (const FallbackStep& s : r.steps) (s.weight_only ? weight_only : in_float).insert(s.layer);
   for (const std::string& layer : in_float) weight_only.erase(layer);
-  std::printf("%s: %s (drop %.4g) with %zu layer%s in float%s\n", r.within ? "within the bound" : "NOT within the bound",
-              metric.describe(final_score).c_str(), metric.drop(final_score), in_float.size(),
-              in_float.size() == 1 ? "" : "s",
+  std::printf("%s: %s (drop %.4g) with %zu layer%s in float%s\n",
+              r.within ? "within the bound" : "NOT within the bound", metric.describe(final_score).c_str(),
+              metric.drop(final_score), in_float.size(), in_float.size() == 1 ? "" : "s",
               weight_only.empty() ? "" : (", " + std::to_string(weight_only.size()) + " weight-only").c_str());
   OCTET_CHECK(r.within, args.eval, ": the drop stays ", metric.drop(final_score), " > ", args.max_drop,
               " with every layer in float (the loss is in what stays quantized: embedding tables or the ",
@@ -110,8 +114,10 @@ std::function<int()> add_quantize(CLI::App& app) {
   cmd->add_option("model", args->model, "fp32 ONNX model")->required();
   cmd->add_option("-o,--output", args->out, "output .onnx (QDQ form)")->required();
   add_quantize_options(cmd, args->q);
-  auto* max_drop = cmd->add_option("--max-drop", args->max_drop, "keep the most harmful layers in float until the drop from fp32 on --eval is at most this: top-1 points with --labels, else cosine of the first output")
-      ->check(CLI::NonNegativeNumber);
+  auto* max_drop = cmd->add_option("--max-drop", args->max_drop,
+                                   "keep the most harmful layers in float until the drop from fp32 on --eval is at "
+                                   "most this: top-1 points with --labels, else cosine of the first output")
+                       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--eval", args->eval, "--max-drop: evaluation DATA (.npz keyed by input name, or .npy)");
   cmd->add_option("--labels", args->labels, "--max-drop: .npy of integer class labels of --eval, one per sample");
   return [args, max_drop] {

@@ -13,8 +13,10 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
       ->required()
       ->check(CLI::IsMember({"static", "dynamic"}));
   cmd->add_option("--calib", args.calib, "static: calibration DATA (.npz keyed by input name, or .npy)");
-  args.layout_option = cmd->add_option("--data-layout", args.layout, "static: axis 0 of the calibration DATA: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
-      ->check(CLI::IsMember({"auto", "batched", "stacked"}));
+  args.layout_option = cmd->add_option("--data-layout", args.layout,
+                                       "static: axis 0 of the calibration DATA: the model's batch axis (batched), "
+                                       "whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
+                           ->check(CLI::IsMember({"auto", "batched", "stacked"}));
   cmd->add_option("--observer", args.observer, "static: activation observer")
       ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse"}));
   cmd->add_flag("--per-tensor", args.per_tensor, "one weight scale per tensor instead of per output channel");
@@ -24,16 +26,23 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
   cmd->add_option("--config", args.config, "static: qconfig mapping (JSON, see docs/quantization.md)");
   cmd->add_option("--samples", args.samples, "static: calibration samples used (default: all)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_option("--batch", args.batch, "static: calibration batch size")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
+  cmd->add_option("--batch", args.batch, "static: calibration batch size")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
   cmd->add_flag("--no-bias-correction", args.no_bias_correction,
                 "static: keep the biases as calibrated (no passes moving each layer's mean error into its bias)");
   args.bias_correction_samples_option =
       cmd->add_option("--bias-correction-samples", args.bias_correction_samples,
                       "static: calibration samples the bias correction runs (default 128)")
           ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
-  cmd->add_flag("--per-token", args.per_token, "dynamic: MatMul/Gemm activations per row (token) instead of per tensor; LSTM/GRU inputs are per time step anyway");
-  cmd->add_option("--ops", args.ops, "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")->delimiter(',');
-  cmd->add_flag("--keep-opset", args.keep_opset, "below opset 13: keep the model's opset and quantize weights per tensor (default: raise it to 13 for per-channel weights)");
+  cmd->add_flag("--per-token", args.per_token,
+                "dynamic: MatMul/Gemm activations per row (token) instead of per tensor; LSTM/GRU inputs are per time "
+                "step anyway");
+  cmd->add_option("--ops", args.ops,
+                  "dynamic: op types to quantize (default MatMul,Gemm,LSTM,GRU,Gather; Gather: embedding tables)")
+      ->delimiter(',');
+  cmd->add_flag("--keep-opset", args.keep_opset,
+                "below opset 13: keep the model's opset and quantize weights per tensor (default: raise it to 13 for "
+                "per-channel weights)");
   cmd->add_option("--threads", args.threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
 }
 
@@ -43,8 +52,8 @@ void check_quantize_options(const QuantizeArgs& args, const std::string& verb) {
   if (is_static && args.calib.empty()) usage("--mode static needs --calib DATA");
   if (!is_static && !args.calib.empty()) usage("--calib is for --mode static");
   if (is_static && (args.per_token || !args.ops.empty())) usage("--per-token and --ops are for --mode dynamic");
-  if (!is_static && (args.no_bias_correction || args.bias_correction_samples_option->count() ||
-                     args.layout_option->count()))
+  if (!is_static &&
+      (args.no_bias_correction || args.bias_correction_samples_option->count() || args.layout_option->count()))
     usage("--no-bias-correction, --bias-correction-samples and --data-layout are for --mode static");
 }
 

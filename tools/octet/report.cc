@@ -32,8 +32,9 @@ std::string kernel_coverage(const Graph& quantized) {
 }  // namespace
 
 std::function<int()> add_report(CLI::App& app) {
-  auto* cmd = app.add_subcommand("report", "one self-contained HTML page: layer SQNR, activation histograms, weight "
-                                           "ranges, qparams flags, float ops");
+  auto* cmd = app.add_subcommand("report",
+                                 "one self-contained HTML page: layer SQNR, activation histograms, weight "
+                                 "ranges, qparams flags, float ops");
   struct Args {
     CompareArgs pair;
     std::string out;

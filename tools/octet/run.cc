@@ -10,10 +10,10 @@
 #include "core/samples.h"
 #include "debug_report.h"
 #include "inputs.h"
+#include "load_model.h"
 #include "octet/data_layout.h"
 #include "octet/debug.h"
 #include "octet/runtime.h"
-#include "load_model.h"
 
 namespace octet::cli {
 
@@ -54,12 +54,17 @@ std::function<int()> add_run(CLI::App& app) {
   cmd->add_option("model", args->model, "ONNX model")->required();
   cmd->add_option("-i,--input", args->inputs, "an input: NAME=FILE.npy (repeatable)");
   cmd->add_option("--data", args->data, "inputs as .npz keyed by input name, or .npy for a single-input model");
-  cmd->add_option("--data-layout", args->layout, "axis 0 of the inputs: the model's batch axis (batched), whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
+  cmd->add_option("--data-layout", args->layout,
+                  "axis 0 of the inputs: the model's batch axis (batched), whole inputs stacked, one call each "
+                  "(stacked), or as the ranks say (auto)")
       ->check(CLI::IsMember({"auto", "batched", "stacked"}));
   cmd->add_option("-o,--output", args->out, "write the outputs to this .npz");
   cmd->add_option("--threads", args->threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
-  cmd->add_flag("--reference", args->reference, "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 model without optimize_for_inference");
-  cmd->add_flag("--stats", args->stats, "after the outputs, the share of each quantized tensor's values that saturated at qmin and at qmax");
+  cmd->add_flag("--reference", args->reference,
+                "run the graph as written: a quantized model's float QDQ reference, not the INT8 kernels; an fp32 "
+                "model without optimize_for_inference");
+  cmd->add_flag("--stats", args->stats,
+                "after the outputs, the share of each quantized tensor's values that saturated at qmin and at qmax");
   return [args] {
     std::vector<std::string> input_files;
     if (!args->data.empty()) input_files.push_back(args->data);
@@ -87,8 +92,7 @@ std::function<int()> add_run(CLI::App& app) {
     if (!args->out.empty()) std::cout << "wrote " << args->out << "\n";
     if (args->stats && stats.empty())
       std::cout << "stats: " << args->model << " has no quantized tensors with a fixed range: nothing can saturate\n";
-    else if (args->stats)
-      std::cout << format_saturation_table(stats.worst_first());
+    else if (args->stats) std::cout << format_saturation_table(stats.worst_first());
     return 0;
   };
 }

@@ -16,7 +16,8 @@
 namespace octet::cli {
 
 std::function<int()> add_sensitivity(CLI::App& app) {
-  auto* cmd = app.add_subcommand("sensitivity", "per layer: the score with only it quantized and with only it in float, most harmful first");
+  auto* cmd = app.add_subcommand(
+      "sensitivity", "per layer: the score with only it quantized and with only it in float, most harmful first");
   struct Args {
     std::string model, data, labels, metric;
     QuantizeArgs q;
@@ -25,8 +26,12 @@ std::function<int()> add_sensitivity(CLI::App& app) {
   auto args = std::make_shared<Args>();
   cmd->add_option("model", args->model, "fp32 ONNX model")->required();
   cmd->add_option("--data", args->data, "evaluation DATA (.npz keyed by input name, or .npy)")->required();
-  cmd->add_option("--labels", args->labels, ".npy of integer class labels, one per sample: score by top-1 (without: by cosine of the first output to fp32's)");
-  cmd->add_option("--metric", args->metric, "top1 (needs --labels; the default with them) or cosine of the first output to fp32's (the default without)")
+  cmd->add_option("--labels", args->labels,
+                  ".npy of integer class labels, one per sample: score by top-1 (without: by cosine of the first "
+                  "output to fp32's)");
+  cmd->add_option(
+         "--metric", args->metric,
+         "top1 (needs --labels; the default with them) or cosine of the first output to fp32's (the default without)")
       ->check(CLI::IsMember({"top1", "cosine"}));
   cmd->add_flag("--json", args->json, "print JSON: {\"layers\": [...]} most harmful first");
   add_quantize_options(cmd, args->q);
@@ -37,7 +42,9 @@ std::function<int()> add_sensitivity(CLI::App& app) {
     if (args->metric == "cosine" && !args->labels.empty())
       throw CLI::ValidationError("sensitivity", "--labels is for --metric top1");
     const Graph g = load_onnx(args->model);
-    EvalData eval{.data = load_inputs(g, {}, args->data), .threads = args->q.threads, .data_name = args->data,
+    EvalData eval{.data = load_inputs(g, {}, args->data),
+                  .threads = args->q.threads,
+                  .data_name = args->data,
                   .labels_name = args->labels};
     const int64_t n = sample_count(eval.data, args->data);
     OCTET_CHECK(n > 0, args->data, ": holds no samples to evaluate on");
@@ -45,17 +52,20 @@ std::function<int()> add_sensitivity(CLI::App& app) {
     const ModelMetric metric(g, eval);
     auto quantizer = make_quantizer(g, args->q, calibration_progress());
     Progress progress("sensitivity", 0);
-    const Sensitivity s = layer_sensitivity(g, *quantizer, metric, [&](int64_t done, int64_t total) {
-      progress.update(done, total);
-    });
+    const Sensitivity s =
+        layer_sensitivity(g, *quantizer, metric, [&](int64_t done, int64_t total) { progress.update(done, total); });
     progress.finish();
     if (args->json) {
       nlohmann::json layers = nlohmann::json::array();
       for (const LayerSensitivity& l : s.layers)
-        layers.push_back({{"name", l.name}, {"op", l.op}, {"only_quantized", l.only_quantized},
-                          {"only_float", l.only_float}});
-      nlohmann::json j = {{"model", args->model}, {"data", args->data}, {"metric", metric.by_labels() ? "top1" : "cosine"},
-                          {"float", s.float_score}, {"quantized", s.quantized_score}, {"layers", layers}};
+        layers.push_back(
+            {{"name", l.name}, {"op", l.op}, {"only_quantized", l.only_quantized}, {"only_float", l.only_float}});
+      nlohmann::json j = {{"model", args->model},
+                          {"data", args->data},
+                          {"metric", metric.by_labels() ? "top1" : "cosine"},
+                          {"float", s.float_score},
+                          {"quantized", s.quantized_score},
+                          {"layers", layers}};
       std::cout << j.dump(2) << "\n";
       return 0;
     }
@@ -71,8 +81,8 @@ std::function<int()> add_sensitivity(CLI::App& app) {
     int i = 0;
     for (const LayerSensitivity& l : s.layers) {
       const std::string name = l.name.size() <= name_w ? l.name : "..." + l.name.substr(l.name.size() - (name_w - 3));
-      std::printf(metric.by_labels() ? "%4d  %-*s  %-14s  %18.2f  %18.2f\n" : "%4d  %-*s  %-14s  %18.5f  %18.5f\n",
-                  ++i, static_cast<int>(name_w), name.c_str(), l.op.c_str(), l.only_quantized, l.only_float);
+      std::printf(metric.by_labels() ? "%4d  %-*s  %-14s  %18.2f  %18.2f\n" : "%4d  %-*s  %-14s  %18.5f  %18.5f\n", ++i,
+                  static_cast<int>(name_w), name.c_str(), l.op.c_str(), l.only_quantized, l.only_float);
     }
     return 0;
   };

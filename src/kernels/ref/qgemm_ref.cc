@@ -15,9 +15,8 @@ inline int32_t wrap_mul(int32_t a, int32_t b) { return int32_t(uint32_t(a) * uin
 
 }  // namespace
 
-void qgemm_acc_u8s8__ref(int64_t M, int64_t N, int64_t K, const uint8_t* a, int64_t lda,
-                         uint8_t a_zp, const int8_t* w, int64_t ldw, const int8_t* w_zp,
-                         int32_t* acc) {
+void qgemm_acc_u8s8__ref(int64_t M, int64_t N, int64_t K, const uint8_t* a, int64_t lda, uint8_t a_zp, const int8_t* w,
+                         int64_t ldw, const int8_t* w_zp, int32_t* acc) {
   for (int64_t m = 0; m < M; ++m)
     for (int64_t n = 0; n < N; ++n) {
       int32_t zb = w_zp ? w_zp[n] : 0, s = 0;
@@ -31,16 +30,14 @@ namespace {
 
 // The microkernel contract of qgemm_ukernel.h, one multiply-add at a time.
 template <int MR, int NR, int KR, class AElem, class BElem>
-void ukernel_ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
-                 int32_t* c) {
+void ukernel_ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   const auto* bp = static_cast<const BElem*>(b);
   for (int64_t i = 0; i < mr; ++i) {
     const auto* ar = reinterpret_cast<const AElem*>(a + i * a_stride);
     for (int64_t n = 0; n < NR; ++n) {
       int32_t s = 0;
       for (int64_t g = 0; g < kp / KR; ++g)
-        for (int64_t j = 0; j < KR; ++j)
-          s = wrap_add(s, int32_t(ar[g * KR + j]) * int32_t(bp[(g * NR + n) * KR + j]));
+        for (int64_t j = 0; j < KR; ++j) s = wrap_add(s, int32_t(ar[g * KR + j]) * int32_t(bp[(g * NR + n) * KR + j]));
       c[i * NR + n] = s;
     }
   }
@@ -48,28 +45,22 @@ void ukernel_ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, con
 
 }  // namespace
 
-void qgemm_u8s8_8x32c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_8x32c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<8, 32, 2, uint16_t, int16_t>(mr, kp, a, a_stride, b, c);
 }
-void qgemm_u8s8_8x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_8x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<8, 16, 2, uint16_t, int16_t>(mr, kp, a, a_stride, b, c);
 }
-void qgemm_u8s8_8x32c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_8x32c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<8, 32, 4, uint8_t, int8_t>(mr, kp, a, a_stride, b, c);
 }
-void qgemm_u8s8_8x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_8x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<8, 16, 4, uint8_t, int8_t>(mr, kp, a, a_stride, b, c);
 }
-void qgemm_u8s8_4x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_4x16c2__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<4, 16, 2, uint16_t, int16_t>(mr, kp, a, a_stride, b, c);
 }
-void qgemm_u8s8_4x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                            const void* b, int32_t* c) {
+void qgemm_u8s8_4x16c4__ref(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   ukernel_ref<4, 16, 4, uint8_t, int8_t>(mr, kp, a, a_stride, b, c);
 }
 
@@ -89,14 +80,12 @@ void qgemm_epilogue_one__ref(int32_t c, int64_t m, int64_t n, const EpiloguePara
       static_cast<float*>(p.out)[at] =
           std::fma(v * (p.row_scale ? p.row_scale[m] : 1.0f), p.scale[n], p.bias_f32 ? p.bias_f32[n] : 0.0f);
       break;
-    case EpilogueParams::Kind::int32:
-      static_cast<int32_t*>(p.out)[at] = acc;
-      break;
+    case EpilogueParams::Kind::int32: static_cast<int32_t*>(p.out)[at] = acc; break;
   }
 }
 
-void qgemm_epilogue__ref(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
-                         int64_t m0, int64_t n0, const EpilogueParams& p) {
+void qgemm_epilogue__ref(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc, int64_t m0, int64_t n0,
+                         const EpilogueParams& p) {
   for (int64_t i = 0; i < mr; ++i)
     for (int64_t j = 0; j < nc; ++j) qgemm_epilogue_one__ref(tile[i * tile_stride + j], m0 + i, n0 + j, p);
 }

@@ -24,8 +24,8 @@ CpuFeatures detect() {
   bool osxsave = bit(c, 27), avx = bit(c, 28), fma = bit(c, 12);
   if (!osxsave || !avx) return f;
   uint64_t xcr = xcr0();
-  bool ymm_state = (xcr & 0x6) == 0x6;     // SSE + AVX state
-  bool zmm_state = (xcr & 0xE6) == 0xE6;   // + opmask, ZMM0-15 upper halves, ZMM16-31
+  bool ymm_state = (xcr & 0x6) == 0x6;    // SSE + AVX state
+  bool zmm_state = (xcr & 0xE6) == 0xE6;  // + opmask, ZMM0-15 upper halves, ZMM16-31
   if (!ymm_state || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return f;
   f.avx2 = bit(b, 5) && fma;
   // F (16), DQ (17), BW (30), VL (31): the subset Skylake-SP and later all have.

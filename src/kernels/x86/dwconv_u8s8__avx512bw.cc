@@ -27,7 +27,8 @@ void dw_pixels(int64_t channels, int64_t taps, int64_t p0, const uint8_t* const*
       const uint8_t* base = in[t] + p0 * st + c;
 #pragma GCC unroll 8
       for (int p = 0; p < P; ++p)
-        s[p] = _mm512_add_epi32(s[p], _mm512_madd_epi16(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, base + p * st)), wt));
+        s[p] =
+            _mm512_add_epi32(s[p], _mm512_madd_epi16(_mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(k, base + p * st)), wt));
     }
     for (int p = 0; p < P; ++p) _mm512_mask_storeu_epi32(acc + (p0 + p) * channels + c, k, s[p]);
   }

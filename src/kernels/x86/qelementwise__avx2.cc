@@ -89,7 +89,8 @@ void lookup_u8__avx2(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t*
     const __m256i col = _mm256_and_si256(v, low4), row = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
     __m256i out = _mm256_setzero_si256();
     for (int r = 0; r < 16; ++r)
-      out = _mm256_blendv_epi8(out, _mm256_shuffle_epi8(rows[r], col), _mm256_cmpeq_epi8(row, _mm256_set1_epi8(char(r))));
+      out =
+          _mm256_blendv_epi8(out, _mm256_shuffle_epi8(rows[r], col), _mm256_cmpeq_epi8(row, _mm256_set1_epi8(char(r))));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(y + i), out);
   }
   lookup_u8__ref(n - i, x + i, table, y + i);

@@ -61,7 +61,8 @@ void qmul_u8__avx512bw(int64_t n, const uint8_t* a, int64_t a_step, int32_t a_zp
 void lookup_u8__avx512bw(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y) {
   // Row r of the table (entries 16r .. 16r+15) in every 128-bit lane, for vpshufb.
   __m512i rows[16];
-  for (int r = 0; r < 16; ++r) rows[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * r)));
+  for (int r = 0; r < 16; ++r)
+    rows[r] = _mm512_broadcast_i32x4(_mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * r)));
   const __m512i low4 = _mm512_set1_epi8(0x0F);
   for (int64_t i = 0; i < n; i += 64) {
     const __mmask64 k = n - i >= 64 ? ~__mmask64(0) : (__mmask64(1) << (n - i)) - 1;

@@ -71,8 +71,8 @@ class RequantSink {
   void put(const __m512i (&acc)[8][2]) const {
     for (int i = 0; i < MR; i += 2) {
       const int i1 = i + 1 < MR ? i + 1 : i;  // an odd last row is done twice, stored once
-      q_.store_row_pair(rounded(acc[i][0], 0), rounded(acc[i][1], 1), rounded(acc[i1][0], 0),
-                        rounded(acc[i1][1], 1), out_ + i * ldo_, ldo_, i1 > i);
+      q_.store_row_pair(rounded(acc[i][0], 0), rounded(acc[i][1], 1), rounded(acc[i1][0], 0), rounded(acc[i1][1], 1),
+                        out_ + i * ldo_, ldo_, i1 > i);
     }
   }
 

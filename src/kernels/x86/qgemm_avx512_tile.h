@@ -26,18 +26,25 @@ namespace octet::kernels::avx512 {
 template <class Dot, int MR, int NR, class Sink>
 void tile(int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, const Sink& sink) {
   static_assert(NR == 16 || NR == 32);
-#define OCTET_ACC(i) __m512i c##i##0 = _mm512_setzero_si512(), c##i##1 = _mm512_setzero_si512();
-  OCTET_ACC(0) OCTET_ACC(1) OCTET_ACC(2) OCTET_ACC(3) OCTET_ACC(4) OCTET_ACC(5) OCTET_ACC(6) OCTET_ACC(7)
+#define OCTET_ACC(i) __m512i c##i##0 = _mm512_setzero_si512(), c##i##1 = _mm512_setzero_si512()
+  OCTET_ACC(0);
+  OCTET_ACC(1);
+  OCTET_ACC(2);
+  OCTET_ACC(3);
+  OCTET_ACC(4);
+  OCTET_ACC(5);
+  OCTET_ACC(6);
+  OCTET_ACC(7);
 #undef OCTET_ACC
   const auto* bp = static_cast<const int8_t*>(b);
   for (int64_t g = 0; g < kp / Dot::kr; ++g, bp += 4 * NR) {
     const __m512i b0 = _mm512_loadu_si512(bp), b1 = NR == 32 ? _mm512_loadu_si512(bp + 64) : b0;
-#define OCTET_ROW(i)                                  \
-  if constexpr (i < MR) {                             \
-    int32_t group;                                    \
-    std::memcpy(&group, a + i * a_stride + 4 * g, 4); \
-    const __m512i av = _mm512_set1_epi32(group);      \
-    c##i##0 = Dot::step(c##i##0, av, b0);             \
+#define OCTET_ROW(i)                                              \
+  if constexpr (i < MR) {                                         \
+    int32_t group;                                                \
+    std::memcpy(&group, a + i * a_stride + 4 * g, 4);             \
+    const __m512i av = _mm512_set1_epi32(group);                  \
+    c##i##0 = Dot::step(c##i##0, av, b0);                         \
     if constexpr (NR == 32) c##i##1 = Dot::step(c##i##1, av, b1); \
   }
     OCTET_ROW(0) OCTET_ROW(1) OCTET_ROW(2) OCTET_ROW(3) OCTET_ROW(4) OCTET_ROW(5) OCTET_ROW(6) OCTET_ROW(7)

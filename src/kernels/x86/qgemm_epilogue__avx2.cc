@@ -7,8 +7,8 @@
 
 namespace octet::kernels {
 
-void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
-                          int64_t m0, int64_t n0, const EpilogueParams& params) {
+void qgemm_epilogue__avx2(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc, int64_t m0, int64_t n0,
+                          const EpilogueParams& params) {
   const avx2::Epilogue8 ep(params);
   for (int64_t i = 0; i < mr; ++i) {
     const int64_t m = m0 + i;

@@ -33,8 +33,8 @@ struct Columns {
 
 }  // namespace
 
-void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc,
-                              int64_t m0, int64_t n0, const EpilogueParams& params) {
+void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc, int64_t m0, int64_t n0,
+                              const EpilogueParams& params) {
   using Kind = EpilogueParams::Kind;
   // A copy, not the reference: the byte stores below may alias anything, so fields read through
   // a reference would be reloaded after every store.
@@ -49,7 +49,8 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
         const int64_t m = m0 + i, m1 = i + 1 < mr ? m + 1 : m;  // an odd last row is done twice, stored once
         const int32_t* c = tile + i * tile_stride + j;
         const int32_t* c1 = c + (m1 - m) * tile_stride;
-        q.store_row_pair(q.rounded(lo.accumulator(c, m, p), lo.scale), q.rounded(hi.accumulator(c + 16, m, p), hi.scale),
+        q.store_row_pair(q.rounded(lo.accumulator(c, m, p), lo.scale),
+                         q.rounded(hi.accumulator(c + 16, m, p), hi.scale),
                          q.rounded(lo.accumulator(c1, m1, p), lo.scale),
                          q.rounded(hi.accumulator(c1 + 16, m1, p), hi.scale), out + m * p.ldo + n0 + j, p.ldo, m1 > m);
       }
@@ -81,8 +82,7 @@ void qgemm_epilogue__avx512bw(const int32_t* tile, int64_t tile_stride, int64_t 
       const __m512i q = _mm512_add_epi32(_mm512_cvtps_epi32(clamped), zp);  // already within [qmin, qmax]
       if (p.kind == Kind::requant_u8)
         _mm_mask_storeu_epi8(static_cast<uint8_t*>(p.out) + at, cols.k, _mm512_cvtusepi32_epi8(q));
-      else
-        _mm_mask_storeu_epi8(static_cast<int8_t*>(p.out) + at, cols.k, _mm512_cvtsepi32_epi8(q));
+      else _mm_mask_storeu_epi8(static_cast<int8_t*>(p.out) + at, cols.k, _mm512_cvtsepi32_epi8(q));
     }
   }
 }

@@ -36,8 +36,7 @@ void accumulate(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, cons
 
 }  // namespace
 
-void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                             const void* b, int32_t* c) {
+void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   __m256i acc[MR][2];
   accumulate(mr, kp, a, a_stride, b, acc);
   for (int i = 0; i < mr; ++i) {

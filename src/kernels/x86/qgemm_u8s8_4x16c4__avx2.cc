@@ -8,8 +8,7 @@
 
 namespace octet::kernels {
 
-void qgemm_u8s8_4x16c4__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
-                             int32_t* c) {
+void qgemm_u8s8_4x16c4__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c) {
   const __m256i ones = _mm256_set1_epi16(1);
   qgemm_u8s8_4x16c4(mr, kp, a, a_stride, b, c, [ones](__m256i acc, __m256i av, __m256i bv) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv), ones));

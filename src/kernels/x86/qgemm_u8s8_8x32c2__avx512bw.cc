@@ -16,8 +16,8 @@ struct WideningMadd {
 
 }  // namespace
 
-void qgemm_u8s8_8x32c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                 const void* b, int32_t* c) {
+void qgemm_u8s8_8x32c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                 int32_t* c) {
   avx512::rows<WideningMadd, 32>(mr, kp, a, a_stride, b, c);
 }
 
@@ -26,8 +26,8 @@ void qgemm_u8s8_8x32c2_fused__avx512bw(int64_t mr, int64_t kp, const uint8_t* a,
   avx512::fused_rows<WideningMadd>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
-void qgemm_u8s8_8x16c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                 const void* b, int32_t* c) {
+void qgemm_u8s8_8x16c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                 int32_t* c) {
   avx512::rows<WideningMadd, 16>(mr, kp, a, a_stride, b, c);
 }
 

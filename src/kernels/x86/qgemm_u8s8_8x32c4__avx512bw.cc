@@ -20,8 +20,8 @@ struct SevenBitMaddubs {
 
 }  // namespace
 
-void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                 const void* b, int32_t* c) {
+void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                 int32_t* c) {
   avx512::rows<SevenBitMaddubs, 32>(mr, kp, a, a_stride, b, c);
 }
 

@@ -16,8 +16,8 @@ struct Dpbusd {
 
 }  // namespace
 
-void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                   const void* b, int32_t* c) {
+void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                   int32_t* c) {
   avx512::rows<Dpbusd, 32>(mr, kp, a, a_stride, b, c);
 }
 
@@ -26,8 +26,8 @@ void qgemm_u8s8_8x32c4_fused__avx512vnni(int64_t mr, int64_t kp, const uint8_t* 
   avx512::fused_rows<Dpbusd>(mr, kp, a, a_stride, b, m0, n0, p);
 }
 
-void qgemm_u8s8_8x16c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride,
-                                   const void* b, int32_t* c) {
+void qgemm_u8s8_8x16c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                   int32_t* c) {
   avx512::rows<Dpbusd, 16>(mr, kp, a, a_stride, b, c);
 }
 

@@ -49,8 +49,12 @@ void dequantize(int64_t n, const T* x, float scale, int32_t zp, float* y) {
 
 }  // namespace
 
-void quantize_f32_u8__avx2(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y) { quantize(n, x, scale, zp, y); }
-void quantize_f32_s8__avx2(int64_t n, const float* x, float scale, int32_t zp, int8_t* y) { quantize(n, x, scale, zp, y); }
+void quantize_f32_u8__avx2(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y) {
+  quantize(n, x, scale, zp, y);
+}
+void quantize_f32_s8__avx2(int64_t n, const float* x, float scale, int32_t zp, int8_t* y) {
+  quantize(n, x, scale, zp, y);
+}
 void dequantize_u8_f32__avx2(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y) {
   dequantize(n, x, scale, zp, y);
 }

@@ -39,7 +39,8 @@ inline FiniteRange scan_finite(const float* x, int64_t n, ObserverStats& stats) 
 }
 
 inline const float* float_data(const Tensor& x, const std::string& kind) {
-  OCTET_CHECK(x.dtype() == DType::kFloat32, "observer '", kind, "' observes float32 values, got ", dtype_name(x.dtype()));
+  OCTET_CHECK(x.dtype() == DType::kFloat32, "observer '", kind, "' observes float32 values, got ",
+              dtype_name(x.dtype()));
   return x.data<float>();
 }
 

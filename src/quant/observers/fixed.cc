@@ -54,7 +54,10 @@ void FixedObserver::merge(const Observer& other) {
 }
 
 nlohmann::json FixedObserver::to_json() const {
-  return {{"kind", "fixed"}, {"scheme", scheme_.to_json()}, {"min", double(lo_)}, {"max", double(hi_)},
+  return {{"kind", "fixed"},
+          {"scheme", scheme_.to_json()},
+          {"min", double(lo_)},
+          {"max", double(hi_)},
           {"stats", {{"finite", stats_.finite}, {"nan", 0}, {"pos_inf", 0}, {"neg_inf", 0}}}};
 }
 

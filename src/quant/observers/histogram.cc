@@ -35,7 +35,8 @@ void HistogramObserver::observe(const Tensor& x) {
   ObserverStats before = stats_;
   FiniteRange r = scan_finite(d, n, stats_);
   if (r.empty()) return;
-  const bool has_nonfinite = stats_.nan + stats_.pos_inf + stats_.neg_inf > before.nan + before.pos_inf + before.neg_inf;
+  const bool has_nonfinite =
+      stats_.nan + stats_.pos_inf + stats_.neg_inf > before.nan + before.pos_inf + before.neg_inf;
   const int bins = options_.bins;
   // PyTorch: the batch is binned over the combined range [min(min, x_min), max(max, x_max)], the
   // old histogram moved into that range.
@@ -159,8 +160,7 @@ TensorQParams HistogramObserver::calculate_qparams() const {
 // Exact when both saw the same range (counts add); otherwise the same re-binning a new batch gets.
 void HistogramObserver::merge(const Observer& other) {
   const auto* o = dynamic_cast<const HistogramObserver*>(&other);
-  OCTET_CHECK(o && o->kind_ == kind_ && o->scheme_.to_json() == scheme_.to_json() &&
-                  o->hist_.size() == hist_.size(),
+  OCTET_CHECK(o && o->kind_ == kind_ && o->scheme_.to_json() == scheme_.to_json() && o->hist_.size() == hist_.size(),
               "cannot merge observer '", other.kind(), "' into '", kind_, "' (kinds, schemes or bins differ)");
   stats_.finite += o->stats_.finite;
   stats_.nan += o->stats_.nan;

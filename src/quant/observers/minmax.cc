@@ -33,8 +33,8 @@ void MinMaxObserver::observe(const Tensor& x) {
     max_.assign(channels, 0.0f);
     seen_.assign(channels, false);
   }
-  OCTET_CHECK(static_cast<int64_t>(min_.size()) == channels, "observer '", kind_, "': ", channels,
-              " channels after ", min_.size());
+  OCTET_CHECK(static_cast<int64_t>(min_.size()) == channels, "observer '", kind_, "': ", channels, " channels after ",
+              min_.size());
   std::vector<FiniteRange> batch(channels);
   const int64_t outer = channels * inner != 0 ? x.numel() / (channels * inner) : 0;
   for (int64_t o = 0; o < outer; ++o)
@@ -60,8 +60,8 @@ void MinMaxObserver::observe(const Tensor& x) {
 }
 
 TensorQParams MinMaxObserver::calculate_qparams() const {
-  OCTET_CHECK(!seen_.empty() && std::all_of(seen_.begin(), seen_.end(), [](bool s) { return s; }), "observer '",
-              kind_, "' saw no finite value", seen_.size() > 1 ? " in some channel" : "");
+  OCTET_CHECK(!seen_.empty() && std::all_of(seen_.begin(), seen_.end(), [](bool s) { return s; }), "observer '", kind_,
+              "' saw no finite value", seen_.size() > 1 ? " in some channel" : "");
   return qparams_from_range(min_, max_, scheme_);
 }
 
@@ -94,8 +94,13 @@ void MinMaxObserver::merge(const Observer& other) {
 
 nlohmann::json MinMaxObserver::to_json() const {
   std::vector<double> lo(min_.begin(), min_.end()), hi(max_.begin(), max_.end());
-  return {{"kind", kind_}, {"scheme", scheme_.to_json()}, {"stats", stats_.to_json()},
-          {"averaging_constant", averaging_}, {"min", lo}, {"max", hi}, {"seen", seen_}};
+  return {{"kind", kind_},
+          {"scheme", scheme_.to_json()},
+          {"stats", stats_.to_json()},
+          {"averaging_constant", averaging_},
+          {"min", lo},
+          {"max", hi},
+          {"seen", seen_}};
 }
 
 std::unique_ptr<MinMaxObserver> MinMaxObserver::from_json(const nlohmann::json& j) {

@@ -29,8 +29,7 @@ class PercentileObserver : public HistogramObserver {
     const double width = (double(max()) - min()) / h.size();
     double below = 0;
     for (size_t b = 0; b < h.size(); ++b) {
-      if (below + h[b] >= mass && h[b] > 0)
-        return static_cast<float>(min() + width * (b + (mass - below) / h[b]));
+      if (below + h[b] >= mass && h[b] > 0) return static_cast<float>(min() + width * (b + (mass - below) / h[b]));
       below += h[b];
     }
     return max();

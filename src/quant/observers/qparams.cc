@@ -50,8 +50,8 @@ QScheme QScheme::from_json(const nlohmann::json& j) {
 }
 
 TensorQParams qparams_from_range(std::span<const float> min, std::span<const float> max, const QScheme& scheme) {
-  OCTET_CHECK(min.size() == max.size() && !min.empty(), "qparams_from_range: ", min.size(), " minima for ",
-              max.size(), " maxima");
+  OCTET_CHECK(min.size() == max.size() && !min.empty(), "qparams_from_range: ", min.size(), " minima for ", max.size(),
+              " maxima");
   const float eps = std::numeric_limits<float>::epsilon();
   const int32_t qmin = scheme.qmin(), qmax = scheme.qmax();
   TensorQParams qp;
@@ -78,8 +78,7 @@ TensorQParams qparams_from_range(std::span<const float> min, std::span<const flo
     // as PyTorch does, so x / s stays finite.
     if (lo == hi) scale = 1.0f;
     scale = std::max(scale, eps);
-    if (!scheme.symmetric)
-      zp = std::clamp(qmin - static_cast<int32_t>(std::nearbyint(lo / scale)), qmin, qmax);
+    if (!scheme.symmetric) zp = std::clamp(qmin - static_cast<int32_t>(std::nearbyint(lo / scale)), qmin, qmax);
     qp.scale.push_back(scale);
     qp.zero_point.push_back(zp);
   }

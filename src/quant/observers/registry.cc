@@ -7,11 +7,19 @@
 namespace octet::quant {
 
 std::vector<std::string> observer_kinds() {
-  return {"minmax", "moving_average", "per_channel_minmax", "moving_average_per_channel",
-          "histogram", "percentile", "entropy", "mse", "fixed"};
+  return {"minmax",
+          "moving_average",
+          "per_channel_minmax",
+          "moving_average_per_channel",
+          "histogram",
+          "percentile",
+          "entropy",
+          "mse",
+          "fixed"};
 }
 
-std::unique_ptr<Observer> make_observer(const std::string& kind, const QScheme& scheme, const ObserverOptions& options) {
+std::unique_ptr<Observer> make_observer(const std::string& kind, const QScheme& scheme,
+                                        const ObserverOptions& options) {
   if (kind == "minmax" || kind == "per_channel_minmax") return std::make_unique<MinMaxObserver>(kind, scheme, 1.0f);
   if (kind == "moving_average" || kind == "moving_average_per_channel")
     return std::make_unique<MinMaxObserver>(kind, scheme, options.averaging_constant);

@@ -24,8 +24,8 @@ const QScheme kU8{DType::kUInt8, false, false, -1};
 // chosen bin is the same; the only slack is float rounding of the range's ends in the scale
 // (1e-6 relative) and hence of the zero point (1 code when the exact value lands on .5).
 TEST(EntropyObserver, MatchesNvidiasSearchOnTheSameHistogram) {
-  const auto all = nlohmann::json::parse(std::ifstream(std::string(OCTET_SOURCE_DIR) +
-                                                       "/tests/fixtures/observers/entropy.json"));
+  const auto all =
+      nlohmann::json::parse(std::ifstream(std::string(OCTET_SOURCE_DIR) + "/tests/fixtures/observers/entropy.json"));
   ASSERT_GE(all.at("cases").size(), 9u);
   for (const auto& c : all.at("cases")) {
     const std::string name = c.at("name").get<std::string>();

@@ -71,7 +71,8 @@ TEST(HistogramObserver, MergeOfDifferentRangesKeepsTheMass) {
   for (double c : ha.histogram()) ta += c;
   for (double c : hs.histogram()) ts += c;
   EXPECT_NEAR(ta, ts, 1e-6);
-  EXPECT_NEAR(a->calculate_qparams().scale[0], seq->calculate_qparams().scale[0], seq->calculate_qparams().scale[0] * 0.02);
+  EXPECT_NEAR(a->calculate_qparams().scale[0], seq->calculate_qparams().scale[0],
+              seq->calculate_qparams().scale[0] * 0.02);
 }
 
 // A long, light tail (Laplace quantiles): the few values far out cost less error when clipped than

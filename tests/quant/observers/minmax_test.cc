@@ -27,7 +27,8 @@ TensorQParams observe_all(const std::string& kind, QScheme s, std::initializer_l
 TEST(MinMaxObserver, MatchesPyTorch) {
   Tensor b0 = fixture("batch0"), b1 = fixture("batch1"), w = fixture("weight");
   expect_torch_qparams(observe_all("minmax", kU8, {b0, b1}), "minmax_u8", 1e-6);
-  expect_torch_qparams(observe_all("minmax", {DType::kUInt8, false, true, -1}, {b0, b1}), "minmax_u8_reduce_range", 1e-6);
+  expect_torch_qparams(observe_all("minmax", {DType::kUInt8, false, true, -1}, {b0, b1}), "minmax_u8_reduce_range",
+                       1e-6);
   expect_torch_qparams(observe_all("minmax", kS8Sym, {b0, b1}), "minmax_s8_symmetric", 1e-6);
   expect_torch_qparams(observe_all("minmax", {DType::kUInt8, true, false, -1}, {b0, b1}), "minmax_u8_symmetric", 1e-6);
   expect_torch_qparams(observe_all("moving_average", kU8, {b0, b1}), "moving_average_u8", 1e-5);

@@ -12,7 +12,7 @@
 
 namespace octet::quant::testing {
 
-Tensor fixture(const std::string& name);            // batch0, batch1, weight
+Tensor fixture(const std::string& name);  // batch0, batch1, weight
 const nlohmann::json& torch_expected(const std::string& key);
 // EXPECT scale within `rel` (relative) and zero points within `zp_tol` of PyTorch's.
 void expect_torch_qparams(const TensorQParams& got, const std::string& key, double rel, int zp_tol = 0);
