@@ -9,7 +9,7 @@ std::string with_cli_flags(std::string message) {
       {"StaticQuantOptions::exclude", "--exclude"},
       {"DynamicQuantOptions::exclude", "--exclude"},
       {"DynamicQuantOptions::op_types", "--ops"},
-      {"choose a DataLayout", "choose with --data-layout"},       // resolve_data_layout
+      {"choose a DataLayout", "choose with --data-layout"},        // resolve_data_layout
       {"bind_input_shapes' dims and batch", "--dim and --batch"},  // synthesize_inputs
   };
   for (const auto& [name, flag] : kFlags)
