@@ -20,11 +20,12 @@ int64_t next_member(const Graph& g, size_t i) {
 }
 
 // Node `next` is the bias Add of MatMul `mm` writing `value` (bias_add_after: a constant [N] or
-// [1, .., N] for a constant weight [K, N]), not a general elementwise Add.
+// [1, .., N] for a constant weight [K, N]), not a general elementwise Add. A group changes no
+// shape, so the bias need not keep value's (lowering checks that before it fuses the pair).
 bool is_bias_add(const Graph& g, const Node& mm, const std::string& value, int64_t next) {
   const Tensor* w = mm.inputs.size() > 1 ? g.find_initializer(mm.inputs[1]) : nullptr;
   std::string bias;
-  return w && w->rank() == 2 && bias_add_after(g, value, w->dim(1), &bias) == next;
+  return w && w->rank() == 2 && bias_add_after(g, value, w->dim(1), &bias, /*keeps_shape=*/false) == next;
 }
 
 // Relu, or (when `clip_ok`) Clip(min 0, constant max or none): ReLU and ReLU6.

@@ -124,7 +124,7 @@ void drop_unused_initializers(Graph& g) {
     it = read.count(it->first) || is_graph_output(g, it->first) ? std::next(it) : g.initializers.erase(it);
 }
 
-int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias) {
+int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias, bool keeps_shape) {
   const int64_t c = sole_consumer(g, value);
   if (c < 0) return -1;
   const Node& add = g.nodes[c];
@@ -133,7 +133,7 @@ int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std:
   const std::string& other = add.inputs[0] == value ? add.inputs[1] : add.inputs[0];
   const Tensor* b = g.find_initializer(other);
   if (!b || b->dtype() != DType::kFloat32 || b->rank() == 0 || b->numel() != n || b->dim(b->rank() - 1) != n) return -1;
-  if (b->rank() > 1 && known_rank(g, value) < b->rank()) return -1;  // [1, .., 1, n] would add axes
+  if (keeps_shape && b->rank() > 1 && known_rank(g, value) < b->rank()) return -1;  // it would add axes
   *bias = other;
   return c;
 }

@@ -38,13 +38,15 @@ float clip_bound(const Graph& g, const Node& clip, size_t i, const char* attr, f
 bool is_global_average(const Graph& g, const Node& n);
 
 // A Linear's bias as exporters write it after a MatMul: the Add that is `value`'s only reader and
-// adds to it a constant float32 of n values along the last axis, shaped [n] or [1, ..., 1, n] with
-// no more axes than `value` is known to have (from value_info, or the operands of the MatMul
-// writing it), so the sum keeps value's shape. Its
-// index, with the constant's name in *bias; -1 if none. The one rule for every pass that fuses,
-// groups or lowers such a pair (fuse_matmul_add, fuse_matmul_bias, fuse_groups, lower_static,
+// adds to it a constant float32 of n values along the last axis, shaped [n] or [1, ..., 1, n]. Its
+// index, with the constant's name in *bias; -1 if none. With `keeps_shape` (for a caller that
+// replaces the pair by one op writing the Add's output) the bias also has no more axes than
+// `value` is known to have (from value_info, or the operands of the MatMul writing it), so the
+// sum has value's shape. The one rule for every pass that groups (fuse_groups, without
+// keeps_shape), fuses or lowers such a pair (fuse_matmul_add, fuse_matmul_bias, lower_static,
 // lower_dynamic).
-int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias);
+int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias,
+                       bool keeps_shape = true);
 // `head` takes over the output of `reader`, the node it absorbs; remove_absorbed then drops the
 // absorbed nodes and declares the com.octet opset the fused ops need. Returns how many it removed.
 void absorb_output(Node& head, const Node& reader);

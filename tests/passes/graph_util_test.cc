@@ -98,6 +98,7 @@ TEST(GraphUtil, BiasAddAfterFindsOnlyAConstantVectorOfTheRightLength) {
   EXPECT_EQ(bias_add_after(g, "y", 4, &bias), -1) << "wrong length";
   g.nodes[1].inputs[0] = "b2d";
   EXPECT_EQ(bias_add_after(g, "y", 3, &bias), -1) << "[1, 3] on y of unknown rank";
+  EXPECT_EQ(bias_add_after(g, "y", 3, &bias, /*keeps_shape=*/false), 1) << "still a bias, for grouping";
   g.inputs[0] = {"x", DType::kFloat32, true, {{5, ""}, {4, ""}}};
   EXPECT_EQ(bias_add_after(g, "y", 3, &bias), 1) << "[1, 3] on y [5, 3]";
   EXPECT_EQ(bias, "b2d");
