@@ -45,8 +45,7 @@ bool is_global_average(const Graph& g, const Node& n);
 // sum has value's shape. The one rule for every pass that groups (fuse_groups, without
 // keeps_shape), fuses or lowers such a pair (fuse_matmul_add, fuse_matmul_bias, lower_static,
 // lower_dynamic).
-int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias,
-                       bool keeps_shape = true);
+int64_t bias_add_after(const Graph& g, const std::string& value, int64_t n, std::string* bias, bool keeps_shape = true);
 // `head` takes over the output of `reader`, the node it absorbs; remove_absorbed then drops the
 // absorbed nodes and declares the com.octet opset the fused ops need. Returns how many it removed.
 void absorb_output(Node& head, const Node& reader);
