@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "passes/graph_util.h"  // the attribute builders
+
 namespace octet::testing {
 
 std::vector<Tensor> run_op(const std::string& op_type, const std::vector<Tensor>& inputs,
@@ -43,36 +45,11 @@ std::string op_error(const std::string& op_type, const std::vector<Tensor>& inpu
   return "no error";
 }
 
-Attribute attr_int(int64_t v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInt;
-  a.i = v;
-  return a;
-}
-Attribute attr_float(float v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloat;
-  a.f = v;
-  return a;
-}
-Attribute attr_string(const std::string& v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kString;
-  a.s = v;
-  return a;
-}
-Attribute attr_ints(std::vector<int64_t> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kInts;
-  a.ints = std::move(v);
-  return a;
-}
-Attribute attr_floats(std::vector<float> v) {
-  Attribute a;
-  a.kind = Attribute::Kind::kFloats;
-  a.floats = std::move(v);
-  return a;
-}
+Attribute attr_int(int64_t v) { return int_attr(v); }
+Attribute attr_float(float v) { return float_attr(v); }
+Attribute attr_string(const std::string& v) { return string_attr(v); }
+Attribute attr_ints(std::vector<int64_t> v) { return ints_attr(std::move(v)); }
+Attribute attr_floats(std::vector<float> v) { return floats_attr(std::move(v)); }
 Attribute attr_tensor(Tensor t) {
   Attribute a;
   a.kind = Attribute::Kind::kTensor;
