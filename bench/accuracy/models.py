@@ -19,7 +19,7 @@ import speech
 from engine_ort import OrtRunner
 
 ROOT = Path(__file__).resolve().parents[2]
-SIZES = {False: {"magika": (500, 1000), "det": (8, 24), "cls": (200, 500), "rec": (100, 300), "vad": (4, 6),
+SIZES = {False: {"magika": (200, 500), "det": (8, 16), "cls": (200, 400), "rec": (50, 150), "vad": (4, 4),
                  "minilm": (200, 500)},
          True: {"magika": (100, 200), "det": (4, 6), "cls": (50, 200), "rec": (25, 50), "vad": (2, 2),
                 "minilm": (50, 200)}}
