@@ -2,8 +2,8 @@
 // GTC 2017; the search in kl_threshold.h) fitted to octet's affine codes. Each side of zero gets
 // its own threshold, searched on that side's histogram at the observer's resolution (E1), with
 // spikes flattened (E2), at the steps the affine range spends on that side (E3), clipping at most
-// 0.1 % of the values (E4). docs/static_ptq.md ("The entropy observer") states (E1)-(E4) and the
-// measurements behind each.
+// 0.1 % of the values on each side (E4). docs/static_ptq.md ("The entropy observer") states
+// (E1)-(E4) and the measurements behind each.
 #include <algorithm>
 #include <cmath>
 #include <utility>
@@ -84,11 +84,11 @@ std::vector<double> flatten_spikes(const std::vector<double>& counts) {
   return shape;
 }
 
-// (E4) On continuous activations the search clips 0.001 % to 0.06 % of the values (bench/RESULTS.md,
+// (E4) On continuous activations the search clips 0.002 % to 0.07 % of the values (bench/RESULTS.md,
 // "Entropy observer"). Where it clipped more, the histogram was a comb of repeated values (a byte
 // classifier's embeddings squared inside a LayerNorm: 1.4 % clipped) whose spikes lie too close
 // together to be told from the density, so that the divergence measured how the comb falls on the
-// levels. No threshold clips more than kMaxClipped of the values.
+// levels. No side's threshold clips more than kMaxClipped of all the values.
 constexpr double kMaxClipped = 1e-3;
 
 // The search of one side: its spikes flattened and its first candidate fixed once; a search at
