@@ -42,7 +42,7 @@ def layer_of_file(rel):
     return None
 
 
-def layer_of_include(inc, including_dir):
+def layer_of_include(inc):
     if inc.startswith("octet/"):
         return PUBLIC_HEADER_LAYER.get(inc[len("octet/"):], "unknown public header")
     first = inc.split("/")[0]
@@ -66,7 +66,7 @@ def violations(root):
                 with open(os.path.join(root, rel), encoding="utf-8") as f:
                     text = f.read()
                 for inc in INCLUDE.findall(text):
-                    target = layer_of_include(inc, folder)
+                    target = layer_of_include(inc)
                     if target is None:
                         continue
                     if target not in LAYERS:
