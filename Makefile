@@ -53,6 +53,7 @@ LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
 
 check-layers:
+	@python3 -m unittest -q scripts/test_check_layers.py
 	@python3 scripts/check_layers.py
 
 # Every C++ file git tracks, in clang-format 19 (Debian's; scripts/bootstrap.sh installs it).
