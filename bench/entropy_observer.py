@@ -118,7 +118,8 @@ def clipped_shares(model: Path, calib: Path, clip: dict, minmax: dict) -> list:
     min and max within two steps (a value that folding renamed, such as a Conv output with its
     BatchNormalization folded in, does not)."""
     m = onnx.load(model)
-    names = [v for n in m.graph.node for v in n.output if v in clip and v in minmax]
+    fixed = ("Sigmoid", "Tanh", "Softmax")  # fixed qparams (docs/static_ptq.md): no observer chose them
+    names = [v for n in m.graph.node if n.op_type not in fixed for v in n.output if v in clip and v in minmax]
     for v in names:
         m.graph.output.append(onnx.helper.make_empty_tensor_value_info(v))
     so = ort.SessionOptions()
