@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ir/octet_ops.h"
 #include "ops/conv_activation.h"
 #include "ops/dnnl_util.h"
 #include "ops/registry.h"
@@ -300,7 +301,7 @@ class ConvTransposeKernel final : public ConvKernelBase {
 void register_conv_ops(OpRegistry& r) {
   auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
   r.add("Conv", conv);
-  r.add("FusedConv", conv, kOctetDomain);
+  r.add(octet_op::kFusedConv, conv, kOctetDomain);
   r.add("ConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<ConvTransposeKernel>(init);
   });

@@ -1,27 +1,28 @@
 // The lowered element-wise and pooling INT8 ops (domain com.octet, made by passes/lower_static.cc):
-//  QLinearAdd(a, b)          uint8 operands, numpy broadcasting; attributes a_scale, a_zero_point,
-//                            b_scale, b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as
-//                            qmin = y_zp)
-//  QLinearMul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
-//                            attributes as QLinearAdd's (no qmin)
-//  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
-//                            the 256 codes at lowering time (so it equals the QDQ reference exactly);
-//                            attributes y_scale, y_zero_point describe y (unused here; run --stats)
-//  QLinearGlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
-//  QLinearMaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
-//                            floor mode): max commutes with the monotonic quantization, so it
-//                            works on the codes and needs no qparams
-//                            (both pools: channels_last = 1 for [N, H, W, C], passes/channels_last.cc)
-//  QLinearConcat             uint8 operands, attributes axis, scales, zero_points (one per operand),
-//                            y_scale, y_zero_point
+//  Int8Add(a, b)          uint8 operands, numpy broadcasting; attributes a_scale, a_zero_point,
+//                         b_scale, b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as
+//                         qmin = y_zp)
+//  Int8Mul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
+//                         attributes as Int8Add's (no qmin)
+//  Int8Lookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
+//                         the 256 codes at lowering time (so it equals the QDQ reference exactly);
+//                         attributes y_scale, y_zero_point describe y (unused here; run --stats)
+//  Int8GlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
+//  Int8MaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
+//                         floor mode): max commutes with the monotonic quantization, so it
+//                         works on the codes and needs no qparams
+//                         (both pools: channels_last = 1 for [N, H, W, C], passes/channels_last.cc)
+//  Int8Concat             uint8 operands, attributes axis, scales, zero_points (one per operand),
+//                         y_scale, y_zero_point
 #include <algorithm>
 #include <cmath>
 
+#include "ir/octet_ops.h"
 #include "kernels/qelementwise.h"
 #include "kernels/qmath.h"
 #include "kernels/qpool.h"
 #include "ops/broadcast.h"
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 
@@ -48,7 +49,7 @@ const Tensor& u8_input(KernelContext& ctx, size_t i) {
   return t;
 }
 
-void qlinear_add(KernelContext& ctx) {
+void int8_add(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
@@ -80,7 +81,7 @@ void qlinear_add(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_mul(KernelContext& ctx) {
+void int8_mul(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   const Shape shape = broadcast_shapes({&a.shape(), &b.shape()}, n.describe());
@@ -99,7 +100,7 @@ void qlinear_mul(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_lookup(KernelContext& ctx) {
+void int8_lookup(KernelContext& ctx) {
   const Tensor& x = u8_input(ctx, 0);
   const Tensor& table = ctx.input(1);
   OCTET_CHECK(table.dtype() == DType::kUInt8 && table.numel() == 256, ctx.node.describe(),
@@ -110,7 +111,7 @@ void qlinear_lookup(KernelContext& ctx) {
 }
 
 // y = sat(rne(sum(x - x_zp) * x_scale / (y_scale * pixels)) + y_zp), the int32 sum exact.
-void qlinear_global_average_pool(KernelContext& ctx) {
+void int8_global_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
@@ -142,7 +143,7 @@ void qlinear_global_average_pool(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_max_pool(KernelContext& ctx) {
+void int8_max_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const bool channels_last = n.attr_int("channels_last", 0) != 0;
@@ -189,7 +190,7 @@ void qlinear_max_pool(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_concat(KernelContext& ctx) {
+void int8_concat(KernelContext& ctx) {
   const Node& n = ctx.node;
   const auto scales = n.attr_floats("scales");
   const auto zps = n.attr_ints("zero_points");
@@ -223,16 +224,16 @@ void qlinear_concat(KernelContext& ctx) {
 
 }  // namespace
 
-void register_qlinear_ops(OpRegistry& r) {
-  register_qlinear_conv(r);
-  register_qlinear_conv_transpose(r);
-  register_qlinear_matmul(r);
-  r.add("QLinearAdd", qlinear_add, kOctetDomain);
-  r.add("QLinearMul", qlinear_mul, kOctetDomain);
-  r.add("QLinearLookup", qlinear_lookup, kOctetDomain);
-  r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, kOctetDomain);
-  r.add("QLinearConcat", qlinear_concat, kOctetDomain);
-  r.add("QLinearMaxPool", qlinear_max_pool, kOctetDomain);
+void register_int8_ops(OpRegistry& r) {
+  register_int8_conv(r);
+  register_int8_conv_transpose(r);
+  register_int8_matmul(r);
+  r.add(octet_op::kInt8Add, int8_add, kOctetDomain);
+  r.add(octet_op::kInt8Mul, int8_mul, kOctetDomain);
+  r.add(octet_op::kInt8Lookup, int8_lookup, kOctetDomain);
+  r.add(octet_op::kInt8GlobalAveragePool, int8_global_average_pool, kOctetDomain);
+  r.add(octet_op::kInt8Concat, int8_concat, kOctetDomain);
+  r.add(octet_op::kInt8MaxPool, int8_max_pool, kOctetDomain);
 }
 
 }  // namespace octet
