@@ -6,8 +6,10 @@
 // as the standard op. The INT8 ops lowering makes from QDQ units carry their qparams as attributes
 // (ONNX's QLinearConv, QLinearMatMul and ONNX Runtime's QLinearAdd, QLinearConcat, ... take
 // them as inputs), so they are Int8<Op>, never QLinear<Op>; the QLinear* ops of files octet reads or
-// writes keep their standard names and domain. Gelu keeps its name: it is ONNX's Gelu (opset 20,
-// attribute approximate), given to models of older opsets.
+// writes keep their standard names and domain. ONNX Runtime's FusedConv takes its activation's
+// parameters as activation_params; octet's convolution with a residual and an activation fused
+// takes them by name and knows more activations, so it is ConvPostOps. Gelu keeps its name: it is
+// ONNX's Gelu (opset 20, attribute approximate), given to models of older opsets.
 #pragma once
 
 namespace octet::octet_op {
@@ -32,8 +34,9 @@ inline constexpr const char* kDynamicQuantMatMul = "DynamicQuantMatMul";
 inline constexpr const char* kDynamicQuantLSTM = "DynamicQuantLSTM";
 inline constexpr const char* kDynamicQuantGRU = "DynamicQuantGRU";
 
-// Fused float ops (the passes/fuse_*.cc that make them).
-inline constexpr const char* kFusedConv = "FusedConv";
+// Fused float ops (the passes/fuse_*.cc that make them). ConvPostOps: a Conv with oneDNN post-ops,
+// the sum of a residual input and an activation (ops/conv.cc).
+inline constexpr const char* kConvPostOps = "ConvPostOps";
 inline constexpr const char* kMatMulBias = "MatMulBias";
 inline constexpr const char* kTransposedMatMul = "TransposedMatMul";
 inline constexpr const char* kAddLayerNorm = "AddLayerNorm";

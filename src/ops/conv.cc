@@ -1,11 +1,11 @@
 // Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives,
-// and com.octet FusedConv: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
+// and com.octet ConvPostOps: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
 // residual, passes/fuse_conv_add.cc) added by a sum post-op over y pre-filled with z, act the
 // eltwise post-ops of attribute activation (ops/conv_activation.h, passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
-// channels_last = 1 (2-D Conv / FusedConv / ConvTranspose, set by passes/channels_last.cc) says x and y are
+// channels_last = 1 (2-D Conv / ConvPostOps / ConvTranspose, set by passes/channels_last.cc) says x and y are
 // [N, H, W, C] already, and a region of such convolutions runs without those per-call reorders.
 #include <algorithm>
 #include <map>
@@ -53,7 +53,7 @@ class ConvKernelBase : public OpKernel {
     if (init.node.domain != kOctetDomain) return;
     act_ = ConvActivation::of(init.node);
     OCTET_CHECK(act_.kind != ConvActivation::Kind::kNone || residual_, init.node.describe(),
-                ": a FusedConv needs an activation or a residual input");
+                ": a ConvPostOps node needs an activation or a residual input");
     dnnl::post_ops ops;
     if (residual_) ops.append_sum(1.0f);  // before the activation: act(conv + z)
     act_.append_to(ops);
@@ -163,10 +163,10 @@ class ConvKernelBase : public OpKernel {
     return plan;
   }
 
-  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv / ConvTranspose only)
-  const bool residual_;       // FusedConv with input 3: y = act(conv + z)
+  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / ConvPostOps / ConvTranspose only)
+  const bool residual_;       // ConvPostOps with input 3: y = act(conv + z)
   Tensor const_w_;
-  dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
+  dnnl::primitive_attr attr_;  // ConvPostOps' activation post-op; empty for Conv
   ConvActivation act_;
   std::mutex mu_;
   std::map<Key, Plan> plans_;
@@ -301,7 +301,7 @@ class ConvTransposeKernel final : public ConvKernelBase {
 void register_conv_ops(OpRegistry& r) {
   auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
   r.add("Conv", conv);
-  r.add(octet_op::kFusedConv, conv, kOctetDomain);
+  r.add(octet_op::kConvPostOps, conv, kOctetDomain);
   r.add("ConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<ConvTransposeKernel>(init);
   });

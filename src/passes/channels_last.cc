@@ -49,7 +49,7 @@ bool is_pool2d(const Node& n) {
 // An fp32 2-D convolution or transposed convolution (oneDNN's kernels prefer NHWC): its weight is
 // a rank-4 initializer.
 bool is_float_conv2d(const Node& n, const Graph& g) {
-  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, octet_op::kFusedConv)) return false;
+  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, octet_op::kConvPostOps)) return false;
   auto w = n.inputs.size() > 1 ? g.initializers.find(n.inputs[1]) : g.initializers.end();
   return w != g.initializers.end() && w->second.rank() == 4;
 }
@@ -83,7 +83,7 @@ bool is_per_tensor_qdq(const Node& n, const Graph& g) {
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
   if (is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul) || is_float_binary(n)) return {0, 1};
-  if (is_lowered(n, octet_op::kFusedConv) && n.has_input(3)) return {0, 3};  // the residual it adds
+  if (is_lowered(n, octet_op::kConvPostOps) && n.has_input(3)) return {0, 3};  // the residual it adds
   if (is_lowered(n, octet_op::kInt8Concat) || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);

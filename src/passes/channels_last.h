@@ -2,7 +2,7 @@
 // The INT8 convolution kernels want channels last (kernels/qconv.h), and so does oneDNN's fp32
 // convolution on AVX-512 (brgconv); without this pass every Int8Conv would transpose its input
 // and output (on MobileNetV2 that was half the INT8 run time), every fp32 Conv would reorder them.
-// Every Int8Conv and fp32 2-D Conv / FusedConv, and every Int8MaxPool /
+// Every Int8Conv and fp32 2-D Conv / ConvPostOps, and every Int8MaxPool /
 // Int8GlobalAveragePool / Int8Concat (channel axis) / Int8Lookup whose data
 // inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none);
 // Int8Add and Int8Mul (broadcasting, constant operands permuted) and per-tensor

@@ -158,7 +158,7 @@ TEST(ChannelsLast, Fp32ConvolutionChainsRunNhwcWithTheSameOutputs) {
     Graph g = load_onnx(c.model);
     Graph o = optimize_for_inference(g);
     EXPECT_EQ(testing::count_op(o, "Transpose") - testing::count_op(g, "Transpose"), c.transposes);
-    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "FusedConv") +
+    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "ConvPostOps") +
                                           testing::count_op(o, "MaxPool") + testing::count_op(o, "GlobalAveragePool"));
     auto data = slice_samples(read_npz(c.data), 0, 2);
     for (int threads : {1, 2}) {
