@@ -19,7 +19,6 @@
 
 #include "ir/octet_ops.h"
 #include "kernels/qelementwise.h"
-#include "kernels/qmath.h"
 #include "kernels/qpool.h"
 #include "ops/broadcast.h"
 #include "ops/int8_common.h"
@@ -110,36 +109,24 @@ void int8_lookup(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-// y = sat(rne(sum(x - x_zp) * x_scale / (y_scale * pixels)) + y_zp), the int32 sum exact.
+// kernels/qpool.h's global average over [batch][pixels][channels]: NHWC is (N, H * W, C), NCHW
+// [N, C, ...] is (N * C, pixels, 1).
 void int8_global_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
   const uint8_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
-  if (n.attr_int("channels_last", 0)) {
-    OCTET_CHECK(x.rank() == 4, n.describe(), ": channels_last input must be [N, H, W, C], got ", shape_str(x.shape()));
-    Tensor y(DType::kUInt8, {x.dim(0), 1, 1, x.dim(3)});
-    kernels::qglobal_avgpool_u8_nhwc(x.data<uint8_t>(), x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x_scale, x_zp, y_scale,
-                                     y_zp, y.data<uint8_t>(), ctx.pool);
-    ctx.outputs[0] = y;
-    return;
-  }
-  OCTET_CHECK(x.rank() >= 3, n.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
-  const int64_t planes = x.dim(0) * x.dim(1), pixels = x.numel() / planes;
-  Shape ys = x.shape();
-  for (int d = 2; d < x.rank(); ++d) ys[d] = 1;
+  const bool nhwc = n.attr_int("channels_last", 0) != 0;
+  OCTET_CHECK(nhwc ? x.rank() == 4 : x.rank() >= 3, n.describe(), ": input must be ",
+              nhwc ? "[N, H, W, C]" : "[N, C, ...]", ", got ", shape_str(x.shape()));
+  OCTET_CHECK(x.numel() > 0, n.describe(), ": input ", shape_str(x.shape()), " is empty");
+  Shape ys(x.rank(), 1);
+  ys[0] = x.dim(0);
+  ys[nhwc ? 3 : 1] = x.dim(nhwc ? 3 : 1);
   Tensor y(DType::kUInt8, ys);
-  const float mult = x_scale / (y_scale * static_cast<float>(pixels));
-  const uint8_t* xd = x.data<uint8_t>();
-  uint8_t* yd = y.data<uint8_t>();
-  ctx.pool.parallel_for(planes, 4, [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      int64_t sum = 0;
-      for (int64_t i = 0; i < pixels; ++i) sum += xd[p * pixels + i];
-      sum -= int64_t{x_zp} * pixels;
-      yd[p] = quantize_value<uint8_t>(static_cast<float>(sum) * mult, 1.0f, y_zp);
-    }
-  });
+  const int64_t channels = nhwc ? x.dim(3) : 1, batch = nhwc ? x.dim(0) : x.dim(0) * x.dim(1);
+  kernels::qglobal_avgpool_u8_nhwc(x.data<uint8_t>(), batch, x.numel() / (batch * channels), channels, x_scale, x_zp,
+                                   y_scale, y_zp, y.data<uint8_t>(), ctx.pool);
   ctx.outputs[0] = y;
 }
 
