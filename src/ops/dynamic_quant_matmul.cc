@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/octet_ops.h"
 #include "kernels/dispatch.h"
 #include "kernels/qgemm.h"
 #include "kernels/qmath.h"
@@ -132,7 +133,7 @@ void register_dynamic_quant_rnn(OpRegistry& r);  // dynamic_quant_rnn.cc
 void register_dynamic_quant_ops(OpRegistry& r) {
   register_dynamic_quant_rnn(r);
   r.add(
-      "DynamicQuantMatMul",
+      octet_op::kDynamicQuantMatMul,
       [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<DynamicQuantMatMul>(init); },
       kOctetDomain);
 }
