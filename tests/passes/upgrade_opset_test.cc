@@ -6,6 +6,7 @@
 
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "passes/graph_util.h"
 #include "passes/pass_test_util.h"
 
 namespace octet {
@@ -84,6 +85,39 @@ TEST(UpgradeOpset, StaticQuantizationOfAnOpset11NetIsPerChannelAndMatchesItsOpse
   EXPECT_EQ(conv_weight_scale(kept).numel(), 1);
   ASSERT_EQ(report.notes.size(), 1u);
   EXPECT_NE(report.notes[0].find("opset 11 kept"), std::string::npos) << report.notes[0];
+}
+
+// x (rank unknown to shape inference, [N, T, 8] in the data) -> MatMul -> Softmax over `axis` -> y,
+// at opset 12, where Softmax flattens its input from `axis` on.
+Graph scores_of_unknown_rank(int64_t axis) {
+  Graph g;
+  g.opsets[""] = 12;
+  ValueInfo x;
+  x.name = "x";
+  g.inputs = {x};
+  g.outputs = {f32_value("y", {})};
+  g.outputs[0].has_shape = false;
+  g.initializers["w"] = testing::sine_tensor({8, 8}, 0.3f);
+  add_node(g, "MatMul", {"x", "w"}, "s");
+  add_node(g, "Softmax", {"s"}, "y").attrs["axis"] = int_attr(axis);
+  for (Node& n : g.nodes) n.opset = 12;
+  return g;
+}
+
+TEST(UpgradeOpset, SoftmaxOverTheLastAxisOfAValueOfUnknownRank) {
+  // ONNX's adapter needs the shape to rewrite a Softmax that does not normalize the last axis; a
+  // run shows that axis 2 is the last, so it is written -1 and the adapter needs no shape.
+  const std::map<std::string, Tensor> probe = {{"x", testing::sine_tensor({2, 3, 8}, 0.5f)}};
+  const OpsetUpgrade up = upgrade_for_per_axis(scores_of_unknown_rank(2), probe);
+  ASSERT_TRUE(up.upgraded) << up.note;
+  const Node& softmax = up.graph.nodes.back();
+  ASSERT_EQ(softmax.op_type, "Softmax");
+  EXPECT_EQ(softmax.attr_int("axis", 0), -1);
+  testing::expect_same_outputs(scores_of_unknown_rank(2), up.graph, probe, 1e-6);
+  // Axis 1 flattens two axes: that needs the shape the adapter cannot know, and the model keeps its opset.
+  const OpsetUpgrade kept = upgrade_for_per_axis(scores_of_unknown_rank(1), probe);
+  EXPECT_FALSE(kept.upgraded);
+  EXPECT_NE(kept.note.find("opset 12 kept: ONNX's version converter failed"), std::string::npos) << kept.note;
 }
 
 TEST(UpgradeOpset, DynamicQuantizationToo) {
