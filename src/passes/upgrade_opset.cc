@@ -10,7 +10,6 @@
 #include "octet/runtime.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
-#include "runtime/synthetic_inputs.h"
 
 namespace octet {
 

@@ -6,14 +6,12 @@
 #include <sstream>
 
 #include "commands.h"
-#include "core/file_io.h"
-#include "core/samples.h"
-#include "debug/accuracy_fallback.h"
-#include "debug/model_metric.h"
 #include "inputs.h"
+#include "octet/accuracy.h"
+#include "octet/io.h"
+#include "octet/model.h"
 #include "octet/quantize.h"
-#include "onnx/export.h"
-#include "onnx/import.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "quantize_options.h"
 #include "runs_on.h"

@@ -6,11 +6,11 @@
 
 #include "commands.h"
 #include "compare_args.h"
-#include "core/file_io.h"
-#include "debug/html_report.h"
 #include "inputs.h"
+#include "octet/io.h"
+#include "octet/model.h"
 #include "octet/quantize.h"
-#include "onnx/import.h"
+#include "octet/report.h"
 #include "progress.h"
 #include "runs_on.h"
 

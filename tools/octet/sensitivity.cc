@@ -6,10 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "core/samples.h"
-#include "debug/sensitivity.h"
 #include "inputs.h"
-#include "onnx/import.h"
+#include "octet/accuracy.h"
+#include "octet/model.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "quantize_options.h"
 
