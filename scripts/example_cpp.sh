@@ -29,6 +29,7 @@ foreach(t octet_tests octet_bench octet_cli)
   endif()
 endforeach()
 CMAKE
-cmake -S "$tmp/embed" -B "$tmp/embed/build" -G Ninja --no-warn-unused-cli -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON \
-      -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON >/dev/null
+# GoogleTest and Google Benchmark made unfindable: a library-only build must not look for them.
+cmake -S "$tmp/embed" -B "$tmp/embed/build" -G Ninja -DCMAKE_DISABLE_FIND_PACKAGE_GTest=ON \
+      -DCMAKE_DISABLE_FIND_PACKAGE_benchmark=ON >"$tmp/embed.log" 2>&1 || { cat "$tmp/embed.log"; exit 1; }
 echo "example-cpp: add_subdirectory(octet) configures a library-only build"
