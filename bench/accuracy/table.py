@@ -9,7 +9,8 @@ from scores import AGREEMENT_GOAL, COSINE_GOAL, meets_goal
 @dataclass
 class Row:
     label: str
-    kind: str                      # "octet" (a default), "octet flag" or "peer"
+    # "octet" (a default), "octet option" (a speed trade: shown, never in the verdict), "octet flag" or "peer"
+    kind: str
     cosine: float | None = None
     agreement: float | None = None
     seconds: float | None = None

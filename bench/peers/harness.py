@@ -31,6 +31,10 @@ import sysinfo
 from suite import Missing, describe
 
 PRECISIONS = ("fp32", "int8")
+# octet's int8 with 7-bit weights (`quantize --reduce-weight-range`): its speed option for CPUs
+# without VNNI, where the GEMMs then run on vpmaddubsw. Run by octet and octet-avx2 beside "int8".
+INT8_W7 = "int8-w7"
+W7_FLAGS = ("--reduce-weight-range",)
 ENGINES = (engine_octet.ENGINE, engine_ort.ENGINE, engine_torch.ENGINE, engine_openvino.ENGINE)
 # Extra engines: octet-avx2 (octet's files, octet's kernels capped at AVX2) is in a default run only
 # where the CPU's best octet path is above avx2 (default_engines).
@@ -73,12 +77,12 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
             calib_reason = str(err)
     arts = {}
 
-    def onnx_int8(quantizer, tag):
+    def onnx_int8(quantize, tag):
         def make():
             if mode == "static" and not calib:
                 raise Missing(f"no calibration data: {calib_reason}")
             path = out / f"{model.name}.{tag}.int8.onnx"
-            seconds = quantizer.quantize(onnx_path, path, mode, calib)
+            seconds = quantize(onnx_path, path, mode, calib)
             return Artifact(path, path.stat().st_size, seconds)
         return make
 
@@ -96,7 +100,7 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
     later = {engine_octet.AVX2_ENGINE: 1, engine_openvino.ENGINE: 2}
     for engine in sorted(engines, key=lambda e: later.get(e, 0)):
         if engine == engine_octet.AVX2_ENGINE:
-            for prec in PRECISIONS:
+            for prec in PRECISIONS + (INT8_W7,):
                 arts[(engine, prec)] = _attempt(lambda: octet_avx2(arts, prec))
         elif engine == engine_openvino.ENGINE:
             arts[(engine, "fp32")] = Artifact(onnx_path, size)
@@ -107,8 +111,12 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
         else:
             quantizer = engine_octet if engine == engine_octet.ENGINE else engine_ort
             arts[(engine, "fp32")] = _attempt(lambda: _onnx_fp32(quantizer, onnx_path, size))
-            arts[(engine, "int8")] = _attempt(onnx_int8(quantizer, "octet" if quantizer is engine_octet else "ort"))
-        for prec in PRECISIONS:
+            arts[(engine, "int8")] = _attempt(onnx_int8(quantizer.quantize, "octet" if quantizer is engine_octet
+                                                        else "ort"))
+            if quantizer is engine_octet:
+                arts[(engine, INT8_W7)] = _attempt(onnx_int8(
+                    lambda *a: engine_octet.quantize(*a, flags=W7_FLAGS), "octet-w7"))
+        for prec in (p for e, p in arts if e == engine):
             a = arts[(engine, prec)]
             log(f"  {engine} {prec}: " + (f"not available: {a.reason}" if a.reason else "ready"))
     return arts, quant_times(model, onnx_path, calib, calib_reason, arts, engines, ort_calibrations)
@@ -123,7 +131,7 @@ def octet_avx2(arts: dict, prec: str) -> Artifact:
     if octet.reason:
         raise Missing(f"runs octet's {prec} file: {octet.reason}")
     engine_octet.check_avx2()
-    note = engine_octet.AVX2_NOTE + ("; runs octet's int8 file" if prec == "int8" else "")
+    note = engine_octet.AVX2_NOTE + (f"; runs octet's {prec} file" if prec != "fp32" else "")
     return Artifact(octet.model, octet.nbytes, note=note)
 
 
@@ -313,8 +321,8 @@ def bench_model(model, args) -> dict:
 
 # ORT fp32 first: it is the fidelity reference the other rows are scored against.
 ENGINE_ORDER = [("onnxruntime", "fp32"), ("octet", "fp32"), ("octet-avx2", "fp32"), ("torch", "fp32"),
-                ("openvino", "fp32"), ("octet", "int8"), ("octet-avx2", "int8"), ("onnxruntime", "int8"),
-                ("torch", "int8"), ("openvino", "int8")]
+                ("openvino", "fp32"), ("octet", "int8"), ("octet-avx2", "int8"), ("octet", INT8_W7),
+                ("octet-avx2", INT8_W7), ("onnxruntime", "int8"), ("torch", "int8"), ("openvino", "int8")]
 
 
 def bench_kernels(args) -> dict:

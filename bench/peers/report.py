@@ -8,6 +8,9 @@ from stats import ratio
 
 FP32_TARGET = 1.5  # foundation issue: octet fp32 within 1.5x of ONNX Runtime fp32 latency
 
+# octet's int8 with 7-bit weights (harness.py INT8_W7): the AVX2 targets are checked for it too.
+INT8_W7 = "int8-w7"
+
 # Issue 19 ("Real models run fast"), the targets table: ratios of medians at the same thread count.
 INT8_VS_ORT = 1.3       # ORT int8 / octet int8 >= 1.3
 INT8_VS_OPENVINO = 1.0  # OpenVINO int8 / octet int8 >= 1.0
@@ -160,8 +163,9 @@ def targets_table(models: list[dict], meta: dict | None = None) -> list[str]:
                     cells.append(("—" if x is None else _times(x, 0)) + f" (no target: {why})")
                 cells.append(_verdict(*_over(rows, threads, ("octet", "fp32"), ("onnxruntime", "fp32")), FP32_VS_ORT, "<="))
                 if eng:
-                    cells.append(_verdict(*_over(rows, threads, (eng, "fp32"), (eng, "int8")), 1.0, ">"))
-                    cells.append(_fastest_peer(rows, threads, eng))
+                    for prec in ("int8", INT8_W7):
+                        cells.append(_verdict(*_over(rows, threads, (eng, "fp32"), (eng, prec)), 1.0, ">"))
+                        cells.append(_fastest_peer(rows, threads, eng, prec))
                 body.append([f"{m['name']} {v['label']}", str(threads)] + cells)
     if not body:
         return ["No model ran (see the per-model sections below)."]
@@ -170,19 +174,20 @@ def targets_table(models: list[dict], meta: dict | None = None) -> list[str]:
               "octet fp32 / octet int8 (≥ " + ", ≥ ".join(f"{t}× {a}" for a, t in INT8_VS_FP32.items()) + ")",
               f"octet fp32 / ORT fp32 (≤ {FP32_VS_ORT}×)"]
     if eng:
-        header += [f"{eng} fp32 / {eng} int8 (> 1×)", f"fastest peer int8 (native) / {eng} int8 (> 1×)"]
+        for prec in ("int8", INT8_W7):
+            header += [f"{eng} fp32 / {eng} {prec} (> 1×)", f"fastest peer int8 (native) / {eng} {prec} (> 1×)"]
     return _table(header, body)
 
 
-def _fastest_peer(rows, threads, eng: str) -> str:
-    """eng int8 against every peer's int8: the ratio to the fastest peer's median (> 1: faster than
-    all of them), which peer that is, and the peers without an int8 median."""
-    mine = _find(rows, eng, "int8", threads)
+def _fastest_peer(rows, threads, eng: str, prec: str = "int8") -> str:
+    """eng's `prec` against every peer's int8: the ratio to the fastest peer's median (> 1: faster
+    than all of them), which peer that is, and the peers without an int8 median."""
+    mine = _find(rows, eng, prec, threads)
     peers = {p: _find(rows, p, "int8", threads) for p in PEERS}
     have = {p: r for p, r in peers.items() if r is not None}
     absent = [TITLES[p] for p, r in peers.items() if r is None]
     if mine is None or not have:
-        return f"not measured (no {TITLES.get(eng, eng)} int8 median)" if mine is None \
+        return f"not measured (no {TITLES.get(eng, eng)} {prec} median)" if mine is None \
             else "not measured (no peer int8 median)"
     fastest = min(have, key=lambda p: have[p]["median_ms"])
     cell = _verdict(ratio(have[fastest]["median_ms"], mine["median_ms"]), None, 1.0, ">") + f" (vs {TITLES[fastest]}"
@@ -198,9 +203,11 @@ def targets_section(models: list[dict], meta: dict) -> list[str]:
              f"{FP32_VS_ORT}× (octet fp32 no slower than {FP32_VS_ORT}× ORT fp32). The int8-vs-fp32 target "
              "follows the entry's `arch` in bench/models.json.", ""]
     if eng:
-        lines += [f"The last two columns are the AVX2 targets ({why}): int8 faster than its own fp32 and than "
-                  "every peer's int8 (ORT, OpenVINO, PyTorch), the cell naming the fastest peer. The peers "
-                  "ran their native kernels on this CPU (no ISA cap): they are not emulated.", ""]
+        lines += [f"The last four columns are the AVX2 targets ({why}): int8 faster than its own fp32 and than "
+                  "every peer's int8 (ORT, OpenVINO, PyTorch), the cell naming the fastest peer; once for "
+                  f"octet's default int8 file and once for its {INT8_W7} file (`quantize --reduce-weight-range`: "
+                  "7-bit weights, which run on vpmaddubsw without VNNI). The peers ran their native kernels "
+                  "on this CPU (no ISA cap): they are not emulated.", ""]
     return lines + targets_table(models, meta)
 
 

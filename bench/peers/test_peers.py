@@ -447,6 +447,8 @@ class OctetAvx2Test(unittest.TestCase):
         order = harness.ENGINE_ORDER
         self.assertEqual(order[0], ("onnxruntime", "fp32"))  # the fidelity reference is scored first
         self.assertEqual(order.index(("octet-avx2", "int8")), order.index(("octet", "int8")) + 1)
+        for engine in ("octet", "octet-avx2"):  # the engines that run octet's 7-bit-weight file
+            self.assertIn((engine, harness.INT8_W7), order)
 
 
 def _variant(rows, name="m", arch="cnn", label="b1"):
@@ -489,20 +491,23 @@ class TargetsTest(unittest.TestCase):
     def test_avx2_columns_from_octet_avx2_rows(self):
         rows = [_row("octet", "int8", 1, 1.0), _row("octet", "fp32", 1, 2.5), _row("octet-avx2", "int8", 1, 1.6),
                 _row("octet-avx2", "fp32", 1, 3.0), _row("onnxruntime", "int8", 1, 2.0),
-                _row("openvino", "int8", 1, 1.5), _row("torch", "int8", 1, 4.0)]
+                _row("openvino", "int8", 1, 1.5), _row("torch", "int8", 1, 4.0), _row("octet-avx2", "int8-w7", 1, 1.0)]
         table = report.targets_table([_variant(rows)], {"octet_kernels": VNNI_VERSION.splitlines()[1]})
-        self.assertIn("octet-avx2 fp32 / octet-avx2 int8 (> 1×) | fastest peer int8 (native) / octet-avx2 int8 (> 1×) |",
-                      table[0])
-        self.assertEqual(_cells(table, "m b1")[-2:], ["1.88× met", "0.94× missed (vs OpenVINO)"])
-        no_ov = [r for r in rows if r["engine"] != "openvino"]
-        self.assertEqual(_cells(report.targets_table([_variant(no_ov)], {}), "m b1")[-1],
-                         "1.25× met (vs ORT; no OpenVINO int8 median)")
+        self.assertIn("octet-avx2 fp32 / octet-avx2 int8 (> 1×) | fastest peer int8 (native) / octet-avx2 int8 (> 1×) |"
+                      " octet-avx2 fp32 / octet-avx2 int8-w7 (> 1×) | fastest peer int8 (native) / octet-avx2 int8-w7"
+                      " (> 1×) |", table[0])
+        self.assertEqual(_cells(table, "m b1")[-4:], ["1.88× met", "0.94× missed (vs OpenVINO)", "3.00× met",
+                                                      "1.50× met (vs OpenVINO)"])
+        no_ov = [r for r in rows if r["engine"] != "openvino" and r["precision"] != "int8-w7"]
+        self.assertEqual(_cells(report.targets_table([_variant(no_ov)], {}), "m b1")[-3:],
+                         ["1.25× met (vs ORT; no OpenVINO int8 median)", "not measured (no octet-avx2 int8-w7 median)",
+                          "not measured (no octet-avx2 int8-w7 median)"])
 
     def test_avx2_columns_from_octets_rows_on_an_avx2_only_cpu(self):
         rows = [_row("octet", "int8", 1, 1.0), _row("octet", "fp32", 1, 2.5), _row("torch", "int8", 1, 4.0)]
         avx2_cpu = {"octet_kernels": AVX2_VERSION.splitlines()[1]}
         self.assertIn("octet fp32 / octet int8 (> 1×)", report.targets_table([_variant(rows)], avx2_cpu)[0])
-        self.assertEqual(_cells(report.targets_table([_variant(rows)], avx2_cpu), "m b1")[-1],
+        self.assertEqual(_cells(report.targets_table([_variant(rows)], avx2_cpu), "m b1")[-3],
                          "4.00× met (vs PyTorch; no ORT or OpenVINO int8 median)")
         forced = {"octet_kernels": "kernels: avx2 (this CPU runs: ref avx2 avx512vnni; x)"}  # not an AVX2-only CPU
         self.assertNotIn("(> 1×)", report.targets_table([_variant(rows)], forced)[0])

@@ -178,7 +178,7 @@ struct SaturationCount {
 constexpr double kSaturationWarnShare = 0.01;  // `run --stats` marks tensors above 1 % at either end
 
 // Counts saturated codes of every value a graph quantizes: QuantizeLinear outputs and the outputs
-// of the lowered INT8 ops (com.octet QLinear*, whose y_zero_point attribute gives the zero point),
+// of the lowered INT8 ops (com.octet Int8*, whose y_zero_point attribute gives the zero point),
 // so it works on a QDQ graph as written and on one lowered by octet::lower.
 class SaturationStats {
  public:

@@ -26,7 +26,7 @@ struct Attribute {
   std::vector<std::string> strings;
 };
 
-// The domain of octet's own ops: the fused float ops (FusedConv, MatMulBias, AddLayerNorm, ...) and
+// The domain of octet's own ops: the fused float ops (ConvPostOps, MatMulBias, AddLayerNorm, ...) and
 // the INT8 ops lowering makes (docs/lowering.md). A graph using them imports this domain.
 inline constexpr const char* kOctetDomain = "com.octet";
 

@@ -37,10 +37,13 @@ struct QuantizeReport {
 // the `calib` argument (octet/io.h reads .npz), --config the JSON text, and --max-drop is
 // quantize_with_max_drop (octet/accuracy.h).
 struct StaticQuantOptions {
-  std::string observer = "histogram";           // activation observer (quant/observers/observer.h kinds)
-  bool per_channel = true;                      // weights per output channel (false: per tensor)
-  DType act_dtype = DType::kUInt8;              // kUInt8 (affine) or kInt8
-  bool reduce_range = false;                    // 7-bit activations (PyTorch x86's reduce_range)
+  std::string observer = "histogram";  // activation observer (quant/observers/observer.h kinds)
+  bool per_channel = true;             // weights per output channel (false: per tensor)
+  DType act_dtype = DType::kUInt8;     // kUInt8 (affine) or kInt8
+  bool reduce_range = false;           // 7-bit activations (PyTorch x86's reduce_range)
+  // 7-bit weights (-64..64, ONNX Runtime's reduce_range): the GEMMs run on vpmaddubsw, about 2x
+  // faster on CPUs without VNNI, for one bit of weight resolution (docs/static_ptq.md).
+  bool reduce_weight_range = false;
   std::vector<std::string> exclude;             // node names kept in float
   std::string config_json;                      // a QConfig mapping as JSON text (quant/qconfig.h); "" = none
   int64_t samples = -1;                         // calibration samples used (-1: all)
@@ -66,9 +69,10 @@ Graph quantize_static(const Graph& model, const std::map<std::string, Tensor>& c
                       QuantizeReport* report = nullptr);
 
 struct DynamicQuantOptions {
-  bool per_channel = true;    // weights per output channel
-  bool per_token = false;     // activations per row instead of per tensor
-  bool reduce_range = false;  // 7-bit activations
+  bool per_channel = true;           // weights per output channel
+  bool per_token = false;            // activations per row instead of per tensor
+  bool reduce_range = false;         // 7-bit activations
+  bool reduce_weight_range = false;  // 7-bit weights, as StaticQuantOptions::reduce_weight_range
   // Gather: embedding tables int8 per row (passes/quantize_embeddings.h)
   std::vector<std::string> op_types = {"MatMul", "Gemm", "LSTM", "GRU", "Gather"};
   std::vector<std::string> exclude;  // node names kept in float

@@ -42,7 +42,7 @@ struct ReportData {
   int64_t float_nodes = 0, quantized_nodes = 0;
   int64_t float_bytes = -1, quantized_bytes = -1;  // file sizes; -1: not known (the caller sets them)
   // Where the lowered quantized model runs, its float ops with their reasons: text the caller
-  // gives (the CLI: inspect --lowered's summary); empty: not known.
+  // gives; empty: not known.
   std::string kernel_coverage;
   Comparison comparison;
   std::vector<QTensorReport> qparams;           // observed on the data

@@ -27,7 +27,7 @@ using ValueHook = std::function<void(const Node* producer, const std::string& va
 
 // ONNX Runtime's basic graph optimizations for an fp32 model: constants folded, BatchNormalization
 // folded into the Conv/Gemm before it, MatMul + bias Add and Conv + Relu/Clip fused (com.octet
-// MatMulBias, FusedConv). The same function up to float rounding (about 1e-7
+// MatMulBias, ConvPostOps). The same function up to float rounding (about 1e-7
 // relative); values that disappear (a BN's input) are no longer seen by hooks.
 Graph optimize_for_inference(const Graph& model);
 

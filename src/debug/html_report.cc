@@ -207,8 +207,8 @@ std::string weights(const ReportData& d) {
 
 std::string qparams_table(const std::vector<QTensorReport>& reports) {
   std::string s =
-      "<h2 id=\"qparams\">Quantization parameters</h2>\n<p class=\"note\">As <code>octet inspect --qparams "
-      "--data</code> reports them; the flags are described in docs/debugging.md.</p>\n<table>\n"
+      "<h2 id=\"qparams\">Quantization parameters</h2>\n<p class=\"note\">As <code>QParamsCheck</code> over "
+      "the data reports them; the flags are described in docs/debugging.md.</p>\n<table>\n"
       "<tr><th>tensor</th><th>kind</th><th>dtype</th><th>scale</th><th>zero point</th><th>range</th>"
       "<th>observed</th><th>clipped low / high</th><th>flags</th></tr>\n";
   for (const QTensorReport& q : reports) {
@@ -230,8 +230,7 @@ std::string qparams_table(const std::vector<QTensorReport>& reports) {
 std::string float_ops(const ReportData& d) {
   std::string s =
       "<h2 id=\"float-ops\">Float ops</h2>\n<p class=\"note\">The quantized model lowered onto the INT8 "
-      "kernels, as <code>octet inspect --lowered</code> summarizes it: the ops that still run in float, "
-      "by op and reason.</p>\n";
+      "kernels (<code>octet::lower</code>): the ops that still run in float, by op and reason.</p>\n";
   if (d.kernel_coverage.empty()) return s + "<p>Not known.</p>\n";
   return s + "<pre>" + esc(d.kernel_coverage) + "</pre>\n";
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "ir/topo_sort.h"
 
 namespace octet {
@@ -55,10 +56,12 @@ struct Index {
 
 bool is_quantization_op(const Node& n) {
   const std::string& op = n.op_type;
-  // QLinear*: ONNX's and octet's lowered static ops; DynamicQuant*: octet's lowered dynamic ones,
-  // DynamicQuantize*: ONNX's and ONNX Runtime's (com.microsoft).
+  // QLinear*: ONNX's and ONNX Runtime's; Int8*, DynamicQuant*: octet's lowered static and dynamic
+  // ops (ir/octet_ops.h); DynamicQuantize*: ONNX's and ONNX Runtime's (com.microsoft).
+  const bool octet = n.domain == kOctetDomain;
   return op == "QuantizeLinear" || op == "DequantizeLinear" || starts_with(op, "QLinear") ||
-         starts_with(op, "DynamicQuant") || ends_with(op, "Integer");
+         (octet && starts_with(op, octet_op::kInt8Prefix)) || starts_with(op, octet_op::kDynamicQuantPrefix) ||
+         ends_with(op, "Integer");
 }
 
 std::vector<MatchedLayer> match_layers(const Graph& float_model, const Graph& quantized) {

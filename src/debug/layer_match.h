@@ -22,8 +22,8 @@ struct MatchedLayer {
 };
 
 // One entry per value both graphs' nodes produce and whose computation in `quantized` involves a
-// quantization op (Q/DQ, DynamicQuantizeLinear, QLinear*, DynamicQuant*, *Integer), in the
-// quantized graph's execution order (or a node reading an 8-bit constant: an int8 embedding
+// quantization op (Q/DQ, DynamicQuantizeLinear, QLinear*, octet's Int8* and DynamicQuant*,
+// *Integer), in the quantized graph's execution order (or a node reading an 8-bit constant: an int8 embedding
 // table, a lowered op's weight). The name is that of a node both graphs hold, a weighted op
 // preferred (the fused Conv, not the BN or ReLU folded into it); else the float model's producer.
 std::vector<MatchedLayer> match_layers(const Graph& float_model, const Graph& quantized);

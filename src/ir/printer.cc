@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ir/octet_ops.h"
+
 namespace octet {
 
 namespace {
@@ -112,10 +114,10 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
   if (!a || !b || !y) return -1;
   for (const Shape* s : {a, b, y})
     if (std::any_of(s->begin(), s->end(), [](int64_t d) { return d < 0; })) return -1;
-  const bool conv =
-      n.op_type == "Conv" || n.op_type == "FusedConv" || n.op_type == "QLinearConv" || n.op_type == "ConvInteger";
+  const bool conv = n.op_type == "Conv" || n.op_type == octet_op::kConvPostOps || n.op_type == octet_op::kInt8Conv ||
+                    n.op_type == "ConvInteger";
   if (conv && b->size() >= 3) return product(*y) * product(*b, 1);  // per output: Cin/g * kernel
-  if ((n.op_type == "ConvTranspose" || n.op_type == "QLinearConvTranspose") && b->size() >= 3)
+  if ((n.op_type == "ConvTranspose" || n.op_type == octet_op::kInt8ConvTranspose) && b->size() >= 3)
     return product(*a) * product(*b, 1);
   if (n.op_type == "Gemm" && a->size() == 2) {
     int64_t k = n.attr_int("transA", 0) ? (*a)[0] : (*a)[1];
@@ -127,9 +129,9 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types) 
 }
 
 bool counts_macs(const Node& n) {
-  static const std::set<std::string> kOctet = {"FusedConv",         "MatMulBias",    "TransposedMatMul",
-                                               "QLinearConv",       "QLinearMatMul", "QLinearConvTranspose",
-                                               "DynamicQuantMatMul"};
+  static const std::set<std::string> kOctet = {
+      octet_op::kConvPostOps, octet_op::kMatMulBias,        octet_op::kTransposedMatMul,  octet_op::kInt8Conv,
+      octet_op::kInt8MatMul,  octet_op::kInt8ConvTranspose, octet_op::kDynamicQuantMatMul};
   if (n.domain == kOctetDomain) return kOctet.count(n.op_type) > 0;
   return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "ConvTranspose" || n.op_type == "Gemm" ||
                               n.op_type == "MatMul" || n.op_type == "MatMulInteger" || n.op_type == "ConvInteger");

@@ -38,9 +38,10 @@ struct KernelTable {
                   int32_t b_zp, float m, int32_t y_zp, uint8_t* y);
   // On the AVX-512 paths the VBMI kernel where the CPU has AVX512_VBMI (Ice Lake, Zen 4 and later).
   void (*lookup_u8)(int64_t n, const uint8_t* x, const uint8_t* table, uint8_t* y);
-  // A GEMM path the caller may choose (pack_weights_s8(..., table.qgemm_7bit)) when every
-  // activation is in 0..127: exact only then, faster where the ISA has no VNNI (vpmaddubsw on
-  // avx512bw). Paths with nothing faster for 7-bit data repeat `qgemm`.
+  // A GEMM path exact only when one operand is 7-bit: every activation in 0..127 (the caller's
+  // promise: pack_weights_s8(..., table.qgemm_7bit)) or every weight code in -64..64 (checked when
+  // the weights are packed: qgemm_for). Faster where the ISA has no VNNI (vpmaddubsw on avx512bw
+  // and avx2). Paths with nothing faster for 7-bit data repeat `qgemm`.
   QgemmKernel qgemm_7bit;
   // The exact path with a panel of 16 columns for outputs of at most 16 (a small convolution's
   // channels): a 32-wide panel would compute half or more of padding. Repeats `qgemm` where its
@@ -48,8 +49,13 @@ struct KernelTable {
   QgemmKernel qgemm_narrow;
   const VmathKernels* vmath;  // fp32 array math (kernels/vmath.h)
 
-  // The exact path for an N-column GEMM.
-  const QgemmKernel& qgemm_for(int64_t N) const { return N <= qgemm_narrow.nr ? qgemm_narrow : qgemm; }
+  // The exact path for an N-column GEMM whose weight codes are all in -64..64 (`weights_7bit`,
+  // qgemm.h weights_fit_7bit) or not. The narrow panel stays the choice for N <= its width where
+  // the 7-bit panel is wider: most of a wide panel would be padding.
+  const QgemmKernel& qgemm_for(int64_t N, bool weights_7bit) const {
+    if (N <= qgemm_narrow.nr) return weights_7bit && qgemm_7bit.nr <= qgemm_narrow.nr ? qgemm_7bit : qgemm_narrow;
+    return weights_7bit ? qgemm_7bit : qgemm;
+  }
 };
 
 // One kernel path of this build: its table and whether this CPU and OS can run it.

@@ -239,9 +239,9 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
       for (int64_t c = 0; c < cg; ++c)
         for (int64_t t = 0; t < area; ++t) kn[(t * cg + c) * ocg + o] = w[(oc * cg + c) * area + t];
     }
-    p.group_weights.push_back(pack_weights_s8(kn.data(), area * cg, ocg, ocg, 1,
-                                              w_zero_point.empty() ? std::span<const int8_t>() : zps,
-                                              table.qgemm_for(ocg)));
+    p.group_weights.push_back(
+        pack_weights_s8(kn.data(), area * cg, ocg, ocg, 1, w_zero_point.empty() ? std::span<const int8_t>() : zps,
+                        table.qgemm_for(ocg, weights_fit_7bit(kn.data(), area * cg, ocg, ocg, 1))));
   }
   return p;
 }

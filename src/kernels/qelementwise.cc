@@ -54,18 +54,18 @@ void requantize_u8(const uint8_t* x, int64_t n, float x_scale, uint8_t x_zp, flo
 
 void qadd_u8(const uint8_t* a, float a_scale, uint8_t a_zp, const uint8_t* b, float b_scale, uint8_t b_zp, int64_t n,
              float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool) {
-  check_scale(a_scale, "QLinearAdd A scale");
-  check_scale(b_scale, "QLinearAdd B scale");
-  check_scale(y_scale, "QLinearAdd C scale");
+  check_scale(a_scale, "qadd_u8 a_scale");
+  check_scale(b_scale, "qadd_u8 b_scale");
+  check_scale(y_scale, "qadd_u8 y_scale");
   const float ma = a_scale / y_scale, mb = b_scale / y_scale;
   split(n, pool,
         [&](int64_t i, int64_t len) { kernels().qadd_u8(len, a + i, a_zp, ma, b + i, b_zp, mb, y_zp, y + i); });
 }
 
 float qmul_multiplier(float a_scale, float b_scale, float y_scale) {
-  check_scale(a_scale, "QLinearMul A scale");
-  check_scale(b_scale, "QLinearMul B scale");
-  check_scale(y_scale, "QLinearMul C scale");
+  check_scale(a_scale, "qmul_u8 a_scale");
+  check_scale(b_scale, "qmul_u8 b_scale");
+  check_scale(y_scale, "qmul_u8 y_scale");
   return a_scale * b_scale / y_scale;
 }
 

@@ -1,6 +1,7 @@
 #include "kernels/qgemm.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "kernels/copy_elems.h"
@@ -65,9 +66,17 @@ void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, boo
 
 }  // namespace
 
+bool weights_fit_7bit(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n) {
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t n = 0; n < N; ++n)
+      if (std::abs(w[k * stride_k + n * stride_n]) > 64) return false;
+  return true;
+}
+
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
                                 std::span<const int8_t> w_zero_point) {
-  return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm_for(N));
+  const bool fit = weights_fit_7bit(w, K, N, stride_k, stride_n);
+  return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm_for(N, fit));
 }
 
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,

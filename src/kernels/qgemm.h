@@ -24,14 +24,20 @@ struct PackedWeightsS8 {
   std::vector<int32_t> zero_point;  // per column; empty when all are 0 (the symmetric default)
 };
 
-// Packs W[k][n] = w[k * stride_k + n * stride_n] (so both K x N and N x K storage work).
+// True when every W[k][n] = w[k * stride_k + n * stride_n] is in -64..64: 7-bit weights (as
+// `--reduce-weight-range` writes them), for which KernelTable::qgemm_7bit is exact.
+bool weights_fit_7bit(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n);
+
+// Packs W[k][n] = w[k * stride_k + n * stride_n] (so both K x N and N x K storage work) for the
+// exact path of this CPU: kernels().qgemm_for(N, weights_fit_7bit(...)).
 // w_zero_point: empty, one value, or N values. K is limited to 33025 so that no int32 accumulator
 // can overflow (K * 255 * 255 < 2^31); a larger K throws octet::Error.
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
                                 std::span<const int8_t> w_zero_point = {});
-// With `kernel` = kernels().qgemm_7bit the caller promises every activation A[m][k] is in 0..127
-// (e.g. PyTorch's reduce_range on x86): exact then and faster without VNNI, WRONG (saturated)
-// otherwise; nothing checks. docs/kernels.md, "The 7-bit path".
+// The same for a path the caller chooses. With `kernel` = kernels().qgemm_7bit and 8-bit weights
+// the caller promises every activation A[m][k] is in 0..127 (e.g. PyTorch's reduce_range on x86):
+// exact then and faster without VNNI, WRONG (saturated) otherwise; nothing checks.
+// docs/kernels.md, "The 7-bit path".
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
                                 std::span<const int8_t> w_zero_point, const QgemmKernel& kernel);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kernels/qmath.h"
@@ -71,6 +72,8 @@ void qglobal_avgpool_u8_nhwc(const uint8_t* x, int64_t batch, int64_t pixels, in
   OCTET_CHECK(batch >= 1 && pixels >= 1 && channels >= 1, "qpool: bad shape (batch ", batch, ", pixels ", pixels,
               ", channels ", channels, "; each must be >= 1)");
   check_scales(x_scale, y_scale);
+  OCTET_CHECK(pixels <= std::numeric_limits<int32_t>::max() / 255, "qpool: ", pixels,
+              " pixels would overflow the int32 sums");
   const float mult = x_scale / (y_scale * float(pixels));
   pool.parallel_for(batch, 1, [&](int64_t begin, int64_t end) {
     std::vector<int32_t> sum(channels);

@@ -19,7 +19,8 @@ struct Pool2dShape {
 
 // Padding never wins a max (ONNX pads MaxPool with -inf).
 void qmaxpool2d_u8_nhwc(const uint8_t* x, const Pool2dShape& s, uint8_t* y, ThreadPool& pool);
-// GlobalAveragePool: [batch][pixels][channels] -> [batch][channels].
+// GlobalAveragePool: [batch][pixels][channels] -> [batch][channels] (an NCHW tensor is
+// [N * C][pixels][1]); pixels * 255 must fit the int32 sums.
 void qglobal_avgpool_u8_nhwc(const uint8_t* x, int64_t batch, int64_t pixels, int64_t channels, float x_scale,
                              uint8_t x_zp, float y_scale, uint8_t y_zp, uint8_t* y, ThreadPool& pool);
 

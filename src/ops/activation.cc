@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "ir/octet_ops.h"
 #include "kernels/fast_math.h"
 #include "ops/map.h"
 #include "ops/softmax.h"
@@ -236,7 +237,7 @@ void register_activation_ops(OpRegistry& r) {
   r.add("HardSigmoid", hard_sigmoid);
   r.add("HardSwish", hard_swish);
   r.add("Gelu", gelu);
-  r.add("Gelu", gelu, kOctetDomain);  // passes/fuse_gelu.h, for models older than opset 20
+  r.add(octet_op::kGelu, gelu, kOctetDomain);  // passes/fuse_gelu.h, for models older than opset 20
   r.add("Softplus", softplus);
   r.add("Softsign", softsign);
   r.add("Mish", mish);

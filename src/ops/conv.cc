@@ -1,11 +1,11 @@
 // Conv and ConvTranspose (ONNX opsets 11..21) as oneDNN convolution / deconvolution primitives,
-// and com.octet FusedConv: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
+// and com.octet ConvPostOps: y = act(Conv(x, w, b) + z), z an optional input 3 of y's shape (a
 // residual, passes/fuse_conv_add.cc) added by a sum post-op over y pre-filled with z, act the
 // eltwise post-ops of attribute activation (ops/conv_activation.h, passes/fuse_conv_activation.cc).
 // The primitive picks its own weight layout (format_tag::any); constant weights are reordered into
 // it once per input shape, activations are reordered to and from octet's plain NC... layout per call
 // where the primitive wants another one. On AVX-512 oneDNN's brgconv wants NHWC: attribute
-// channels_last = 1 (2-D Conv / FusedConv / ConvTranspose, set by passes/channels_last.cc) says x and y are
+// channels_last = 1 (2-D Conv / ConvPostOps / ConvTranspose, set by passes/channels_last.cc) says x and y are
 // [N, H, W, C] already, and a region of such convolutions runs without those per-call reorders.
 #include <algorithm>
 #include <map>
@@ -13,6 +13,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ir/octet_ops.h"
 #include "ops/conv_activation.h"
 #include "ops/dnnl_util.h"
 #include "ops/registry.h"
@@ -52,7 +53,7 @@ class ConvKernelBase : public OpKernel {
     if (init.node.domain != kOctetDomain) return;
     act_ = ConvActivation::of(init.node);
     OCTET_CHECK(act_.kind != ConvActivation::Kind::kNone || residual_, init.node.describe(),
-                ": a FusedConv needs an activation or a residual input");
+                ": a ConvPostOps node needs an activation or a residual input");
     dnnl::post_ops ops;
     if (residual_) ops.append_sum(1.0f);  // before the activation: act(conv + z)
     act_.append_to(ops);
@@ -162,10 +163,10 @@ class ConvKernelBase : public OpKernel {
     return plan;
   }
 
-  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / FusedConv / ConvTranspose only)
-  const bool residual_;       // FusedConv with input 3: y = act(conv + z)
+  const bool channels_last_;  // x and y are [N, H, W, C] (2-D Conv / ConvPostOps / ConvTranspose only)
+  const bool residual_;       // ConvPostOps with input 3: y = act(conv + z)
   Tensor const_w_;
-  dnnl::primitive_attr attr_;  // FusedConv's activation post-op; empty for Conv
+  dnnl::primitive_attr attr_;  // ConvPostOps' activation post-op; empty for Conv
   ConvActivation act_;
   std::mutex mu_;
   std::map<Key, Plan> plans_;
@@ -225,29 +226,21 @@ class ConvTransposeKernel final : public ConvKernelBase {
                 " does not fit input ", shape_str(x));
     const int64_t m = w[1] * group;
     const Shape kernel(w.begin() + 2, w.end());
-    if (node.has_attr("kernel_shape")) {
-      OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(),
-                  ": kernel_shape does not match the weight");
-    }
+    check_kernel_shape(node, kernel);
     const std::vector<int64_t> strides = spatial_attr(node, "strides", rank, 1);
     const std::vector<int64_t> dilations = spatial_attr(node, "dilations", rank, 1);
-    const std::vector<int64_t> out_pad = node.attr_ints("output_padding", std::vector<int64_t>(rank, 0));
-    OCTET_CHECK(out_pad.size() == rank, node.describe(), ": attribute 'output_padding' needs ", rank, " values");
+    const std::vector<int64_t> out_pad = spatial_attr(node, "output_padding", rank, 0, 0);
     std::vector<int64_t> out_shape = node.attr_ints("output_shape");
     if (out_shape.size() == rank + 2) out_shape.erase(out_shape.begin(), out_shape.begin() + 2);
     OCTET_CHECK(out_shape.empty() || out_shape.size() == rank, node.describe(), ": attribute 'output_shape' needs ",
                 rank, " values");
-    const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
-    const bool same = auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER";
-    OCTET_CHECK(same || auto_pad == "VALID" || auto_pad == "NOTSET" || auto_pad.empty(), node.describe(),
-                ": unknown auto_pad '", auto_pad, "'");
-    std::vector<int64_t> pads = node.attr_ints("pads", std::vector<int64_t>(2 * rank, 0));
-    OCTET_CHECK(pads.size() == 2 * rank, node.describe(), ": attribute 'pads' needs ", 2 * rank, " values");
+    const AutoPad pad = auto_pad(node);
+    const bool same = pad == AutoPad::kSameUpper || pad == AutoPad::kSameLower;
+    const std::vector<int64_t> pads = explicit_pads(node, rank);
 
     Geometry g;
     g.out_shape = {x[0], m};
     for (size_t d = 0; d < rank; ++d) {
-      OCTET_CHECK(out_pad[d] >= 0, node.describe(), ": output_padding must not be negative");
       const int64_t full = strides[d] * (x[d + 2] - 1) + out_pad[d] + (kernel[d] - 1) * dilations[d] + 1;
       int64_t pb = pads[d], pe = pads[d + rank];
       if (!out_shape.empty() || same) {
@@ -255,9 +248,9 @@ class ConvTransposeKernel final : public ConvKernelBase {
         // SAME_UPPER and at the beginning otherwise.
         const int64_t target = out_shape.empty() ? x[d + 2] * strides[d] : out_shape[d];
         const int64_t total = full - target;
-        pb = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+        pb = pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
         pe = total - pb;
-      } else if (auto_pad == "VALID") {
+      } else if (pad == AutoPad::kValid) {
         pb = pe = 0;
       }
       OCTET_CHECK(pb >= 0 && pe >= 0, node.describe(), ": negative padding is not supported");
@@ -300,7 +293,7 @@ class ConvTransposeKernel final : public ConvKernelBase {
 void register_conv_ops(OpRegistry& r) {
   auto conv = [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<ConvKernel>(init); };
   r.add("Conv", conv);
-  r.add("FusedConv", conv, kOctetDomain);
+  r.add(octet_op::kConvPostOps, conv, kOctetDomain);
   r.add("ConvTranspose", [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
     return std::make_unique<ConvTransposeKernel>(init);
   });

@@ -1,4 +1,4 @@
-// The activation com.octet FusedConv applies to its convolution's output (passes/
+// The activation com.octet ConvPostOps applies to its convolution's output (passes/
 // fuse_conv_activation.cc): attribute activation names it, as the ONNX op it replaces ("Relu",
 // "LeakyRelu" (alpha), "Clip" (clip_min, clip_max), "Sigmoid", "Tanh", "HardSigmoid" (alpha, beta),
 // "HardSwish") or "Swish" for y * Sigmoid(y) (SiLU). It runs as oneDNN eltwise post-ops inside the
@@ -17,7 +17,7 @@ struct ConvActivation {
   Kind kind = Kind::kNone;
   float a = 0, b = 0;  // LeakyRelu: alpha; Clip: min, max; HardSigmoid: alpha, beta
 
-  // From a FusedConv's attributes; octet::Error naming the node for an unknown activation.
+  // From a ConvPostOps node's attributes; octet::Error naming the node for an unknown activation.
   static ConvActivation of(const Node& fused_conv);
   void append_to(dnnl::post_ops& ops) const;
   float apply(float v) const;

@@ -8,8 +8,8 @@
 #include <algorithm>
 
 #include "kernels/qconv.h"
+#include "ops/int8_common.h"
 #include "ops/integer_operands.h"
-#include "ops/qlinear_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ir/octet_ops.h"
 #include "kernels/dispatch.h"
 #include "kernels/qgemm.h"
 #include "kernels/qmath.h"
@@ -40,9 +41,11 @@ class DynamicQuantMatMul : public OpKernel {
                   "]");
       bias_.assign(b->data<float>(), b->data<float>() + n_);
     }
-    const auto& table = kernels::kernels();
-    packed_ = kernels::pack_weights_s8(w->data<int8_t>(), k_, n_, trans_b ? 1 : n_, trans_b ? k_ : 1, {},
-                                       reduce_range_ ? table.qgemm_7bit : table.qgemm);
+    const int8_t* codes = w->data<int8_t>();
+    const int64_t stride_k = trans_b ? 1 : n_, stride_n = trans_b ? k_ : 1;
+    packed_ = reduce_range_
+                  ? kernels::pack_weights_s8(codes, k_, n_, stride_k, stride_n, {}, kernels::kernels().qgemm_7bit)
+                  : kernels::pack_weights_s8(codes, k_, n_, stride_k, stride_n);
   }
 
   void run(KernelContext& ctx) override {
@@ -130,7 +133,7 @@ void register_dynamic_quant_rnn(OpRegistry& r);  // dynamic_quant_rnn.cc
 void register_dynamic_quant_ops(OpRegistry& r) {
   register_dynamic_quant_rnn(r);
   r.add(
-      "DynamicQuantMatMul",
+      octet_op::kDynamicQuantMatMul,
       [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<DynamicQuantMatMul>(init); },
       kOctetDomain);
 }

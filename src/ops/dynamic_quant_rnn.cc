@@ -17,6 +17,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "ir/octet_ops.h"
 #include "kernels/qgemm.h"
 #include "ops/dynamic_activation.h"
 #include "ops/rnn_common.h"
@@ -164,11 +165,11 @@ class DynamicQuantRnn : public OpKernel {
 
 void register_dynamic_quant_rnn(OpRegistry& r) {
   r.add(
-      "DynamicQuantLSTM",
+      octet_op::kDynamicQuantLSTM,
       [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<DynamicQuantRnn>(init, true); },
       kOctetDomain);
   r.add(
-      "DynamicQuantGRU",
+      octet_op::kDynamicQuantGRU,
       [](const KernelInit& init) -> std::unique_ptr<OpKernel> {
         return std::make_unique<DynamicQuantRnn>(init, false);
       },

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "ir/octet_ops.h"
 #include "ops/batched_matmul.h"
 #include "ops/dnnl_util.h"
 #include "ops/registry.h"
@@ -226,7 +227,7 @@ void register_gemm_ops(OpRegistry& r) {
     return std::make_unique<MatMulKernel>(init);
   };
   r.add("MatMul", matmul);
-  r.add("MatMulBias", matmul, kOctetDomain);
+  r.add(octet_op::kMatMulBias, matmul, kOctetDomain);
 }
 
 }  // namespace octet

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "ir/octet_ops.h"
 #include "kernels/vmath.h"
 #include "ops/broadcast.h"
 #include "ops/op_args.h"
@@ -173,7 +174,7 @@ void register_norm_ops(OpRegistry& r) {
   r.add("BatchNormalization", batch_norm);
   r.add("InstanceNormalization", instance_norm);
   r.add("LayerNormalization", layer_norm<false>);
-  r.add("AddLayerNorm", layer_norm<true>, kOctetDomain);  // passes/fuse_add_layernorm.h
+  r.add(octet_op::kAddLayerNorm, layer_norm<true>, kOctetDomain);  // passes/fuse_add_layernorm.h
 }
 
 }  // namespace octet

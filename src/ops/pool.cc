@@ -1,12 +1,13 @@
 // Pooling: MaxPool (with the optional Indices output), AveragePool, GlobalAveragePool,
 // GlobalMaxPool over 1-D, 2-D and 3-D inputs [N, C, spatial...] (ONNX opsets 1-22), and the INT8
-// com.octet QLinearAveragePool. Every (n, c) plane is independent, so planes are split over the
+// com.octet Int8AveragePool. Every (n, c) plane is independent, so planes are split over the
 // thread pool; channels-last inputs (2-D) by image.
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
+#include "ir/octet_ops.h"
 #include "kernels/qmath.h"
 #include "ops/registry.h"
 #include "ops/window.h"
@@ -314,10 +315,10 @@ void average_pool(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-// com.octet QLinearAveragePool (passes/lower_static.cc): AveragePool on uint8 codes between a
+// com.octet Int8AveragePool (passes/lower_static.cc): AveragePool on uint8 codes between a
 // DequantizeLinear (x_scale, x_zero_point) and a QuantizeLinear (y_scale, y_zero_point), the window
 // sums exact: y = saturate(round(sum(x - x_zp) * x_scale / (count * y_scale)) + y_zp).
-void qlinear_average_pool(KernelContext& ctx) {
+void int8_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = ctx.input(0);
   OCTET_CHECK(x.dtype() == DType::kUInt8, n.describe(), ": input must be uint8, got ", dtype_name(x.dtype()));
@@ -397,7 +398,7 @@ void global_pool(KernelContext& ctx) {
 void register_pool_ops(OpRegistry& r) {
   r.add("MaxPool", max_pool);
   r.add("AveragePool", average_pool);
-  r.add("QLinearAveragePool", qlinear_average_pool, kOctetDomain);
+  r.add(octet_op::kInt8AveragePool, int8_average_pool, kOctetDomain);
   r.add("GlobalAveragePool", global_pool<false>);
   r.add("GlobalMaxPool", global_pool<true>);
 }

@@ -52,7 +52,7 @@ const OpRegistry& OpRegistry::global() {
     register_matmul_integer_ops(r);
     register_conv_integer_ops(r);
     register_control_flow_ops(r);
-    register_qlinear_ops(r);
+    register_int8_ops(r);
     register_dynamic_quant_ops(r);
     return r;
   }();

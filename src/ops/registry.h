@@ -97,8 +97,8 @@ void register_quantize_ops(
 void register_matmul_integer_ops(OpRegistry& r);  // matmul_integer.cc: MatMulInteger
 void register_conv_integer_ops(OpRegistry& r);    // conv_integer.cc: ConvInteger
 void register_control_flow_ops(OpRegistry& r);    // control_flow.cc: If
-void register_qlinear_ops(OpRegistry& r);  // qlinear_elementwise.cc (+ qlinear_conv.cc, qlinear_matmul.cc): lowered
-                                           // static INT8 ops (domain com.octet)
+void register_int8_ops(OpRegistry& r);            // int8_elementwise.cc (+ int8_conv.cc, int8_matmul.cc): lowered
+                                                  // static INT8 ops (domain com.octet)
 void register_dynamic_quant_ops(OpRegistry& r);  // dynamic_quant_matmul.cc: lowered dynamic INT8 ops (domain com.octet)
 
 }  // namespace octet

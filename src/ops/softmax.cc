@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "ir/octet_ops.h"
 #include "kernels/fast_math.h"
 #include "ops/broadcast.h"
 #include "ops/map.h"
@@ -128,7 +129,7 @@ void masked_softmax(KernelContext& ctx) {
 void register_softmax_ops(OpRegistry& r) {
   r.add("Softmax", softmax<false>);
   r.add("LogSoftmax", softmax<true>);
-  r.add("MaskedSoftmax", masked_softmax, kOctetDomain);
+  r.add(octet_op::kMaskedSoftmax, masked_softmax, kOctetDomain);
 }
 
 }  // namespace octet

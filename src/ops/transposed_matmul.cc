@@ -2,6 +2,7 @@
 // Transpose(MatMul(Transpose(A, perm_a), Transpose(B, perm_b)), perm_y) without the copies
 // (passes/fuse_transpose_matmul.h): attention's head split and merge ([B, S, H, D] <-> [B, H, S, D])
 // become strides of the batched products (ops/batched_matmul.h).
+#include "ir/octet_ops.h"
 #include "ops/batched_matmul.h"
 #include "ops/op_args.h"
 #include "ops/registry.h"
@@ -39,6 +40,6 @@ void transposed_matmul(KernelContext& ctx) {
 
 }  // namespace
 
-void register_transposed_matmul(OpRegistry& r) { r.add("TransposedMatMul", transposed_matmul, kOctetDomain); }
+void register_transposed_matmul(OpRegistry& r) { r.add(octet_op::kTransposedMatMul, transposed_matmul, kOctetDomain); }
 
 }  // namespace octet

@@ -19,34 +19,46 @@ std::vector<int64_t> explicit_pads(const Node& node, size_t rank) {
   return pads;
 }
 
+AutoPad auto_pad(const Node& node) {
+  const std::string a = node.attr_string("auto_pad", "NOTSET");
+  if (a == "NOTSET" || a.empty()) return AutoPad::kNotSet;
+  if (a == "SAME_UPPER") return AutoPad::kSameUpper;
+  if (a == "SAME_LOWER") return AutoPad::kSameLower;
+  OCTET_CHECK(a == "VALID", node.describe(), ": unknown auto_pad '", a, "'");
+  return AutoPad::kValid;
+}
+
+void check_kernel_shape(const Node& node, const std::vector<int64_t>& kernel) {
+  if (node.has_attr("kernel_shape")) {
+    OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(), ": kernel_shape does not match the weight");
+  }
+}
+
 Window make_window(const Node& node, const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,
                    bool ceil_mode) {
   const size_t rank = in.size();
   Window w;
   w.kernel = kernel;
-  if (node.has_attr("kernel_shape")) {
-    OCTET_CHECK(node.attr_ints("kernel_shape") == kernel, node.describe(), ": kernel_shape does not match the weight");
-  }
+  check_kernel_shape(node, kernel);
   for (int64_t k : kernel) OCTET_CHECK(k >= 1, node.describe(), ": kernel dims must be positive");
   w.strides = spatial_attr(node, "strides", rank, 1);
   w.dilations = spatial_attr(node, "dilations", rank, 1);
   w.pad_begin.assign(rank, 0);
   w.pad_end.assign(rank, 0);
   w.out.assign(rank, 0);
-  const std::string auto_pad = node.attr_string("auto_pad", "NOTSET");
+  const AutoPad pad = auto_pad(node);
   for (size_t d = 0; d < rank; ++d) {
     const int64_t s = w.strides[d], ext = w.extent(d);
-    if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    if (pad == AutoPad::kSameUpper || pad == AutoPad::kSameLower) {
       // ONNX: output = ceil(input / stride); the total padding that needs goes to the end first
       // (SAME_UPPER) or to the beginning first (SAME_LOWER).
       w.out[d] = (in[d] + s - 1) / s;
       const int64_t total = std::max<int64_t>(0, (w.out[d] - 1) * s + ext - in[d]);
-      w.pad_begin[d] = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
+      w.pad_begin[d] = pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
       w.pad_end[d] = total - w.pad_begin[d];
-    } else if (auto_pad == "VALID") {
+    } else if (pad == AutoPad::kValid) {
       w.out[d] = in[d] >= ext ? (in[d] - ext) / s + 1 : 0;
     } else {
-      OCTET_CHECK(auto_pad == "NOTSET" || auto_pad.empty(), node.describe(), ": unknown auto_pad '", auto_pad, "'");
       const std::vector<int64_t> pads = explicit_pads(node, rank);
       w.pad_begin[d] = pads[d];
       w.pad_end[d] = pads[d + rank];

@@ -26,6 +26,13 @@ std::vector<int64_t> spatial_attr(const Node& node, const std::string& key, size
 // naming the node when its length is wrong or a pad is negative.
 std::vector<int64_t> explicit_pads(const Node& node, size_t rank);
 
+// Attribute auto_pad (NOTSET when absent or empty); octet::Error naming the node for another value.
+enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
+AutoPad auto_pad(const Node& node);
+// octet::Error naming the node when its kernel_shape attribute is present and differs from `kernel`
+// (the weight's spatial dims).
+void check_kernel_shape(const Node& node, const std::vector<int64_t>& kernel);
+
 // The window of `node` over an input whose spatial dims are `in`, for a kernel of `kernel`
 // (checked against the kernel_shape attribute when present). ceil_mode is the pools' attribute.
 Window make_window(const Node& node, const std::vector<int64_t>& in, const std::vector<int64_t>& kernel,

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "ir/topo_sort.h"
 #include "passes/graph_util.h"
 
@@ -26,7 +27,7 @@ const std::set<std::string> kFloatUnary = {"Relu",  "Clip", "HardSwish", "LeakyR
                                            "Tanh",  "Elu",  "Selu",      "Softplus",  "Softsign",   "Erf",
                                            "Exp",   "Neg",  "Abs",       "Sqrt",      "Reciprocal", "Identity",
                                            "Floor", "Ceil", "Round",     "Mish",      "Celu",       "ThresholdedRelu"};
-bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_lowered(n, "Gelu"); }
+bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_lowered(n, octet_op::kGelu); }
 // Binary element-wise ones, with numpy broadcasting: both operands region values (rank 4,
 // permuted alike), or one a region value and the other a constant, which is permuted to match
 // (a per-channel [C, 1, 1] scale becomes [1, 1, C]).
@@ -41,14 +42,14 @@ bool is_reduce(const Node& n) { return is_onnx_in(n, kReduce) && n.attr_int("kee
 // AveragePool (fp32 or lowered).
 bool is_pool2d(const Node& n) {
   const bool pool = (is_onnx(n, "MaxPool") && (n.outputs.size() < 2 || n.outputs[1].empty())) ||
-                    is_onnx(n, "AveragePool") || is_lowered(n, "QLinearAveragePool");
+                    is_onnx(n, "AveragePool") || is_lowered(n, octet_op::kInt8AveragePool);
   return pool && n.has_attr("kernel_shape") && n.attr_ints("kernel_shape").size() == 2;
 }
 
 // An fp32 2-D convolution or transposed convolution (oneDNN's kernels prefer NHWC): its weight is
 // a rank-4 initializer.
 bool is_float_conv2d(const Node& n, const Graph& g) {
-  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, "FusedConv")) return false;
+  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, octet_op::kConvPostOps)) return false;
   auto w = n.inputs.size() > 1 ? g.initializers.find(n.inputs[1]) : g.initializers.end();
   return w != g.initializers.end() && w->second.rank() == 4;
 }
@@ -81,9 +82,9 @@ bool is_per_tensor_qdq(const Node& n, const Graph& g) {
 
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
-  if (is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul") || is_float_binary(n)) return {0, 1};
-  if (is_lowered(n, "FusedConv") && n.has_input(3)) return {0, 3};  // the residual it adds
-  if (is_lowered(n, "QLinearConcat") || is_onnx(n, "Concat")) {
+  if (is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul) || is_float_binary(n)) return {0, 1};
+  if (is_lowered(n, octet_op::kConvPostOps) && n.has_input(3)) return {0, 3};  // the residual it adds
+  if (is_lowered(n, octet_op::kInt8Concat) || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);
     return all;
@@ -91,13 +92,14 @@ std::vector<size_t> data_inputs(const Node& n) {
   return {0};
 }
 
-// Whether `n` runs in NHWC, given which values are already NHWC. A 2-D QLinearConv or fp32 Conv
+// Whether `n` runs in NHWC, given which values are already NHWC. A 2-D Int8Conv or fp32 Conv
 // always does (their kernels prefer NHWC); pooling (INT8, and 2-D MaxPool of any type) and Concat
 // over channels follow an NHWC input;
-// a table lookup follows an NHWC operand, binary element-wise ops (fp32, QLinearAdd, QLinearMul)
+// a table lookup follows an NHWC operand, binary element-wise ops (fp32, Int8Add, Int8Mul)
 // NHWC operands only (they broadcast; a constant operand is permuted instead).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
-  if (is_lowered(n, "QLinearConv") || is_lowered(n, "QLinearConvTranspose") || is_float_conv2d(n, g)) return true;
+  if (is_lowered(n, octet_op::kInt8Conv) || is_lowered(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g))
+    return true;
   auto region_inputs = [&](bool all, bool constants_too) {
     bool any = false, every = true;
     for (size_t i : data_inputs(n)) {
@@ -108,17 +110,17 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
     }
     return any && (all ? every : true);
   };
-  if (is_lowered(n, "QLinearMaxPool") || is_lowered(n, "QLinearGlobalAveragePool") || is_pool2d(n))
+  if (is_lowered(n, octet_op::kInt8MaxPool) || is_lowered(n, octet_op::kInt8GlobalAveragePool) || is_pool2d(n))
     return region_inputs(true, false);
-  if (is_lowered(n, "QLinearConcat")) {
+  if (is_lowered(n, octet_op::kInt8Concat)) {
     const int64_t axis = n.attr_int("axis", 0);
     return (axis == 1 || axis == -3) && region_inputs(true, false);
   }
-  if (is_lowered(n, "QLinearLookup")) return region_inputs(false, false);
+  if (is_lowered(n, octet_op::kInt8Lookup)) return region_inputs(false, false);
   if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
       is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_per_tensor_qdq(n, g))
     return region_inputs(true, false);
-  if (is_float_binary(n) || is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul")) {
+  if (is_float_binary(n) || is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = k < n.inputs.size() ? g.find_initializer(n.inputs[k]) : nullptr; c && c->rank() > 4)
         return false;
@@ -130,9 +132,9 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
 // Ops whose kernel reads the layout from attribute channels_last (the others need none, or have
 // their axes and constants renumbered by `renumber`).
 bool takes_layout_attr(const Node& n, const Graph& g) {
-  return is_lowered(n, "QLinearConv") || is_lowered(n, "QLinearConvTranspose") || is_float_conv2d(n, g) ||
-         is_lowered(n, "QLinearMaxPool") || is_pool2d(n) || is_lowered(n, "QLinearGlobalAveragePool") ||
-         is_lowered(n, "QLinearConcat") || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
+  return is_lowered(n, octet_op::kInt8Conv) || is_lowered(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g) ||
+         is_lowered(n, octet_op::kInt8MaxPool) || is_pool2d(n) || is_lowered(n, octet_op::kInt8GlobalAveragePool) ||
+         is_lowered(n, octet_op::kInt8Concat) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
 }
 
 int64_t nhwc_axis(int64_t nchw_axis) { return kNhwcAxis[nchw_axis < 0 ? nchw_axis + 4 : nchw_axis]; }
@@ -183,7 +185,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
   };
   if (is_onnx(n, "Concat")) {
     n.attrs["axis"] = int_attr(nhwc_axis(n.attr_int("axis", 0)));
-  } else if (is_lowered(n, "QLinearConcat")) {
+  } else if (is_lowered(n, octet_op::kInt8Concat)) {
     n.attrs["axis"] = int_attr(3);
   } else if (is_reduce(n)) {
     const bool axes_as_input = n.opset >= (n.op_type == "ReduceSum" ? 13 : 18);
@@ -196,7 +198,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
       for (int64_t& a : axes) a = nhwc_axis(a);
       replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes));
     }
-  } else if (is_float_binary(n) || is_lowered(n, "QLinearAdd") || is_lowered(n, "QLinearMul")) {
+  } else if (is_float_binary(n) || is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = g.find_initializer(n.inputs[k]); c && c->numel() > 1)
         replace_constant(k, constant_to_nhwc(*c));

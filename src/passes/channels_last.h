@@ -1,11 +1,11 @@
 // channels_last: runs CNN ops in NHWC between the graph's NCHW boundaries.
 // The INT8 convolution kernels want channels last (kernels/qconv.h), and so does oneDNN's fp32
-// convolution on AVX-512 (brgconv); without this pass every QLinearConv would transpose its input
+// convolution on AVX-512 (brgconv); without this pass every Int8Conv would transpose its input
 // and output (on MobileNetV2 that was half the INT8 run time), every fp32 Conv would reorder them.
-// Every QLinearConv and fp32 2-D Conv / FusedConv, and every QLinearMaxPool /
-// QLinearGlobalAveragePool / QLinearConcat (channel axis) / QLinearLookup whose data
+// Every Int8Conv and fp32 2-D Conv / ConvPostOps, and every Int8MaxPool /
+// Int8GlobalAveragePool / Int8Concat (channel axis) / Int8Lookup whose data
 // inputs come from NHWC ops, gets attribute channels_last = 1 (the element-wise ones need none);
-// QLinearAdd and QLinearMul (broadcasting, constant operands permuted) and per-tensor
+// Int8Add and Int8Mul (broadcasting, constant operands permuted) and per-tensor
 // QuantizeLinear / DequantizeLinear join when all their data inputs are NHWC.
 // fp32 ops join when all their data inputs are NHWC: unary element-wise ones, binary ones (Add,
 // Mul, Sub, Div, ... with a constant operand permuted to match: a per-channel [C, 1, 1] scale

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -24,7 +25,7 @@ int fuse_add_layernorm(Graph& g) {
     inputs.insert(inputs.end(), ln.inputs.begin() + 1, ln.inputs.end());
     ln.inputs = inputs;
     ln.outputs.resize(1);
-    set_octet_op(ln, "AddLayerNorm");
+    set_octet_op(ln, octet_op::kAddLayerNorm);
     gone.insert(static_cast<size_t>(p));
   }
   return remove_absorbed(g, gone);

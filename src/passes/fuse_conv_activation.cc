@@ -3,13 +3,14 @@
 #include <cmath>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
 
 namespace {
 
-// The FusedConv attributes for activation node `act` applied to y (the convolution's output), or
+// The ConvPostOps attributes for activation node `act` applied to y (the convolution's output), or
 // false when it is none octet fuses. A Sigmoid whose output multiplies y again (the Mul at
 // `swish_mul`, y * Sigmoid(y): SiLU / Swish) becomes "Swish".
 bool activation_attrs(const Graph& g, const Node& act, const std::string& y, std::map<std::string, Attribute>* attrs,
@@ -54,10 +55,10 @@ bool activation_attrs(const Graph& g, const Node& act, const std::string& y, std
 int fuse_conv_activation(Graph& g) {
   std::set<size_t> gone;
   for (Node& conv : g.nodes) {
-    // A Conv, or a FusedConv that so far only adds a residual (fuse_conv_add.h): y = act(conv + z).
+    // A Conv, or a ConvPostOps that so far only adds a residual (fuse_conv_add.h): y = act(conv + z).
     const bool plain = conv.op_type == "Conv" && conv.domain.empty();
     const bool residual_only =
-        conv.op_type == "FusedConv" && conv.domain == kOctetDomain && !conv.attrs.count("activation");
+        conv.op_type == octet_op::kConvPostOps && conv.domain == kOctetDomain && !conv.attrs.count("activation");
     if (!plain && !residual_only) continue;
     const std::string y = conv.outputs[0];
     std::vector<size_t> readers = consumers(g, y);
@@ -73,7 +74,7 @@ int fuse_conv_activation(Graph& g) {
       continue;
     if (readers.size() == 1 && swish_mul >= 0) continue;  // y * Sigmoid(y) needs the Mul to read y
     for (auto& [k, v] : attrs) conv.attrs[k] = v;
-    set_octet_op(conv, "FusedConv");
+    set_octet_op(conv, octet_op::kConvPostOps);
     absorb_output(conv, g.nodes[swish_mul >= 0 ? swish_mul : act]);
     gone.insert(static_cast<size_t>(act));
     if (swish_mul >= 0) gone.insert(static_cast<size_t>(swish_mul));

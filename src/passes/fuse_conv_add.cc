@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -36,7 +37,7 @@ int fuse_conv_add(Graph& g) {
       continue;
     conv.inputs.resize(3);  // an absent bias stays "" (ONNX's absent optional input)
     conv.inputs.push_back(z);
-    set_octet_op(conv, "FusedConv");
+    set_octet_op(conv, octet_op::kConvPostOps);
     absorb_output(conv, add);
     gone.insert(static_cast<size_t>(a));
   }

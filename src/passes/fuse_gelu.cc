@@ -4,6 +4,7 @@
 #include <cmath>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -75,7 +76,7 @@ int fuse_gelu(Graph& g) {
       y = mul.outputs[0];
     }
     if (std::any_of(chain.begin(), chain.end(), [&](size_t i) { return gone.count(i); })) continue;
-    set_octet_op(erf, "Gelu");
+    set_octet_op(erf, octet_op::kGelu);
     erf.inputs = {x};
     erf.outputs = {y};
     gone.insert(chain.begin(), chain.end());

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -55,7 +56,7 @@ int fuse_masked_softmax(Graph& g) {
     sm.inputs = {scores, mask};
     sm.attrs.clear();
     if (scale) sm.attrs["scale"] = float_attr(scale->data<float>()[0]);
-    set_octet_op(sm, "MaskedSoftmax");
+    set_octet_op(sm, octet_op::kMaskedSoftmax);
     gone.insert(static_cast<size_t>(a));
     if (mul >= 0) gone.insert(static_cast<size_t>(mul));
     ++fused;

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -15,7 +16,7 @@ int fuse_matmul_bias(Graph& g) {
     std::string bias;
     const int64_t c = bias_add_after(g, mm.outputs[0], w->dim(1), &bias);
     if (c < 0) continue;
-    set_octet_op(mm, "MatMulBias");
+    set_octet_op(mm, octet_op::kMatMulBias);
     mm.inputs.push_back(bias);
     absorb_output(mm, g.nodes[c]);
     gone.insert(static_cast<size_t>(c));

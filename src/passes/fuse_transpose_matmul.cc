@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -47,7 +48,7 @@ int fuse_transpose_matmul(Graph& g) {
     if (pa.empty() && pb.empty() && py.empty()) continue;
     if (!pa.empty()) mm.inputs[0] = g.nodes[ta].inputs[0], mm.attrs["perm_a"] = ints_attr(pa), gone.insert(ta);
     if (!pb.empty()) mm.inputs[1] = g.nodes[tb].inputs[0], mm.attrs["perm_b"] = ints_attr(pb), gone.insert(tb);
-    set_octet_op(mm, "TransposedMatMul");
+    set_octet_op(mm, octet_op::kTransposedMatMul);
     if (!py.empty()) {
       mm.attrs["perm_y"] = ints_attr(py);
       absorb_output(mm, g.nodes[ty]);

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "passes/graph_util.h"
 
 namespace octet {
@@ -47,7 +48,8 @@ bool int8_weight(const Graph& g, const std::string& value, int rank, int axis, s
 void lower_rnn(const Graph& g, Node& n, bool per_step) {
   std::string w, ws, wz, r, rs, rz;
   if (!int8_weight(g, n.inputs[1], 3, 1, &w, &ws, &wz) || !int8_weight(g, n.inputs[2], 3, 1, &r, &rs, &rz)) return;
-  const size_t n_inputs = n.op_type == "LSTM" ? 8 : 6;
+  const bool lstm = n.op_type == "LSTM";
+  const size_t n_inputs = lstm ? 8 : 6;
   if (n.inputs.size() > n_inputs) return;
   n.inputs.resize(n_inputs);
   n.inputs[1] = w;
@@ -58,7 +60,7 @@ void lower_rnn(const Graph& g, Node& n, bool per_step) {
     n.inputs.push_back(wz);
     n.inputs.push_back(rz);
   }
-  set_octet_op(n, "DynamicQuant" + n.op_type);
+  set_octet_op(n, lstm ? octet_op::kDynamicQuantLSTM : octet_op::kDynamicQuantGRU);
   n.attrs["per_token"] = int_attr(per_step);
 }
 
@@ -68,7 +70,7 @@ void lower_rnn(const Graph& g, Node& n, bool per_step) {
 std::set<size_t> fuse_bias_adds(Graph& g) {
   std::set<size_t> fused;
   for (Node& l : g.nodes) {
-    if (l.op_type != "DynamicQuantMatMul" || l.domain != kOctetDomain || l.inputs.size() != 3) continue;
+    if (l.op_type != octet_op::kDynamicQuantMatMul || l.domain != kOctetDomain || l.inputs.size() != 3) continue;
     const Tensor* w = g.find_initializer(l.inputs[1]);
     std::string bias;
     const int64_t c = bias_add_after(g, l.outputs[0], l.attr_int("trans_b", 0) ? w->dim(0) : w->dim(1), &bias);
@@ -125,7 +127,7 @@ void lower_dynamic(Graph& g) {
     if (!int8_weight(g, n.inputs[1], 2, trans_b ? 0 : 1, &codes, &scale)) continue;
     Node l;
     l.name = n.name;
-    set_octet_op(l, "DynamicQuantMatMul");
+    set_octet_op(l, octet_op::kDynamicQuantMatMul);
     l.inputs = {n.inputs[0], codes, scale};
     l.inputs.insert(l.inputs.end(), bias.begin(), bias.end());
     l.outputs = {n.outputs[0]};

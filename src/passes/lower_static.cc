@@ -1,4 +1,4 @@
-// lower_static: QDQ units -> com.octet INT8 ops (src/ops/qlinear_*.cc). A unit is matched only
+// lower_static: QDQ units -> com.octet INT8 ops (src/ops/int8_*.cc). A unit is matched only
 // when every value it reads and writes is quantized per tensor to uint8 with constant qparams, so
 // the lowered op computes the QDQ reference's answer within one output step (docs/lowering.md).
 // Anything else is left as it is and still runs in float.
@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "ir/octet_ops.h"
 #include "kernels/qmath.h"
 #include "passes/fold_constants.h"
 #include "passes/graph_util.h"
@@ -37,7 +38,7 @@ class Lowering {
       else if (op == "Add") lower_add(i);
       else if (op == "Mul") lower_mul(i);
       else if (op == "GlobalAveragePool" || (op == "ReduceMean" && is_global_average(g_, g_.nodes[i])))
-        lower_simple(i, "QLinearGlobalAveragePool");
+        lower_simple(i, octet_op::kInt8GlobalAveragePool);
       else if (op == "AveragePool") lower_average_pool(i);
       else if (op == "Concat") lower_concat(i);
       else if (op == "MaxPool" || op == "Reshape" || op == "Flatten" || op == "Transpose" || op == "Squeeze" ||
@@ -229,9 +230,9 @@ class Lowering {
       return;
     std::vector<std::string> inputs = {x_code, wdq->inputs[0], wdq->inputs[1], wz ? wdq->inputs[2] : ""};
     if (!bias_f.empty()) inputs.push_back(add_initializer(n.name + "_bias_int32", bias_i32));
-    const char* op = n.op_type == "Conv"            ? "QLinearConv"
-                     : n.op_type == "ConvTranspose" ? "QLinearConvTranspose"
-                                                    : "QLinearMatMul";
+    const char* op = n.op_type == "Conv"            ? octet_op::kInt8Conv
+                     : n.op_type == "ConvTranspose" ? octet_op::kInt8ConvTranspose
+                                                    : octet_op::kInt8MatMul;
     Node l = lowered(n, op, inputs, g_.nodes[qi].outputs[0]);
     set_io_params(l, xq, yq);
     l.attrs["qmin"] = int_attr(qmin);
@@ -245,7 +246,7 @@ class Lowering {
     replace(i, l, {bias_add, act, qi});
   }
 
-  // QLinearAdd / QLinearMul of codes a and b into `out`, with the three qparams as attributes.
+  // Int8Add / Int8Mul of codes a and b into `out`, with the three qparams as attributes.
   Node lowered_binary(const Node& n, const char* op, const std::string& a, const QParam& aq, const std::string& b,
                       const QParam& bq, const std::string& out, const QParam& yq) {
     Node l = lowered(n, op, {a, b}, out);
@@ -278,7 +279,7 @@ class Lowering {
     }
     const int64_t qi = sole_quantize(out, &yq);
     if (qi < 0) return;
-    Node l = lowered_binary(n, "QLinearAdd", a, aq, b, bq, g_.nodes[qi].outputs[0], yq);
+    Node l = lowered_binary(n, octet_op::kInt8Add, a, aq, b, bq, g_.nodes[qi].outputs[0], yq);
     if (act >= 0) l.attrs["qmin"] = int_attr(yq.zp);
     replace(i, l, {act, qi});
   }
@@ -305,7 +306,7 @@ class Lowering {
     if (!dequantized(n.inputs[0], &x, &xq)) return;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
-    Node l = lowered(n, "QLinearAveragePool", {x}, g_.nodes[qi].outputs[0]);
+    Node l = lowered(n, octet_op::kInt8AveragePool, {x}, g_.nodes[qi].outputs[0]);
     for (const char* key :
          {"kernel_shape", "strides", "pads", "dilations", "auto_pad", "ceil_mode", "count_include_pad"})
       if (n.has_attr(key)) l.attrs[key] = *n.find_attr(key);
@@ -329,7 +330,7 @@ class Lowering {
     QParam yq;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
-    Node l = lowered(n, "QLinearConcat", codes, g_.nodes[qi].outputs[0]);
+    Node l = lowered(n, octet_op::kInt8Concat, codes, g_.nodes[qi].outputs[0]);
     l.attrs["axis"] = *n.find_attr("axis");
     l.attrs["scales"] = floats_attr(scales);
     l.attrs["zero_points"] = ints_attr(zps);
@@ -352,7 +353,7 @@ class Lowering {
     l.inputs[0] = x;
     l.outputs = {g_.nodes[qi].outputs[0]};
     if (n.op_type == "MaxPool" && plain_2d_max_pool(n)) {
-      set_octet_op(l, "QLinearMaxPool");
+      set_octet_op(l, octet_op::kInt8MaxPool);
       l.attrs.erase("ceil_mode");
       l.attrs.erase("dilations");
       l.attrs.erase("storage_order");
@@ -360,7 +361,7 @@ class Lowering {
     replace(i, l, {qi});
   }
 
-  // The MaxPool QLinearMaxPool runs: 2-D, explicit pads, floor mode, no dilation.
+  // The MaxPool Int8MaxPool runs: 2-D, explicit pads, floor mode, no dilation.
   static bool plain_2d_max_pool(const Node& n) {
     if (n.attr_ints("kernel_shape").size() != 2 || n.attr_int("ceil_mode", 0) != 0 ||
         n.attr_string("auto_pad", "NOTSET") != "NOTSET" || n.attr_int("storage_order", 0) != 0)
@@ -393,7 +394,8 @@ class Lowering {
     Tensor table(DType::kUInt8, {256});
     for (int c = 0; c < 256; ++c)
       table.data<uint8_t>()[c] = quantize_value<uint8_t>(y.data<float>()[c], yq.scale, yq.zp);
-    Node l = lowered(last, "QLinearLookup", {x, add_initializer(last.name + "_table", table)}, g_.nodes[qi].outputs[0]);
+    Node l = lowered(last, octet_op::kInt8Lookup, {x, add_initializer(last.name + "_table", table)},
+                     g_.nodes[qi].outputs[0]);
     // The table needs no qparams; the output's are kept for the tools reading codes (run --stats).
     l.attrs["y_scale"] = float_attr(yq.scale);
     l.attrs["y_zero_point"] = int_attr(yq.zp);
@@ -412,7 +414,7 @@ class Lowering {
     if (!binary_operands(n, &a, &aq, &b, &bq)) return;
     const int64_t qi = sole_quantize(n.outputs[0], &yq);
     if (qi < 0) return;
-    replace(i, lowered_binary(n, "QLinearMul", a, aq, b, bq, g_.nodes[qi].outputs[0], yq), {qi});
+    replace(i, lowered_binary(n, octet_op::kInt8Mul, a, aq, b, bq, g_.nodes[qi].outputs[0], yq), {qi});
   }
 
   // Node i becomes `l`; the nodes in `absorbed` (-1 entries ignored) disappear.

@@ -105,7 +105,7 @@ Graph quantize_dynamic(const Graph& model, const DynamicQuantOptions& options, Q
         q.inputs[s.input] = done->second;
         continue;
       }
-      const quant::QScheme scheme{DType::kInt8, s.symmetric, false, per_channel ? axis : -1};
+      const quant::QScheme scheme{DType::kInt8, s.symmetric, options.reduce_weight_range, per_channel ? axis : -1};
       const quant::TensorQParams qp = quant::weight_qparams(w, scheme, "weight '" + w_name + "' of " + n.describe());
       const std::string codes_name = fresh_name(g, w_name + "_quantized");
       g.initializers[codes_name] = quant::quantize_weight(w, qp);

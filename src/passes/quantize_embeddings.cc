@@ -4,8 +4,8 @@
 #include <cmath>
 #include <map>
 
-#include "kernels/qmath.h"
 #include "passes/graph_util.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 
@@ -25,10 +25,17 @@ struct QuantizedTable {
   std::string codes, row_scales;
 };
 
-// int8 codes and one symmetric scale per row (a row of zeros keeps scale 1: any scale codes it exactly).
+// int8 codes and one symmetric scale per row, s = max|row| / 127 (a row of zeros keeps scale 1: any
+// scale codes it exactly). Not the weights' rule (quant/weight_quant.h, eq. (O1) of
+// docs/quantization.md: s = max|w| / 127.5 over [-128, 127], floored at float epsilon) on purpose:
+// the codes stay within [-127, 127], symmetric, as ONNX Runtime quantizes a symmetric int8 table,
+// so octet's tables agree with ORT's (docs/dynamic_ptq.md). The codes are the weights' (eq. (2)).
 QuantizedTable add_quantized_table(Graph& g, const std::string& name, const Tensor& table) {
   const int64_t rows = table.dim(0), width = table.dim(1);
-  Tensor codes(DType::kInt8, table.shape());
+  quant::TensorQParams qp;
+  qp.dtype = DType::kInt8;
+  qp.axis = 0;
+  qp.zero_point.assign(rows, 0);
   Tensor scales(DType::kFloat32, {rows, 1});
   for (int64_t r = 0; r < rows; ++r) {
     const float* row = table.data<float>() + r * width;
@@ -38,11 +45,10 @@ QuantizedTable add_quantized_table(Graph& g, const std::string& name, const Tens
                   ": cannot quantize it");
       max_abs = std::max(max_abs, std::fabs(row[j]));
     }
-    const float scale = max_abs > 0 ? max_abs / 127.0f : 1.0f;
-    scales.data<float>()[r] = scale;
-    int8_t* q = codes.data<int8_t>() + r * width;
-    for (int64_t j = 0; j < width; ++j) q[j] = quantize_value<int8_t>(row[j], scale, 0);
+    qp.scale.push_back(max_abs > 0 ? max_abs / 127.0f : 1.0f);
+    scales.data<float>()[r] = qp.scale.back();
   }
+  const Tensor codes = quant::quantize_weight(table, qp);
   QuantizedTable t{fresh_name(g, name + "_quantized"), ""};
   g.initializers[t.codes] = codes;
   t.row_scales = fresh_name(g, name + "_row_scales");

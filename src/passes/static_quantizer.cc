@@ -38,6 +38,7 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   base.act_observer = options.observer;
   base.activation.dtype = options.act_dtype;
   base.activation.reduce_range = options.reduce_range;
+  base.weight.reduce_range = options.reduce_weight_range;
   base.weight_per_channel = options.per_channel;
   make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
   mapping_ = options.config_json.empty() ? quant::QConfigMapping(base)

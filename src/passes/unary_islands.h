@@ -2,7 +2,7 @@
 // and scalar constants only, such as SiLU (x * Sigmoid(x)), Mish or an activation written out.
 // Quantized as one unit (prepare.cc: Q/DQ at x and at the island's output, none inside), such an
 // island is a function from x's 256 uint8 codes to the output's codes: lower_static.cc runs it as
-// one 256-entry table lookup (QLinearLookup), where quantizing each node would have run a
+// one 256-entry table lookup (Int8Lookup), where quantizing each node would have run a
 // Sigmoid table, a Mul of two quantized tensors and the Q/DQ pairs between them.
 #pragma once
 

@@ -103,8 +103,9 @@ std::optional<QConfig> parse_qconfig(const json& j, const QConfig& base, const s
   if (j.contains("activation")) apply_activation(j.at("activation"), qc, where + ".activation");
   if (j.contains("weight")) {
     const json& w = j.at("weight");
-    check_keys(w, {"per_channel"}, where + ".weight");
+    check_keys(w, {"per_channel", "reduce_range"}, where + ".weight");
     if (w.contains("per_channel")) qc.weight_per_channel = get<bool>(w, "per_channel", where + ".weight");
+    if (w.contains("reduce_range")) qc.weight.reduce_range = get<bool>(w, "reduce_range", where + ".weight");
   }
   return qc;
 }

@@ -41,7 +41,7 @@ class QConfigMapping {
   //    "name_regex": [{"pattern": "^head\\.", "qconfig": QC|null}]}
   // QC = {"activation": {"dtype": "u8"|"s8", "observer": NAME, "reduce_range": bool,
   //       "symmetric": bool, "averaging_constant": x, "bins": n, "percentile": p},
-  //       "weight": {"per_channel": bool}}; fields omitted keep `base`'s values. Every entry is
+  //       "weight": {"per_channel": bool, "reduce_range": bool}}; fields omitted keep `base`'s values. Every entry is
   // applied over `base` (the global entry over the CLI's options). octet::Error naming the key
   // at fault on anything malformed (unknown key, bad dtype/observer, a number of the wrong kind or
   // out of the observer's range, invalid regex, an empty file, nesting past 16 levels).

@@ -90,7 +90,7 @@ TEST(Cli, InspectShowsShapesTotalsAndJson) {
   Result lowered = octet("inspect --lowered " + kModels + "resnet_op17.onnx");  // as it runs: BN folded, fused
   ASSERT_EQ(lowered.status, 0) << lowered.out;
   EXPECT_EQ(lowered.out.find("BatchNormalization="), std::string::npos) << lowered.out;
-  EXPECT_NE(lowered.out.find("FusedConv="), std::string::npos) << lowered.out;
+  EXPECT_NE(lowered.out.find("ConvPostOps="), std::string::npos) << lowered.out;
   EXPECT_NE(lowered.out.find("MACs: 3.24M (3236160)"), std::string::npos) << lowered.out;
   Result j = octet("inspect --json " + kModels + "mlp_op17.onnx");
   ASSERT_EQ(j.status, 0) << j.out;

@@ -34,7 +34,11 @@ TEST(ReportCli, WritesOneSelfContainedPage) {
   for (const char* absent : {"http://", "https://", "<script"})
     EXPECT_EQ(page.find(absent), std::string::npos) << absent;
   EXPECT_NE(page.find("runs on INT8 kernels: "), std::string::npos);  // inspect --lowered's summary
-  EXPECT_NE(page.find("KiB ("), std::string::npos);                   // file sizes
+  // The notes name the verbs that show the same tables, not the library's names for them.
+  EXPECT_NE(page.find("<code>octet inspect --qparams --data</code> reports them"), std::string::npos);
+  EXPECT_NE(page.find("(<code>octet inspect --lowered</code>)"), std::string::npos);
+  EXPECT_EQ(page.find("QParamsCheck"), std::string::npos);
+  EXPECT_NE(page.find("KiB ("), std::string::npos);  // file sizes
   EXPECT_NE(page.find("/classifier/classifier.3/Gemm"), std::string::npos);
   EXPECT_NE(page.find("200 samples"), std::string::npos);
   // Nothing left beside it: the page was written through a temporary file, then renamed.

@@ -53,6 +53,9 @@ TEST(HtmlReport, EscapesEveryNameFromTheModels) {
     EXPECT_NE(html.find(html_escape(raw)), std::string::npos) << raw;
   }
   EXPECT_EQ(count(html, "<section class=\"activation\""), 1u);
+  // Library text names the library (the CLI maps the names to its verbs, tools/octet/cli_flags.h).
+  EXPECT_EQ(html.find("octet inspect"), std::string::npos);
+  EXPECT_NE(html.find("<code>QParamsCheck</code> over the data"), std::string::npos);
 }
 
 TEST(HtmlReport, MnistHasEveryLayerAndAHistogramPerQuantizedActivation) {

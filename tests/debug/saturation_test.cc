@@ -2,6 +2,7 @@
 // at qmin and qmax are counted exactly, and a code at qmin that is the zero point is not saturation.
 #include <gtest/gtest.h>
 
+#include "ir/octet_ops.h"
 #include "octet/debug.h"
 #include "octet/quantize.h"
 #include "passes/pass_test_util.h"
@@ -14,7 +15,7 @@ using testing::f32_scalar;
 using testing::f32_value;
 
 // x -> Q (scale 0.1, zero point 128: [-12.8, 12.7]) -> DQ -> Relu -> Q (scale 0.04, zero point 0:
-// [0, 10.2]) -> DQ -> y. Lowered, the first Q stays and DQ -> Relu -> Q becomes a QLinearLookup.
+// [0, 10.2]) -> DQ -> y. Lowered, the first Q stays and DQ -> Relu -> Q becomes a Int8Lookup.
 Graph relu_between_quantizers() {
   Graph g;
   g.inputs = {f32_value("x", {1, 10})};
@@ -65,7 +66,7 @@ TEST(SaturationStats, CountsTheQdqGraphAsWritten) { expect_counts(run_counts(rel
 
 TEST(SaturationStats, CountsTheLoweredGraphTheSame) {
   Graph lowered = lower(relu_between_quantizers());
-  ASSERT_EQ(testing::count_op(lowered, "QLinearLookup"), 1);
+  ASSERT_EQ(testing::count_op(lowered, octet_op::kInt8Lookup), 1);
   ASSERT_EQ(testing::count_op(lowered, "Relu"), 0);
   expect_counts(run_counts(lowered));
 }

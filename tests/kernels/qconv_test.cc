@@ -42,14 +42,15 @@ std::vector<int32_t> direct_conv(const Conv2dShape& s, const std::vector<uint8_t
   return acc;
 }
 
+// Weight codes -w_max..w_max (7-bit weights: 64, which packing runs on KernelTable::qgemm_7bit).
 void check(const std::string& isa, const Conv2dShape& s, uint8_t x_zp, bool w_zp_per_channel, Kind kind, int threads,
-           std::mt19937& rng) {
+           std::mt19937& rng, int8_t w_max = 127) {
   SCOPED_TRACE(cat(isa, " in ", s.batch, "x", s.in_h, "x", s.in_w, "x", s.in_c, " out_c ", s.out_c, " k ", s.kernel_h,
                    "x", s.kernel_w, " stride ", s.stride_h, " dil ", s.dilation_h, " pads ", s.pad_top, s.pad_left,
                    s.pad_bottom, s.pad_right, " groups ", s.groups, " x_zp ", int(x_zp), " kind ", int(kind),
                    " threads ", threads));
   auto x = random_ints<uint8_t>(rng, s.batch * s.in_h * s.in_w * s.in_c, 0, 255);
-  auto w = random_ints<int8_t>(rng, s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, -128, 127);
+  auto w = random_ints<int8_t>(rng, s.out_c * (s.in_c / s.groups) * s.kernel_h * s.kernel_w, -w_max, w_max);
   std::vector<int8_t> w_zp = w_zp_per_channel ? random_ints<int8_t>(rng, s.out_c, -20, 20) : std::vector<int8_t>{};
   auto scale = random_floats(rng, s.out_c, 1e-4f, 1e-2f);
   auto bias = random_ints<int32_t>(rng, s.out_c, -5000, 5000);
@@ -99,9 +100,26 @@ TEST_P(QconvIsa, RandomConvolutionsMatchDirectLoop) {
     if (s.in_h + s.pad_top + s.pad_bottom <= s.dilation_h * (k - 1) ||
         s.in_w + s.pad_left + s.pad_right <= s.dilation_w * (k - 1))
       continue;  // the kernel does not fit
-    check(GetParam(), s, zps[i % 4], i % 2 == 1, Kind(i % 3 == 2 ? 2 : 0), 1 + i % 2, rng);
+    check(GetParam(), s, zps[i % 4], i % 2 == 1, Kind(i % 3 == 2 ? 2 : 0), 1 + i % 2, rng, i % 8 == 5 ? 64 : 127);
     if (HasFatalFailure()) return;
   }
+}
+
+// 7-bit weights (-64..64) put the GEMM on the 7-bit path, exact against full-range activations.
+TEST_P(QconvIsa, SevenBitWeightsRunTheSevenBitPathExactly) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& table = kernels_for(GetParam());
+  Conv2dShape s;
+  s.in_h = s.in_w = 9, s.in_c = 40, s.out_c = 48, s.kernel_h = s.kernel_w = 3, s.pad_top = s.pad_left = 1;
+  s.pad_bottom = s.pad_right = 1;
+  std::vector<int8_t> w(s.out_c * s.in_c * 9, 64);
+  w[5] = -64;
+  EXPECT_STREQ(pack_conv_weights_s8(w.data(), s, {}, table).group_weights.at(0).kernel.name, table.qgemm_7bit.name);
+  w[6] = 65;
+  EXPECT_STREQ(pack_conv_weights_s8(w.data(), s, {}, table).group_weights.at(0).kernel.name, table.qgemm.name);
+  std::mt19937 rng(3);
+  for (uint8_t x_zp : {0, 255})
+    for (Kind kind : {Kind::requant_u8, Kind::dequant_f32}) check(GetParam(), s, x_zp, false, kind, 2, rng, 64);
 }
 
 // Rows of 8 and of 29 pixels (the interior goes several pixels per microkernel call, in chunks

@@ -103,9 +103,16 @@ void check(const QgemmKernel& kernel, const Case& c, const std::vector<uint8_t>&
 const int64_t kDims[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 31, 32, 33, 63, 64, 65, 97, 127, 128, 129};
 const uint8_t kAZp[] = {0, 128, 255, 37};
 
-// Random shapes, zero points, epilogues and thread counts through one kernel; activations in
-// 0..a_max (127 for the 7-bit paths).
-void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
+// The operands' codes: activations 0..a_max, weights w_min..w_max. The 7-bit paths are exact
+// with 7-bit activations (a_max 127) or 7-bit weights (-64..64).
+struct Codes {
+  uint8_t a_max = 255;
+  int8_t w_min = -128, w_max = 127;
+};
+constexpr Codes k7BitActivations{127, -128, 127}, k7BitWeights{255, -64, 64};
+
+// Random shapes, zero points, epilogues and thread counts through one kernel.
+void random_cases(const QgemmKernel& kernel, int count, Codes codes = {}) {
   std::mt19937 rng(1234);
   auto pick = [&](auto& arr) { return arr[std::uniform_int_distribution<size_t>(0, std::size(arr) - 1)(rng)]; };
   for (int i = 0; i < count; ++i) {
@@ -116,18 +123,20 @@ void random_cases(const QgemmKernel& kernel, int count, uint8_t a_max = 255) {
     c.lda_pad = i % 6 == 3 ? 5 : 0;
     if (i % 4 == 1) c.w_zp = {-5};
     if (i % 4 == 2) c.w_zp = random_ints<int8_t>(rng, c.N, -128, 127);
-    auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
-    auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
+    auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, codes.a_max);
+    auto w = random_ints<int8_t>(rng, c.K * c.N, codes.w_min, codes.w_max);
     check(kernel, c, a, w, 1 + i % 2, rng);
     if (::testing::Test::HasFatalFailure()) return;
   }
 }
 
-// All-a_max activations against all-127 and all-(-128) weights: where vpmaddubsw saturates for
-// a_max = 255 (the exact paths must not) and is at its limit, 2 * 127 * -128, for a_max = 127.
-void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
+// All-a_max activations against all-w_max and all-w_min weights: where vpmaddubsw saturates for
+// 8-bit operands (the exact paths must not) and is at its limit for 7-bit ones: 2 * 127 * -128
+// with 7-bit activations, 2 * 255 * 64 with 7-bit weights.
+void saturation_cases(const QgemmKernel& kernel, Codes codes = {}) {
   std::mt19937 rng(7);
-  for (int8_t wv : {int8_t(127), int8_t(-128)})
+  const uint8_t a_max = codes.a_max;
+  for (int8_t wv : {codes.w_max, codes.w_min})
     for (int64_t K : {int64_t(2), int64_t(64), int64_t(511), int64_t(4099)})
       for (Kind kind : {Kind::requant_u8, Kind::requant_s8, Kind::dequant_f32, Kind::int32}) {
         Case c{9, 33, K, 0, {}, kind, true, false};
@@ -138,7 +147,7 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
   // And the exact sum itself: K * a_max * w, representable in float for K = 500.
   const int64_t K = 500, N = 40;
   std::vector<uint8_t> a(K, a_max);
-  for (int8_t wv : {int8_t(127), int8_t(-128)}) {
+  for (int8_t wv : {codes.w_max, codes.w_min}) {
     std::vector<int8_t> w(K * N, wv);
     std::vector<float> y(N), one{1.0f};
     ThreadPool pool(1);
@@ -151,7 +160,8 @@ void saturation_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
 // Multipliers the requantization's clamps must treat as the reference does, per column, u8 and
 // s8, with and without ReLU: ones that put acc * s far beyond int16 but within int32, and 0, tiny,
 // beyond int32, +-inf and NaN; and on accumulators at their extremes, either side of int32.
-void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
+void extreme_multiplier_cases(const QgemmKernel& kernel, Codes codes = {}) {
+  const uint8_t a_max = codes.a_max;
   std::mt19937 rng(11);
   const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
   const std::vector<float> kLarge{0.f, 1e-30f, 0.5f, 1.f, 30.f, 300.f, -300.f};
@@ -162,14 +172,14 @@ void extreme_multiplier_cases(const QgemmKernel& kernel, uint8_t a_max = 255) {
         Case c{9, 69, 37, a_max, {}, kind, true, relu};
         for (int64_t n = 0; n < c.N; ++n) c.scale.push_back(values[n % values.size()]);
         auto a = random_ints<uint8_t>(rng, c.M * c.K, 0, a_max);
-        auto w = random_ints<int8_t>(rng, c.K * c.N, -128, 127);
+        auto w = random_ints<int8_t>(rng, c.K * c.N, codes.w_min, codes.w_max);
         check(kernel, c, a, w, 1, rng);
       }
   // Saturated accumulators (all a_max against all 127 or -128) times multipliers that put them
   // just inside int32 or beyond it, where float -> int32 conversion gives INT_MIN unless clamped
   // first; and an INT_MIN bias that the negative sums wrap around to large positive accumulators.
   const int64_t K = 64;
-  for (int8_t wv : {int8_t(127), int8_t(-128)})
+  for (int8_t wv : {codes.w_max, codes.w_min})
     for (double product : {0x1p29, 0x1.8p31}) {
       Case c{9, 64, K, 0, {}, Kind::requant_u8, true, false};
       c.scale.assign(c.N, float(product / (K * a_max * std::abs(wv))));
@@ -197,7 +207,8 @@ TEST_P(QgemmIsa, ExtremeMultipliersMatchReference) {
   const KernelTable& t = kernels_for(GetParam());
   extreme_multiplier_cases(t.qgemm);
   extreme_multiplier_cases(t.qgemm_narrow);
-  extreme_multiplier_cases(t.qgemm_7bit, 127);
+  extreme_multiplier_cases(t.qgemm_7bit, k7BitActivations);
+  extreme_multiplier_cases(t.qgemm_7bit, k7BitWeights);
 }
 
 // The packing and driver of every path, VNNI included, through the scalar twin of its microkernel:
@@ -214,8 +225,8 @@ TEST_P(QgemmIsa, ScalarTwinMatchesReference) {
 TEST_P(QgemmIsa, NarrowPathMatchesReference) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
   const KernelTable& t = kernels_for(GetParam());
-  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr), &t.qgemm_narrow);
-  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr + 1), &t.qgemm);
+  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr, false), &t.qgemm_narrow);
+  EXPECT_EQ(&t.qgemm_for(t.qgemm_narrow.nr + 1, false), &t.qgemm);
   random_cases(t.qgemm_narrow, 100);
   saturation_cases(t.qgemm_narrow);
 }
@@ -223,8 +234,34 @@ TEST_P(QgemmIsa, NarrowPathMatchesReference) {
 // The caller-chosen path for 7-bit activations (vpmaddubsw on avx512bw and avx2), at its worst case too.
 TEST_P(QgemmIsa, Activations7BitPathIsExact) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
-  random_cases(kernels_for(GetParam()).qgemm_7bit, 150, 127);
-  saturation_cases(kernels_for(GetParam()).qgemm_7bit, 127);
+  random_cases(kernels_for(GetParam()).qgemm_7bit, 150, k7BitActivations);
+  saturation_cases(kernels_for(GetParam()).qgemm_7bit, k7BitActivations);
+}
+
+// The same path for 7-bit weights against full 8-bit activations, which packing picks by itself.
+TEST_P(QgemmIsa, Weights7BitPathIsExact) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  random_cases(t.qgemm_7bit, 150, k7BitWeights);
+  saturation_cases(t.qgemm_7bit, k7BitWeights);
+  const int64_t wide = t.qgemm_narrow.nr + 1;
+  EXPECT_EQ(&t.qgemm_for(wide, true), &t.qgemm_7bit);
+  EXPECT_EQ(&t.qgemm_for(wide, false), &t.qgemm);
+  // A narrow output keeps its narrow panel unless the 7-bit panel is as narrow.
+  const QgemmKernel& narrow = t.qgemm_for(t.qgemm_narrow.nr, true);
+  EXPECT_EQ(&narrow, t.qgemm_7bit.nr <= t.qgemm_narrow.nr ? &t.qgemm_7bit : &t.qgemm_narrow);
+}
+
+TEST(Qgemm, WeightsFit7BitChecksEveryCode) {
+  std::vector<int8_t> w(6 * 5, 64);
+  w[7] = -64;
+  EXPECT_TRUE(weights_fit_7bit(w.data(), 6, 5, 5, 1));
+  EXPECT_TRUE(weights_fit_7bit(w.data(), 5, 6, 1, 5));  // N x K storage
+  w[29] = 65;
+  EXPECT_FALSE(weights_fit_7bit(w.data(), 6, 5, 5, 1));
+  w[29] = -65;
+  EXPECT_FALSE(weights_fit_7bit(w.data(), 6, 5, 5, 1));
+  EXPECT_TRUE(weights_fit_7bit(w.data(), 5, 5, 5, 1));  // the last row is not part of a 5 x 5 matrix
 }
 
 INSTANTIATE_TEST_SUITE_P(Qgemm, QgemmIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);

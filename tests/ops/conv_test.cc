@@ -241,5 +241,22 @@ TEST(ConvTransposeOp, RandomShapes) {
   }
 }
 
+// The window attributes are read by ops/window.h, as for Conv and the pools: each bad one names
+// the node and the attribute.
+TEST(ConvTransposeOp, BadWindowAttributesNameTheAttribute) {
+  std::mt19937 rng(12);
+  const Tensor x = random_tensor({1, 2, 4, 4}, rng), w = random_tensor({2, 3, 3, 3}, rng);
+  auto error = [&](const std::string& key, Attribute value) {
+    return op_error("ConvTranspose", {x, w}, {{key, value}});
+  };
+  EXPECT_NE(error("auto_pad", attr_string("SAME")).find("unknown auto_pad 'SAME'"), std::string::npos);
+  EXPECT_NE(error("output_padding", attr_ints({0, -1})).find("attribute 'output_padding' holds -1"), std::string::npos);
+  EXPECT_NE(error("output_padding", attr_ints({1})).find("attribute 'output_padding' has 1 values"), std::string::npos);
+  EXPECT_NE(error("pads", attr_ints({1, 1})).find("attribute 'pads' has 2 values, expected 4"), std::string::npos);
+  EXPECT_NE(error("pads", attr_ints({0, -1, 0, 0})).find("negative pads"), std::string::npos);
+  EXPECT_NE(error("kernel_shape", attr_ints({2, 2})).find("kernel_shape does not match"), std::string::npos);
+  EXPECT_EQ(error("auto_pad", attr_string("SAME_UPPER")), "no error");
+}
+
 }  // namespace
 }  // namespace octet::testing

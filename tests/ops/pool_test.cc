@@ -1,7 +1,7 @@
 // ops/pool.cc: MaxPool and AveragePool on a channels-last input (the form passes/channels_last.cc
 // gives them inside an NHWC region) equal the NCHW op transposed, element for element, for padding,
 // strides, dilations, ceil_mode, a window entirely in the padding, NaN and integer types; the INT8
-// QLinearAveragePool is within one step of dequantize -> AveragePool -> quantize.
+// Int8AveragePool is within one step of dequantize -> AveragePool -> quantize.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <limits>
 #include <random>
 
+#include "ir/octet_ops.h"
 #include "op_test_util.h"
 
 namespace octet {
@@ -117,7 +118,7 @@ TEST(AveragePoolNhwc, EqualsTheNchwOpTransposed) {
   }
 }
 
-TEST(QLinearAveragePool, WithinOneStepOfTheFloatPoolOnDequantizedCodes) {
+TEST(Int8AveragePool, WithinOneStepOfTheFloatPoolOnDequantizedCodes) {
   std::mt19937 rng(8);
   Tensor codes(DType::kUInt8, {2, 5, 9, 8});
   for (int64_t i = 0; i < codes.numel(); ++i) codes.data<uint8_t>()[i] = static_cast<uint8_t>(rng());
@@ -133,14 +134,14 @@ TEST(QLinearAveragePool, WithinOneStepOfTheFloatPoolOnDequantizedCodes) {
     attrs["y_scale"] = testing::attr_float(y_scale);
     attrs["x_zero_point"] = attr_int(x_zp);
     attrs["y_zero_point"] = attr_int(y_zp);
-    const Tensor got = run_op("QLinearAveragePool", {codes}, attrs, 1, 1, 1, {}, "com.octet")[0];
+    const Tensor got = run_op(octet_op::kInt8AveragePool, {codes}, attrs, 1, 1, 1, {}, "com.octet")[0];
     ASSERT_EQ(got.shape(), ref.shape());
     for (int64_t i = 0; i < got.numel(); ++i) {
       const float want = std::clamp(std::nearbyint(ref.data<float>()[i] / y_scale) + y_zp, 0.f, 255.f);
       ASSERT_LE(std::fabs(got.data<uint8_t>()[i] - want), 1.0f) << i;
     }
     attrs["channels_last"] = attr_int(1);
-    const Tensor nhwc = run_op("QLinearAveragePool", {permute(codes, true)}, attrs, 1, 1, 1, {}, "com.octet")[0];
+    const Tensor nhwc = run_op(octet_op::kInt8AveragePool, {permute(codes, true)}, attrs, 1, 1, 1, {}, "com.octet")[0];
     EXPECT_TRUE(same_bits(permute(nhwc, false), got));
   }
 }

@@ -9,6 +9,7 @@
 #include <random>
 
 #include <onnx/onnx_pb.h>
+#include "ir/octet_ops.h"
 #include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
@@ -62,9 +63,9 @@ TEST(ChannelsLast, QuantizedCnnsMatchTheNchwPlanBitForBit) {
     lower_static(nchw);
     Graph nhwc = lower(q);
     EXPECT_EQ(testing::count_op(nhwc, "Transpose") - testing::count_op(nchw, "Transpose"), c.transposes);
-    EXPECT_EQ(count_channels_last(nhwc), testing::count_op(nhwc, "QLinearConv") +
-                                             testing::count_op(nhwc, "QLinearMaxPool") +
-                                             testing::count_op(nhwc, "QLinearGlobalAveragePool"));
+    EXPECT_EQ(count_channels_last(nhwc), testing::count_op(nhwc, octet_op::kInt8Conv) +
+                                             testing::count_op(nhwc, octet_op::kInt8MaxPool) +
+                                             testing::count_op(nhwc, octet_op::kInt8GlobalAveragePool));
     expect_identical(Executor(nchw).run(data), Executor(nhwc).run(data));
     expect_identical(Executor(nchw, {.threads = 2}).run(data), Executor(nhwc, {.threads = 2}).run(data));
   }
@@ -107,33 +108,33 @@ Graph edge_cases() {
     n.attrs = std::move(attrs);
     g.nodes.push_back(n);
   };
-  node("QLinearConv", {"x", "w", "ws"}, "c",
+  node(octet_op::kInt8Conv, {"x", "w", "ws"}, "c",
        {{"x_scale", float_attr(0.02f)},
         {"x_zero_point", int_attr(120)},
         {"y_scale", float_attr(0.05f)},
         {"y_zero_point", int_attr(100)},
         {"pads", ints_attr({1, 1, 1, 1})}});
-  node("QLinearConv", {"x", "w", "ws"}, "c2",
+  node(octet_op::kInt8Conv, {"x", "w", "ws"}, "c2",
        {{"x_scale", float_attr(0.02f)},
         {"x_zero_point", int_attr(120)},
         {"y_scale", float_attr(0.03f)},
         {"y_zero_point", int_attr(7)},
         {"pads", ints_attr({1, 1, 1, 1})}});
-  node("QLinearAdd", {"c", "c2"}, "a",
+  node(octet_op::kInt8Add, {"c", "c2"}, "a",
        {{"a_scale", float_attr(0.05f)},
         {"a_zero_point", int_attr(100)},
         {"b_scale", float_attr(0.03f)},
         {"b_zero_point", int_attr(7)},
         {"y_scale", float_attr(0.07f)},
         {"y_zero_point", int_attr(90)}});
-  node("QLinearMaxPool", {"a"}, "m", {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
-  node("QLinearConcat", {"m", "m"}, "k",
+  node(octet_op::kInt8MaxPool, {"a"}, "m", {{"kernel_shape", ints_attr({2, 2})}, {"strides", ints_attr({2, 2})}});
+  node(octet_op::kInt8Concat, {"m", "m"}, "k",
        {{"axis", int_attr(1)},
         {"scales", floats_attr({0.07f, 0.07f})},
         {"zero_points", ints_attr({90, 90})},
         {"y_scale", float_attr(0.08f)},
         {"y_zero_point", int_attr(80)}});
-  node("QLinearGlobalAveragePool", {"k"}, "p",
+  node(octet_op::kInt8GlobalAveragePool, {"k"}, "p",
        {{"x_scale", float_attr(0.08f)},
         {"x_zero_point", int_attr(80)},
         {"y_scale", float_attr(0.06f)},
@@ -157,7 +158,7 @@ TEST(ChannelsLast, Fp32ConvolutionChainsRunNhwcWithTheSameOutputs) {
     Graph g = load_onnx(c.model);
     Graph o = optimize_for_inference(g);
     EXPECT_EQ(testing::count_op(o, "Transpose") - testing::count_op(g, "Transpose"), c.transposes);
-    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "FusedConv") +
+    EXPECT_EQ(count_channels_last(o), testing::count_op(o, "Conv") + testing::count_op(o, "ConvPostOps") +
                                           testing::count_op(o, "MaxPool") + testing::count_op(o, "GlobalAveragePool"));
     auto data = slice_samples(read_npz(c.data), 0, 2);
     for (int threads : {1, 2}) {
@@ -203,7 +204,7 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
       EXPECT_EQ(n.opset, 17) << n.name;  // the model's ai.onnx opset
     }
   for (const Node& n : nhwc.nodes)
-    if (n.op_type == "QLinearConcat") {
+    if (n.op_type == octet_op::kInt8Concat) {
       EXPECT_EQ(n.attr_int("axis", 0), 3);
     }
   std::mt19937 rng(3);
@@ -218,7 +219,7 @@ TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
 
 TEST(ChannelsLast, GraphWithoutConvolutionsIsUntouched) {
   Graph g = edge_cases();
-  g.nodes.erase(g.nodes.begin(), g.nodes.begin() + 2);  // no QLinearConv: c and c2 become inputs
+  g.nodes.erase(g.nodes.begin(), g.nodes.begin() + 2);  // no Int8Conv: c and c2 become inputs
   g.inputs.push_back({"c", DType::kUInt8, false, {}});
   g.inputs.push_back({"c2", DType::kUInt8, false, {}});
   g.outputs.erase(g.outputs.begin());

@@ -49,7 +49,7 @@ TEST(FuseConvActivation, EveryActivationRunsAsAPostOp) {
     Graph fused = g;
     ASSERT_EQ(fuse_conv_activation(fused), op == "SiLU" ? 2 : 1);
     ASSERT_EQ(fused.nodes.size(), 1u);
-    EXPECT_EQ(fused.nodes[0].op_type, "FusedConv");
+    EXPECT_EQ(fused.nodes[0].op_type, "ConvPostOps");
     EXPECT_EQ(fused.nodes[0].attr_string("activation", ""), activation);
     testing::expect_same_outputs(g, fused, {{"x", x}}, 2e-6);
   }

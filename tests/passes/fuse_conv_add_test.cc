@@ -59,7 +59,7 @@ TEST(FuseConvAdd, ResidualAndReluJoinTheConvolution) {
   ASSERT_EQ(fuse_conv_activation(fused), 1);
   ASSERT_EQ(fused.nodes.size(), 1u);
   const Node& n = fused.nodes[0];
-  EXPECT_EQ(n.op_type, "FusedConv");
+  EXPECT_EQ(n.op_type, "ConvPostOps");
   EXPECT_EQ(n.inputs, (std::vector<std::string>{"x", "w", "b", "z"}));
   EXPECT_EQ(n.attr_string("activation", ""), "Relu");
   for (int threads : {1, 2}) {
@@ -89,7 +89,7 @@ TEST(FuseConvAdd, ResidualCnnFixturesLoseTheirAdds) {
     Graph g = load_onnx(dir + name + ".onnx");
     Graph o = optimize_for_inference(g);
     int residual = 0;
-    for (const Node& n : o.nodes) residual += n.op_type == "FusedConv" && n.has_input(3);
+    for (const Node& n : o.nodes) residual += n.op_type == "ConvPostOps" && n.has_input(3);
     EXPECT_GT(residual, 0);
     EXPECT_EQ(testing::count_op(g, "Add") - testing::count_op(o, "Add"), residual);
   }

@@ -58,9 +58,9 @@ TEST(LowerStatic, MnistRunsEntirelyOnInt8Kernels) {
   Graph q = quantized_mnist();
   Graph l = lower(q);
   auto c = op_counts(l);
-  EXPECT_EQ(c["com.octet::QLinearConv"], 2);
-  EXPECT_EQ(c["com.octet::QLinearMatMul"], 2);
-  EXPECT_EQ(c["com.octet::QLinearMaxPool"], 2);
+  EXPECT_EQ(c["com.octet::Int8Conv"], 2);
+  EXPECT_EQ(c["com.octet::Int8MatMul"], 2);
+  EXPECT_EQ(c["com.octet::Int8MaxPool"], 2);
   EXPECT_EQ(c["Conv"] + c["Gemm"] + c["MaxPool"] + c["Relu"], 0);
   EXPECT_EQ(c["QuantizeLinear"], 1);    // the graph input
   EXPECT_EQ(c["DequantizeLinear"], 1);  // the graph output
@@ -108,7 +108,7 @@ TEST(LowerStatic, SameResultOnOneAndTwoThreads) {
 
 // The glue of an EfficientNet / MobileNetV3-style net runs on INT8 kernels too: SiLU (Sigmoid +
 // Mul) and HardSwish as one table lookup each, squeeze-excite's mean as a global average pool and
-// its gate as a broadcasting QLinearMul (the per-channel constant scale after a convolution is
+// its gate as a broadcasting Int8Mul (the per-channel constant scale after a convolution is
 // folded into it), the upsampling Resize on the codes: nothing but the graph's input and output
 // stays float.
 TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
@@ -119,9 +119,9 @@ TEST(LowerStatic, EffNetGlueRunsOnInt8Kernels) {
   Graph l = lower(quantize_static(g, read_npz(dir + "effnet_op17.inputs.npz"), o));
   auto c = op_counts(l);
   EXPECT_EQ(c["Sigmoid"] + c["HardSigmoid"] + c["HardSwish"] + c["ReduceMean"] + c["Clip"], 0);
-  EXPECT_EQ(c["com.octet::QLinearMul"], 2);                // the two squeeze-excite gates
-  EXPECT_EQ(c["com.octet::QLinearGlobalAveragePool"], 3);  // their means and the head's pool
-  EXPECT_GE(c["com.octet::QLinearLookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
+  EXPECT_EQ(c["com.octet::Int8Mul"], 2);                // the two squeeze-excite gates
+  EXPECT_EQ(c["com.octet::Int8GlobalAveragePool"], 3);  // their means and the head's pool
+  EXPECT_GE(c["com.octet::Int8Lookup"], 5);             // SiLU x2, SE gates x2, HardSwish x2
   EXPECT_EQ(c["QuantizeLinear"], 1);
   EXPECT_EQ(c["DequantizeLinear"], 1);
   EXPECT_EQ(c["Mul"] + c["Add"], 0);
@@ -138,7 +138,7 @@ TEST(LowerStatic, LinearLayersWithBiasAddsRunOnTheInt8Gemm) {
   o.observer = "minmax";
   Graph q = quantize_static(g, data, o);
   Graph l = lower(q);
-  EXPECT_EQ(op_counts(l)["com.octet::QLinearMatMul"], 8);  // qkv, proj and two feed-forward layers, twice
+  EXPECT_EQ(op_counts(l)["com.octet::Int8MatMul"], 8);  // qkv, proj and two feed-forward layers, twice
   const std::string out = q.outputs[0].name;
   Tensor want = Executor(q).run(data).at(out), got = Executor(l).run(data).at(out);
   double err = 0, scale = 0;
@@ -177,8 +177,8 @@ TEST(LowerStatic, ConstantOperandsOfMulAndAddRunOnInt8Kernels) {
   Graph q = quantize_static(g, data, o);
   Graph l = lower(q);
   auto c = op_counts(l);
-  EXPECT_EQ(c["com.octet::QLinearMul"], 1);
-  EXPECT_EQ(c["com.octet::QLinearAdd"], 1);
+  EXPECT_EQ(c["com.octet::Int8Mul"], 1);
+  EXPECT_EQ(c["com.octet::Int8Add"], 1);
   EXPECT_EQ(c["Mul"] + c["Add"], 0);
   Tensor want = Executor(q).run(data).at("y"), got = Executor(l).run(data).at("y");
   auto [fraction, worst] = within_one_step(want, got, output_step(q, "y"));
@@ -216,7 +216,7 @@ TEST(LowerStatic, TransposedConvolutionRunsOnInt8Kernels) {
   lower_static(nchw);
   for (const Graph& l : {nchw, lower(q)}) {
     auto c = op_counts(l);
-    EXPECT_EQ(c["com.octet::QLinearConvTranspose"], 1);
+    EXPECT_EQ(c["com.octet::Int8ConvTranspose"], 1);
     EXPECT_EQ(c["ConvTranspose"], 0);
     Tensor want = Executor(q).run(data).at("y"), got = Executor(l).run(data).at("y");
     auto [fraction, worst] = within_one_step(want, got, output_step(q, "y"));
@@ -226,7 +226,7 @@ TEST(LowerStatic, TransposedConvolutionRunsOnInt8Kernels) {
 
 void expect_each_unit_within_one_step(const std::string& name);
 
-// One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups, QLinearMul): the lowered op
+// One unit at a time (Conv+Relu, Gemm, Add+Relu, pools, lookups, Int8Mul): the lowered op
 // equals the QDQ reference within one step on every element.
 TEST(LowerStatic, EachUnitWithinOneStep) {
   for (const char* name : {"resnet_op17", "effnet_op17"}) {
@@ -303,8 +303,8 @@ TEST(LowerStatic, SignedActivationsRunOnTheInt8Kernels) {
   Graph q = quantize_static(fp32, calib, o);
   Graph l = lower(q);
   auto c = op_counts(l);
-  EXPECT_EQ(c["com.octet::QLinearConv"], 2);
-  EXPECT_EQ(c["com.octet::QLinearMatMul"], 2);
+  EXPECT_EQ(c["com.octet::Int8Conv"], 2);
+  EXPECT_EQ(c["com.octet::Int8MatMul"], 2);
   EXPECT_EQ(c["Conv"] + c["Gemm"] + c["MaxPool"] + c["Relu"], 0);
   auto data = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 200);
   const std::string out = q.outputs[0].name;
@@ -326,7 +326,7 @@ TEST(LowerStatic, WhatCannotBeLoweredStaysFloatAndRuns) {
   Graph l = lower(q);
   auto c = op_counts(l);
   EXPECT_EQ(c["Conv"], 1);
-  EXPECT_EQ(c["com.octet::QLinearConv"], 1);
+  EXPECT_EQ(c["com.octet::Int8Conv"], 1);
   auto data = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 100);
   const std::string out = q.outputs[0].name;
   Tensor want = Executor(q).run(data).at(out), got = Executor(l).run(data).at(out);

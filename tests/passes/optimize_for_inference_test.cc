@@ -58,9 +58,9 @@ TEST(OptimizeForInference, ReluAndClipJoinTheirConvolutions) {
     SCOPED_TRACE(name);
     Graph g = load_onnx(dir + name + ".onnx");
     Graph o = optimize_for_inference(g);
-    int fused = 0;  // FusedConvs that took a Relu or Clip (others a HardSwish, or only a residual)
+    int fused = 0;  // ConvPostOps nodes that took a Relu or Clip (others a HardSwish, or only a residual)
     for (const Node& n : o.nodes)
-      fused += n.op_type == "FusedConv" &&
+      fused += n.op_type == "ConvPostOps" &&
                (n.attr_string("activation", "") == "Relu" || n.attr_string("activation", "") == "Clip");
     EXPECT_GT(fused, 0);
     EXPECT_EQ(testing::count_op(g, "Relu") + testing::count_op(g, "Clip") - testing::count_op(o, "Relu") -
@@ -89,7 +89,7 @@ TEST(OptimizeForInference, EffNetRunsAsConvolutionsInOneRegion) {
       EXPECT_EQ(testing::count_op(o, gone), 0) << gone;
     std::set<std::string> activations;
     for (const Node& n : o.nodes)
-      if (n.op_type == "FusedConv") activations.insert(n.attr_string("activation", ""));
+      if (n.op_type == "ConvPostOps") activations.insert(n.attr_string("activation", ""));
     for (const char* act : {"Swish", "HardSwish", "Relu", "Sigmoid", "HardSigmoid"})
       EXPECT_TRUE(activations.count(act)) << act;
     EXPECT_EQ(testing::count_op(o, "Transpose"), 2);

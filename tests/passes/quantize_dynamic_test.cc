@@ -99,6 +99,24 @@ TEST(QuantizeDynamic, WeightRoundTripWithinHalfAStep) {
   EXPECT_GT(expect_weights_round_trip(g, quantize_dynamic(g, {})), 0);
 }
 
+// 7-bit weights: every code in -64..64 (the 7-bit GEMM path), results still close to fp32.
+TEST(QuantizeDynamic, ReduceWeightRangeWritesSevenBitWeights) {
+  Graph g = load_onnx(kModels + "transformer_op17.onnx");
+  auto feeds = read_npz(kModels + "transformer_op17.inputs.npz");
+  DynamicQuantOptions o;
+  o.reduce_weight_range = true;
+  Graph q = quantize_dynamic(g, o);
+  int weights = 0;
+  for (const auto& [name, t] : q.initializers) {
+    if (t.dtype() != DType::kInt8) continue;
+    ++weights;
+    for (int64_t i = 0; i < t.numel(); ++i) ASSERT_LE(std::abs(int(t.data<int8_t>()[i])), 64) << name;
+  }
+  EXPECT_GE(weights, 4);
+  Tensor want = Executor(g).run(feeds).begin()->second;
+  EXPECT_LT(max_rel_diff(want, Executor(lower(q)).run(feeds).begin()->second), 0.03);
+}
+
 // One MatMul whose input rows differ in magnitude by 1000x: per-token keeps the small rows.
 Graph one_matmul() {
   Graph g;

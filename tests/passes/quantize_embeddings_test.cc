@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "octet/quantize.h"
 #include "octet/runtime.h"
@@ -81,6 +82,19 @@ TEST(QuantizeEmbeddings, RowsComeBackWithinHalfAStepOfTheirOwnScale) {
   EXPECT_EQ(testing::max_abs_diff(want.at("a"), got.at("a")), 0.0);
   EXPECT_LT(testing::max_rel_diff(want.at("y"), got.at("y")), 0.01);
   for (int64_t j = 0; j < 16; ++j) EXPECT_EQ(w2.data<float>()[16 + j], 0.0f) << "the row of zeros (scale 1)";
+  // The rule of docs/dynamic_ptq.md, ONNX Runtime's for a symmetric int8 table: s = max|row| / 127,
+  // so each row's largest magnitude is the code +-127 (not the weights' max|w| / 127.5).
+  const Tensor& codes = *q.find_initializer("word_quantized");
+  for (int64_t r = 0; r < 12; ++r) {
+    float max_abs = 0;
+    int max_code = 0;
+    for (int64_t j = 0; j < 16; ++j) {
+      max_abs = std::max(max_abs, std::fabs(word.data<float>()[r * 16 + j]));
+      max_code = std::max(max_code, std::abs(int{codes.data<int8_t>()[r * 16 + j]}));
+    }
+    EXPECT_EQ(scales.data<float>()[r], max_abs > 0 ? max_abs / 127.0f : 1.0f) << "row " << r;
+    EXPECT_EQ(max_code, max_abs > 0 ? 127 : 0) << "row " << r;
+  }
 }
 
 TEST(QuantizeEmbeddings, OnlyChosenAxisZeroLookupsAreRewritten) {

@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
+#include <cstring>
 #include <set>
 
 #include "octet/io.h"
@@ -102,6 +103,33 @@ TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasInt32WithProductScale) {
     for (int64_t c = 0; c < channels; ++c) EXPECT_EQ(bs.data<float>()[c], xs * ws.data<float>()[c]);
   }
   EXPECT_GE(convs, 2);
+}
+
+// 7-bit weights: every weight code in -64..64 (the GEMMs' vpmaddubsw path is exact for them,
+// kernels/qgemm.h weights_fit_7bit), and the model as accurate as with 8-bit weights.
+TEST(QuantizeStatic, ReduceWeightRangeWritesSevenBitWeightsAndKeepsAccuracy) {
+  const Mnist& m = mnist();
+  StaticQuantOptions o = fast_options();
+  o.reduce_weight_range = true;
+  Graph q = quantize_static(m.model, m.calib, o);
+  int weights = 0;
+  for (const auto& [name, t] : q.initializers) {
+    if (t.dtype() != DType::kInt8) continue;
+    ++weights;
+    for (int64_t i = 0; i < t.numel(); ++i) ASSERT_LE(std::abs(int(t.data<int8_t>()[i])), 64) << name;
+  }
+  EXPECT_GE(weights, 2);
+  EXPECT_GE(top1(q, m.test, m.labels), top1(m.model, m.test, m.labels) - 1.0);
+  // The qconfig's weight field does the same for the nodes it names.
+  o.reduce_weight_range = false;
+  o.config_json = R"({"global": {"weight": {"reduce_range": true}}})";
+  Graph from_config = quantize_static(m.model, m.calib, o);
+  for (const auto& [name, t] : q.initializers) {
+    if (t.dtype() != DType::kInt8) continue;
+    const Tensor* c = from_config.find_initializer(name);
+    ASSERT_TRUE(c && c->numel() == t.numel()) << name;
+    EXPECT_EQ(0, std::memcmp(c->data<int8_t>(), t.data<int8_t>(), t.numel())) << name;
+  }
 }
 
 TEST(QuantizeStatic, FusedReluHasNoQuantizationInside) {

@@ -143,7 +143,7 @@ def check_ort_static_in_octet(octet_bin: Path, work: Path, threads: int) -> str:
     for activations in ("QUInt8", "QInt8"):  # ORT's u8 and s8 activations: both lowered
         out = ort_static_mnist(work, activations)
         lowered = octet(octet_bin, "inspect", out, "--lowered")
-        if "QLinearConv" not in lowered or "100.0 % of the multiply-accumulates" not in lowered:
+        if "Int8Conv" not in lowered or "100.0 % of the multiply-accumulates" not in lowered:
             raise CheckFailed(f"{activations}: octet did not lower ORT's QDQ model onto its INT8 kernels")
         x_path, x = mnist_inputs(work)
         got = octet_run(octet_bin, out, {"input": x_path}, work / "mnist.ortqdq.octet.npz", threads)["logits"]

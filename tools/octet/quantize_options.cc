@@ -22,6 +22,8 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
   cmd->add_flag("--per-tensor", args.per_tensor, "one weight scale per tensor instead of per output channel");
   cmd->add_option("--act-dtype", args.act_dtype, "static: activation type")->check(CLI::IsMember({"u8", "s8"}));
   cmd->add_flag("--reduce-range", args.reduce_range, "7-bit activations (PyTorch x86's reduce_range)");
+  cmd->add_flag("--reduce-weight-range", args.reduce_weight_range,
+                "7-bit weights (ONNX Runtime's reduce_range): about 2x faster GEMMs on CPUs without VNNI");
   cmd->add_option("--exclude", args.exclude, "node names kept in float")->delimiter(',');
   cmd->add_option("--config", args.config, "static: qconfig mapping (JSON, see docs/quantization.md)");
   cmd->add_option("--samples", args.samples, "static: calibration samples used (default: all)")
@@ -72,6 +74,7 @@ std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const Quantiz
     o.per_channel = !args.per_tensor;
     o.per_token = args.per_token;
     o.reduce_range = args.reduce_range;
+    o.reduce_weight_range = args.reduce_weight_range;
     if (!args.ops.empty()) o.op_types = args.ops;
     o.exclude = args.exclude;
     o.keep_opset = args.keep_opset;
@@ -82,6 +85,7 @@ std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const Quantiz
   o.per_channel = !args.per_tensor;
   o.act_dtype = args.act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
   o.reduce_range = args.reduce_range;
+  o.reduce_weight_range = args.reduce_weight_range;
   o.exclude = args.exclude;
   if (!args.config.empty()) {
     o.config_json = read_file(args.config);

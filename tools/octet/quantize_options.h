@@ -17,7 +17,8 @@ namespace octet::cli {
 struct QuantizeArgs {
   std::string mode, calib, observer = "histogram", act_dtype = "u8", config, layout = "auto";
   std::vector<std::string> exclude, ops;
-  bool per_tensor = false, per_token = false, reduce_range = false, no_bias_correction = false, keep_opset = false;
+  bool per_tensor = false, per_token = false, reduce_range = false, reduce_weight_range = false,
+       no_bias_correction = false, keep_opset = false;
   int64_t samples = -1, batch = 32, bias_correction_samples = 128;
   int threads = 1;
   CLI::Option* bias_correction_samples_option = nullptr;

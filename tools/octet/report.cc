@@ -1,9 +1,10 @@
 // octet report FLOAT.onnx QUANT.onnx --data DATA -o report.html [--samples N] [--batch N]
 // [--data-layout L] [--threads N]: one self-contained HTML page of the debugging views
-// (debug/html_report.h, docs/debugging.md "The HTML report"), written atomically.
+// (octet/report.h, docs/debugging.md "The HTML report"), written atomically.
 #include <iostream>
 #include <limits>
 
+#include "cli_flags.h"
 #include "commands.h"
 #include "compare_args.h"
 #include "inputs.h"
@@ -58,7 +59,7 @@ std::function<int()> add_report(CLI::App& app) {
     report.float_bytes = static_cast<int64_t>(bytes_on_disk(float_files));
     report.quantized_bytes = static_cast<int64_t>(bytes_on_disk(quantized_files));
     report.kernel_coverage = kernel_coverage(quantized);
-    write_file_atomic(args->out, html_report(report));
+    write_file_atomic(args->out, with_cli_flags(html_report(report)));
     std::cout << "report: " << args->out << " (" << report.comparison.layers.size() << " layers, "
               << report.histograms.size() << " activation histograms, on " << report.comparison.samples
               << " samples of " << args->pair.data << ")\n";

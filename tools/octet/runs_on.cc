@@ -25,7 +25,7 @@ RunsOn runs_on(const Node& n, DType output) {
   static const std::set<std::string> kInteger = {"MatMulInteger", "ConvInteger"};
   if (n.domain.empty() && kQdq.count(n.op_type)) return RunsOn::kQdq;
   if (n.domain.empty() && n.op_type == "Transpose") return RunsOn::kLayout;
-  if (n.domain == kOctetDomain && (n.op_type.rfind("QLinear", 0) == 0 || n.op_type.rfind("DynamicQuant", 0) == 0))
+  if (n.domain == kOctetDomain && (n.op_type.rfind("Int8", 0) == 0 || n.op_type.rfind("DynamicQuant", 0) == 0))
     return RunsOn::kInt8;
   if ((n.domain.empty() && kInteger.count(n.op_type)) || output == DType::kUInt8 || output == DType::kInt8)
     return RunsOn::kInt8;

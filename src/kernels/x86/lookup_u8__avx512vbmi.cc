@@ -1,4 +1,4 @@
-// QLinearLookup with AVX-512 VBMI: vpermi2b picks 64 bytes from 128 table entries by the low 7
+// Int8Lookup with AVX-512 VBMI: vpermi2b picks 64 bytes from 128 table entries by the low 7
 // bits of each code, one for each half of the table, and bit 7 selects the half. Two permutes and
 // a blend per 64 codes. Contract: kernels/ref/qelementwise_ref.h (y = table[x]).
 #include <immintrin.h>

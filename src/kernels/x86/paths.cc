@@ -18,8 +18,9 @@ namespace {
 constexpr QgemmKernel kGemmAvx2{
     "qgemm_u8s8_4x16c2__avx2",    4, 16, 2, 2, 2, qgemm_u8s8_4x16c2__avx2, qgemm_epilogue__avx2,
     qgemm_u8s8_4x16c2_fused__avx2};
-constexpr QgemmKernel kGemm7bitAvx2{"qgemm_u8s8_4x16c4__avx2", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avx2,
-                                    qgemm_epilogue__avx2};
+constexpr QgemmKernel kGemm7bitAvx2{
+    "qgemm_u8s8_4x16c4__avx2",    4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avx2, qgemm_epilogue__avx2,
+    qgemm_u8s8_4x16c4_fused__avx2};
 constexpr QgemmKernel kGemmAvx512bw{
     "qgemm_u8s8_8x32c2__avx512bw",    8, 32, 2, 2, 2, qgemm_u8s8_8x32c2__avx512bw, qgemm_epilogue__avx512bw,
     qgemm_u8s8_8x32c2_fused__avx512bw};
@@ -28,8 +29,9 @@ constexpr QgemmKernel kGemmNarrowAvx512bw{"qgemm_u8s8_8x16c2__avx512bw", 8, 16, 
 constexpr QgemmKernel kGemm7bitAvx512bw{
     "qgemm_u8s8_8x32c4__avx512bw",    8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512bw, qgemm_epilogue__avx512bw,
     qgemm_u8s8_8x32c4_fused__avx512bw};
-constexpr QgemmKernel kGemmAvxvnni{"qgemm_u8s8_4x16c4__avxvnni", 4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni,
-                                   qgemm_epilogue__avx2};
+constexpr QgemmKernel kGemmAvxvnni{
+    "qgemm_u8s8_4x16c4__avxvnni",    4, 16, 4, 1, 1, qgemm_u8s8_4x16c4__avxvnni, qgemm_epilogue__avx2,
+    qgemm_u8s8_4x16c4_fused__avxvnni};
 constexpr QgemmKernel kGemmAvx512vnni{
     "qgemm_u8s8_8x32c4__avx512vnni",    8, 32, 4, 1, 1, qgemm_u8s8_8x32c4__avx512vnni, qgemm_epilogue__avx512bw,
     qgemm_u8s8_8x32c4_fused__avx512vnni};

@@ -1,4 +1,4 @@
-// QLinearAdd, QLinearMul and table lookups on ymm: 8 sums or products (32 lookups) at a time, the
+// Int8Add, Int8Mul and table lookups on ymm: 8 sums or products (32 lookups) at a time, the
 // tail by the scalar reference. The float operations of kernels/ref/qelementwise_ref.cc in the same order (the exact
 // int32 product, cvtdq2ps, mulps, maxps/minps, cvtps2dq round-to-nearest-even), so the results
 // match it bit for bit.

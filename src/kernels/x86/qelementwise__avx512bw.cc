@@ -1,4 +1,4 @@
-// QLinearAdd, QLinearMul and requantization on zmm, 16 codes at a time with masked tails: the float
+// Int8Add, Int8Mul and requantization on zmm, 16 codes at a time with masked tails: the float
 // operations of kernels/ref/qelementwise_ref.cc in the same order (cvtdq2ps, mulps, addps,
 // maxps/minps, cvtps2dq in round-to-nearest-even), so the results match it bit for bit. Table
 // lookups 64 codes at a time, 16 vpshufb over the table's 16-byte rows (the VBMI path is

@@ -1,7 +1,9 @@
 // The 4 x 16 u8 x s8 microkernel over k in groups of 4 (c4 packing), for the ymm ISAs: `dot(acc,
 // a, b)` adds, in each 32-bit lane, the four products of a's and b's bytes in that lane. Included
 // only by ISA files, each compiled with its own flags and passing its own lambda (a distinct
-// instantiation per file): AVX-VNNI's vpdpbusd, AVX2's vpmaddubsw + vpmaddwd for 7-bit activations.
+// instantiation per file): AVX-VNNI's vpdpbusd, AVX2's vpmaddubsw + vpmaddwd when one operand is
+// 7-bit. The plain kernel stores the int32 tile; the fused one applies the epilogue from the
+// registers (qgemm_avx2_epilogue.h), as the c2 kernel does.
 #pragma once
 
 #include <immintrin.h>
@@ -9,15 +11,17 @@
 #include <cstdint>
 #include <cstring>
 
-namespace octet::kernels {
+#include "kernels/x86/qgemm_avx2_epilogue.h"
+
+namespace octet::kernels::c4x16 {
+
+constexpr int MR = 4;
 
 template <class Dot>
-inline void qgemm_u8s8_4x16c4(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c,
-                              Dot dot) {
-  constexpr int MR = 4;
+inline void accumulate(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, __m256i (&acc)[MR][2],
+                       Dot dot) {
   const uint8_t* rows[MR];
   for (int i = 0; i < MR; ++i) rows[i] = a + (i < mr ? i : mr - 1) * a_stride;
-  __m256i acc[MR][2];
   for (int i = 0; i < MR; ++i) acc[i][0] = acc[i][1] = _mm256_setzero_si256();
   const auto* bp = static_cast<const int8_t*>(b);
   for (int64_t g = 0; g < kp / 4; ++g, bp += 64) {
@@ -32,10 +36,24 @@ inline void qgemm_u8s8_4x16c4(int64_t mr, int64_t kp, const uint8_t* a, int64_t 
       acc[i][1] = dot(acc[i][1], av, b1);
     }
   }
+}
+
+template <class Dot>
+inline void store(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c, Dot dot) {
+  __m256i acc[MR][2];
+  accumulate(mr, kp, a, a_stride, b, acc, dot);
   for (int i = 0; i < mr; ++i) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * 16), acc[i][0]);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(c + i * 16 + 8), acc[i][1]);
   }
 }
 
-}  // namespace octet::kernels
+template <class Dot>
+inline void fused(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int64_t m0, int64_t n0,
+                  const EpilogueParams& p, Dot dot) {
+  __m256i acc[MR][2];
+  accumulate(mr, kp, a, a_stride, b, acc, dot);
+  avx2::put_tile(p, acc, mr, m0, n0);
+}
+
+}  // namespace octet::kernels::c4x16

@@ -1,6 +1,6 @@
 // The epilogue of 8 columns of one row on ymm, shared by the stand-alone AVX2 epilogue on a stored
 // int32 tile (qgemm_epilogue__avx2.cc) and the AVX2 microkernel that applies it straight from its
-// registers (qgemm_u8s8_4x16c2__avx2.cc): the float operations of kernels/ref/qgemm_ref.cc in the
+// registers (qgemm_u8s8_4x16c2__avx2.cc, qgemm_4x16c4.h): the float operations of kernels/ref/qgemm_ref.cc in the
 // same order, so every element matches qgemm_epilogue__ref. Included only by files compiled with
 // AVX2 flags.
 #pragma once
@@ -58,5 +58,17 @@ class Epilogue8 {
   const __m256 lo_, hi_;
   const __m256i zp_;
 };
+
+// A microkernel's mr x 16 tile, rows m0.., columns n0.. (two ymm per row), through the epilogue.
+template <int MR>
+inline void put_tile(const EpilogueParams& p, const __m256i (&acc)[MR][2], int64_t mr, int64_t m0, int64_t n0) {
+  const Epilogue8 ep(p);
+  for (int i = 0; i < mr; ++i) {
+    const __m256i row_sum = ep.row_sum(m0 + i);
+    const __m256 row_scale = ep.row_scale(m0 + i);
+    ep.put(acc[i][0], m0 + i, n0, row_sum, row_scale);
+    ep.put(acc[i][1], m0 + i, n0 + 8, row_sum, row_scale);
+  }
+}
 
 }  // namespace octet::kernels::avx2

@@ -10,7 +10,7 @@ void qgemm_u8s8_8x32c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64
 void qgemm_u8s8_8x16c2__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                  int32_t* c);  // N <= 16
 void qgemm_u8s8_8x32c4__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
-                                 int32_t* c);  // 7-bit activations only
+                                 int32_t* c);  // 7-bit activations or weights only
 void qgemm_u8s8_8x32c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                    int32_t* c);
 void qgemm_u8s8_8x16c4__avx512vnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
@@ -19,8 +19,12 @@ void qgemm_u8s8_4x16c2__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a
 void qgemm_u8s8_4x16c2_fused__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                    int64_t m0, int64_t n0, const EpilogueParams& p);
 void qgemm_u8s8_4x16c4__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
-                             int32_t* c);  // 7-bit activations only
+                             int32_t* c);  // 7-bit activations or weights only
+void qgemm_u8s8_4x16c4_fused__avx2(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                   int64_t m0, int64_t n0, const EpilogueParams& p);
 void qgemm_u8s8_4x16c4__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c);
+void qgemm_u8s8_4x16c4_fused__avxvnni(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
+                                      int64_t m0, int64_t n0, const EpilogueParams& p);
 // The 8 x 32 AVX-512 microkernels with the epilogue from registers (QgemmFusedUkernelFn).
 void qgemm_u8s8_8x32c2_fused__avx512bw(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b,
                                        int64_t m0, int64_t n0, const EpilogueParams& p);

@@ -49,13 +49,7 @@ void qgemm_u8s8_4x16c2_fused__avx2(int64_t mr, int64_t kp, const uint8_t* a, int
                                    int64_t m0, int64_t n0, const EpilogueParams& p) {
   __m256i acc[MR][2];
   accumulate(mr, kp, a, a_stride, b, acc);
-  const avx2::Epilogue8 ep(p);
-  for (int i = 0; i < mr; ++i) {
-    const __m256i row_sum = ep.row_sum(m0 + i);
-    const __m256 row_scale = ep.row_scale(m0 + i);
-    ep.put(acc[i][0], m0 + i, n0, row_sum, row_scale);
-    ep.put(acc[i][1], m0 + i, n0 + 8, row_sum, row_scale);
-  }
+  avx2::put_tile(p, acc, mr, m0, n0);
 }
 
 }  // namespace octet::kernels

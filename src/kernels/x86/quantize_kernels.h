@@ -1,5 +1,5 @@
 // The x86 element-wise INT8 kernels: QuantizeLinear / DequantizeLinear (quantize__<isa>.cc),
-// QLinearAdd, QLinearMul, requantization and table lookups (qelementwise__<isa>.cc,
+// Int8Add, Int8Mul, requantization and table lookups (qelementwise__<isa>.cc,
 // lookup_u8__avx512vbmi.cc). Contract: kernels/ref/qelementwise_ref.h.
 #pragma once
 

@@ -1,19 +1,20 @@
-// com.octet QLinearMatMul: a lowered DQ -> MatMul/Gemm (-> Relu/Clip) -> Q unit
+// com.octet Int8MatMul: a lowered DQ -> MatMul/Gemm (-> Relu/Clip) -> Q unit
 // (passes/lower_static.cc) on kernels/qgemm.h. Inputs: x (uint8 [..., K]), w (int8 constant,
 // [K, N], or [N, K] with trans_b = 1), w_scale (constant, 1 or N values), w_zero_point (constant
 // int8, optional), bias (constant int32 [N], scale x_scale * w_scale, optional). Output: uint8
-// [..., N]. Attributes: trans_b and qlinear_params'.
+// [..., N]. Attributes: trans_b and int8_params'.
+#include "ir/octet_ops.h"
 #include "kernels/qgemm.h"
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 #include "ops/registry.h"
 
 namespace octet {
 
 namespace {
 
-class QLinearMatMul : public OpKernel {
+class Int8MatMul : public OpKernel {
  public:
-  explicit QLinearMatMul(const KernelInit& init) : node_(init.node), q_(qlinear_params(init.node)) {
+  explicit Int8MatMul(const KernelInit& init) : node_(init.node), q_(int8_params(init.node)) {
     const Tensor* w = init.constant_input(1);
     const Tensor* ws = init.constant_input(2);
     OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 2, node_.describe(),
@@ -42,7 +43,7 @@ class QLinearMatMul : public OpKernel {
 
  private:
   const Node& node_;
-  QLinearParams q_;
+  Int8Params q_;
   int64_t k_dim_ = 0, n_dim_ = 0;
   ChannelConstants k_;
   kernels::PackedWeightsS8 packed_;
@@ -50,10 +51,10 @@ class QLinearMatMul : public OpKernel {
 
 }  // namespace
 
-void register_qlinear_matmul(OpRegistry& r) {
+void register_int8_matmul(OpRegistry& r) {
   r.add(
-      "QLinearMatMul",
-      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearMatMul>(init); },
+      octet_op::kInt8MatMul,
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<Int8MatMul>(init); },
       kOctetDomain);
 }
 

@@ -1,4 +1,4 @@
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 
 #include <cmath>
 
@@ -6,8 +6,8 @@
 
 namespace octet {
 
-QLinearParams qlinear_params(const Node& node) {
-  QLinearParams q;
+Int8Params int8_params(const Node& node) {
+  Int8Params q;
   auto scale = [&](const char* key) {
     OCTET_CHECK(node.has_attr(key), node.describe(), ": missing attribute '", key, "'");
     float s = node.attr_float(key, 1);
@@ -34,7 +34,7 @@ void transpose_planes_u8(const uint8_t* x, int64_t n, int64_t rows, int64_t cols
 }
 
 ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, const Tensor* w_zp, const Tensor* bias,
-                                   int64_t channels, const QLinearParams& q) {
+                                   int64_t channels, const Int8Params& q) {
   OCTET_CHECK(w_scale.dtype() == DType::kFloat32 && (w_scale.numel() == 1 || w_scale.numel() == channels),
               node.describe(), ": w_scale must be float32 with 1 or ", channels, " values");
   ChannelConstants k;

@@ -1,8 +1,8 @@
-// com.octet QLinearConvTranspose: a lowered DQ -> ConvTranspose (-> Relu/Clip) -> Q unit
+// com.octet Int8ConvTranspose: a lowered DQ -> ConvTranspose (-> Relu/Clip) -> Q unit
 // (passes/lower_static.cc), 2-D, one group. Inputs: x (uint8 NCHW, NHWC with channels_last), w
 // (int8 [C][OC][KH][KW], constant, zero points 0), w_scale (constant, 1 or OC values), bias
-// (constant int32 [OC] with scale x_scale * w_scale, optional; input 4 as for QLinearConv).
-// Attributes: ConvTranspose's strides, dilations, pads, output_padding, and qlinear_params'.
+// (constant int32 [OC] with scale x_scale * w_scale, optional; input 4 as for Int8Conv).
+// Attributes: ConvTranspose's strides, dilations, pads, output_padding, and int8_params'.
 // Output: uint8 [N][OC][OH][OW] (NHWC with channels_last), OH = stride (H - 1) + output_padding +
 // dilation (KH - 1) + 1 - pad_top - pad_bottom.
 //
@@ -11,12 +11,13 @@
 // sum_c (x[pixel][c] - x_zp) w[c][oc][i][j], every input pixel against every tap; then each column
 // block (i, j) adds into the output pixel it lands on (col2im), the OC values of a tap contiguous;
 // then one requantization per output by the GEMM's own epilogue (kernels::apply_epilogue), as
-// QLinearConv rounds:
+// Int8Conv rounds:
 //   y = clamp(nearbyint(float(acc + bias[oc]) * x_scale * w_scale[oc] / y_scale) + y_zp, qmin, qmax)
 #include <algorithm>
 
+#include "ir/octet_ops.h"
 #include "kernels/qgemm.h"
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 
@@ -24,10 +25,10 @@ namespace octet {
 
 namespace {
 
-class QLinearConvTranspose : public OpKernel {
+class Int8ConvTranspose : public OpKernel {
  public:
-  explicit QLinearConvTranspose(const KernelInit& init)
-      : node_(init.node), q_(qlinear_params(init.node)), channels_last_(init.node.attr_int("channels_last", 0) != 0) {
+  explicit Int8ConvTranspose(const KernelInit& init)
+      : node_(init.node), q_(int8_params(init.node)), channels_last_(init.node.attr_int("channels_last", 0) != 0) {
     const Tensor* w = init.constant_input(1);
     const Tensor* ws = init.constant_input(2);
     OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 4, node_.describe(),
@@ -111,7 +112,7 @@ class QLinearConvTranspose : public OpKernel {
   }
 
   const Node& node_;
-  QLinearParams q_;
+  Int8Params q_;
   bool channels_last_;
   int64_t in_c_ = 0, out_c_ = 0, kh_ = 0, kw_ = 0;
   std::vector<int64_t> strides_, dilations_, pads_, output_padding_;
@@ -123,10 +124,10 @@ class QLinearConvTranspose : public OpKernel {
 
 }  // namespace
 
-void register_qlinear_conv_transpose(OpRegistry& r) {
+void register_int8_conv_transpose(OpRegistry& r) {
   r.add(
-      "QLinearConvTranspose",
-      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearConvTranspose>(init); },
+      octet_op::kInt8ConvTranspose,
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<Int8ConvTranspose>(init); },
       kOctetDomain);
 }
 

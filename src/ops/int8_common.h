@@ -13,12 +13,12 @@ namespace octet {
 
 // Attributes x_scale, x_zero_point, y_scale, y_zero_point, qmin, qmax (the output clamp in codes:
 // ReLU and Clip folded in). octet::Error naming the node when one is missing or out of range.
-struct QLinearParams {
+struct Int8Params {
   float x_scale = 1, y_scale = 1;
   uint8_t x_zp = 0, y_zp = 0;
   int32_t qmin = 0, qmax = 255;
 };
-QLinearParams qlinear_params(const Node& node);
+Int8Params int8_params(const Node& node);
 
 // y[b][j][i] = x[b][i][j] for b < n, i < rows, j < cols: NCHW -> NHWC is (rows, cols) =
 // (channels, pixels), NHWC -> NCHW is (pixels, channels).
@@ -32,13 +32,13 @@ struct ChannelConstants {
   std::vector<int8_t> w_zero_point;
 };
 ChannelConstants channel_constants(const Node& node, const Tensor& w_scale, const Tensor* w_zp, const Tensor* bias,
-                                   int64_t channels, const QLinearParams& q);
+                                   int64_t channels, const Int8Params& q);
 
 class OpRegistry;
-// The lowered ops of qlinear_conv.cc, qlinear_conv_transpose.cc and qlinear_matmul.cc
-// (register_qlinear_ops calls them).
-void register_qlinear_conv(OpRegistry& r);
-void register_qlinear_conv_transpose(OpRegistry& r);
-void register_qlinear_matmul(OpRegistry& r);
+// The lowered ops of int8_conv.cc, int8_conv_transpose.cc and int8_matmul.cc
+// (register_int8_ops calls them).
+void register_int8_conv(OpRegistry& r);
+void register_int8_conv_transpose(OpRegistry& r);
+void register_int8_matmul(OpRegistry& r);
 
 }  // namespace octet

@@ -1,12 +1,13 @@
-// com.octet QLinearConv: a lowered DQ -> Conv (-> Relu/Clip) -> Q unit (passes/lower_static.cc) on
+// com.octet Int8Conv: a lowered DQ -> Conv (-> Relu/Clip) -> Q unit (passes/lower_static.cc) on
 // kernels/qconv.h. Inputs: x (uint8 NCHW), w (int8 [OC][C/g][KH][KW], constant), w_scale
 // (constant, 1 or OC values), w_zero_point (constant int8, optional), bias (constant int32 [OC]
 // with scale x_scale * w_scale, optional). Attributes: Conv's (pads, strides, dilations, group;
-// kernel 2-D, explicit pads), qlinear_params', and channels_last (x and y NHWC, set by
+// kernel 2-D, explicit pads), int8_params', and channels_last (x and y NHWC, set by
 // passes/channels_last.cc; otherwise each call transposes in and out of the kernel's NHWC).
 // Output: uint8 NCHW (NHWC with channels_last).
+#include "ir/octet_ops.h"
 #include "kernels/qconv.h"
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 
@@ -14,10 +15,10 @@ namespace octet {
 
 namespace {
 
-class QLinearConv : public OpKernel {
+class Int8Conv : public OpKernel {
  public:
-  explicit QLinearConv(const KernelInit& init)
-      : node_(init.node), q_(qlinear_params(init.node)), channels_last_(init.node.attr_int("channels_last", 0) != 0) {
+  explicit Int8Conv(const KernelInit& init)
+      : node_(init.node), q_(int8_params(init.node)), channels_last_(init.node.attr_int("channels_last", 0) != 0) {
     const Tensor* w = init.constant_input(1);
     const Tensor* ws = init.constant_input(2);
     OCTET_CHECK(w && ws && w->dtype() == DType::kInt8 && w->rank() == 4, node_.describe(),
@@ -83,7 +84,7 @@ class QLinearConv : public OpKernel {
   }
 
   const Node& node_;
-  QLinearParams q_;
+  Int8Params q_;
   bool channels_last_;
   kernels::Conv2dShape shape_;
   ChannelConstants k_;
@@ -93,10 +94,10 @@ class QLinearConv : public OpKernel {
 
 }  // namespace
 
-void register_qlinear_conv(OpRegistry& r) {
+void register_int8_conv(OpRegistry& r) {
   r.add(
-      "QLinearConv",
-      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<QLinearConv>(init); },
+      octet_op::kInt8Conv,
+      [](const KernelInit& init) -> std::unique_ptr<OpKernel> { return std::make_unique<Int8Conv>(init); },
       kOctetDomain);
 }
 

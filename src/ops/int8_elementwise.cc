@@ -1,27 +1,27 @@
 // The lowered element-wise and pooling INT8 ops (domain com.octet, made by passes/lower_static.cc):
-//  QLinearAdd(a, b)          uint8 operands, numpy broadcasting; attributes a_scale, a_zero_point,
-//                            b_scale, b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as
-//                            qmin = y_zp)
-//  QLinearMul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
-//                            attributes as QLinearAdd's (no qmin)
-//  QLinearLookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
-//                            the 256 codes at lowering time (so it equals the QDQ reference exactly);
-//                            attributes y_scale, y_zero_point describe y (unused here; run --stats)
-//  QLinearGlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
-//  QLinearMaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
-//                            floor mode): max commutes with the monotonic quantization, so it
-//                            works on the codes and needs no qparams
-//                            (both pools: channels_last = 1 for [N, H, W, C], passes/channels_last.cc)
-//  QLinearConcat             uint8 operands, attributes axis, scales, zero_points (one per operand),
-//                            y_scale, y_zero_point
+//  Int8Add(a, b)          uint8 operands, numpy broadcasting; attributes a_scale, a_zero_point,
+//                         b_scale, b_zero_point, y_scale, y_zero_point, qmin (ReLU folded in as
+//                         qmin = y_zp)
+//  Int8Mul(a, b)          uint8 operands, numpy broadcasting (squeeze-excite's x * gate);
+//                         attributes as Int8Add's (no qmin)
+//  Int8Lookup(x, table)   y = table[x]: any unary float op between a DQ and a Q, tabulated over
+//                         the 256 codes at lowering time (so it equals the QDQ reference exactly);
+//                         attributes y_scale, y_zero_point describe y (unused here; run --stats)
+//  Int8GlobalAveragePool  uint8 [N, C, ...] -> [N, C, 1, ...]; x/y scale and zero point
+//  Int8MaxPool            uint8 NCHW 2-D max pooling (kernel_shape, strides, pads; no dilation,
+//                         floor mode): max commutes with the monotonic quantization, so it
+//                         works on the codes and needs no qparams
+//                         (both pools: channels_last = 1 for [N, H, W, C], passes/channels_last.cc)
+//  Int8Concat             uint8 operands, attributes axis, scales, zero_points (one per operand),
+//                         y_scale, y_zero_point
 #include <algorithm>
 #include <cmath>
 
+#include "ir/octet_ops.h"
 #include "kernels/qelementwise.h"
-#include "kernels/qmath.h"
 #include "kernels/qpool.h"
 #include "ops/broadcast.h"
-#include "ops/qlinear_common.h"
+#include "ops/int8_common.h"
 #include "ops/registry.h"
 #include "ops/window.h"
 
@@ -48,7 +48,7 @@ const Tensor& u8_input(KernelContext& ctx, size_t i) {
   return t;
 }
 
-void qlinear_add(KernelContext& ctx) {
+void int8_add(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
@@ -80,7 +80,7 @@ void qlinear_add(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_mul(KernelContext& ctx) {
+void int8_mul(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   const Shape shape = broadcast_shapes({&a.shape(), &b.shape()}, n.describe());
@@ -99,7 +99,7 @@ void qlinear_mul(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_lookup(KernelContext& ctx) {
+void int8_lookup(KernelContext& ctx) {
   const Tensor& x = u8_input(ctx, 0);
   const Tensor& table = ctx.input(1);
   OCTET_CHECK(table.dtype() == DType::kUInt8 && table.numel() == 256, ctx.node.describe(),
@@ -109,40 +109,28 @@ void qlinear_lookup(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-// y = sat(rne(sum(x - x_zp) * x_scale / (y_scale * pixels)) + y_zp), the int32 sum exact.
-void qlinear_global_average_pool(KernelContext& ctx) {
+// kernels/qpool.h's global average over [batch][pixels][channels]: NHWC is (N, H * W, C), NCHW
+// [N, C, ...] is (N * C, pixels, 1).
+void int8_global_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
   const uint8_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
-  if (n.attr_int("channels_last", 0)) {
-    OCTET_CHECK(x.rank() == 4, n.describe(), ": channels_last input must be [N, H, W, C], got ", shape_str(x.shape()));
-    Tensor y(DType::kUInt8, {x.dim(0), 1, 1, x.dim(3)});
-    kernels::qglobal_avgpool_u8_nhwc(x.data<uint8_t>(), x.dim(0), x.dim(1) * x.dim(2), x.dim(3), x_scale, x_zp, y_scale,
-                                     y_zp, y.data<uint8_t>(), ctx.pool);
-    ctx.outputs[0] = y;
-    return;
-  }
-  OCTET_CHECK(x.rank() >= 3, n.describe(), ": input must be [N, C, ...], got ", shape_str(x.shape()));
-  const int64_t planes = x.dim(0) * x.dim(1), pixels = x.numel() / planes;
-  Shape ys = x.shape();
-  for (int d = 2; d < x.rank(); ++d) ys[d] = 1;
+  const bool nhwc = n.attr_int("channels_last", 0) != 0;
+  OCTET_CHECK(nhwc ? x.rank() == 4 : x.rank() >= 3, n.describe(), ": input must be ",
+              nhwc ? "[N, H, W, C]" : "[N, C, ...]", ", got ", shape_str(x.shape()));
+  OCTET_CHECK(x.numel() > 0, n.describe(), ": input ", shape_str(x.shape()), " is empty");
+  Shape ys(x.rank(), 1);
+  ys[0] = x.dim(0);
+  ys[nhwc ? 3 : 1] = x.dim(nhwc ? 3 : 1);
   Tensor y(DType::kUInt8, ys);
-  const float mult = x_scale / (y_scale * static_cast<float>(pixels));
-  const uint8_t* xd = x.data<uint8_t>();
-  uint8_t* yd = y.data<uint8_t>();
-  ctx.pool.parallel_for(planes, 4, [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      int64_t sum = 0;
-      for (int64_t i = 0; i < pixels; ++i) sum += xd[p * pixels + i];
-      sum -= int64_t{x_zp} * pixels;
-      yd[p] = quantize_value<uint8_t>(static_cast<float>(sum) * mult, 1.0f, y_zp);
-    }
-  });
+  const int64_t channels = nhwc ? x.dim(3) : 1, batch = nhwc ? x.dim(0) : x.dim(0) * x.dim(1);
+  kernels::qglobal_avgpool_u8_nhwc(x.data<uint8_t>(), batch, x.numel() / (batch * channels), channels, x_scale, x_zp,
+                                   y_scale, y_zp, y.data<uint8_t>(), ctx.pool);
   ctx.outputs[0] = y;
 }
 
-void qlinear_max_pool(KernelContext& ctx) {
+void int8_max_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
   const bool channels_last = n.attr_int("channels_last", 0) != 0;
@@ -189,7 +177,7 @@ void qlinear_max_pool(KernelContext& ctx) {
   ctx.outputs[0] = y;
 }
 
-void qlinear_concat(KernelContext& ctx) {
+void int8_concat(KernelContext& ctx) {
   const Node& n = ctx.node;
   const auto scales = n.attr_floats("scales");
   const auto zps = n.attr_ints("zero_points");
@@ -223,16 +211,16 @@ void qlinear_concat(KernelContext& ctx) {
 
 }  // namespace
 
-void register_qlinear_ops(OpRegistry& r) {
-  register_qlinear_conv(r);
-  register_qlinear_conv_transpose(r);
-  register_qlinear_matmul(r);
-  r.add("QLinearAdd", qlinear_add, kOctetDomain);
-  r.add("QLinearMul", qlinear_mul, kOctetDomain);
-  r.add("QLinearLookup", qlinear_lookup, kOctetDomain);
-  r.add("QLinearGlobalAveragePool", qlinear_global_average_pool, kOctetDomain);
-  r.add("QLinearConcat", qlinear_concat, kOctetDomain);
-  r.add("QLinearMaxPool", qlinear_max_pool, kOctetDomain);
+void register_int8_ops(OpRegistry& r) {
+  register_int8_conv(r);
+  register_int8_conv_transpose(r);
+  register_int8_matmul(r);
+  r.add(octet_op::kInt8Add, int8_add, kOctetDomain);
+  r.add(octet_op::kInt8Mul, int8_mul, kOctetDomain);
+  r.add(octet_op::kInt8Lookup, int8_lookup, kOctetDomain);
+  r.add(octet_op::kInt8GlobalAveragePool, int8_global_average_pool, kOctetDomain);
+  r.add(octet_op::kInt8Concat, int8_concat, kOctetDomain);
+  r.add(octet_op::kInt8MaxPool, int8_max_pool, kOctetDomain);
 }
 
 }  // namespace octet
