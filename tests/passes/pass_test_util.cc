@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 
 #include "octet/runtime.h"
 
@@ -12,6 +13,16 @@ namespace octet::testing {
 int count_op(const Graph& g, const std::string& op_type) {
   return static_cast<int>(
       std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op_type; }));
+}
+
+Int8Codes int8_codes(const Graph& g) {
+  Int8Codes c;
+  for (const auto& [name, t] : g.initializers) {
+    if (t.dtype() != DType::kInt8) continue;
+    ++c.tensors;
+    for (int64_t i = 0; i < t.numel(); ++i) c.max_abs = std::max(c.max_abs, std::abs(int(t.data<int8_t>()[i])));
+  }
+  return c;
 }
 
 ValueInfo f32_value(const std::string& name, const Shape& shape) {

@@ -12,6 +12,11 @@
 namespace octet::testing {
 
 int count_op(const Graph& g, const std::string& op_type);
+// The int8 initializers of a quantized graph (its weights): how many, and their largest |code|.
+struct Int8Codes {
+  int tensors = 0, max_abs = 0;
+};
+Int8Codes int8_codes(const Graph& g);
 // A float32 graph input/output of `shape`.
 ValueInfo f32_value(const std::string& name, const Shape& shape);
 // Appends an ai.onnx node (opset 17) named out + "_node" with one output; returns it for attributes.
