@@ -4,7 +4,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "core/npy.h"
+#include "octet/io.h"
 
 namespace {
 

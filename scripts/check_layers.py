@@ -5,7 +5,9 @@ Each library file belongs to a layer: src/<layer>/... by its folder, include/oct
 table below (a public header belongs to the layer that implements it), tools/ is the CLI on top.
 A file may include its own layer and the layers below it, never one above. One more rule keeps a
 second CPU architecture one new folder: only src/kernels/<arch>/ includes src/kernels/<arch>/.
-tests/, bench/, fuzz/ and examples/ may include anything.
+Two keep the public API whole: a public header includes only public headers (no src/ header,
+whose types would leak), and tools/ includes only public headers and its own files, so the CLI
+can do nothing an embedder cannot. tests/, bench/, fuzz/ and examples/ may include anything.
 
 Usage: scripts/check_layers.py [REPO_ROOT]
 """
@@ -14,7 +16,7 @@ import re
 import sys
 
 # Lowest first; the one statement of the order (docs/architecture.md explains each layer).
-LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "tools"]
+LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "api", "tools"]
 ARCH_FOLDERS = ["x86"]  # src/kernels/<arch>/: the ISA-specific kernels and their dispatch tables
 
 PUBLIC_HEADER_LAYER = {
@@ -25,7 +27,15 @@ PUBLIC_HEADER_LAYER = {
     "runtime.h": "runtime",
     "data_layout.h": "runtime",
     "quantize.h": "passes",
+    "io.h": "core",
+    "samples.h": "core",
+    "printer.h": "ir",
+    "model.h": "onnx",
     "debug.h": "debug",
+    "accuracy.h": "debug",
+    "report.h": "debug",
+    "session.h": "api",
+    "octet.h": "api",
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
@@ -71,6 +81,8 @@ def violations(root):
                         continue
                     if target not in LAYERS:
                         found.append(f"{rel}: includes {inc}, {target}")
+                    elif top in ("include", "tools") and not inc.startswith("octet/"):
+                        found.append(f"{rel} includes {inc}: {top}/ includes only the public headers (octet/...)")
                     elif LAYERS.index(target) > LAYERS.index(own):
                         found.append(f"{rel} ({own}) includes {inc} ({target}), a layer above it")
                     for arch in ARCH_FOLDERS:

@@ -40,6 +40,13 @@ class CheckLayersTest(unittest.TestCase):
         root = tree({"include/octet/new.h": "#pragma once\n"})
         self.assertIn("missing from PUBLIC_HEADER_LAYER", check_layers.violations(root)[0])
 
+    def test_cli_and_public_headers_include_only_public_headers(self):
+        root = tree({"tools/octet/run.cc": '#include "inputs.h"\n#include "octet/session.h"\n#include "core/npy.h"\n',
+                     "include/octet/io.h": '#include "octet/tensor.h"\n#include "core/file_io.h"\n'})
+        found = check_layers.violations(root)
+        self.assertEqual(len(found), 2, found)
+        self.assertTrue(all("only the public headers" in v for v in found), found)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -33,6 +33,9 @@ struct QuantizeReport {
   std::vector<std::string> notes;            // changes to the model as a whole (an opset raised)
 };
 
+// The options hold every flag of `octet quantize`; its files are the caller's to read: --calib is
+// the `calib` argument (octet/io.h reads .npz), --config the JSON text, and --max-drop is
+// quantize_with_max_drop (octet/accuracy.h).
 struct StaticQuantOptions {
   std::string observer = "histogram";  // activation observer (quant/observers/observer.h kinds)
   bool per_channel = true;             // weights per output channel (false: per tensor)
@@ -89,5 +92,10 @@ Graph lower(const Graph& qdq);
 
 // True when the graph holds QuantizeLinear/DequantizeLinear nodes (worth lowering).
 bool is_quantized(const Graph& g);
+
+// The graph to run for `model`, as ONNX Runtime's sessions prepare one: a quantized model lowered
+// onto the INT8 kernels (lower), a float one with optimize_for_inference (octet/runtime.h). What
+// octet::Session, `octet run` and `octet bench` run.
+Graph lower_or_optimize(const Graph& model);
 
 }  // namespace octet

@@ -1,4 +1,4 @@
-#include "core/file_io.h"
+#include "octet/io.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

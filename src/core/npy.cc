@@ -3,15 +3,13 @@
 // (x86-64), so element bytes are copied as they are.
 //
 // Fortran-order arrays are accepted and transposed to C order on read; octet always writes C order.
-#include "core/npy.h"
+#include "octet/io.h"
 
 #include <zlib.h>
 
 #include <cstring>
 #include <limits>
 #include <string_view>
-
-#include "core/file_io.h"
 
 namespace octet {
 namespace {

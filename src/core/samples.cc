@@ -1,4 +1,4 @@
-#include "core/samples.h"
+#include "octet/samples.h"
 
 #include <cmath>
 #include <cstring>

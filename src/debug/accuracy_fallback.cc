@@ -1,4 +1,4 @@
-#include "debug/accuracy_fallback.h"
+#include "octet/accuracy.h"
 
 #include <algorithm>
 #include <limits>

@@ -7,7 +7,6 @@
 #include <optional>
 #include <set>
 
-#include "core/samples.h"
 #include "debug/error_stats.h"
 #include "debug/isolate.h"
 #include "debug/layer_match.h"
@@ -16,6 +15,7 @@
 #include "octet/error.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "passes/fold_constants.h"
 #include "passes/fuse.h"
 

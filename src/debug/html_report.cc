@@ -1,4 +1,4 @@
-#include "debug/html_report.h"
+#include "octet/report.h"
 
 #include <algorithm>
 #include <cstdio>

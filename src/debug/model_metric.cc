@@ -1,13 +1,13 @@
-#include "debug/model_metric.h"
+#include "octet/accuracy.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
-#include "core/samples.h"
 #include "octet/error.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 
 namespace octet {
 
@@ -96,7 +96,7 @@ ModelMetric::ModelMetric(const Graph& float_model, EvalData eval) : eval_(std::m
 }
 
 double ModelMetric::score(const Graph& model) const {
-  const Graph runnable = is_quantized(model) ? lower(model) : optimize_for_inference(model);
+  const Graph runnable = lower_or_optimize(model);
   if (by_labels()) return count_top1(runnable, eval_).percent();
   double sum = 0;
   size_t batch = 0;

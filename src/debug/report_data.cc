@@ -1,8 +1,9 @@
-#include "debug/report_data.h"
+#include "octet/report.h"
 
 #include <algorithm>
 
-#include "core/samples.h"
+#include "debug/value_histograms.h"
+#include "octet/samples.h"
 
 namespace octet {
 

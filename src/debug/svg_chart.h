@@ -1,4 +1,4 @@
-// The SVG charts of octet report (debug/html_report.h), written as text to inline in an HTML page:
+// The SVG charts of octet report (octet/report.h), written as text to inline in an HTML page:
 // no scripts, no external references (not even an xmlns URL), colours as attributes, every label
 // escaped, full names in <title> tooltips where a label is cut. Sizes in CSS pixels.
 #pragma once

@@ -9,23 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "octet/report.h"
 #include "octet/runtime.h"
 
 namespace octet {
-
-// Equal-width bins over [low, high]; a value on `high` falls in the last bin.
-struct Histogram {
-  double low = 0, high = 1;
-  std::vector<int64_t> counts;
-  int64_t below = 0, above = 0;  // outside [low, high] (infinities included)
-  int64_t nan = 0;
-
-  // An empty, reversed or non-finite range becomes a unit-wide one around `low` (or [0, 1]).
-  Histogram(double low, double high, int bins);
-  void add(double v);
-  double bin_width() const { return (high - low) / static_cast<double>(counts.size()); }
-  int64_t in_range() const;  // the values counted in the bins
-};
 
 class ValueHistograms {
  public:

@@ -1,9 +1,11 @@
-#include "ir/printer.h"
+#include "octet/printer.h"
 
 #include <algorithm>
 #include <cstdio>
 #include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "ir/octet_ops.h"
 
@@ -222,7 +224,7 @@ std::string format_graph_table(const Graph& g, const std::map<std::string, Value
   return os.str();
 }
 
-nlohmann::json graph_to_json(const Graph& g, const std::map<std::string, ValueType>& types) {
+std::string graph_to_json(const Graph& g, const std::map<std::string, ValueType>& types) {
   using nlohmann::json;
   auto value_json = [&](const std::string& name) {
     json v = {{"name", name}};
@@ -269,7 +271,7 @@ nlohmann::json graph_to_json(const Graph& g, const std::map<std::string, ValueTy
                  {"weight_bytes", t.weight_bytes},
                  {"macs", t.macs},
                  {"macs_unknown_nodes", t.macs_unknown}};
-  return j;
+  return j.dump(2);
 }
 
 }  // namespace octet

@@ -2,7 +2,7 @@
 
 #include <onnx/onnx_pb.h>
 
-#include "core/file_io.h"
+#include "octet/io.h"
 #include "onnx/import.h"
 
 namespace octet {
@@ -107,10 +107,18 @@ onnx::ModelProto export_onnx(const Graph& g) {
   return m;
 }
 
-void save_onnx(const Graph& g, const std::string& path) {
+namespace {
+
+std::string serialize(const Graph& g, const std::string& what) {
   onnx::ModelProto m = export_onnx(g);
-  OCTET_CHECK(m.ByteSizeLong() < (size_t{2} << 30), path, ": the model is 2 GiB or larger");
-  write_file_atomic(path, m.SerializeAsString());
+  OCTET_CHECK(m.ByteSizeLong() < (size_t{2} << 30), what, ": the model is 2 GiB or larger");
+  return m.SerializeAsString();
 }
+
+}  // namespace
+
+void save_onnx(const Graph& g, const std::string& path) { write_file_atomic(path, serialize(g, path)); }
+
+std::string save_onnx_bytes(const Graph& g) { return serialize(g, "save_onnx_bytes"); }
 
 }  // namespace octet

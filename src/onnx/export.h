@@ -5,6 +5,7 @@
 #include <string>
 
 #include "octet/graph.h"
+#include "octet/model.h"
 
 namespace onnx {
 class ModelProto;
@@ -12,9 +13,7 @@ class ModelProto;
 
 namespace octet {
 
+// save_onnx and save_onnx_bytes are declared in octet/model.h.
 onnx::ModelProto export_onnx(const Graph& g);
-// Writes `path` atomically (temp file, then rename). Weights are stored inline (raw_data);
-// octet::Error if the model would exceed protobuf's 2 GiB limit.
-void save_onnx(const Graph& g, const std::string& path);
 
 }  // namespace octet

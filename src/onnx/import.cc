@@ -11,7 +11,7 @@
 #include <fstream>
 #include <set>
 
-#include "core/file_io.h"
+#include "octet/io.h"
 #include "onnx/export.h"
 #include "onnx/external_data.h"
 #include "onnx/validate.h"
@@ -315,31 +315,43 @@ void infer_shapes(Graph& g) {
   add_inferred_shapes(proto, imp, g, true);
 }
 
-Graph load_onnx(const std::string& path, std::vector<std::string>* files_read) {
-  std::string bytes = read_file(path);
+namespace {
+
+// Parses and imports a ModelProto's bytes; `files_read` receives the external data files read.
+Graph import_bytes(const std::string& bytes, const std::string& what, const std::string& base_dir,
+                   std::set<std::string>* files_read) {
   onnx::ModelProto model;
   google::protobuf::io::ArrayInputStream raw(bytes.data(), static_cast<int>(std::min<size_t>(bytes.size(), INT32_MAX)));
   google::protobuf::io::CodedInputStream coded(&raw);
   coded.SetTotalBytesLimit(INT32_MAX);
-  OCTET_CHECK(bytes.size() < INT32_MAX, path, ": model file is 2 GiB or larger; store weights as external data");
+  OCTET_CHECK(bytes.size() < INT32_MAX, what, ": model file is 2 GiB or larger; store weights as external data");
   if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage())
-    fail(path, ": not a valid ONNX model (truncated or corrupt protobuf)");
-  OCTET_CHECK(model.has_graph(), path, ": not a valid ONNX model (no graph)");
-  std::string dir = fs::path(path).parent_path().string();
-  std::set<std::string> data_files;
-  Graph g;
+    fail(what, ": not a valid ONNX model (truncated or corrupt protobuf)");
+  OCTET_CHECK(model.has_graph(), what, ": not a valid ONNX model (no graph)");
   try {
-    g = import_onnx(model, dir.empty() ? "." : dir, path, &data_files);
+    return import_onnx(model, base_dir, what, files_read);
   } catch (const Error& e) {
     const std::string message = e.what();
-    if (message.rfind(path, 0) == 0) throw;
-    fail(path, ": ", message);  // a node's or tensor's message: say which file holds it
+    if (message.rfind(what, 0) == 0) throw;
+    fail(what, ": ", message);  // a node's or tensor's message: say which model holds it
   }
+}
+
+}  // namespace
+
+Graph load_onnx(const std::string& path, std::vector<std::string>* files_read) {
+  const std::string dir = fs::path(path).parent_path().string();
+  std::set<std::string> data_files;
+  Graph g = import_bytes(read_file(path), path, dir.empty() ? "." : dir, &data_files);
   if (files_read) {
     files_read->push_back(path);
     files_read->insert(files_read->end(), data_files.begin(), data_files.end());
   }
   return g;
+}
+
+Graph load_onnx_bytes(const std::string& bytes, const std::string& what, const std::string& external_data_dir) {
+  return import_bytes(bytes, what, external_data_dir, nullptr);
 }
 
 }  // namespace octet

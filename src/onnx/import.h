@@ -9,6 +9,7 @@
 
 #include "ir/onnx_dtype.h"
 #include "octet/graph.h"
+#include "octet/model.h"
 
 namespace onnx {
 class ModelProto;
@@ -17,12 +18,9 @@ class TensorProto;
 
 namespace octet {
 
-// Loads `path`; octet::Error naming the file for an unreadable, truncated, corrupt or invalid
-// model (onnx/validate.h). `files_read`, when given, receives `path` and every external data file
-// the model read (so a writer can refuse to overwrite any of them).
-Graph load_onnx(const std::string& path, std::vector<std::string>* files_read = nullptr);
-// Validates, then imports. `base_dir` resolves external data; `what` names the model in messages;
-// `files_read` as for load_onnx (external data files only).
+// load_onnx and load_onnx_bytes are declared in octet/model.h.
+// Validates (onnx/validate.h), then imports. `base_dir` resolves external data; `what` names the model in messages;
+// `files_read` receives the external data files read.
 Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what,
                   std::set<std::string>* files_read = nullptr);
 // Re-derives the shapes of g's intermediate values (g.value_info) with ONNX's shape inference, for

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/samples.h"
+#include "octet/samples.h"
 
 namespace octet {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "core/samples.h"
+#include "octet/samples.h"
 #include "passes/convert.h"
 #include "passes/float_tensors.h"
 #include "passes/fuse.h"

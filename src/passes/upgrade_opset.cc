@@ -12,7 +12,6 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "passes/graph_util.h"
-#include "runtime/synthetic_inputs.h"
 
 namespace octet {
 

@@ -2,8 +2,8 @@
 
 #include <cstring>
 
-#include "core/samples.h"
 #include "octet/error.h"
+#include "octet/samples.h"
 
 namespace octet {
 

@@ -1,4 +1,4 @@
-#include "runtime/synthetic_inputs.h"
+#include "octet/runtime.h"
 
 #include <random>
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "cli/cli_test_util.h"
-#include "core/npy.h"
+#include "octet/io.h"
 #include "onnx/export.h"
 #include "passes/pass_test_util.h"
 

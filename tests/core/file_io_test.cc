@@ -1,7 +1,7 @@
 // The atomic writer: the output appears whole or not at all, under its own name only; nothing is
 // left beside it, nothing planted in the folder is followed, and a link at the output is replaced
 // (the file it pointed to is untouched).
-#include "core/file_io.h"
+#include "octet/io.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "core/npy.h"
+#include "octet/io.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -9,8 +9,6 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
-
-#include "core/file_io.h"
 
 namespace octet {
 namespace {

@@ -1,5 +1,5 @@
 // Slicing DATA arrays into samples, and the finiteness check calibration data must pass.
-#include "core/samples.h"
+#include "octet/samples.h"
 
 #include <gtest/gtest.h>
 

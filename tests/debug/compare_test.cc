@@ -4,9 +4,9 @@
 
 #include <cmath>
 
-#include "core/npy.h"
 #include "debug/debug_test_util.h"
 #include "octet/error.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "onnx/import.h"
 #include "passes/pass_test_util.h"

@@ -1,9 +1,9 @@
-#include "debug/html_report.h"
+#include "octet/report.h"
 
 #include <gtest/gtest.h>
 
-#include "core/npy.h"
 #include "debug/svg_chart.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "onnx/import.h"
 

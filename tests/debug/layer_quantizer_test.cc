@@ -1,4 +1,4 @@
-#include "debug/layer_quantizer.h"
+#include "octet/accuracy.h"
 
 #include <gtest/gtest.h>
 #include <onnx/onnx_pb.h>

@@ -1,4 +1,4 @@
-#include "debug/sensitivity.h"
+#include "octet/accuracy.h"
 
 #include <gtest/gtest.h>
 

@@ -56,5 +56,12 @@ TEST(Export, SavesAtomicallyAndLoadsBack) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(Export, BytesAreWhatSaveWrites) {
+  Graph g = load_onnx(kModels + "mlp_op17.onnx");
+  const std::string bytes = save_onnx_bytes(g);
+  EXPECT_EQ(bytes, export_onnx(g).SerializeAsString());
+  expect_same_graph(g, load_onnx_bytes(bytes));
+}
+
 }  // namespace
 }  // namespace octet

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/npy.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/file_io.h"
+#include "octet/io.h"
 
 namespace octet {
 namespace {
@@ -127,6 +127,26 @@ TEST_F(ImportTest, TruncatedAndGarbageFilesAreErrors) {
   write_file_atomic(path, "this is not a protobuf at all \xff\xff\xff\xff");
   expect_load_error(path, "t.onnx: not a valid ONNX model");
   expect_load_error((dir_ / "missing.onnx").string(), "missing.onnx: cannot open");
+}
+
+TEST_F(ImportTest, LoadsBytesAndNamesThemInErrors) {
+  const std::string good = add_model().SerializeAsString();
+  Graph g = load_onnx_bytes(good);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.initializers.at("w").data<float>()[1], -2.f);
+  try {
+    load_onnx_bytes(good.substr(0, good.size() / 2), "upload.onnx");
+    ADD_FAILURE() << "truncated bytes loaded";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()), "upload.onnx: not a valid ONNX model (truncated or corrupt protobuf)");
+  }
+}
+
+TEST_F(ImportTest, BytesReadExternalDataOnlyInTheFolderGiven) {
+  write_file_atomic((dir_ / "w.bin").string(), std::string("\0\0\xc0\x3f\0\0\0\xc0", 8));  // 1.5f, -2.f
+  const std::string bytes = with_external("w.bin").SerializeAsString();
+  EXPECT_EQ(load_onnx_bytes(bytes, "m", dir_.string()).initializers.at("w").data<float>()[1], -2.f);
+  EXPECT_THROW(load_onnx_bytes(bytes, "m", (dir_ / "elsewhere").string()), Error);
 }
 
 TEST_F(ImportTest, OpsetOutOfRangeAndBadDtypeAreErrors) {

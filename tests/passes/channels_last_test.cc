@@ -9,11 +9,11 @@
 #include <random>
 
 #include <onnx/onnx_pb.h>
-#include "core/npy.h"
-#include "core/samples.h"
 #include "ir/octet_ops.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"

@@ -10,7 +10,7 @@
 #include <random>
 #include <tuple>
 
-#include "core/npy.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <random>
 
-#include "core/npy.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"

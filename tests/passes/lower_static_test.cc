@@ -6,10 +6,10 @@
 
 #include <cmath>
 
-#include "core/npy.h"
-#include "core/samples.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"
 #include "passes/graph_util.h"

@@ -4,7 +4,7 @@
 
 #include <set>
 
-#include "core/npy.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"

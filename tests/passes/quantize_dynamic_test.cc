@@ -8,7 +8,7 @@
 #include <random>
 #include <set>
 
-#include "core/npy.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
 #include "onnx/export.h"

@@ -7,10 +7,10 @@
 #include <cstring>
 #include <set>
 
-#include "core/npy.h"
-#include "core/samples.h"
+#include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"

@@ -28,7 +28,7 @@
 #include <string>
 #include <vector>
 
-#include "core/file_io.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
 #include "onnx/import.h"
 #include "ops/registry.h"

@@ -6,7 +6,7 @@
 
 namespace octet::cli {
 
-// `message` (an octet::Error's, or the page of debug/html_report.h) with each library option name
+// `message` (an octet::Error's, or the page of octet/report.h) with each library option name
 // replaced by the flag that sets it.
 std::string with_cli_flags(std::string message);
 

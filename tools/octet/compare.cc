@@ -10,7 +10,7 @@
 #include "compare_args.h"
 #include "inputs.h"
 #include "octet/debug.h"
-#include "onnx/import.h"
+#include "octet/model.h"
 #include "progress.h"
 
 namespace octet::cli {

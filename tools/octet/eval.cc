@@ -4,10 +4,10 @@
 #include <cstdio>
 
 #include "commands.h"
-#include "core/samples.h"
-#include "debug/model_metric.h"
 #include "inputs.h"
 #include "load_model.h"
+#include "octet/accuracy.h"
+#include "octet/samples.h"
 #include "progress.h"
 
 namespace octet::cli {

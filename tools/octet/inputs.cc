@@ -3,8 +3,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/file_io.h"
-#include "core/npy.h"
+#include "octet/io.h"
 
 namespace octet::cli {
 

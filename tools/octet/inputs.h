@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "core/samples.h"
 #include "octet/graph.h"
-#include "runtime/synthetic_inputs.h"
+#include "octet/runtime.h"
+#include "octet/samples.h"
 
 namespace octet::cli {
 

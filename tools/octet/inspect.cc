@@ -2,18 +2,20 @@
 // probe run on synthesized inputs fails (the model does not run), after printing the table.
 // octet inspect --qparams MODEL [--data DATA] [--json]: the quantized tensors' parameters and what
 // looks wrong with them (docs/debugging.md); with DATA, the QDQ graph as written runs on it.
+#include <nlohmann/json.hpp>
+
 #include <iostream>
 
 #include "commands.h"
-#include "core/samples.h"
 #include "debug_report.h"
 #include "inputs.h"
-#include "ir/printer.h"
 #include "load_model.h"
 #include "octet/data_layout.h"
 #include "octet/debug.h"
+#include "octet/printer.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "runs_on.h"
 
@@ -93,7 +95,7 @@ std::function<int()> add_inspect(CLI::App& app) {
     std::string note, run_error;
     auto types = probe_value_types(g, parse_dims(args->dims), &note, &run_error);
     if (args->json) {
-      auto j = graph_to_json(g, types);
+      auto j = nlohmann::json::parse(graph_to_json(g, types));
       j["model"] = args->model;
       j["shapes_note"] = note;
       std::cout << j.dump(2) << "\n";

@@ -1,15 +1,13 @@
 #include "load_model.h"
 
+#include "octet/model.h"
 #include "octet/quantize.h"
-#include "octet/runtime.h"
-#include "onnx/import.h"
 
 namespace octet::cli {
 
 Graph load_model(const std::string& path, bool as_written, std::vector<std::string>* files_read) {
   Graph g = load_onnx(path, files_read);
-  if (as_written) return g;
-  return is_quantized(g) ? lower(g) : optimize_for_inference(g);
+  return as_written ? g : lower_or_optimize(g);
 }
 
 }  // namespace octet::cli

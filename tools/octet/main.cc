@@ -1,17 +1,13 @@
 // octet: quantize and run neural networks in INT8. Exit status: 0 done, 1 bad input
 // ("octet: error: ..." on stderr), 2 bad usage.
-#include <malloc.h>
-#include <unistd.h>
-
-#include <cstdlib>
-
 #include <iostream>
 #include <map>
 
 #include "cli_flags.h"
 #include "commands.h"
 #include "octet/error.h"
-#include "octet/runtime.h"
+#include "octet/kernel_paths.h"
+#include "octet/session.h"
 
 namespace {
 
@@ -32,20 +28,9 @@ std::string version() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // oneDNN's OpenMP workers spin ~300k iterations after each primitive by default; on a loaded or
-  // small machine that spinning starves octet's own pool and other processes (MNIST fp32 at 2
-  // threads beside a second process: 18.7 ms instead of 0.6 ms with a short spin). libgomp reads
-  // the setting when it loads, before main, so set it and start again once; a user's own
-  // GOMP_SPINCOUNT or OMP_WAIT_POLICY wins, and if exec fails the defaults stay.
-  if (!std::getenv("GOMP_SPINCOUNT") && !std::getenv("OMP_WAIT_POLICY")) {
-    setenv("GOMP_SPINCOUNT", "2000", 1);
-    execv("/proc/self/exe", argv);
-  }
-  // Inference frees and re-allocates the same activation buffers every run. glibc would hand
-  // large ones back to the kernel (mmap/munmap, heap trimming) and page-fault them in again each
-  // time: a quarter of a small CNN's run time. Keep freed memory in the process instead.
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  // Process settings for speed (octet/session.h explains each).
+  octet::restart_with_short_openmp_spin(argv);
+  octet::keep_freed_memory();
   CLI::App app{"octet: INT8 quantization toolkit and runtime"};
   app.set_version_flag("--version", version);
   app.require_subcommand(1);

@@ -6,14 +6,12 @@
 #include <sstream>
 
 #include "commands.h"
-#include "core/file_io.h"
-#include "core/samples.h"
-#include "debug/accuracy_fallback.h"
-#include "debug/model_metric.h"
 #include "inputs.h"
+#include "octet/accuracy.h"
+#include "octet/io.h"
+#include "octet/model.h"
 #include "octet/quantize.h"
-#include "onnx/export.h"
-#include "onnx/import.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "quantize_options.h"
 #include "runs_on.h"
@@ -65,7 +63,7 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
 }
 
-// --max-drop: the greedy fallback of debug/accuracy_fallback.h, each step printed.
+// --max-drop: the greedy fallback of octet/accuracy.h, each step printed.
 FallbackResult fall_back_to_max_drop(const Graph& g, LayerQuantizer& quantizer, const Args& args) {
   EvalData eval{.data = load_inputs(g, {}, args.eval),
                 .threads = args.q.threads,

@@ -1,9 +1,9 @@
 #include "quantize_options.h"
 
-#include "core/file_io.h"
-#include "core/samples.h"
 #include "inputs.h"
 #include "octet/data_layout.h"
+#include "octet/io.h"
+#include "octet/samples.h"
 #include "progress.h"
 
 namespace octet::cli {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "debug/layer_quantizer.h"
+#include "octet/accuracy.h"
 
 namespace octet::cli {
 

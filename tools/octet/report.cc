@@ -1,17 +1,17 @@
 // octet report FLOAT.onnx QUANT.onnx --data DATA -o report.html [--samples N] [--batch N]
 // [--data-layout L] [--threads N]: one self-contained HTML page of the debugging views
-// (debug/html_report.h, docs/debugging.md "The HTML report"), written atomically.
+// (octet/report.h, docs/debugging.md "The HTML report"), written atomically.
 #include <iostream>
 #include <limits>
 
 #include "cli_flags.h"
 #include "commands.h"
 #include "compare_args.h"
-#include "core/file_io.h"
-#include "debug/html_report.h"
 #include "inputs.h"
+#include "octet/io.h"
+#include "octet/model.h"
 #include "octet/quantize.h"
-#include "onnx/import.h"
+#include "octet/report.h"
 #include "progress.h"
 #include "runs_on.h"
 

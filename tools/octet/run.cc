@@ -6,14 +6,14 @@
 #include <iostream>
 
 #include "commands.h"
-#include "core/npy.h"
-#include "core/samples.h"
 #include "debug_report.h"
 #include "inputs.h"
 #include "load_model.h"
 #include "octet/data_layout.h"
 #include "octet/debug.h"
+#include "octet/io.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 
 namespace octet::cli {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "ir/printer.h"
 #include "octet/graph.h"
+#include "octet/printer.h"
 
 namespace octet::cli {
 

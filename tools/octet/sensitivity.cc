@@ -1,15 +1,15 @@
 // octet sensitivity MODEL --mode static|dynamic [--calib DATA] --data EVAL [--labels L | --metric cosine] [--json]
 // and quantize's qconfig options: per layer, the score with only that layer quantized and with
-// only that layer in float, most harmful first (src/debug/sensitivity.h, docs/debugging.md).
+// only that layer in float, most harmful first (octet/accuracy.h, docs/debugging.md).
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
-#include "core/samples.h"
-#include "debug/sensitivity.h"
 #include "inputs.h"
-#include "onnx/import.h"
+#include "octet/accuracy.h"
+#include "octet/model.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "quantize_options.h"
 

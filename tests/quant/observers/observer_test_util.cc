@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "core/npy.h"
+#include "octet/io.h"
 
 namespace octet::quant::testing {
 

@@ -1,14 +1,14 @@
-// The tabular view of a Graph (`octet inspect`): one row per node with its inputs and outputs
+// The tabular view of a Graph (`octet inspect`, src/ir/printer.cc): one row per node with its inputs and outputs
 // (shape and dtype), key attributes and, on QuantizeLinear/DequantizeLinear, scale and zero point;
 // then totals: nodes per op, parameters, weight bytes, and MACs of Conv/ConvTranspose/Gemm/MatMul.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "octet/graph.h"
+#include "octet/tensor.h"
 
 namespace octet {
 
@@ -33,6 +33,7 @@ int64_t node_macs(const Node& n, const std::map<std::string, ValueType>& types);
 // `types` holds what is known of each value (from a shape probe or ONNX shape inference).
 GraphTotals graph_totals(const Graph& g, const std::map<std::string, ValueType>& types);
 std::string format_graph_table(const Graph& g, const std::map<std::string, ValueType>& types);
-nlohmann::json graph_to_json(const Graph& g, const std::map<std::string, ValueType>& types);
+// The same as JSON text (`octet inspect --json`), indented by 2.
+std::string graph_to_json(const Graph& g, const std::map<std::string, ValueType>& types);
 
 }  // namespace octet

@@ -1,4 +1,4 @@
-// DATA files hold samples along axis 0 (DESIGN.md "The CLI"): slicing them into batches is shared
+// DATA files (src/core/samples.cc) hold samples along axis 0 (DESIGN.md "The CLI"): slicing them into batches is shared
 // by evaluation, benchmarking and calibration.
 #pragma once
 
