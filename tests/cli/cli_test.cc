@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli/cli_test_util.h"
+#include "kernels/dispatch.h"
 #include "octet/io.h"
 #include "onnx/export.h"
 #include "passes/pass_test_util.h"
@@ -150,6 +151,24 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
     ASSERT_EQ(ev.status, 0) << ev.out;
     EXPECT_NE(ev.out.find("top-1: 9"), std::string::npos) << ev.out;  // >= 90 %
   }
+}
+
+// On the paths without VNNI the summary points at 7-bit weights; not where they gain nothing, and
+// not once they are asked for. The child octet inherits OCTET_ISA from this process.
+TEST(CliQuantize, SuggestsSevenBitWeightsOnlyWithoutVnni) {
+  TempDir tmp;
+  auto quantize = [&](const char* isa, const std::string& flags) {
+    ::setenv("OCTET_ISA", isa, 1);
+    Result r = octet("quantize " + kExamples + "mnist_cnn.onnx -o " + tmp / "q.onnx" + " --mode static --calib " +
+                     kExamples + "mnist_calib.npz --samples 16 --observer minmax --no-bias-correction" + flags);
+    ::unsetenv("OCTET_ISA");
+    EXPECT_EQ(r.status, 0) << r.out;
+    return r.out.find("hint: this CPU's INT8 path") != std::string::npos;
+  };
+  EXPECT_FALSE(quantize("ref", ""));
+  if (!kernels::path_supported("avx2")) GTEST_SKIP() << "this CPU has no AVX2";
+  EXPECT_TRUE(quantize("avx2", ""));
+  EXPECT_FALSE(quantize("avx2", " --reduce-weight-range"));
 }
 
 TEST(CliQuantize, BadCombinationsAndInputs) {

@@ -9,6 +9,7 @@
 #include "inputs.h"
 #include "octet/accuracy.h"
 #include "octet/io.h"
+#include "octet/kernel_paths.h"
 #include "octet/model.h"
 #include "octet/quantize.h"
 #include "octet/samples.h"
@@ -61,6 +62,17 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   std::printf("file: %.2f MB -> %.2f MB (%.2fx of fp32)\n", in_bytes / 1e6, out_bytes / 1e6,
               in_bytes ? double(out_bytes) / in_bytes : 0.0);
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
+}
+
+// Without VNNI (the avx2 and avx512bw paths) the exact 8-bit GEMM multiplies no faster than fp32;
+// 7-bit weights put it on vpmaddubsw (docs/kernels.md, "The 7-bit path"). Said where it applies.
+void print_speed_hint(const QuantizeArgs& args) {
+  const std::string path = kernel_paths().chosen;
+  if (args.reduce_weight_range || (path != "avx2" && path != "avx512bw")) return;
+  std::printf(
+      "hint: this CPU's INT8 path (%s) has no VNNI: --reduce-weight-range (7-bit weights) runs the GEMMs about 2x "
+      "faster here, for one bit of weight resolution (docs/static_ptq.md)\n",
+      path.c_str());
 }
 
 // --max-drop: the greedy fallback of octet/accuracy.h, each step printed.
@@ -138,6 +150,7 @@ std::function<int()> add_quantize(CLI::App& app) {
     }
     save_onnx(q, args->out);
     print_summary(g, q, report, args->out, bytes_on_disk({read.begin() + 4, read.end()}));  // model + external data
+    print_speed_hint(args->q);
     return 0;
   };
 }
