@@ -93,8 +93,8 @@ OpsetUpgrade upgrade_for_per_axis(const Graph& model, std::map<std::string, Tens
   }
   Graph converted;
   try {
-    const onnx::ModelProto proto = onnx::version_conversion::ConvertVersion(
-        export_onnx(with_last_axis_as_minus_one(model, ranks)), kPerAxisOpset);
+    const onnx::ModelProto proto =
+        onnx::version_conversion::ConvertVersion(export_onnx(with_last_axis_as_minus_one(model, ranks)), kPerAxisOpset);
     converted = import_onnx(proto, "", "the model raised to opset 13");
   } catch (const std::exception& e) {
     return keep(std::string("ONNX's version converter failed (") + e.what() + ")");

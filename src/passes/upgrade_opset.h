@@ -21,8 +21,8 @@ struct OpsetUpgrade {
 };
 
 // `probe`: inputs to compare the two float models on (every graph input; a calibration sample,
-// or synthesized ones when empty), and to learn the ranks of the values a Softmax reads. Not upgraded, with the reason in `note`, when the converter
-// fails or the outputs differ by more than 1e-4 relative to their largest magnitude.
+// or synthesized ones when empty), and to learn the ranks of the values a Softmax reads. Not upgraded, with the reason
+// in `note`, when the converter fails or the outputs differ by more than 1e-4 relative to their largest magnitude.
 OpsetUpgrade upgrade_for_per_axis(const Graph& model, std::map<std::string, Tensor> probe = {});
 
 }  // namespace octet
