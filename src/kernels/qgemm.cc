@@ -64,6 +64,12 @@ void check_span(size_t size, int64_t N, const char* what, bool may_be_empty, boo
               size, " values, expected ", may_be_empty ? "0 or " : "", may_be_one ? "1 or " : "", "N = ", N);
 }
 
+// Before any weight is read: the shape the packing accepts.
+void check_weight_shape(int64_t K, int64_t N) {
+  OCTET_CHECK(K >= 1 && N >= 1, "qgemm: weights must be at least 1 x 1, got K = ", K, ", N = ", N);
+  OCTET_CHECK(K <= kMaxK, "qgemm: K = ", K, " exceeds ", kMaxK, ", where int32 accumulators could overflow");
+}
+
 }  // namespace
 
 bool weights_fit_7bit(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n) {
@@ -75,14 +81,14 @@ bool weights_fit_7bit(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, i
 
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
                                 std::span<const int8_t> w_zero_point) {
+  check_weight_shape(K, N);
   const bool fit = weights_fit_7bit(w, K, N, stride_k, stride_n);
   return pack_weights_s8(w, K, N, stride_k, stride_n, w_zero_point, kernels().qgemm_for(N, fit));
 }
 
 PackedWeightsS8 pack_weights_s8(const int8_t* w, int64_t K, int64_t N, int64_t stride_k, int64_t stride_n,
                                 std::span<const int8_t> w_zero_point, const QgemmKernel& kernel) {
-  OCTET_CHECK(K >= 1 && N >= 1, "qgemm: weights must be at least 1 x 1, got K = ", K, ", N = ", N);
-  OCTET_CHECK(K <= kMaxK, "qgemm: K = ", K, " exceeds ", kMaxK, ", where int32 accumulators could overflow");
+  check_weight_shape(K, N);
   check_span(w_zero_point.size(), N, "the weight zero point", true, true);
   PackedWeightsS8 p;
   p.K = K, p.N = N, p.kp = round_up(K, kernel.kr), p.kernel = kernel;
