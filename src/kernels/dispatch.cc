@@ -83,7 +83,8 @@ QgemmKernel scalar_twin(const QgemmKernel& k) {
 namespace octet {
 
 KernelPaths kernel_paths() {
-  KernelPaths paths{kernels::kernels().path, {}};
+  const kernels::KernelTable& t = kernels::kernels();
+  KernelPaths paths{t.path, {}, t.qgemm_7bit.ukernel != t.qgemm.ukernel};
   for (const kernels::KernelPath& p : kernels::architecture_paths())
     if (p.supported()) paths.supported.push_back(p.name);
   return paths;

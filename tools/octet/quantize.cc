@@ -64,15 +64,15 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
 }
 
-// Without VNNI (the avx2 and avx512bw paths) the exact 8-bit GEMM multiplies no faster than fp32;
-// 7-bit weights put it on vpmaddubsw (docs/kernels.md, "The 7-bit path"). Said where it applies.
+// Without VNNI the exact 8-bit GEMM multiplies no faster than fp32; 7-bit weights put it on
+// vpmaddubsw (docs/kernels.md, "The 7-bit path"). Said where it applies.
 void print_speed_hint(const QuantizeArgs& args) {
-  const std::string path = kernel_paths().chosen;
-  if (args.reduce_weight_range || (path != "avx2" && path != "avx512bw")) return;
+  const KernelPaths paths = kernel_paths();
+  if (args.reduce_weight_range || !paths.seven_bit_weights_faster) return;
   std::printf(
       "hint: this CPU's INT8 path (%s) has no VNNI: --reduce-weight-range (7-bit weights) runs the GEMMs about 2x "
       "faster here, for one bit of weight resolution (docs/static_ptq.md)\n",
-      path.c_str());
+      paths.chosen.c_str());
 }
 
 // --max-drop: the greedy fallback of octet/accuracy.h, each step printed.
