@@ -33,10 +33,11 @@ import suite  # noqa: E402
 import sysinfo  # noqa: E402
 import table  # noqa: E402
 
-# Single octet flags tried, in this order, on a model whose default models all miss the goal
-# (--quick: the first observer only), then --exclude of the model's normalizations where it has
-# them written out; the tries stop at the first that reaches the goal.
-FLAG_TRIES = [("--observer", "percentile"), ("--observer", "mse"), ("--observer", "minmax")]
+# Single octet flags tried on a model whose default models all miss the goal: the one observer the
+# default (`auto`: the histogram, entropy, mse and percentile ranges, whichever is closest) does not
+# try, then --exclude of the model's normalizations where it has them written out; the tries stop
+# at the first that reaches the goal.
+FLAG_TRIES = [("--observer", "minmax")]
 
 
 def evaluate(study: models.Study, runner) -> np.ndarray | list:
@@ -72,7 +73,7 @@ def measure(study, reference, label: str, kind: str, make) -> table.Row:
     return table.Row(label, kind, cosine, agreement, seconds)
 
 
-def study_rows(study: models.Study, work: Path, threads: int, quick: bool) -> list[table.Row]:
+def study_rows(study: models.Study, work: Path, threads: int) -> list[table.Row]:
     fp32, calib = study.fp32, study.calib
     octet_calib = study.octet_calib or calib
     out = lambda tag: work / f"{study.key}.{tag}.onnx"  # noqa: E731
@@ -101,7 +102,7 @@ def study_rows(study: models.Study, work: Path, threads: int, quick: bool) -> li
                                                                     study.torch_wrap),
                                                       mode, calib, names, threads, study.torch_wrap)))
     if not any(r.meets_goal() for r in rows if r.kind == "octet"):
-        for i, (label, flags) in enumerate(flag_tries(study, quick)):
+        for i, (label, flags) in enumerate(flag_tries(study)):
             row = measure(study, reference, label, "octet flag",
                           lambda: qz.octet(fp32, out(f"flag{i}"), "static", octet_calib, threads,
                                            study.octet_flags + flags))
@@ -111,8 +112,8 @@ def study_rows(study: models.Study, work: Path, threads: int, quick: bool) -> li
     return rows
 
 
-def flag_tries(study: models.Study, quick: bool) -> list[tuple[str, tuple]]:
-    tries = [(f"octet static {' '.join(f)}", f) for f in (FLAG_TRIES[:1] if quick else FLAG_TRIES)]
+def flag_tries(study: models.Study) -> list[tuple[str, tuple]]:
+    tries = [(f"octet static {' '.join(f)}", f) for f in FLAG_TRIES]
     if study.exclude:
         what, names = study.exclude
         tries.append((f"octet static --exclude ({what}: {len(names)} nodes)", ("--exclude", *names)))
@@ -148,7 +149,7 @@ def main():
         for key in keys:
             print(f"== {key}", flush=True)
             study = models.BUILDERS[key](args.quick, texts)
-            results.append((study, study_rows(study, Path(tmp), args.threads, args.quick)))
+            results.append((study, study_rows(study, Path(tmp), args.threads)))
     meta["minutes"] = (time.perf_counter() - t0) / 60
     text = table.render(results, meta)
     print(text)

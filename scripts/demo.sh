@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo`: the main job on the bundled default model. Static post-training quantization of
 # the MNIST CNN (calibrated on 1,000 training digits with the default x86 qconfig: histogram
-# activations, per-channel weights), then fp32 vs int8 on the 1,000 held-out digits: top-1
+# activations with the range rule chosen on the outputs, per-channel weights), then fp32 vs int8 on the 1,000 held-out digits: top-1
 # accuracy, model size and latency (batch 1, 1 thread; the int8 model runs on the INT8 kernels).
 set -euo pipefail
 octet=${1:?octet binary}

@@ -31,16 +31,24 @@ struct QuantizeReport {
   int64_t quantized_weight_bytes = 0;        // all initializers of the output graph
   std::vector<FloatTensor> float_tensors;    // those of 1 KiB or more, largest first
   std::vector<std::string> notes;            // changes to the model as a whole (an opset raised)
+  // Static: the mean cosine of the quantized model's outputs to the float model's on the first
+  // `output_cosine_samples` calibration samples (passes/output_cosine.h); -1 when not measured.
+  double output_cosine = -1;
+  int64_t output_cosine_samples = 0;
 };
 
 // The options hold every flag of `octet quantize`; its files are the caller's to read: --calib is
 // the `calib` argument (octet/io.h reads .npz), --config the JSON text, and --max-drop is
 // quantize_with_max_drop (octet/accuracy.h).
 struct StaticQuantOptions {
-  std::string observer = "histogram";  // activation observer (quant/observers/observer.h kinds)
-  bool per_channel = true;             // weights per output channel (false: per tensor)
-  DType act_dtype = DType::kUInt8;     // kUInt8 (affine) or kInt8
-  bool reduce_range = false;           // 7-bit activations (PyTorch x86's reduce_range)
+  // The activation observer (quant/observers/observer.h kinds), or "auto": calibrate histograms
+  // once, convert with each of their range rules (histogram, entropy, mse, percentile) and keep
+  // the one whose outputs come closest to the float model's on the first calibration samples
+  // (QuantizeReport::output_cosine's measure); four conversions instead of one.
+  std::string observer = "auto";
+  bool per_channel = true;          // weights per output channel (false: per tensor)
+  DType act_dtype = DType::kUInt8;  // kUInt8 (affine) or kInt8
+  bool reduce_range = false;        // 7-bit activations (PyTorch x86's reduce_range)
   // 7-bit weights (-64..64, ONNX Runtime's reduce_range): the GEMMs run on vpmaddubsw, about 2x
   // faster on CPUs without VNNI, for one bit of weight resolution (docs/static_ptq.md).
   bool reduce_weight_range = false;

@@ -1,9 +1,9 @@
 #include "octet/accuracy.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
+#include "core/cosine.h"
 #include "octet/error.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
@@ -30,19 +30,6 @@ int64_t for_each_batch(const Graph& runnable, const EvalData& eval, DataLayout l
     each(b, out);
   }
   return ranges.empty() ? 0 : ranges.back().second;
-}
-
-double row_cosine(const Tensor& a, const Tensor& b, int64_t row) {
-  const int64_t c = a.numel() / a.dim(0);
-  double dot = 0, aa = 0, bb = 0;
-  for (int64_t j = row * c; j < (row + 1) * c; ++j) {
-    const double x = a.as_double(j), y = b.as_double(j);
-    dot += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  if (aa == 0 || bb == 0) return aa == bb ? 1.0 : 0.0;
-  return dot / std::sqrt(aa * bb);
 }
 
 }  // namespace
@@ -104,7 +91,8 @@ double ModelMetric::score(const Graph& model) const {
     const Tensor& ref = float_outputs_.at(batch++);
     OCTET_CHECK(out.numel() == ref.numel(), "output '", runnable.outputs.at(0).name, "' has shape ",
                 shape_str(out.shape()), "; the float model's has ", shape_str(ref.shape()));
-    for (int64_t r = 0; r < out.dim(0); ++r) sum += row_cosine(ref, out, r);
+    const int64_t row = out.numel() / out.dim(0);
+    for (int64_t r = 0; r < out.dim(0); ++r) sum += cosine(ref, out, r * row, (r + 1) * row);
   });
   return sum / samples_;
 }

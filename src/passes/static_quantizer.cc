@@ -1,6 +1,7 @@
 #include "passes/static_quantizer.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "octet/samples.h"
@@ -9,6 +10,7 @@
 #include "passes/fuse.h"
 #include "passes/quantize_embeddings.h"
 #include "passes/upgrade_opset.h"
+#include "quant/observers/histogram.h"
 
 namespace octet {
 
@@ -35,7 +37,9 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   OCTET_CHECK(options.act_dtype == DType::kUInt8 || options.act_dtype == DType::kInt8,
               "activation dtype must be u8 or s8, not ", dtype_name(options.act_dtype));
   quant::QConfig base = quant::default_qconfig();
-  base.act_observer = options.observer;
+  const bool auto_rule = options.observer == "auto";
+  base.act_observer = auto_rule ? quant::histogram_range_rules().front() : options.observer;
+  calibrated_rule_ = range_rule_ = base.act_observer;
   base.activation.dtype = options.act_dtype;
   base.activation.reduce_range = options.reduce_range;
   base.weight.reduce_range = options.reduce_weight_range;
@@ -69,15 +73,19 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   // Bias correction's float means come from the calibration pass when it runs the same samples.
   const int bc_passes = options.bias_correction ? bias_correction_passes(fused_, plan_) : 0;
   if (bc_passes > 0 && bc_samples == calib_samples) reference_.emplace(fused_, plan_);
-  // Progress over calibration and the first conversion's bias correction passes together.
+  // Progress over calibration and the first conversion's bias correction passes together (every
+  // trial conversion's, with observer auto).
   const int64_t bc_work = (bc_passes - (reference_ ? 1 : 0)) * bc_samples;
+  counted_conversions_ = auto_rule ? static_cast<int64_t>(quant::histogram_range_rules().size()) : 1;
+  const int64_t total = calib_samples + bc_work * counted_conversions_;
   if (options.progress) {
-    calib_options_.progress = [=](int64_t done, int64_t) { options.progress(done, calib_samples + bc_work); };
-    bias_options_.progress = [=](int64_t done, int64_t) {
-      options.progress(calib_samples + done, calib_samples + bc_work);
+    calib_options_.progress = [=](int64_t done, int64_t) { options.progress(done, total); };
+    bias_options_.progress = [=, this](int64_t done, int64_t) {
+      options.progress(calib_samples + conversions_done_ * bc_work + done, total);
     };
   }
   observers_ = calibrate(fused_, plan_, calib, calib_options_, reference_ ? reference_->hook() : ValueHook());
+  if (auto_rule) choose_range_rule();
 }
 
 StaticQuantizer::~StaticQuantizer() = default;
@@ -103,6 +111,40 @@ QuantPlan StaticQuantizer::plan_for(const std::vector<std::string>& float_nodes)
   return prepare(fused_, mapping);
 }
 
+void StaticQuantizer::set_range_rule(const std::string& kind) {
+  for (auto& [value, observer] : observers_) {
+    if (observer->kind() != range_rule_) continue;
+    nlohmann::json state = observer->to_json();
+    state["kind"] = kind;
+    observer = quant::load_observer(state);
+  }
+  range_rule_ = kind;
+}
+
+const OutputCosine& StaticQuantizer::output_cosine() {
+  // 32 samples: enough to rank range rules whose scores differ in the third decimal, a fraction
+  // of calibration's cost.
+  if (!output_cosine_)
+    output_cosine_.emplace(model_, calib_, calib_options_.layout, 32, options_.batch, options_.threads);
+  return *output_cosine_;
+}
+
+void StaticQuantizer::choose_range_rule() {
+  std::string best, scores;
+  double best_score = -2;
+  for (const std::string& rule : quant::histogram_range_rules()) {
+    set_range_rule(rule);
+    const double score = output_cosine().score(quantize());
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s%s %.5f", scores.empty() ? "" : ", ", rule.c_str(), score);
+    scores += buf;
+    if (score > best_score) best = rule, best_score = score;  // ties keep the earlier (the default first)
+  }
+  set_range_rule(best);
+  range_rule_note_ = "observer auto: '" + best + "' ranges (output cosine to fp32 on the first " +
+                     std::to_string(output_cosine().samples()) + " calibration samples: " + scores + ")";
+}
+
 void StaticQuantizer::observe_missing(const QuantPlan& plan) {
   bool missing = false;
   for (const auto& [value, _] : plan.activations) {
@@ -112,8 +154,11 @@ void StaticQuantizer::observe_missing(const QuantPlan& plan) {
   if (!missing) return;
   CalibrationOptions options = calib_options_;
   options.progress = nullptr;
+  const std::string rule = range_rule_;
+  range_rule_ = calibrated_rule_;  // the new observers are of the kind calibrate() makes
   for (auto& [value, observer] : calibrate(fused_, plan, calib_, options))
     if (!observers_.count(value)) observers_[value] = std::move(observer);
+  set_range_rule(rule);
 }
 
 Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, QuantizeReport* report) {
@@ -128,7 +173,7 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
   const std::set<std::string> kept(float_nodes.begin(), float_nodes.end());
   const std::vector<std::string> tables =
       quantize_embeddings(out, [&](const Node& n) { return !kept.count(n.name) && mapping_.resolve(n).has_value(); });
-  bias_options_.progress = nullptr;  // the progress total counted one conversion
+  if (++conversions_done_ == counted_conversions_) bias_options_.progress = nullptr;  // the total counted these
 
   if (report) {
     *report = QuantizeReport{};
@@ -141,6 +186,9 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
     report->quantized_weight_bytes = initializer_bytes(out);
     report->float_tensors = float_tensors(out, report->float_nodes);
     if (!opset_note_.empty()) report->notes.push_back(opset_note_);
+    if (!range_rule_note_.empty()) report->notes.push_back(range_rule_note_);
+    report->output_cosine = output_cosine().score(out);
+    report->output_cosine_samples = output_cosine().samples();
     if (std::string norms = describe_norms(fused_norms_, plan.float_norms); !norms.empty())
       report->notes.push_back(norms);
   }

@@ -12,6 +12,7 @@
 #include "octet/quantize.h"
 #include "passes/bias_correction.h"
 #include "passes/calibrate.h"
+#include "passes/output_cosine.h"
 #include "passes/prepare.h"
 #include "quant/qconfig.h"
 
@@ -37,6 +38,13 @@ class StaticQuantizer {
   std::string unit_of(const std::string& node) const;
 
  private:
+  // The activation observers of the options' range rule switched to `kind`, another rule over the
+  // same histogram (quant/observers/histogram.h), without calibrating again.
+  void set_range_rule(const std::string& kind);
+  // observer "auto": converts with each histogram range rule and keeps the best one (the note says
+  // which, with every rule's score).
+  void choose_range_rule();
+  const OutputCosine& output_cosine();
   QuantPlan plan_for(const std::vector<std::string>& float_nodes) const;
   void observe_missing(const QuantPlan& plan);
 
@@ -51,6 +59,12 @@ class StaticQuantizer {
   CalibrationOptions calib_options_, bias_options_;
   std::optional<BiasReference> reference_;
   std::map<std::string, std::unique_ptr<quant::Observer>> observers_;
+  std::string calibrated_rule_;  // the kind of observer calibrate() makes for the options' observer
+  std::string range_rule_;       // the kind those observers have now (set_range_rule)
+  std::string range_rule_note_;
+  std::optional<OutputCosine> output_cosine_;  // made on first use
+  // The conversions done, and the first ones whose bias correction the progress callback counts.
+  int64_t conversions_done_ = 0, counted_conversions_ = 1;
 };
 
 }  // namespace octet

@@ -281,6 +281,45 @@ TEST(QuantizeStatic, FixtureModelsStayCloseToFp32) {
   }
 }
 
+// observer "auto" reads one calibration's histograms with each range rule and keeps the rule whose
+// outputs come closest to fp32: the model it writes is the one that rule gives calibrated alone.
+TEST(QuantizeStatic, AutoObserverKeepsTheBestRangeRuleAndSaysSo) {
+  const Mnist& m = mnist();
+  StaticQuantOptions o = fast_options();
+  o.observer = "auto";
+  QuantizeReport report;
+  const Graph q = quantize_static(m.model, m.calib, o, &report);
+  std::string note;
+  for (const std::string& n : report.notes)
+    if (n.rfind("observer auto: '", 0) == 0) note = n;
+  ASSERT_FALSE(note.empty()) << "no observer auto note";
+  const std::string rule = note.substr(16, note.find('\'', 16) - 16);
+  double best = -1, chosen = -1;
+  for (const char* kind : {"histogram", "entropy", "mse", "percentile"}) {
+    const size_t at = note.find(std::string(kind) + " 0.");
+    ASSERT_NE(at, std::string::npos) << kind << " missing from: " << note;
+    const double score = std::stod(note.substr(at + std::strlen(kind) + 1));
+    best = std::max(best, score);
+    if (rule == kind) chosen = score;
+  }
+  EXPECT_EQ(chosen, best) << note;
+  EXPECT_NEAR(report.output_cosine, chosen, 5e-6) << note;
+  EXPECT_EQ(report.output_cosine_samples, 32);
+  o.observer = rule;
+  EXPECT_EQ(export_onnx(q).SerializeAsString(), export_onnx(quantize_static(m.model, m.calib, o)).SerializeAsString())
+      << rule;
+}
+
+TEST(QuantizeStatic, ReportsTheOutputCosineOnTheFirstCalibrationSamples) {
+  const Mnist& m = mnist();
+  QuantizeReport report;
+  const Graph q = quantize_static(m.model, slice_samples(m.calib, 0, 20), fast_options(), &report);
+  EXPECT_EQ(report.output_cosine_samples, 20);
+  EXPECT_GT(report.output_cosine, 0.99);
+  EXPECT_LE(report.output_cosine, 1.0 + 1e-9);
+  for (const std::string& n : report.notes) EXPECT_EQ(n.find("observer auto"), std::string::npos) << n;
+}
+
 TEST(QuantizeStatic, CalibrationErrorsNameTheInput) {
   const Mnist& m = mnist();
   std::map<std::string, Tensor> wrong{{"not_an_input", m.calib.begin()->second}};

@@ -75,6 +75,20 @@ void print_speed_hint(const QuantizeArgs& args) {
       paths.chosen.c_str());
 }
 
+// Static: how far the outputs moved from fp32 on the calibration samples and, where that is more
+// than a good quantization moves them (cosine below 0.99), what to try next.
+void print_output_cosine(const QuantizeArgs& args, const QuantizeReport& r) {
+  if (r.output_cosine < 0) return;
+  std::printf("output cosine to fp32 on the first %lld calibration samples: %.5f\n",
+              static_cast<long long>(r.output_cosine_samples), r.output_cosine);
+  if (r.output_cosine >= 0.99) return;
+  if (args.observer != "auto")
+    std::printf(
+        "hint: --observer auto (the default) keeps whichever of the histogram, entropy, mse and percentile "
+        "ranges brings the outputs closest to fp32 (docs/static_ptq.md)\n");
+  else std::printf("hint: --max-drop X --eval DATA keeps the layers that lose the most in float (docs/debugging.md)\n");
+}
+
 // --max-drop: the greedy fallback of octet/accuracy.h, each step printed.
 FallbackResult fall_back_to_max_drop(const Graph& g, LayerQuantizer& quantizer, const Args& args) {
   EvalData eval{.data = load_inputs(g, {}, args.eval),
@@ -150,6 +164,7 @@ std::function<int()> add_quantize(CLI::App& app) {
     }
     save_onnx(q, args->out);
     print_summary(g, q, report, args->out, bytes_on_disk({read.begin() + 4, read.end()}));  // model + external data
+    print_output_cosine(args->q, report);
     print_speed_hint(args->q);
     return 0;
   };

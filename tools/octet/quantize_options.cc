@@ -17,8 +17,10 @@ void add_quantize_options(CLI::App* cmd, QuantizeArgs& args) {
                                        "static: axis 0 of the calibration DATA: the model's batch axis (batched), "
                                        "whole inputs stacked, one call each (stacked), or as the ranks say (auto)")
                            ->check(CLI::IsMember({"auto", "batched", "stacked"}));
-  cmd->add_option("--observer", args.observer, "static: activation observer")
-      ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse"}));
+  cmd->add_option("--observer", args.observer,
+                  "static: activation observer; auto: the histogram, entropy, mse or percentile ranges, whichever "
+                  "brings the outputs closest to fp32 on the first calibration samples")
+      ->check(CLI::IsMember({"minmax", "moving_average", "histogram", "percentile", "entropy", "mse", "auto"}));
   cmd->add_flag("--per-tensor", args.per_tensor, "one weight scale per tensor instead of per output channel");
   cmd->add_option("--act-dtype", args.act_dtype, "static: activation type")->check(CLI::IsMember({"u8", "s8"}));
   cmd->add_flag("--reduce-range", args.reduce_range, "7-bit activations (PyTorch x86's reduce_range)");

@@ -15,7 +15,7 @@
 namespace octet::cli {
 
 struct QuantizeArgs {
-  std::string mode, calib, observer = "histogram", act_dtype = "u8", config, layout = "auto";
+  std::string mode, calib, observer = "auto", act_dtype = "u8", config, layout = "auto";
   std::vector<std::string> exclude, ops;
   bool per_tensor = false, per_token = false, reduce_range = false, reduce_weight_range = false,
        no_bias_correction = false, keep_opset = false;

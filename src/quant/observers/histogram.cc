@@ -221,4 +221,14 @@ std::unique_ptr<HistogramObserver> HistogramObserver::from_json(const nlohmann::
   return o;
 }
 
+const std::vector<std::string>& histogram_range_rules() {
+  static const std::vector<std::string> rules = {"histogram", "entropy", "mse", "percentile"};
+  return rules;
+}
+
+bool is_histogram_range_rule(const std::string& kind) {
+  const auto& rules = histogram_range_rules();
+  return std::find(rules.begin(), rules.end(), kind) != rules.end();
+}
+
 }  // namespace octet::quant

@@ -54,6 +54,10 @@ class HistogramObserver : public Observer {
 double histogram_l2_error(const std::vector<double>& hist, float min, float max, int start_bin, int end_bin,
                           int dst_bins);
 
+// The kinds above: the range rules one calibrated histogram can be read with, the default first.
+const std::vector<std::string>& histogram_range_rules();
+bool is_histogram_range_rule(const std::string& kind);
+
 std::unique_ptr<Observer> make_percentile_observer(QScheme scheme, const ObserverOptions& options);
 std::unique_ptr<Observer> make_entropy_observer(QScheme scheme, const ObserverOptions& options);
 std::unique_ptr<Observer> make_mse_observer(QScheme scheme, const ObserverOptions& options);

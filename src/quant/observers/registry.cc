@@ -38,8 +38,7 @@ std::unique_ptr<Observer> load_observer(const nlohmann::json& j) {
     const std::string kind = j.at("kind").get<std::string>();
     if (kind.find("minmax") != std::string::npos || kind.find("moving_average") != std::string::npos)
       return MinMaxObserver::from_json(j);
-    if (kind == "histogram" || kind == "percentile" || kind == "entropy" || kind == "mse")
-      return HistogramObserver::from_json(j);
+    if (is_histogram_range_rule(kind)) return HistogramObserver::from_json(j);
     if (kind == "fixed") {
       auto o = std::make_unique<FixedObserver>(QScheme::from_json(j.at("scheme")), j.at("min").get<float>(),
                                                j.at("max").get<float>());
