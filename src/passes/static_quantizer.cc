@@ -130,19 +130,24 @@ const OutputCosine& StaticQuantizer::output_cosine() {
 }
 
 void StaticQuantizer::choose_range_rule() {
-  std::string best, scores;
-  double best_score = -2;
+  std::string scores;
+  std::optional<Conversion> best;  // not chosen_ yet: quantize() would hand that out
   for (const std::string& rule : quant::histogram_range_rules()) {
     set_range_rule(rule);
-    const double score = output_cosine().score(quantize());
+    Conversion trial;
+    trial.model = quantize({}, &trial.report);
+    const double score = trial.report.output_cosine;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s%s %.5f", scores.empty() ? "" : ", ", rule.c_str(), score);
     scores += buf;
-    if (score > best_score) best = rule, best_score = score;  // ties keep the earlier (the default first)
+    // Ties keep the earlier rule (the default first).
+    if (!best || score > best->report.output_cosine) best = std::move(trial), chosen_rule_ = rule;
   }
-  set_range_rule(best);
-  range_rule_note_ = "observer auto: '" + best + "' ranges (output cosine to fp32 on the first " +
+  chosen_ = std::move(best);
+  set_range_rule(chosen_rule_);
+  range_rule_note_ = "observer auto: '" + chosen_rule_ + "' ranges (output cosine to fp32 on the first " +
                      std::to_string(output_cosine().samples()) + " calibration samples: " + scores + ")";
+  chosen_->report.notes.push_back(range_rule_note_);
 }
 
 void StaticQuantizer::observe_missing(const QuantPlan& plan) {
@@ -162,6 +167,12 @@ void StaticQuantizer::observe_missing(const QuantPlan& plan) {
 }
 
 Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, QuantizeReport* report) {
+  if (float_nodes.empty() && chosen_) {  // observer auto's pick, converted while choosing: handed out once
+    Graph out = std::move(chosen_->model);
+    if (report) *report = std::move(chosen_->report);
+    chosen_.reset();
+    return out;
+  }
   const QuantPlan plan = plan_for(float_nodes);
   observe_missing(plan);
   ConvertNotes notes;

@@ -62,6 +62,12 @@ class StaticQuantizer {
   std::string calibrated_rule_;  // the kind of observer calibrate() makes for the options' observer
   std::string range_rule_;       // the kind those observers have now (set_range_rule)
   std::string range_rule_note_;
+  struct Conversion {
+    Graph model;
+    QuantizeReport report;
+  };
+  std::optional<Conversion> chosen_;  // observer auto's pick until quantize() hands it out
+  std::string chosen_rule_;
   std::optional<OutputCosine> output_cosine_;  // made on first use
   // The conversions done, and the first ones whose bias correction the progress callback counts.
   int64_t conversions_done_ = 0, counted_conversions_ = 1;
