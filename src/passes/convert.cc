@@ -110,11 +110,28 @@ class Converter {
     if (qp.dtype == DType::kUInt8)
       quantize_span<uint8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<uint8_t>());
     else quantize_span<int8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<int8_t>());
-    auto [scale, zp] = add_qparams(value, qp);
     const std::string q = names_.fresh(value + "_quantized");
     out_.initializers[q] = codes;
-    out_.nodes.push_back(
-        make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", constant_dq_inputs(q, value, qp),
+                                   dq_name_.at(value), -1));
+  }
+
+  // A stored constant's DequantizeLinear inputs: codes, scale and, unless the codes are an int32
+  // bias (zero point 0: docs/static_ptq.md eq. (B1)), the zero point. ONNX reads an absent
+  // x_zero_point as 0, so four bytes per bias channel need not be in the file (about 2 % of a
+  // depthwise net's). The int8 weights keep theirs, zeros too: without it ONNX Runtime leaves a
+  // QDQ Gemm in float (its QGemm fusion wants the weight's zero point).
+  std::vector<std::string> constant_dq_inputs(const std::string& codes, const std::string& base,
+                                              const TensorQParams& qp) {
+    const bool zero = qp.dtype == DType::kInt32 &&
+                      std::all_of(qp.zero_point.begin(), qp.zero_point.end(), [](int32_t z) { return z == 0; });
+    if (!zero) {
+      auto [scale, zp] = add_qparams(base, qp);
+      return {codes, scale, zp};
+    }
+    const std::string scale = names_.fresh(base + "_scale");
+    out_.initializers[scale] = quant::scale_tensor(qp);
+    return {codes, scale};
   }
 
   std::pair<std::string, std::string> add_qparams(const std::string& base, const TensorQParams& qp) {
@@ -170,10 +187,9 @@ class Converter {
     const Tensor wi = quant::quantize_weight(w, wq);
     std::string wq_name = names_.fresh(w_name + "_quantized");
     out_.initializers[wq_name] = wi;
-    auto [ws_name, wz_name] = add_qparams(w_name, wq);
     std::string wdq = names_.fresh(w_name + "_dequantized");
-    out_.nodes.push_back(
-        make_node("DequantizeLinear", w_name + "_DequantizeLinear", {wq_name, ws_name, wz_name}, wdq, wq.axis));
+    out_.nodes.push_back(make_node("DequantizeLinear", w_name + "_DequantizeLinear",
+                                   constant_dq_inputs(wq_name, w_name, wq), wdq, wq.axis));
     n.inputs[1] = wdq;
 
     if (bias) {
@@ -189,10 +205,9 @@ class Converter {
       quant::quantize_bias(bias_values, x_scale, wq.scale, bi.data<int32_t>());  // fits: the scales were fitted
       std::string bq_name = names_.fresh(b_name + "_quantized");
       out_.initializers[bq_name] = bi;
-      auto [bs_name, bz_name] = add_qparams(b_name, bq);
       std::string bdq = names_.fresh(b_name + "_dequantized");
-      out_.nodes.push_back(
-          make_node("DequantizeLinear", b_name + "_DequantizeLinear", {bq_name, bs_name, bz_name}, bdq, bq.axis));
+      out_.nodes.push_back(make_node("DequantizeLinear", b_name + "_DequantizeLinear",
+                                     constant_dq_inputs(bq_name, b_name, bq), bdq, bq.axis));
       n.inputs[bias_input] = bdq;
     }
   }
