@@ -12,7 +12,7 @@ void dw_insert_row__ref(int64_t channels, int64_t cols, const uint8_t* row, int6
     }
 }
 
-void dwconv_c4__ref(const DwC4Args& a) {
+void dwconv_c4__ref(const DwRingArgs& a) {
   for (int64_t p = 0; p < a.pixels; ++p)
     for (int64_t c = 0; c < a.channels; ++c) {
       int32_t s = 0;

@@ -18,7 +18,7 @@ __mmask16 lanes(int64_t left) { return left >= 16 ? __mmask16(0xFFFF) : __mmask1
 // compile time (3x3 and 5x5: the loops unroll and the accumulators stay in registers); 0 reads them
 // from `a`.
 template <int P, int KW, int G>
-void dw_c4_pixels(const DwC4Args& a, int64_t c, int64_t p0) {
+void dw_c4_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
   const int64_t kw = KW ? KW : a.kw, groups = G ? G : a.groups;
   const int64_t pixel_step = a.stride * a.ib_col;
   __m512i s[P];
@@ -39,7 +39,7 @@ void dw_c4_pixels(const DwC4Args& a, int64_t c, int64_t p0) {
 }
 
 template <int KW, int G>
-void dw_c4_rows(const DwC4Args& a) {
+void dw_c4_rows(const DwRingArgs& a) {
   for (int64_t c = 0; c < a.channels; c += 16) {
     int64_t p = 0;
     for (; p + 8 <= a.pixels; p += 8) dw_c4_pixels<8, KW, G>(a, c, p);
@@ -73,7 +73,7 @@ void dw_insert_row__avx512vnni(int64_t channels, int64_t cols, const uint8_t* ro
   }
 }
 
-void dwconv_c4__avx512vnni(const DwC4Args& a) {
+void dwconv_c4__avx512vnni(const DwRingArgs& a) {
   if (a.kw == 3 && a.groups == 1) return dw_c4_rows<3, 1>(a);
   if (a.kw == 5 && a.groups == 2) return dw_c4_rows<5, 2>(a);
   dw_c4_rows<0, 0>(a);

@@ -1,0 +1,44 @@
+// The contract of the depthwise "ring" paths (kernels/qconv.cc drives them; kernels/ref/dwconv_c4_ref.h and
+// dwconv_c2_ref.h are the scalar twins of the two lane formats). A dot-product instruction sums R products per
+// int32 lane (R = 4 for vpdpbusd's bytes, 2 for vpmaddwd's 16-bit halves), so the driver keeps the input rows
+// under the kernel in a ring of R * G slots per channel and column, G = ceil(window rows / R): input row iy in slot
+// iy mod RG, which is part slot % R (byte or half) of lane group slot / R. A kernel column then costs G dot
+// products for a vector of channels instead of kh multiply-adds, and moving to the next output row inserts only
+// the rows that enter the window. The weights come in RG rotations (the weight of kernel row ky in the slot of
+// input row iy0 + ky * dilation, 0 in the other slots).
+#pragma once
+
+#include <cstdint>
+
+namespace octet::kernels {
+
+// Part `part` (byte for R = 4, 16-bit half for R = 2; a u8 zero-extended) of out[col * out_col + c] =
+// row[col * x_stride + c] for col < cols and c < channels; the other parts, and the lanes c >= channels, keep
+// their value.
+using DwInsertRowFn = void (*)(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
+                               int64_t out_col, int part);
+
+// acc[p * ld + c] = sum over kx < kw and g < groups of dot(ib[g * ib_group + (p * stride + kx * dil) * ib_col + c],
+// w[(kx * groups + g) * w_tap + c]) for p < pixels, c < channels: dot the sum of the R products of the lanes'
+// parts (each format's twin says how a part is read). Reads whole 16-lane blocks of ib and w (pad both to a
+// multiple of 16 lanes); writes only c < channels.
+struct DwRingArgs {
+  int64_t channels, kw, groups, pixels, stride, dil;
+  const uint32_t* ib;
+  int64_t ib_col, ib_group;
+  const uint32_t* w;
+  int64_t w_tap;
+  int32_t* acc;
+  int64_t ld;
+};
+using DwconvRingFn = void (*)(const DwRingArgs& a);
+
+// A path's ring kernels and their lane format: `rows` = R (4: u8 x s8 bytes, weights with zero point 0 only, since
+// w must fit a byte; 2: u16 x s16 halves, any weights, packed as w - w_zp). All zero where the path has none.
+struct DwconvRingKernel {
+  int rows = 0;
+  DwInsertRowFn insert_row = nullptr;
+  DwconvRingFn conv = nullptr;
+};
+
+}  // namespace octet::kernels
