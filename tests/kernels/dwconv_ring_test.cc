@@ -19,7 +19,7 @@ using testing::random_ints;
 // The scalar twin of the format with `rows` rows per lane.
 DwconvRingKernel twin(int rows) {
   if (rows == kDwC4Rows) return {kDwC4Rows, dw_insert_row__ref, dwconv_c4__ref};
-  return {kDwC2Rows, dw_insert_row_c2__ref, dwconv_c2__ref};
+  return {kDwC2Rows, dw_insert_row_c2__ref, dwconv_c2__ref, dw_insert_lanes_c2__ref};
 }
 
 std::vector<std::string> ring_isas() {
@@ -48,6 +48,27 @@ TEST_P(DwconvRingIsa, InsertRowMatchesTwin) {
         ref.insert_row(channels, cols, row.data(), x_stride, want.data(), out_col, part);
         ASSERT_EQ(lanes, want) << "channels " << channels << " cols " << cols << " part " << part;
       }
+}
+
+// All parts of the first `channels` lanes of each column from R rows; the other lanes keep their value.
+TEST_P(DwconvRingIsa, InsertLanesMatchesTwin) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const DwconvRingKernel& k = kernels_for(GetParam()).dwconv_ring;
+  if (!k.insert_lanes) GTEST_SKIP() << GetParam() << " inserts one row at a time";
+  std::mt19937 rng(5);
+  for (int64_t channels : {1, 7, 8, 9, 15, 16, 17, 48, 64})
+    for (int64_t cols : {1, 7}) {
+      const int64_t x_stride = channels + 5, out_col = (channels + 15) / 16 * 16 + 16;
+      std::vector<std::vector<uint8_t>> rows;
+      std::vector<const uint8_t*> ptrs;
+      for (int j = 0; j < k.rows; ++j) rows.push_back(random_ints<uint8_t>(rng, cols * x_stride, 0, 255));
+      for (const auto& r : rows) ptrs.push_back(r.data());
+      auto lanes = random_ints<uint32_t>(rng, cols * out_col, INT32_MIN, INT32_MAX);
+      std::vector<uint32_t> want = lanes;
+      k.insert_lanes(channels, cols, ptrs.data(), x_stride, lanes.data(), out_col);
+      twin(k.rows).insert_lanes(channels, cols, ptrs.data(), x_stride, want.data(), out_col);
+      ASSERT_EQ(lanes, want) << "channels " << channels << " cols " << cols;
+    }
 }
 
 // Extreme inputs against extreme weights (c4: bytes 255 against -128; c2: halves 255 against -32768), strides,

@@ -12,6 +12,13 @@ void dw_insert_row_c2__ref(int64_t channels, int64_t cols, const uint8_t* row, i
     }
 }
 
+void dw_insert_lanes_c2__ref(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                             uint32_t* out, int64_t out_col) {
+  for (int64_t col = 0; col < cols; ++col)
+    for (int64_t c = 0; c < channels; ++c)
+      out[col * out_col + c] = uint32_t(rows[0][col * x_stride + c]) | uint32_t(rows[1][col * x_stride + c]) << 16;
+}
+
 void dwconv_c2__ref(const DwRingArgs& a) {
   for (int64_t p = 0; p < a.pixels; ++p)
     for (int64_t c = 0; c < a.channels; ++c) {

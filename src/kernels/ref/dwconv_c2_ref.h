@@ -17,6 +17,9 @@ inline constexpr int kDwC2Rows = 2;
 // DwInsertRowFn with part = half: the row's u8 zero-extended into 16-bit half `half` of the lane.
 void dw_insert_row_c2__ref(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
                            int64_t out_col, int half);
+// DwInsertLanesFn: half j of a lane = rows[j]'s u8 zero-extended.
+void dw_insert_lanes_c2__ref(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                             uint32_t* out, int64_t out_col);
 // DwconvRingFn with dot = the sum of the 2 products of the lanes' halves read as int16.
 void dwconv_c2__ref(const DwRingArgs& a);
 

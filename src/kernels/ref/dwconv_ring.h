@@ -4,8 +4,9 @@
 // under the kernel in a ring of R * G slots per channel and column, G = ceil(window rows / R): input row iy in slot
 // iy mod RG, which is part slot % R (byte or half) of lane group slot / R. A kernel column then costs G dot
 // products for a vector of channels instead of kh multiply-adds, and moving to the next output row inserts only
-// the rows that enter the window. The weights come in RG rotations (the weight of kernel row ky in the slot of
-// input row iy0 + ky * dilation, 0 in the other slots).
+// the rows that enter the window. The driver may shift the ring (input row iy in slot (iy + shift) mod RG) so that
+// the rows entering at stride R fill whole lane groups. The weights come in RG rotations (the weight of kernel row
+// ky in the slot of input row iy0 + ky * dilation, 0 in the other slots).
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,12 @@ namespace octet::kernels {
 // their value.
 using DwInsertRowFn = void (*)(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
                                int64_t out_col, int part);
+
+// Every part of out[col * out_col + c] at once, part j = rows[j][col * x_stride + c] for j < R, col < cols and
+// c < channels (the lanes c >= channels keep their value): one store per lane where R rows enter the same lane
+// group, instead of R read-modify-writes.
+using DwInsertLanesFn = void (*)(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                                 uint32_t* out, int64_t out_col);
 
 // acc[p * ld + c] = sum over kx < kw and g < groups of dot(ib[g * ib_group + (p * stride + kx * dil) * ib_col + c],
 // w[(kx * groups + g) * w_tap + c]) for p < pixels, c < channels: dot the sum of the R products of the lanes'
@@ -34,11 +41,13 @@ struct DwRingArgs {
 using DwconvRingFn = void (*)(const DwRingArgs& a);
 
 // A path's ring kernels and their lane format: `rows` = R (4: u8 x s8 bytes, weights with zero point 0 only, since
-// w must fit a byte; 2: u16 x s16 halves, any weights, packed as w - w_zp). All zero where the path has none.
+// w must fit a byte; 2: u16 x s16 halves, any weights, packed as w - w_zp). All zero where the path has none;
+// insert_lanes null where insert_row writes a part as cheaply as a whole lane (a masked byte store).
 struct DwconvRingKernel {
   int rows = 0;
   DwInsertRowFn insert_row = nullptr;
   DwconvRingFn conv = nullptr;
+  DwInsertLanesFn insert_lanes = nullptr;
 };
 
 }  // namespace octet::kernels

@@ -92,6 +92,21 @@ void dw_insert_row_c2__avx2(int64_t channels, int64_t cols, const uint8_t* row, 
   else insert_row<0>(channels, cols, row, x_stride, out, out_col);
 }
 
+void dw_insert_lanes_c2__avx2(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                              uint32_t* out, int64_t out_col) {
+  const int64_t whole = channels / 8 * 8;
+  for (int64_t col = 0; col < cols; ++col) {
+    const uint8_t *lo = rows[0] + col * x_stride, *hi = rows[1] + col * x_stride;
+    uint32_t* dst = out + col * out_col;
+    for (int64_t c = 0; c < whole; c += 8) {
+      const __m256i a = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(lo + c)));
+      const __m256i b = _mm256_cvtepu8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(hi + c)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + c), _mm256_or_si256(a, _mm256_slli_epi32(b, 16)));
+    }
+    for (int64_t c = whole; c < channels; ++c) dst[c] = uint32_t(lo[c]) | uint32_t(hi[c]) << 16;  // as insert_row
+  }
+}
+
 void dwconv_c2__avx2(const DwRingArgs& a) {
   if (a.kw == 3 && a.groups == 2) return dw_c2_rows<3, 2>(a);
   if (a.kw == 5 && a.groups == 3) return dw_c2_rows<5, 3>(a);

@@ -21,5 +21,7 @@ void dwconv_c4__avx512vnni(const DwRingArgs& a);
 void dw_insert_row_c2__avx2(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
                             int64_t out_col, int half);
 void dwconv_c2__avx2(const DwRingArgs& a);
+void dw_insert_lanes_c2__avx2(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                              uint32_t* out, int64_t out_col);
 
 }  // namespace octet::kernels

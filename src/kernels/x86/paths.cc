@@ -45,7 +45,7 @@ KernelTable avx2_table(const char* path, const QgemmKernel& gemm, const QgemmKer
       .path = path,
       .qgemm = gemm,
       .dwconv = dwconv_u8s8__avx2,
-      .dwconv_ring = {kDwC2Rows, dw_insert_row_c2__avx2, dwconv_c2__avx2},
+      .dwconv_ring = {kDwC2Rows, dw_insert_row_c2__avx2, dwconv_c2__avx2, dw_insert_lanes_c2__avx2},
       .quantize_u8 = quantize_f32_u8__avx2,
       .quantize_s8 = quantize_f32_s8__avx2,
       .dequantize_u8 = dequantize_u8_f32__avx2,
