@@ -15,8 +15,10 @@ __m256i lane_mask(int64_t left) {  // all ones in the lanes below `left` (<= 8)
 // Pixels p0 .. p0 + P - 1 of the 8 channels at c: P independent accumulator chains, each (kx, g) weight vector
 // loaded once for all P. KW and G > 0 fix the kernel width and row pairs at compile time (3x3: 2 pairs, 5x5: 3;
 // the loops unroll and the accumulators stay in registers); 0 reads them from `a`.
+// Not inlined: inlined into the channel loop, GCC keeps an induction variable per load address (48 for a 3x3) and
+// spills them and the accumulators to the stack.
 template <int P, int KW, int G>
-void dw_c2_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
+__attribute__((noinline)) void dw_c2_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
   const int64_t kw = KW ? KW : a.kw, groups = G ? G : a.groups;
   const int64_t pixel_step = a.stride * a.ib_col;
   __m256i s[P];
@@ -32,6 +34,10 @@ void dw_c2_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
       for (int p = 0; p < P; ++p)
         s[p] = _mm256_add_epi32(
             s[p], _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + p * pixel_step)), wv));
+      // An empty asm that "changes" the sums: GCC would otherwise reassociate each chain into a tree of all its
+      // products, live at once, and spill them to the stack.
+#pragma GCC unroll 8
+      for (int p = 0; p < P; ++p) asm("" : "+x"(s[p]));
     }
   if (a.channels - c >= 8) {
 #pragma GCC unroll 8
@@ -44,7 +50,8 @@ void dw_c2_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
 }
 
 template <int KW, int G>
-void dw_c2_rows(const DwRingArgs& a) {
+void dw_c2_rows(const DwRingArgs& args) {
+  const DwRingArgs a = args;  // a local copy: the stores to acc would make the compiler reload args' fields
   for (int64_t c = 0; c < a.channels; c += 8) {
     int64_t p = 0;
     for (; p + 8 <= a.pixels; p += 8) dw_c2_pixels<8, KW, G>(a, c, p);
