@@ -108,16 +108,7 @@ ResolvedEpilogue depthwise_epilogue(const Epilogue& ep, uint8_t x_zp, const Pack
 // (kh - 1) * dilation + 1 rows rounded up to groups of R (kernels/ref/dwconv_ring.h).
 int64_t ring_groups(const Conv2dShape& s, int R) { return ((s.kernel_h - 1) * s.dilation_h + R) / R; }
 
-// Input rows under the kernel: the window of one output row.
-int64_t ring_span(const Conv2dShape& s) { return (s.kernel_h - 1) * s.dilation_h + 1; }
-
 int64_t mod(int64_t a, int64_t m) { return (a % m + m) % m; }
-
-// The ring's shift (kernels/ref/dwconv_ring.h): input row iy sits in slot (iy + shift) mod RG. The rows entering
-// output row oy's window are iy0 + span - stride .. iy0 + span - 1 with iy0 = oy * stride - pad_top; the shift
-// puts the first of them in part 0, so at a stride that is a multiple of R they fill whole lane groups
-// (DwconvRingKernel::insert_lanes). At stride 1 no shift helps: one row enters at a time.
-int64_t ring_shift(const Conv2dShape& s, int R) { return mod(s.pad_top + s.stride_h - ring_span(s), R); }
 
 // The dwconv_ring path (kernels/ref/dwconv_ring.h). Work items are (block of channels, output row), so that a 7x7 layer
 // still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block and
@@ -128,7 +119,7 @@ void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, 
   const int64_t C = s.in_c, oh = s.out_h(), ow = s.out_w(), rows = s.batch * oh;
   const DwconvRingKernel& k = w.table->dwconv_ring;
   const int R = k.rows, part_bits = 32 / R;
-  const int64_t groups = ring_groups(s, R), slots = R * groups, span = ring_span(s), shift = ring_shift(s, R);
+  const int64_t groups = ring_groups(s, R), slots = R * groups, span = (s.kernel_h - 1) * s.dilation_h + 1;
   const int64_t cols = s.pad_left + s.in_w + s.pad_right, cp = (C + 15) / 16 * 16;
   // Blocks of at most 64 channels, as equal as 16-lane vectors allow (144 = 3 x 48, not 64 + 64 + 16:
   // items are split over threads by count).
@@ -157,10 +148,16 @@ void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, 
       auto line = [&](int64_t iy) {
         return (iy >= 0 && iy < s.in_h ? x + (b * s.in_h + iy) * s.in_w * C : zero_row.data()) + c0;
       };
-      for (int64_t iy = std::max(iy0, next_iy); iy < iy0 + span;) {
-        const int64_t slot = mod(iy + shift, slots);
+      // Rows enter until the window is in. Where the kernel writes whole lanes, a row starting a lane group
+      // brings the group's other rows too, ahead of the window if need be: the slots they overwrite hold rows
+      // above the window (iy + R - 1 - slots < iy0), and the rotation weighs the slots outside it 0, so a row
+      // that has not entered yet costs nothing here and is in place when it does (no read-modify-write at all
+      // at strides 1 and 2).
+      int64_t iy = std::max(iy0, next_iy);
+      while (iy < iy0 + span) {
+        const int64_t slot = mod(iy, slots);
         uint32_t* const lanes = ib.data() + (slot / R) * ib_group + s.pad_left * ib_col;
-        if (k.insert_lanes && slot % R == 0 && iy + R <= iy0 + span) {  // a whole lane group enters
+        if (k.insert_lanes && slot % R == 0 && iy + R - 1 - iy0 < slots) {
           const uint8_t* src[4];
           for (int j = 0; j < R; ++j) src[j] = line(iy + j);
           k.insert_lanes(kc, s.in_w, src, C, lanes, ib_col);
@@ -170,8 +167,8 @@ void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, 
           ++iy;
         }
       }
-      next_iy = iy0 + span;
-      const int64_t rotation = mod(iy0 + shift, slots);
+      next_iy = iy;
+      const int64_t rotation = mod(iy0, slots);
       k.conv(DwRingArgs{kc, s.kernel_w, groups, ow, s.stride_w, s.dilation_w, ib.data(), ib_col, ib_group,
                         w.dw_weights_ring.data() + (rotation * s.kernel_w * groups) * cp + c0, cp, acc.data(), kc});
       w.table->qgemm.epilogue(acc.data(), kc, ow, kc, row * ow, c0, p);
@@ -247,7 +244,7 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
       const int part_bits = 32 / R;
       const uint32_t part_mask = (1u << part_bits) - 1;
       p.dw_weights_ring.assign(slots * s.kernel_w * groups * cp, 0);
-      for (int64_t rot = 0; rot < slots; ++rot)  // rot = the slot of iy0 (ring_shift)
+      for (int64_t rot = 0; rot < slots; ++rot)  // rot = the slot of iy0
         for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
           const int64_t slot = (rot + ky * s.dilation_h) % slots;
           for (int64_t kx = 0; kx < s.kernel_w; ++kx)

@@ -4,9 +4,8 @@
 // under the kernel in a ring of R * G slots per channel and column, G = ceil(window rows / R): input row iy in slot
 // iy mod RG, which is part slot % R (byte or half) of lane group slot / R. A kernel column then costs G dot
 // products for a vector of channels instead of kh multiply-adds, and moving to the next output row inserts only
-// the rows that enter the window. The driver may shift the ring (input row iy in slot (iy + shift) mod RG) so that
-// the rows entering at stride R fill whole lane groups. The weights come in RG rotations (the weight of kernel row
-// ky in the slot of input row iy0 + ky * dilation, 0 in the other slots).
+// the rows that enter the window. The weights come in RG rotations (the weight of kernel row ky in the slot of
+// input row iy0 + ky * dilation, 0 in the other slots).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +19,8 @@ using DwInsertRowFn = void (*)(int64_t channels, int64_t cols, const uint8_t* ro
                                int64_t out_col, int part);
 
 // Every part of out[col * out_col + c] at once, part j = rows[j][col * x_stride + c] for j < R, col < cols and
-// c < channels (the lanes c >= channels keep their value): one store per lane where R rows enter the same lane
-// group, instead of R read-modify-writes.
+// c < channels (the lanes c >= channels keep their value): one store per lane for R rows instead of R
+// read-modify-writes (the driver brings a lane group's rows together, kernels/qconv.cc).
 using DwInsertLanesFn = void (*)(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
                                  uint32_t* out, int64_t out_col);
 
