@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "kernels/qgemm_ukernel.h"
-#include "kernels/ref/dwconv_ring.h"
 #include "kernels/ref/dwconv_ref.h"
+#include "kernels/ref/dwconv_ring.h"
 #include "kernels/ref/qelementwise_ref.h"
 #include "kernels/vmath.h"
 

@@ -16,7 +16,8 @@ __m256i lane_mask(int64_t left) {  // all ones in the lanes below `left` (<= 8)
 // loaded once for all P. KW and G > 0 fix the kernel width and row pairs at compile time (3x3: 2 pairs, 5x5: 3;
 // the loops unroll and the accumulators stay in registers); 0 reads them from `a`.
 // Not inlined: inlined into the channel loop, GCC keeps an induction variable per load address (48 for a 3x3) and
-// spills them and the accumulators to the stack.
+// spills them to the stack. After each (kx, g) an empty asm "changes" the sums: otherwise GCC reassociates each
+// chain into a tree of all its products, live at once, and spills those.
 template <int P, int KW, int G>
 __attribute__((noinline)) void dw_c2_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
   const int64_t kw = KW ? KW : a.kw, groups = G ? G : a.groups;
@@ -34,10 +35,8 @@ __attribute__((noinline)) void dw_c2_pixels(const DwRingArgs& a, int64_t c, int6
       for (int p = 0; p < P; ++p)
         s[p] = _mm256_add_epi32(
             s[p], _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(base + p * pixel_step)), wv));
-      // An empty asm that "changes" the sums: GCC would otherwise reassociate each chain into a tree of all its
-      // products, live at once, and spill them to the stack.
 #pragma GCC unroll 8
-      for (int p = 0; p < P; ++p) asm("" : "+x"(s[p]));
+      for (int p = 0; p < P; ++p) asm("" : "+x"(s[p]));  // opaque chains (above)
     }
   if (a.channels - c >= 8) {
 #pragma GCC unroll 8
@@ -78,8 +77,7 @@ void insert_8(const uint8_t* row, uint32_t* out) {
 }
 
 template <int HALF>
-void insert_row(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
-                int64_t out_col) {
+void insert_row(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out, int64_t out_col) {
   const int64_t whole = channels / 8 * 8;
   const uint32_t keep = HALF ? 0xFFFFu : 0xFFFF0000u;
   for (int64_t col = 0; col < cols; ++col) {
