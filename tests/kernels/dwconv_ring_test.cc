@@ -173,7 +173,9 @@ TEST_P(DwconvRingFormat, DriverOnTheScalarTwinsMatchesDirectLoop) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DwconvRing, DwconvRingFormat, ::testing::Values(kDwC4Rows, kDwC2Rows),
-                         [](const ::testing::TestParamInfo<int>& info) { return "c" + std::to_string(info.param); });
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return info.param == kDwC4Rows ? "c4" : "c2";
+                         });
 
 // Weights with a zero point fit c2 (w - w_zp is a 16-bit half) but not c4 (w - w_zp may not be a byte): the
 // table's other kernel runs them there. A table without a ring kernel never packs for one.
