@@ -12,7 +12,7 @@
 
 #include "kernels/qgemm_ukernel.h"
 #include "kernels/ref/dwconv_ref.h"
-#include "kernels/ref/dwconv_ring.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 #include "kernels/ref/qelementwise_ref.h"
 #include "kernels/vmath.h"
 
@@ -24,7 +24,7 @@ struct KernelTable {
   const char* path;  // "ref", "avx2", ...: the name OCTET_ISA and `octet --version` use
   QgemmKernel qgemm;
   DwconvUkernelFn dwconv;
-  // The depthwise ring path (kernels/ref/dwconv_ring.h): four input rows per lane on vpdpbusd (weights with zero
+  // The depthwise ring path (kernels/ref/dwconv_ring_ref.h): four input rows per lane on vpdpbusd (weights with zero
   // point 0), two on vpmaddwd (any weights); all zero where the ISA has none (kernels/qconv.cc then uses `dwconv`).
   DwconvRingKernel dwconv_ring;
   void (*quantize_u8)(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y);

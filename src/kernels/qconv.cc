@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "kernels/copy_elems.h"
-#include "kernels/ref/dwconv_c2_ref.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -105,15 +105,15 @@ ResolvedEpilogue depthwise_epilogue(const Epilogue& ep, uint8_t x_zp, const Pack
 }
 
 // Lane groups of the ring of input rows under the kernel with R rows per lane: the window of
-// (kh - 1) * dilation + 1 rows rounded up to groups of R (kernels/ref/dwconv_ring.h).
+// (kh - 1) * dilation + 1 rows rounded up to groups of R (kernels/ref/dwconv_ring_ref.h).
 int64_t ring_groups(const Conv2dShape& s, int R) { return ((s.kernel_h - 1) * s.dilation_h + R) / R; }
 
 int64_t mod(int64_t a, int64_t m) { return (a % m + m) % m; }
 
-// The dwconv_ring path (kernels/ref/dwconv_ring.h). Work items are (block of channels, output row), so that a 7x7 layer
-// still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block and
-// inserts only the rows entering the window, convolves the whole output row into `acc`, then requantizes it with one
-// epilogue call.
+// The dwconv_ring path (kernels/ref/dwconv_ring_ref.h). Work items are (block of channels, output row), so that a 7x7
+// layer still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block
+// and inserts only the rows entering the window, convolves the whole output row into `acc`, then requantizes it with
+// one epilogue call.
 void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
   const Conv2dShape s = w.shape;
   const int64_t C = s.in_c, oh = s.out_h(), ow = s.out_w(), rows = s.batch * oh;
@@ -239,7 +239,7 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
     // A 16-bit part holds any w - w_zp (-255..255); a byte holds w only, so R = 4 needs zero point 0.
     const bool symmetric = std::all_of(w_zero_point.begin(), w_zero_point.end(), [](int8_t z) { return z == 0; });
     const int R = table.dwconv_ring.rows;
-    if (R && (R == kDwC2Rows || symmetric)) {  // [rotation][kx][group][cp], kernels/ref/dwconv_ring.h
+    if (R && (R == kDwC2Rows || symmetric)) {  // [rotation][kx][group][cp], kernels/ref/dwconv_ring_ref.h
       const int64_t groups = ring_groups(s, R), slots = R * groups, cp = (s.in_c + 15) / 16 * 16;
       const int part_bits = 32 / R;
       const uint32_t part_mask = (1u << part_bits) - 1;

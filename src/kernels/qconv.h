@@ -3,7 +3,7 @@
 //  - 1x1, stride 1, no padding: the input is the GEMM's A directly.
 //  - k x k: im2col into A (padding filled with x_zp, i.e. real 0), then the GEMM.
 //  - groups: one packed GEMM per group writing its slice of output channels.
-//  - depthwise (groups == C == OC): on a path with a ring kernel (kernels/ref/dwconv_ring.h), per output row the
+//  - depthwise (groups == C == OC): on a path with a ring kernel (kernels/ref/dwconv_ring_ref.h), per output row the
 //    input rows under each group of R kernel rows interleaved into one int32 lane per channel (padding columns
 //    included), then one dot product per kernel column and row group: R = 4 on vpdpbusd (symmetric weights only),
 //    R = 2 on vpmaddwd (AVX2, any weights); otherwise a direct kernel over an indirection buffer of input pixels, a
@@ -36,7 +36,7 @@ struct PackedConvWeights {
   std::vector<int32_t> dw_weight_sum;          // depthwise: sum over taps of dw_weights, per channel
   // depthwise on the table's dwconv_ring path (R rows per lane; R = 4 needs zero point 0): w - w_zp as
   // [rotation][kx][slot group][C rounded up to 16] lanes, part slot % R of a lane holding the weight of the kernel
-  // row in that slot (kernels/ref/dwconv_ring.h); else empty.
+  // row in that slot (kernels/ref/dwconv_ring_ref.h); else empty.
   std::vector<uint32_t> dw_weights_ring;
   const KernelTable* table = nullptr;  // the path the weights were packed for
 };

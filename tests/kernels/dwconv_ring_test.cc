@@ -1,15 +1,14 @@
-// The depthwise ring paths (kernels/ref/dwconv_ring.h), both lane formats (four rows per lane on vpdpbusd,
-// kernels/ref/dwconv_c4_ref.h; two on vpmaddwd, kernels/ref/dwconv_c2_ref.h): each ISA's insert and convolution
-// kernels bit for bit against their scalar twins, and the driver and weight packing of kernels/qconv.cc through
-// the scalar twins (so they are checked on CPUs without the ISA too).
+// The depthwise ring paths (kernels/ref/dwconv_ring_ref.h), both lane formats (four rows per lane on vpdpbusd,
+// two on vpmaddwd): each ISA's insert and convolution kernels bit for bit against their scalar twins, and the
+// driver and weight packing of kernels/qconv.cc through the scalar twins (so they are checked on CPUs without the
+// ISA too).
 #include <gtest/gtest.h>
 
 #include <cstdint>
 
 #include "kernels/qconv.h"
 #include "kernels/qgemm_test_util.h"
-#include "kernels/ref/dwconv_c2_ref.h"
-#include "kernels/ref/dwconv_c4_ref.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 
 namespace octet::kernels {
 namespace {

@@ -1,9 +1,10 @@
-// The two-rows-per-lane depthwise ring path on ymm (contract: kernels/ref/dwconv_c2_ref.h): one vpmaddwd and one
+// The two-rows-per-lane depthwise ring path on ymm (contract: kernels/ref/dwconv_ring_ref.h): one vpmaddwd and one
 // add per kernel column and row pair cover 2 taps of 8 channels, where dwconv_u8s8__avx2 spends a zero-extension,
 // a vpmaddwd and an add per tap.
 #include <immintrin.h>
 
 #include "kernels/x86/dwconv_kernels.h"
+#include "kernels/x86/pixel_blocks.h"
 
 namespace octet::kernels {
 namespace {
@@ -52,18 +53,7 @@ template <int KW, int G>
 void dw_c2_rows(const DwRingArgs& args) {
   const DwRingArgs a = args;  // a local copy: the stores to acc would make the compiler reload args' fields
   for (int64_t c = 0; c < a.channels; c += 8) {
-    int64_t p = 0;
-    for (; p + 8 <= a.pixels; p += 8) dw_c2_pixels<8, KW, G>(a, c, p);
-    switch (a.pixels - p) {  // the rest together too: one chain per pixel is bound by the latency
-      case 7: dw_c2_pixels<7, KW, G>(a, c, p); break;
-      case 6: dw_c2_pixels<6, KW, G>(a, c, p); break;
-      case 5: dw_c2_pixels<5, KW, G>(a, c, p); break;
-      case 4: dw_c2_pixels<4, KW, G>(a, c, p); break;
-      case 3: dw_c2_pixels<3, KW, G>(a, c, p); break;
-      case 2: dw_c2_pixels<2, KW, G>(a, c, p); break;
-      case 1: dw_c2_pixels<1, KW, G>(a, c, p); break;
-      default: break;
-    }
+    for_pixel_blocks(a.pixels, [&]<int P>(int64_t p) { dw_c2_pixels<P, KW, G>(a, c, p); });
   }
 }
 

@@ -1,9 +1,10 @@
-// The four-rows-per-lane depthwise path on zmm (contract: kernels/ref/dwconv_c4_ref.h): one
+// The four-rows-per-lane depthwise path on zmm (contract: kernels/ref/dwconv_ring_ref.h): one
 // vpdpbusd per kernel column and row group covers 4 taps of 16 channels, where the avx512bw kernel
 // spends a zero-extension, a vpmaddwd and an add per tap.
 #include <immintrin.h>
 
 #include "kernels/x86/dwconv_kernels.h"
+#include "kernels/x86/pixel_blocks.h"
 
 // GCC 12 warns inside its own masked-load intrinsics (_mm512_undefined_* self-initialises).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -41,18 +42,7 @@ void dw_c4_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
 template <int KW, int G>
 void dw_c4_rows(const DwRingArgs& a) {
   for (int64_t c = 0; c < a.channels; c += 16) {
-    int64_t p = 0;
-    for (; p + 8 <= a.pixels; p += 8) dw_c4_pixels<8, KW, G>(a, c, p);
-    switch (a.pixels - p) {  // the rest together too: one chain per pixel is bound by the latency
-      case 7: dw_c4_pixels<7, KW, G>(a, c, p); break;
-      case 6: dw_c4_pixels<6, KW, G>(a, c, p); break;
-      case 5: dw_c4_pixels<5, KW, G>(a, c, p); break;
-      case 4: dw_c4_pixels<4, KW, G>(a, c, p); break;
-      case 3: dw_c4_pixels<3, KW, G>(a, c, p); break;
-      case 2: dw_c4_pixels<2, KW, G>(a, c, p); break;
-      case 1: dw_c4_pixels<1, KW, G>(a, c, p); break;
-      default: break;
-    }
+    for_pixel_blocks(a.pixels, [&]<int P>(int64_t p) { dw_c4_pixels<P, KW, G>(a, c, p); });
   }
 }
 

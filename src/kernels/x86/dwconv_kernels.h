@@ -1,11 +1,10 @@
 // The x86 depthwise convolution microkernels (contracts: kernels/ref/dwconv_ref.h and, for the ring paths,
-// kernels/ref/dwconv_c4_ref.h (four rows per lane, VNNI) and kernels/ref/dwconv_c2_ref.h (two rows, AVX2)).
+// kernels/ref/dwconv_ring_ref.h: four rows per lane on VNNI, two on AVX2).
 #pragma once
 
 #include <cstdint>
 
-#include "kernels/ref/dwconv_c2_ref.h"
-#include "kernels/ref/dwconv_c4_ref.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 
 namespace octet::kernels {
 

@@ -1,11 +1,21 @@
-// The contract of the depthwise "ring" paths (kernels/qconv.cc drives them; kernels/ref/dwconv_c4_ref.h and
-// dwconv_c2_ref.h are the scalar twins of the two lane formats). A dot-product instruction sums R products per
+// The depthwise "ring" paths (kernels/qconv.cc drives them) and the scalar twins of their kernels (of
+// kernels/x86/dwconv_c4__* and dwconv_c2__*). A dot-product instruction sums R products per
 // int32 lane (R = 4 for vpdpbusd's bytes, 2 for vpmaddwd's 16-bit halves), so the driver keeps the input rows
 // under the kernel in a ring of R * G slots per channel and column, G = ceil(window rows / R): input row iy in slot
 // iy mod RG, which is part slot % R (byte or half) of lane group slot / R. A kernel column then costs G dot
 // products for a vector of channels instead of kh multiply-adds, and moving to the next output row inserts only
 // the rows that enter the window. The weights come in RG rotations (the weight of kernel row ky in the slot of
 // input row iy0 + ky * dilation, 0 in the other slots).
+//
+// Two lane formats:
+//  - c4: vpdpbusd multiplies 4 u8 by 4 s8 and adds the 4 products to an int32 lane, so a lane holds 4 input rows
+//    as bytes and the weights of 4 kernel rows as s8 bytes (w, not w - w_zp, must fit a byte: weights with zero
+//    point 0 only).
+//  - c2: vpmaddwd multiplies the two int16 halves of a lane by those of another and adds the 2 products, exactly
+//    (the one overflow, both pairs -32768, needs an input half that a zero-extended u8 never is). So a lane holds
+//    2 input rows as zero-extended u8 halves and the weights of 2 kernel rows as int16 halves: w - w_zp fits, so
+//    any weight zero point runs on it, and one vpmaddwd plus one add covers 2 taps of 8 channels where the
+//    per-tap kernel (kernels/ref/dwconv_ref.h) spends a zero-extension, a vpmaddwd and an add per tap.
 #pragma once
 
 #include <cstdint>
@@ -48,5 +58,22 @@ struct DwconvRingKernel {
   DwconvRingFn conv = nullptr;
   DwInsertLanesFn insert_lanes = nullptr;
 };
+
+// Rows per lane of each format (DwconvRingKernel::rows).
+inline constexpr int kDwC4Rows = 4, kDwC2Rows = 2;
+
+// c4: DwInsertRowFn with part = byte; DwconvRingFn with dot = the sum of the 4 byte products, ib's bytes u8 and
+// w's s8.
+void dw_insert_row__ref(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
+                        int64_t out_col, int byte);
+void dwconv_c4__ref(const DwRingArgs& a);
+
+// c2: DwInsertRowFn with part = half (the row's u8 zero-extended); DwInsertLanesFn; DwconvRingFn with dot = the
+// sum of the 2 products of the lanes' halves read as int16.
+void dw_insert_row_c2__ref(int64_t channels, int64_t cols, const uint8_t* row, int64_t x_stride, uint32_t* out,
+                           int64_t out_col, int half);
+void dw_insert_lanes_c2__ref(int64_t channels, int64_t cols, const uint8_t* const* rows, int64_t x_stride,
+                             uint32_t* out, int64_t out_col);
+void dwconv_c2__ref(const DwRingArgs& a);
 
 }  // namespace octet::kernels
