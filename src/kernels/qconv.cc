@@ -151,8 +151,8 @@ void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, 
       // Rows enter until the window is in. Where the kernel writes whole lanes, a row starting a lane group
       // brings the group's other rows too, ahead of the window if need be: the slots they overwrite hold rows
       // above the window (iy + R - 1 - slots < iy0), and the rotation weighs the slots outside it 0, so a row
-      // that has not entered yet costs nothing here and is in place when it does (no read-modify-write at all
-      // at strides 1 and 2).
+      // that has not entered yet costs nothing here and is in place when it does (at strides 1 and 2 no
+      // read-modify-write is left after a block's first window).
       int64_t iy = std::max(iy0, next_iy);
       while (iy < iy0 + span) {
         const int64_t slot = mod(iy, slots);
