@@ -41,7 +41,7 @@ const KernelTable& ref_kernels() {
       .path = "ref",
       .qgemm = kGemmRef,
       .dwconv = dwconv_u8s8__ref,
-      .dwconv_c4 = {},
+      .dwconv_ring = {},
       .quantize_u8 = quantize_f32__ref<uint8_t>,
       .quantize_s8 = quantize_f32__ref<int8_t>,
       .dequantize_u8 = dequantize_f32__ref<uint8_t>,

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "kernels/qgemm_ukernel.h"
-#include "kernels/ref/dwconv_c4_ref.h"
 #include "kernels/ref/dwconv_ref.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 #include "kernels/ref/qelementwise_ref.h"
 #include "kernels/vmath.h"
 
@@ -24,9 +24,9 @@ struct KernelTable {
   const char* path;  // "ref", "avx2", ...: the name OCTET_ISA and `octet --version` use
   QgemmKernel qgemm;
   DwconvUkernelFn dwconv;
-  // The depthwise path on vpdpbusd (four input rows per lane) for weights with zero point 0; null
-  // functions where the ISA has none (kernels/qconv.cc then uses `dwconv`).
-  DwconvC4Kernel dwconv_c4;
+  // The depthwise ring path (kernels/ref/dwconv_ring_ref.h): four input rows per lane on vpdpbusd (weights with zero
+  // point 0), two on vpmaddwd (any weights); all zero where the ISA has none (kernels/qconv.cc then uses `dwconv`).
+  DwconvRingKernel dwconv_ring;
   void (*quantize_u8)(int64_t n, const float* x, float scale, int32_t zp, uint8_t* y);
   void (*quantize_s8)(int64_t n, const float* x, float scale, int32_t zp, int8_t* y);
   void (*dequantize_u8)(int64_t n, const uint8_t* x, float scale, int32_t zp, float* y);

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "kernels/copy_elems.h"
+#include "kernels/ref/dwconv_ring_ref.h"
 #include "octet/error.h"
 
 namespace octet::kernels {
@@ -103,27 +104,31 @@ ResolvedEpilogue depthwise_epilogue(const Epilogue& ep, uint8_t x_zp, const Pack
   return r;
 }
 
-// Ring slots for the input rows under the kernel on the dwconv_c4 path: the window of
-// (kh - 1) * dilation + 1 rows rounded up to groups of 4 (kernels/ref/dwconv_c4_ref.h).
-int64_t ring_groups(const Conv2dShape& s) { return ((s.kernel_h - 1) * s.dilation_h + 1 + 3) / 4; }
+// Lane groups of the ring of input rows under the kernel with R rows per lane: the window of
+// (kh - 1) * dilation + 1 rows rounded up to groups of R (kernels/ref/dwconv_ring_ref.h).
+int64_t ring_groups(const Conv2dShape& s, int R) { return ((s.kernel_h - 1) * s.dilation_h + R) / R; }
 
-// The dwconv_c4 path (kernels/ref/dwconv_c4_ref.h). Work items are (block of channels, output row), so that a 7x7 layer
-// still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block and
-// inserts only the rows entering the window, convolves the whole output row into `acc`, then requantizes it with one
-// epilogue call.
-void depthwise_c4(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
+int64_t mod(int64_t a, int64_t m) { return (a % m + m) % m; }
+
+// The dwconv_ring path (kernels/ref/dwconv_ring_ref.h). Work items are (block of channels, output row), so that a 7x7
+// layer still splits over threads, rows of one block in order: each thread keeps the ring of input rows for its block
+// and inserts only the rows entering the window, convolves the whole output row into `acc`, then requantizes it with
+// one epilogue call.
+void depthwise_ring(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
   const Conv2dShape s = w.shape;
   const int64_t C = s.in_c, oh = s.out_h(), ow = s.out_w(), rows = s.batch * oh;
-  const int64_t groups = ring_groups(s), slots = 4 * groups, span = (s.kernel_h - 1) * s.dilation_h + 1;
+  const DwconvRingKernel& k = w.table->dwconv_ring;
+  const int R = k.rows, part_bits = 32 / R;
+  const int64_t groups = ring_groups(s, R), slots = R * groups, span = (s.kernel_h - 1) * s.dilation_h + 1;
   const int64_t cols = s.pad_left + s.in_w + s.pad_right, cp = (C + 15) / 16 * 16;
   // Blocks of at most 64 channels, as equal as 16-lane vectors allow (144 = 3 x 48, not 64 + 64 + 16:
   // items are split over threads by count).
   const int64_t blocks = (C + 63) / 64, width = ((C + blocks - 1) / blocks + 15) / 16 * 16;
   const ResolvedEpilogue r = depthwise_epilogue(ep, x_zp, w);
   const EpilogueParams p = r.params();
-  const DwconvC4Kernel& k = w.table->dwconv_c4;
   const std::vector<uint8_t> zero_row(s.in_w * C, x_zp);
-  const uint32_t pad_lane = uint32_t(x_zp) * 0x01010101u;
+  uint32_t pad_lane = 0;  // x_zp in every part
+  for (int j = 0; j < R; ++j) pad_lane |= uint32_t(x_zp) << (part_bits * j);
   pool.parallel_for(blocks * rows, 1, [&](int64_t begin, int64_t end) {
     std::vector<uint32_t> ib(groups * cols * width, 0);
     std::vector<int32_t> acc(ow * width);
@@ -140,23 +145,39 @@ void depthwise_c4(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, co
         }
         ring_block = block, ring_b = b, next_iy = iy0;
       }
-      for (int64_t iy = std::max(iy0, next_iy); iy < iy0 + span; ++iy) {
-        const int64_t slot = (iy % slots + slots) % slots;
-        const uint8_t* src = (iy >= 0 && iy < s.in_h ? x + (b * s.in_h + iy) * s.in_w * C : zero_row.data()) + c0;
-        k.insert_row(kc, s.in_w, src, C, ib.data() + (slot / 4) * ib_group + s.pad_left * ib_col, ib_col,
-                     int(slot % 4));
+      auto line = [&](int64_t iy) {
+        return (iy >= 0 && iy < s.in_h ? x + (b * s.in_h + iy) * s.in_w * C : zero_row.data()) + c0;
+      };
+      // Rows enter until the window is in. Where the kernel writes whole lanes, a row starting a lane group
+      // brings the group's other rows too, ahead of the window if need be: the slots they overwrite hold rows
+      // above the window (iy + R - 1 - slots < iy0), and the rotation weighs the slots outside it 0, so a row
+      // that has not entered yet costs nothing here and is in place when it does (at strides 1 and 2 no
+      // read-modify-write is left after a block's first window).
+      int64_t iy = std::max(iy0, next_iy);
+      while (iy < iy0 + span) {
+        const int64_t slot = mod(iy, slots);
+        uint32_t* const lanes = ib.data() + (slot / R) * ib_group + s.pad_left * ib_col;
+        if (k.insert_lanes && slot % R == 0 && iy + R - 1 - iy0 < slots) {
+          const uint8_t* src[4];
+          for (int j = 0; j < R; ++j) src[j] = line(iy + j);
+          k.insert_lanes(kc, s.in_w, src, C, lanes, ib_col);
+          iy += R;
+        } else {
+          k.insert_row(kc, s.in_w, line(iy), C, lanes, ib_col, int(slot % R));
+          ++iy;
+        }
       }
-      next_iy = iy0 + span;
-      const int64_t rotation = (iy0 % slots + slots) % slots;
-      k.conv(DwC4Args{kc, s.kernel_w, groups, ow, s.stride_w, s.dilation_w, ib.data(), ib_col, ib_group,
-                      w.dw_weights_c4.data() + (rotation * s.kernel_w * groups) * cp + c0, cp, acc.data(), kc});
+      next_iy = iy;
+      const int64_t rotation = mod(iy0, slots);
+      k.conv(DwRingArgs{kc, s.kernel_w, groups, ow, s.stride_w, s.dilation_w, ib.data(), ib_col, ib_group,
+                        w.dw_weights_ring.data() + (rotation * s.kernel_w * groups) * cp + c0, cp, acc.data(), kc});
       w.table->qgemm.epilogue(acc.data(), kc, ow, kc, row * ow, c0, p);
     }
   });
 }
 
 void depthwise(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep, ThreadPool& pool) {
-  if (!w.dw_weights_c4.empty()) return depthwise_c4(x, x_zp, w, ep, pool);
+  if (!w.dw_weights_ring.empty()) return depthwise_ring(x, x_zp, w, ep, pool);
   const Conv2dShape s = w.shape;
   const int64_t C = s.in_c, taps = s.kernel_h * s.kernel_w, oh = s.out_h(), ow = s.out_w();
   const ResolvedEpilogue r = depthwise_epilogue(ep, x_zp, w);
@@ -215,17 +236,21 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
         p.dw_weights[t * s.in_c + c] = int32_t(w[c * area + t]) - zp(c);
         p.dw_weight_sum[c] += p.dw_weights[t * s.in_c + c];
       }
+    // A 16-bit part holds any w - w_zp (-255..255); a byte holds w only, so R = 4 needs zero point 0.
     const bool symmetric = std::all_of(w_zero_point.begin(), w_zero_point.end(), [](int8_t z) { return z == 0; });
-    if (table.dwconv_c4.conv && symmetric) {  // [rotation][kx][group][cp], kernels/ref/dwconv_c4_ref.h
-      const int64_t groups = ring_groups(s), slots = 4 * groups, cp = (s.in_c + 15) / 16 * 16;
-      p.dw_weights_c4.assign(slots * s.kernel_w * groups * cp, 0);
-      for (int64_t rot = 0; rot < slots; ++rot)
+    const int R = table.dwconv_ring.rows;
+    if (R && (R == kDwC2Rows || symmetric)) {  // [rotation][kx][group][cp], kernels/ref/dwconv_ring_ref.h
+      const int64_t groups = ring_groups(s, R), slots = R * groups, cp = (s.in_c + 15) / 16 * 16;
+      const int part_bits = 32 / R;
+      const uint32_t part_mask = (1u << part_bits) - 1;
+      p.dw_weights_ring.assign(slots * s.kernel_w * groups * cp, 0);
+      for (int64_t rot = 0; rot < slots; ++rot)  // rot = the slot of iy0
         for (int64_t ky = 0; ky < s.kernel_h; ++ky) {
           const int64_t slot = (rot + ky * s.dilation_h) % slots;
           for (int64_t kx = 0; kx < s.kernel_w; ++kx)
             for (int64_t c = 0; c < s.in_c; ++c)
-              p.dw_weights_c4[((rot * s.kernel_w + kx) * groups + slot / 4) * cp + c] |=
-                  uint32_t(uint8_t(w[(c * s.kernel_h + ky) * s.kernel_w + kx])) << (8 * (slot % 4));
+              p.dw_weights_ring[((rot * s.kernel_w + kx) * groups + slot / R) * cp + c] |=
+                  (uint32_t(p.dw_weights[(ky * s.kernel_w + kx) * s.in_c + c]) & part_mask) << (part_bits * (slot % R));
         }
     }
     return p;

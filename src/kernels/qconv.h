@@ -3,10 +3,11 @@
 //  - 1x1, stride 1, no padding: the input is the GEMM's A directly.
 //  - k x k: im2col into A (padding filled with x_zp, i.e. real 0), then the GEMM.
 //  - groups: one packed GEMM per group writing its slice of output channels.
-//  - depthwise (groups == C == OC): with vpdpbusd and symmetric weights, per output row the input
-//    rows under each group of 4 kernel rows interleaved into one int32 lane per channel (padding
-//    columns included), then one vpdpbusd per kernel column and row group; otherwise a direct
-//    kernel over an indirection buffer of input pixels, a row's interior pixels several at a time.
+//  - depthwise (groups == C == OC): on a path with a ring kernel (kernels/ref/dwconv_ring_ref.h), per output row the
+//    input rows under each group of R kernel rows interleaved into one int32 lane per channel (padding columns
+//    included), then one dot product per kernel column and row group: R = 4 on vpdpbusd (symmetric weights only),
+//    R = 2 on vpmaddwd (AVX2, any weights); otherwise a direct kernel over an indirection buffer of input pixels, a
+//    row's interior pixels several at a time.
 #pragma once
 
 #include <cstdint>
@@ -33,9 +34,10 @@ struct PackedConvWeights {
   std::vector<PackedWeightsS8> group_weights;  // GEMM paths: one per group, K = kh * kw * C / groups
   std::vector<int32_t> dw_weights;             // depthwise: (w - w_zp) as [tap][channel]
   std::vector<int32_t> dw_weight_sum;          // depthwise: sum over taps of dw_weights, per channel
-  // depthwise on the table's dwconv_c4 path (zero point 0 only): w as [kx][ky / 4][C rounded up to
-  // 16] lanes, byte ky % 4 of a lane holding w[c][ky][kx] (kernels/ref/dwconv_c4_ref.h); else empty.
-  std::vector<uint32_t> dw_weights_c4;
+  // depthwise on the table's dwconv_ring path (R rows per lane; R = 4 needs zero point 0): w - w_zp as
+  // [rotation][kx][slot group][C rounded up to 16] lanes, part slot % R of a lane holding the weight of the kernel
+  // row in that slot (kernels/ref/dwconv_ring_ref.h); else empty.
+  std::vector<uint32_t> dw_weights_ring;
   const KernelTable* table = nullptr;  // the path the weights were packed for
 };
 

@@ -142,7 +142,8 @@ TEST_P(QconvIsa, DepthwiseLayers) {
 
 // The largest |(x - x_zp) * (w - w_zp)| a depthwise 5x5 can see, both signs, with padding: the
 // avx512bw kernel computes sum x * w - x_zp * sum w with 16-bit multiplies, so it must stay exact
-// at |x - x_zp| = |w - w_zp| = 255; with w_zp = 0 the vpdpbusd path runs, at x = 255 and w = -128.
+// at |x - x_zp| = |w - w_zp| = 255; with w_zp = 0 the vpdpbusd path runs, at x = 255 and w = -128; on avx2 the
+// two-rows-per-lane ring runs every case (w - w_zp = +-255 in its 16-bit halves).
 // A dequantize with scale 1 shows the int32 sums (< 2^24).
 TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());

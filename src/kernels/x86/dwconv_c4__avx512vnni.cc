@@ -1,9 +1,10 @@
-// The four-rows-per-lane depthwise path on zmm (contract: kernels/ref/dwconv_c4_ref.h): one
+// The four-rows-per-lane depthwise path on zmm (contract: kernels/ref/dwconv_ring_ref.h): one
 // vpdpbusd per kernel column and row group covers 4 taps of 16 channels, where the avx512bw kernel
 // spends a zero-extension, a vpmaddwd and an add per tap.
 #include <immintrin.h>
 
 #include "kernels/x86/dwconv_kernels.h"
+#include "kernels/x86/pixel_blocks.h"
 
 // GCC 12 warns inside its own masked-load intrinsics (_mm512_undefined_* self-initialises).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -18,7 +19,7 @@ __mmask16 lanes(int64_t left) { return left >= 16 ? __mmask16(0xFFFF) : __mmask1
 // compile time (3x3 and 5x5: the loops unroll and the accumulators stay in registers); 0 reads them
 // from `a`.
 template <int P, int KW, int G>
-void dw_c4_pixels(const DwC4Args& a, int64_t c, int64_t p0) {
+void dw_c4_pixels(const DwRingArgs& a, int64_t c, int64_t p0) {
   const int64_t kw = KW ? KW : a.kw, groups = G ? G : a.groups;
   const int64_t pixel_step = a.stride * a.ib_col;
   __m512i s[P];
@@ -39,20 +40,9 @@ void dw_c4_pixels(const DwC4Args& a, int64_t c, int64_t p0) {
 }
 
 template <int KW, int G>
-void dw_c4_rows(const DwC4Args& a) {
+void dw_c4_rows(const DwRingArgs& a) {
   for (int64_t c = 0; c < a.channels; c += 16) {
-    int64_t p = 0;
-    for (; p + 8 <= a.pixels; p += 8) dw_c4_pixels<8, KW, G>(a, c, p);
-    switch (a.pixels - p) {  // the rest together too: one chain per pixel is bound by the latency
-      case 7: dw_c4_pixels<7, KW, G>(a, c, p); break;
-      case 6: dw_c4_pixels<6, KW, G>(a, c, p); break;
-      case 5: dw_c4_pixels<5, KW, G>(a, c, p); break;
-      case 4: dw_c4_pixels<4, KW, G>(a, c, p); break;
-      case 3: dw_c4_pixels<3, KW, G>(a, c, p); break;
-      case 2: dw_c4_pixels<2, KW, G>(a, c, p); break;
-      case 1: dw_c4_pixels<1, KW, G>(a, c, p); break;
-      default: break;
-    }
+    for_pixel_blocks(a.pixels, [&]<int P>(int64_t p) { dw_c4_pixels<P, KW, G>(a, c, p); });
   }
 }
 
@@ -73,7 +63,7 @@ void dw_insert_row__avx512vnni(int64_t channels, int64_t cols, const uint8_t* ro
   }
 }
 
-void dwconv_c4__avx512vnni(const DwC4Args& a) {
+void dwconv_c4__avx512vnni(const DwRingArgs& a) {
   if (a.kw == 3 && a.groups == 1) return dw_c4_rows<3, 1>(a);
   if (a.kw == 5 && a.groups == 2) return dw_c4_rows<5, 2>(a);
   dw_c4_rows<0, 0>(a);

@@ -5,6 +5,7 @@
 #include <immintrin.h>
 
 #include "kernels/x86/dwconv_kernels.h"
+#include "kernels/x86/pixel_blocks.h"
 
 // GCC 12 warns inside its own masked-load intrinsics (_mm512_undefined_* self-initialises).
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
@@ -12,8 +13,7 @@
 namespace octet::kernels {
 namespace {
 
-// Pixels p0 .. p0 + P - 1 together: P independent accumulator chains (one chain is bound by the
-// add latency) and each tap's weights loaded once for all P.
+// Pixels p0 .. p0 + P - 1 together (kernels/x86/pixel_blocks.h): each tap's weights loaded once for all P.
 template <int P>
 void dw_pixels(int64_t channels, int64_t taps, int64_t p0, const uint8_t* const* in, const int64_t* step,
                const int32_t* w, int32_t* acc) {
@@ -38,18 +38,7 @@ void dw_pixels(int64_t channels, int64_t taps, int64_t p0, const uint8_t* const*
 
 void dwconv_u8s8__avx512bw(int64_t channels, int64_t taps, int64_t pixels, const uint8_t* const* in,
                            const int64_t* step, const int32_t* w, int32_t* acc) {
-  int64_t p = 0;
-  for (; p + 8 <= pixels; p += 8) dw_pixels<8>(channels, taps, p, in, step, w, acc);
-  switch (pixels - p) {  // the rest together too: one chain per pixel is bound by the add latency
-    case 7: return dw_pixels<7>(channels, taps, p, in, step, w, acc);
-    case 6: return dw_pixels<6>(channels, taps, p, in, step, w, acc);
-    case 5: return dw_pixels<5>(channels, taps, p, in, step, w, acc);
-    case 4: return dw_pixels<4>(channels, taps, p, in, step, w, acc);
-    case 3: return dw_pixels<3>(channels, taps, p, in, step, w, acc);
-    case 2: return dw_pixels<2>(channels, taps, p, in, step, w, acc);
-    case 1: return dw_pixels<1>(channels, taps, p, in, step, w, acc);
-    default: return;
-  }
+  for_pixel_blocks(pixels, [&]<int P>(int64_t p) { dw_pixels<P>(channels, taps, p, in, step, w, acc); });
 }
 
 }  // namespace octet::kernels

@@ -38,13 +38,14 @@ constexpr QgemmKernel kGemmAvx512vnni{
 constexpr QgemmKernel kGemmNarrowAvx512vnni{
     "qgemm_u8s8_8x16c4__avx512vnni", 8, 16, 4, 1, 1, qgemm_u8s8_8x16c4__avx512vnni, qgemm_epilogue__avx512bw};
 
-// The element-wise and depthwise kernels of the AVX2 paths (avx2 and avxvnni), the GEMMs apart.
+// The element-wise and depthwise kernels of the AVX2 paths (avx2 and avxvnni), the GEMMs apart. avxvnni has
+// vpdpbusd on ymm but no four-rows-per-lane ymm kernel yet: it runs the two-rows-per-lane one.
 KernelTable avx2_table(const char* path, const QgemmKernel& gemm, const QgemmKernel& gemm_7bit) {
   return {
       .path = path,
       .qgemm = gemm,
       .dwconv = dwconv_u8s8__avx2,
-      .dwconv_c4 = {},
+      .dwconv_ring = {kDwC2Rows, dw_insert_row_c2__avx2, dwconv_c2__avx2, dw_insert_lanes_c2__avx2},
       .quantize_u8 = quantize_f32_u8__avx2,
       .quantize_s8 = quantize_f32_s8__avx2,
       .dequantize_u8 = dequantize_u8_f32__avx2,
@@ -62,12 +63,12 @@ KernelTable avx2_table(const char* path, const QgemmKernel& gemm, const QgemmKer
 // The same for the AVX-512 paths (avx512bw and avx512vnni); byte tables are looked up with VBMI
 // where the CPU has it (Ice Lake, Zen 4 and later).
 KernelTable avx512_table(const char* path, const QgemmKernel& gemm, const QgemmKernel& gemm_7bit,
-                         const QgemmKernel& gemm_narrow, DwconvC4Kernel dwconv_c4) {
+                         const QgemmKernel& gemm_narrow, DwconvRingKernel dwconv_ring) {
   return {
       .path = path,
       .qgemm = gemm,
       .dwconv = dwconv_u8s8__avx512bw,
-      .dwconv_c4 = dwconv_c4,
+      .dwconv_ring = dwconv_ring,
       .quantize_u8 = quantize_f32_u8__avx512bw,
       .quantize_s8 = quantize_f32_s8__avx512bw,
       .dequantize_u8 = dequantize_u8_f32__avx512bw,
@@ -96,7 +97,7 @@ const KernelTable& avx512bw() {
 }
 const KernelTable& avx512vnni() {
   static const KernelTable t = avx512_table("avx512vnni", kGemmAvx512vnni, kGemmAvx512vnni, kGemmNarrowAvx512vnni,
-                                            {dw_insert_row__avx512vnni, dwconv_c4__avx512vnni});
+                                            {kDwC4Rows, dw_insert_row__avx512vnni, dwconv_c4__avx512vnni});
   return t;
 }
 
