@@ -14,6 +14,8 @@
 # tensor, and octet must then answer with its own out-of-memory error, which the harnesses accept.
 # 64 MiB also keeps one inference on the largest tensors allowed well inside FUZZ_TIMEOUT under
 # ASan (a 512 MiB Pad took 13 s).
+# FUZZ_RUNS stops each harness after that many executions (a campaign's goal) if SECONDS have
+# not run out first.
 # FUZZ_SEED fixes libFuzzer's random seed (default: a new one each run); make fuzz-smoke sets 1.
 # The corpus still loads in directory order, so two smokes from the same files may take different
 # paths: the input a finding prints is what replays it.
@@ -29,6 +31,7 @@ timeout=${FUZZ_TIMEOUT:-10}
 rss_mb=${FUZZ_RSS_MB:-2048}
 alloc_mb=${FUZZ_ALLOC_MB:-64}
 seed=${FUZZ_SEED:-0}  # 0: libFuzzer picks one
+runs=${FUZZ_RUNS:--1}  # -1: no limit
 corpora=$build/${FUZZ_CORPUS_DIR:-fuzz-corpus}  # FUZZ_CORPUS_DIR: another scratch corpus folder under BUILD
 symbolizer=/usr/lib/llvm-19/bin/llvm-symbolizer  # the sanitizers' reports name functions and lines
 
@@ -42,7 +45,7 @@ start() {
   if [ -d fuzz/regressions/"$h" ]; then cp -n fuzz/regressions/"$h"/* "$corpus"/; fi
   ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=$alloc_mb \
   ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_OPTIONS=print_stacktrace=1:external_symbolizer_path=$symbolizer \
-    "$build/bin/${h}_fuzzer" -max_total_time="$seconds" -timeout="$timeout" \
+    "$build/bin/${h}_fuzzer" -max_total_time="$seconds" -runs="$runs" -timeout="$timeout" \
     -rss_limit_mb="$rss_mb" -malloc_limit_mb=$((rss_mb * 1024)) -seed="$seed" -dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
     >"$build/fuzz-logs/$h.log" 2>&1
 }
@@ -54,8 +57,8 @@ report() {
   local runs rate
   runs=$(stat_of number_of_executed_units "$log")
   rate=$(stat_of average_exec_per_sec "$log")
-  printf 'fuzz %-12s %10s executions in %ss (%s exec/s), corpus %s inputs, peak RSS %s MB' "$h" "${runs:-?}" \
-    "$seconds" "${rate:-?}" "$(ls "$corpora/$h" | wc -l)" "$(stat_of peak_rss_mb "$log")"
+  printf 'fuzz %-12s %10s executions in at most %ss (%s exec/s), corpus %s inputs, peak RSS %s MB' "$h" \
+    "${runs:-?}" "$seconds" "${rate:-?}" "$(ls "$corpora/$h" | wc -l)" "$(stat_of peak_rss_mb "$log")"
   if [ "$rc" -eq 0 ]; then
     echo ": ok"
     return 0
