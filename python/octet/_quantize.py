@@ -36,7 +36,8 @@ def _calibration_data(model: _octet.Model, calib: Calib) -> "tuple[dict[str, np.
         raise _octet.OctetError("the calibration data: the iterable gave no batches")
     for i, batch in enumerate(batches):
         if batch.keys() != batches[0].keys():
-            raise _octet.OctetError(f"the calibration data: batch {i} holds {sorted(batch)}, batch 0 {sorted(batches[0])}")
+            raise _octet.OctetError(
+                f"the calibration data: batch {i} holds {sorted(batch)}, batch 0 {sorted(batches[0])}")
     return {name: np.concatenate([np.asarray(b[name]) for b in batches]) for name in batches[0]}, "the calibration data"
 
 

@@ -44,16 +44,15 @@ def quantize_module(module: Any, example_inputs: Union[Any, Tuple[Any, ...]],
     for one input, "input0", "input1", ... for several); "dynamic" needs none. options: the keyword
     arguments of octet.quantize_static / quantize_dynamic. export_options: more keywords for export().
     """
+    if mode not in ("static", "dynamic"):
+        raise ValueError(f"quantize_module: mode must be 'static' or 'dynamic', not {mode!r}")
+    if (calib is None) == (mode == "static"):
+        raise TypeError("quantize_module: mode='static' needs calib (input name -> calibration samples); "
+                        "mode='dynamic' takes none")
     onnx_bytes = export(module, example_inputs, input_names=input_names, output_names=output_names,
                         **dict(export_options or {}))
     if mode == "dynamic":
-        if calib is not None:
-            raise TypeError("quantize_module: calib is for mode='static'")
         return _quantize.quantize_dynamic(onnx_bytes, output, **options)
-    if mode != "static":
-        raise ValueError(f"quantize_module: mode must be 'static' or 'dynamic', not {mode!r}")
-    if calib is None:
-        raise TypeError("quantize_module: mode='static' needs calib (input name -> calibration samples)")
     return _quantize.quantize_static(onnx_bytes, _numpy(calib), output, **options)
 
 

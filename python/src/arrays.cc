@@ -37,8 +37,8 @@ constexpr uintptr_t kBlock = 64;  // octet's tensor alignment and allocation gra
 Tensor to_tensor(const Array& array, const std::string& name) {
   const DTypePair* pair = nullptr;
   for (const DTypePair& p : kDTypes) pair = p.numpy == array.dtype() ? &p : pair;
-  OCTET_CHECK(pair, "array '", name, "': octet has no type for its dtype (dlpack code ", int(array.dtype().code),
-              ", ", int(array.dtype().bits), " bits); pass float32, float64, float16, an integer type or bool");
+  OCTET_CHECK(pair, "array '", name, "': octet has no type for its dtype (dlpack code ", int(array.dtype().code), ", ",
+              int(array.dtype().bits), " bits); pass float32, float64, float16, an integer type or bool");
   Shape shape;
   for (size_t d = 0; d < array.ndim(); ++d) shape.push_back(static_cast<int64_t>(array.shape(d)));
   const auto address = reinterpret_cast<uintptr_t>(array.data());

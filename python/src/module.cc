@@ -46,12 +46,9 @@ using Dim = std::variant<int64_t, std::string, nb::none>;
 std::vector<Dim> dims(const ValueInfo& v) {
   std::vector<Dim> out;
   for (const octet::Dim& d : v.shape) {
-    if (d.known())
-      out.emplace_back(d.value);
-    else if (!d.symbol.empty())
-      out.emplace_back(d.symbol);
-    else
-      out.emplace_back(nb::none());
+    if (d.known()) out.emplace_back(d.value);
+    else if (!d.symbol.empty()) out.emplace_back(d.symbol);
+    else out.emplace_back(nb::none());
   }
   return out;
 }
@@ -85,8 +82,9 @@ void bind_model(nb::module_& m) {
       .def_prop_ro("inputs", [](const Graph& g) { return g.inputs; })
       .def_prop_ro("outputs", [](const Graph& g) { return g.outputs; });
 
-  m.def("load_onnx", [](const std::string& path) { return load_onnx(path); }, "path"_a,
-        nb::call_guard<nb::gil_scoped_release>());
+  m.def(
+      "load_onnx", [](const std::string& path) { return load_onnx(path); }, "path"_a,
+      nb::call_guard<nb::gil_scoped_release>());
   m.def(
       "load_onnx_bytes",
       [](const nb::bytes& bytes, const std::string& what, const std::string& external_data_dir) {
@@ -96,8 +94,9 @@ void bind_model(nb::module_& m) {
       },
       "data"_a, "what"_a, "external_data_dir"_a = ".");
   m.def("save_onnx_bytes", [](const Graph& g) { return as_bytes(save_onnx_bytes(g)); }, "model"_a);
-  m.def("write_file_atomic", [](const std::string& path, const nb::bytes& data) { write_file_atomic(path, text(data)); },
-        "path"_a, "data"_a);
+  m.def(
+      "write_file_atomic", [](const std::string& path, const nb::bytes& data) { write_file_atomic(path, text(data)); },
+      "path"_a, "data"_a);
   m.def("same_file", &same_file, "a"_a, "b"_a);
   m.def("read_text", &read_file, "path"_a, "A whole file; OctetError naming the path if unreadable.");
   m.def(
@@ -161,9 +160,8 @@ void bind_session(nb::module_& m) {
           "__init__",
           [](SharedSession* self, const Graph& model, int threads, bool as_written, bool keep_freed_memory) {
             nb::gil_scoped_release no_gil;
-            new (self) SharedSession(model, {.threads = threads,
-                                             .as_written = as_written,
-                                             .keep_freed_memory = keep_freed_memory});
+            new (self) SharedSession(
+                model, {.threads = threads, .as_written = as_written, .keep_freed_memory = keep_freed_memory});
           },
           "model"_a, "threads"_a = 1, "as_written"_a = false, "keep_freed_memory"_a = true)
       .def("run", &SharedSession::run, "feeds"_a, "Every graph input by name -> every graph output by name.")
