@@ -42,6 +42,12 @@ def test_outputs_are_numpy_views_and_inputs_may_be_any_layout(int8_model, digits
     assert isinstance(out, np.ndarray) and out.base is not None  # over octet's buffer, not a copy
     strided = np.asfortranarray(digits[:8])  # copied to C order on the way in
     np.testing.assert_array_equal(s.run({"input": strided})[name], out)
+    raw = np.empty(digits[:8].nbytes + 64, np.uint8)  # octet's layout: used in place
+    start = -raw.ctypes.data % 64
+    aligned = raw[start:start + digits[:8].nbytes].view(np.float32).reshape(digits[:8].shape)
+    aligned[...] = digits[:8]
+    np.testing.assert_array_equal(s.run({"input": aligned})[name], out)
+    np.testing.assert_array_equal(aligned, digits[:8])  # and left as it was
 
 
 def test_a_session_shared_by_two_threads_gives_one_threads_results(int8_model, digits):
