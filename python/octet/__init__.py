@@ -8,6 +8,7 @@ Every failure a user can cause is an octet.OctetError (a RuntimeError) whose mes
 the octet CLI prints after "octet: error: ".
 """
 import os as _os
+from importlib.metadata import version as _version
 
 # octet's oneDNN primitives run on libgomp, whose workers spin ~300k iterations after each one by
 # default: on a small or loaded machine that starves octet's own threads (include/octet/session.h,
@@ -21,5 +22,5 @@ from ._quantize import quantize_dynamic, quantize_static  # noqa: E402
 from ._session import Session  # noqa: E402
 
 OctetError.__module__ = "octet"
-__version__ = "0.1.0"
+__version__ = _version("octet")
 __all__ = ["OctetError", "Session", "ValueInfo", "kernel_paths", "quantize_dynamic", "quantize_static", "__version__"]
