@@ -41,13 +41,14 @@ demo: build
 	@bash scripts/demo.sh $(OCTET) $(DEMO_MODEL) $(DEMO_DATA) $(DEMO_CALIB)
 
 # The layering (docs/architecture.md), the C++ style (.clang-format), unit tests (Release and
-# ASan/UBSan), the C++ example against the installed package, octet report's page in headless Chromium, the hostile-input catalogue
+# ASan/UBSan), the C++ example against the installed package, the Python package (its wheel in a
+# fresh venv, pytest), octet report's page in headless Chromium, the hostile-input catalogue
 # (docs/bad_inputs.md), ONNX's conformance suite, the real-model checks, the benchmark
 # harness's own unit tests (bench/peers/test_*.py: its parsing, tables and targets), and a short
 # run of each fuzzer.
 # The Release unit tests, the conformance suite and the real-model checks run on this CPU's best
 # kernel path, then on each lower path it has, as on a CPU with only that one (scripts/lower_paths.sh).
-test: check-layers format-check unit-test example-cpp asan-test report-test bad-inputs conformance real-models harness-test fuzz-smoke
+test: check-layers format-check unit-test example-cpp python-test asan-test report-test bad-inputs conformance real-models harness-test fuzz-smoke
 LOWER_PATHS := bash scripts/lower_paths.sh $(OCTET)
 # ONNX's backend node tests (onnx 1.17 in .venv); expanded when a recipe runs, after `venv`.
 NODE_TESTS = $(shell $(VENV_PY) -c 'import onnx, os; print(os.path.join(os.path.dirname(onnx.__file__), "backend/test/data/node"))')
@@ -76,6 +77,11 @@ asan-test: build-asan
 # with find_package(octet) (static and shared library) and run; add_subdirectory(octet) configured.
 example-cpp: build
 	@bash scripts/example_cpp.sh $(BUILD)
+
+# The Python package as a user gets it (docs/python.md): `pip wheel .`, the wheel in a fresh venv,
+# tests/python/ against it and the CLI (scripts/python_test.sh).
+python-test: build
+	@bash scripts/python_test.sh $(BUILD) $(JOBS)
 
 # octet report's HTML for MNIST in headless Chromium: no console error, every chart rendered; the
 # screenshot stays in $(BUILD)/report-test/report.png.

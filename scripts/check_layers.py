@@ -2,12 +2,13 @@
 """Fails when an #include goes against octet's layering (docs/architecture.md, "Layers").
 
 Each library file belongs to a layer: src/<layer>/... by its folder, include/octet/<header> by the
-table below (a public header belongs to the layer that implements it), tools/ is the CLI on top.
+table below (a public header belongs to the layer that implements it), tools/ is the CLI on top and
+python/ the Python bindings beside it.
 A file may include its own layer and the layers below it, never one above. One more rule keeps a
 second CPU architecture one new folder: only src/kernels/<arch>/ includes src/kernels/<arch>/.
 Two keep the public API whole: a public header includes only public headers (no src/ header,
-whose types would leak), and tools/ includes only public headers and its own files, so the CLI
-can do nothing an embedder cannot. tests/, bench/, fuzz/ and examples/ may include anything.
+whose types would leak), and tools/ and python/ include only public headers and their own files,
+so the CLI and the Python package can do nothing an embedder cannot. tests/, bench/, fuzz/ and examples/ may include anything.
 
 Usage: scripts/check_layers.py [REPO_ROOT]
 """
@@ -16,7 +17,7 @@ import re
 import sys
 
 # Lowest first; the one statement of the order (docs/architecture.md explains each layer).
-LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "api", "tools"]
+LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "api", "tools", "python"]
 ARCH_FOLDERS = ["x86"]  # src/kernels/<arch>/: the ISA-specific kernels and their dispatch tables
 
 PUBLIC_HEADER_LAYER = {
@@ -47,8 +48,8 @@ def layer_of_file(rel):
         return parts[1]
     if parts[0] == "include":
         return PUBLIC_HEADER_LAYER.get(parts[-1])
-    if parts[0] == "tools":
-        return "tools"
+    if parts[0] in ("tools", "python"):
+        return parts[0]
     return None
 
 
@@ -63,7 +64,7 @@ def layer_of_include(inc):
 
 def violations(root):
     found = []
-    for top in ("src", "include", "tools"):
+    for top in ("src", "include", "tools", "python"):
         for folder, _, files in os.walk(os.path.join(root, top)):
             for name in sorted(files):
                 if not name.endswith((".h", ".cc")):
@@ -81,7 +82,7 @@ def violations(root):
                         continue
                     if target not in LAYERS:
                         found.append(f"{rel}: includes {inc}, {target}")
-                    elif top in ("include", "tools") and not inc.startswith("octet/"):
+                    elif top in ("include", "tools", "python") and not inc.startswith("octet/"):
                         found.append(f"{rel} includes {inc}: {top}/ includes only the public headers (octet/...)")
                     elif LAYERS.index(target) > LAYERS.index(own):
                         found.append(f"{rel} ({own}) includes {inc} ({target}), a layer above it")

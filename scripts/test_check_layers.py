@@ -47,6 +47,12 @@ class CheckLayersTest(unittest.TestCase):
         self.assertEqual(len(found), 2, found)
         self.assertTrue(all("only the public headers" in v for v in found), found)
 
+    def test_python_bindings_include_only_public_headers(self):
+        root = tree({"python/src/module.cc": '#include "arrays.h"\n#include "octet/octet.h"\n#include "ir/graph.h"\n'})
+        found = check_layers.violations(root)
+        self.assertEqual(len(found), 1, found)
+        self.assertIn("python/ includes only the public headers", found[0])
+
 
 if __name__ == "__main__":
     unittest.main()
