@@ -9,9 +9,9 @@ jobs=${2:-2}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-CMAKE_BUILD_PARALLEL_LEVEL=$jobs python3 -m pip wheel . --no-deps --quiet --disable-pip-version-check \
+python3 -m venv "$tmp/venv"  # its own pip builds the wheel too: no pip needed in the system python
+CMAKE_BUILD_PARALLEL_LEVEL=$jobs "$tmp/venv/bin/pip" wheel . --no-deps --quiet --disable-pip-version-check \
   -w "$tmp/wheel" -Cbuild-dir="$build/python"
-python3 -m venv "$tmp/venv"
 "$tmp/venv/bin/pip" install --quiet --disable-pip-version-check "$tmp"/wheel/octet-*.whl numpy pytest
 export OCTET_BIN=$PWD/$build/bin/octet
 "$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider tests/python

@@ -52,7 +52,7 @@ def _finish(model: ModelLike, quantized: _octet.Model, output: Optional[PathLike
 
 
 def quantize_static(model: ModelLike, calib: Calib, output: Optional[PathLike] = None, *,
-                    observer: str = "histogram", per_channel: bool = True, activation_type: Any = "uint8",
+                    observer: str = "auto", per_channel: bool = True, activation_type: Any = "uint8",
                     reduce_range: bool = False, reduce_weight_range: bool = False,
                     nodes_to_exclude: Sequence[str] = (), config: Union[PathLike, Mapping[str, Any], None] = None,
                     samples: Optional[int] = None, batch_size: int = 32, calib_layout: str = "auto",
