@@ -295,10 +295,18 @@ void resize(KernelContext& ctx) {
   std::vector<Axis> plan = plan_axes(ctx, x);
   int r = x.rank();
   Shape shape(r);
+  for (int k = 0; k < r; ++k) shape[k] = plan[k].out;
+  // The output first, from octet's allocator: a size no machine holds fails with its error here,
+  // before the per-axis tables below (each as long as its output axis) are sized from a scale
+  // factor; an empty output needs no tables.
+  Tensor out = Tensor::uninitialized(x.dtype(), shape);
+  if (out.numel() == 0) {
+    ctx.outputs[0] = out;
+    return;
+  }
   std::vector<std::vector<bool>> out_of_range(r);
   bool any_outside = false;
   for (int k = 0; k < r; ++k) {
-    shape[k] = plan[k].out;
     out_of_range[k].resize(plan[k].out);
     for (int64_t j = 0; j < plan[k].out; ++j) {
       out_of_range[k][j] = outside(p, plan[k], input_coord(node, p.coord, plan[k], j));
@@ -317,9 +325,8 @@ void resize(KernelContext& ctx) {
       }
     }
     Tensor fill = cast_tensor(Tensor::scalar<float>(p.extrapolation), x.dtype());
-    Tensor y(x.dtype(), shape);
-    if (y.numel() > 0) indexed_copy(y.raw(), x.raw(), x.shape(), maps, fill.raw(), dtype_size(x.dtype()), ctx.pool);
-    ctx.outputs[0] = y;
+    indexed_copy(out.raw(), x.raw(), x.shape(), maps, fill.raw(), dtype_size(x.dtype()), ctx.pool);
+    ctx.outputs[0] = out;
     return;
   }
 

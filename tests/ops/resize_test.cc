@@ -209,5 +209,21 @@ TEST(ResizeOp, RejectsBadArguments) {
                Error);
 }
 
+// An output no machine holds is refused by the tensor allocator before anything is sized from its
+// axes (the onnx_run fuzzer's: a 2^31-long axis asked for a 2^31-entry table first), and an empty
+// output needs no per-axis work however long its other axes are.
+TEST(ResizeOp, HugeOutputIsRefusedFirstAndEmptyOutputIsEmpty) {
+  for (const char* mode : {"nearest", "linear"}) {
+    try {
+      resize_scales(iota4(2, 2), {1, 1, 34359738368.f, 1}, {{"mode", attr_string(mode)}});  // an axis of 2^36
+      ADD_FAILURE() << mode << ": no error";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("larger than 64 GiB"), std::string::npos) << e.what();
+    }
+    const Tensor empty = resize_sizes(iota4(2, 2), {1, 1, 0, int64_t{1} << 40}, {{"mode", attr_string(mode)}});
+    EXPECT_EQ(empty.shape(), (Shape{1, 1, 0, int64_t{1} << 40})) << mode;
+  }
+}
+
 }  // namespace
 }  // namespace octet::testing
