@@ -17,7 +17,7 @@ import re
 import sys
 
 # Lowest first; the one statement of the order (docs/architecture.md explains each layer).
-LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "api", "tools", "python"]
+LAYERS = ["core", "ir", "kernels", "quant", "ops", "runtime", "onnx", "passes", "debug", "train", "api", "tools", "python"]
 ARCH_FOLDERS = ["x86"]  # src/kernels/<arch>/: the ISA-specific kernels and their dispatch tables
 
 PUBLIC_HEADER_LAYER = {
