@@ -12,10 +12,13 @@ Writes (committed, small):
   examples/mnist_calib.npz       {"input": float32 [1000,1,28,28]}  calibration data
   examples/mnist_test.npz        {"input": float32 [1000,1,28,28]}  test data
   examples/mnist_test_labels.npy int64 [1000]
+  examples/mnist_train.npz       {"input": float32 [4000,1,28,28]}  the training digits (octet qat)
+  examples/mnist_train_labels.npy int64 [4000]
   examples/mobilenetv2.onnx      MobileNetV2-style model, same input/output names and data
 
-Run: .venv/bin/python scripts/train_examples.py [mnist_cnn|mobilenetv2]   (default: both;
-deterministic: fixed seeds, 1 thread)
+Run: .venv/bin/python scripts/train_examples.py [mnist_cnn|mobilenetv2|data]   (default: both
+models, each with the data files; "data" writes only the data files; deterministic: fixed seeds,
+1 thread)
 """
 import os
 import sys
@@ -127,6 +130,8 @@ def main():
     x_train, y_train, x_test, y_test = split()
     os.makedirs(OUT, exist_ok=True)
     for name in which:
+        if name == "data":
+            continue
         torch.manual_seed(0)
         model = {"mnist_cnn": MnistCnn, "mobilenetv2": MobileNetV2Mnist}[name]()
         train(model, x_train, y_train)
@@ -134,8 +139,10 @@ def main():
             acc = (model(torch.from_numpy(x_test)).argmax(1).numpy() == y_test).mean()
         print(f"{name}: fp32 test accuracy (torch): {acc * 100:.2f}%")
         export(model, torch.from_numpy(x_test[:1]), name + ".onnx")
-    if "mnist_cnn" in which:
+    if "mnist_cnn" in which or "data" in which:
         np.savez_compressed(os.path.join(OUT, "mnist_calib.npz"), input=x_train[:1000])
+        np.savez_compressed(os.path.join(OUT, "mnist_train.npz"), input=x_train)
+        np.save(os.path.join(OUT, "mnist_train_labels.npy"), y_train.astype(np.int64))
         np.savez_compressed(os.path.join(OUT, "mnist_test.npz"), input=x_test)
         np.save(os.path.join(OUT, "mnist_test_labels.npy"), y_test.astype(np.int64))
     return 0
