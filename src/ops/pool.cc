@@ -9,8 +9,8 @@
 
 #include "ir/octet_ops.h"
 #include "kernels/qmath.h"
-#include "ops/registry.h"
 #include "ops/pool_window.h"
+#include "ops/registry.h"
 
 namespace octet {
 

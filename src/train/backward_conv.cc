@@ -77,19 +77,19 @@ void conv_backward(BackwardContext& ctx) {
       const dnnl::convolution_backward_data::primitive_desc pd(
           dnnl::convolution_backward_data::desc(direct, x_md, w_md, y_md, d.strides, d.dilates, d.pad_l, d.pad_r),
           du::engine(), hint);
-      dnnl::convolution_backward_data(pd).execute(
-          du::stream(), {{DNNL_ARG_DIFF_DST, dy_mem},
-                         {DNNL_ARG_WEIGHTS, plain_memory(d.w, w)},
-                         {DNNL_ARG_DIFF_SRC, plain_memory(d.x, ctx.grad_inputs[0])}});
+      dnnl::convolution_backward_data(pd).execute(du::stream(),
+                                                  {{DNNL_ARG_DIFF_DST, dy_mem},
+                                                   {DNNL_ARG_WEIGHTS, plain_memory(d.w, w)},
+                                                   {DNNL_ARG_DIFF_SRC, plain_memory(d.x, ctx.grad_inputs[0])}});
     }
     if (wants(ctx, 1)) {
       const dnnl::convolution_backward_weights::primitive_desc pd(
           dnnl::convolution_backward_weights::desc(direct, x_md, w_md, y_md, d.strides, d.dilates, d.pad_l, d.pad_r),
           du::engine(), hint);
-      dnnl::convolution_backward_weights(pd).execute(
-          du::stream(), {{DNNL_ARG_DIFF_DST, dy_mem},
-                         {DNNL_ARG_SRC, plain_memory(d.x, x)},
-                         {DNNL_ARG_DIFF_WEIGHTS, plain_memory(d.w, ctx.grad_inputs[1])}});
+      dnnl::convolution_backward_weights(pd).execute(du::stream(),
+                                                     {{DNNL_ARG_DIFF_DST, dy_mem},
+                                                      {DNNL_ARG_SRC, plain_memory(d.x, x)},
+                                                      {DNNL_ARG_DIFF_WEIGHTS, plain_memory(d.w, ctx.grad_inputs[1])}});
     }
     du::stream().wait();
   } catch (const dnnl::error& e) {

@@ -80,8 +80,10 @@ void matmul_backward(BackwardContext& ctx) {
   plan.for_segments(0, plan.numel(), [&](int64_t o0, const int64_t* in, int64_t count) {
     for (int64_t j = 0; j < count; ++j) {
       const int64_t o = o0 + j, ia = in[0] + j * plan.step(0), ib = in[1] + j * plan.step(1);
-      if (wants(ctx, 0)) matmul_acc(pg + o * m * n, false, pb + ib * k * n, true, da.data<float>() + ia * m * k, m, k, n, 1);
-      if (wants(ctx, 1)) matmul_acc(pa + ia * m * k, true, pg + o * m * n, false, db.data<float>() + ib * k * n, k, n, m, 1);
+      if (wants(ctx, 0))
+        matmul_acc(pg + o * m * n, false, pb + ib * k * n, true, da.data<float>() + ia * m * k, m, k, n, 1);
+      if (wants(ctx, 1))
+        matmul_acc(pa + ia * m * k, true, pg + o * m * n, false, db.data<float>() + ib * k * n, k, n, m, 1);
     }
   });
   if (wants(ctx, 0)) ctx.grad_inputs[0] = da;

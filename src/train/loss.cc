@@ -12,8 +12,9 @@ namespace {
 
 // [N, C, 1, ...] as N rows of C: octet::Error unless every dim after the second is 1.
 void rows_of(const Tensor& t, const char* who, int64_t* n, int64_t* c) {
-  OCTET_CHECK(t.dtype() == DType::kFloat32 && t.rank() >= 2, who, ": logits must be float32 [N, C] or [N, C, 1, ...], got ",
-              dtype_name(t.dtype()), " ", shape_str(t.shape()));
+  OCTET_CHECK(t.dtype() == DType::kFloat32 && t.rank() >= 2, who,
+              ": logits must be float32 [N, C] or [N, C, 1, ...], got ", dtype_name(t.dtype()), " ",
+              shape_str(t.shape()));
   for (int d = 2; d < t.rank(); ++d)
     OCTET_CHECK(t.dim(d) == 1, who, ": logits must be [N, C] or [N, C, 1, ...], got ", shape_str(t.shape()));
   *n = t.dim(0);
@@ -21,9 +22,9 @@ void rows_of(const Tensor& t, const char* who, int64_t* n, int64_t* c) {
 }
 
 void check_same_shape(const Tensor& a, const Tensor& b, const char* who, const char* a_name, const char* b_name) {
-  OCTET_CHECK(a.shape() == b.shape() && a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32, who, ": ",
-              a_name, " ", dtype_name(a.dtype()), " ", shape_str(a.shape()), " and ", b_name, " ",
-              dtype_name(b.dtype()), " ", shape_str(b.shape()), " must be float32 tensors of the same shape");
+  OCTET_CHECK(a.shape() == b.shape() && a.dtype() == DType::kFloat32 && b.dtype() == DType::kFloat32, who, ": ", a_name,
+              " ", dtype_name(a.dtype()), " ", shape_str(a.shape()), " and ", b_name, " ", dtype_name(b.dtype()), " ",
+              shape_str(b.shape()), " must be float32 tensors of the same shape");
 }
 
 // log softmax(x / t) of one row of c logits, in double.
@@ -66,8 +67,7 @@ Loss softmax_cross_entropy(const Tensor& logits, const Tensor& labels) {
 Loss distillation_kl(const Tensor& student, const Tensor& teacher, float temperature) {
   const char* who = "distillation_kl";
   check_same_shape(student, teacher, who, "student", "teacher");
-  OCTET_CHECK(temperature > 0 && std::isfinite(temperature), who, ": temperature must be positive, got ",
-              temperature);
+  OCTET_CHECK(temperature > 0 && std::isfinite(temperature), who, ": temperature must be positive, got ", temperature);
   int64_t n = 0, c = 0;
   rows_of(student, who, &n, &c);
   const double t = temperature;

@@ -10,10 +10,10 @@ TEST(GemmBackward, AllTransposeCombinations) {
     for (int tb = 0; tb < 2; ++tb) {
       SCOPED_TRACE("transA " + std::to_string(ta) + " transB " + std::to_string(tb));
       Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, 1), b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, 2);
-      check_gradients("Gemm", {a, b, random_tensor({m, n}, 3)},
-                      {{"transA", attr_int(ta)}, {"transB", attr_int(tb)}, {"alpha", attr_float(0.7f)},
-                       {"beta", attr_float(1.5f)}},
-                      13, {0, 1, 2});
+      check_gradients(
+          "Gemm", {a, b, random_tensor({m, n}, 3)},
+          {{"transA", attr_int(ta)}, {"transB", attr_int(tb)}, {"alpha", attr_float(0.7f)}, {"beta", attr_float(1.5f)}},
+          13, {0, 1, 2});
     }
 }
 
@@ -26,8 +26,7 @@ TEST(GemmBackward, BroadcastC) {
 }
 
 TEST(GemmBackward, WithoutC) {
-  check_gradients("Gemm", {random_tensor({2, 3}, 1), random_tensor({2, 3}, 2)}, {{"transB", attr_int(1)}}, 13,
-                  {0, 1});
+  check_gradients("Gemm", {random_tensor({2, 3}, 1), random_tensor({2, 3}, 2)}, {{"transB", attr_int(1)}}, 13, {0, 1});
 }
 
 TEST(MatMulBackward, TwoD) {

@@ -22,8 +22,9 @@ Node make_node(const std::string& op_type, const std::vector<Tensor>& inputs,
 }
 
 // The backward's dL/d inputs for upstream gradients `grads`, with the inputs in `want` asked for.
-std::vector<Tensor> run_backward(const Node& node, const std::vector<Tensor>& inputs, const std::vector<Tensor>& outputs,
-                                 const std::vector<Tensor>& grads, const std::vector<size_t>& want) {
+std::vector<Tensor> run_backward(const Node& node, const std::vector<Tensor>& inputs,
+                                 const std::vector<Tensor>& outputs, const std::vector<Tensor>& grads,
+                                 const std::vector<size_t>& want) {
   train::BackwardFn fn = train::find_backward(node.op_type);
   if (!fn) throw Error("no backward for " + node.op_type);
   ThreadPool pool(1);

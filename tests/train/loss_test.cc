@@ -56,14 +56,17 @@ TEST(SoftmaxCrossEntropy, GradientMatchesDifferences) {
 
 TEST(SoftmaxCrossEntropy, Errors) {
   Tensor logits = random_tensor({2, 3}, 1);
-  const std::string bad = error_of([&] { train::softmax_cross_entropy(logits, Tensor::from_vector<int64_t>({2}, {0, 3})); });
+  const std::string bad =
+      error_of([&] { train::softmax_cross_entropy(logits, Tensor::from_vector<int64_t>({2}, {0, 3})); });
   EXPECT_NE(bad.find("sample 1"), std::string::npos) << bad;
   EXPECT_NE(bad.find("label 3"), std::string::npos) << bad;
-  EXPECT_NE(error_of([&] { train::softmax_cross_entropy(logits, Tensor::from_vector<int64_t>({3}, {0, 1, 2})); })
-                .find("[2,3]"),
+  EXPECT_NE(error_of([&] {
+              train::softmax_cross_entropy(logits, Tensor::from_vector<int64_t>({3}, {0, 1, 2}));
+            }).find("[2,3]"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { train::softmax_cross_entropy(random_tensor({2, 3, 2}, 1), Tensor(DType::kInt64, {2})); })
-                .find("[2,3,2]"),
+  EXPECT_NE(error_of([&] {
+              train::softmax_cross_entropy(random_tensor({2, 3, 2}, 1), Tensor(DType::kInt64, {2}));
+            }).find("[2,3,2]"),
             std::string::npos);
 }
 
