@@ -9,104 +9,12 @@
 
 #include "ir/octet_ops.h"
 #include "kernels/qmath.h"
+#include "ops/pool_window.h"
 #include "ops/registry.h"
-#include "ops/window.h"
 
 namespace octet {
 
 namespace {
-
-// The spatial dims of `x`, padded with 1s to three so one loop nest serves 1-D, 2-D and 3-D.
-struct Planes {
-  int64_t planes = 0;       // N * C
-  std::vector<int64_t> in;  // spatial dims as given
-  int64_t d[3] = {1, 1, 1};
-  int64_t size = 1;
-};
-
-Planes planes_of(const KernelContext& ctx, const Tensor& x) {
-  OCTET_CHECK(x.rank() >= 3 && x.rank() <= 5, ctx.node.describe(), ": input must be [N, C, d1 (, d2 (, d3))], got ",
-              shape_str(x.shape()));
-  Planes p;
-  p.planes = x.dim(0) * x.dim(1);
-  for (int i = 2; i < x.rank(); ++i) {
-    p.in.push_back(x.dim(i));
-    p.d[i - 2] = x.dim(i);
-    p.size *= x.dim(i);
-  }
-  return p;
-}
-
-// Window geometry padded to three spatial dims (k = 1, s = 1, no pads in the extra ones).
-struct Win3 {
-  int64_t k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, dil[3] = {1, 1, 1}, pb[3] = {0, 0, 0}, pe[3] = {0, 0, 0},
-          out[3] = {1, 1, 1};
-  int64_t out_size = 1;
-};
-
-Win3 window3(const KernelContext& ctx, const Planes& p) {
-  const Node& node = ctx.node;
-  OCTET_CHECK(node.has_attr("kernel_shape"), node.describe(), ": missing attribute 'kernel_shape'");
-  std::vector<int64_t> kernel = node.attr_ints("kernel_shape");
-  OCTET_CHECK(kernel.size() == p.in.size(), node.describe(), ": kernel_shape has ", kernel.size(), " dims, the input ",
-              p.in.size(), " spatial dims");
-  Window w = make_window(node, p.in, kernel, node.attr_int("ceil_mode", 0) != 0);
-  Win3 r;
-  for (size_t i = 0; i < w.rank(); ++i) {
-    r.k[i] = w.kernel[i];
-    r.s[i] = w.strides[i];
-    r.dil[i] = w.dilations[i];
-    r.pb[i] = w.pad_begin[i];
-    r.pe[i] = w.pad_end[i];
-    r.out[i] = w.out[i];
-    r.out_size *= w.out[i];
-  }
-  return r;
-}
-
-Shape pooled_shape(const Tensor& x, const Win3& w) {
-  Shape s = {x.dim(0), x.dim(1)};
-  for (int i = 2; i < x.rank(); ++i) s.push_back(w.out[i - 2]);
-  return s;
-}
-
-// Calls fn(out_index, taps) for every output position of one plane, where taps lists the
-// in-bounds input offsets of its window and `count_padded` the window size clipped to the padded
-// input (AveragePool's count_include_pad divisor).
-template <class Fn>
-void for_each_window(const Planes& p, const Win3& w, Fn fn) {
-  std::vector<int64_t> taps;
-  int64_t o = 0;
-  for (int64_t o0 = 0; o0 < w.out[0]; ++o0)
-    for (int64_t o1 = 0; o1 < w.out[1]; ++o1)
-      for (int64_t o2 = 0; o2 < w.out[2]; ++o2, ++o) {
-        taps.clear();
-        int64_t padded = 1;
-        const int64_t start[3] = {o0 * w.s[0] - w.pb[0], o1 * w.s[1] - w.pb[1], o2 * w.s[2] - w.pb[2]};
-        for (int d = 0; d < 3; ++d) {
-          int64_t n = 0;
-          for (int64_t k = 0; k < w.k[d]; ++k) {
-            int64_t i = start[d] + k * w.dil[d];
-            n += i < p.d[d] + w.pe[d];
-          }
-          padded *= n;
-        }
-        for (int64_t k0 = 0; k0 < w.k[0]; ++k0) {
-          int64_t i0 = start[0] + k0 * w.dil[0];
-          if (i0 < 0 || i0 >= p.d[0]) continue;
-          for (int64_t k1 = 0; k1 < w.k[1]; ++k1) {
-            int64_t i1 = start[1] + k1 * w.dil[1];
-            if (i1 < 0 || i1 >= p.d[1]) continue;
-            for (int64_t k2 = 0; k2 < w.k[2]; ++k2) {
-              int64_t i2 = start[2] + k2 * w.dil[2];
-              if (i2 < 0 || i2 >= p.d[2]) continue;
-              taps.push_back((i0 * p.d[1] + i1) * p.d[2] + i2);
-            }
-          }
-        }
-        fn(o, taps, padded);
-      }
-}
 
 // ONNX MaxPool Indices: the flat index into X, row-major (storage_order 0) or with the two
 // innermost spatial dims in column-major order (storage_order 1).
@@ -240,8 +148,8 @@ void max_pool(KernelContext& ctx) {
       default: fail(ctx.node.describe(), ": unsupported dtype ", dtype_name(x.dtype()));
     }
   }
-  Planes p = planes_of(ctx, x);
-  Win3 w = window3(ctx, p);
+  Planes p = planes_of(ctx.node, x);
+  Win3 w = window3(ctx.node, p);
   if (x.dtype() == DType::kFloat32 && max_pool_2d_direct<float>(ctx, x, p, w)) return;
   switch (x.dtype()) {
     case DType::kFloat32: return max_pool_typed<float>(ctx, x, p, w);
@@ -265,8 +173,8 @@ void average_pool_sums(KernelContext& ctx, const Tensor& x, Tensor& y, Acc zero_
               shape_str(x.shape()));
   // The pools' geometry on the NCHW view: NHWC's channels go last, the images stay first.
   const Tensor view = nhwc ? x.reshaped({x.dim(0), x.dim(3), x.dim(1), x.dim(2)}) : x;
-  Planes p = planes_of(ctx, view);
-  Win3 w = window3(ctx, p);
+  Planes p = planes_of(ctx.node, view);
+  Win3 w = window3(ctx.node, p);
   Shape ys = pooled_shape(view, w);
   if (nhwc) ys = {ys[0], ys[2], ys[3], ys[1]};
   y = Tensor::uninitialized(dtype_of<Out>(), ys);

@@ -58,16 +58,25 @@ void softmax_columns(const T* x, T* y, int64_t n, int64_t inner, T* m, T* sum) {
   }
 }
 
+}  // namespace
+
+SoftmaxExtent softmax_extent(const Node& node, const Shape& x) {
+  const int r = static_cast<int>(x.size());
+  const bool coerce_2d = node.opset < 13;
+  int64_t axis = node.attr_int("axis", coerce_2d ? 1 : -1);
+  OCTET_CHECK(axis >= -r && axis < r, node.describe(), ": axis ", axis, " out of range for input of rank ", r);
+  if (axis < 0) axis += r;
+  SoftmaxExtent e;
+  for (int d = 0; d < r; ++d) (d < axis ? e.outer : d == axis || coerce_2d ? e.n : e.inner) *= x[d];
+  return e;
+}
+
+namespace {
+
 template <bool kLog>
 void softmax(KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
-  const int r = x.rank();
-  const bool coerce_2d = ctx.node.opset < 13;
-  int64_t axis = ctx.node.attr_int("axis", coerce_2d ? 1 : -1);
-  OCTET_CHECK(axis >= -r && axis < r, ctx.node.describe(), ": axis ", axis, " out of range for input of rank ", r);
-  if (axis < 0) axis += r;
-  int64_t outer = 1, n = 1, inner = 1;
-  for (int d = 0; d < r; ++d) (d < axis ? outer : d == axis || coerce_2d ? n : inner) *= x.shape()[d];
+  const auto [outer, n, inner] = softmax_extent(ctx.node, x.shape());
   visit_dtype(FloatTypes{}, x.dtype(), ctx.node, [&](auto tag) {
     using T = decltype(tag);
     Tensor y = Tensor::uninitialized(x.dtype(), x.shape());
