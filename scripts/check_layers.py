@@ -35,6 +35,7 @@ PUBLIC_HEADER_LAYER = {
     "debug.h": "debug",
     "accuracy.h": "debug",
     "report.h": "debug",
+    "qat.h": "train",
     "session.h": "api",
     "octet.h": "api",
 }

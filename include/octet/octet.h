@@ -1,10 +1,11 @@
 // octet's public API in one include: load and save ONNX models (model.h) and NumPy data (io.h,
-// samples.h), quantize models statically or dynamically (quantize.h), run them (session.h;
-// runtime.h for the Executor and its hooks), print them (printer.h), and find where quantization
-// hurts (debug.h, accuracy.h, report.h). Every failure is an octet::Error (error.h) whose
-// message is the one `octet` prints after "octet: error: " (where the CLI names a flag, --exclude,
-// the library names the option, StaticQuantOptions::exclude). The headers use only the standard
-// library. CMake: find_package(octet) and target_link_libraries(app PRIVATE octet::octet).
+// samples.h), quantize models statically or dynamically (quantize.h) or train them quantized
+// (qat.h), run them (session.h; runtime.h for the Executor and its hooks), print them
+// (printer.h), and find where quantization hurts (debug.h, accuracy.h, report.h). Every failure is
+// an octet::Error (error.h) whose message is the one `octet` prints after "octet: error: " (where
+// the CLI names a flag, --exclude, the library names the option, StaticQuantOptions::exclude). The
+// headers use only the standard library. CMake: find_package(octet) and
+// target_link_libraries(app PRIVATE octet::octet).
 #pragma once
 
 #include "octet/accuracy.h"
@@ -16,6 +17,7 @@
 #include "octet/kernel_paths.h"
 #include "octet/model.h"
 #include "octet/printer.h"
+#include "octet/qat.h"
 #include "octet/quantize.h"
 #include "octet/report.h"
 #include "octet/runtime.h"

@@ -51,10 +51,8 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
   }
 }
 
-std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
-                                                                  const std::map<std::string, Tensor>& data,
-                                                                  const CalibrationOptions& options,
-                                                                  const ValueHook& also) {
+std::map<std::string, std::unique_ptr<quant::Observer>> make_activation_observers(const Graph& g,
+                                                                                  const QuantPlan& plan) {
   std::map<std::string, std::unique_ptr<quant::Observer>> observers;
   for (const auto& [value, spec] : plan.activations) {
     std::string root = plan.qparams_root(value);
@@ -62,10 +60,16 @@ std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g
     if (rs.observer == "fixed" || observers.count(root)) continue;
     observers[root] = quant::make_observer(rs.observer, rs.scheme, rs.options);
   }
-
-  // A quantized constant (an operand of Add or Mul) is observed once, whole.
   for (auto& [value, observer] : observers)
     if (const Tensor* t = g.find_initializer(value)) observer->observe(*t);
+  return observers;
+}
+
+std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
+                                                                  const std::map<std::string, Tensor>& data,
+                                                                  const CalibrationOptions& options,
+                                                                  const ValueHook& also) {
+  std::map<std::string, std::unique_ptr<quant::Observer>> observers = make_activation_observers(g, plan);
   Executor exec(g, ExecutorOptions{options.threads});
   exec.add_hook([&](const Node*, const std::string& value, const Tensor& t) {
     auto it = observers.find(value);

@@ -24,10 +24,16 @@ struct CalibrationOptions {
   DataLayout layout = DataLayout::kBatched;  // resolved (octet/data_layout.h), not kAuto
 };
 
-// One observer per value whose qparams come from data (QuantPlan::qparams_root of every quantized
-// value, except fixed ones). `data`: graph input name -> tensor, axis 0 = samples. octet::Error
-// when an input is missing or an observer sees no finite value.
-// `also` sees every value too (bias correction's float means, gathered in the same pass).
+// One fresh observer per value whose qparams come from data (QuantPlan::qparams_root of every
+// quantized value, except fixed ones), of its ActivationSpec's kind; a quantized constant (an
+// operand of Add or Mul) is observed at once, whole.
+std::map<std::string, std::unique_ptr<quant::Observer>> make_activation_observers(const Graph& g,
+                                                                                  const QuantPlan& plan);
+
+// Calibrates make_activation_observers' observers: one per value whose qparams come from data (QuantPlan::qparams_root
+// of every quantized value, except fixed ones). `data`: graph input name -> tensor, axis 0 = samples. octet::Error when
+// an input is missing or an observer sees no finite value. `also` sees every value too (bias correction's float means,
+// gathered in the same pass).
 std::map<std::string, std::unique_ptr<quant::Observer>> calibrate(const Graph& g, const QuantPlan& plan,
                                                                   const std::map<std::string, Tensor>& data,
                                                                   const CalibrationOptions& options,

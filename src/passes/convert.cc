@@ -154,36 +154,20 @@ class Converter {
   }
 
   void quantize_weights(Node& n, const QuantUnit& unit) {
-    const std::string w_name = g_.nodes[unit.nodes.front()].inputs[1];
+    const Node& head = g_.nodes[unit.nodes.front()];
+    const std::string w_name = head.inputs[1];
     const Tensor& w = *g_.find_initializer(w_name);
-    const int axis = quant::weight_channel_axis(n, w.rank());
-    bool per_channel = unit.qconfig.weight_per_channel;
-    if (per_channel && !per_channel_ok_) {
-      per_channel = false;
-      if (notes_)
-        notes_->notes.push_back(n.name + ": per-tensor weights (opset " + std::to_string(opset_) +
-                                " < 13 has no per-axis DequantizeLinear)");
-    }
-    QScheme ws = unit.qconfig.weight;
-    ws.ch_axis = per_channel ? axis : -1;
-    TensorQParams wq = quant::weight_qparams(w, ws, "weight '" + w_name + "' of " + n.describe());
-
-    // The bias: a float32 [OC] constant becomes int32 codes (eq. (B1)), its fit bought with the
-    // weight scales.
-    const Tensor* bias = nullptr;
-    const size_t bias_input = 2;
-    if (n.has_input(bias_input)) {
-      const Tensor* b = g_.find_initializer(g_.nodes[unit.nodes.front()].inputs[bias_input]);
-      const int64_t oc = w.dim(axis);
-      if (b && b->dtype() == DType::kFloat32 && b->rank() == 1 && b->dim(0) == oc) bias = b;
-    }
+    if (unit.qconfig.weight_per_channel && !per_channel_ok_ && notes_)
+      notes_->notes.push_back(n.name + ": per-tensor weights (opset " + std::to_string(opset_) +
+                              " < 13 has no per-axis DequantizeLinear)");
     const float x_scale = act_->at(unit.act_inputs.at(0)).scale.at(0);
+    UnitWeight uw = unit_weight_qparams(g_, head, unit, x_scale, per_channel_ok_);
+    TensorQParams& wq = uw.qp;
+    const bool per_channel = wq.axis >= 0;
+    const Tensor* bias = uw.bias;
+    const size_t bias_input = 2;
     std::span<const float> bias_values;
-    if (bias) {
-      bias_values = {bias->data<float>(), static_cast<size_t>(bias->numel())};
-      quant::fit_weight_scales_to_bias(bias_values, x_scale, wq.scale,
-                                       "bias '" + n.inputs[bias_input] + "' of " + n.describe());
-    }
+    if (bias) bias_values = {bias->data<float>(), static_cast<size_t>(bias->numel())};
     const Tensor wi = quant::quantize_weight(w, wq);
     std::string wq_name = names_.fresh(w_name + "_quantized");
     out_.initializers[wq_name] = wi;
@@ -225,28 +209,54 @@ class Converter {
 
 }  // namespace
 
+UnitWeight unit_weight_qparams(const Graph& g, const Node& head, const QuantUnit& unit, float x_scale,
+                               bool per_channel_ok) {
+  const std::string& w_name = head.inputs.at(1);
+  const Tensor* w = g.find_initializer(w_name);
+  OCTET_CHECK(w, head.describe(), ": weight '", w_name, "' is not a constant");
+  const int axis = quant::weight_channel_axis(head, w->rank());
+  QScheme ws = unit.qconfig.weight;
+  ws.ch_axis = unit.qconfig.weight_per_channel && per_channel_ok ? axis : -1;
+  UnitWeight uw;
+  uw.qp = quant::weight_qparams(*w, ws, "weight '" + w_name + "' of " + head.describe());
+  // The bias: a float32 [OC] constant becomes int32 codes (eq. (B1)), its fit bought with the
+  // weight scales.
+  const size_t bias_input = 2;
+  if (head.has_input(bias_input)) {
+    const Tensor* b = g.find_initializer(head.inputs[bias_input]);
+    if (b && b->dtype() == DType::kFloat32 && b->rank() == 1 && b->dim(0) == w->dim(axis)) uw.bias = b;
+  }
+  if (uw.bias)
+    quant::fit_weight_scales_to_bias({uw.bias->data<float>(), static_cast<size_t>(uw.bias->numel())}, x_scale,
+                                     uw.qp.scale, "bias '" + head.inputs[bias_input] + "' of " + head.describe());
+  return uw;
+}
+
+TensorQParams activation_qparams(const QuantPlan& plan, const std::string& value,
+                                 const std::map<std::string, std::unique_ptr<quant::Observer>>& observers) {
+  std::string root = plan.qparams_root(value);
+  const ActivationSpec& rs = plan.activations.at(root);
+  TensorQParams qp;
+  if (rs.observer == "fixed") {
+    OCTET_CHECK(quant::fixed_qparams(rs.fixed_op, rs.scheme, &qp), "no fixed qparams for op '", rs.fixed_op, "'");
+  } else {
+    auto it = observers.find(root);
+    OCTET_CHECK(it != observers.end(), "value '", root, "' was not calibrated");
+    try {
+      qp = it->second->calculate_qparams();
+    } catch (const Error& e) {
+      fail("value '", root, "': ", e.what());
+    }
+  }
+  qp.axis = -1;
+  qp.dtype = rs.scheme.dtype;
+  return qp;
+}
+
 Graph convert(const Graph& fused, const QuantPlan& plan,
               const std::map<std::string, std::unique_ptr<quant::Observer>>& observers, ConvertNotes* notes) {
   std::map<std::string, TensorQParams> act;
-  for (const auto& [value, spec] : plan.activations) {
-    std::string root = plan.qparams_root(value);
-    const ActivationSpec& rs = plan.activations.at(root);
-    TensorQParams qp;
-    if (rs.observer == "fixed") {
-      OCTET_CHECK(quant::fixed_qparams(rs.fixed_op, rs.scheme, &qp), "no fixed qparams for op '", rs.fixed_op, "'");
-    } else {
-      auto it = observers.find(root);
-      OCTET_CHECK(it != observers.end(), "value '", root, "' was not calibrated");
-      try {
-        qp = it->second->calculate_qparams();
-      } catch (const Error& e) {
-        fail("value '", root, "': ", e.what());
-      }
-    }
-    qp.axis = -1;
-    qp.dtype = rs.scheme.dtype;
-    act[value] = qp;
-  }
+  for (const auto& [value, spec] : plan.activations) act[value] = activation_qparams(plan, value, observers);
   return Converter(fused, plan, notes).run(act);
 }
 

@@ -29,26 +29,37 @@ void check_node_names(const Graph& model, const std::vector<std::string>& names,
   }
 }
 
+// The observer calibration makes: observer auto calibrates the histograms of its range rules.
+std::string calibrated_observer(const StaticQuantOptions& options) {
+  return options.observer == "auto" ? quant::histogram_range_rules().front() : options.observer;
+}
+
 }  // namespace
+
+quant::QConfigMapping qconfig_mapping(const Graph& model, const StaticQuantOptions& options) {
+  quant::QConfig base = quant::default_qconfig();
+  base.act_observer = calibrated_observer(options);
+  base.activation.dtype = options.act_dtype;
+  base.activation.reduce_range = options.reduce_range;
+  base.weight.reduce_range = options.reduce_weight_range;
+  base.weight_per_channel = options.per_channel;
+  make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
+  quant::QConfigMapping mapping = options.config_json.empty()
+                                      ? quant::QConfigMapping(base)
+                                      : quant::QConfigMapping::from_json(options.config_json, base);
+  check_node_names(model, options.exclude, "StaticQuantOptions::exclude");
+  for (const auto& name : options.exclude) mapping.set_name(name, std::nullopt);
+  return mapping;
+}
 
 StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string, Tensor>& calib,
                                  const StaticQuantOptions& options)
     : model_(model), calib_(calib), options_(options), mapping_(quant::default_qconfig()) {
   OCTET_CHECK(options.act_dtype == DType::kUInt8 || options.act_dtype == DType::kInt8,
               "activation dtype must be u8 or s8, not ", dtype_name(options.act_dtype));
-  quant::QConfig base = quant::default_qconfig();
   const bool auto_rule = options.observer == "auto";
-  base.act_observer = auto_rule ? quant::histogram_range_rules().front() : options.observer;
-  calibrated_rule_ = range_rule_ = base.act_observer;
-  base.activation.dtype = options.act_dtype;
-  base.activation.reduce_range = options.reduce_range;
-  base.weight.reduce_range = options.reduce_weight_range;
-  base.weight_per_channel = options.per_channel;
-  make_observer(base.act_observer, base.activation);  // octet::Error listing the kinds if unknown
-  mapping_ = options.config_json.empty() ? quant::QConfigMapping(base)
-                                         : quant::QConfigMapping::from_json(options.config_json, base);
-  check_node_names(model, options.exclude, "StaticQuantOptions::exclude");
-  for (const auto& name : options.exclude) mapping_.set_name(name, std::nullopt);
+  mapping_ = qconfig_mapping(model, options);
+  calibrated_rule_ = range_rule_ = calibrated_observer(options);
 
   check_finite(calib, "calibration data");
   const DataLayout layout = resolve_data_layout(model, calib, options.calib_layout, "calibration data");

@@ -18,6 +18,12 @@
 
 namespace octet {
 
+// The QConfigMapping `options` ask for on `model`: the base qconfig from the observer (observer
+// auto's first range rule), the dtypes and granularity, the JSON config applied over it, and
+// options.exclude kept float. octet::Error naming an unknown observer, a malformed config, or an
+// excluded name that is no node of `model`.
+quant::QConfigMapping qconfig_mapping(const Graph& model, const StaticQuantOptions& options);
+
 class StaticQuantizer {
  public:
   // Everything quantize_static does before converting. `calib` must outlive the quantizer (bias

@@ -13,6 +13,7 @@ std::function<int()> add_run(CLI::App& app);
 std::function<int()> add_bench(CLI::App& app);
 std::function<int()> add_eval(CLI::App& app);
 std::function<int()> add_quantize(CLI::App& app);
+std::function<int()> add_qat(CLI::App& app);
 std::function<int()> add_compare(CLI::App& app);
 std::function<int()> add_sensitivity(CLI::App& app);
 std::function<int()> add_report(CLI::App& app);

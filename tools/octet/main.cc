@@ -35,9 +35,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", version);
   app.require_subcommand(1);
   std::map<CLI::App*, std::function<int()>> actions;
-  for (auto add :
-       {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_eval, octet::cli::add_bench,
-        octet::cli::add_quantize, octet::cli::add_compare, octet::cli::add_sensitivity, octet::cli::add_report}) {
+  for (auto add : {octet::cli::add_inspect, octet::cli::add_run, octet::cli::add_eval, octet::cli::add_bench,
+                   octet::cli::add_quantize, octet::cli::add_qat, octet::cli::add_compare, octet::cli::add_sensitivity,
+                   octet::cli::add_report}) {
     size_t before = app.get_subcommands({}).size();
     auto action = add(app);
     actions[app.get_subcommands({})[before]] = action;

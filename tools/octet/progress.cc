@@ -21,15 +21,20 @@ void Progress::update(int64_t done, int64_t total) {
   update(done);
 }
 
+void Progress::update(int64_t done, const std::string& detail) {
+  detail_ = detail;
+  update(done);
+}
+
 void Progress::update(int64_t done) {
   if (!enabled_ || total_ <= 0) return;
   int percent = static_cast<int>(100 * done / total_);
   if (percent == last_percent_) return;
   last_percent_ = percent;
   int filled = percent * 30 / 100;
-  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%lld/%lld)", label_.c_str(), filled,
+  std::fprintf(stderr, "\r%s [%.*s%*s] %3d%% (%lld/%lld)%s%s", label_.c_str(), filled,
                "==============================", 30 - filled, "", percent, static_cast<long long>(done),
-               static_cast<long long>(total_));
+               static_cast<long long>(total_), detail_.empty() ? "" : " ", detail_.c_str());
   std::fflush(stderr);
 }
 

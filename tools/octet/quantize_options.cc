@@ -69,6 +69,13 @@ std::function<void(int64_t, int64_t)> calibration_progress() {
   };
 }
 
+std::string read_qconfig(const std::string& path) {
+  std::string text = read_file(path);
+  OCTET_CHECK(text.find_first_not_of(" \t\r\n") != std::string::npos, path,
+              ": the qconfig file is empty (docs/quantization.md shows the format)");
+  return text;
+}
+
 std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const QuantizeArgs& args,
                                                const std::function<void(int64_t, int64_t)>& progress) {
   if (args.mode == "dynamic") {
@@ -89,11 +96,7 @@ std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const Quantiz
   o.reduce_range = args.reduce_range;
   o.reduce_weight_range = args.reduce_weight_range;
   o.exclude = args.exclude;
-  if (!args.config.empty()) {
-    o.config_json = read_file(args.config);
-    OCTET_CHECK(o.config_json.find_first_not_of(" \t\r\n") != std::string::npos, args.config,
-                ": the qconfig file is empty (docs/quantization.md shows the format)");
-  }
+  if (!args.config.empty()) o.config_json = read_qconfig(args.config);
   o.samples = args.samples;
   o.batch = args.batch;
   o.bias_correction = !args.no_bias_correction;

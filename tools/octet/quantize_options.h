@@ -34,6 +34,9 @@ void check_quantize_options(const QuantizeArgs& args, const std::string& verb);
 // callback owns it: calibration and bias correction call it after the caller's scope moved on).
 std::function<void(int64_t, int64_t)> calibration_progress();
 
+// The text of the qconfig file at `path` (--config); octet::Error naming it when unreadable or empty.
+std::string read_qconfig(const std::string& path);
+
 // Reads the calibration data and the qconfig file, and calibrates (static). `progress` sees the
 // calibration and the first conversion's bias correction, in samples.
 std::unique_ptr<LayerQuantizer> make_quantizer(const Graph& model, const QuantizeArgs& args,

@@ -1,0 +1,85 @@
+// The network quantization-aware training trains (docs/qat.md): the fused float graph
+// (passes/fuse.h: BatchNormalization already folded into its Conv, constants folded) run with a
+// FakeQuantize wherever convert (passes/convert.h) puts Q/DQ for the same QuantPlan:
+// - after every quantized activation value (and on quantized graph inputs and constant operands),
+//   with the qparams of its root's observer, which sees the value first while training (PyTorch's
+//   FakeQuantize: observe, then fake-quantize with the updated range);
+// - on the weight of every quantized Conv/ConvTranspose/Gemm/MatMul, with exactly the qparams
+//   convert gives it (per channel, fitted to the bias: unit_weight_qparams).
+// So the exported QDQ model computes what the last training forward computed. The parameters are
+// the float weights and biases of every Conv, ConvTranspose, Gemm and MatMul; backward() fills
+// their gradients through the op backwards (train/backward.h) and the straight-through estimator.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "octet/graph.h"
+#include "ops/registry.h"
+#include "passes/prepare.h"
+#include "quant/observers/observer.h"
+#include "train/fake_quantize.h"
+
+namespace octet::train {
+
+class QatGraph {
+ public:
+  // `fused` and `plan` as the static quantizer makes them. octet::Error naming the first node
+  // between a parameter and output 0 that has no backward, or naming the graph when it has no
+  // parameter.
+  QatGraph(Graph fused, QuantPlan plan, int threads);
+  ~QatGraph();
+
+  enum class Mode {
+    kTrain,  // the observers see the batch (unless frozen); kept for backward()
+    kEval,   // qparams as they are; nothing kept
+  };
+  // The graph outputs for `feeds` (every graph input, axis 0 the batch).
+  std::vector<Tensor> forward(const std::map<std::string, Tensor>& feeds, Mode mode);
+  // dL/d output 0 of the last kTrain forward -> gradients() of every parameter.
+  void backward(const Tensor& grad_output);
+
+  // The float graph with the current parameters; its initializers are the parameters the
+  // optimizer updates in place.
+  const Graph& graph() const { return g_; }
+  std::map<std::string, Tensor>& initializers() { return g_.initializers; }
+  const std::set<std::string>& parameters() const { return params_; }
+  const std::map<std::string, Tensor>& gradients() const { return grads_; }
+  const QuantPlan& plan() const { return plan_; }
+  const std::map<std::string, std::unique_ptr<quant::Observer>>& observers() const { return observers_; }
+  // Activation ranges stay as they are from now on (PyTorch's disable_observer).
+  void freeze_observers() { observers_frozen_ = true; }
+  bool observers_frozen() const { return observers_frozen_; }
+
+ private:
+  struct Saved;  // what backward() needs of one node's forward
+  const Tensor& value(const std::string& name) const;
+  // Stores `raw` as value `name` for its readers: fake-quantized when the plan quantizes it.
+  void publish(const std::string& name, Tensor raw, Mode mode);
+  void add_grad(std::map<std::string, Tensor>& grads, const std::string& name, const Tensor& g);
+
+  Graph g_;
+  QuantPlan plan_;
+  ThreadPool pool_;
+  std::vector<size_t> order_;                        // node indices, producers first
+  std::vector<std::unique_ptr<OpKernel>> kernels_;  // one per node
+  std::map<size_t, const QuantUnit*> weight_units_;  // node index -> its unit, for fake-quantized weights
+  std::set<std::string> params_;
+  std::set<std::string> wants_grad_;  // values a parameter's gradient flows through
+  std::vector<bool> backward_nodes_;  // per node: on a path from a parameter to output 0
+  std::map<std::string, std::unique_ptr<quant::Observer>> observers_;
+  bool observers_frozen_ = false;
+  bool per_channel_ok_ = false;
+
+  std::map<std::string, Tensor> values_;                // this forward's values, as their readers see them
+  std::map<std::string, quant::TensorQParams> qparams_;  // this forward's activation qparams
+  std::map<std::string, std::vector<uint8_t>> inside_;  // kTrain: the STE masks of fake-quantized values
+  std::vector<Saved> saved_;                             // kTrain: per node
+  std::map<std::string, Tensor> grads_;
+};
+
+}  // namespace octet::train
