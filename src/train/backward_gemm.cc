@@ -22,14 +22,13 @@ void matmul_acc(const float* a, bool ta, const float* b, bool tb, float* c, int6
 
 void gemm_backward(BackwardContext& ctx) {
   check_differentiable(ctx, {0, 1, 2});
-  const Node& node = ctx.node;
   const Tensor& a = input(ctx, 0);
   const Tensor& b = input(ctx, 1);
   const Tensor dy = grad_output(ctx, 0);
-  OCTET_CHECK(a.rank() == 2 && b.rank() == 2 && dy.rank() == 2, node.describe(), ": Gemm needs 2-D A and B, got ",
+  OCTET_CHECK(a.rank() == 2 && b.rank() == 2 && dy.rank() == 2, ctx.node.describe(), ": Gemm needs 2-D A and B, got ",
               shape_str(a.shape()), " and ", shape_str(b.shape()));
-  const bool ta = node.attr_int("transA", 0) != 0, tb = node.attr_int("transB", 0) != 0;
-  const float alpha = node.attr_float("alpha", 1.0f), beta = node.attr_float("beta", 1.0f);
+  const bool ta = ctx.node.attr_int("transA", 0) != 0, tb = ctx.node.attr_int("transB", 0) != 0;
+  const float alpha = ctx.node.attr_float("alpha", 1.0f), beta = ctx.node.attr_float("beta", 1.0f);
   const int64_t m = dy.dim(0), n = dy.dim(1), k = ta ? a.dim(0) : a.dim(1);
   const float *pa = a.data<float>(), *pb = b.data<float>(), *pg = dy.data<float>();
   if (wants(ctx, 0)) {
