@@ -64,6 +64,7 @@ void conv_backward(BackwardContext& ctx) {
   if (wants(ctx, 2)) ctx.grad_inputs[2] = bias_grad(dy);
   if (x.numel() == 0 || w.numel() == 0 || dy.numel() == 0 || !(wants(ctx, 0) || wants(ctx, 1))) return;
 
+  // Multiply-adds, about: every weight meets every output position of every image.
   du::OpenMpThreads omp(ctx.pool, du::threads_for(dy.numel() / dy.dim(1) * w.numel(), ctx.pool.size()));
   const auto direct = dnnl::algorithm::convolution_direct;
   const memory::desc x_md = du::plain_desc(d.x), w_md = du::plain_desc(d.w), y_md = du::plain_desc(d.y);

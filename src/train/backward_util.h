@@ -20,7 +20,8 @@ void register_gemm_backward(BackwardTable& t);         // backward_gemm.cc: Gemm
 void register_activation_backward(BackwardTable& t);   // backward_activation.cc: Relu, ..., Softmax, Dropout
 void register_elementwise_backward(BackwardTable& t);  // backward_elementwise.cc: Add, Sub, Mul, Div
 void register_pool_backward(BackwardTable& t);         // backward_pool.cc: MaxPool, AveragePool, Global*Pool
-void register_shape_backward(BackwardTable& t);        // backward_shape.cc: Reshape, Transpose, Concat, ReduceMean..
+void register_shape_backward(BackwardTable& t);        // backward_shape.cc: Flatten, Reshape, Squeeze,
+                                                       // Unsqueeze, Transpose, Concat, ReduceMean
 
 // octet::Error naming the node when an input outside `differentiable` wants a gradient (a shape,
 // axes or bound input: nothing to differentiate); sizes grad_inputs like inputs if the caller did not.

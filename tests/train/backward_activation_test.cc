@@ -42,6 +42,14 @@ TEST(ActivationBackward, ClipBoundHasNoGradient) {
             std::string::npos);
 }
 
+TEST(ActivationBackward, DropoutRatioHasNoGradient) {
+  std::vector<Tensor> in = {random_tensor({2, 3}, 1), Tensor::scalar(0.5f)};
+  check_gradients("Dropout", in, {}, 13, {0});
+  const std::string msg = backward_error("Dropout", in, {}, 13, {0, 1});
+  EXPECT_NE(msg.find("Dropout_under_test"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("input 1 ('in1')"), std::string::npos) << msg;
+}
+
 TEST(ActivationBackward, HardSigmoidAndHardSwish) {
   // Kinks at alpha x + beta in {0, 1} (x = -1.25, 3.75 here) and at x = +-3 for HardSwish.
   Tensor x = Tensor::from_vector<float>({8}, {-5.0f, -2.0f, -1.0f, 0.3f, 2.0f, 3.5f, 4.0f, 6.0f});

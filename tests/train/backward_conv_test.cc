@@ -63,20 +63,35 @@ TEST(ConvBackward, OnlyTheWeight) {
   check_gradients("Conv", conv_inputs({1, 2, 4, 4}, {2, 2, 3, 3}, true), {}, 17, {1});
 }
 
-TEST(ConvBackward, MissingGradOutputIsZero) {
-  std::vector<Tensor> in = conv_inputs({1, 1, 3, 3}, {1, 1, 2, 2}, true);
+// Conv's backward on `in` (node "conv7") with upstream gradient g (nullptr: none), wanting `want`.
+std::vector<Tensor> conv_backward(const std::vector<Tensor>& in, const Tensor* g, std::vector<bool> want) {
   std::vector<Tensor> y = run_op("Conv", in);
   Node node;
-  node.name = "c";
+  node.name = "conv7";
   node.op_type = "Conv";
-  node.inputs = {"x", "w", "b"};
-  node.outputs = {"y"};
   ThreadPool pool(1);
-  train::BackwardContext ctx{node, {&in[0], &in[1], &in[2]}, {&y[0]}, {nullptr}, {true, true, true}, {}, pool};
+  train::BackwardContext ctx{node, {}, {&y[0]}, {g}, std::move(want), {}, pool};
+  for (const Tensor& t : in) ctx.inputs.push_back(&t);
   train::find_backward("Conv")(ctx);
-  ASSERT_EQ(ctx.grad_inputs.size(), 3u);
-  for (const Tensor& g : ctx.grad_inputs) expect_close(g, Tensor(DType::kFloat32, g.shape()), 0);
-  EXPECT_EQ(ctx.grad_inputs[1].shape(), in[1].shape());
+  return ctx.grad_inputs;
+}
+
+TEST(ConvBackward, MissingGradOutputIsZero) {
+  std::vector<Tensor> in = conv_inputs({1, 1, 3, 3}, {1, 1, 2, 2}, true);
+  std::vector<Tensor> grads = conv_backward(in, nullptr, {true, true, true});
+  ASSERT_EQ(grads.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) expect_close(grads[i], Tensor(DType::kFloat32, in[i].shape()), 0);
+}
+
+TEST(ConvBackward, GradOutputOfTheWrongShapeIsAnError) {
+  Tensor g(DType::kFloat32, {1, 1, 3, 3});
+  try {
+    conv_backward(conv_inputs({1, 1, 3, 3}, {1, 1, 2, 2}, false), &g, {true, false});
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("conv7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("[1,1,2,2]"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

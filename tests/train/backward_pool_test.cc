@@ -32,6 +32,12 @@ TEST(PoolBackward, MaxPool) {
                   12, {0});
 }
 
+TEST(PoolBackward, MaxPoolWithIndicesOutput) {
+  GradCheckOptions two_outputs;
+  two_outputs.n_outputs = 2;  // the Indices output carries no gradient
+  check_gradients("MaxPool", {distinct({1, 2, 4, 4}, 5)}, {{"kernel_shape", attr_ints({2, 2})}}, 12, {0}, two_outputs);
+}
+
 TEST(PoolBackward, MaxPoolTiesGoToTheFirstMaximum) {
   Tensor x = Tensor::from_vector<float>({1, 1, 2, 2}, {1, 3, 3, 2});
   std::vector<Tensor> y = run_op("MaxPool", {x}, {{"kernel_shape", attr_ints({2, 2})}});
