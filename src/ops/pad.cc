@@ -93,11 +93,13 @@ void pad(KernelContext& ctx) {
                 ": cannot pad an empty axis ", k, " in this mode");
   }
   Tensor y(x.dtype(), shape);
+  ctx.outputs[0] = y;
+  // An empty output needs no maps, and one of its other axes may be longer than any table.
+  if (y.numel() == 0) return;
   std::vector<std::vector<int64_t>> maps(r);
   for (int64_t k = 0; k < r; ++k)
     maps[k] = axis_map(shape[k], std::max<int64_t>(0, begin[k]), skipped[k], kept[k], mode);
   indexed_copy(y.raw(), x.raw(), x.shape(), maps, value.raw(), dtype_size(x.dtype()), ctx.pool);
-  ctx.outputs[0] = y;
 }
 
 }  // namespace octet
