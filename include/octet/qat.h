@@ -15,10 +15,10 @@
 namespace octet {
 
 struct QatProgress {
-  int epoch = 0, epochs = 0;      // 1-based
-  int64_t step = 0, steps = 0;    // within the epoch, 1-based
-  double loss = 0;                // running mean over the epoch so far
-  double top1 = -1;               // running training top-1 in [0, 1]; -1 when distilling
+  int epoch = 0, epochs = 0;    // 1-based
+  int64_t step = 0, steps = 0;  // within the epoch, 1-based
+  double loss = 0;              // running mean over the epoch so far
+  double top1 = -1;             // running training top-1 in [0, 1]; -1 when distilling
 };
 
 struct QatEpoch {
@@ -27,12 +27,14 @@ struct QatEpoch {
   double val_top1 = -1;  // fake-quantized top-1 on the validation data after the epoch; -1 without
   double lr = 0;         // the learning rate at the epoch's last step
   double seconds = 0;
-  bool observers_frozen = false;  // after this epoch
+  bool observers_frozen = false;   // after this epoch
+  bool batch_norm_frozen = false;  // after this epoch
 };
 
 struct QatReport {
   std::vector<QatEpoch> epochs;
-  double float_val_top1 = -1;  // the float model's top-1 on the validation data; -1 without
+  int64_t batch_norms = 0;         // Conv+BatchNormalization pairs whose BN trained
+  double float_val_top1 = -1;      // the float model's top-1 on the validation data; -1 without
   std::vector<std::string> notes;  // changes to the model as a whole (an opset raised)
 };
 
@@ -49,6 +51,11 @@ struct QatOptions {
   double gamma = 0.1;
   // Activation ranges stop moving after this many epochs, >= 1 (PyTorch's disable_observer); -1: never.
   int freeze_observers_after = -1;
+  // A Conv followed by BatchNormalization trains with the BN folded into its fake-quantized weight
+  // (docs/qat.md), normalizing with the batch statistics and updating the running ones until this
+  // many epochs have passed, then with the running statistics (PyTorch's freeze_bn_stats); 0:
+  // from the start; -1: never.
+  int freeze_bn_after = -1;
   // "" trains against the labels (softmax cross-entropy on output 0, the logits); "kl" against the
   // float model's own outputs on the same batch (knowledge distillation, no labels needed), "mse"
   // likewise for regression heads.

@@ -86,7 +86,8 @@ std::unique_ptr<Optimizer> make_optimizer(const OptimizerOptions& options) {
     OCTET_CHECK(options.momentum >= 0 && options.momentum < 1, "momentum must be in [0, 1), got ", options.momentum);
     return std::make_unique<Sgd>(options);
   }
-  if (options.kind == "adam" || options.kind == "adamw") return std::make_unique<Adam>(options, options.kind == "adamw");
+  if (options.kind == "adam" || options.kind == "adamw")
+    return std::make_unique<Adam>(options, options.kind == "adamw");
   fail("unknown optimizer '", options.kind, "' (sgd, adam, adamw)");
 }
 
@@ -99,8 +100,9 @@ double learning_rate(const ScheduleOptions& schedule, double base_lr, int64_t st
     return base_lr * std::pow(schedule.gamma, static_cast<double>(epoch / schedule.step_epochs));
   }
   if (schedule.kind == "cosine")
-    return base_lr * 0.5 * (1 + std::cos(std::numbers::pi * static_cast<double>(step) /
-                                         static_cast<double>(std::max<int64_t>(1, total_steps))));
+    return base_lr * 0.5 *
+           (1 + std::cos(std::numbers::pi * static_cast<double>(step) /
+                         static_cast<double>(std::max<int64_t>(1, total_steps))));
   fail("unknown learning-rate schedule '", schedule.kind, "' (constant, step, cosine)");
 }
 

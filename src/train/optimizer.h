@@ -14,8 +14,8 @@ namespace octet::train {
 struct OptimizerOptions {
   std::string kind = "sgd";  // "sgd", "adam" or "adamw"
   double lr = 0.01;
-  double momentum = 0.9;      // sgd
-  double weight_decay = 0;    // sgd, adam: added to the gradient (L2); adamw: decoupled
+  double momentum = 0.9;                          // sgd
+  double weight_decay = 0;                        // sgd, adam: added to the gradient (L2); adamw: decoupled
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam, adamw
 };
 
@@ -23,8 +23,7 @@ class Optimizer {
  public:
   virtual ~Optimizer() = default;
   // One update of every parameter that has a gradient, at learning rate `lr`.
-  virtual void step(std::map<std::string, Tensor>& params, const std::map<std::string, Tensor>& grads,
-                    double lr) = 0;
+  virtual void step(std::map<std::string, Tensor>& params, const std::map<std::string, Tensor>& grads, double lr) = 0;
 };
 
 // octet::Error naming the kind when it is none of the three.

@@ -12,6 +12,7 @@
 #include "passes/fuse.h"
 #include "passes/static_quantizer.h"
 #include "passes/upgrade_opset.h"
+#include "train/conv_bn.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
 #include "train/qat_graph.h"
@@ -56,10 +57,10 @@ int64_t correct(const Tensor& logits, const Tensor& labels) {
 
 void check_labels(const Tensor& labels, int64_t samples, const std::string& what) {
   OCTET_CHECK(labels.defined(), what, ": labels are needed (or distill against the float model's outputs)");
-  OCTET_CHECK(labels.dtype() == DType::kInt64 || labels.dtype() == DType::kInt32, what, ": labels must be int64 or int32, not ",
-              dtype_name(labels.dtype()));
-  OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == samples, what, ": ", shape_str(labels.shape()),
-              " labels for ", samples, " samples (expected one per sample, rank 1)");
+  OCTET_CHECK(labels.dtype() == DType::kInt64 || labels.dtype() == DType::kInt32, what,
+              ": labels must be int64 or int32, not ", dtype_name(labels.dtype()));
+  OCTET_CHECK(labels.rank() == 1 && labels.dim(0) == samples, what, ": ", shape_str(labels.shape()), " labels for ",
+              samples, " samples (expected one per sample, rank 1)");
 }
 
 void check_classes(const Tensor& labels, int64_t classes, const std::string& what) {
@@ -88,9 +89,11 @@ void check_options(const QatOptions& o) {
   OCTET_CHECK(o.distill.empty() || o.distill == "kl" || o.distill == "mse", "QAT: distill must be kl or mse, not '",
               o.distill, "'");
   OCTET_CHECK(o.temperature > 0, "QAT: the distillation temperature must be positive, got ", o.temperature);
+  OCTET_CHECK(o.freeze_bn_after >= -1, "QAT: freeze_bn_after must be >= 0 (or -1: never), got ", o.freeze_bn_after);
   OCTET_CHECK(o.freeze_observers_after == -1 || o.freeze_observers_after >= 1,
               "QAT: freeze_observers_after must be at least 1 epoch (or -1: never), got ", o.freeze_observers_after);
-  OCTET_CHECK(o.observer != "auto", "QAT: observer auto picks a range rule after calibration, for post-training "
+  OCTET_CHECK(o.observer != "auto",
+              "QAT: observer auto picks a range rule after calibration, for post-training "
               "quantization; QAT observes while training (moving_average, minmax, ...)");
 }
 
@@ -126,6 +129,7 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
     fused = std::move(up.graph);
     if (!up.note.empty()) rep.notes.push_back(up.note);
   }
+  const Graph unfused = fused;
   fuse_for_static_quantization(fused);
   QuantPlan plan = prepare(fused, mapping);
 
@@ -138,7 +142,9 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
   };
   if (validate) rep.float_val_top1 = top1(val, val_labels, options.batch, float_logits);
 
-  QatGraph net(std::move(fused), std::move(plan), options.threads);
+  QatGraph net(std::move(fused), std::move(plan), options.threads, train::find_conv_bns(unfused), &unfused);
+  rep.batch_norms = static_cast<int64_t>(net.batch_norms());
+  if (options.freeze_bn_after == 0) net.freeze_batch_norm();
   train::OptimizerOptions oo;
   oo.kind = options.optimizer;
   oo.lr = options.lr;
@@ -193,7 +199,9 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
     ep.loss = loss_sum / static_cast<double>(seen);
     ep.top1 = distill ? -1.0 : static_cast<double>(hits) / static_cast<double>(seen);
     if (options.freeze_observers_after >= 0 && epoch + 1 >= options.freeze_observers_after) net.freeze_observers();
+    if (options.freeze_bn_after >= 0 && epoch + 1 >= options.freeze_bn_after) net.freeze_batch_norm();
     ep.observers_frozen = net.observers_frozen();
+    ep.batch_norm_frozen = net.batch_norm_frozen();
     if (validate)
       ep.val_top1 = top1(val, val_labels, options.batch, [&](const std::map<std::string, Tensor>& feeds) {
         return net.forward(feeds, QatGraph::Mode::kEval).front();
@@ -202,6 +210,7 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
     rep.epochs.push_back(ep);
   }
 
+  net.fold_batch_norms();  // the last step's parameters and statistics
   ConvertNotes notes;
   Graph qdq = convert(net.graph(), net.plan(), net.observers(), &notes);
   rep.notes.insert(rep.notes.end(), notes.notes.begin(), notes.notes.end());

@@ -1,12 +1,14 @@
 #include "train/qat_graph.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
 
+#include "ir/topo_sort.h"
 #include "octet/error.h"
 #include "passes/calibrate.h"
 #include "passes/convert.h"
 #include "passes/upgrade_opset.h"
-#include "ir/topo_sort.h"
 #include "train/backward.h"
 
 namespace octet::train {
@@ -19,9 +21,9 @@ bool is_weighted(const std::string& op) {
 
 // Ops whose outputs are integers or booleans: no gradient flows through them.
 bool has_integer_outputs(const std::string& op) {
-  static const std::set<std::string> kOps = {"Shape", "Size",  "ArgMax", "ArgMin", "Equal", "Less", "Greater",
-                                             "Not",   "And",   "Or",     "NonZero", "ConstantOfShape", "Range",
-                                             "LessOrEqual", "GreaterOrEqual"};
+  static const std::set<std::string> kOps = {
+      "Shape", "Size", "ArgMax",  "ArgMin",          "Equal", "Less",        "Greater",       "Not",
+      "And",   "Or",   "NonZero", "ConstantOfShape", "Range", "LessOrEqual", "GreaterOrEqual"};
   return kOps.count(op) > 0;
 }
 
@@ -34,12 +36,36 @@ std::string trainable_list() {
 }  // namespace
 
 struct QatGraph::Saved {
-  std::vector<Tensor> inputs;   // as the node read them (fake-quantized where they were)
-  std::vector<Tensor> outputs;  // as the node wrote them
+  std::vector<Tensor> inputs;          // as the node read them (fake-quantized where they were)
+  std::vector<Tensor> outputs;         // as the node wrote them (a Conv+BN's: the convolution's, z)
   std::vector<uint8_t> weight_inside;  // the STE mask of a fake-quantized weight (input 1)
+  std::optional<BnBatch> bn;           // a Conv+BN with batch statistics
 };
 
-QatGraph::QatGraph(Graph fused, QuantPlan plan, int threads)
+bool QatGraph::adopt(const ConvBn& cb, const Graph& model, size_t node) {
+  const Node& n = g_.nodes[node];
+  if (n.op_type != "Conv" || !n.has_input(2)) return false;
+  std::map<std::string, Tensor> own;
+  for (const std::string* name : {&cb.weight, &cb.bias, &cb.scale, &cb.shift, &cb.mean, &cb.var}) {
+    if (name->empty()) continue;
+    if (g_.find_initializer(*name)) return false;  // still read as it is: not folded away
+    own[*name] = model.find_initializer(*name)->clone();
+  }
+  // Only this BN folded into it (a Mul or Add after the BN would fold too): the fold of the
+  // tensors must give the fused weight and bias.
+  const FoldFactors fold = fold_factors(cb, own);
+  const Tensor w = folded_weight(cb, fold, own), b = folded_bias(cb, fold, own);
+  const Tensor* fw = g_.find_initializer(n.inputs[1]);
+  const Tensor* fb = g_.find_initializer(n.inputs[2]);
+  if (!fw || !fb || fw->shape() != w.shape() || fb->shape() != b.shape() ||
+      std::memcmp(fw->raw(), w.raw(), w.nbytes()) != 0 || std::memcmp(fb->raw(), b.raw(), b.nbytes()) != 0)
+    return false;
+  for (auto& [name, t] : own) g_.initializers[name] = std::move(t);
+  bn_units_[node] = BnUnit{cb, n.inputs[1], n.inputs[2], fold, {}};
+  return true;
+}
+
+QatGraph::QatGraph(Graph fused, QuantPlan plan, int threads, const std::vector<ConvBn>& conv_bns, const Graph* model)
     : g_(std::move(fused)), plan_(std::move(plan)), pool_(std::max(1, threads)) {
   OCTET_CHECK(!g_.outputs.empty(), "QAT: the model has no output");
   const int opset = g_.opsets.count("") ? g_.opsets.at("") : 1;
@@ -57,17 +83,29 @@ QatGraph::QatGraph(Graph fused, QuantPlan plan, int threads)
         if (const Tensor* t = g_.find_initializer(n.inputs[i]); t && t->dtype() == DType::kFloat32)
           params_.insert(n.inputs[i]);
   }
-  OCTET_CHECK(!params_.empty(), "QAT: graph '", g_.name, "' has no Conv, ConvTranspose, Gemm or MatMul weight to train");
+  OCTET_CHECK(!params_.empty(), "QAT: graph '", g_.name,
+              "' has no Conv, ConvTranspose, Gemm or MatMul weight to train");
   // A Tensor copy shares its buffer: the optimizer updates the parameters in place, which must not
   // reach the caller's model (nor a float teacher built on it).
   for (const std::string& p : params_) g_.initializers[p] = g_.initializers[p].clone();
+  trained_ = params_;
+  if (model)
+    for (const ConvBn& cb : conv_bns)
+      for (size_t i = 0; i < g_.nodes.size(); ++i)
+        if (g_.nodes[i].name == cb.conv && adopt(cb, *model, i)) {
+          trained_.erase(g_.nodes[i].inputs[1]);
+          trained_.erase(g_.nodes[i].inputs[2]);
+          for (const std::string& t : {cb.weight, cb.bias, cb.scale, cb.shift})
+            if (!t.empty()) trained_.insert(t);
+        }
 
   // Forward from the parameters, backward from output 0: the nodes in between need a backward.
   order_ = topological_order(g_, false);
   wants_grad_ = params_;
   for (size_t i : order_) {
     const Node& n = g_.nodes[i];
-    const bool reached = std::any_of(n.inputs.begin(), n.inputs.end(), [&](const auto& v) { return wants_grad_.count(v); });
+    const bool reached =
+        std::any_of(n.inputs.begin(), n.inputs.end(), [&](const auto& v) { return wants_grad_.count(v); });
     if (reached && !has_integer_outputs(n.op_type))
       for (const auto& o : n.outputs) wants_grad_.insert(o);
   }
@@ -126,7 +164,16 @@ void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
   if (mode == Mode::kTrain) inside_[name] = std::move(fq.inside);
 }
 
+void QatGraph::fold_batch_norms() {
+  for (auto& [node, u] : bn_units_) {
+    u.fold = fold_factors(u.cb, g_.initializers);
+    g_.initializers[u.folded_w] = folded_weight(u.cb, u.fold, g_.initializers);
+    g_.initializers[u.folded_b] = folded_bias(u.cb, u.fold, g_.initializers);
+  }
+}
+
 std::vector<Tensor> QatGraph::forward(const std::map<std::string, Tensor>& feeds, Mode mode) {
+  fold_batch_norms();
   values_.clear();
   qparams_.clear();
   inside_.clear();
@@ -151,14 +198,25 @@ std::vector<Tensor> QatGraph::forward(const std::map<std::string, Tensor>& feeds
       inputs[1] = std::move(fq.y);
       if (mode == Mode::kTrain) saved_[i].weight_inside = std::move(fq.inside);
     }
+    // A Conv+BN with batch statistics convolves without the folded bias; batch_norm_train adds
+    // what the BN makes of it.
+    auto bu = bn_units_.find(i);
+    const bool batch_stats = bu != bn_units_.end() && mode == Mode::kTrain && !bn_frozen_;
+    if (batch_stats) inputs[2] = Tensor();
     for (const Tensor& t : inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
     try {
       kernels_[i]->run(ctx);
     } catch (const Error& e) {
       fail(n.describe(), ": ", e.what());
     }
-    for (size_t k = 0; k < n.outputs.size(); ++k)
-      if (!n.outputs[k].empty()) publish(n.outputs[k], ctx.outputs[k], mode);
+    if (batch_stats) {
+      BnBatch bn = batch_norm_train(bu->second.cb, bu->second.fold, ctx.outputs[0], g_.initializers);
+      publish(n.outputs[0], bn.y, mode);
+      saved_[i].bn = std::move(bn);
+    } else {
+      for (size_t k = 0; k < n.outputs.size(); ++k)
+        if (!n.outputs[k].empty()) publish(n.outputs[k], ctx.outputs[k], mode);
+    }
     if (mode == Mode::kTrain && backward_nodes_[i]) {
       saved_[i].inputs = std::move(inputs);
       saved_[i].outputs = std::move(ctx.outputs);
@@ -208,11 +266,18 @@ void QatGraph::backward(const Tensor& grad_output) {
       grad_outs.push_back(mask != inside_.end() ? straight_through(it->second, mask->second) : it->second);
     }
     if (!any) continue;
+    if (s.bn) {  // dL/dy -> dL/dz, the BN's own gradients into grads_
+      BnUnit& u = bn_units_.at(i);
+      std::vector<double> grad_s;
+      grad_outs[0] =
+          batch_norm_train_backward(u.cb, u.fold, *s.bn, s.outputs[0], grad_outs[0], g_.initializers, grads_, grad_s);
+      u.grad_s = std::move(grad_s);
+    }
     for (const Tensor& t : s.inputs) ctx.inputs.push_back(t.defined() ? &t : nullptr);
     for (const Tensor& t : s.outputs) ctx.outputs.push_back(t.defined() ? &t : nullptr);
     for (const Tensor& t : grad_outs) ctx.grad_outputs.push_back(t.defined() ? &t : nullptr);
     for (size_t k = 0; k < n.inputs.size(); ++k)
-      ctx.wants_grad.push_back(n.has_input(k) && wants_grad_.count(n.inputs[k]) &&
+      ctx.wants_grad.push_back(n.has_input(k) && s.inputs[k].defined() && wants_grad_.count(n.inputs[k]) &&
                                s.inputs[k].dtype() == DType::kFloat32);
     ctx.grad_inputs.resize(n.inputs.size());
     try {
@@ -230,6 +295,11 @@ void QatGraph::backward(const Tensor& grad_output) {
       else if (params_.count(name)) add_grad(grads_, name, g);
       else add_grad(value_grads, name, g);
     }
+  }
+  for (auto& [node, u] : bn_units_) {
+    if (!grads_.count(u.folded_w) && !grads_.count(u.folded_b) && u.grad_s.empty()) continue;
+    unfold_gradients(u.cb, u.fold, u.folded_w, u.folded_b, u.grad_s, g_.initializers, grads_);
+    u.grad_s.clear();
   }
 }
 

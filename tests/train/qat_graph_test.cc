@@ -25,6 +25,7 @@ namespace {
 
 const std::string kSrc = OCTET_SOURCE_DIR;
 
+// The BNs train with batch statistics (train/conv_bn.h).
 QatGraph make_net(const Graph& model, bool per_channel) {
   Graph fused = model;
   fuse_for_static_quantization(fused);
@@ -32,7 +33,7 @@ QatGraph make_net(const Graph& model, bool per_channel) {
   o.observer = "moving_average";
   o.per_channel = per_channel;
   QuantPlan plan = prepare(fused, qconfig_mapping(model, o));
-  return QatGraph(std::move(fused), std::move(plan), 1);
+  return QatGraph(std::move(fused), std::move(plan), 1, find_conv_bns(model), &model);
 }
 
 // A few SGD steps on the first samples, so that the weights and ranges are the training's own.
@@ -59,6 +60,7 @@ Agreement exported_vs_fake_quantized(const std::string& model, bool per_channel)
   const Tensor labels = read_npy(kSrc + "/examples/mnist_train_labels.npy");
   QatGraph net = make_net(load_onnx(kSrc + "/examples/" + model), per_channel);
   train_steps(net, x, labels, 3);
+  net.fold_batch_norms();
   const Graph qdq = convert(net.graph(), net.plan(), net.observers());
   Executor int8(lower(qdq));
   const auto feeds = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 64);

@@ -107,12 +107,14 @@ TEST(QuantizeAwareTrain, NamesBadLabelsAndOptions) {
   const Data d;
   Tensor bad = d.labels.clone();
   bad.data<int64_t>()[3] = 10;
-  EXPECT_NE(error_of([&] { quantize_aware_train(d.model, d.train, bad, quick()); })
-                .find("label 10 of sample 3 is outside the model's 10 classes"),
+  EXPECT_NE(error_of([&] {
+              quantize_aware_train(d.model, d.train, bad, quick());
+            }).find("label 10 of sample 3 is outside the model's 10 classes"),
             std::string::npos);
   const Tensor few = slice_samples({{"y", d.labels}}, 0, 100).at("y");
-  EXPECT_NE(error_of([&] { quantize_aware_train(d.model, d.train, few, quick()); }).find("[100] labels for 256 samples"),
-            std::string::npos);
+  EXPECT_NE(
+      error_of([&] { quantize_aware_train(d.model, d.train, few, quick()); }).find("[100] labels for 256 samples"),
+      std::string::npos);
   EXPECT_NE(error_of([&] { quantize_aware_train(d.model, d.train, Tensor(), quick()); }).find("labels are needed"),
             std::string::npos);
   Tensor floats(DType::kFloat32, {256});

@@ -69,7 +69,8 @@ std::function<int()> add_qat(CLI::App& app) {
   cmd->add_option("--momentum", o.momentum, "sgd momentum")->check(CLI::Range(0.0, 0.999999));
   cmd->add_option("--weight-decay", o.weight_decay, "L2 weight decay (adamw: decoupled)")
       ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--schedule", o.schedule, "learning-rate schedule: constant, step (x --gamma every "
+  cmd->add_option("--schedule", o.schedule,
+                  "learning-rate schedule: constant, step (x --gamma every "
                   "--step-epochs), cosine (to 0 at the last step)")
       ->check(CLI::IsMember({"constant", "step", "cosine"}));
   cmd->add_option("--step-epochs", o.step_epochs, "step schedule: epochs between decays")->check(CLI::Range(1, 100000));
@@ -77,7 +78,12 @@ std::function<int()> add_qat(CLI::App& app) {
   cmd->add_option("--freeze-observers-after", o.freeze_observers_after,
                   "activation ranges stop moving after this many epochs (default: never)")
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--distill", o.distill, "train against the fp32 model's own outputs instead of --labels: kl "
+  cmd->add_option("--freeze-bn-after", o.freeze_bn_after,
+                  "Conv+BatchNormalization: batch statistics until this many epochs, then the running ones "
+                  "(0: from the start; default: never)")
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--distill", o.distill,
+                  "train against the fp32 model's own outputs instead of --labels: kl "
                   "(softmax outputs), mse (regression heads)")
       ->check(CLI::IsMember({"kl", "mse"}));
   cmd->add_option("--temperature", o.temperature, "--distill kl: softmax temperature")->check(CLI::PositiveNumber);
@@ -111,7 +117,8 @@ std::function<int()> add_qat(CLI::App& app) {
     }
     std::unique_ptr<Progress> bar;
     o.progress = [&bar](const QatProgress& p) {
-      if (p.step == 1) bar = std::make_unique<Progress>("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs), p.steps);
+      if (p.step == 1)
+        bar = std::make_unique<Progress>("epoch " + std::to_string(p.epoch) + "/" + std::to_string(p.epochs), p.steps);
       char detail[64];
       if (p.top1 >= 0) std::snprintf(detail, sizeof detail, "loss %.4f top-1 %.2f %%", p.loss, 100 * p.top1);
       else std::snprintf(detail, sizeof detail, "loss %.4g", p.loss);
@@ -126,7 +133,8 @@ std::function<int()> add_qat(CLI::App& app) {
       std::printf("epoch %zu/%zu: loss %.4f", e + 1, report.epochs.size(), ep.loss);
       if (ep.top1 >= 0) std::printf(", train top-1 %s", percent(ep.top1).c_str());
       if (ep.val_top1 >= 0) std::printf(", val top-1 %s (fake-quantized)", percent(ep.val_top1).c_str());
-      std::printf(", lr %.3g, %.1f s%s\n", ep.lr, ep.seconds, ep.observers_frozen ? ", observers frozen" : "");
+      std::printf(", lr %.3g, %.1f s%s%s\n", ep.lr, ep.seconds, ep.observers_frozen ? ", observers frozen" : "",
+                  report.batch_norms && ep.batch_norm_frozen ? ", BN statistics frozen" : "");
     }
     for (const std::string& note : report.notes) std::printf("%s\n", note.c_str());
     save_onnx(q, args->out);
