@@ -70,6 +70,13 @@ struct QatOptions {
   std::vector<std::string> exclude;
   std::string config_json;
   uint64_t seed = 0;  // the order of the samples; the same seed and threads give the same file
+  // After every epoch, everything needed to go on is written here (atomically: a run killed while
+  // writing leaves the previous epoch's); "" writes none.
+  std::string checkpoint;
+  // Goes on from this checkpoint, written by a run of the same model, data and settings: the
+  // result is the file the uninterrupted run gives. octet::Error naming the file and the setting
+  // or tensor that differs.
+  std::string resume;
   int threads = 1;
   std::function<void(const QatProgress&)> progress;  // after every step
 };

@@ -53,8 +53,7 @@ std::vector<ConvBn> find_conv_bns(const Graph& model) {
       for (size_t i = 1; i < 5; ++i) ok = ok && constant_channels(model, bn.inputs[i], oc);
       if (ok)
         found.push_back({conv.name, conv.inputs[1], conv.has_input(2) ? conv.inputs[2] : "", bn.inputs[1], bn.inputs[2],
-                         bn.inputs[3], bn.inputs[4], bn.attr_float("epsilon", 1e-5f),
-                         bn.attr_float("momentum", 0.9f)});
+                         bn.inputs[3], bn.inputs[4], bn.attr_float("epsilon", 1e-5f), bn.attr_float("momentum", 0.9f)});
     }
   }
   return found;
@@ -102,9 +101,7 @@ BnBatch batch_norm_train(const ConvBn& cb, const FoldFactors& fold, const Tensor
   const float* scale = values(tensors, cb.scale);
   const float* shift = values(tensors, cb.shift);
   // c = z / s + b; a channel with s = 0 (gamma = 0) is b.
-  auto c_of = [&](int64_t ch, float zv) {
-    return (s[ch] != 0 ? zv / s[ch] : 0.0) + (b ? b[ch] : 0.0);
-  };
+  auto c_of = [&](int64_t ch, float zv) { return (s[ch] != 0 ? zv / s[ch] : 0.0) + (b ? b[ch] : 0.0); };
   std::vector<double> sum(channels, 0), sq(channels, 0);
   const float* zd = z.data<float>();
   for_each_channel_run(z, [&](int64_t ch, int64_t first, int64_t len) {
@@ -136,9 +133,8 @@ BnBatch batch_norm_train(const ConvBn& cb, const FoldFactors& fold, const Tensor
 }
 
 Tensor batch_norm_train_backward(const ConvBn& cb, const FoldFactors& fold, const BnBatch& saved, const Tensor& z,
-                                 const Tensor& grad_y,
-                                 const std::map<std::string, Tensor>& tensors, std::map<std::string, Tensor>& grads,
-                                 std::vector<double>& grad_s) {
+                                 const Tensor& grad_y, const std::map<std::string, Tensor>& tensors,
+                                 std::map<std::string, Tensor>& grads, std::vector<double>& grad_s) {
   const int64_t channels = z.dim(1), per_channel = z.numel() / channels;
   const float* scale = values(tensors, cb.scale);
   const float* gy = grad_y.data<float>();

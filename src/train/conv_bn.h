@@ -44,9 +44,9 @@ Tensor folded_bias(const ConvBn& cb, const FoldFactors& fold, const std::map<std
 
 // What the training-mode forward keeps for its backward.
 struct BnBatch {
-  Tensor y;                      // the BN's output
-  Tensor normalized;             // (c - mean_B) / sqrt(var_B + eps)
-  std::vector<double> inv_std;   // 1 / sqrt(var_B + eps) per channel
+  Tensor y;                     // the BN's output
+  Tensor normalized;            // (c - mean_B) / sqrt(var_B + eps)
+  std::vector<double> inv_std;  // 1 / sqrt(var_B + eps) per channel
 };
 
 // From z = Conv(x, FQ(W s)), `fold` the factors it was made with: y with the batch statistics, and
@@ -57,17 +57,15 @@ BnBatch batch_norm_train(const ConvBn& cb, const FoldFactors& fold, const Tensor
 // The backward of batch_norm_train: dL/dz from dL/dy, and the gradients of the bias, scale and
 // shift added into `grads`, with dL/ds (the fold factor's own, from c = z / s) per channel.
 Tensor batch_norm_train_backward(const ConvBn& cb, const FoldFactors& fold, const BnBatch& saved, const Tensor& z,
-                                 const Tensor& grad_y,
-                                 const std::map<std::string, Tensor>& tensors, std::map<std::string, Tensor>& grads,
-                                 std::vector<double>& grad_s);
+                                 const Tensor& grad_y, const std::map<std::string, Tensor>& tensors,
+                                 std::map<std::string, Tensor>& grads, std::vector<double>& grad_s);
 
 // Moves the gradients of the folded weight and bias (keys folded_w, folded_b; either may be
 // absent) onto W, b, scale and shift through W' = W s, b' = (b - mean) s + shift and
 // s = scale inv_sigma (`fold`: the factors of the forward), adding `grad_s` (dL/ds from
 // elsewhere) to the fold factor's.
 void unfold_gradients(const ConvBn& cb, const FoldFactors& fold, const std::string& folded_w,
-                      const std::string& folded_b,
-                      const std::vector<double>& grad_s, const std::map<std::string, Tensor>& tensors,
-                      std::map<std::string, Tensor>& grads);
+                      const std::string& folded_b, const std::vector<double>& grad_s,
+                      const std::map<std::string, Tensor>& tensors, std::map<std::string, Tensor>& grads);
 
 }  // namespace octet::train

@@ -11,10 +11,26 @@ namespace octet::train {
 namespace {
 
 // Per-parameter state tensors (momentum buffers, Adam's moments), made zero on first use.
-float* state(std::map<std::string, Tensor>& buffers, const std::string& name, const Tensor& like) {
+float* buffer(std::map<std::string, Tensor>& buffers, const std::string& name, const Tensor& like) {
   auto it = buffers.find(name);
   if (it == buffers.end()) it = buffers.emplace(name, Tensor(DType::kFloat32, like.shape())).first;
   return it->second.data<float>();
+}
+
+// Checkpoint members: "<prefix>:<parameter>" per buffer.
+void save_buffers(const std::string& prefix, const std::map<std::string, Tensor>& buffers,
+                  std::map<std::string, Tensor>& out) {
+  for (const auto& [name, t] : buffers) out[prefix + ":" + name] = t;
+}
+
+std::map<std::string, Tensor> load_buffers(const std::string& prefix, const std::map<std::string, Tensor>& in) {
+  std::map<std::string, Tensor> buffers;
+  for (const auto& [key, t] : in)
+    if (key.rfind(prefix + ":", 0) == 0) {
+      OCTET_CHECK(t.dtype() == DType::kFloat32, "optimizer state '", key, "' is not float32");
+      buffers[key.substr(prefix.size() + 1)] = t.clone();
+    }
+  return buffers;
 }
 
 // torch.optim.SGD: g += wd * w; b = momentum * b + g (b = g at the first step); w -= lr * b.
@@ -26,7 +42,7 @@ class Sgd : public Optimizer {
       Tensor& p = params.at(name);
       const bool first = !velocity_.count(name);
       float* w = p.data<float>();
-      float* b = state(velocity_, name, p);
+      float* b = buffer(velocity_, name, p);
       const float* g = grad.data<float>();
       for (int64_t i = 0; i < p.numel(); ++i) {
         const float gi = g[i] + static_cast<float>(o_.weight_decay) * w[i];
@@ -35,6 +51,13 @@ class Sgd : public Optimizer {
       }
     }
   }
+
+  std::map<std::string, Tensor> state() const override {
+    std::map<std::string, Tensor> out;
+    save_buffers("velocity", velocity_, out);
+    return out;
+  }
+  void load_state(const std::map<std::string, Tensor>& state) override { velocity_ = load_buffers("velocity", state); }
 
  private:
   OptimizerOptions o_;
@@ -55,8 +78,8 @@ class Adam : public Optimizer {
     for (const auto& [name, grad] : grads) {
       Tensor& p = params.at(name);
       float* w = p.data<float>();
-      float* m = state(m_, name, p);
-      float* v = state(v_, name, p);
+      float* m = buffer(m_, name, p);
+      float* v = buffer(v_, name, p);
       const float* g = grad.data<float>();
       for (int64_t i = 0; i < p.numel(); ++i) {
         float gi = g[i];
@@ -68,6 +91,22 @@ class Adam : public Optimizer {
         w[i] -= static_cast<float>(lr * (m[i] / c1) / denom);
       }
     }
+  }
+
+  std::map<std::string, Tensor> state() const override {
+    std::map<std::string, Tensor> out;
+    save_buffers("m", m_, out);
+    save_buffers("v", v_, out);
+    out["steps"] = Tensor::scalar<int64_t>(t_);
+    return out;
+  }
+  void load_state(const std::map<std::string, Tensor>& state) override {
+    m_ = load_buffers("m", state);
+    v_ = load_buffers("v", state);
+    auto it = state.find("steps");
+    OCTET_CHECK(it != state.end() && it->second.dtype() == DType::kInt64 && it->second.numel() == 1,
+                "optimizer state: Adam's step count is missing");
+    t_ = it->second.data<int64_t>()[0];
   }
 
  private:

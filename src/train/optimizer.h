@@ -24,6 +24,10 @@ class Optimizer {
   virtual ~Optimizer() = default;
   // One update of every parameter that has a gradient, at learning rate `lr`.
   virtual void step(std::map<std::string, Tensor>& params, const std::map<std::string, Tensor>& grads, double lr) = 0;
+  // The whole state (momentum buffers, Adam's moments and step count) as named tensors, for a
+  // checkpoint; load_state() restores it (octet::Error naming a member of the wrong kind).
+  virtual std::map<std::string, Tensor> state() const = 0;
+  virtual void load_state(const std::map<std::string, Tensor>& state) = 0;
 };
 
 // octet::Error naming the kind when it is none of the three.

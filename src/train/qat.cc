@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 #include <random>
+#include <sstream>
 
 #include "octet/qat.h"
 #include "octet/quantize.h"
@@ -12,6 +13,7 @@
 #include "passes/fuse.h"
 #include "passes/static_quantizer.h"
 #include "passes/upgrade_opset.h"
+#include "train/checkpoint.h"
 #include "train/conv_bn.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
@@ -97,6 +99,99 @@ void check_options(const QatOptions& o) {
               "quantization; QAT observes while training (moving_average, minmax, ...)");
 }
 
+// The options a resumed run must share with the run that wrote the checkpoint.
+nlohmann::json settings_of(const QatOptions& o, int64_t samples) {
+  return {{"epochs", o.epochs},
+          {"batch", o.batch},
+          {"optimizer", o.optimizer},
+          {"lr", o.lr},
+          {"momentum", o.momentum},
+          {"weight_decay", o.weight_decay},
+          {"schedule", o.schedule},
+          {"step_epochs", o.step_epochs},
+          {"gamma", o.gamma},
+          {"freeze_observers_after", o.freeze_observers_after},
+          {"freeze_bn_after", o.freeze_bn_after},
+          {"distill", o.distill},
+          {"temperature", o.temperature},
+          {"observer", o.observer},
+          {"per_channel", o.per_channel},
+          {"act_dtype", dtype_name(o.act_dtype)},
+          {"exclude", o.exclude},
+          {"config", o.config_json},
+          {"seed", o.seed},
+          {"training samples", samples}};
+}
+
+nlohmann::json epoch_json(const QatEpoch& e) {
+  return {{"loss", e.loss},
+          {"top1", e.top1},
+          {"val_top1", e.val_top1},
+          {"lr", e.lr},
+          {"seconds", e.seconds},
+          {"observers_frozen", e.observers_frozen},
+          {"batch_norm_frozen", e.batch_norm_frozen}};
+}
+
+QatEpoch epoch_of(const nlohmann::json& j) {
+  return {j.at("loss").get<double>(),           j.at("top1").get<double>(),
+          j.at("val_top1").get<double>(),       j.at("lr").get<double>(),
+          j.at("seconds").get<double>(),        j.at("observers_frozen").get<bool>(),
+          j.at("batch_norm_frozen").get<bool>()};
+}
+
+// Everything the loop keeps between epochs (train/checkpoint.h).
+train::Checkpoint checkpoint_of(const QatGraph& net, const train::Optimizer& optimizer, const std::mt19937_64& rng,
+                                const nlohmann::json& settings, const QatReport& rep) {
+  train::Checkpoint c;
+  c.epochs_done = static_cast<int>(rep.epochs.size());
+  for (const std::string& name : net.parameters()) c.tensors[name] = *net.graph().find_initializer(name);
+  for (const std::string& name : net.statistics()) c.tensors[name] = *net.graph().find_initializer(name);
+  c.optimizer = optimizer.state();
+  c.observers = net.observer_states();
+  c.observers_frozen = net.observers_frozen();
+  c.batch_norm_frozen = net.batch_norm_frozen();
+  std::ostringstream engine;
+  engine << rng;
+  c.rng = engine.str();
+  c.settings = settings;
+  c.history = nlohmann::json::array();
+  for (const QatEpoch& e : rep.epochs) c.history.push_back(epoch_json(e));
+  return c;
+}
+
+void resume(const std::string& path, const nlohmann::json& settings, QatGraph& net, train::Optimizer& optimizer,
+            std::mt19937_64& rng, QatReport& rep) {
+  const train::Checkpoint c = train::read_checkpoint(path);
+  for (const auto& [key, value] : settings.items())
+    OCTET_CHECK(c.settings.contains(key) && c.settings.at(key) == value, path, ": the checkpoint was written with ",
+                key, " ", c.settings.contains(key) ? c.settings.at(key).dump() : "unset", ", this run has ",
+                value.dump());
+  std::vector<std::string> needed(net.parameters().begin(), net.parameters().end());
+  for (const std::string& name : net.statistics()) needed.push_back(name);
+  for (const std::string& name : needed) {
+    auto it = c.tensors.find(name);
+    Tensor& t = net.initializers().at(name);
+    OCTET_CHECK(it != c.tensors.end() && it->second.shape() == t.shape() && it->second.dtype() == t.dtype(), path,
+                ": tensor '", name, "' is missing or of another shape than the model's ", shape_str(t.shape()));
+    t = it->second.clone();
+  }
+  optimizer.load_state(c.optimizer);
+  net.load_observer_states(c.observers);
+  if (c.observers_frozen) net.freeze_observers();
+  if (c.batch_norm_frozen) net.freeze_batch_norm();
+  std::istringstream engine(c.rng);
+  engine >> rng;
+  OCTET_CHECK(!engine.fail(), path, ": malformed random engine state");
+  try {
+    for (const auto& e : c.history) rep.epochs.push_back(epoch_of(e));
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, ": malformed epoch history: ", e.what());
+  }
+  OCTET_CHECK(c.epochs_done == static_cast<int>(rep.epochs.size()), path, ": ", c.epochs_done, " epochs done but ",
+              rep.epochs.size(), " in the history");
+}
+
 }  // namespace
 
 Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tensor>& train, const Tensor& labels,
@@ -156,9 +251,11 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
   train::learning_rate(so, options.lr, 0, steps, steps);  // octet::Error on an unknown schedule, before training
 
   std::mt19937_64 rng(options.seed);
+  const nlohmann::json settings = settings_of(options, samples);
+  if (!options.resume.empty()) resume(options.resume, settings, net, *optimizer, rng, rep);
   std::vector<int64_t> order(samples);
   bool classes_checked = distill;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  for (int epoch = static_cast<int>(rep.epochs.size()); epoch < options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < samples; ++i) order[i] = i;
     // Fisher-Yates with the engine's raw output: the same order on every platform for a seed
@@ -208,6 +305,8 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
       });
     ep.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     rep.epochs.push_back(ep);
+    if (!options.checkpoint.empty())
+      train::write_checkpoint(options.checkpoint, checkpoint_of(net, *optimizer, rng, settings, rep));
   }
 
   net.fold_batch_norms();  // the last step's parameters and statistics

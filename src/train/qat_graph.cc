@@ -164,6 +164,32 @@ void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
   if (mode == Mode::kTrain) inside_[name] = std::move(fq.inside);
 }
 
+nlohmann::json QatGraph::observer_states() const {
+  nlohmann::json states = nlohmann::json::object();
+  for (const auto& [value, o] : observers_) states[value] = o->to_json();
+  return states;
+}
+
+void QatGraph::load_observer_states(const nlohmann::json& states) {
+  for (auto& [value, o] : observers_) {
+    OCTET_CHECK(states.contains(value), "QAT checkpoint: no observer state for value '", value, "'");
+    try {
+      o = quant::load_observer(states.at(value));
+    } catch (const nlohmann::json::exception& e) {
+      fail("QAT checkpoint: observer of value '", value, "': ", e.what());
+    }
+  }
+}
+
+std::vector<std::string> QatGraph::statistics() const {
+  std::vector<std::string> names;
+  for (const auto& [node, u] : bn_units_) {
+    names.push_back(u.cb.mean);
+    names.push_back(u.cb.var);
+  }
+  return names;
+}
+
 void QatGraph::fold_batch_norms() {
   for (auto& [node, u] : bn_units_) {
     u.fold = fold_factors(u.cb, g_.initializers);

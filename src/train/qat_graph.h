@@ -59,6 +59,12 @@ class QatGraph {
   const QuantPlan& plan() const { return plan_; }
   const std::map<std::string, std::unique_ptr<quant::Observer>>& observers() const { return observers_; }
   // Activation ranges stay as they are from now on (PyTorch's disable_observer).
+  // Every observer's state (value -> Observer::to_json()), and back: octet::Error naming a value
+  // `states` lacks or holds malformed.
+  nlohmann::json observer_states() const;
+  void load_observer_states(const nlohmann::json& states);
+  // The running means and variances of the Conv+BN pairs: state, not parameters.
+  std::vector<std::string> statistics() const;
   void freeze_observers() { observers_frozen_ = true; }
   bool observers_frozen() const { return observers_frozen_; }
   // The Conv+BN pairs use their running statistics from now on, which stop moving.

@@ -59,6 +59,21 @@ TEST(Optimizer, OnlyParametersWithAGradientMove) {
   EXPECT_EQ(params.at("b").data<float>()[0], 1.0f);
 }
 
+TEST(Optimizer, StateRoundTripsMidTraining) {
+  for (const char* kind : {"sgd", "adam", "adamw"}) {
+    const OptimizerOptions o{.kind = kind, .lr = 0.1, .momentum = 0.9, .weight_decay = 0.01};
+    auto a = make_optimizer(o), b = make_optimizer(o);
+    auto pa = one(1.0f), pb = one(1.0f);
+    a->step(pa, one(0.5f), 0.1);
+    b->step(pb, one(0.5f), 0.1);
+    auto c = make_optimizer(o);  // b's state carried over, as a checkpoint does
+    c->load_state(b->state());
+    a->step(pa, one(-0.25f), 0.1);
+    c->step(pb, one(-0.25f), 0.1);
+    EXPECT_EQ(value(pa), value(pb)) << kind;
+  }
+}
+
 TEST(Optimizer, RefusesUnknownKindsAndBadSettings) {
   EXPECT_THROW(make_optimizer({.kind = "rmsprop"}), Error);
   EXPECT_THROW(make_optimizer({.kind = "sgd", .lr = 0}), Error);

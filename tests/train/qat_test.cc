@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <stdexcept>
 
 #include "octet/io.h"
 #include "octet/model.h"
@@ -87,6 +89,35 @@ TEST(QuantizeAwareTrain, SameSeedSameModelAnotherSeedAnotherAndTheInputUntouched
   EXPECT_TRUE(same_model(a, b));
   EXPECT_FALSE(same_model(a, c));
   EXPECT_TRUE(same_model(d.model, before));  // the parameters were trained on copies
+}
+
+TEST(QuantizeAwareTrain, ResumedAfterAnInterruptedEpochGivesTheUninterruptedModel) {
+  const Data d;
+  const std::string dir = ::testing::TempDir();
+  QatOptions o = quick();
+  o.epochs = 3;
+  o.freeze_bn_after = 2;  // the frozen flag and the statistics travel too
+  o.optimizer = "adam";
+  const Graph whole = quantize_aware_train(d.model, d.train, d.labels, o);
+  // Interrupted in its second epoch (as Ctrl-C would): the checkpoint holds the first.
+  QatOptions first = o;
+  first.checkpoint = dir + "/qat_resume_test.ckpt.npz";
+  first.progress = [](const QatProgress& p) {
+    if (p.epoch == 2 && p.step == 3) throw std::runtime_error("interrupted");
+  };
+  EXPECT_THROW(quantize_aware_train(d.model, d.train, d.labels, first), std::runtime_error);
+  QatOptions rest = o;
+  rest.resume = first.checkpoint;
+  QatReport r;
+  const Graph resumed = quantize_aware_train(d.model, d.train, d.labels, rest, {}, Tensor(), &r);
+  EXPECT_TRUE(same_model(whole, resumed));
+  EXPECT_EQ(r.epochs.size(), 3u);
+  // Another setting is refused, naming it.
+  QatOptions other = rest;
+  other.lr = 0.5;
+  EXPECT_NE(error_of([&] { quantize_aware_train(d.model, d.train, d.labels, other); }).find("written with lr 0.01"),
+            std::string::npos);
+  std::remove(first.checkpoint.c_str());
 }
 
 TEST(QuantizeAwareTrain, DistillsWithoutLabels) {

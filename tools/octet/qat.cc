@@ -17,7 +17,7 @@ namespace {
 
 struct Args {
   std::string model, out, train, labels, val, val_labels, config, act_dtype = "u8";
-  bool per_tensor = false;
+  bool per_tensor = false, no_checkpoint = false;
   QatOptions o;
 };
 
@@ -94,14 +94,23 @@ std::function<int()> add_qat(CLI::App& app) {
   cmd->add_option("--config", args->config, "qconfig mapping (JSON, see docs/quantization.md)");
   cmd->add_option("--seed", o.seed, "the order of the samples (same seed and threads: the same file)");
   cmd->add_option("--threads", o.threads, "threads inside the heavy ops")->check(CLI::Range(1, 1024));
+  cmd->add_option("--checkpoint", o.checkpoint, "written after every epoch, atomically (default: OUT.ckpt.npz)");
+  cmd->add_flag("--no-checkpoint", args->no_checkpoint, "write no checkpoint");
+  cmd->add_option("--resume", o.resume, "go on from this checkpoint (same model, data and flags)");
   return [args] {
     QatOptions& o = args->o;
     if (o.distill.empty() && args->labels.empty())
       throw CLI::ValidationError("qat", "--labels is needed (or --distill kl|mse to train without labels)");
     if (args->val.empty() != args->val_labels.empty())
       throw CLI::ValidationError("qat", "--val and --val-labels go together");
+    if (args->no_checkpoint && !o.checkpoint.empty())
+      throw CLI::ValidationError("qat", "--checkpoint and --no-checkpoint exclude each other");
     std::vector<std::string> read = {args->train, args->labels, args->val, args->val_labels, args->config};
     Graph g = load_onnx(args->model, &read);
+    if (o.checkpoint.empty() && !args->no_checkpoint) o.checkpoint = args->out + ".ckpt.npz";
+    // The checkpoint may be the one resumed from: it is the run's own state, replaced atomically.
+    if (!o.checkpoint.empty()) check_output_path(o.checkpoint, read);
+    if (!o.resume.empty()) read.push_back(o.resume);
     check_output_path(args->out, read);
     o.per_channel = !args->per_tensor;
     o.act_dtype = args->act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
@@ -141,7 +150,8 @@ std::function<int()> add_qat(CLI::App& app) {
     if (!val.empty())
       std::printf("val top-1: fp32 %s, int8 %s (%s, on octet's INT8 kernels)\n", percent(report.float_val_top1).c_str(),
                   percent(int8_top1(q, val, val_labels, o.threads)).c_str(), args->out.c_str());
-    std::printf("wrote %s (%.2f MB)\n", args->out.c_str(), bytes_on_disk({args->out}) / 1e6);
+    std::printf("wrote %s (%.2f MB)%s%s\n", args->out.c_str(), bytes_on_disk({args->out}) / 1e6,
+                o.checkpoint.empty() ? "" : "; last checkpoint ", o.checkpoint.c_str());
     return 0;
   };
 }
