@@ -13,7 +13,7 @@ namespace octet {
 // Samples [begin, end) along axis 0 of every tensor; octet::Error when a tensor has fewer samples.
 std::map<std::string, Tensor> slice_samples(const std::map<std::string, Tensor>& data, int64_t begin, int64_t end);
 // octet::Error naming `source`, the array, the sample (axis 0) and the element within it at the
-// first NaN or infinity of a floating-point array: data to calibrate on must be finite.
+// first NaN or infinity of a floating-point array: data to calibrate or train on must be finite.
 void check_finite(const std::map<std::string, Tensor>& data, const std::string& source);
 // The number of samples (axis 0) the tensors share; octet::Error naming `file` when they disagree.
 int64_t sample_count(const std::map<std::string, Tensor>& data, const std::string& file);

@@ -31,7 +31,7 @@ void check_finite(const std::map<std::string, Tensor>& data, const std::string& 
            std::isnan(v) ? "NaN"
            : v > 0       ? "+inf"
                          : "-inf",
-           "; calibration data must be finite");
+           "; data to calibrate or train on must be finite");
     }
   }
 }

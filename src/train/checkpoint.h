@@ -18,9 +18,9 @@ struct Checkpoint {
   std::map<std::string, Tensor> optimizer;  // Optimizer::state()
   nlohmann::json observers;                 // value -> Observer::to_json()
   bool observers_frozen = false, batch_norm_frozen = false;
-  std::string rng;              // std::mt19937_64's text form
-  nlohmann::json settings;      // the options that must match to resume
-  nlohmann::json history;       // one object per epoch done (QatEpoch's fields)
+  std::string rng;          // std::mt19937_64's text form
+  nlohmann::json settings;  // the options that must match to resume
+  nlohmann::json history;   // one object per epoch done (QatEpoch's fields)
 };
 
 void write_checkpoint(const std::string& path, const Checkpoint& c);

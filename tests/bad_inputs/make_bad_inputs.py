@@ -484,6 +484,11 @@ def make_files():
     inf[2].reshape(-1)[11] = np.inf  # sample 2, element 11
     write("calib_inf.npz", npz_of({"image": inf}))
 
+    # -- QAT checkpoints (octet qat --resume) ----------------------------------------------------
+    write("ckpt_no_state.npz", npz_of({"t0": np.zeros(3, np.float32)}))
+    write("ckpt_bad_json.npz", npz_of({"state": np.frombuffer(b'{"format": "octet-qat-checkpoint", "vers', np.uint8)}))
+    write("ckpt_other_format.npz", npz_of({"state": np.frombuffer(b'{"format": "something-else"}', np.uint8)}))
+
     # -- labels (for tiny_cnn's 8 samples and 10 classes) ------------------------------------------
     write("labels_99.npy", npy_bytes(np.array([3, 1, 4, 99, 5, 9, 2, 6], np.int64)))
     write("labels_neg1.npy", npy_bytes(np.array([3, 1, 4, 1, 5, -1, 2, 6], np.int64)))
@@ -525,7 +530,7 @@ def make_files():
 # the cases
 
 CASES = []
-VERBS = {"inspect", "run", "eval", "quantize", "bench", "compare", "sensitivity"}
+VERBS = {"inspect", "run", "eval", "quantize", "qat", "bench", "compare", "sensitivity"}
 
 
 def case(id, args, exit, words, why, reads, stdin=None, setup=None, post=None, timeout_s=None, max_rss_mb=None):
@@ -1000,6 +1005,34 @@ def make_cases():
          "-i names no input of the model", "cli")
     case("flag-i-wrong-dtype-int", ["run", F + "int_input.onnx", "-i", "ids=" + F + "ext_x.npy"], 1, ["ids", "int64"],
          "float32 data for an int64 input", "cli")
+    # ---- qat ---------------------------------------------------------------------------------------
+    def qat(*extra, labels=LABELS, data=DATA):
+        return ["qat", CNN, "--train", data, "--labels", labels, "--epochs", "1", "--batch", "4", "-o", OUT,
+                "--no-checkpoint", *extra]
+    case("qat-label-99", qat(labels=F + "labels_99.npy"), 1, ["label 99", "sample 3", "10 classes"],
+         "a label past the model's 10 classes", "labels", post=NO_OUT)
+    case("qat-label-float", qat(labels=F + "labels_float.npy"), 1, ["labels_float.npy"],
+         "float labels", "labels", post=NO_OUT)
+    case("qat-labels-short", qat(labels=F + "labels_short.npy"), 1, ["labels_short.npy"],
+         "7 labels for 8 samples", "labels", post=NO_OUT)
+    case("qat-no-labels", ["qat", CNN, "--train", DATA, "-o", OUT], 2, ["--labels"],
+         "neither labels nor --distill", "cli", post=NO_OUT)
+    case("qat-nan-train", qat(data=F + "calib_nan.npz"), 1, ["calib_nan.npz", "sample 5", "element 7"],
+         "a NaN among the training samples", "npz", post=NO_OUT)
+    case("qat-freeze-observers-0", qat("--freeze-observers-after", "0"), 2, ["--freeze-observers-after"],
+         "observers frozen before they saw anything", "cli", post=NO_OUT)
+    case("qat-resume-no-state", qat("--resume", F + "ckpt_no_state.npz"), 1, ["ckpt_no_state.npz", "checkpoint"],
+         "an .npz that is no checkpoint", "npz", post=NO_OUT)
+    case("qat-resume-bad-json", qat("--resume", F + "ckpt_bad_json.npz"), 1, ["ckpt_bad_json.npz", "malformed"],
+         "a checkpoint whose state is cut short", "npz", post=NO_OUT)
+    case("qat-resume-other-format", qat("--resume", F + "ckpt_other_format.npz"), 1,
+         ["ckpt_other_format.npz", "not an octet QAT checkpoint"], "another program's state", "npz", post=NO_OUT)
+    case("qat-resume-missing", qat("--resume", T + "no_such.ckpt.npz"), 1, ["no_such.ckpt.npz"],
+         "no such checkpoint", "npz", post=NO_OUT)
+    case("qat-checkpoint-over-data", ["qat", CNN, "--train", DATA, "--labels", LABELS, "-o", OUT, "--checkpoint",
+                                      DATA], 1, ["tiny_data.npz"], "a checkpoint path naming the training data", "cli",
+         post={"absent": [OUT]})
+
     case("verb-unknown", ["frobnicate", CNN], 2, ["frobnicate"], "an unknown verb", "cli")
     case("verb-none", [], 2, ["subcommand"], "no verb at all", "cli")
     case("verb-unknown-flag", ["run", CNN, "--turbo"], 2, ["--turbo"], "an unknown flag", "cli")

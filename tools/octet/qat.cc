@@ -1,5 +1,6 @@
 // octet qat MODEL --train DATA --labels LABELS -o OUT.onnx ...: quantization-aware training
 // (docs/qat.md), then the QDQ model, with each epoch's loss and accuracy and the INT8 model's.
+#include <algorithm>
 #include <cstdio>
 
 #include "commands.h"
@@ -8,6 +9,7 @@
 #include "octet/qat.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
+#include "octet/samples.h"
 #include "progress.h"
 #include "quantize_options.h"
 
@@ -116,12 +118,14 @@ std::function<int()> add_qat(CLI::App& app) {
     o.act_dtype = args->act_dtype == "u8" ? DType::kUInt8 : DType::kInt8;
     if (!args->config.empty()) o.config_json = read_qconfig(args->config);
     const std::map<std::string, Tensor> train = load_inputs(g, {}, args->train);
+    check_finite(train, args->train);
     Tensor labels;
     if (!args->labels.empty()) labels = labels_tensor(args->labels, sample_count(train, args->train));
     std::map<std::string, Tensor> val;
     Tensor val_labels;
     if (!args->val.empty()) {
       val = load_inputs(g, {}, args->val);
+      check_finite(val, args->val);
       val_labels = labels_tensor(args->val_labels, sample_count(val, args->val));
     }
     std::unique_ptr<Progress> bar;
