@@ -56,6 +56,10 @@ struct QatOptions {
   // many epochs have passed, then with the running statistics (PyTorch's freeze_bn_stats); 0:
   // from the start; -1: never.
   int freeze_bn_after = -1;
+  // The activation scales and zero points become parameters once the observers freeze (after
+  // freeze_observers_after epochs; 1 when that is -1), learned with the weights (LSQ, Esser et al.
+  // 2020; the zero point as LSQ+). Weight scales keep following the weights' ranges.
+  bool learn_scales = false;
   // "" trains against the labels (softmax cross-entropy on output 0, the logits); "kl" against the
   // float model's own outputs on the same batch (knowledge distillation, no labels needed), "mse"
   // likewise for regression heads.

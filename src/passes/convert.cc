@@ -257,6 +257,13 @@ Graph convert(const Graph& fused, const QuantPlan& plan,
               const std::map<std::string, std::unique_ptr<quant::Observer>>& observers, ConvertNotes* notes) {
   std::map<std::string, TensorQParams> act;
   for (const auto& [value, spec] : plan.activations) act[value] = activation_qparams(plan, value, observers);
+  return convert_with_qparams(fused, plan, act, notes);
+}
+
+Graph convert_with_qparams(const Graph& fused, const QuantPlan& plan, const std::map<std::string, TensorQParams>& act,
+                           ConvertNotes* notes) {
+  for (const auto& [value, spec] : plan.activations)
+    OCTET_CHECK(act.count(value), "convert: no qparams for quantized value '", value, "'");
   return Converter(fused, plan, notes).run(act);
 }
 

@@ -36,6 +36,11 @@ struct UnitWeight {
 UnitWeight unit_weight_qparams(const Graph& g, const Node& head, const QuantUnit& unit, float x_scale,
                                bool per_channel_ok);
 
+// convert with every quantized value's qparams given (quantization-aware training's learned
+// ones): `act` holds one per key of plan.activations.
+Graph convert_with_qparams(const Graph& fused, const QuantPlan& plan,
+                           const std::map<std::string, quant::TensorQParams>& act, ConvertNotes* notes = nullptr);
+
 // `observers`: the calibrated observers by value (calibrate). octet::Error naming the value
 // when an observer cannot give qparams.
 Graph convert(const Graph& fused, const QuantPlan& plan,

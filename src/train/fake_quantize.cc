@@ -48,6 +48,31 @@ FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp) {
   return r;
 }
 
+QParamGradients qparam_gradients(const Tensor& x, const quant::TensorQParams& qp, const Tensor& grad_y) {
+  OCTET_CHECK(qp.scale.size() == 1 && qp.axis < 0, "qparam_gradients: per-tensor qparams expected");
+  OCTET_CHECK(grad_y.numel() == x.numel(), "qparam_gradients: ", grad_y.numel(), " gradients for ", x.numel(),
+              " elements");
+  const auto [qmin, qmax] = code_range(qp.dtype);
+  const double s = qp.scale[0], z = qp.zero_point[0];
+  const float* xd = x.data<float>();
+  const float* g = grad_y.data<float>();
+  QParamGradients r;
+  for (int64_t i = 0; i < x.numel(); ++i) {
+    const float v = xd[i] / qp.scale[0];  // as fake_quantize divides
+    const double code = double(round_half_even(min_ps(max_ps(v, -4194304.0f), 4194304.0f))) + z;
+    if (code < qmin) {
+      r.scale += g[i] * (qmin - z);
+      r.zero_point -= g[i] * s;
+    } else if (code > qmax) {
+      r.scale += g[i] * (qmax - z);
+      r.zero_point -= g[i] * s;
+    } else {
+      r.scale += g[i] * (code - z - double(v));
+    }
+  }
+  return r;
+}
+
 Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside) {
   OCTET_CHECK(static_cast<size_t>(grad_y.numel()) == inside.size(), "straight_through: ", grad_y.numel(),
               " gradients for ", inside.size(), " elements");

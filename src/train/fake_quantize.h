@@ -26,4 +26,15 @@ FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp);
 // The straight-through estimator: dL/dx = dL/dy where inside, else 0.
 Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside);
 
+// Learned qparams (LSQ, Esser et al. 2020, eq. (3); the zero point's as LSQ+, Bhalgat et al.
+// 2020): dL/ds and dL/dz of y = s (clamp(rne(x / s) + z, qmin, qmax) - z) for one per-tensor
+// `qp`, with the rounding passed straight through:
+//   dy/ds = rne(x / s) - x / s inside the range, qmin - z below it, qmax - z above it;
+//   dy/dz = 0 inside, -s outside.
+// Plain sums over the elements: the caller applies LSQ's gradient scale.
+struct QParamGradients {
+  double scale = 0, zero_point = 0;
+};
+QParamGradients qparam_gradients(const Tensor& x, const quant::TensorQParams& qp, const Tensor& grad_y);
+
 }  // namespace octet::train

@@ -112,6 +112,7 @@ nlohmann::json settings_of(const QatOptions& o, int64_t samples) {
           {"gamma", o.gamma},
           {"freeze_observers_after", o.freeze_observers_after},
           {"freeze_bn_after", o.freeze_bn_after},
+          {"learn_scales", o.learn_scales},
           {"distill", o.distill},
           {"temperature", o.temperature},
           {"observer", o.observer},
@@ -167,6 +168,11 @@ void resume(const std::string& path, const nlohmann::json& settings, QatGraph& n
     OCTET_CHECK(c.settings.contains(key) && c.settings.at(key) == value, path, ": the checkpoint was written with ",
                 key, " ", c.settings.contains(key) ? c.settings.at(key).dump() : "unset", ", this run has ",
                 value.dump());
+  net.load_observer_states(c.observers);
+  if (c.observers_frozen) net.freeze_observers();
+  if (c.observers_frozen && settings.at("learn_scales").get<bool>()) net.learn_scales();  // restored below
+  if (c.batch_norm_frozen) net.freeze_batch_norm();
+  optimizer.load_state(c.optimizer);
   std::vector<std::string> needed(net.parameters().begin(), net.parameters().end());
   for (const std::string& name : net.statistics()) needed.push_back(name);
   for (const std::string& name : needed) {
@@ -176,10 +182,6 @@ void resume(const std::string& path, const nlohmann::json& settings, QatGraph& n
                 ": tensor '", name, "' is missing or of another shape than the model's ", shape_str(t.shape()));
     t = it->second.clone();
   }
-  optimizer.load_state(c.optimizer);
-  net.load_observer_states(c.observers);
-  if (c.observers_frozen) net.freeze_observers();
-  if (c.batch_norm_frozen) net.freeze_batch_norm();
   std::istringstream engine(c.rng);
   engine >> rng;
   OCTET_CHECK(!engine.fail(), path, ": malformed random engine state");
@@ -250,6 +252,10 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
   const int64_t steps = (samples + options.batch - 1) / options.batch;
   train::learning_rate(so, options.lr, 0, steps, steps);  // octet::Error on an unknown schedule, before training
 
+  // Learned scales start from the observers' ranges after their first epoch unless told when.
+  const int freeze_observers_after = options.freeze_observers_after >= 0 ? options.freeze_observers_after
+                                     : options.learn_scales              ? 1
+                                                                         : options.epochs + 1;
   std::mt19937_64 rng(options.seed);
   const nlohmann::json settings = settings_of(options, samples);
   if (!options.resume.empty()) resume(options.resume, settings, net, *optimizer, rng, rep);
@@ -295,7 +301,10 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
     }
     ep.loss = loss_sum / static_cast<double>(seen);
     ep.top1 = distill ? -1.0 : static_cast<double>(hits) / static_cast<double>(seen);
-    if (options.freeze_observers_after >= 0 && epoch + 1 >= options.freeze_observers_after) net.freeze_observers();
+    if (epoch + 1 >= freeze_observers_after && !net.observers_frozen()) {
+      if (options.learn_scales) net.learn_scales();
+      else net.freeze_observers();
+    }
     if (options.freeze_bn_after >= 0 && epoch + 1 >= options.freeze_bn_after) net.freeze_batch_norm();
     ep.observers_frozen = net.observers_frozen();
     ep.batch_norm_frozen = net.batch_norm_frozen();
@@ -311,7 +320,9 @@ Graph quantize_aware_train(const Graph& model, const std::map<std::string, Tenso
 
   net.fold_batch_norms();  // the last step's parameters and statistics
   ConvertNotes notes;
-  Graph qdq = convert(net.graph(), net.plan(), net.observers(), &notes);
+  std::map<std::string, quant::TensorQParams> act;
+  for (const auto& [value, spec] : net.plan().activations) act[value] = net.qparams_of(value);
+  Graph qdq = convert_with_qparams(net.graph(), net.plan(), act, &notes);
   rep.notes.insert(rep.notes.end(), notes.notes.begin(), notes.notes.end());
   if (report) *report = std::move(rep);
   return qdq;

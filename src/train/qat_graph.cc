@@ -1,7 +1,9 @@
 #include "train/qat_graph.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 
 #include "ir/topo_sort.h"
@@ -147,6 +149,45 @@ const Tensor& QatGraph::value(const std::string& name) const {
   return *t;
 }
 
+namespace {
+
+std::string scale_name(const std::string& value) { return "lsq.scale:" + value; }
+std::string zero_point_name(const std::string& value) { return "lsq.zero_point:" + value; }
+
+}  // namespace
+
+void QatGraph::learn_scales() {
+  freeze_observers();
+  for (const auto& [value, observer] : observers_) {
+    if (g_.find_initializer(value) ||
+        std::any_of(g_.inputs.begin(), g_.inputs.end(), [&](const ValueInfo& in) { return in.name == value; }))
+      continue;  // constants and graph inputs get no gradient to learn from
+    const quant::TensorQParams qp = activation_qparams(plan_, value, observers_);
+    g_.initializers[scale_name(value)] = Tensor::from_vector<float>({1}, {qp.scale[0]});
+    trained_.insert(scale_name(value));
+    if (!plan_.activations.at(value).scheme.symmetric) {
+      g_.initializers[zero_point_name(value)] = Tensor::from_vector<float>({1}, {float(qp.zero_point[0])});
+      trained_.insert(zero_point_name(value));
+    }
+    learned_.insert(value);
+  }
+}
+
+quant::TensorQParams QatGraph::qparams_of(const std::string& value) const {
+  quant::TensorQParams qp = activation_qparams(plan_, value, observers_);
+  const std::string root = plan_.qparams_root(value);
+  if (!learned_.count(root)) return qp;
+  // A scale the optimizer pushed to 0 or below would divide by zero: the smallest normal float
+  // stands in (qparams_from_range's floor).
+  qp.scale[0] = std::max(g_.find_initializer(scale_name(root))->data<float>()[0], std::numeric_limits<float>::min());
+  if (const Tensor* z = g_.find_initializer(zero_point_name(root))) {
+    const quant::QScheme& scheme = plan_.activations.at(root).scheme;
+    qp.zero_point[0] =
+        std::clamp(static_cast<int32_t>(std::nearbyint(z->data<float>()[0])), scheme.qmin(), scheme.qmax());
+  }
+  return qp;
+}
+
 void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
   if (!plan_.activations.count(name)) {
     values_[name] = std::move(raw);
@@ -157,11 +198,14 @@ void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
   if (mode == Mode::kTrain && !observers_frozen_ && root == name && obs != observers_.end() &&
       !g_.find_initializer(name))
     obs->second->observe(raw);
-  const quant::TensorQParams qp = activation_qparams(plan_, name, observers_);
+  const quant::TensorQParams qp = qparams_of(name);
   FakeQuantized fq = fake_quantize(raw, qp);
   qparams_[name] = qp;
   values_[name] = std::move(fq.y);
-  if (mode == Mode::kTrain) inside_[name] = std::move(fq.inside);
+  if (mode == Mode::kTrain) {
+    inside_[name] = std::move(fq.inside);
+    if (learned_.count(root)) raw_[name] = std::move(raw);
+  }
 }
 
 nlohmann::json QatGraph::observer_states() const {
@@ -203,6 +247,7 @@ std::vector<Tensor> QatGraph::forward(const std::map<std::string, Tensor>& feeds
   values_.clear();
   qparams_.clear();
   inside_.clear();
+  raw_.clear();
   saved_.clear();
   if (mode == Mode::kTrain) saved_.resize(g_.nodes.size());
   for (const ValueInfo& in : g_.inputs) {
@@ -268,6 +313,17 @@ void QatGraph::add_grad(std::map<std::string, Tensor>& grads, const std::string&
   it->second = std::move(sum);
 }
 
+void QatGraph::learn_from(const std::string& value, const Tensor& raw, const Tensor& grad_y) {
+  const std::string root = plan_.qparams_root(value);
+  const QParamGradients g = qparam_gradients(raw, qparams_.at(value), grad_y);
+  // LSQ's gradient scale 1 / sqrt(N Q_P): N the elements of one sample, Q_P the positive levels.
+  const double per_sample = double(raw.numel()) / double(std::max<int64_t>(1, raw.dim(0)));
+  const double k = 1 / std::sqrt(per_sample * plan_.activations.at(root).scheme.qmax());
+  add_grad(grads_, scale_name(root), Tensor::from_vector<float>({1}, {static_cast<float>(g.scale * k)}));
+  if (g_.find_initializer(zero_point_name(root)))
+    add_grad(grads_, zero_point_name(root), Tensor::from_vector<float>({1}, {static_cast<float>(g.zero_point * k)}));
+}
+
 void QatGraph::backward(const Tensor& grad_output) {
   OCTET_CHECK(saved_.size() == g_.nodes.size(), "QAT: backward() without a training forward()");
   grads_.clear();
@@ -288,6 +344,7 @@ void QatGraph::backward(const Tensor& grad_output) {
         continue;
       }
       any = true;
+      if (auto raw = raw_.find(o); raw != raw_.end()) learn_from(o, raw->second, it->second);
       auto mask = inside_.find(o);
       grad_outs.push_back(mask != inside_.end() ? straight_through(it->second, mask->second) : it->second);
     }

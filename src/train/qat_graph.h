@@ -63,6 +63,15 @@ class QatGraph {
   // `states` lacks or holds malformed.
   nlohmann::json observer_states() const;
   void load_observer_states(const nlohmann::json& states);
+  // From now on the activation scales and zero points (of every observed value but the graph
+  // inputs) are parameters, starting from the observers' qparams, which stop (LSQ / LSQ+:
+  // train/fake_quantize.h qparam_gradients). Named "lsq.scale:<value>" and "lsq.zero_point:<value>"
+  // among the initializers (the zero point a float, rounded where used; none when symmetric).
+  void learn_scales();
+  bool learning_scales() const { return !learned_.empty(); }
+  // The qparams value `value` is fake-quantized with now (learned, observed or fixed), as the
+  // export must write them.
+  quant::TensorQParams qparams_of(const std::string& value) const;
   // The running means and variances of the Conv+BN pairs: state, not parameters.
   std::vector<std::string> statistics() const;
   void freeze_observers() { observers_frozen_ = true; }
@@ -90,6 +99,8 @@ class QatGraph {
   // Stores `raw` as value `name` for its readers: fake-quantized when the plan quantizes it.
   void publish(const std::string& name, Tensor raw, Mode mode);
   void add_grad(std::map<std::string, Tensor>& grads, const std::string& name, const Tensor& g);
+  // The learned qparams' gradients from dL/dy of fake-quantized `value` (raw: before).
+  void learn_from(const std::string& value, const Tensor& raw, const Tensor& grad_y);
 
   Graph g_;
   QuantPlan plan_;
@@ -110,6 +121,8 @@ class QatGraph {
   std::map<std::string, Tensor> values_;                 // this forward's values, as their readers see them
   std::map<std::string, quant::TensorQParams> qparams_;  // this forward's activation qparams
   std::map<std::string, std::vector<uint8_t>> inside_;   // kTrain: the STE masks of fake-quantized values
+  std::set<std::string> learned_;                        // roots whose qparams are parameters (learn_scales)
+  std::map<std::string, Tensor> raw_;                    // kTrain: values of learned roots before fake-quantizing
   std::vector<Saved> saved_;                             // kTrain: per node
   std::map<std::string, Tensor> grads_;
 };

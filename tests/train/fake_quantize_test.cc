@@ -79,6 +79,17 @@ TEST(FakeQuantize, RefusesAScaleCountThatIsNotTheChannelCount) {
   EXPECT_THROW(fake_quantize(x, {{1.0f, 1.0f}, {0, 0}, 1, DType::kInt8}), Error);
 }
 
+TEST(QParamGradients, LsqScaleAndOffsetGradientsByHand) {
+  // s = 0.5, z = 2, uint8: x = 1.2 -> v = 2.4, inside: dy/ds = rne(2.4) - 2.4 = -0.4, dy/dz = 0;
+  // x = -3 -> code 2 - 6 < 0, below: dy/ds = 0 - 2, dy/dz = -0.5; x = 200 -> above: 255 - 2, -0.5.
+  const Tensor x = Tensor::from_vector<float>({3}, {1.2f, -3.0f, 200.0f});
+  const Tensor g = Tensor::from_vector<float>({3}, {1.0f, 10.0f, 100.0f});
+  const QParamGradients r = qparam_gradients(x, {{0.5f}, {2}, -1, DType::kUInt8}, g);
+  EXPECT_NEAR(r.scale, 1.0 * -0.4 + 10.0 * -2 + 100.0 * 253, 1e-4);
+  EXPECT_NEAR(r.zero_point, 10.0 * -0.5 + 100.0 * -0.5, 1e-9);
+  EXPECT_THROW(qparam_gradients(x, {{0.5f, 0.5f}, {2, 2}, 0, DType::kUInt8}, g), Error);
+}
+
 TEST(StraightThrough, PassesTheGradientWhereInsideOnly) {
   const Tensor g = Tensor::from_vector<float>({4}, {1.5f, -2.0f, 3.0f, 4.0f});
   const Tensor r = straight_through(g, {1, 0, 1, 0});

@@ -55,13 +55,19 @@ struct Agreement {
   double top1_agreement = 0;
 };
 
-Agreement exported_vs_fake_quantized(const std::string& model, bool per_channel) {
+Agreement exported_vs_fake_quantized(const std::string& model, bool per_channel, bool learn_scales = false) {
   const auto x = read_npz(kSrc + "/examples/mnist_train.npz");
   const Tensor labels = read_npy(kSrc + "/examples/mnist_train_labels.npy");
   QatGraph net = make_net(load_onnx(kSrc + "/examples/" + model), per_channel);
   train_steps(net, x, labels, 3);
+  if (learn_scales) {
+    net.learn_scales();
+    train_steps(net, x, labels, 3);
+  }
   net.fold_batch_norms();
-  const Graph qdq = convert(net.graph(), net.plan(), net.observers());
+  std::map<std::string, quant::TensorQParams> act;
+  for (const auto& [value, spec] : net.plan().activations) act[value] = net.qparams_of(value);
+  const Graph qdq = convert_with_qparams(net.graph(), net.plan(), act);
   Executor int8(lower(qdq));
   const auto feeds = slice_samples(read_npz(kSrc + "/examples/mnist_test.npz"), 0, 64);
   const Tensor want = net.forward(feeds, QatGraph::Mode::kEval).front();
@@ -69,7 +75,7 @@ Agreement exported_vs_fake_quantized(const std::string& model, bool per_channel)
   EXPECT_EQ(got.shape(), want.shape());
   const std::string out = net.graph().outputs.front().name;
   EXPECT_TRUE(net.plan().activations.count(out)) << "the logits are quantized";
-  const float step = activation_qparams(net.plan(), out, net.observers()).scale.at(0);
+  const float step = net.qparams_of(out).scale.at(0);
   Agreement a;
   const int64_t n = got.dim(0), c = got.dim(1);
   int64_t agree = 0;
@@ -87,11 +93,12 @@ TEST(QatGraph, ExportedModelOnInt8KernelsEqualsTheFakeQuantizedForward) {
   // The two compute the same function on the same grid; only float summation order differs (the
   // training forward's convolutions take their weights at run time, the INT8 kernels are exact),
   // which can move a value across a rounding boundary: one step at most through four layers.
-  for (bool per_channel : {true, false}) {
-    const Agreement a = exported_vs_fake_quantized("mnist_cnn.onnx", per_channel);
-    EXPECT_LE(a.max_steps, 1.0001) << "per_channel " << per_channel;
-    EXPECT_EQ(a.top1_agreement, 1.0) << "per_channel " << per_channel;
-  }
+  for (bool per_channel : {true, false})
+    for (bool learn_scales : {false, true}) {
+      const Agreement a = exported_vs_fake_quantized("mnist_cnn.onnx", per_channel, learn_scales);
+      EXPECT_LE(a.max_steps, 1.0001) << "per_channel " << per_channel << " learn_scales " << learn_scales;
+      EXPECT_EQ(a.top1_agreement, 1.0) << "per_channel " << per_channel << " learn_scales " << learn_scales;
+    }
   // Through 17 quantized layers such one-step flips add up (3 steps measured on this net).
   const Agreement deep = exported_vs_fake_quantized("mobilenetv2.onnx", true);
   EXPECT_LE(deep.max_steps, 4.0001);
@@ -112,6 +119,27 @@ TEST(QatGraph, EveryParameterGetsAGradientOfItsShape) {
     for (int64_t i = 0; i < g.numel(); ++i) norm += std::abs(g.data<float>()[i]);
     EXPECT_GT(norm, 0) << p;
   }
+}
+
+TEST(QatGraph, LearnedScalesAreParametersWithGradientsAndReachTheExport) {
+  QatGraph net = make_net(load_onnx(kSrc + "/examples/mnist_cnn.onnx"), true);
+  const auto x = read_npz(kSrc + "/examples/mnist_train.npz");
+  const Tensor labels = read_npy(kSrc + "/examples/mnist_train_labels.npy");
+  train_steps(net, x, labels, 1);
+  net.learn_scales();
+  EXPECT_TRUE(net.observers_frozen());
+  const std::string out = net.graph().outputs.front().name;
+  const std::string scale = "lsq.scale:" + out;
+  ASSERT_TRUE(net.parameters().count(scale));
+  EXPECT_TRUE(net.parameters().count("lsq.zero_point:" + out));                          // u8 affine
+  EXPECT_FALSE(net.parameters().count("lsq.scale:" + net.graph().inputs.front().name));  // no gradient reaches it
+  const Loss loss = softmax_cross_entropy(net.forward(slice_samples(x, 0, 32), QatGraph::Mode::kTrain).front(),
+                                          slice_samples({{"y", labels}}, 0, 32).at("y"));
+  net.backward(loss.grad);
+  ASSERT_TRUE(net.gradients().count(scale));
+  EXPECT_NE(net.gradients().at(scale).data<float>()[0], 0.0f);
+  net.initializers().at(scale).data<float>()[0] = 0.125f;  // as if learned
+  EXPECT_EQ(net.qparams_of(out).scale[0], 0.125f);
 }
 
 TEST(QatGraph, FrozenObserversKeepTheirRanges) {

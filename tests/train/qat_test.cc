@@ -96,7 +96,8 @@ TEST(QuantizeAwareTrain, ResumedAfterAnInterruptedEpochGivesTheUninterruptedMode
   const std::string dir = ::testing::TempDir();
   QatOptions o = quick();
   o.epochs = 3;
-  o.freeze_bn_after = 2;  // the frozen flag and the statistics travel too
+  o.freeze_bn_after = 2;  // the frozen flags, the statistics and the learned scales travel too
+  o.learn_scales = true;
   o.optimizer = "adam";
   const Graph whole = quantize_aware_train(d.model, d.train, d.labels, o);
   // Interrupted in its second epoch (as Ctrl-C would): the checkpoint holds the first.

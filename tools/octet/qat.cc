@@ -84,6 +84,8 @@ std::function<int()> add_qat(CLI::App& app) {
                   "Conv+BatchNormalization: batch statistics until this many epochs, then the running ones "
                   "(0: from the start; default: never)")
       ->check(CLI::Range(0, 100000));
+  cmd->add_flag("--learn-scales", o.learn_scales,
+                "learn the activation scales and zero points once the observers freeze (LSQ)");
   cmd->add_option("--distill", o.distill,
                   "train against the fp32 model's own outputs instead of --labels: kl "
                   "(softmax outputs), mse (regression heads)")
