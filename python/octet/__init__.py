@@ -18,9 +18,11 @@ if "GOMP_SPINCOUNT" not in _os.environ and "OMP_WAIT_POLICY" not in _os.environ:
     _os.environ["GOMP_SPINCOUNT"] = "2000"
 
 from ._octet import OctetError, ValueInfo, kernel_paths  # noqa: E402
+from ._qat import quantize_aware_train  # noqa: E402
 from ._quantize import quantize_dynamic, quantize_static  # noqa: E402
 from ._session import Session  # noqa: E402
 
 OctetError.__module__ = "octet"
 __version__ = _version("octet")
-__all__ = ["OctetError", "Session", "ValueInfo", "kernel_paths", "quantize_dynamic", "quantize_static", "__version__"]
+__all__ = ["OctetError", "Session", "ValueInfo", "kernel_paths", "quantize_aware_train", "quantize_dynamic",
+           "quantize_static", "__version__"]

@@ -19,8 +19,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 _DTYPE_ALIASES = {"u8": "uint8", "s8": "int8", "QUInt8": "uint8", "QInt8": "int8"}
 
 
-def _calibration_data(model: _octet.Model, calib: Calib) -> "tuple[dict[str, np.ndarray], str]":
-    """Input name -> samples on axis 0, and the name errors give the data: its file, or what it is."""
+def _calibration_data(model: _octet.Model, calib: Calib,
+                      what: str = "the calibration data") -> "tuple[dict[str, np.ndarray], str]":
+    """Input name -> samples on axis 0, and the name errors give the data: its file, or `what`."""
     if isinstance(calib, (str, os.PathLike)):
         path = os.fspath(calib)
         if path.endswith(".npz"):
@@ -30,15 +31,14 @@ def _calibration_data(model: _octet.Model, calib: Calib) -> "tuple[dict[str, np.
                                     f"{len(model.inputs)} inputs (use an .npz keyed by input names)")
         return {model.inputs[0].name: _octet.read_npy(path)}, path
     if isinstance(calib, Mapping):
-        return {name: np.asarray(a) for name, a in calib.items()}, "the calibration data"
+        return {name: np.asarray(a) for name, a in calib.items()}, what
     batches = [dict(b) for b in calib]  # an iterable of batches: joined along the sample axis
     if not batches:
-        raise _octet.OctetError("the calibration data: the iterable gave no batches")
+        raise _octet.OctetError(f"{what}: the iterable gave no batches")
     for i, batch in enumerate(batches):
         if batch.keys() != batches[0].keys():
-            raise _octet.OctetError(
-                f"the calibration data: batch {i} holds {sorted(batch)}, batch 0 {sorted(batches[0])}")
-    return {name: np.concatenate([np.asarray(b[name]) for b in batches]) for name in batches[0]}, "the calibration data"
+            raise _octet.OctetError(f"{what}: batch {i} holds {sorted(batch)}, batch 0 {sorted(batches[0])}")
+    return {name: np.concatenate([np.asarray(b[name]) for b in batches]) for name in batches[0]}, what
 
 
 def _finish(model: ModelLike, quantized: _octet.Model, output: Optional[PathLike]) -> bytes:

@@ -154,6 +154,75 @@ void bind_quantize(nb::module_& m) {
       "model"_a, "options"_a, nb::call_guard<nb::gil_scoped_release>());
 }
 
+void bind_qat(nb::module_& m) {
+  nb::class_<QatOptions>(m, "QatOptions", "octet::QatOptions (octet/qat.h)")
+      .def(nb::init<>())
+      .def_rw("epochs", &QatOptions::epochs)
+      .def_rw("batch", &QatOptions::batch)
+      .def_rw("optimizer", &QatOptions::optimizer)
+      .def_rw("lr", &QatOptions::lr)
+      .def_rw("momentum", &QatOptions::momentum)
+      .def_rw("weight_decay", &QatOptions::weight_decay)
+      .def_rw("schedule", &QatOptions::schedule)
+      .def_rw("step_epochs", &QatOptions::step_epochs)
+      .def_rw("gamma", &QatOptions::gamma)
+      .def_rw("freeze_observers_after", &QatOptions::freeze_observers_after)
+      .def_rw("freeze_bn_after", &QatOptions::freeze_bn_after)
+      .def_rw("learn_scales", &QatOptions::learn_scales)
+      .def_rw("distill", &QatOptions::distill)
+      .def_rw("temperature", &QatOptions::temperature)
+      .def_rw("observer", &QatOptions::observer)
+      .def_rw("per_channel", &QatOptions::per_channel)
+      .def_prop_rw(
+          "act_dtype", [](const QatOptions& o) { return std::string(dtype_name(o.act_dtype)); },
+          [](QatOptions& o, const std::string& name) {
+            OCTET_CHECK(name == "uint8" || name == "int8", "activation_type must be 'uint8' or 'int8', not '", name,
+                        "'");
+            o.act_dtype = name == "uint8" ? DType::kUInt8 : DType::kInt8;
+          })
+      .def_rw("exclude", &QatOptions::exclude)
+      .def_rw("config_json", &QatOptions::config_json)
+      .def_rw("seed", &QatOptions::seed)
+      .def_rw("threads", &QatOptions::threads)
+      .def_rw("checkpoint", &QatOptions::checkpoint)
+      .def_rw("resume", &QatOptions::resume);
+
+  // The GIL is released while training; `on_step` (or None) takes it back for each call.
+  m.def(
+      "quantize_aware_train",
+      [](const Graph& model, const std::map<std::string, Array>& train, nb::object labels, QatOptions o,
+         const std::map<std::string, Array>& val, nb::object val_labels, nb::object on_step) {
+        const std::map<std::string, Tensor> train_t = to_tensors(train), val_t = to_tensors(val);
+        const Tensor labels_t = labels.is_none() ? Tensor() : to_tensor(nb::cast<Array>(labels), "labels");
+        const Tensor val_labels_t =
+            val_labels.is_none() ? Tensor() : to_tensor(nb::cast<Array>(val_labels), "val_labels");
+        if (!on_step.is_none())
+          o.progress = [on_step](const QatProgress& p) {
+            nb::gil_scoped_acquire gil;
+            on_step(p.epoch, p.step, p.steps, p.loss, p.top1);
+          };
+        QatReport report;
+        Graph q;
+        {
+          nb::gil_scoped_release no_gil;
+          q = quantize_aware_train(model, train_t, labels_t, o, val_t, val_labels_t, &report);
+        }
+        nb::list epochs;
+        for (const QatEpoch& e : report.epochs) {
+          nb::dict d;
+          d["loss"] = e.loss;
+          d["top1"] = e.top1;
+          d["val_top1"] = e.val_top1;
+          d["lr"] = e.lr;
+          d["seconds"] = e.seconds;
+          epochs.append(d);
+        }
+        return std::make_pair(q, std::make_pair(epochs, report.float_val_top1));
+      },
+      "model"_a, "train"_a, "labels"_a.none(), "options"_a, "val"_a, "val_labels"_a.none(), "on_step"_a.none(),
+      "Trains with the quantization simulated and converts to QDQ form; the GIL is released while training.");
+}
+
 void bind_session(nb::module_& m) {
   nb::class_<SharedSession>(m, "Session", "octet::Session shared by Python threads (their runs take turns).")
       .def(
@@ -191,5 +260,6 @@ NB_MODULE(_octet, m) {
   });
   bind_model(m);
   bind_quantize(m);
+  bind_qat(m);
   bind_session(m);
 }
