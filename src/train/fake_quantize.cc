@@ -1,5 +1,6 @@
 #include "train/fake_quantize.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "kernels/qmath.h"
@@ -15,9 +16,25 @@ std::pair<int32_t, int32_t> code_range(DType dtype) {
   return {-128, 127};
 }
 
+// Eqs. (2) then (1) on n elements of one scale s and zero point z. With r = rne(clamp(x / s)) in
+// [qmin - z, qmax - z] (round_clamp's order), DQ(Q(x)) = ((r + z) - z) s = r s exactly: the codes
+// are small integers, so the float subtraction loses nothing and the loop needs no integer
+// conversions (the compiler vectorizes it).
+void fake_quantize_span(const float* x, int64_t n, float s, int32_t z, int32_t qmin, int32_t qmax, float* y,
+                        uint8_t* inside) {
+  const float lo = static_cast<float>(qmin - z), hi = static_cast<float>(qmax - z);
+  for (int64_t i = 0; i < n; ++i) {
+    const float v = x[i] / s;  // eq. (2): x / s in float, as QuantizeLinear
+    y[i] = round_half_even(min_ps(max_ps(v, lo), hi)) * s;
+    // Saturated when rne(v) + z falls outside [qmin, qmax]; NaN is never inside.
+    const float unclamped = round_half_even(min_ps(max_ps(v, -4194304.0f), 4194304.0f));
+    inside[i] = unclamped >= lo && unclamped <= hi;
+  }
+}
+
 }  // namespace
 
-FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp) {
+FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp, ThreadPool* pool) {
   OCTET_CHECK(x.dtype() == DType::kFloat32, "fake_quantize: float32 input expected, got ", dtype_name(x.dtype()));
   const auto [qmin, qmax] = code_range(qp.dtype);
   // Element i belongs to channel (i / inner) % channels: inner is the product of the dims after
@@ -34,17 +51,18 @@ FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp) {
   FakeQuantized r{Tensor::uninitialized(DType::kFloat32, x.shape()), std::vector<uint8_t>(x.numel())};
   const float* src = x.data<float>();
   float* dst = r.y.data<float>();
-  for (int64_t i = 0; i < x.numel(); ++i) {
-    const int64_t c = (i / inner) % channels;
-    const float s = qp.scale[c];
-    const int32_t z = qp.zero_point[c];
-    const float v = src[i] / s;  // eq. (2): x / s in float, as QuantizeLinear
-    const int32_t q = round_clamp(v, z, qmin, qmax);
-    // Saturated when rne(v) + z falls outside [qmin, qmax]; NaN is never inside.
-    const float unclamped = round_half_even(min_ps(max_ps(v, -4194304.0f), 4194304.0f)) + static_cast<float>(z);
-    r.inside[i] = unclamped >= static_cast<float>(qmin) && unclamped <= static_cast<float>(qmax);
-    dst[i] = dequantize_value<int32_t>(q, s, z);  // eq. (1)
-  }
+  uint8_t* inside = r.inside.data();
+  // Each element on its own: any split over threads writes the same values.
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end;) {  // one run of a channel's elements at a time
+      const int64_t block = i / inner, stop = std::min(end, (block + 1) * inner);
+      const int64_t c = block % channels;
+      fake_quantize_span(src + i, stop - i, qp.scale[c], qp.zero_point[c], qmin, qmax, dst + i, inside + i);
+      i = stop;
+    }
+  };
+  if (pool && x.numel() > 0) pool->parallel_for(x.numel(), grain_for_bytes(9), run);
+  else run(0, x.numel());
   return r;
 }
 
@@ -73,13 +91,18 @@ QParamGradients qparam_gradients(const Tensor& x, const quant::TensorQParams& qp
   return r;
 }
 
-Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside) {
+Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside, ThreadPool* pool) {
   OCTET_CHECK(static_cast<size_t>(grad_y.numel()) == inside.size(), "straight_through: ", grad_y.numel(),
               " gradients for ", inside.size(), " elements");
   Tensor g = Tensor::uninitialized(DType::kFloat32, grad_y.shape());
   const float* src = grad_y.data<float>();
   float* dst = g.data<float>();
-  for (size_t i = 0; i < inside.size(); ++i) dst[i] = inside[i] ? src[i] : 0.0f;
+  const uint8_t* mask = inside.data();
+  auto run = [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dst[i] = mask[i] ? src[i] : 0.0f;
+  };
+  if (pool && grad_y.numel() > 0) pool->parallel_for(grad_y.numel(), grain_for_bytes(9), run);
+  else run(0, grad_y.numel());
   return g;
 }
 
