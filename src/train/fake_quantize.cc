@@ -1,6 +1,7 @@
 #include "train/fake_quantize.h"
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include "kernels/qmath.h"
@@ -16,20 +17,47 @@ std::pair<int32_t, int32_t> code_range(DType dtype) {
   return {-128, 127};
 }
 
+// Four lanes in GCC / Clang vector types: plain SSE2 on x86-64, with the scalar code's float
+// operations lane by lane (the same bits). Written out because the compiler leaves the scalar loop
+// scalar: without -fno-trapping-math (kernel files only) it may not evaluate both sides of a select.
+using F4 = float __attribute__((vector_size(16)));
+using I4 = int32_t __attribute__((vector_size(16)));
+using U4 = uint32_t __attribute__((vector_size(16)));
+using B4 = uint8_t __attribute__((vector_size(4)));
+
+// max_ps / min_ps lane by lane (kernels/qmath.h: NaN gives the bound) and round_half_even.
+F4 clamp4(F4 v, F4 lo, F4 hi) {
+  v = v > lo ? v : lo;
+  return v < hi ? v : hi;
+}
+F4 round_half_even4(F4 v) {
+  const F4 magic = F4{} + 12582912.0f;  // 1.5 * 2^23, as round_half_even
+  return (v + magic) - magic;
+}
+
 // Eqs. (2) then (1) on n elements of one scale s and zero point z. With r = rne(clamp(x / s)) in
 // [qmin - z, qmax - z] (round_clamp's order), DQ(Q(x)) = ((r + z) - z) s = r s exactly: the codes
-// are small integers, so the float subtraction loses nothing and the loop needs no integer
-// conversions (the compiler vectorizes it).
+// are small integers, so the float subtraction loses nothing.
 void fake_quantize_span(const float* x, int64_t n, float s, int32_t z, int32_t qmin, int32_t qmax, float* y,
                         uint8_t* inside) {
-  const float lo = static_cast<float>(qmin - z), hi = static_cast<float>(qmax - z);
-  for (int64_t i = 0; i < n; ++i) {
-    const float v = x[i] / s;  // eq. (2): x / s in float, as QuantizeLinear
-    y[i] = round_half_even(min_ps(max_ps(v, lo), hi)) * s;
-    // Saturated when rne(v) + z falls outside [qmin, qmax]; NaN is never inside.
-    const float unclamped = round_half_even(min_ps(max_ps(v, -4194304.0f), 4194304.0f));
-    inside[i] = unclamped >= lo && unclamped <= hi;
-  }
+  const F4 sv = F4{} + s, lo = F4{} + static_cast<float>(qmin - z), hi = F4{} + static_cast<float>(qmax - z);
+  const F4 big = F4{} + 4194304.0f;  // 2^22: round_half_even's range
+  const U4 width = U4{} + static_cast<uint32_t>(qmax - qmin);
+  auto lanes = [&](int64_t i, int64_t k) {  // elements i .. i + k - 1, k <= 4
+    F4 xv{};
+    std::memcpy(&xv, x + i, k * sizeof(float));
+    const F4 v = xv / sv;  // eq. (2): x / s in float, as QuantizeLinear
+    const F4 yv = round_half_even4(clamp4(v, lo, hi)) * sv;
+    // Saturated when rne(v) + z falls outside [qmin, qmax]; NaN is never inside (it clamps to -2^22).
+    const I4 unclamped = __builtin_convertvector(round_half_even4(clamp4(v, -big, big)), I4);
+    const I4 in = reinterpret_cast<U4>(unclamped - static_cast<int32_t>(qmin - z)) <= width;  // -1 or 0
+    const B4 bytes = __builtin_convertvector(-in, B4);
+    std::memcpy(y + i, &yv, k * sizeof(float));
+    std::memcpy(inside + i, &bytes, k);
+  };
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4) lanes(i, 4);
+  if (i < n) lanes(i, n - i);
 }
 
 }  // namespace
