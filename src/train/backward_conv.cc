@@ -126,7 +126,10 @@ ConvBackwardPlan& plan_for(const ConvDims& d, int threads) {
   return *plan;
 }
 
-// dL/dB[m] = sum over n and the output positions of dL/dY[n, m, ...].
+// dL/dB[m] = sum over n and the output positions of dL/dY[n, m, ...]. Each row is summed in 8
+// running partial sums (lane j takes positions j, j + 8, ...; a fixed order, so the same bits on
+// every call), which the compiler keeps in vector registers: one running sum would be a chain of
+// dependent additions.
 Tensor bias_grad(const Tensor& dy) {
   const int64_t n = dy.dim(0), m = dy.dim(1), inner = n * m == 0 ? 0 : dy.numel() / (n * m);
   Tensor db(DType::kFloat32, {m});
@@ -135,8 +138,13 @@ Tensor bias_grad(const Tensor& dy) {
   for (int64_t b = 0; b < n; ++b)
     for (int64_t c = 0; c < m; ++c) {
       const float* row = g + (b * m + c) * inner;
+      float part[8] = {};
+      int64_t i = 0;
+      for (; i + 8 <= inner; i += 8)
+        for (int j = 0; j < 8; ++j) part[j] += row[i + j];
+      for (; i < inner; ++i) part[i % 8] += row[i];
       float sum = 0;
-      for (int64_t i = 0; i < inner; ++i) sum += row[i];
+      for (float p : part) sum += p;
       pdb[c] += sum;
     }
   return db;

@@ -89,7 +89,7 @@ FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp, Thr
       i = stop;
     }
   };
-  if (pool && x.numel() > 0) pool->parallel_for(x.numel(), grain_for_bytes(9), run);
+  if (pool) pool->parallel_for(x.numel(), grain_for_bytes(9), run);
   else run(0, x.numel());
   return r;
 }
@@ -126,10 +126,20 @@ Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside
   const float* src = grad_y.data<float>();
   float* dst = g.data<float>();
   const uint8_t* mask = inside.data();
-  auto run = [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dst[i] = mask[i] ? src[i] : 0.0f;
+  auto lanes = [&](int64_t i, int64_t k) {  // elements i .. i + k - 1, k <= 4
+    F4 gv{};
+    B4 mv{};
+    std::memcpy(&gv, src + i, k * sizeof(float));
+    std::memcpy(&mv, mask + i, k);
+    const F4 r = __builtin_convertvector(mv, I4) != 0 ? gv : F4{};
+    std::memcpy(dst + i, &r, k * sizeof(float));
   };
-  if (pool && grad_y.numel() > 0) pool->parallel_for(grad_y.numel(), grain_for_bytes(9), run);
+  auto run = [&](int64_t begin, int64_t end) {
+    int64_t i = begin;
+    for (; i + 4 <= end; i += 4) lanes(i, 4);
+    if (i < end) lanes(i, end - i);
+  };
+  if (pool) pool->parallel_for(grad_y.numel(), grain_for_bytes(9), run);
   else run(0, grad_y.numel());
   return g;
 }
