@@ -106,11 +106,13 @@ struct ConvBackwardPlan {
     weights_dy = Layout(d.y, weights_pd.diff_dst_desc());
     weights_x = Layout(d.x, weights_pd.src_desc());
     weights_dw = Layout(d.w, weights_pd.diff_weights_desc());
+    same_dy = data_pd.diff_dst_desc() == weights_pd.diff_dst_desc();
   }
 
   std::mutex mu;  // the layouts' buffers are this plan's: one backward at a time
   dnnl::primitive data, weights;
   Layout data_dy, data_w, data_dx, weights_dy, weights_x, weights_dw;
+  bool same_dy = false;  // both primitives take dL/dY in the same layout
 };
 
 // The plans by geometry and thread count (a primitive keeps the thread count it was made with).
@@ -172,16 +174,20 @@ void conv_backward(BackwardContext& ctx) {
   try {
     ConvBackwardPlan& plan = plan_for(d, threads);
     std::lock_guard<std::mutex> lock(plan.mu);
+    memory dy_blocked;  // dL/dY in the backward-data primitive's layout, once it is made
     if (wants(ctx, 0)) {
       Tensor& dx = ctx.grad_inputs[0];
-      plan.data.execute(du::stream(), {{DNNL_ARG_DIFF_DST, plan.data_dy.in(dy)},
+      dy_blocked = plan.data_dy.in(dy);
+      plan.data.execute(du::stream(), {{DNNL_ARG_DIFF_DST, dy_blocked},
                                        {DNNL_ARG_WEIGHTS, plan.data_w.in(w)},
                                        {DNNL_ARG_DIFF_SRC, plan.data_dx.out(dx)}});
       plan.data_dx.finish(dx);
     }
     if (wants(ctx, 1)) {
       Tensor& dw = ctx.grad_inputs[1];
-      plan.weights.execute(du::stream(), {{DNNL_ARG_DIFF_DST, plan.weights_dy.in(dy)},
+      // Both primitives usually want dL/dY alike: one reorder then serves both.
+      if (!dy_blocked || !plan.same_dy) dy_blocked = plan.weights_dy.in(dy);
+      plan.weights.execute(du::stream(), {{DNNL_ARG_DIFF_DST, dy_blocked},
                                           {DNNL_ARG_SRC, plan.weights_x.in(x)},
                                           {DNNL_ARG_DIFF_WEIGHTS, plan.weights_dw.out(dw)}});
       plan.weights_dw.finish(dw);
