@@ -116,16 +116,21 @@ struct ConvBackwardPlan {
 };
 
 // The plans by geometry and thread count (a primitive keeps the thread count it was made with).
-// Every node of the same geometry shares one; a model has few distinct geometries.
-ConvBackwardPlan& plan_for(const ConvDims& d, int threads) {
+// Every node of the same geometry shares one; a model has a few dozen. The cache starts over when
+// it reaches kMaxPlans (a long-lived process training many models), and a plan in use outlives that.
+std::shared_ptr<ConvBackwardPlan> plan_for(const ConvDims& d, int threads) {
   using Key = std::tuple<memory::dims, memory::dims, memory::dims, memory::dims, memory::dims, memory::dims,
                          memory::dims, int>;
+  constexpr size_t kMaxPlans = 256;
   static std::mutex mu;
-  static std::map<Key, std::unique_ptr<ConvBackwardPlan>> plans;
+  // The engine before the plans: statics are destroyed in reverse, so the primitives go first.
+  [[maybe_unused]] static const dnnl::engine& engine = du::engine();
+  static std::map<Key, std::shared_ptr<ConvBackwardPlan>> plans;
   std::lock_guard<std::mutex> lock(mu);
-  auto& plan = plans[Key{d.x, d.w, d.y, d.strides, d.dilates, d.pad_l, d.pad_r, threads}];
-  if (!plan) plan = std::make_unique<ConvBackwardPlan>(d);
-  return *plan;
+  const Key key{d.x, d.w, d.y, d.strides, d.dilates, d.pad_l, d.pad_r, threads};
+  if (auto it = plans.find(key); it != plans.end()) return it->second;
+  if (plans.size() >= kMaxPlans) plans.clear();
+  return plans[key] = std::make_shared<ConvBackwardPlan>(d);
 }
 
 // dL/dB[m] = sum over n and the output positions of dL/dY[n, m, ...]. Each row is summed in 8
@@ -172,7 +177,8 @@ void conv_backward(BackwardContext& ctx) {
   const int threads = du::threads_for(dy.numel() / dy.dim(1) * w.numel(), ctx.pool.size());
   du::OpenMpThreads omp(ctx.pool, threads);
   try {
-    ConvBackwardPlan& plan = plan_for(d, threads);
+    const std::shared_ptr<ConvBackwardPlan> shared = plan_for(d, threads);
+    ConvBackwardPlan& plan = *shared;
     std::lock_guard<std::mutex> lock(plan.mu);
     memory dy_blocked;  // dL/dY in the backward-data primitive's layout, once it is made
     if (wants(ctx, 0)) {
