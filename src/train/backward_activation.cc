@@ -23,7 +23,10 @@ void pointwise(BackwardContext& ctx, F f) {
   const float *px = x.data<float>(), *py = ctx.outputs[0]->data<float>(), *pg = dy.data<float>();
   Tensor dx = Tensor::uninitialized(DType::kFloat32, x.shape());
   float* pd = dx.data<float>();
-  for (int64_t i = 0; i < x.numel(); ++i) pd[i] = f(px[i], py[i], pg[i]);
+  // Each element on its own: any split over threads writes the same values.
+  ctx.pool.parallel_for(x.numel(), grain_for_bytes(16), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) pd[i] = f(px[i], py[i], pg[i]);
+  });
   ctx.grad_inputs[0] = dx;
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "octet/tensor.h"
 #include "quant/observers/observer.h"
 
@@ -21,10 +22,11 @@ struct FakeQuantized {
 
 // x float32; qp per tensor (qp.axis -1) or one scale and zero point per index of qp.axis; codes of
 // qp.dtype (int8 or uint8) saturate at that type's limits, as QuantizeLinear does.
-FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp);
+// With a pool, the elements are split over its threads (the same result for any thread count).
+FakeQuantized fake_quantize(const Tensor& x, const quant::TensorQParams& qp, ThreadPool* pool = nullptr);
 
 // The straight-through estimator: dL/dx = dL/dy where inside, else 0.
-Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside);
+Tensor straight_through(const Tensor& grad_y, const std::vector<uint8_t>& inside, ThreadPool* pool = nullptr);
 
 // Learned qparams (LSQ, Esser et al. 2020, eq. (3); the zero point's as LSQ+, Bhalgat et al.
 // 2020): dL/ds and dL/dz of y = s (clamp(rne(x / s) + z, qmin, qmax) - z) for one per-tensor

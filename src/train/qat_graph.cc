@@ -199,7 +199,7 @@ void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
       !g_.find_initializer(name))
     obs->second->observe(raw);
   const quant::TensorQParams qp = qparams_of(name);
-  FakeQuantized fq = fake_quantize(raw, qp);
+  FakeQuantized fq = fake_quantize(raw, qp, &pool_);
   qparams_[name] = qp;
   values_[name] = std::move(fq.y);
   if (mode == Mode::kTrain) {
@@ -265,7 +265,8 @@ std::vector<Tensor> QatGraph::forward(const std::map<std::string, Tensor>& feeds
     for (size_t k = 0; k < n.inputs.size(); ++k) inputs.push_back(n.has_input(k) ? value(n.inputs[k]) : Tensor());
     if (auto wu = weight_units_.find(i); wu != weight_units_.end()) {
       const float x_scale = qparams_.at(wu->second->act_inputs.at(0)).scale.at(0);
-      FakeQuantized fq = fake_quantize(inputs[1], unit_weight_qparams(g_, n, *wu->second, x_scale, per_channel_ok_).qp);
+      const quant::TensorQParams qp = unit_weight_qparams(g_, n, *wu->second, x_scale, per_channel_ok_).qp;
+      FakeQuantized fq = fake_quantize(inputs[1], qp, &pool_);
       inputs[1] = std::move(fq.y);
       if (mode == Mode::kTrain) saved_[i].weight_inside = std::move(fq.inside);
     }
@@ -346,7 +347,7 @@ void QatGraph::backward(const Tensor& grad_output) {
       any = true;
       if (auto raw = raw_.find(o); raw != raw_.end()) learn_from(o, raw->second, it->second);
       auto mask = inside_.find(o);
-      grad_outs.push_back(mask != inside_.end() ? straight_through(it->second, mask->second) : it->second);
+      grad_outs.push_back(mask != inside_.end() ? straight_through(it->second, mask->second, &pool_) : it->second);
     }
     if (!any) continue;
     if (s.bn) {  // dL/dy -> dL/dz, the BN's own gradients into grads_
@@ -374,7 +375,7 @@ void QatGraph::backward(const Tensor& grad_output) {
       OCTET_CHECK(g.defined() && g.shape() == s.inputs[k].shape(), "QAT backward of ", n.describe(),
                   ": no gradient of the input's shape for input ", k);
       const std::string& name = n.inputs[k];
-      if (k == 1 && !s.weight_inside.empty()) add_grad(grads_, name, straight_through(g, s.weight_inside));
+      if (k == 1 && !s.weight_inside.empty()) add_grad(grads_, name, straight_through(g, s.weight_inside, &pool_));
       else if (params_.count(name)) add_grad(grads_, name, g);
       else add_grad(value_grads, name, g);
     }

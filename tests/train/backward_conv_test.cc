@@ -1,3 +1,5 @@
+#include <cstring>
+
 #include "ops/op_test_util.h"
 #include "train/backward.h"
 #include "train/grad_check_util.h"
@@ -64,12 +66,14 @@ TEST(ConvBackward, OnlyTheWeight) {
 }
 
 // Conv's backward on `in` (node "conv7") with upstream gradient g (nullptr: none), wanting `want`.
-std::vector<Tensor> conv_backward(const std::vector<Tensor>& in, const Tensor* g, std::vector<bool> want) {
-  std::vector<Tensor> y = run_op("Conv", in);
+std::vector<Tensor> conv_backward(const std::vector<Tensor>& in, const Tensor* g, std::vector<bool> want,
+                                  const std::map<std::string, Attribute>& attrs = {}, int threads = 1) {
+  std::vector<Tensor> y = run_op("Conv", in, attrs);
   Node node;
   node.name = "conv7";
   node.op_type = "Conv";
-  ThreadPool pool(1);
+  node.attrs = attrs;
+  ThreadPool pool(threads);
   train::BackwardContext ctx{node, {}, {&y[0]}, {g}, std::move(want), {}, pool};
   for (const Tensor& t : in) ctx.inputs.push_back(&t);
   train::find_backward("Conv")(ctx);
@@ -92,6 +96,41 @@ TEST(ConvBackward, GradOutputOfTheWrongShapeIsAnError) {
     EXPECT_NE(std::string(e.what()).find("conv7"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("[1,1,2,2]"), std::string::npos) << e.what();
   }
+}
+
+void expect_same_bits(const std::vector<Tensor>& a, const std::vector<Tensor>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].shape(), b[i].shape()) << "gradient " << i;
+    EXPECT_EQ(std::memcmp(a[i].raw(), b[i].raw(), a[i].nbytes()), 0) << "gradient " << i;
+  }
+}
+
+// The backward's primitives are made once per geometry and reused: a depthwise node seeing two
+// input shapes, back and forth, gets the first call's bits again, and both shapes' gradients match
+// finite differences (check_gradients makes its own primitives of the same geometry first).
+TEST(ConvBackward, ReusedPrimitivesPerShapeGiveTheSameBits) {
+  const std::map<std::string, Attribute> dw = {{"group", attr_int(8)}, {"pads", attr_ints({1, 1, 1, 1})}};
+  const std::vector<Tensor> a = conv_inputs({2, 8, 6, 6}, {8, 1, 3, 3}, true);
+  const std::vector<Tensor> b = conv_inputs({1, 8, 5, 7}, {8, 1, 3, 3}, true);
+  const Tensor ga = random_tensor({2, 8, 6, 6}, 4), gb = random_tensor({1, 8, 5, 7}, 5);
+  const std::vector<Tensor> first = conv_backward(a, &ga, {true, true, true}, dw);
+  const std::vector<Tensor> other = conv_backward(b, &gb, {true, true, true}, dw);
+  expect_same_bits(conv_backward(a, &ga, {true, true, true}, dw), first);
+  expect_same_bits(conv_backward(b, &gb, {true, true, true}, dw), other);
+  check_gradients("Conv", a, dw, 17, {0, 1, 2});
+  check_gradients("Conv", b, dw, 17, {0, 1, 2});
+}
+
+// Two threads (a primitive of its own: it keeps the thread count it was made with) give the same
+// gradients within rounding, and the same bits on every call.
+TEST(ConvBackward, TwoThreadsAreDeterministic) {
+  const std::vector<Tensor> in = conv_inputs({8, 64, 14, 14}, {64, 64, 1, 1}, true);
+  const Tensor g = random_tensor({8, 64, 14, 14}, 6);
+  const std::vector<Tensor> one = conv_backward(in, &g, {true, true, true});
+  const std::vector<Tensor> two = conv_backward(in, &g, {true, true, true}, {}, 2);
+  expect_same_bits(conv_backward(in, &g, {true, true, true}, {}, 2), two);
+  for (size_t i = 0; i < one.size(); ++i) expect_close(two[i], one[i], 1e-4);
 }
 
 }  // namespace

@@ -74,6 +74,32 @@ TEST(FakeQuantize, PerChannelInt8EqualsQuantizeThenDequantizeOnEachAxis) {
   }
 }
 
+TEST(FakeQuantize, ThreadsAndOddLengthsGiveTheQuantizeThenDequantizeBits) {
+  // 5 channels of 3 * 4099 elements each (no multiple of the 4 vector lanes, split across threads
+  // mid-channel), with infinities, NaN and values far out of range.
+  Tensor x(DType::kFloat32, {2, 5, 3, 4099});
+  float* px = x.data<float>();
+  for (int64_t i = 0; i < x.numel(); ++i) px[i] = std::sin(0.37f * static_cast<float>(i)) * 40;
+  px[7] = std::numeric_limits<float>::infinity();
+  px[8] = -std::numeric_limits<float>::infinity();
+  px[9] = std::numeric_limits<float>::quiet_NaN();
+  px[10] = 3e9f;
+  const quant::TensorQParams qp{{0.1f, 0.2f, 0.05f, 0.3f, 0.25f}, {3, -7, 0, 100, -128}, 1, DType::kInt8};
+  const Tensor scale = Tensor::from_vector<float>({5}, qp.scale);
+  const Tensor zp = Tensor::from_vector<int8_t>({5}, {3, -7, 0, 100, -128});
+  const Tensor want = qdq(x, scale, zp, 1);
+  const FakeQuantized one = fake_quantize(x, qp);
+  ThreadPool pool(2);
+  const FakeQuantized two = fake_quantize(x, qp, &pool);
+  EXPECT_EQ(std::memcmp(one.y.raw(), want.raw(), want.nbytes()), 0);
+  EXPECT_EQ(std::memcmp(two.y.raw(), want.raw(), want.nbytes()), 0);
+  EXPECT_EQ(one.inside, two.inside);
+  EXPECT_EQ(std::vector<uint8_t>(one.inside.begin() + 7, one.inside.begin() + 11), (std::vector<uint8_t>{0, 0, 0, 0}));
+  const Tensor g = straight_through(x, one.inside), g2 = straight_through(x, one.inside, &pool);
+  EXPECT_EQ(std::memcmp(g.raw(), g2.raw(), g.nbytes()), 0);
+  EXPECT_EQ(g.data<float>()[11], px[11] * static_cast<float>(one.inside[11]));
+}
+
 TEST(FakeQuantize, RefusesAScaleCountThatIsNotTheChannelCount) {
   const Tensor x(DType::kFloat32, {2, 3});
   EXPECT_THROW(fake_quantize(x, {{1.0f, 1.0f}, {0, 0}, 1, DType::kInt8}), Error);
