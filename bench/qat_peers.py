@@ -129,8 +129,9 @@ def torch_qat(fp32, data: dict, per_channel: bool, freeze_bn: bool, epochs: int,
             sched.step()
         seconds.append(time.perf_counter() - t0)
     int8 = convert_fx(qat.eval())
+    x_test = torch.from_numpy(data["x_test"])
     with torch.inference_mode():
-        logits = torch.cat([int8(torch.from_numpy(data["x_test"][i:i + 100])) for i in range(0, len(data["x_test"]), 100)])
+        logits = torch.cat([int8(x_test[i:i + 100]) for i in range(0, len(x_test), 100)])
     return float((logits.argmax(1).numpy() == data["y_test"]).mean() * 100), seconds
 
 
