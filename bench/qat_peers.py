@@ -235,8 +235,7 @@ def main():
     text = render(res, meta, threads)
     print(text)
     sections.replace_section(args.markdown, "qat", text)
-    return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
