@@ -11,7 +11,7 @@ DEMO_MODEL ?= examples/mnist_cnn.onnx
 DEMO_DATA  ?= examples/mnist_test.npz
 DEMO_CALIB ?= examples/mnist_calib.npz
 
-.PHONY: all deps venv format format-check check-layers build example-cpp build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic bench-accuracy clean
+.PHONY: all deps venv format format-check check-layers build example-cpp build-asan build-fuzz demo test unit-test asan-test report-test bad-inputs conformance real-models harness-test fuzz fuzz-smoke bench bench-peers bench-ptq bench-dynamic bench-accuracy bench-qat clean
 
 all: build
 
@@ -133,6 +133,12 @@ bench-ptq: build venv
 
 bench-dynamic: build venv
 	@$(VENV_PY) bench/dynamic_quant.py --octet $(OCTET) $(if $(QUICK),--quick)
+
+# QAT beside PyTorch (issue 22): `octet qat` and torch.ao FX QAT on examples/mobilenetv2.onnx, same data and
+# settings; the `qat` section of bench/RESULTS.md. QUICK=1 (1 epoch on 1,000 digits) writes $(BUILD)/bench-qat.md.
+QAT_MARKDOWN = $(if $(QUICK),$(BUILD)/bench-qat.md,bench/RESULTS.md)
+bench-qat: build venv
+	@$(VENV_PY) bench/qat_peers.py --octet $(OCTET) --markdown $(QAT_MARKDOWN) $(if $(QUICK),--quick)
 
 # The accuracy suite (issue 26): real pretrained models from PyPI wheels, octet against ONNX Runtime,
 # NNCF and torch.ao; its own section of bench/RESULTS.md. Its extra packages go into .venv once
