@@ -19,6 +19,7 @@ const BackwardTable& table() {
     register_reduce_backward(r);
     register_norm_backward(r);
     register_conv_transpose_backward(r);
+    register_integer_backward(r);
     return r;
   }();
   return t;

@@ -33,6 +33,8 @@ void register_reduce_backward(BackwardTable& t);       // backward_reduce.cc: Re
 void register_norm_backward(BackwardTable& t);         // backward_norm.cc: LayerNormalization,
                                                        // BatchNormalization
 void register_conv_transpose_backward(BackwardTable& t);  // backward_conv_transpose.cc: ConvTranspose
+void register_integer_backward(BackwardTable& t);  // backward_integer.cc: Shape, Size and
+                                                   // the comparisons (no gradient flows)
 
 // octet::Error naming the node when an input outside `differentiable` wants a gradient (a shape,
 // axes or bound input: nothing to differentiate); sizes grad_inputs like inputs if the caller did not.
