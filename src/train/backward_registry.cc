@@ -13,6 +13,13 @@ const BackwardTable& table() {
     register_elementwise_backward(r);
     register_pool_backward(r);
     register_shape_backward(r);
+    register_tensor_backward(r);
+    register_broadcast_backward(r);
+    register_unary_backward(r);
+    register_reduce_backward(r);
+    register_norm_backward(r);
+    register_conv_transpose_backward(r);
+    register_integer_backward(r);
     return r;
   }();
   return t;

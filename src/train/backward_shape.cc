@@ -1,10 +1,10 @@
 // Backward of the shape ops: the ones that only relabel the elements (Flatten, Reshape, Squeeze,
 // Unsqueeze) pass dL/dy back reshaped; Transpose sends it through the inverse permutation; Concat
-// cuts it into the inputs' pieces; ReduceMean spreads each mean's gradient evenly over its set.
+// cuts it into the inputs' pieces.
 #include <algorithm>
 #include <numeric>
 
-#include "ops/broadcast.h"
+#include "ops/op_args.h"
 #include "train/backward_util.h"
 
 namespace octet::train {
@@ -15,7 +15,7 @@ void reshape_backward(BackwardContext& ctx) {
   if (wants(ctx, 0)) ctx.grad_inputs[0] = grad_output(ctx, 0).clone().reshaped(input(ctx, 0).shape());
 }
 
-// y[j] = x[i] with i[perm[d]] = j[d]: walks y in order and writes each element where it came from.
+// y[j] = x[i] with i[perm[d]] = j[d]: y is the view of x with strides x_stride[perm[d]].
 void transpose_backward(BackwardContext& ctx) {
   check_differentiable(ctx, {0});
   if (!wants(ctx, 0)) return;
@@ -29,22 +29,11 @@ void transpose_backward(BackwardContext& ctx) {
   }
   OCTET_CHECK(static_cast<int>(perm.size()) == r, ctx.node.describe(), ": perm has ", perm.size(),
               " values for an input of rank ", r);
-  std::vector<int64_t> x_stride(r, 1), step(r), idx(r, 0);
-  for (int d = r - 1; d > 0; --d) x_stride[d - 1] = x_stride[d] * x.dim(d);
+  const std::vector<int64_t> x_stride = contiguous_strides(x.shape());
+  std::vector<int64_t> step(r);
   for (int d = 0; d < r; ++d) step[d] = x_stride[perm[d]];
   Tensor dx(DType::kFloat32, x.shape());
-  const float* pg = dy.data<float>();
-  float* pd = dx.data<float>();
-  int64_t off = 0;
-  for (int64_t j = 0; j < dy.numel(); ++j) {
-    pd[off] = pg[j];
-    for (int d = r - 1; d >= 0; --d) {  // odometer over y's dims, tracking x's offset
-      off += step[d];
-      if (++idx[d] < dy.dim(d)) break;
-      off -= step[d] * dy.dim(d);
-      idx[d] = 0;
-    }
-  }
+  add_strided(dx.data<float>(), step, dy.data<float>(), contiguous_strides(dy.shape()), dy.shape());
   ctx.grad_inputs[0] = dx;
 }
 
@@ -76,50 +65,12 @@ void concat_backward(BackwardContext& ctx) {
   }
 }
 
-// ReduceMean's reduced axes (attribute axes before opset 18, input 1 from then on; none: all, or
-// nothing with noop_with_empty_axes) as x's shape with those dims 1: dL/dy's shape with keepdims.
-Shape kept_shape(const BackwardContext& ctx, const Shape& x) {
-  const Node& node = ctx.node;
-  const bool as_input = node.opset >= 18;
-  std::vector<int64_t> axes = node.attr_ints("axes");
-  if (as_input && ctx.inputs.size() > 1 && ctx.inputs[1]) axes = ctx.inputs[1]->to_int64_vector();
-  const int r = static_cast<int>(x.size());
-  Shape kept = x;
-  if (axes.empty()) {
-    if (!(as_input && node.attr_int("noop_with_empty_axes", 0) != 0)) std::fill(kept.begin(), kept.end(), 1);
-    return kept;
-  }
-  for (int64_t a : axes) {
-    OCTET_CHECK(a >= -r && a < r, node.describe(), ": axis ", a, " out of range for rank ", r);
-    kept[a < 0 ? a + r : a] = 1;
-  }
-  return kept;
-}
-
-void reduce_mean_backward(BackwardContext& ctx) {
-  check_differentiable(ctx, {0});
-  if (!wants(ctx, 0)) return;
-  const Tensor& x = input(ctx, 0);
-  const Tensor dy = grad_output(ctx, 0);
-  const Shape kept = kept_shape(ctx, x.shape());
-  const BroadcastPlan plan(x.shape(), {&kept}, ctx.node.describe());
-  const float scale = dy.numel() == 0 ? 0.0f : static_cast<float>(dy.numel()) / static_cast<float>(x.numel());
-  Tensor dx(DType::kFloat32, x.shape());
-  const float* pg = dy.data<float>();
-  float* pd = dx.data<float>();
-  plan.for_segments(0, plan.numel(), [&](int64_t o, const int64_t* in, int64_t n) {
-    for (int64_t j = 0; j < n; ++j) pd[o + j] = pg[in[0] + j * plan.step(0)] * scale;
-  });
-  ctx.grad_inputs[0] = dx;
-}
-
 }  // namespace
 
 void register_shape_backward(BackwardTable& t) {
   for (const char* op : {"Flatten", "Reshape", "Squeeze", "Unsqueeze"}) t[op] = reshape_backward;
   t["Transpose"] = transpose_backward;
   t["Concat"] = concat_backward;
-  t["ReduceMean"] = reduce_mean_backward;
 }
 
 }  // namespace octet::train

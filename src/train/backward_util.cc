@@ -45,4 +45,36 @@ Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
   return r;
 }
 
+Tensor channel_sum(const Tensor& g) {
+  const int64_t n = g.dim(0), c = g.dim(1), inner = n * c == 0 ? 0 : g.numel() / (n * c);
+  Tensor r(DType::kFloat32, {c});
+  const float* pg = g.data<float>();
+  float* pr = r.data<float>();
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t ch = 0; ch < c; ++ch)
+      for (int64_t i = 0; i < inner; ++i) pr[ch] += pg[(b * c + ch) * inner + i];
+  return r;
+}
+
+void add_strided(float* dst, const std::vector<int64_t>& dst_strides, const float* src,
+                 const std::vector<int64_t>& src_strides, const Shape& shape) {
+  const int r = static_cast<int>(shape.size());
+  if (std::any_of(shape.begin(), shape.end(), [](int64_t d) { return d == 0; })) return;
+  std::vector<int64_t> idx(r, 0);
+  int64_t to = 0, from = 0;
+  while (true) {
+    dst[to] += src[from];
+    int d = r - 1;
+    for (; d >= 0; --d) {  // odometer over shape, tracking both offsets
+      to += dst_strides[d];
+      from += src_strides[d];
+      if (++idx[d] < shape[d]) break;
+      to -= dst_strides[d] * shape[d];
+      from -= src_strides[d] * shape[d];
+      idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
 }  // namespace octet::train

@@ -31,14 +31,5 @@ TEST(ShapeBackward, Concat) {
   check_gradients("Concat", {random_tensor({2, 3}, 1), random_tensor({2, 2}, 2)}, {{"axis", attr_int(-1)}}, 13, {1});
 }
 
-TEST(ShapeBackward, ReduceMean) {
-  Tensor x = random_tensor({2, 3, 4}, 1);
-  check_gradients("ReduceMean", {x}, {{"axes", attr_ints({1})}}, 13, {0});
-  check_gradients("ReduceMean", {x}, {{"axes", attr_ints({0, -1})}, {"keepdims", attr_int(0)}}, 13, {0});
-  check_gradients("ReduceMean", {x}, {{"keepdims", attr_int(0)}}, 13, {0});
-  check_gradients("ReduceMean", {x, i64({2})}, {{"keepdims", attr_int(0)}}, 18, {0});
-  check_gradients("ReduceMean", {x}, {{"noop_with_empty_axes", attr_int(1)}}, 18, {0});
-}
-
 }  // namespace
 }  // namespace octet::testing
