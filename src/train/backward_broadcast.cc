@@ -27,10 +27,8 @@ void where_backward(BackwardContext& ctx) {
   float *qx = dx.data<float>(), *qy = dz.data<float>();
   plan.for_segments(0, plan.numel(), [&](int64_t o, const int64_t* in, int64_t n) {
     for (int64_t j = 0; j < n; ++j) {
-      if (pc[in[0] + j * plan.step(0)])
-        qx[in[1] + j * plan.step(1)] += pg[o + j];
-      else
-        qy[in[2] + j * plan.step(2)] += pg[o + j];
+      if (pc[in[0] + j * plan.step(0)]) qx[in[1] + j * plan.step(1)] += pg[o + j];
+      else qy[in[2] + j * plan.step(2)] += pg[o + j];
     }
   });
   if (wants(ctx, 1)) ctx.grad_inputs[1] = dx;

@@ -95,8 +95,8 @@ struct ConvBackwardPlan {
                                               d.pad_r),
         du::engine(), hint);
     const dnnl::convolution_backward_weights::primitive_desc weights_pd(
-        dnnl::convolution_backward_weights::desc(direct, any(d.x), any(d.w), any(d.y), d.strides, d.dilates,
-                                                 d.pad_l, d.pad_r),
+        dnnl::convolution_backward_weights::desc(direct, any(d.x), any(d.w), any(d.y), d.strides, d.dilates, d.pad_l,
+                                                 d.pad_r),
         du::engine(), hint);
     data = dnnl::convolution_backward_data(data_pd);
     weights = dnnl::convolution_backward_weights(weights_pd);
@@ -119,8 +119,8 @@ struct ConvBackwardPlan {
 // Every node of the same geometry shares one; a model has a few dozen. The cache starts over when
 // it reaches kMaxPlans (a long-lived process training many models), and a plan in use outlives that.
 std::shared_ptr<ConvBackwardPlan> plan_for(const ConvDims& d, int threads) {
-  using Key = std::tuple<memory::dims, memory::dims, memory::dims, memory::dims, memory::dims, memory::dims,
-                         memory::dims, int>;
+  using Key =
+      std::tuple<memory::dims, memory::dims, memory::dims, memory::dims, memory::dims, memory::dims, memory::dims, int>;
   constexpr size_t kMaxPlans = 256;
   static std::mutex mu;
   // The engine before the plans: statics are destroyed in reverse, so the primitives go first.

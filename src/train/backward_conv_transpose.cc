@@ -21,8 +21,8 @@ struct DeconvDims {
 
 DeconvDims deconv_dims(const Node& node, const Shape& x, const Shape& w, const Shape& y) {
   OCTET_CHECK(x.size() >= 3 && w.size() == x.size() && y.size() == x.size(), node.describe(),
-              ": training needs a plain [N, C, d...] transposed convolution, got input ", shape_str(x),
-              " and weight ", shape_str(w));
+              ": training needs a plain [N, C, d...] transposed convolution, got input ", shape_str(x), " and weight ",
+              shape_str(w));
   const size_t rank = x.size() - 2;
   const int64_t group = node.attr_int("group", 1), c = x[1], og = w[1], ig = c / group;
   OCTET_CHECK(w[0] == c && c % group == 0, node.describe(), ": weight ", shape_str(w), " with group ", group,
@@ -32,8 +32,8 @@ DeconvDims deconv_dims(const Node& node, const Shape& x, const Shape& w, const S
   const std::vector<int64_t> out_pad = spatial_attr(node, "output_padding", rank, 0, 0);
   const std::vector<int64_t> pads = explicit_pads(node, rank);
   const AutoPad pad = auto_pad(node);
-  const bool derived = !node.attr_ints("output_shape").empty() || pad == AutoPad::kSameUpper ||
-                       pad == AutoPad::kSameLower;
+  const bool derived =
+      !node.attr_ints("output_shape").empty() || pad == AutoPad::kSameUpper || pad == AutoPad::kSameLower;
   DeconvDims d;
   for (size_t k = 0; k < rank; ++k) {
     const int64_t reach = strides[k] * (x[k + 2] - 1) + (w[k + 2] - 1) * dilations[k] + 1;
@@ -90,19 +90,18 @@ void conv_transpose_backward(BackwardContext& ctx) {
       const dnnl::deconvolution_backward_data::primitive_desc pd(
           dnnl::deconvolution_backward_data::desc(direct, d.x, d.w, d.y, d.strides, d.dilates, d.pad_l, d.pad_r),
           du::engine(), hint);
-      dnnl::deconvolution_backward_data(pd).execute(
-          du::stream(), {{DNNL_ARG_DIFF_DST, mem(d.y, dy)},
-                         {DNNL_ARG_WEIGHTS, mem(d.w, w)},
-                         {DNNL_ARG_DIFF_SRC, mem(d.x, ctx.grad_inputs[0])}});
+      dnnl::deconvolution_backward_data(pd).execute(du::stream(), {{DNNL_ARG_DIFF_DST, mem(d.y, dy)},
+                                                                   {DNNL_ARG_WEIGHTS, mem(d.w, w)},
+                                                                   {DNNL_ARG_DIFF_SRC, mem(d.x, ctx.grad_inputs[0])}});
     }
     if (wants(ctx, 1)) {
       const dnnl::deconvolution_backward_weights::primitive_desc pd(
           dnnl::deconvolution_backward_weights::desc(direct, d.x, d.w, d.y, d.strides, d.dilates, d.pad_l, d.pad_r),
           du::engine(), hint);
-      dnnl::deconvolution_backward_weights(pd).execute(
-          du::stream(), {{DNNL_ARG_DIFF_DST, mem(d.y, dy)},
-                         {DNNL_ARG_SRC, mem(d.x, x)},
-                         {DNNL_ARG_DIFF_WEIGHTS, mem(d.w, ctx.grad_inputs[1])}});
+      dnnl::deconvolution_backward_weights(pd).execute(du::stream(),
+                                                       {{DNNL_ARG_DIFF_DST, mem(d.y, dy)},
+                                                        {DNNL_ARG_SRC, mem(d.x, x)},
+                                                        {DNNL_ARG_DIFF_WEIGHTS, mem(d.w, ctx.grad_inputs[1])}});
     }
     du::stream().wait();
   } catch (const dnnl::error& e) {

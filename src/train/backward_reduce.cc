@@ -43,8 +43,9 @@ void spread(BackwardContext& ctx, int input_since, bool mean) {
   if (!wants(ctx, 0)) return;
   const Tensor& x = input(ctx, 0);
   const Tensor dy = grad_output(ctx, 0);
-  const float scale =
-      !mean ? 1.0f : dy.numel() == 0 ? 0.0f : static_cast<float>(dy.numel()) / static_cast<float>(x.numel());
+  const float scale = !mean             ? 1.0f
+                      : dy.numel() == 0 ? 0.0f
+                                        : static_cast<float>(dy.numel()) / static_cast<float>(x.numel());
   Tensor dx(DType::kFloat32, x.shape());
   const float* pg = dy.data<float>();
   float* pd = dx.data<float>();

@@ -140,8 +140,8 @@ void cast_backward(BackwardContext& ctx) {
   OCTET_CHECK(x.dtype() == DType::kFloat32, ctx.node.describe(), ": input 0 is ", dtype_name(x.dtype()),
               ": QAT has no gradient for a non-float32 value");
   // A cast to another type (an index, a mask) ends the gradient: nothing flows back through it.
-  ctx.grad_inputs[0] = ctx.outputs[0]->dtype() == DType::kFloat32 ? grad_output(ctx, 0).clone()
-                                                                   : Tensor(DType::kFloat32, x.shape());
+  ctx.grad_inputs[0] =
+      ctx.outputs[0]->dtype() == DType::kFloat32 ? grad_output(ctx, 0).clone() : Tensor(DType::kFloat32, x.shape());
 }
 
 // Constant Pad: x[i] sits at y[i + pads_begin] where that is inside y (a negative pad crops), so
@@ -150,8 +150,7 @@ void pad_backward(BackwardContext& ctx) {
   check_differentiable(ctx, {0});
   if (!wants(ctx, 0)) return;
   const std::string mode = ctx.node.attr_string("mode", "constant");
-  OCTET_CHECK(mode == "constant", ctx.node.describe(), ": QAT trains through constant Pad only, not mode '", mode,
-              "'");
+  OCTET_CHECK(mode == "constant", ctx.node.describe(), ": QAT trains through constant Pad only, not mode '", mode, "'");
   const Tensor& x = input(ctx, 0);
   const Tensor dy = grad_output(ctx, 0);
   const int r = x.rank();

@@ -17,24 +17,24 @@ namespace octet::train {
 using BackwardTable = std::map<std::string, BackwardFn>;
 
 // One per family file; backward_registry.cc calls each once.
-void register_conv_backward(BackwardTable& t);         // backward_conv.cc: Conv
-void register_gemm_backward(BackwardTable& t);         // backward_gemm.cc: Gemm, MatMul
-void register_activation_backward(BackwardTable& t);   // backward_activation.cc: Relu, ..., Softmax, Dropout
-void register_elementwise_backward(BackwardTable& t);  // backward_elementwise.cc: Add, Sub, Mul, Div
-void register_pool_backward(BackwardTable& t);         // backward_pool.cc: MaxPool, AveragePool, Global*Pool
-void register_shape_backward(BackwardTable& t);        // backward_shape.cc: Flatten, Reshape, Squeeze,
-                                                       // Unsqueeze, Transpose, Concat
-void register_tensor_backward(BackwardTable& t);       // backward_tensor.cc: Gather, Slice, Split, Expand,
-                                                       // Tile, Cast, Pad
-void register_broadcast_backward(BackwardTable& t);    // backward_broadcast.cc: Where, Pow, Max, Min
-void register_unary_backward(BackwardTable& t);        // backward_unary.cc: Gelu, Erf, Exp, Log, Sqrt, Neg,
-                                                       // Abs, Reciprocal
-void register_reduce_backward(BackwardTable& t);       // backward_reduce.cc: ReduceMean, ReduceSum, ReduceMax
-void register_norm_backward(BackwardTable& t);         // backward_norm.cc: LayerNormalization,
-                                                       // BatchNormalization
+void register_conv_backward(BackwardTable& t);            // backward_conv.cc: Conv
+void register_gemm_backward(BackwardTable& t);            // backward_gemm.cc: Gemm, MatMul
+void register_activation_backward(BackwardTable& t);      // backward_activation.cc: Relu, ..., Softmax, Dropout
+void register_elementwise_backward(BackwardTable& t);     // backward_elementwise.cc: Add, Sub, Mul, Div
+void register_pool_backward(BackwardTable& t);            // backward_pool.cc: MaxPool, AveragePool, Global*Pool
+void register_shape_backward(BackwardTable& t);           // backward_shape.cc: Flatten, Reshape, Squeeze,
+                                                          // Unsqueeze, Transpose, Concat
+void register_tensor_backward(BackwardTable& t);          // backward_tensor.cc: Gather, Slice, Split, Expand,
+                                                          // Tile, Cast, Pad
+void register_broadcast_backward(BackwardTable& t);       // backward_broadcast.cc: Where, Pow, Max, Min
+void register_unary_backward(BackwardTable& t);           // backward_unary.cc: Gelu, Erf, Exp, Log, Sqrt, Neg,
+                                                          // Abs, Reciprocal
+void register_reduce_backward(BackwardTable& t);          // backward_reduce.cc: ReduceMean, ReduceSum, ReduceMax
+void register_norm_backward(BackwardTable& t);            // backward_norm.cc: LayerNormalization,
+                                                          // BatchNormalization
 void register_conv_transpose_backward(BackwardTable& t);  // backward_conv_transpose.cc: ConvTranspose
-void register_integer_backward(BackwardTable& t);  // backward_integer.cc: Shape, Size and
-                                                   // the comparisons (no gradient flows)
+void register_integer_backward(BackwardTable& t);         // backward_integer.cc: Shape, Size and
+                                                          // the comparisons (no gradient flows)
 
 // octet::Error naming the node when an input outside `differentiable` wants a gradient (a shape,
 // axes or bound input: nothing to differentiate); sizes grad_inputs like inputs if the caller did not.
@@ -82,8 +82,7 @@ void binary_backward(BackwardContext& ctx, F f) {
   const Tensor dy = grad_output(ctx, 0);
   const BroadcastPlan plan(dy.shape(), {&a.shape(), &b.shape()}, ctx.node.describe());
   Tensor da(DType::kFloat32, a.shape()), db(DType::kFloat32, b.shape());
-  const float *pa = a.data<float>(), *pb = b.data<float>(), *py = ctx.outputs[0]->data<float>(),
-              *pg = dy.data<float>();
+  const float *pa = a.data<float>(), *pb = b.data<float>(), *py = ctx.outputs[0]->data<float>(), *pg = dy.data<float>();
   float *qa = da.data<float>(), *qb = db.data<float>();
   const int64_t sa = plan.step(0), sb = plan.step(1);
   plan.for_segments(0, plan.numel(), [&](int64_t o, const int64_t* in, int64_t n) {

@@ -195,8 +195,10 @@ void QatGraph::publish(const std::string& name, Tensor raw, Mode mode) {
   }
   const std::string root = plan_.qparams_root(name);
   auto obs = observers_.find(root);
-  if (mode == Mode::kTrain && !observers_frozen_ && root == name && obs != observers_.end() &&
-      !g_.find_initializer(name))
+  // A value sharing a later value's qparams (a Concat input, its output's) uses the range its root
+  // saw up to the last step; before the root's first sight, the value itself starts the range.
+  if (mode == Mode::kTrain && !observers_frozen_ && obs != observers_.end() && !g_.find_initializer(name) &&
+      (root == name || obs->second->stats().finite == 0))
     obs->second->observe(raw);
   const quant::TensorQParams qp = qparams_of(name);
   FakeQuantized fq = fake_quantize(raw, qp, &pool_);

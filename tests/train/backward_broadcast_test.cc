@@ -17,8 +17,8 @@ TEST(BroadcastBackward, Where) {
 }
 
 TEST(BroadcastBackward, WhereConditionHasNoGradient) {
-  const std::string msg = backward_error(
-      "Where", {mask({2}, {1, 0}), random_tensor({2}, 1), random_tensor({2}, 2)}, {}, 16, {0, 1});
+  const std::string msg =
+      backward_error("Where", {mask({2}, {1, 0}), random_tensor({2}, 1), random_tensor({2}, 2)}, {}, 16, {0, 1});
   EXPECT_NE(msg.find("input 0"), std::string::npos) << msg;
 }
 

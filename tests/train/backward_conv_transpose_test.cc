@@ -16,10 +16,10 @@ TEST(ConvTransposeBackward, Plain2d) {
 }
 
 TEST(ConvTransposeBackward, StridesPadsOutputPadding) {
-  check_gradients("ConvTranspose", deconv_inputs({1, 2, 3, 4}, {2, 3, 3, 2}, 1, true),
-                  {{"strides", attr_ints({2, 2})}, {"pads", attr_ints({1, 0, 1, 1})},
-                   {"output_padding", attr_ints({1, 0})}},
-                  17, {0, 1, 2});
+  check_gradients(
+      "ConvTranspose", deconv_inputs({1, 2, 3, 4}, {2, 3, 3, 2}, 1, true),
+      {{"strides", attr_ints({2, 2})}, {"pads", attr_ints({1, 0, 1, 1})}, {"output_padding", attr_ints({1, 0})}}, 17,
+      {0, 1, 2});
 }
 
 TEST(ConvTransposeBackward, GroupsAndDilations) {

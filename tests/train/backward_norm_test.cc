@@ -5,8 +5,8 @@ namespace octet::testing {
 namespace {
 
 TEST(NormBackward, LayerNormalizationLastAxis) {
-  check_gradients("LayerNormalization", {random_tensor({2, 3, 5}, 1), random_tensor({5}, 2), random_tensor({5}, 3)},
-                  {}, 17, {0, 1, 2});
+  check_gradients("LayerNormalization", {random_tensor({2, 3, 5}, 1), random_tensor({5}, 2), random_tensor({5}, 3)}, {},
+                  17, {0, 1, 2});
 }
 
 TEST(NormBackward, LayerNormalizationOverTwoAxesWithEpsilon) {
@@ -21,10 +21,10 @@ TEST(NormBackward, LayerNormalizationWithoutBiasAndScalarScale) {
 
 TEST(NormBackward, BatchNormalizationInference) {
   const Tensor var = random_tensor({3}, 5, 0.5f, 2.0f);
-  check_gradients("BatchNormalization",
-                  {random_tensor({2, 3, 2, 2}, 1), random_tensor({3}, 2), random_tensor({3}, 3), random_tensor({3}, 4),
-                   var},
-                  {{"epsilon", attr_float(1e-3f)}}, 15, {0, 1, 2});
+  check_gradients(
+      "BatchNormalization",
+      {random_tensor({2, 3, 2, 2}, 1), random_tensor({3}, 2), random_tensor({3}, 3), random_tensor({3}, 4), var},
+      {{"epsilon", attr_float(1e-3f)}}, 15, {0, 1, 2});
 }
 
 TEST(NormBackward, BatchNormalizationStatisticsHaveNoGradient) {

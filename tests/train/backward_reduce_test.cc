@@ -72,8 +72,7 @@ TEST(ReduceBackward, TiesGoToTheFirstExtremum) {
 }
 
 TEST(ReduceBackward, AxesInputHasNoGradient) {
-  const std::string msg =
-      backward_error("ReduceSum", {random_tensor({2, 3}, 1), i64({1})}, {}, 13, {0, 1});
+  const std::string msg = backward_error("ReduceSum", {random_tensor({2, 3}, 1), i64({1})}, {}, 13, {0, 1});
   EXPECT_NE(msg.find("input 1"), std::string::npos) << msg;
 }
 

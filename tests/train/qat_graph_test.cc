@@ -16,6 +16,7 @@
 #include "octet/samples.h"
 #include "passes/convert.h"
 #include "passes/fuse.h"
+#include "passes/pass_test_util.h"
 #include "passes/static_quantizer.h"
 #include "train/loss.h"
 #include "train/optimizer.h"
@@ -164,6 +165,32 @@ TEST(QatGraph, FrozenObserversKeepTheirRanges) {
   net.freeze_observers();
   net.forward(slice_samples(x, 64, 96), QatGraph::Mode::kTrain);
   for (const auto& [v, o] : net.observers()) EXPECT_EQ(o->to_json(), before[v]) << v;
+}
+
+TEST(QatGraph, ConcatInputsTrainWithTheOutputsQparamsFromTheFirstStep) {
+  // Concat(MatMul(x, w1), MatMul(x, w2)) -> MatMul -> logits: the Concat keeps its operands'
+  // codes, so both take its output's qparams (prepare) and are fake-quantized with them before
+  // that output is first seen.
+  Graph g;
+  g.name = "concat";
+  g.opsets[""] = 17;
+  g.inputs = {testing::f32_value("x", {4, 6})};
+  g.outputs = {testing::f32_value("logits", {4, 3})};
+  g.initializers["w1"] = testing::sine_tensor({6, 6}, 0.1f);
+  g.initializers["w2"] = testing::sine_tensor({6, 6}, 0.7f);
+  g.initializers["w3"] = testing::sine_tensor({12, 3}, 1.3f);
+  testing::add_node(g, "MatMul", {"x", "w1"}, "a");
+  testing::add_node(g, "MatMul", {"x", "w2"}, "b");
+  testing::add_node(g, "Concat", {"a", "b"}, "c").attrs["axis"] = Attribute{.kind = Attribute::Kind::kInt, .i = 1};
+  testing::add_node(g, "MatMul", {"c", "w3"}, "logits");
+  for (Node& n : g.nodes) n.opset = 17;
+  QatGraph net = make_net(g, true);
+  ASSERT_EQ(net.plan().qparams_root("a"), "c");
+  const Tensor x = testing::sine_tensor({4, 6}, 0.3f);
+  const Loss loss = softmax_cross_entropy(net.forward({{"x", x}}, QatGraph::Mode::kTrain).front(),
+                                          Tensor::from_vector<int64_t>({4}, {0, 1, 2, 0}));
+  net.backward(loss.grad);
+  EXPECT_EQ(net.gradients().size(), 3u);
 }
 
 TEST(QatGraph, NamesTheNodeWithoutABackwardBeforeTraining) {
