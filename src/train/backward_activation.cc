@@ -12,35 +12,17 @@
 namespace octet::train {
 namespace {
 
-// dL/dx[i] = f(x[i], y[i], dL/dy[i]) for input 0; the inputs after it (Clip's bounds, Dropout's
-// ratio and training_mode) have no gradient.
-template <class F>
-void pointwise(BackwardContext& ctx, F f) {
-  check_differentiable(ctx, {0});
-  if (!wants(ctx, 0)) return;
-  const Tensor& x = input(ctx, 0);
-  const Tensor dy = grad_output(ctx, 0);
-  const float *px = x.data<float>(), *py = ctx.outputs[0]->data<float>(), *pg = dy.data<float>();
-  Tensor dx = Tensor::uninitialized(DType::kFloat32, x.shape());
-  float* pd = dx.data<float>();
-  // Each element on its own: any split over threads writes the same values.
-  ctx.pool.parallel_for(x.numel(), grain_for_bytes(16), [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) pd[i] = f(px[i], py[i], pg[i]);
-  });
-  ctx.grad_inputs[0] = dx;
-}
-
 void identity_backward(BackwardContext& ctx) {
-  pointwise(ctx, [](float, float, float g) { return g; });
+  unary_backward(ctx, [](float, float, float g) { return g; });
 }
 
 void relu_backward(BackwardContext& ctx) {
-  pointwise(ctx, [](float x, float, float g) { return x > 0 ? g : 0.0f; });
+  unary_backward(ctx, [](float x, float, float g) { return x > 0 ? g : 0.0f; });
 }
 
 void leaky_relu_backward(BackwardContext& ctx) {
   const float alpha = ctx.node.attr_float("alpha", 0.01f);
-  pointwise(ctx, [alpha](float x, float, float g) { return x > 0 ? g : alpha * g; });
+  unary_backward(ctx, [alpha](float x, float, float g) { return x > 0 ? g : alpha * g; });
 }
 
 // Clip's bound: input i at opset >= 11 (a one-element tensor, omitted: unbounded), attribute
@@ -57,21 +39,21 @@ void clip_backward(BackwardContext& ctx) {
   const float inf = std::numeric_limits<float>::infinity();
   const float lo = clip_bound(ctx, 1, "min", -inf), hi = clip_bound(ctx, 2, "max", inf);
   // y = min(max(x, lo), hi): x passes through where lo <= x <= hi (nowhere when lo > hi).
-  pointwise(ctx, [lo, hi](float x, float, float g) { return x >= lo && x <= hi ? g : 0.0f; });
+  unary_backward(ctx, [lo, hi](float x, float, float g) { return x >= lo && x <= hi ? g : 0.0f; });
 }
 
 void sigmoid_backward(BackwardContext& ctx) {
-  pointwise(ctx, [](float, float y, float g) { return g * y * (1 - y); });
+  unary_backward(ctx, [](float, float y, float g) { return g * y * (1 - y); });
 }
 
 void tanh_backward(BackwardContext& ctx) {
-  pointwise(ctx, [](float, float y, float g) { return g * (1 - y * y); });
+  unary_backward(ctx, [](float, float y, float g) { return g * (1 - y * y); });
 }
 
 // y = max(0, min(1, alpha x + beta)): slope alpha strictly inside (0, 1).
 void hard_sigmoid_backward(BackwardContext& ctx) {
   const float alpha = ctx.node.attr_float("alpha", 0.2f), beta = ctx.node.attr_float("beta", 0.5f);
-  pointwise(ctx, [alpha, beta](float x, float, float g) {
+  unary_backward(ctx, [alpha, beta](float x, float, float g) {
     const float v = alpha * x + beta;
     return v > 0 && v < 1 ? alpha * g : 0.0f;
   });
@@ -79,7 +61,7 @@ void hard_sigmoid_backward(BackwardContext& ctx) {
 
 // y = x * max(0, min(1, x / 6 + 1/2)): 0 below -3, 1 above 3, x / 3 + 1/2 between.
 void hard_swish_backward(BackwardContext& ctx) {
-  pointwise(ctx, [](float x, float, float g) { return x < -3 ? 0.0f : x > 3 ? g : g * (x / 3 + 0.5f); });
+  unary_backward(ctx, [](float x, float, float g) { return x < -3 ? 0.0f : x > 3 ? g : g * (x / 3 + 0.5f); });
 }
 
 void softmax_backward(BackwardContext& ctx) {

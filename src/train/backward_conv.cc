@@ -133,30 +133,6 @@ std::shared_ptr<ConvBackwardPlan> plan_for(const ConvDims& d, int threads) {
   return plans[key] = std::make_shared<ConvBackwardPlan>(d);
 }
 
-// dL/dB[m] = sum over n and the output positions of dL/dY[n, m, ...]. Each row is summed in 8
-// running partial sums (lane j takes positions j, j + 8, ...; a fixed order, so the same bits on
-// every call), which the compiler keeps in vector registers: one running sum would be a chain of
-// dependent additions.
-Tensor bias_grad(const Tensor& dy) {
-  const int64_t n = dy.dim(0), m = dy.dim(1), inner = n * m == 0 ? 0 : dy.numel() / (n * m);
-  Tensor db(DType::kFloat32, {m});
-  const float* g = dy.data<float>();
-  float* pdb = db.data<float>();
-  for (int64_t b = 0; b < n; ++b)
-    for (int64_t c = 0; c < m; ++c) {
-      const float* row = g + (b * m + c) * inner;
-      float part[8] = {};
-      int64_t i = 0;
-      for (; i + 8 <= inner; i += 8)
-        for (int j = 0; j < 8; ++j) part[j] += row[i + j];
-      for (; i < inner; ++i) part[i % 8] += row[i];
-      float sum = 0;
-      for (float p : part) sum += p;
-      pdb[c] += sum;
-    }
-  return db;
-}
-
 void conv_backward(BackwardContext& ctx) {
   check_differentiable(ctx, {0, 1, 2});
   const Node& node = ctx.node;
@@ -164,7 +140,7 @@ void conv_backward(BackwardContext& ctx) {
   const Tensor& w = input(ctx, 1);
   const Tensor dy = grad_output(ctx, 0);
   const ConvDims d = conv_dims(node, x.shape(), w.shape(), dy.shape());
-  if (wants(ctx, 2)) ctx.grad_inputs[2] = bias_grad(dy);
+  if (wants(ctx, 2)) ctx.grad_inputs[2] = channel_sum(dy);
   if (wants(ctx, 0)) ctx.grad_inputs[0] = Tensor::uninitialized(DType::kFloat32, x.shape());
   if (wants(ctx, 1)) ctx.grad_inputs[1] = Tensor::uninitialized(DType::kFloat32, w.shape());
   if (x.numel() == 0 || w.numel() == 0 || dy.numel() == 0 || !(wants(ctx, 0) || wants(ctx, 1))) {

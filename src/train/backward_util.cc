@@ -45,14 +45,26 @@ Tensor sum_to_shape(const Tensor& g, const Shape& shape) {
   return r;
 }
 
+// Each row is summed in 8 running partial sums (lane j takes positions j, j + 8, ...; a fixed
+// order, so the same bits on every call), which the compiler keeps in vector registers: one
+// running sum would be a chain of dependent additions.
 Tensor channel_sum(const Tensor& g) {
   const int64_t n = g.dim(0), c = g.dim(1), inner = n * c == 0 ? 0 : g.numel() / (n * c);
   Tensor r(DType::kFloat32, {c});
   const float* pg = g.data<float>();
   float* pr = r.data<float>();
   for (int64_t b = 0; b < n; ++b)
-    for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t i = 0; i < inner; ++i) pr[ch] += pg[(b * c + ch) * inner + i];
+    for (int64_t ch = 0; ch < c; ++ch) {
+      const float* row = pg + (b * c + ch) * inner;
+      float part[8] = {};
+      int64_t i = 0;
+      for (; i + 8 <= inner; i += 8)
+        for (int j = 0; j < 8; ++j) part[j] += row[i + j];
+      for (; i < inner; ++i) part[i % 8] += row[i];
+      float sum = 0;
+      for (float p : part) sum += p;
+      pr[ch] += sum;
+    }
   return r;
 }
 

@@ -57,8 +57,8 @@ Tensor channel_sum(const Tensor& g);
 void add_strided(float* dst, const std::vector<int64_t>& dst_strides, const float* src,
                  const std::vector<int64_t>& src_strides, const Shape& shape);
 
-// dL/dx[i] = f(x[i], y[i], dL/dy[i]) for input 0 of an element-wise op; the inputs after it have no
-// gradient.
+// dL/dx[i] = f(x[i], y[i], dL/dy[i]) for input 0 of an element-wise op; the inputs after it (Clip's
+// bounds, Dropout's ratio and training_mode) have no gradient.
 template <class F>
 void unary_backward(BackwardContext& ctx, F f) {
   check_differentiable(ctx, {0});
@@ -68,7 +68,10 @@ void unary_backward(BackwardContext& ctx, F f) {
   const float *px = x.data<float>(), *py = ctx.outputs[0]->data<float>(), *pg = dy.data<float>();
   Tensor dx = Tensor::uninitialized(DType::kFloat32, x.shape());
   float* pd = dx.data<float>();
-  for (int64_t i = 0; i < x.numel(); ++i) pd[i] = f(px[i], py[i], pg[i]);
+  // Each element on its own: any split over threads writes the same values.
+  ctx.pool.parallel_for(x.numel(), grain_for_bytes(16), [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) pd[i] = f(px[i], py[i], pg[i]);
+  });
   ctx.grad_inputs[0] = dx;
 }
 
