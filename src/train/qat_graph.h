@@ -68,7 +68,6 @@ class QatGraph {
   // train/fake_quantize.h qparam_gradients). Named "lsq.scale:<value>" and "lsq.zero_point:<value>"
   // among the initializers (the zero point a float, rounded where used; none when symmetric).
   void learn_scales();
-  bool learning_scales() const { return !learned_.empty(); }
   // The qparams value `value` is fake-quantized with now (learned, observed or fixed), as the
   // export must write them.
   quant::TensorQParams qparams_of(const std::string& value) const;
