@@ -65,6 +65,7 @@ struct ValueInfo {
   DType dtype = DType::kFloat32;
   bool has_shape = false;  // false: rank unknown
   std::vector<Dim> shape;
+  bool inferred = false;          // derived by shape inference on import, not declared: not written back
   std::string shape_str() const;  // "[batch,3,224,224]", "?" when unknown
 };
 

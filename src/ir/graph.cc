@@ -36,7 +36,11 @@ std::vector<float> Node::attr_floats(const std::string& key, const std::vector<f
   return a ? a->floats : def;
 }
 
-std::string Node::describe() const { return cat("node '", name, "' (op '", op_type, "', opset ", opset, ")"); }
+std::string Node::describe() const {
+  if (name.empty() && !outputs.empty())
+    return cat("the node producing '", outputs[0], "' (op '", op_type, "', opset ", opset, ")");
+  return cat("node '", name, "' (op '", op_type, "', opset ", opset, ")");
+}
 
 size_t Node::num_inputs() const {
   size_t n = inputs.size();

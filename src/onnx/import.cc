@@ -258,7 +258,9 @@ void add_inferred_shapes(const onnx::ModelProto& model, Importer& imp, Graph& g,
   for (const auto& vi : copy.graph().value_info()) {
     if (!overwrite && g.value_info.count(vi.name())) continue;
     try {
-      g.value_info[vi.name()] = imp.value_info(vi);
+      ValueInfo v = imp.value_info(vi);
+      v.inferred = true;
+      g.value_info[vi.name()] = v;
     } catch (const Error&) {
       // a value of a dtype octet does not hold (e.g. a string) stays without declared type
     }
@@ -308,6 +310,8 @@ void infer_shapes(Graph& g) {
     light.inputs.push_back(std::move(vi));
     it = light.initializers.erase(it);
   }
+  // Shapes inferred earlier go in as declared: they carry inference past ops libonnx does not know.
+  for (auto& [_, v] : light.value_info) v.inferred = false;
   Importer imp{".", "shape inference", g.opsets};
   const onnx::ModelProto proto = export_onnx(light);
   validate_structure(proto.graph(), "shape inference");

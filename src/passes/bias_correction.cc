@@ -52,6 +52,13 @@ std::map<size_t, int> correctable_layers(const Graph& fused, const QuantPlan& pl
   return level;
 }
 
+// The scale of the DequantizeLinear that produces `value`, or null.
+const Tensor* dq_scale(const Graph& qdq, const std::string& value) {
+  const int64_t p = producer_index(qdq, value);
+  if (p < 0 || qdq.nodes[p].op_type != "DequantizeLinear" || !qdq.nodes[p].has_input(1)) return nullptr;
+  return qdq.find_initializer(qdq.nodes[p].inputs[1]);
+}
+
 void add_to_bias(Graph& fused, Node& n, const std::vector<double>& shift) {
   std::string& b_name = n.inputs.at(2);
   // Tensors share storage on copy (the input model's among them): write to a clone, under a new
@@ -76,14 +83,18 @@ class IncrementalQdq {
   IncrementalQdq(Graph qdq, const std::map<std::string, int>& level_of, std::vector<CalibrationBatch> batches,
                  int threads)
       : batches_(std::move(batches)), kept_(batches_.size()), threads_(threads) {
-    // Each corrected layer's int32 bias scale (x_scale * w_scale, per channel or one), read before
-    // folding turns the bias's DequantizeLinear into a float constant under its output's name.
+    // Each corrected layer's int32 bias scale, x_scale * w_scale (per channel or one) as convert()
+    // rounds the bias with, read from its input's and weight's DequantizeLinear before folding
+    // turns the weight's into a float constant.
     for (const Node& n : qdq.nodes) {
       if (!level_of.count(n.name) || !n.has_input(2)) continue;
-      const int64_t p = producer_index(qdq, n.inputs[2]);
-      if (p < 0 || qdq.nodes[p].op_type != "DequantizeLinear") continue;
-      const Tensor* scale = qdq.find_initializer(qdq.nodes[p].inputs[1]);
-      if (scale) bias_scale_[n.name] = {n.inputs[2], *scale};
+      const Tensor* x_scale = dq_scale(qdq, n.inputs[0]);
+      const Tensor* w_scale = dq_scale(qdq, n.inputs[1]);
+      if (!x_scale || !w_scale || x_scale->numel() != 1) continue;
+      Tensor scale(DType::kFloat32, {w_scale->numel()});
+      for (int64_t c = 0; c < w_scale->numel(); ++c)
+        scale.data<float>()[c] = x_scale->data<float>()[0] * w_scale->data<float>()[c];
+      bias_scale_[n.name] = {n.inputs[2], scale};
     }
     fold_constants(qdq);
     qdq_ = std::move(qdq);

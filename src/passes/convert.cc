@@ -93,14 +93,17 @@ class Converter {
   }
 
  private:
-  // Q(src) -> DQ -> dq_name_[value], with `value`'s qparams.
+  // Q(src) -> DQ -> dq_name_[value], with `value`'s qparams. A uint8 zero point of 0 is left out
+  // (after a ReLU or a sigmoid): ONNX reads an absent y_zero_point as uint8 0.
   void emit_qdq(const std::string& value, const std::string& src) {
     const TensorQParams& qp = act_->at(value);
-    auto [scale, zp] = add_qparams(value, qp);
+    const std::vector<std::string> qparams = qparam_inputs(value, qp, qp.dtype == DType::kUInt8);
     std::string q = names_.fresh(value + "_quantized");
-    out_.nodes.push_back(make_node("QuantizeLinear", value + "_QuantizeLinear", {src, scale, zp}, q, -1));
-    out_.nodes.push_back(
-        make_node("DequantizeLinear", value + "_DequantizeLinear", {q, scale, zp}, dq_name_.at(value), -1));
+    std::vector<std::string> q_in{src}, dq_in{q};
+    q_in.insert(q_in.end(), qparams.begin(), qparams.end());
+    dq_in.insert(dq_in.end(), qparams.begin(), qparams.end());
+    out_.nodes.push_back(make_node("QuantizeLinear", q_in, q, -1));
+    out_.nodes.push_back(make_node("DequantizeLinear", dq_in, dq_name_.at(value), -1));
   }
 
   // A quantized constant operand: its codes stored as an initializer, behind a DequantizeLinear.
@@ -112,40 +115,43 @@ class Converter {
     else quantize_span<int8_t>(t.data<float>(), t.numel(), qp.scale.at(0), qp.zero_point.at(0), codes.data<int8_t>());
     const std::string q = names_.fresh(value + "_quantized");
     out_.initializers[q] = codes;
-    out_.nodes.push_back(make_node("DequantizeLinear", value + "_DequantizeLinear", constant_dq_inputs(q, value, qp),
-                                   dq_name_.at(value), -1));
+    std::vector<std::string> inputs = qparam_inputs(value, qp, false);
+    inputs.insert(inputs.begin(), q);
+    out_.nodes.push_back(make_node("DequantizeLinear", inputs, dq_name_.at(value), -1));
   }
 
-  // A stored constant's DequantizeLinear inputs: codes, scale and, unless the codes are an int32
-  // bias (zero point 0: docs/static_ptq.md eq. (B1)), the zero point. ONNX reads an absent
-  // x_zero_point as 0, so four bytes per bias channel need not be in the file (about 2 % of a
-  // depthwise net's). The int8 weights keep theirs, zeros too: without it ONNX Runtime leaves a
-  // QDQ Gemm in float (its QGemm fusion wants the weight's zero point).
-  std::vector<std::string> constant_dq_inputs(const std::string& codes, const std::string& base,
-                                              const TensorQParams& qp) {
-    const bool zero = qp.dtype == DType::kInt32 &&
-                      std::all_of(qp.zero_point.begin(), qp.zero_point.end(), [](int32_t z) { return z == 0; });
-    if (!zero) {
-      auto [scale, zp] = add_qparams(base, qp);
-      return {codes, scale, zp};
-    }
+  // The name for what replaces float constant `name` (its dequantized weight, its rounded bias):
+  // `name` itself, the float tensor dropped, when one node reads it (the node's inputs keep their
+  // names), else a fresh `name + suffix`.
+  std::string take_over(const std::string& name, const std::string& suffix) {
+    int readers = 0;
+    for (const Node& n : g_.nodes) readers += static_cast<int>(std::count(n.inputs.begin(), n.inputs.end(), name));
+    const bool output =
+        std::any_of(g_.outputs.begin(), g_.outputs.end(), [&](const ValueInfo& v) { return v.name == name; });
+    if (readers != 1 || output) return names_.fresh(name + suffix);
+    out_.initializers.erase(name);
+    return name;
+  }
+
+  // The scale and zero point initializers of `base`'s qparams, the zero point left out where
+  // `zero_point_optional` and all zero (ONNX reads an absent zero point as 0, of the codes' type
+  // in a DequantizeLinear, as uint8 in a QuantizeLinear).
+  std::vector<std::string> qparam_inputs(const std::string& base, const TensorQParams& qp, bool zero_point_optional) {
     const std::string scale = names_.fresh(base + "_scale");
     out_.initializers[scale] = quant::scale_tensor(qp);
-    return {codes, scale};
-  }
-
-  std::pair<std::string, std::string> add_qparams(const std::string& base, const TensorQParams& qp) {
-    std::string scale = names_.fresh(base + "_scale"), zp = names_.fresh(base + "_zero_point");
-    out_.initializers[scale] = quant::scale_tensor(qp);
+    const bool zero = std::all_of(qp.zero_point.begin(), qp.zero_point.end(), [](int32_t z) { return z == 0; });
+    if (zero_point_optional && zero) return {scale};
+    const std::string zp = names_.fresh(base + "_zero_point");
     out_.initializers[zp] = quant::zero_point_tensor(qp);
     return {scale, zp};
   }
 
-  Node make_node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
-                 const std::string& output, int axis) {
+  // A QuantizeLinear or DequantizeLinear goes unnamed: its output (X_quantized, X_dequantized)
+  // already says what it is, ONNX node names are optional, and a name repeating the value's was
+  // 0.5 % of a depthwise net's file. Node::describe() and octet's importer name it by its output.
+  Node make_node(const std::string& op, std::vector<std::string> inputs, const std::string& output, int axis) {
     Node n;
     n.op_type = op;
-    n.name = names_.fresh(name);
     n.opset = opset_;
     n.inputs = std::move(inputs);
     n.outputs = {output};
@@ -171,28 +177,32 @@ class Converter {
     const Tensor wi = quant::quantize_weight(w, wq);
     std::string wq_name = names_.fresh(w_name + "_quantized");
     out_.initializers[wq_name] = wi;
-    std::string wdq = names_.fresh(w_name + "_dequantized");
-    out_.nodes.push_back(make_node("DequantizeLinear", w_name + "_DequantizeLinear",
-                                   constant_dq_inputs(wq_name, w_name, wq), wdq, wq.axis));
+    const std::string wdq = take_over(w_name, "_dequantized");
+    // A Conv's symmetric weights go without their zero point: ONNX Runtime fuses such a QDQ Conv
+    // into QLinearConv, but leaves a QDQ Gemm or MatMul in float (its QGemm fusion wants it).
+    std::vector<std::string> w_inputs = qparam_inputs(w_name, wq, n.op_type == "Conv");
+    w_inputs.insert(w_inputs.begin(), wq_name);
+    out_.nodes.push_back(make_node("DequantizeLinear", w_inputs, wdq, wq.axis));
     n.inputs[1] = wdq;
 
     if (bias) {
+      // The bias is stored as the float values its int32 codes stand for, code * x_scale *
+      // w_scale[c] (eq. (B1)): the QDQ graph's float semantics are those of an int32 bias behind a
+      // DequantizeLinear, at half the bytes (no codes plus per-channel scales, about 2 % of a
+      // depthwise net's file). ONNX Runtime and octet's lowering (lower_static.cc) re-derive
+      // the codes at load: exactly while |code| < 2^22 (the float product's error stays under a
+      // quarter step), within 2^-22 of the code beyond; fit_weight_scales_to_bias kept every code
+      // under kMaxBiasCode.
       const std::string b_name = n.inputs[bias_input];
-      TensorQParams bq;
-      bq.dtype = DType::kInt32;
-      bq.axis = per_channel ? 0 : -1;
-      for (float s : wq.scale) {
-        bq.scale.push_back(x_scale * s);
-        bq.zero_point.push_back(0);
-      }
       Tensor bi(DType::kInt32, bias->shape());
       quant::quantize_bias(bias_values, x_scale, wq.scale, bi.data<int32_t>());  // fits: the scales were fitted
-      std::string bq_name = names_.fresh(b_name + "_quantized");
-      out_.initializers[bq_name] = bi;
-      std::string bdq = names_.fresh(b_name + "_dequantized");
-      out_.nodes.push_back(make_node("DequantizeLinear", b_name + "_DequantizeLinear",
-                                     constant_dq_inputs(bq_name, b_name, bq), bdq, bq.axis));
-      n.inputs[bias_input] = bdq;
+      Tensor rounded(DType::kFloat32, bias->shape());
+      for (int64_t c = 0; c < bi.numel(); ++c)
+        rounded.data<float>()[c] =
+            dequantize_value<int32_t>(bi.data<int32_t>()[c], x_scale * wq.scale[per_channel ? c : 0], 0);
+      const std::string rounded_name = take_over(b_name, "_rounded");
+      out_.initializers[rounded_name] = rounded;
+      n.inputs[bias_input] = rounded_name;
     }
   }
 

@@ -127,8 +127,8 @@ TEST(CliQuantize, StaticThenInspectAndEvalTheInt8Model) {
   ASSERT_EQ(plain.status, 0) << plain.out;
   EXPECT_NE(q.out.find("quantized "), std::string::npos) << q.out;
   EXPECT_NE(q.out.find("KiB fp32 -> "), std::string::npos) << q.out;
-  // The file sizes, input (model + external data) then output: 427,192 -> about 118,000 bytes.
-  EXPECT_NE(q.out.find("file: 0.43 MB -> 0.12 MB (0.27x of fp32)"), std::string::npos) << q.out;
+  // The file sizes, input (model + external data) then output: 427,192 -> 112,716 bytes.
+  EXPECT_NE(q.out.find("file: 0.43 MB -> 0.11 MB (0.264x of fp32)"), std::string::npos) << q.out;
   // How it runs: the whole CNN on the INT8 kernels, said by quantize, inspect --lowered and the profile.
   EXPECT_NE(q.out.find("runs on INT8 kernels: 7 of 7 compute nodes, 100.0 % of the multiply-accumulates"),
             std::string::npos)

@@ -7,12 +7,29 @@
 #include <cstdlib>
 
 #include "octet/runtime.h"
+#include "passes/graph_util.h"
 
 namespace octet::testing {
 
 int count_op(const Graph& g, const std::string& op_type) {
   return static_cast<int>(
       std::count_if(g.nodes.begin(), g.nodes.end(), [&](const Node& n) { return n.op_type == op_type; }));
+}
+
+GridBias grid_bias(const Graph& q, const Node& n) {
+  auto dq_scale = [&](const std::string& value) -> const Tensor* {
+    const int64_t p = producer_index(q, value);
+    if (p < 0 || q.nodes[p].op_type != "DequantizeLinear") return nullptr;
+    return q.find_initializer(q.nodes[p].inputs.at(1));
+  };
+  GridBias b;
+  const Tensor *xs = dq_scale(n.inputs.at(0)), *ws = dq_scale(n.inputs.at(1));
+  if (!n.has_input(2) || !xs || !ws) return b;
+  b.values = q.find_initializer(n.inputs[2]);
+  if (!b.values) return b;
+  for (int64_t c = 0; c < b.values->numel(); ++c)
+    b.steps.push_back(xs->data<float>()[0] * ws->data<float>()[ws->numel() == 1 ? 0 : c]);
+  return b;
 }
 
 Int8Codes int8_codes(const Graph& g) {

@@ -17,6 +17,14 @@ struct Int8Codes {
   int tensors = 0, max_abs = 0;
 };
 Int8Codes int8_codes(const Graph& g);
+// The bias of quantized Conv/Gemm `n` in a QDQ graph: a float constant on the int32 grid of
+// step x_scale * w_scale[c] (convert.cc); steps[c] read from its input's and weight's
+// DequantizeLinear, one per bias channel.
+struct GridBias {
+  const Tensor* values = nullptr;
+  std::vector<float> steps;
+};
+GridBias grid_bias(const Graph& q, const Node& n);
 // A float32 graph input/output of `shape`.
 ValueInfo f32_value(const std::string& name, const Shape& shape);
 // Appends an ai.onnx node (opset 17) named out + "_node" with one output; returns it for attributes.

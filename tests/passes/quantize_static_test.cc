@@ -7,6 +7,7 @@
 #include <cstring>
 #include <set>
 
+#include "kernels/qmath.h"
 #include "octet/io.h"
 #include "octet/quantize.h"
 #include "octet/runtime.h"
@@ -14,6 +15,7 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"
+#include "quant/weight_quant.h"
 
 namespace octet {
 namespace {
@@ -76,7 +78,7 @@ TEST(QuantizeStatic, MnistQdqKeepsAccuracy) {
   }
 }
 
-TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasInt32WithProductScale) {
+TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasOnTheInt32GridOfTheProductScale) {
   const Mnist& m = mnist();
   Graph q = quantize_static(m.model, m.calib, fast_options());
   int convs = 0;
@@ -95,12 +97,16 @@ TEST(QuantizeStatic, WeightsAreInt8PerChannelAndBiasInt32WithProductScale) {
     const Node* xdq = producer(q, n.inputs[0]);
     ASSERT_TRUE(xdq && xdq->op_type == "DequantizeLinear") << n.name;
     const float xs = q.find_initializer(xdq->inputs[1])->data<float>()[0];
-    ASSERT_TRUE(n.has_input(2));
-    const Node* bdq = producer(q, n.inputs[2]);
-    ASSERT_TRUE(bdq && bdq->op_type == "DequantizeLinear") << n.name;
-    EXPECT_EQ(q.find_initializer(bdq->inputs[0])->dtype(), DType::kInt32);
-    const Tensor& bs = *q.find_initializer(bdq->inputs[1]);
-    for (int64_t c = 0; c < channels; ++c) EXPECT_EQ(bs.data<float>()[c], xs * ws.data<float>()[c]);
+    // The bias: float values on the int32 grid of step x_scale * w_scale[c] (convert.cc).
+    const testing::GridBias bias = testing::grid_bias(q, n);
+    ASSERT_TRUE(bias.values && bias.values->dtype() == DType::kFloat32) << n.name;
+    ASSERT_EQ(static_cast<int64_t>(bias.steps.size()), channels) << n.name;
+    for (int64_t c = 0; c < channels; ++c) {
+      EXPECT_EQ(bias.steps[c], xs * ws.data<float>()[c]);
+      const float b = bias.values->data<float>()[c];
+      const auto code = static_cast<int32_t>(quant::bias_code(b, bias.steps[c]));
+      EXPECT_EQ(dequantize_value<int32_t>(code, bias.steps[c], 0), b) << n.name << " channel " << c;
+    }
   }
   EXPECT_GE(convs, 2);
 }
@@ -244,14 +250,13 @@ TEST(QuantizeStatic, HugeBiasDoesNotOverflowInt32) {
       {"x", Tensor::from_vector<float>({2, 4}, {0.001f, -0.002f, 0.003f, 0.0f, -0.001f, 0.002f, 0.0f, 0.004f})}};
   Graph q = quantize_static(g, calib, fast_options());
   const Node& fc = *std::find_if(q.nodes.begin(), q.nodes.end(), [](const Node& n) { return n.op_type == "Gemm"; });
-  const Node* bdq = producer(q, fc.inputs[2]);
-  ASSERT_TRUE(bdq && bdq->op_type == "DequantizeLinear");
-  const Tensor& codes = *q.find_initializer(bdq->inputs[0]);
-  const Tensor& scale = *q.find_initializer(bdq->inputs[1]);
+  const testing::GridBias bias = testing::grid_bias(q, fc);
+  ASSERT_TRUE(bias.values);
   for (int64_t c = 0; c < 2; ++c) {
     const float b = g.initializers.at("b").data<float>()[c];
-    EXPECT_LE(std::abs(int64_t{codes.data<int32_t>()[c]}), int64_t{1} << 30);  // the guard's headroom
-    EXPECT_NEAR(codes.data<int32_t>()[c] * scale.data<float>()[c], b, std::abs(b) * 1e-6);
+    const double code = quant::bias_code(bias.values->data<float>()[c], bias.steps[c]);
+    EXPECT_LE(std::abs(code), double(int64_t{1} << 30));  // the guard's headroom
+    EXPECT_NEAR(code * bias.steps[c], b, std::abs(b) * 1e-6);
   }
   // The output itself is quantized over [-7000, 5000]: within one step of the float result.
   Tensor y = Executor(q).run({{"x", calib.at("x")}}).at("y");

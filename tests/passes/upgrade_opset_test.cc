@@ -45,7 +45,9 @@ Graph conv_net(int opset) {
 
 const Tensor& conv_weight_scale(const Graph& q) {
   for (const Node& n : q.nodes)
-    if (n.op_type == "DequantizeLinear" && n.outputs[0].rfind("w_", 0) == 0) return *q.find_initializer(n.inputs[1]);
+    if (n.op_type == "Conv")
+      for (const Node& dq : q.nodes)
+        if (dq.op_type == "DequantizeLinear" && dq.outputs[0] == n.inputs[1]) return *q.find_initializer(dq.inputs[1]);
   throw std::runtime_error("no DequantizeLinear for the conv weight");
 }
 

@@ -59,7 +59,7 @@ void print_summary(const Graph& in, const Graph& out, const QuantizeReport& r, c
               r.quantized_weight_bytes ? double(r.fp32_weight_bytes) / r.quantized_weight_bytes : 0.0);
   print_float_tensors(r.float_tensors);
   const uintmax_t out_bytes = bytes_on_disk({path});
-  std::printf("file: %.2f MB -> %.2f MB (%.2fx of fp32)\n", in_bytes / 1e6, out_bytes / 1e6,
+  std::printf("file: %.2f MB -> %.2f MB (%.3fx of fp32)\n", in_bytes / 1e6, out_bytes / 1e6,
               in_bytes ? double(out_bytes) / in_bytes : 0.0);
   std::printf("nodes: %zu -> %zu; wrote %s\n", in.nodes.size(), out.nodes.size(), path.c_str());
 }
