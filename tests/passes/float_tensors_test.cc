@@ -1,6 +1,6 @@
 // float_tensors: the float constants a quantized graph still stores, largest first, with their
-// reader and the quantizer's reason; scales and zero points of Q/DQ and embedding row scales are
-// quantization parameters, not listed.
+// reader and the quantizer's reason; scales and zero points of Q/DQ, embedding row scales and a
+// quantized node's bias on its int32 grid are quantization parameters, not listed.
 #include "passes/float_tensors.h"
 
 #include <gtest/gtest.h>
@@ -29,6 +29,14 @@ TEST(FloatTensors, ListsFloatConstantsButNotQuantizationParameters) {
   add_node(g, "Mul", {"a", "gamma"}, "m");
   add_node(g, "Add", {"m", "tiny"}, "y");
   add_node(g, "Gather", {"table", "ids"}, "e");
+  // A quantized Gemm: its bias is float values on the int32 grid (convert.cc), not listed.
+  g.initializers["x_codes"] = Tensor(DType::kUInt8, {2, 300});
+  g.initializers["x_scale"] = testing::f32_scalar(0.1f);
+  g.initializers["w_codes"] = Tensor(DType::kInt8, {300, 300});
+  g.initializers["grid_bias"] = testing::sine_tensor({300}, 0.6f);
+  add_node(g, "DequantizeLinear", {"x_codes", "x_scale"}, "xq");
+  add_node(g, "DequantizeLinear", {"w_codes", "x_scale"}, "wq");
+  add_node(g, "Gemm", {"xq", "wq", "grid_bias"}, "fc");
   quantize_embeddings(g, [](const Node&) { return true; });
   auto listed = float_tensors(g, {"m_node: no INT8 form"});
   ASSERT_EQ(listed.size(), 2u);
