@@ -290,7 +290,7 @@ Graph import_onnx(const onnx::ModelProto& model, const std::string& base_dir, co
   g.ir_version = static_cast<int>(model.ir_version());
   g.producer = model.producer_name();
   for (const auto& kv : model.metadata_props()) g.metadata[kv.key()] = kv.value();
-  check_convolution_ranks(model, what);
+  check_ranks_for_inference(model, what);
   add_inferred_shapes(model, imp, g, false);
   return g;
 }
@@ -315,7 +315,7 @@ void infer_shapes(Graph& g) {
   Importer imp{".", "shape inference", g.opsets};
   const onnx::ModelProto proto = export_onnx(light);
   validate_structure(proto.graph(), "shape inference");
-  check_convolution_ranks(proto, "shape inference");
+  check_ranks_for_inference(proto, "shape inference");
   add_inferred_shapes(proto, imp, g, true);
 }
 

@@ -73,20 +73,29 @@ const std::unordered_map<std::string, int>& convolution_weight_input() {
   return index;
 }
 
-// Each convolution (in every subgraph too) becomes Identity of its input, which has its output's
-// rank: shape inference of the copy then never runs ONNX's convolution rule.
-void replace_convolutions(onnx::GraphProto& g) {
+// ONNX's LayerNormalization shape inference indexes the input's dims from `axis` without checking
+// it against the input's rank (an axis of -262145 read far out of bounds: found by octet's
+// onnx_run fuzzer).
+bool is_layer_norm(const onnx::NodeProto& n) {
+  return n.op_type() == "LayerNormalization" && (n.domain().empty() || n.domain() == "ai.onnx");
+}
+
+// Each convolution and LayerNormalization (in every subgraph too) becomes Identity of its input,
+// which has its (first) output's rank: shape inference of the copy then never runs ONNX's rules
+// for them.
+void replace_unchecked_ops(onnx::GraphProto& g) {
   for (auto& n : *g.mutable_node()) {
     for (auto& a : *n.mutable_attribute()) {
-      if (a.has_g()) replace_convolutions(*a.mutable_g());
-      for (auto& sub : *a.mutable_graphs()) replace_convolutions(sub);
+      if (a.has_g()) replace_unchecked_ops(*a.mutable_g());
+      for (auto& sub : *a.mutable_graphs()) replace_unchecked_ops(sub);
     }
-    if (!convolution_weight_input().count(n.op_type()) || n.input_size() == 0 ||
-        !(n.domain().empty() || n.domain() == "ai.onnx"))
-      continue;
-    const std::string x = n.input(0);
+    const bool conv = convolution_weight_input().count(n.op_type()) && (n.domain().empty() || n.domain() == "ai.onnx");
+    if (!(conv || is_layer_norm(n)) || n.input_size() == 0 || n.output_size() == 0) continue;
+    const std::string x = n.input(0), y = n.output(0);
     n.clear_input();
     n.add_input(x);
+    n.clear_output();
+    n.add_output(y);
     n.clear_attribute();
     n.set_op_type("Identity");
   }
@@ -111,6 +120,16 @@ void check_ranks(const onnx::GraphProto& inferred, const onnx::GraphProto& origi
       const std::string sub = cat(where, ": ", describe(n, i), " subgraph '", a.name(), "'");
       if (a.has_g() && b.has_g()) check_ranks(b.g(), a.g(), sub, rank);
       for (int j = 0; j < a.graphs_size() && j < b.graphs_size(); ++j) check_ranks(b.graphs(j), a.graphs(j), sub, rank);
+    }
+    if (is_layer_norm(n) && n.input_size() > 0) {
+      auto x_rank = rank.find(n.input(0));
+      int64_t axis = -1;
+      for (const auto& a : n.attribute())
+        if (a.name() == "axis") axis = a.i();
+      OCTET_CHECK(x_rank == rank.end() || (axis >= -x_rank->second && axis < x_rank->second), where, ": ",
+                  describe(n, i), ": attribute 'axis' is ", axis, ", out of range for input '", n.input(0),
+                  "' of rank ", x_rank->second);
+      continue;
     }
     auto w = convolution_weight_input().find(n.op_type());
     if (w == convolution_weight_input().end() || n.input_size() <= w->second) continue;
@@ -173,9 +192,10 @@ void validate_structure(const onnx::GraphProto& graph, const std::string& what) 
 // ONNX's convolution shape inference (convPoolShapeInference) indexes the input's dims, dilations
 // and strides by the weight's spatial axes without checking that the ranks agree: a rank-4 weight
 // on a rank-3 input reads past the end, and on a rank-2 input dereferences an empty vector (both
-// found by octet's fuzzers). The ranks are found by inferring a copy in which every convolution is
-// Identity of its input, then compared before the real inference runs.
-void check_convolution_ranks(const onnx::ModelProto& model, const std::string& what) {
+// found by octet's fuzzers); LayerNormalization's rule reads dims from an unchecked axis. The ranks
+// are found by inferring a copy in which each such op is Identity of its input, then checked
+// before the real inference runs.
+void check_ranks_for_inference(const onnx::ModelProto& model, const std::string& what) {
   // The copy leaves out the data of large initializers (typed graph inputs instead): inference
   // needs only their shapes, and a model of hundreds of MB is not copied for a rank check.
   onnx::ModelProto copy;
@@ -201,7 +221,7 @@ void check_convolution_ranks(const onnx::ModelProto& model, const std::string& w
     type->set_elem_type(t.data_type());
     for (int64_t d : t.dims()) type->mutable_shape()->add_dim()->set_dim_value(d);
   }
-  replace_convolutions(g);
+  replace_unchecked_ops(g);
   try {
     onnx::shape_inference::InferShapes(copy);
   } catch (const std::exception&) {

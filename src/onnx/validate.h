@@ -23,9 +23,10 @@ void validate_structure(const onnx::GraphProto& graph, const std::string& what);
 // external data in subgraphs.
 void check_with_onnx_checker(const onnx::ModelProto& model, const std::string& base_dir, const std::string& what);
 
-// Before ONNX shape inference: every convolution's input and weight, in the graph and its
-// subgraphs, have the same rank, as declared or as inferred with the convolutions left out.
+// Before ONNX shape inference, the ranks its rules index without checking: every convolution's
+// input and weight, in the graph and its subgraphs, have the same rank, and a LayerNormalization's
+// axis lies within its input's rank, as declared or as inferred with those ops left out.
 // octet::Error naming `what` and the node.
-void check_convolution_ranks(const onnx::ModelProto& model, const std::string& what);
+void check_ranks_for_inference(const onnx::ModelProto& model, const std::string& what);
 
 }  // namespace octet

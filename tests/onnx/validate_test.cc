@@ -120,6 +120,50 @@ TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
   EXPECT_NE(e.find("node 'conv0' (Conv): input 'xr' has rank 2 but weight 'w' has rank 4"), std::string::npos) << e;
 }
 
+// The onnx_run fuzzer's find: LayerNormalization with axis -262145 read out of bounds in ONNX's
+// shape inference. Its axis is checked against the input's rank, declared (x [1, 1, 4, 4]) or
+// inferred (through a Relu), before inference runs; -4 .. 3 import.
+TEST(Validate, LayerNormalizationAxisMustLieWithinTheInputRank) {
+  auto layer_norm_model = [](int64_t axis, bool through_relu) {
+    onnx::ModelProto m = conv_model();
+    auto* g = m.mutable_graph();
+    auto* n = g->mutable_node(0);
+    n->set_op_type("LayerNormalization");
+    n->clear_attribute();
+    n->set_input(1, "gamma");
+    auto* gamma = g->add_initializer();
+    gamma->set_name("gamma");
+    gamma->set_data_type(onnx::TensorProto::FLOAT);
+    gamma->add_dims(4);
+    for (int i = 0; i < 4; ++i) gamma->add_float_data(1.0f);
+    auto* a = n->add_attribute();
+    a->set_name("axis");
+    a->set_type(onnx::AttributeProto::INT);
+    a->set_i(axis);
+    if (through_relu) {
+      auto* relu = g->add_node();
+      relu->set_op_type("Relu");
+      relu->add_input("x");
+      relu->add_output("xr");
+      g->mutable_node()->SwapElements(0, 1);
+      g->mutable_node(1)->set_input(0, "xr");
+    }
+    return m;
+  };
+  for (bool through_relu : {false, true}) {
+    const std::string x = through_relu ? "xr" : "x";
+    for (int64_t axis : {int64_t{-262145}, int64_t{-5}, int64_t{4}}) {
+      const std::string e = import_error(layer_norm_model(axis, through_relu));
+      EXPECT_NE(e.find("node 'conv0' (LayerNormalization): attribute 'axis' is " + std::to_string(axis) +
+                       ", out of range for input '" + x + "' of rank 4"),
+                std::string::npos)
+          << e;
+    }
+    for (int64_t axis : {-4, -1, 3})
+      EXPECT_EQ(import_error(layer_norm_model(axis, through_relu)), "(no error)") << axis;
+  }
+}
+
 // An empty tensor may declare huge dims beside its 0 (the onnx_import fuzzer's: [4, 0, 3e10, 99]);
 // sizing it for the rank check must not overflow (UBSan in the sanitizer build).
 TEST(Validate, EmptyTensorsWithHugeDimsImport) {
