@@ -49,8 +49,12 @@ std::vector<int64_t> permutation_attr(const Node& node, const std::string& key, 
 }
 
 std::vector<int64_t> contiguous_strides(const Shape& shape) {
+  // Multiplied as unsigned: an empty tensor may declare dims whose product overflows int64 (the
+  // onnx_run fuzzer's Transpose of [0, 2^34, 2^42, ...]); its strides are then never used to read,
+  // and for any tensor that holds data the products fit and are the same.
   std::vector<int64_t> s(shape.size(), 1);
-  for (size_t k = shape.size(); k-- > 1;) s[k - 1] = s[k] * shape[k];
+  for (size_t k = shape.size(); k-- > 1;)
+    s[k - 1] = static_cast<int64_t>(static_cast<uint64_t>(s[k]) * static_cast<uint64_t>(shape[k]));
   return s;
 }
 
