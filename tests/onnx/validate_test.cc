@@ -51,6 +51,16 @@ onnx::AttributeProto* add_ints(onnx::NodeProto* n, const std::string& name, std:
   return a;
 }
 
+// Node 0 of `g` reads x through a new Relu (xr), so its input's rank is known only by inference.
+void read_through_relu(onnx::GraphProto* g) {
+  auto* relu = g->add_node();
+  relu->set_op_type("Relu");
+  relu->add_input("x");
+  relu->add_output("xr");
+  g->mutable_node()->SwapElements(0, g->node_size() - 1);
+  g->mutable_node(g->node_size() - 1)->set_input(0, "xr");
+}
+
 std::string import_error(const onnx::ModelProto& m) {
   try {
     import_onnx(m, ".", "m.onnx");
@@ -110,12 +120,7 @@ TEST(Validate, ConvolutionInputAndWeightRanksMustAgree) {
   auto* dims = g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim();
   dims->RemoveLast();
   dims->RemoveLast();
-  auto* relu = g->add_node();
-  relu->set_op_type("Relu");
-  relu->add_input("x");
-  relu->add_output("xr");
-  g->mutable_node()->SwapElements(0, 1);
-  g->mutable_node(1)->set_input(0, "xr");
+  read_through_relu(g);
   const std::string e = import_error(m);
   EXPECT_NE(e.find("node 'conv0' (Conv): input 'xr' has rank 2 but weight 'w' has rank 4"), std::string::npos) << e;
 }
@@ -140,14 +145,7 @@ TEST(Validate, LayerNormalizationAxisMustLieWithinTheInputRank) {
     a->set_name("axis");
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(axis);
-    if (through_relu) {
-      auto* relu = g->add_node();
-      relu->set_op_type("Relu");
-      relu->add_input("x");
-      relu->add_output("xr");
-      g->mutable_node()->SwapElements(0, 1);
-      g->mutable_node(1)->set_input(0, "xr");
-    }
+    if (through_relu) read_through_relu(g);
     return m;
   };
   for (bool through_relu : {false, true}) {
