@@ -6,25 +6,27 @@
 
 namespace octet {
 
+float scale_attr(const Node& node, const char* key) {
+  OCTET_CHECK(node.has_attr(key), node.describe(), ": missing attribute '", key, "'");
+  const float s = node.attr_float(key, 1);
+  OCTET_CHECK(std::isfinite(s) && s > 0, node.describe(), ": ", key, " ", s, " is not a positive finite scale");
+  return s;
+}
+
+uint8_t code_attr(const Node& node, const char* key, int64_t def) {
+  const int64_t v = node.attr_int(key, def);
+  OCTET_CHECK(v >= 0 && v <= 255, node.describe(), ": ", key, " ", v, " is not a uint8 code");
+  return static_cast<uint8_t>(v);
+}
+
 Int8Params int8_params(const Node& node) {
   Int8Params q;
-  auto scale = [&](const char* key) {
-    OCTET_CHECK(node.has_attr(key), node.describe(), ": missing attribute '", key, "'");
-    float s = node.attr_float(key, 1);
-    OCTET_CHECK(std::isfinite(s) && s > 0, node.describe(), ": ", key, " ", s, " is not a positive finite scale");
-    return s;
-  };
-  auto code = [&](const char* key, int64_t def) {
-    int64_t v = node.attr_int(key, def);
-    OCTET_CHECK(v >= 0 && v <= 255, node.describe(), ": ", key, " ", v, " is not a uint8 code");
-    return static_cast<int32_t>(v);
-  };
-  q.x_scale = scale("x_scale");
-  q.y_scale = scale("y_scale");
-  q.x_zp = static_cast<uint8_t>(code("x_zero_point", 0));
-  q.y_zp = static_cast<uint8_t>(code("y_zero_point", 0));
-  q.qmin = code("qmin", 0);
-  q.qmax = code("qmax", 255);
+  q.x_scale = scale_attr(node, "x_scale");
+  q.y_scale = scale_attr(node, "y_scale");
+  q.x_zp = code_attr(node, "x_zero_point");
+  q.y_zp = code_attr(node, "y_zero_point");
+  q.qmin = code_attr(node, "qmin", 0);
+  q.qmax = code_attr(node, "qmax", 255);
   OCTET_CHECK(q.qmin <= q.qmax, node.describe(), ": qmin ", q.qmin, " > qmax ", q.qmax);
   return q;
 }

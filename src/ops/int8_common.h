@@ -19,6 +19,10 @@ struct Int8Params {
   int32_t qmin = 0, qmax = 255;
 };
 Int8Params int8_params(const Node& node);
+// One attribute of a lowered op: a scale (present, finite and > 0), or a uint8 code (`def` when
+// absent). octet::Error naming the node otherwise.
+float scale_attr(const Node& node, const char* key);
+uint8_t code_attr(const Node& node, const char* key, int64_t def = 0);
 
 // y[b][j][i] = x[b][i][j] for b < n, i < rows, j < cols: NCHW -> NHWC is (rows, cols) =
 // (channels, pixels), NHWC -> NCHW is (pixels, channels).

@@ -29,18 +29,6 @@ namespace octet {
 
 namespace {
 
-float positive_scale(const Node& n, const char* key) {
-  const float s = n.attr_float(key, 0);
-  OCTET_CHECK(std::isfinite(s) && s > 0, n.describe(), ": ", key, " ", s, " is not a positive finite scale");
-  return s;
-}
-
-uint8_t u8_code(const Node& n, const char* key) {
-  const int64_t v = n.attr_int(key, 0);
-  OCTET_CHECK(v >= 0 && v <= 255, n.describe(), ": ", key, " ", v, " is not a uint8 code");
-  return static_cast<uint8_t>(v);
-}
-
 const Tensor& u8_input(KernelContext& ctx, size_t i) {
   const Tensor& t = ctx.input(i);
   OCTET_CHECK(t.dtype() == DType::kUInt8, ctx.node.describe(), ": input ", i, " must be uint8, got ",
@@ -51,9 +39,10 @@ const Tensor& u8_input(KernelContext& ctx, size_t i) {
 void int8_add(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
-  const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
-  const float a_scale = positive_scale(n, "a_scale"), b_scale = positive_scale(n, "b_scale"),
-              y_scale = positive_scale(n, "y_scale");
+  const uint8_t a_zp = code_attr(n, "a_zero_point"), b_zp = code_attr(n, "b_zero_point"),
+                y_zp = code_attr(n, "y_zero_point");
+  const float a_scale = scale_attr(n, "a_scale"), b_scale = scale_attr(n, "b_scale"),
+              y_scale = scale_attr(n, "y_scale");
   Tensor y;
   if (a.shape() == b.shape()) {
     y = Tensor::uninitialized(DType::kUInt8, a.shape());
@@ -72,10 +61,10 @@ void int8_add(KernelContext& ctx) {
       });
     });
   }
-  const int64_t qmin = n.attr_int("qmin", 0);
+  const uint8_t qmin = code_attr(n, "qmin", 0);
   if (qmin > 0) {  // a fused ReLU: codes below the output zero point are negative values
     uint8_t* d = y.data<uint8_t>();
-    for (int64_t i = 0; i < y.numel(); ++i) d[i] = d[i] < qmin ? static_cast<uint8_t>(qmin) : d[i];
+    for (int64_t i = 0; i < y.numel(); ++i) d[i] = std::max(d[i], qmin);
   }
   ctx.outputs[0] = y;
 }
@@ -85,9 +74,10 @@ void int8_mul(KernelContext& ctx) {
   const Tensor &a = u8_input(ctx, 0), &b = u8_input(ctx, 1);
   const Shape shape = broadcast_shapes({&a.shape(), &b.shape()}, n.describe());
   const BroadcastPlan plan(shape, {&a.shape(), &b.shape()}, n.describe());
-  const float m = kernels::qmul_multiplier(positive_scale(n, "a_scale"), positive_scale(n, "b_scale"),
-                                           positive_scale(n, "y_scale"));
-  const uint8_t a_zp = u8_code(n, "a_zero_point"), b_zp = u8_code(n, "b_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  const float m =
+      kernels::qmul_multiplier(scale_attr(n, "a_scale"), scale_attr(n, "b_scale"), scale_attr(n, "y_scale"));
+  const uint8_t a_zp = code_attr(n, "a_zero_point"), b_zp = code_attr(n, "b_zero_point"),
+                y_zp = code_attr(n, "y_zero_point");
   Tensor y = Tensor::uninitialized(DType::kUInt8, shape);
   const uint8_t *pa = a.data<uint8_t>(), *pb = b.data<uint8_t>();
   uint8_t* py = y.data<uint8_t>();
@@ -114,8 +104,8 @@ void int8_lookup(KernelContext& ctx) {
 void int8_global_average_pool(KernelContext& ctx) {
   const Node& n = ctx.node;
   const Tensor& x = u8_input(ctx, 0);
-  const float x_scale = positive_scale(n, "x_scale"), y_scale = positive_scale(n, "y_scale");
-  const uint8_t x_zp = u8_code(n, "x_zero_point"), y_zp = u8_code(n, "y_zero_point");
+  const float x_scale = scale_attr(n, "x_scale"), y_scale = scale_attr(n, "y_scale");
+  const uint8_t x_zp = code_attr(n, "x_zero_point"), y_zp = code_attr(n, "y_zero_point");
   const bool nhwc = n.attr_int("channels_last", 0) != 0;
   OCTET_CHECK(nhwc ? x.rank() == 4 : x.rank() >= 3, n.describe(), ": input must be ",
               nhwc ? "[N, H, W, C]" : "[N, C, ...]", ", got ", shape_str(x.shape()));
@@ -204,7 +194,7 @@ void int8_concat(KernelContext& ctx) {
   Shape ys = first.shape();
   ys[axis] = total;
   Tensor y(DType::kUInt8, ys);
-  kernels::qconcat_u8(in, outer, inner, positive_scale(n, "y_scale"), u8_code(n, "y_zero_point"), y.data<uint8_t>(),
+  kernels::qconcat_u8(in, outer, inner, scale_attr(n, "y_scale"), code_attr(n, "y_zero_point"), y.data<uint8_t>(),
                       ctx.pool);
   ctx.outputs[0] = y;
 }
