@@ -17,7 +17,6 @@ const std::vector<int64_t> kToNhwc = {0, 2, 3, 1}, kToNchw = {0, 3, 1, 2};
 // Where NCHW axis a is in NHWC.
 constexpr int64_t kNhwcAxis[4] = {0, 3, 1, 2};
 
-bool is_lowered(const Node& n, const char* op) { return n.domain == kOctetDomain && n.op_type == op; }
 bool is_onnx(const Node& n, const char* op) { return n.domain.empty() && n.op_type == op; }
 bool is_onnx_in(const Node& n, const std::set<std::string>& ops) { return n.domain.empty() && ops.count(n.op_type); }
 
@@ -27,7 +26,7 @@ const std::set<std::string> kFloatUnary = {"Relu",  "Clip", "HardSwish", "LeakyR
                                            "Tanh",  "Elu",  "Selu",      "Softplus",  "Softsign",   "Erf",
                                            "Exp",   "Neg",  "Abs",       "Sqrt",      "Reciprocal", "Identity",
                                            "Floor", "Ceil", "Round",     "Mish",      "Celu",       "ThresholdedRelu"};
-bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_lowered(n, octet_op::kGelu); }
+bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_octet_op(n, octet_op::kGelu); }
 // Binary element-wise ones, with numpy broadcasting: both operands region values (rank 4,
 // permuted alike), or one a region value and the other a constant, which is permuted to match
 // (a per-channel [C, 1, 1] scale becomes [1, 1, C]).
@@ -42,14 +41,14 @@ bool is_reduce(const Node& n) { return is_onnx_in(n, kReduce) && n.attr_int("kee
 // AveragePool (fp32 or lowered).
 bool is_pool2d(const Node& n) {
   const bool pool = (is_onnx(n, "MaxPool") && (n.outputs.size() < 2 || n.outputs[1].empty())) ||
-                    is_onnx(n, "AveragePool") || is_lowered(n, octet_op::kInt8AveragePool);
+                    is_onnx(n, "AveragePool") || is_octet_op(n, octet_op::kInt8AveragePool);
   return pool && n.has_attr("kernel_shape") && n.attr_ints("kernel_shape").size() == 2;
 }
 
 // An fp32 2-D convolution or transposed convolution (oneDNN's kernels prefer NHWC): its weight is
 // a rank-4 initializer.
 bool is_float_conv2d(const Node& n, const Graph& g) {
-  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_lowered(n, octet_op::kConvPostOps)) return false;
+  if (!is_onnx(n, "Conv") && !is_onnx(n, "ConvTranspose") && !is_octet_op(n, octet_op::kConvPostOps)) return false;
   auto w = n.inputs.size() > 1 ? g.initializers.find(n.inputs[1]) : g.initializers.end();
   return w != g.initializers.end() && w->second.rank() == 4;
 }
@@ -82,9 +81,9 @@ bool is_per_tensor_qdq(const Node& n, const Graph& g) {
 
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
-  if (is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul) || is_float_binary(n)) return {0, 1};
-  if (is_lowered(n, octet_op::kConvPostOps) && n.has_input(3)) return {0, 3};  // the residual it adds
-  if (is_lowered(n, octet_op::kInt8Concat) || is_onnx(n, "Concat")) {
+  if (is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul) || is_float_binary(n)) return {0, 1};
+  if (is_octet_op(n, octet_op::kConvPostOps) && n.has_input(3)) return {0, 3};  // the residual it adds
+  if (is_octet_op(n, octet_op::kInt8Concat) || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
     for (size_t i = 0; i < n.inputs.size(); ++i) all.push_back(i);
     return all;
@@ -98,7 +97,7 @@ std::vector<size_t> data_inputs(const Node& n) {
 // a table lookup follows an NHWC operand, binary element-wise ops (fp32, Int8Add, Int8Mul)
 // NHWC operands only (they broadcast; a constant operand is permuted instead).
 bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc) {
-  if (is_lowered(n, octet_op::kInt8Conv) || is_lowered(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g))
+  if (is_octet_op(n, octet_op::kInt8Conv) || is_octet_op(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g))
     return true;
   auto region_inputs = [&](bool all, bool constants_too) {
     bool any = false, every = true;
@@ -110,17 +109,17 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
     }
     return any && (all ? every : true);
   };
-  if (is_lowered(n, octet_op::kInt8MaxPool) || is_lowered(n, octet_op::kInt8GlobalAveragePool) || is_pool2d(n))
+  if (is_octet_op(n, octet_op::kInt8MaxPool) || is_octet_op(n, octet_op::kInt8GlobalAveragePool) || is_pool2d(n))
     return region_inputs(true, false);
-  if (is_lowered(n, octet_op::kInt8Concat)) {
+  if (is_octet_op(n, octet_op::kInt8Concat)) {
     const int64_t axis = n.attr_int("axis", 0);
     return (axis == 1 || axis == -3) && region_inputs(true, false);
   }
-  if (is_lowered(n, octet_op::kInt8Lookup)) return region_inputs(false, false);
+  if (is_octet_op(n, octet_op::kInt8Lookup)) return region_inputs(false, false);
   if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
       is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_per_tensor_qdq(n, g))
     return region_inputs(true, false);
-  if (is_float_binary(n) || is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul)) {
+  if (is_float_binary(n) || is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = k < n.inputs.size() ? g.find_initializer(n.inputs[k]) : nullptr; c && c->rank() > 4)
         return false;
@@ -132,9 +131,9 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
 // Ops whose kernel reads the layout from attribute channels_last (the others need none, or have
 // their axes and constants renumbered by `renumber`).
 bool takes_layout_attr(const Node& n, const Graph& g) {
-  return is_lowered(n, octet_op::kInt8Conv) || is_lowered(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g) ||
-         is_lowered(n, octet_op::kInt8MaxPool) || is_pool2d(n) || is_lowered(n, octet_op::kInt8GlobalAveragePool) ||
-         is_lowered(n, octet_op::kInt8Concat) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
+  return is_octet_op(n, octet_op::kInt8Conv) || is_octet_op(n, octet_op::kInt8ConvTranspose) || is_float_conv2d(n, g) ||
+         is_octet_op(n, octet_op::kInt8MaxPool) || is_pool2d(n) || is_octet_op(n, octet_op::kInt8GlobalAveragePool) ||
+         is_octet_op(n, octet_op::kInt8Concat) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool");
 }
 
 int64_t nhwc_axis(int64_t nchw_axis) { return kNhwcAxis[nchw_axis < 0 ? nchw_axis + 4 : nchw_axis]; }
@@ -185,7 +184,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
   };
   if (is_onnx(n, "Concat")) {
     n.attrs["axis"] = int_attr(nhwc_axis(n.attr_int("axis", 0)));
-  } else if (is_lowered(n, octet_op::kInt8Concat)) {
+  } else if (is_octet_op(n, octet_op::kInt8Concat)) {
     n.attrs["axis"] = int_attr(3);
   } else if (is_reduce(n)) {
     const bool axes_as_input = n.opset >= (n.op_type == "ReduceSum" ? 13 : 18);
@@ -198,7 +197,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
       for (int64_t& a : axes) a = nhwc_axis(a);
       replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes));
     }
-  } else if (is_float_binary(n) || is_lowered(n, octet_op::kInt8Add) || is_lowered(n, octet_op::kInt8Mul)) {
+  } else if (is_float_binary(n) || is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = g.find_initializer(n.inputs[k]); c && c->numel() > 1)
         replace_constant(k, constant_to_nhwc(*c));
@@ -276,7 +275,21 @@ void to_channels_last(Graph& g) {
     taken.insert(name);
     return name;
   };
-  for (const auto& v : nhwc) nhwc_name[v] = claim(v + "_nhwc");
+  // An NHWC value keeps what is known of its NCHW original, permuted (later passes read shapes:
+  // fuse_int8_conv_add.h).
+  auto declare_nhwc = [&](const std::string& nchw, const std::string& name) {
+    const ValueInfo* vi = g.find_value_info(nchw);
+    if (!vi || !vi->has_shape || vi->shape.size() != 4) return;
+    ValueInfo p = *vi;
+    p.name = name;
+    for (size_t a = 0; a < 4; ++a) p.shape[a] = vi->shape[kToNhwc[a]];
+    p.inferred = true;  // derived here: never written to a file as declared
+    g.value_info[name] = p;
+  };
+  for (const auto& v : nhwc) {
+    nhwc_name[v] = claim(v + "_nhwc");
+    declare_nhwc(v, nhwc_name[v]);
+  }
   // The Transposes are ai.onnx nodes: they take the model's ai.onnx opset, not a com.octet one.
   const int onnx_opset = g.opsets.count("") ? g.opsets.at("") : 13;
   std::map<std::string, std::string> entering;  // NCHW value -> its NHWC transpose
@@ -297,6 +310,7 @@ void to_channels_last(Graph& g) {
       auto [it, fresh] = entering.emplace(in, "");
       if (fresh) {
         it->second = claim(in + "_nhwc");
+        declare_nhwc(in, it->second);
         nodes.push_back(transpose(claim(in + "_to_nhwc"), in, it->second, kToNhwc, onnx_opset));
       }
       in = it->second;

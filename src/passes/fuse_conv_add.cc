@@ -7,21 +7,6 @@
 
 namespace octet {
 
-namespace {
-
-// Declared shapes that are certainly equal: same rank, every dim known and equal or the same symbol.
-bool same_shape(const ValueInfo* a, const ValueInfo* b) {
-  if (!a || !b || !a->has_shape || !b->has_shape || a->shape.size() != b->shape.size()) return false;
-  for (size_t i = 0; i < a->shape.size(); ++i) {
-    const Dim &x = a->shape[i], &y = b->shape[i];
-    const bool equal = x.known() ? y.known() && x.value == y.value : !x.symbol.empty() && x.symbol == y.symbol;
-    if (!equal) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 int fuse_conv_add(Graph& g) {
   std::set<size_t> gone;
   for (Node& conv : g.nodes) {
@@ -32,8 +17,8 @@ int fuse_conv_add(Graph& g) {
     if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.inputs[0] == add.inputs[1])
       continue;
     const std::string& z = add.inputs[add.inputs[0] == conv.outputs[0] ? 1 : 0];
-    if (!same_shape(g.find_value_info(z), g.find_value_info(conv.outputs[0])) ||
-        !same_shape(g.find_value_info(z), g.find_value_info(add.outputs[0])))
+    if (!same_declared_shape(g.find_value_info(z), g.find_value_info(conv.outputs[0])) ||
+        !same_declared_shape(g.find_value_info(z), g.find_value_info(add.outputs[0])))
       continue;
     conv.inputs.resize(3);  // an absent bias stays "" (ONNX's absent optional input)
     conv.inputs.push_back(z);

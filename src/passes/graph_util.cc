@@ -79,6 +79,16 @@ int64_t producer_index(const Graph& g, const std::string& value) {
   return -1;
 }
 
+bool same_declared_shape(const ValueInfo* a, const ValueInfo* b) {
+  if (!a || !b || !a->has_shape || !b->has_shape || a->shape.size() != b->shape.size()) return false;
+  for (size_t i = 0; i < a->shape.size(); ++i) {
+    const Dim &x = a->shape[i], &y = b->shape[i];
+    const bool equal = x.known() ? y.known() && x.value == y.value : !x.symbol.empty() && x.symbol == y.symbol;
+    if (!equal) return false;
+  }
+  return true;
+}
+
 bool is_graph_output(const Graph& g, const std::string& value) {
   for (const auto& o : g.outputs)
     if (o.name == value) return true;
@@ -145,6 +155,8 @@ void set_octet_op(Node& n, const std::string& op_type) {
   n.domain = kOctetDomain;
   n.opset = 1;
 }
+
+bool is_octet_op(const Node& n, const char* op_type) { return n.domain == kOctetDomain && n.op_type == op_type; }
 
 int remove_absorbed(Graph& g, const std::set<size_t>& absorbed) {
   if (absorbed.empty()) return 0;

@@ -19,6 +19,9 @@ int64_t sole_consumer(const Graph& g, const std::string& value);
 // Index of the node writing `value`, or -1 (graph input, initializer, undefined).
 int64_t producer_index(const Graph& g, const std::string& value);
 bool is_graph_output(const Graph& g, const std::string& value);
+// Whether declared shapes are certainly equal: both known, same rank, every dim known and equal or
+// the same symbol. The condition for fusing an element-wise op that must not broadcast.
+bool same_declared_shape(const ValueInfo* a, const ValueInfo* b);
 // A name used by no value (read or written), node, initializer or graph input/output of `g`: `base`
 // itself when free, else `base_1`, `base_2`, ...
 std::string fresh_name(const Graph& g, const std::string& base);
@@ -53,6 +56,8 @@ int remove_absorbed(Graph& g, const std::set<size_t>& absorbed);
 
 // Makes `n` the com.octet operator `op_type` (opset 1): a fused or lowered op of ops/.
 void set_octet_op(Node& n, const std::string& op_type);
+// Whether `n` is the com.octet operator `op_type`.
+bool is_octet_op(const Node& n, const char* op_type);
 
 // Attribute values for nodes a pass creates.
 Attribute int_attr(int64_t v);

@@ -68,6 +68,13 @@ TEST(ChannelsLast, QuantizedCnnsMatchTheNchwPlanBitForBit) {
                                              testing::count_op(nhwc, octet_op::kInt8GlobalAveragePool));
     expect_identical(Executor(nchw).run(data), Executor(nhwc).run(data));
     expect_identical(Executor(nchw, {.threads = 2}).run(data), Executor(nhwc, {.threads = 2}).run(data));
+    // The NHWC values keep their declared shapes, permuted: channels last.
+    for (const Node& n : nhwc.nodes) {
+      if (!is_octet_op(n, octet_op::kInt8Conv)) continue;
+      const ValueInfo* vi = nhwc.find_value_info(n.outputs[0]);
+      ASSERT_TRUE(vi && vi->has_shape && vi->shape.size() == 4) << n.outputs[0];
+      EXPECT_EQ(vi->shape[3].value, nhwc.find_initializer(n.inputs[1])->dim(0)) << n.outputs[0];
+    }
   }
 }
 
