@@ -48,6 +48,7 @@ PackedConvWeights pack_conv_weights_s8(const int8_t* w, const Conv2dShape& shape
 
 // x: [batch][in_h][in_w][in_c] u8. The epilogue addresses the output as a matrix of
 // batch * out_h * out_w rows and out_c columns (ldo >= out_c); bias and scale are per out_c.
+// Every path applies ep (a residual included) with the chosen path's epilogue.
 void qconv2d_u8s8_nhwc(const uint8_t* x, uint8_t x_zp, const PackedConvWeights& w, const Epilogue& ep,
                        ThreadPool& pool);
 

@@ -149,6 +149,7 @@ Epilogue Epilogue::columns(int64_t N, int64_t n0, int64_t n) const {
   Epilogue e = *this;
   auto slice = [&](auto span) { return span.size() > 1 ? span.subspan(n0, n) : span; };
   e.bias = slice(bias), e.scale = slice(scale), e.bias_f32 = slice(bias_f32);
+  if (e.residual) e.residual->shortcut += n0;
   size_t elem = kind == EpilogueParams::Kind::dequant_f32 || kind == EpilogueParams::Kind::int32 ? 4 : 1;
   e.out = static_cast<uint8_t*>(out) + n0 * elem;
   return e;
@@ -163,6 +164,15 @@ ResolvedEpilogue resolve_epilogue(const Epilogue& ep, int64_t N) {
   check_span(ep.bias.size(), N, "the int32 bias", true, false);
   check_span(ep.bias_f32.size(), N, "the float bias", true, false);
   OCTET_CHECK(ep.row_scale.empty() || ep.kind == Kind::dequant_f32, "qgemm: a row scale needs the dequantize epilogue");
+  if (const std::optional<ResidualAdd>& res = ep.residual) {
+    OCTET_CHECK(ep.kind == Kind::requant_u8, "qgemm: a residual needs the requantize-to-u8 epilogue");
+    OCTET_CHECK(res->shortcut && res->ld >= N, "qgemm: residual without data or with row stride ", res->ld,
+                " < N = ", N);
+    for (float m : {res->out_m, res->shortcut_m})  // inf as Int8Add allows it: scale ratios may overflow
+      OCTET_CHECK(m > 0, "qgemm: residual multiplier ", m, " is not > 0");
+    for (int32_t code : {res->out_zp, res->shortcut_zp, res->y_zp, res->qmin})
+      OCTET_CHECK(code >= 0 && code <= 255, "qgemm: residual zero point or qmin ", code, " is not a uint8 code");
+  }
   if (ep.kind == Kind::requant_u8 || ep.kind == Kind::requant_s8) {
     int32_t lo = ep.kind == Kind::requant_u8 ? 0 : -128, hi = ep.kind == Kind::requant_u8 ? 255 : 127;
     OCTET_CHECK(lo <= ep.qmin && ep.qmin <= ep.qmax && ep.qmax <= hi && lo <= ep.zero_point && ep.zero_point <= hi,
@@ -187,6 +197,7 @@ EpilogueParams ResolvedEpilogue::params() const {
   p.bias_f32 = ep->bias_f32.empty() ? nullptr : ep->bias_f32.data();
   p.row_scale = ep->row_scale.empty() ? nullptr : ep->row_scale.data();
   p.zero_point = ep->zero_point, p.qmin = ep->qmin, p.qmax = ep->qmax, p.out = ep->out, p.ldo = ep->ldo;
+  p.residual = ep->residual ? &*ep->residual : nullptr;
   return p;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -53,6 +54,10 @@ struct Epilogue {
   int32_t zero_point = 0, qmin = 0, qmax = 255;
   void* out = nullptr;
   int64_t ldo = 0;  // elements between output rows
+  // requant_u8 only: a residual connection added to each output code (kernels/qgemm_ukernel.h), or
+  // none. The epilogue adds it while the code is still in a register: the Int8Add after a ResNet
+  // block's last convolution, in the same operations as that op, without its pass over both tensors.
+  std::optional<ResidualAdd> residual;
 
   // y = clamp(round_half_even((acc + bias) * multiplier) + y_zp, qmin, qmax) as u8 / s8.
   // ReLU is qmin = y_zp; ReLU6 also sets qmax = y_zp + round(6 / y_scale) (clipped to the type).

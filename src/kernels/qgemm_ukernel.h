@@ -17,6 +17,18 @@ namespace octet::kernels {
 // panel; C is an MR x NR int32 tile with row stride NR. Rows mr..MR-1 of C are left untouched.
 using QgemmUkernelFn = void (*)(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int32_t* c);
 
+// A residual connection after a u8 requantization: the element's code q (with the epilogue's qmin
+// and qmax) is then added to s = shortcut[m * ld + n] as Int8Add does (kernels/ref/qelementwise_ref.h):
+//   y = max(qmin, round_clamp(float(q - out_zp) * out_m + float(s - shortcut_zp) * shortcut_m, y_zp, 0, 255))
+// so the bytes equal those of the requantization and the Int8Add run one after the other.
+struct ResidualAdd {
+  const uint8_t* shortcut = nullptr;  // M x N u8, row stride ld; may not overlap the output
+  int64_t ld = 0;
+  int32_t out_zp = 0, shortcut_zp = 0;  // the Add's zero points of its two operands
+  float out_m = 1, shortcut_m = 1;      // the operands' scales over the sum's scale
+  int32_t y_zp = 0, qmin = 0;           // the sum's zero point; qmin = y_zp is a ReLU after the Add
+};
+
 // What the epilogue needs, resolved by the driver (per-tensor values expanded to per column).
 struct EpilogueParams {
   enum class Kind { requant_u8, requant_s8, dequant_f32, int32 } kind = Kind::requant_u8;
@@ -29,12 +41,14 @@ struct EpilogueParams {
   const float* row_scale = nullptr;              // per m (dequant only), or null for 1
   int32_t zero_point = 0, qmin = 0, qmax = 255;  // requant only
   void* out = nullptr;
-  int64_t ldo = 0;  // elements between output rows
+  int64_t ldo = 0;                        // elements between output rows
+  const ResidualAdd* residual = nullptr;  // requant_u8 only, or null
 };
 
 // Applies the epilogue to an mr x nc block of an int32 tile (row stride `tile_stride`) whose top
 // left element is acc[m0][n0], writing out[(m0 + i) * ldo + n0 + j]. Rounding (docs/kernels.md):
-//  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax)
+//  requant: q = clamp(nearbyint(float(acc) * scale[n]) + zero_point, qmin, qmax), then the residual
+//           if any (ResidualAdd)
 //  dequant: y = fma(float(acc) * row_scale[m], scale[n], bias_f32[n])  (float(acc) * 1 is exact)
 //  int32:   y = acc (MatMulInteger: the exact product of the zero-point-shifted operands)
 using QgemmEpilogueFn = void (*)(const int32_t* tile, int64_t tile_stride, int64_t mr, int64_t nc, int64_t m0,

@@ -3,10 +3,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <tuple>
 
 #include "kernels/qgemm_test_util.h"
+#include "kernels/ref/qelementwise_ref.h"
 #include "kernels/ref/qgemm_ref.h"
 #include "octet/error.h"
 
@@ -168,6 +170,44 @@ TEST_P(QconvIsa, DepthwiseExtremesAreExact) {
     std::vector<int32_t> want = direct_conv(s, x, x_zp, w, zps);
     for (int64_t i = 0; i < M * s.out_c; ++i) ASSERT_EQ(got[i], float(want[i])) << "at " << i << " x " << int(xv);
   }
+}
+
+// A residual added in the epilogue (Epilogue::residual) on every convolution path, 1x1, im2col,
+// grouped, depthwise: the bytes of the convolution followed by the scalar Int8Add and a ReLU.
+TEST_P(QconvIsa, ResidualAddOnEveryPathEqualsConvolutionThenInt8Add) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  std::mt19937 rng(8);
+  struct Layer {
+    int64_t in_c, out_c, k, stride, groups;
+  };
+  for (const Layer& l : {Layer{24, 40, 1, 1, 1}, Layer{16, 48, 3, 2, 1}, Layer{12, 36, 3, 1, 3},
+                         Layer{40, 40, 3, 1, 40}, Layer{33, 33, 5, 2, 33}})
+    for (bool w_zp : {false, true}) {
+      Conv2dShape s;
+      s.batch = 2, s.in_h = 7, s.in_w = 9, s.in_c = l.in_c, s.out_c = l.out_c, s.groups = l.groups;
+      s.kernel_h = s.kernel_w = l.k, s.stride_h = s.stride_w = l.stride;
+      s.pad_top = s.pad_left = s.pad_bottom = s.pad_right = l.k / 2;
+      SCOPED_TRACE(cat(GetParam(), " C ", l.in_c, " OC ", l.out_c, " k ", l.k, " groups ", l.groups, " w_zp ", w_zp));
+      auto x = random_ints<uint8_t>(rng, s.batch * s.in_h * s.in_w * s.in_c, 0, 255);
+      auto w = random_ints<int8_t>(rng, s.out_c * (s.in_c / s.groups) * l.k * l.k, -127, 127);
+      std::vector<int8_t> zps = w_zp ? random_ints<int8_t>(rng, s.out_c, -9, 9) : std::vector<int8_t>{};
+      auto scale = random_floats(rng, s.out_c, 1e-4f, 1e-2f);
+      auto bias = random_ints<int32_t>(rng, s.out_c, -5000, 5000);
+      const int64_t M = s.batch * s.out_h() * s.out_w(), N = s.out_c;
+      auto shortcut = random_ints<uint8_t>(rng, M * N, 0, 255);
+      const PackedConvWeights pw = pack_conv_weights_s8(w.data(), s, zps, kernels_for(GetParam()));
+      ThreadPool pool(2);
+      std::vector<uint8_t> want(M * N), got(M * N);
+      qconv2d_u8s8_nhwc(x.data(), 3, pw, Epilogue::requantize_u8(want.data(), N, scale, 120, bias), pool);
+      ResidualAdd r{shortcut.data(), N, 120, 100, 0.6f, 1.1f, 30, 30};
+      qadd_u8__ref(M * N, want.data(), r.out_zp, r.out_m, shortcut.data(), r.shortcut_zp, r.shortcut_m, r.y_zp,
+                   want.data());
+      for (uint8_t& v : want) v = std::max(v, uint8_t(r.qmin));
+      Epilogue ep = Epilogue::requantize_u8(got.data(), N, scale, 120, bias);
+      ep.residual = r;
+      qconv2d_u8s8_nhwc(x.data(), 3, pw, ep, pool);
+      ASSERT_EQ(got, want);
+    }
 }
 
 INSTANTIATE_TEST_SUITE_P(Qconv, QconvIsa, ::testing::ValuesIn(testing::all_isas()), testing::isa_param_name);

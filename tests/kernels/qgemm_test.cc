@@ -3,12 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
 
 #include "kernels/dispatch.h"
 #include "kernels/qgemm_test_util.h"
+#include "kernels/ref/qelementwise_ref.h"
 #include "kernels/ref/qgemm_ref.h"
 #include "octet/error.h"
 
@@ -190,7 +192,69 @@ void extreme_multiplier_cases(const QgemmKernel& kernel, Codes codes = {}) {
     }
 }
 
+// A residual connection added in the epilogue (Epilogue::residual) writes the bytes of the GEMM's
+// requantization followed by the scalar Int8Add and the ReLU after it: full panels (the fused
+// microkernels), column tails, weight zero points (the stand-alone epilogue), an output and a
+// shortcut wider than N, conv clamps and zero points that differ from the Add's, and multipliers
+// that overflow the sum to +-inf or NaN (inf times a code at the zero point).
+void residual_cases(const QgemmKernel& kernel, Codes codes = {}) {
+  std::mt19937 rng(41);
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::numeric_limits<float>::quiet_NaN();
+  struct Shape {
+    int64_t M, N, K;
+    bool w_zp;
+  };
+  int i = 0;
+  for (const Shape& sh : {Shape{17, 64, 64, false}, Shape{9, 45, 37, false}, Shape{33, 96, 130, true},
+                          Shape{5, 7, 20, false}, Shape{64, 128, 16, false}, Shape{3, 33, 9, true}})
+    for (int variant = 0; variant < 4; ++variant, ++i) {
+      SCOPED_TRACE(cat(kernel.name, " M=", sh.M, " N=", sh.N, " K=", sh.K, " variant ", variant));
+      const int64_t ldo = sh.N + 3, ld = sh.N + 5;
+      auto a = random_ints<uint8_t>(rng, sh.M * sh.K, 0, codes.a_max);
+      auto w = random_ints<int8_t>(rng, sh.K * sh.N, codes.w_min, codes.w_max);
+      auto shortcut = random_ints<uint8_t>(rng, sh.M * ld, 0, 255);
+      auto bias = random_ints<int32_t>(rng, sh.N, -20000, 20000);
+      std::vector<float> scale = random_floats(rng, sh.N, 1e-4f, 3e-3f);
+      if (variant == 3)  // the conv's code at its extremes, and beyond what float holds
+        for (int64_t n = 0; n < sh.N; n += 3) scale[n] = n % 2 ? inf : nan;
+      std::vector<int8_t> w_zp = sh.w_zp ? random_ints<int8_t>(rng, sh.N, -20, 20) : std::vector<int8_t>{};
+      ResidualAdd r;
+      r.out_zp = variant == 1 ? 90 : 128;  // the conv's own zero point is 128
+      r.shortcut_zp = variant == 2 ? 0 : 117;
+      r.out_m = variant == 2 ? 1e38f : variant == 3 ? inf : 0.7f;
+      r.shortcut_m = variant == 2 ? 1e38f : variant == 3 ? 2e-38f : 1.3f;
+      r.y_zp = variant == 0 ? 0 : 60;
+      r.qmin = variant % 2 ? r.y_zp : 0;
+      const int32_t conv_qmin = variant == 1 ? 140 : 0, conv_qmax = variant == 1 ? 230 : 255;
+      const PackedWeightsS8 pw = pack_weights_s8(w.data(), sh.K, sh.N, sh.N, 1, w_zp, kernel);
+      ThreadPool pool(1 + i % 2);
+      std::vector<uint8_t> code(sh.M * ldo, 0xCD), got(sh.M * ldo, 0xCD);
+      qgemm_u8s8(a.data(), sh.K, 7, pw, sh.M,
+                 Epilogue::requantize_u8(code.data(), ldo, scale, 128, bias, conv_qmin, conv_qmax), pool);
+      Epilogue ep = Epilogue::requantize_u8(got.data(), ldo, scale, 128, bias, conv_qmin, conv_qmax);
+      r.shortcut = shortcut.data(), r.ld = ld;
+      ep.residual = r;
+      qgemm_u8s8(a.data(), sh.K, 7, pw, sh.M, ep, pool);
+      std::vector<uint8_t> want = code;  // the gap between rows stays untouched
+      for (int64_t m = 0; m < sh.M; ++m) {
+        uint8_t* y = &want[m * ldo];
+        qadd_u8__ref(sh.N, y, r.out_zp, r.out_m, &shortcut[m * ld], r.shortcut_zp, r.shortcut_m, r.y_zp, y);
+        for (int64_t n = 0; n < sh.N; ++n) y[n] = std::max(y[n], uint8_t(r.qmin));
+      }
+      ASSERT_EQ(got, want);
+    }
+}
+
 class QgemmIsa : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(QgemmIsa, ResidualAddEqualsRequantizeThenInt8Add) {
+  OCTET_SKIP_UNLESS_SUPPORTED(GetParam());
+  const KernelTable& t = kernels_for(GetParam());
+  residual_cases(t.qgemm);
+  residual_cases(t.qgemm_narrow);
+  residual_cases(t.qgemm_7bit, k7BitWeights);
+  residual_cases(scalar_twin(t.qgemm));
+}
 
 TEST_P(QgemmIsa, RandomShapesMatchReference) {
   OCTET_SKIP_UNLESS_SUPPORTED(GetParam());

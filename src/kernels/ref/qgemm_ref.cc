@@ -1,9 +1,11 @@
 #include "kernels/ref/qgemm_ref.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "kernels/qmath.h"
+#include "kernels/ref/qelementwise_ref.h"
 
 namespace octet::kernels {
 
@@ -70,9 +72,15 @@ void qgemm_epilogue_one__ref(int32_t c, int64_t m, int64_t n, const EpiloguePara
   float v = float(acc);
   int64_t at = m * p.ldo + n;
   switch (p.kind) {
-    case EpilogueParams::Kind::requant_u8:
-      static_cast<uint8_t*>(p.out)[at] = uint8_t(round_clamp(v * p.scale[n], p.zero_point, p.qmin, p.qmax));
+    case EpilogueParams::Kind::requant_u8: {
+      uint8_t* y = static_cast<uint8_t*>(p.out) + at;
+      *y = uint8_t(round_clamp(v * p.scale[n], p.zero_point, p.qmin, p.qmax));
+      if (const ResidualAdd* r = p.residual) {  // Int8Add's own arithmetic, then the ReLU after it
+        qadd_u8__ref(1, y, r->out_zp, r->out_m, r->shortcut + m * r->ld + n, r->shortcut_zp, r->shortcut_m, r->y_zp, y);
+        *y = std::max(*y, uint8_t(r->qmin));
+      }
       break;
+    }
     case EpilogueParams::Kind::requant_s8:
       static_cast<int8_t*>(p.out)[at] = int8_t(round_clamp(v * p.scale[n], p.zero_point, p.qmin, p.qmax));
       break;

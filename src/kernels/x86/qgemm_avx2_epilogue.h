@@ -19,7 +19,15 @@ class Epilogue8 {
       : p_(p),
         lo_(_mm256_set1_ps(float(p.qmin - p.zero_point))),
         hi_(_mm256_set1_ps(float(p.qmax - p.zero_point))),
-        zp_(_mm256_set1_epi32(p.zero_point)) {}
+        zp_(_mm256_set1_epi32(p.zero_point)) {
+    if (!p.residual) return;
+    const ResidualAdd& r = *p.residual;
+    shortcut_ = r.shortcut, shortcut_ld_ = r.ld;
+    out_zp_ = _mm256_set1_epi32(r.out_zp), shortcut_zp_ = _mm256_set1_epi32(r.shortcut_zp);
+    sum_zp_ = _mm256_set1_epi32(r.y_zp), sum_qmin_ = _mm256_set1_epi32(r.qmin);
+    out_m_ = _mm256_set1_ps(r.out_m), shortcut_m_ = _mm256_set1_ps(r.shortcut_m);
+    sum_lo_ = _mm256_set1_ps(float(-r.y_zp)), sum_hi_ = _mm256_set1_ps(float(255 - r.y_zp));
+  }
 
   // Columns n .. n + 7 of row m from `acc` (the GEMM's C plus nothing yet); `row_sum` is row m's
   // row-sum term (used only with weight zero points), `row_scale` its dequant scale.
@@ -40,10 +48,22 @@ class Epilogue8 {
       return;
     }
     v = _mm256_min_ps(_mm256_max_ps(_mm256_mul_ps(v, scale), lo_), hi_);
-    const __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), zp_);  // already within [qmin, qmax]
+    __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), zp_);  // already within [qmin, qmax]
+    if (p_.residual) q = add_residual(q, m, n);
     const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
     const __m128i q8 = p_.kind == Kind::requant_u8 ? _mm_packus_epi16(q16, q16) : _mm_packs_epi16(q16, q16);
     _mm_storel_epi64(reinterpret_cast<__m128i*>(static_cast<uint8_t*>(p_.out) + at), q8);
+  }
+
+  // The residual connection (kernels/qgemm_ukernel.h, ResidualAdd) on the codes q of row m, columns
+  // n .. n + 7: Int8Add's float steps in the order of qadd_u8__avx2, then the ReLU after the Add.
+  __m256i add_residual(__m256i q, int64_t m, int64_t n) const {
+    const __m128i s = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(shortcut_ + m * shortcut_ld_ + n));
+    const __m256 pa = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(q, out_zp_)), out_m_);
+    const __m256 pb =
+        _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(s), shortcut_zp_)), shortcut_m_);
+    const __m256 sum = _mm256_min_ps(_mm256_max_ps(_mm256_add_ps(pa, pb), sum_lo_), sum_hi_);
+    return _mm256_max_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(sum), sum_zp_), sum_qmin_);
   }
 
   __m256i row_sum(int64_t m) const { return _mm256_set1_epi32(p_.b_zero_point ? p_.row_sum[m] : 0); }
@@ -57,6 +77,11 @@ class Epilogue8 {
   const EpilogueParams p_;
   const __m256 lo_, hi_;
   const __m256i zp_;
+  // p_.residual's values, read here once (set only with a residual)
+  const uint8_t* shortcut_ = nullptr;
+  int64_t shortcut_ld_ = 0;
+  __m256i out_zp_{}, shortcut_zp_{}, sum_zp_{}, sum_qmin_{};
+  __m256 out_m_{}, shortcut_m_{}, sum_lo_{}, sum_hi_{};
 };
 
 // A microkernel's mr x 16 tile, rows m0.., columns n0.. (two ymm per row), through the epilogue.

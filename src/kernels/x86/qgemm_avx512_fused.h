@@ -35,7 +35,9 @@ template <class Dot>
 void fused_rows(int64_t mr, int64_t kp, const uint8_t* a, int64_t a_stride, const void* b, int64_t m0, int64_t n0,
                 const EpilogueParams& p) {
   if (p.kind == EpilogueParams::Kind::int32) rows<Dot, 32>(mr, kp, a, a_stride, b, Int32Sink(p, m0, n0));
-  else if (p.kind != EpilogueParams::Kind::dequant_f32) rows<Dot, 32>(mr, kp, a, a_stride, b, RequantSink(p, m0, n0));
+  else if (p.residual) rows<Dot, 32>(mr, kp, a, a_stride, b, RequantSink<true>(p, m0, n0));
+  else if (p.kind != EpilogueParams::Kind::dequant_f32)
+    rows<Dot, 32>(mr, kp, a, a_stride, b, RequantSink<false>(p, m0, n0));
   else if (p.row_scale) rows<Dot, 32>(mr, kp, a, a_stride, b, DequantSink<true>(p, m0, n0));
   else rows<Dot, 32>(mr, kp, a, a_stride, b, DequantSink<false>(p, m0, n0));
 }
