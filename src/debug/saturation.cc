@@ -11,13 +11,15 @@ namespace octet {
 namespace {
 
 // The zero points a node's output codes are read with: a QuantizeLinear's constant input, a
-// lowered INT8 op's y_zero_point attribute (com.octet), or the y_zero_point input of the standard
+// lowered INT8 op's y_zero_point attribute (com.octet; sum_zero_point for an Int8Conv that adds a
+// residual), or the y_zero_point input of the standard
 // QLinearConv / QLinearMatMul. Empty for any other node.
 std::vector<int64_t> output_zero_points(const Graph& g, const Node& n) {
   if (n.domain.empty() && n.op_type == "QuantizeLinear") {
     std::optional<QdqParams> p = read_qdq_params(g, n, nullptr);
     return p ? p->zero_point : std::vector<int64_t>{};
   }
+  if (n.domain == kOctetDomain && n.has_attr("sum_zero_point")) return {n.attr_int("sum_zero_point", 0)};  // + residual
   if (n.domain == kOctetDomain && n.has_attr("y_zero_point")) return {n.attr_int("y_zero_point", 0)};
   if (n.domain.empty() && (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") && n.has_input(7))
     if (const Tensor* zp = g.find_initializer(n.inputs[7]); zp && zp->numel() == 1) return {zp->as_int64(0)};

@@ -5,6 +5,12 @@
 // kernel 2-D, explicit pads), int8_params', and channels_last (x and y NHWC, set by
 // passes/channels_last.cc; otherwise each call transposes in and out of the kernel's NHWC).
 // Output: uint8 NCHW (NHWC with channels_last).
+// Optional input 5, residual (uint8, the output's shape; passes/fuse_int8_conv_add.cc): the output
+// is then Int8Add(conv code, residual) instead, as that op computes it (kernels::ResidualAdd), with
+// attributes add_scale / add_zero_point (the conv code as the Add reads it), residual_scale /
+// residual_zero_point, sum_scale / sum_zero_point and sum_qmin (a ReLU after the Add).
+#include <optional>
+
 #include "ir/octet_ops.h"
 #include "kernels/qconv.h"
 #include "ops/int8_common.h"
@@ -47,6 +53,10 @@ class Int8Conv : public OpKernel {
     const Tensor* wzp = init.constant_input(3);
     k_ = channel_constants(node_, *ws, wzp, init.constant_input(4), s.out_c, q_);
     packed_ = kernels::pack_conv_weights_s8(w->data<int8_t>(), s, k_.w_zero_point);
+    if (node_.inputs.size() > 5 && !node_.inputs[5].empty()) {
+      OCTET_CHECK(channels_last_, node_.describe(), ": a residual input needs channels_last = 1");
+      residual_ = residual_add(node_);
+    }
   }
 
   void run(KernelContext& ctx) override {
@@ -61,6 +71,14 @@ class Int8Conv : public OpKernel {
     s.in_w = x.dim(h_axis + 1);
     const int64_t oh = s.out_h(), ow = s.out_w();
     OCTET_CHECK(oh > 0 && ow > 0, node_.describe(), ": input ", shape_str(x.shape()), " is smaller than the kernel");
+    if (residual_) {
+      const Tensor& r = ctx.input(5);
+      const Shape y_shape = channels_last_ ? Shape{s.batch, oh, ow, s.out_c} : Shape{s.batch, s.out_c, oh, ow};
+      OCTET_CHECK(r.dtype() == DType::kUInt8 && r.shape() == y_shape, node_.describe(), ": residual must be uint8 ",
+                  shape_str(y_shape), " (the output's shape), got ", dtype_name(r.dtype()), " ", shape_str(r.shape()));
+      residual_->shortcut = r.data<uint8_t>();
+      residual_->ld = s.out_c;
+    }
     if (channels_last_) {
       Tensor y = Tensor::uninitialized(DType::kUInt8, {s.batch, oh, ow, s.out_c});
       conv(x.data<uint8_t>(), y.data<uint8_t>(), ctx.pool);
@@ -80,7 +98,22 @@ class Int8Conv : public OpKernel {
  private:
   void conv(const uint8_t* x_nhwc, uint8_t* y_nhwc, ThreadPool& pool) {
     auto ep = kernels::Epilogue::requantize_u8(y_nhwc, shape_.out_c, k_.multiplier, q_.y_zp, k_.bias, q_.qmin, q_.qmax);
+    ep.residual = residual_;
     kernels::qconv2d_u8s8_nhwc(x_nhwc, q_.x_zp, packed_, ep, pool);
+  }
+
+  // The Add's constants: the multipliers of Int8Add (kernels/qelementwise.h), operand order
+  // immaterial (the kernel's float sum is commutative). The shortcut is set per call.
+  static kernels::ResidualAdd residual_add(const Node& n) {
+    kernels::ResidualAdd r;
+    const float sum_scale = scale_attr(n, "sum_scale");
+    r.out_zp = code_attr(n, "add_zero_point");
+    r.out_m = scale_attr(n, "add_scale") / sum_scale;
+    r.shortcut_zp = code_attr(n, "residual_zero_point");
+    r.shortcut_m = scale_attr(n, "residual_scale") / sum_scale;
+    r.y_zp = code_attr(n, "sum_zero_point");
+    r.qmin = code_attr(n, "sum_qmin", 0);
+    return r;
   }
 
   const Node& node_;
@@ -89,7 +122,8 @@ class Int8Conv : public OpKernel {
   kernels::Conv2dShape shape_;
   ChannelConstants k_;
   kernels::PackedConvWeights packed_;
-  std::vector<uint8_t> nhwc_in_, nhwc_out_;  // reused between calls
+  std::optional<kernels::ResidualAdd> residual_;  // with input 5
+  std::vector<uint8_t> nhwc_in_, nhwc_out_;       // reused between calls
 };
 
 }  // namespace

@@ -1,10 +1,12 @@
 // octet::lower and octet::is_quantized (include/octet/quantize.h): s8 activation codes become u8
 // ones (s8_activations.h), then the dynamic patterns (they consume DequantizeLinear nodes the
 // static patterns would otherwise see), then the static, then the float fusions of what stays in
-// float (fuse_float_patterns.h), then NHWC regions for the INT8 CNN ops.
+// float (fuse_float_patterns.h), then NHWC regions for the INT8 CNN ops, whose residual Int8Adds
+// then join the convolutions before them (fuse_int8_conv_add.h).
 #include "octet/quantize.h"
 #include "passes/channels_last.h"
 #include "passes/fuse_float_patterns.h"
+#include "passes/fuse_int8_conv_add.h"
 #include "passes/lower_dynamic.h"
 #include "passes/lower_static.h"
 #include "passes/s8_activations.h"
@@ -18,6 +20,7 @@ Graph lower(const Graph& qdq) {
   lower_static(g);
   fuse_float_patterns(g);
   to_channels_last(g);
+  fuse_int8_conv_add(g);
   return g;
 }
 
