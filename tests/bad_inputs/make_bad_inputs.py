@@ -277,6 +277,9 @@ def make_files():
                                            extra_nodes=[identity_y()], opset=13))
     save("split_num_outputs0.onnx", one_node(helper.make_node("Split", ["x"], ["y"], name="split_n0", axis=1,
                                                               num_outputs=0), opset=18))
+    save("layernorm_axis_far_out.onnx", one_node(  # the onnx_run fuzzer's find: SIGSEGV in shape inference
+        helper.make_node("LayerNormalization", ["x", "gamma"], ["y"], name="ln_axis", axis=-262145),
+        inits=[init("gamma", np.ones(4, np.float32))]))
     save("relu_no_output.onnx", one_node(helper.make_node("Relu", ["x"], [], name="relu_none"),
                                          extra_nodes=[identity_y()]))
     save("conv_no_output.onnx", one_node(helper.make_node("Conv", ["x", "w"], [], name="conv_none"),
@@ -600,6 +603,9 @@ def make_cases():
          "Split with no outputs: SIGFPE in shape inference (divides by the output count)", "onnx")
     case("split-num-outputs-0", ["bench", F + "split_num_outputs0.onnx", "--iters", "1"], 1,
          ["split_num_outputs0.onnx", "split_n0", "num_outputs"], "Split-18 num_outputs 0", "onnx")
+    case("layernorm-axis-far-out", ["run", F + "layernorm_axis_far_out.onnx", "--data", F + "x_1x1x4x4.npy"], 1,
+         ["layernorm_axis_far_out.onnx", "ln_axis", "axis", "-262145"],
+         "LayerNormalization axis -262145: ONNX's shape inference indexed dims by it (SIGSEGV)", "onnx")
     case("relu-no-output", ["run", F + "relu_no_output.onnx", "--data", F + "x_1x1x4x4.npy"], 1,
          ["relu_no_output.onnx", "relu_none", "output"], "a Relu with zero outputs: SIGSEGV", "onnx")
     case("conv-no-output", ["inspect", F + "conv_no_output.onnx"], 1, ["conv_no_output.onnx", "conv_none", "output"],
