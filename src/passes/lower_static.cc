@@ -33,6 +33,9 @@ class Lowering {
       if (gone_.count(i)) continue;
       const std::string& op = g_.nodes[i].op_type;
       if (!g_.nodes[i].domain.empty()) continue;
+      // Every pattern reads a data input 0 and writes output 0: a node without them (hostile files,
+      // the importer keeps them for the op to refuse) is left as it is.
+      if (g_.nodes[i].inputs.empty() || g_.nodes[i].outputs.empty()) continue;
       if (is_scalar_elementwise(g_, g_.nodes[i]) && lower_island(i)) continue;
       if (op == "Conv" || op == "ConvTranspose" || op == "Gemm" || op == "MatMul") lower_weighted(i);
       else if (op == "Add") lower_add(i);

@@ -334,5 +334,17 @@ TEST(LowerStatic, WhatCannotBeLoweredStaysFloatAndRuns) {
   EXPECT_GE(fraction, 0.99) << "worst difference " << worst << " steps";
 }
 
+// A node without inputs (the onnx_run fuzzer's GlobalAveragePool) is not a pattern: lowering
+// leaves it for the op to refuse instead of reading an input 0 that is not there.
+TEST(LowerStatic, NodeWithoutInputsIsLeftAlone) {
+  Graph g;
+  g.opsets[""] = 17;
+  g.outputs = {testing::f32_value("y", {1, 1, 1, 1})};
+  testing::add_node(g, "GlobalAveragePool", {}, "y");
+  lower_static(g);
+  ASSERT_EQ(g.nodes.size(), 1u);
+  EXPECT_EQ(g.nodes[0].op_type, "GlobalAveragePool");
+}
+
 }  // namespace
 }  // namespace octet
