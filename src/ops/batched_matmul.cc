@@ -70,9 +70,14 @@ BatchedProducts plan_products(const StridedView& a_in, const StridedView& b_in, 
   cs.push_back(a_vec ? 0 : out_strides[next++]);
   cs.push_back(b_vec ? 0 : out_strides[next]);
 
-  auto [ta, lda] = as_sgemm(p.m, p.k, a.strides[rank - 2], a.strides[rank - 1]);
-  auto [tb, ldb] = as_sgemm(p.k, p.n, b.strides[rank - 2], b.strides[rank - 1]);
+  // An empty result needs no product (however many batches its other dims declare: 2^40 offsets
+  // would be a hang); with k = 0 the operands are never read, only C written with zeros.
+  if (p.m == 0 || p.n == 0) return p;
   auto [tc, ldc] = as_sgemm(p.m, p.n, cs[rank - 2], cs[rank - 1]);
+  auto [ta, lda] =
+      p.k ? as_sgemm(p.m, p.k, a.strides[rank - 2], a.strides[rank - 1]) : std::pair<char, int64_t>{'N', 1};
+  auto [tb, ldb] =
+      p.k ? as_sgemm(p.k, p.n, b.strides[rank - 2], b.strides[rank - 1]) : std::pair<char, int64_t>{'N', 1};
   OCTET_CHECK(ta && tb && tc == 'N', who, "an operand or the result has no unit stride along a matrix dimension");
   p.trans_a = ta, p.trans_b = tb, p.lda = lda, p.ldb = ldb, p.ldc = ldc;
 

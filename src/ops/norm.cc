@@ -46,14 +46,17 @@ void batch_norm(KernelContext& ctx) {
   Tensor y(DType::kFloat32, x.shape());
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
-  ctx.pool.parallel_for(n * c, std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
-    for (int64_t p = b; p < e; ++p) {
-      const float m = mul[p % c], a = add[p % c];
-      const float* xp = xs + p * inner;
-      float* yp = ys + p * inner;
-      for (int64_t i = 0; i < inner; ++i) yp[i] = xp[i] * m + a;
-    }
-  });
+  // An empty X has no plane to scale, however many N x C it declares (2^40: a hang).
+  if (y.numel() > 0) {
+    ctx.pool.parallel_for(n * c, std::max<int64_t>(1, 16384 / std::max<int64_t>(inner, 1)), [&](int64_t b, int64_t e) {
+      for (int64_t p = b; p < e; ++p) {
+        const float m = mul[p % c], a = add[p % c];
+        const float* xp = xs + p * inner;
+        float* yp = ys + p * inner;
+        for (int64_t i = 0; i < inner; ++i) yp[i] = xp[i] * m + a;
+      }
+    });
+  }
   ctx.outputs[0] = y;
   // Opsets before 14 allow the running statistics as extra outputs; in inference they are the inputs.
   for (size_t i = 1; i < ctx.outputs.size() && i <= 2; ++i)
@@ -82,6 +85,8 @@ void instance_norm(KernelContext& ctx) {
   const float* scale = ctx.input(1).data<float>();
   const float* bias = ctx.input(2).data<float>();
   Tensor y(DType::kFloat32, x.shape());
+  ctx.outputs[0] = y;
+  if (y.numel() == 0) return;  // no plane to normalize, however many N x C declare (2^40: a hang)
   const float* xs = x.data<float>();
   float* ys = y.data<float>();
   ctx.pool.parallel_for(n * c, 1, [&](int64_t b, int64_t e) {

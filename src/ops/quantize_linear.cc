@@ -99,6 +99,7 @@ int64_t param_index(const QuantLayout& l, int64_t o, int64_t c, int64_t i) {
 // of the whole tensor; per axis: one row per (outer, channel)); blocked layouts call it per element.
 template <class RowFn>
 void for_each_row(ThreadPool& pool, const QuantLayout& l, int64_t numel, RowFn&& row) {
+  if (numel == 0) return;  // however many rows the other dims declare (2^40 rows of none: a hang)
   if (l.per_tensor) {
     pool.parallel_for(numel, kGrain, [&](int64_t b, int64_t e) { row(b, 0, e - b); });
     return;

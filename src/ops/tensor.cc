@@ -121,11 +121,12 @@ void split(KernelContext& ctx) {
     shape[axis] = sizes[i];
     Tensor y(x.dtype(), shape);
     int64_t chunk = sizes[i] * inner * elem, src = offset * inner * elem;
+    ctx.outputs[i] = y;
+    offset += sizes[i];
+    if (y.numel() == 0) continue;  // nothing to copy, however many rows the other axes declare
     ctx.pool.parallel_for(outer, grain_for_bytes(chunk), [&](int64_t begin, int64_t end) {
       for (int64_t o = begin; o < end; ++o) std::memcpy(bytes(y) + o * chunk, bytes(x) + o * row_bytes + src, chunk);
     });
-    ctx.outputs[i] = y;
-    offset += sizes[i];
   }
 }
 
@@ -195,6 +196,8 @@ void gather(KernelContext& ctx) {
   shape.insert(shape.end(), idx.shape().begin(), idx.shape().end());
   shape.insert(shape.end(), x.shape().begin() + axis + 1, x.shape().end());
   Tensor y(x.dtype(), shape);
+  ctx.outputs[0] = y;
+  if (y.numel() == 0) return;  // nothing to copy, however many rows the other axes declare (2^40: a hang)
   int64_t outer = prod(x.shape(), 0, axis), chunk = prod(x.shape(), axis + 1, x.rank()) * dtype_size(x.dtype());
   int64_t n = static_cast<int64_t>(index.size());
   ctx.pool.parallel_for(outer * n, grain_for_bytes(chunk), [&](int64_t begin, int64_t end) {
@@ -203,7 +206,6 @@ void gather(KernelContext& ctx) {
       std::memcpy(bytes(y) + task * chunk, bytes(x) + (o * dim + index[j]) * chunk, chunk);
     }
   });
-  ctx.outputs[0] = y;
 }
 
 // Expand (ONNX 8/13): numpy-style bidirectional broadcast of the input against `shape`.
