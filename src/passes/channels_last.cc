@@ -31,7 +31,10 @@ bool is_float_unary(const Node& n) { return is_onnx_in(n, kFloatUnary) || is_oct
 // permuted alike), or one a region value and the other a constant, which is permuted to match
 // (a per-channel [C, 1, 1] scale becomes [1, 1, C]).
 const std::set<std::string> kFloatBinary = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Pow", "PRelu"};
-bool is_float_binary(const Node& n) { return is_onnx_in(n, kFloatBinary); }
+// They and Int8Add / Int8Mul:
+bool is_broadcasting_binary(const Node& n) {
+  return is_onnx_in(n, kFloatBinary) || is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul);
+}
 // Reductions over any axes that keep the rank (keepdims = 1): the axes are renumbered.
 const std::set<std::string> kReduce = {"ReduceMean", "ReduceMax", "ReduceMin",       "ReduceSum",      "ReduceProd",
                                        "ReduceL1",   "ReduceL2",  "ReduceSumSquare", "ReduceLogSumExp"};
@@ -81,7 +84,7 @@ bool is_per_tensor_qdq(const Node& n, const Graph& g) {
 
 // The inputs of `n` that carry activations (the rest are constants: weights, tables, qparams).
 std::vector<size_t> data_inputs(const Node& n) {
-  if (is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul) || is_float_binary(n)) return {0, 1};
+  if (is_broadcasting_binary(n)) return {0, 1};
   if (is_octet_op(n, octet_op::kConvPostOps) && n.has_input(3)) return {0, 3};  // the residual it adds
   if (is_octet_op(n, octet_op::kInt8Concat) || is_onnx(n, "Concat")) {
     std::vector<size_t> all;
@@ -119,7 +122,7 @@ bool runs_nhwc(const Node& n, const Graph& g, const std::set<std::string>& nhwc)
   if (is_float_unary(n) || is_reduce(n) || is_onnx(n, "GlobalAveragePool") || is_onnx(n, "GlobalMaxPool") ||
       is_onnx(n, "Concat") || is_layout_constant_op(n, g) || is_per_tensor_qdq(n, g))
     return region_inputs(true, false);
-  if (is_float_binary(n) || is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul)) {
+  if (is_broadcasting_binary(n)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = k < n.inputs.size() ? g.find_initializer(n.inputs[k]) : nullptr; c && c->rank() > 4)
         return false;
@@ -197,7 +200,7 @@ void renumber(Node& n, Graph& g, const std::function<std::string(const std::stri
       for (int64_t& a : axes) a = nhwc_axis(a);
       replace_constant(1, Tensor::from_vector<int64_t>({static_cast<int64_t>(axes.size())}, axes));
     }
-  } else if (is_float_binary(n) || is_octet_op(n, octet_op::kInt8Add) || is_octet_op(n, octet_op::kInt8Mul)) {
+  } else if (is_broadcasting_binary(n)) {
     for (size_t k = 0; k < 2; ++k)
       if (const Tensor* c = g.find_initializer(n.inputs[k]); c && c->numel() > 1)
         replace_constant(k, constant_to_nhwc(*c));
@@ -301,7 +304,10 @@ void to_channels_last(Graph& g) {
       continue;
     }
     for (size_t k : data_inputs(n)) {
-      if (k >= n.inputs.size() || n.inputs[k].empty() || is_constant(g, n.inputs[k])) continue;  // see renumber
+      if (k >= n.inputs.size() || n.inputs[k].empty()) continue;
+      // A broadcasting operand's constant is permuted by renumber; any other constant data (a
+      // convolution of a constant image) enters through a Transpose like a computed value.
+      if (is_broadcasting_binary(n) && is_constant(g, n.inputs[k])) continue;
       std::string& in = n.inputs[k];
       if (nhwc.count(in)) {
         in = nhwc_name.at(in);

@@ -199,6 +199,27 @@ TEST(ChannelsLast, Fp32TransposedConvolutionJoinsTheRegion) {
   testing::expect_same_outputs(g, o, {{"x", testing::sine_tensor({2, 3, 9, 7}, 0.5f)}}, 1e-5);
 }
 
+// A convolution of a constant image (a folded input): the constant enters through a Transpose
+// like a computed value. Before, it was read as NHWC as it stood and the result was transposed
+// to the wrong shape ([2, 1, 1, 3] for [2, 1, 3, 1]).
+TEST(ChannelsLast, ConvolutionOfAConstantImageKeepsItsShape) {
+  for (const char* op : {"Conv", "ConvTranspose"}) {
+    SCOPED_TRACE(op);
+    Graph g;
+    g.opsets = {{"", 17}};
+    g.initializers = {{"img", testing::sine_tensor({2, 3, 5, 4}, 0.3f)},
+                      {"w", testing::sine_tensor({3, 3, 3, 3}, 0.9f)}};
+    testing::add_node(g, op, {"img", "w"}, "c").attrs["pads"] = ints_attr({1, 0, 1, 0});
+    testing::add_node(g, "Relu", {"c"}, "y");
+    g.outputs = {testing::f32_value("y", {})};
+    Graph o = g;
+    to_channels_last(o);
+    EXPECT_EQ(count_channels_last(o), 1);
+    EXPECT_EQ(testing::count_op(o, "Transpose"), 2);  // the image in, the result out
+    testing::expect_same_outputs(g, o, {}, 1e-5);
+  }
+}
+
 TEST(ChannelsLast, EveryKindOfRegionEdgeKeepsTheResult) {
   Graph nchw = edge_cases();
   Graph nhwc = nchw;
