@@ -16,6 +16,10 @@
 # ASan (a 512 MiB Pad took 13 s).
 # FUZZ_RUNS stops each harness after that many executions (a campaign's goal) if SECONDS have
 # not run out first.
+# FUZZ_FORK=N runs each harness in libFuzzer's fork mode: N child processes fuzz in turns of a
+# few seconds each and the parent merges what they find, so a campaign uses N cores per harness
+# (with FUZZ_JOBS=1 and FUZZ_FORK=$(nproc): the whole machine on one harness, as for a 10-million
+# run). A crash, timeout or out-of-memory still ends the run as a finding.
 # FUZZ_SEED fixes libFuzzer's random seed (default: a new one each run); make fuzz-smoke sets 1.
 # The corpus still loads in directory order, so two smokes from the same files may take different
 # paths: the input a finding prints is what replays it.
@@ -32,6 +36,8 @@ rss_mb=${FUZZ_RSS_MB:-2048}
 alloc_mb=${FUZZ_ALLOC_MB:-64}
 seed=${FUZZ_SEED:-0}  # 0: libFuzzer picks one
 runs=${FUZZ_RUNS:--1}  # -1: no limit
+fork=()
+if [ "${FUZZ_FORK:-0}" -gt 0 ]; then fork=(-fork="$FUZZ_FORK" -ignore_crashes=0 -ignore_timeouts=0 -ignore_ooms=0); fi
 corpora=$build/${FUZZ_CORPUS_DIR:-fuzz-corpus}  # FUZZ_CORPUS_DIR: another scratch corpus folder under BUILD
 symbolizer=/usr/lib/llvm-19/bin/llvm-symbolizer  # the sanitizers' reports name functions and lines
 
@@ -45,20 +51,27 @@ start() {
   if [ -d fuzz/regressions/"$h" ]; then cp -n fuzz/regressions/"$h"/* "$corpus"/; fi
   ASAN_OPTIONS=allocator_may_return_null=1:max_allocation_size_mb=$alloc_mb \
   ASAN_SYMBOLIZER_PATH=$symbolizer UBSAN_OPTIONS=print_stacktrace=1:external_symbolizer_path=$symbolizer \
-    "$build/bin/${h}_fuzzer" -max_total_time="$seconds" -runs="$runs" -timeout="$timeout" \
+    "$build/bin/${h}_fuzzer" "${fork[@]}" -max_total_time="$seconds" -runs="$runs" -timeout="$timeout" \
     -rss_limit_mb="$rss_mb" -malloc_limit_mb=$((rss_mb * 1024)) -seed="$seed" -dict="$dict" -artifact_prefix="$crashes/" -print_final_stats=1 "$corpus" \
     >"$build/fuzz-logs/$h.log" 2>&1
 }
 
 stat_of() { sed -n "s/^stat::$1: *//p" "$2" | tail -n 1; }
+# Fork mode prints no stat:: lines: the parent's last status line (#RUNS: cov: ... exec/s: RATE)
+# counts every child's executions.
+status_of() { sed -n "s/^#\([0-9]*\): cov:.* exec\/s: \([0-9]*\).*/$1/p" "$2" | tail -n 1; }
 
 report() {
   local h=$1 rc=$2 log=$build/fuzz-logs/$1.log
   local runs rate
   runs=$(stat_of number_of_executed_units "$log")
   rate=$(stat_of average_exec_per_sec "$log")
+  if [ -z "$runs" ]; then
+    runs=$(status_of '\1' "$log")
+    rate=$(status_of '\2' "$log")
+  fi
   printf 'fuzz %-12s %10s executions in at most %ss (%s exec/s), corpus %s inputs, peak RSS %s MB' "$h" \
-    "${runs:-?}" "$seconds" "${rate:-?}" "$(ls "$corpora/$h" | wc -l)" "$(stat_of peak_rss_mb "$log")"
+    "${runs:-?}" "$seconds" "${rate:-?}" "$(ls "$corpora/$h" | wc -l)" "$(peak=$(stat_of peak_rss_mb "$log"); echo "${peak:-?}")"
   if [ "$rc" -eq 0 ]; then
     echo ": ok"
     return 0
