@@ -74,7 +74,8 @@ class Matcher {
   // The node writing `v` if nothing else reads v (so it can go), added to `nodes`.
   const Node* inner(const std::string& v, std::set<size_t>* nodes) const {
     const int64_t p = producer_index(g_, v);
-    if (p < 0 || sole_consumer(g_, v) < 0) return nullptr;
+    // A node without inputs (a hostile file's, left for its op to refuse) is no part of a pattern.
+    if (p < 0 || sole_consumer(g_, v) < 0 || g_.nodes[p].inputs.empty()) return nullptr;
     nodes->insert(static_cast<size_t>(p));
     return &g_.nodes[p];
   }

@@ -88,7 +88,7 @@ class Lowering {
   // constant operand): the code value and its qparams.
   bool dequantized(const std::string& v, std::string* code, QParam* q, bool constant_ok = false) const {
     const Node* d = producer(v);
-    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() ||
+    if (!d || d->op_type != "DequantizeLinear" || !d->domain.empty() || d->inputs.empty() ||
         (!constant_ok && g_.find_initializer(d->inputs[0])))
       return false;
     if (!qparams_of(*d, q)) return false;
@@ -150,7 +150,7 @@ class Lowering {
     const Node& n = g_.nodes[i];
     std::string x_code;
     QParam xq;
-    if (!dequantized(n.inputs[0], &x_code, &xq)) return;
+    if (n.inputs.size() < 2 || !dequantized(n.inputs[0], &x_code, &xq)) return;  // no weight: the op refuses it
     if (n.op_type == "Conv") {
       if (n.attr_string("auto_pad", "NOTSET") != "NOTSET") return;
     } else if (n.op_type == "ConvTranspose") {
@@ -161,7 +161,7 @@ class Lowering {
     }
     // The weight: DequantizeLinear of a constant int8 tensor, per tensor or per output channel.
     const Node* wdq = producer(n.inputs[1]);
-    if (!wdq || wdq->op_type != "DequantizeLinear") return;
+    if (!wdq || wdq->op_type != "DequantizeLinear" || wdq->inputs.empty()) return;
     const Tensor* w = g_.find_initializer(wdq->inputs[0]);
     const Tensor* ws = wdq->inputs.size() > 1 ? g_.find_initializer(wdq->inputs[1]) : nullptr;
     const Tensor* wz = wdq->has_input(2) ? g_.find_initializer(wdq->inputs[2]) : nullptr;
@@ -183,7 +183,7 @@ class Lowering {
       const Node* bdq = producer(n.inputs[2]);
       if (b && b->dtype() == DType::kFloat32 && b->numel() == channels) {
         bias_f.assign(b->data<float>(), b->data<float>() + channels);
-      } else if (bdq && bdq->op_type == "DequantizeLinear") {
+      } else if (bdq && bdq->op_type == "DequantizeLinear" && !bdq->inputs.empty()) {
         // x = (q - z) * s, eq. (1), per tensor or per channel.
         const Tensor* bq = g_.find_initializer(bdq->inputs[0]);
         const Tensor* bs = bdq->inputs.size() > 1 ? g_.find_initializer(bdq->inputs[1]) : nullptr;

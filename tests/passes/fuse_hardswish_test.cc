@@ -83,6 +83,19 @@ TEST(FuseHardSwish, NearMissesStayWrittenOut) {
   }
 }
 
+// A gate without inputs (a hostile file's, left for its op to refuse) is no pattern: its input 0
+// is not read.
+TEST(FuseHardSwish, GateWithoutInputsIsNoPattern) {
+  for (Form form : {Form::kHardSigmoid, Form::kDivGate}) {
+    Graph g = written_out({form});
+    for (Node& n : g.nodes)
+      if (n.op_type == (form == Form::kHardSigmoid ? "HardSigmoid" : "Clip")) n.inputs.clear();
+    const size_t nodes = g.nodes.size();
+    EXPECT_EQ(fuse_hardswish(g, true), 0);
+    EXPECT_EQ(g.nodes.size(), nodes);
+  }
+}
+
 // For octet's own runtime the op is made in any opset (the node then says opset 14).
 TEST(FuseHardSwish, OlderOpsetsFuseForTheRuntime) {
   Graph g = written_out({.opset = 12});

@@ -346,5 +346,29 @@ TEST(LowerStatic, NodeWithoutInputsIsLeftAlone) {
   EXPECT_EQ(g.nodes[0].op_type, "GlobalAveragePool");
 }
 
+// The onnx_run fuzzer's find (ASan: input 1 read past the end): a MatMul, Conv or Gemm reading
+// a dequantized activation but no weight, and a weight's DequantizeLinear without inputs.
+TEST(LowerStatic, WeightedOpWithoutItsWeightIsLeftAlone) {
+  for (const char* op : {"MatMul", "Conv", "Gemm"}) {
+    for (bool weight_dq_without_inputs : {false, true}) {
+      SCOPED_TRACE(std::string(op) + (weight_dq_without_inputs ? ", weight DQ without inputs" : ", no weight"));
+      Graph g;
+      g.opsets[""] = 17;
+      g.inputs = {{"x", DType::kUInt8, false, {}}};
+      g.initializers["s"] = Tensor::scalar<float>(0.5f);
+      g.initializers["z"] = Tensor::scalar<uint8_t>(128);
+      testing::add_node(g, "DequantizeLinear", {"x", "s", "z"}, "xd");
+      if (weight_dq_without_inputs) testing::add_node(g, "DequantizeLinear", {}, "wd");
+      testing::add_node(
+          g, op, weight_dq_without_inputs ? std::vector<std::string>{"xd", "wd"} : std::vector<std::string>{"xd"}, "y");
+      g.outputs = {testing::f32_value("y", {})};
+      const size_t before = g.nodes.size();
+      lower_static(g);
+      EXPECT_EQ(g.nodes.size(), before);
+      EXPECT_EQ(g.nodes.back().op_type, op);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace octet
