@@ -71,8 +71,9 @@ class ModelMetric {
 // ---- layer quantizer (src/debug/layer_quantizer.cc) ----
 
 // A quantizer that can keep chosen layers in float: what sensitivity analysis and the
-// accuracy-aware fallback vary. Static quantization calibrates once (passes/static_quantizer.h);
-// dynamic quantization has nothing to calibrate.
+// accuracy-aware fallback vary. Static quantization calibrates once (passes/static_quantizer.h),
+// and with observer "auto" chooses the range rule once, on the full plan; dynamic quantization has
+// nothing to calibrate.
 
 class LayerQuantizer {
  public:

@@ -45,7 +45,8 @@ void run_calibration_batches(const Graph& g, Executor& exec, const std::map<std:
   if (progress_total < 0) progress_total = calibration_samples(g, data, options);
   int64_t done = 0;
   for (const CalibrationBatch& batch : calibration_batches(g, data, options)) {
-    exec.run(batch.feeds);
+    std::map<std::string, Tensor> outputs = exec.run(batch.feeds);
+    if (options.outputs) options.outputs(done, done + batch.samples, std::move(outputs));
     done += batch.samples;
     if (options.progress) options.progress(progress_offset + done, progress_total);
   }

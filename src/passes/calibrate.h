@@ -22,6 +22,9 @@ struct CalibrationOptions {
   int threads = 1;
   std::function<void(int64_t done, int64_t total)> progress;
   DataLayout layout = DataLayout::kBatched;  // resolved (octet/data_layout.h), not kAuto
+  // Called with each batch's graph outputs and the samples [begin, end) it held (the float
+  // outputs output_cosine.h compares with, made by the calibration pass).
+  std::function<void(int64_t begin, int64_t end, std::map<std::string, Tensor> outputs)> outputs;
 };
 
 // One fresh observer per value whose qparams come from data (QuantPlan::qparams_root of every

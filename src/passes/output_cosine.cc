@@ -10,18 +10,36 @@
 
 namespace octet {
 
+OutputCosine::Batches OutputCosine::batches(const Graph& float_model, const std::map<std::string, Tensor>& calib,
+                                            DataLayout layout, int64_t samples, int64_t batch) {
+  // The batches of all the samples, cut after the one reaching `samples`: a model with a fixed
+  // batch larger than `samples` still runs one whole batch.
+  Batches ranges = batch_ranges(float_model, layout, sample_count(calib, "calibration data"), std::min(batch, samples),
+                                "calibration data");
+  auto past = std::find_if(ranges.begin(), ranges.end(), [&](const auto& r) { return r.second >= samples; });
+  if (past != ranges.end()) ranges.erase(past + 1, ranges.end());
+  return ranges;
+}
+
 OutputCosine::OutputCosine(const Graph& float_model, const std::map<std::string, Tensor>& calib, DataLayout layout,
                            int64_t samples, int64_t batch, int threads)
     : calib_(calib), layout_(layout), threads_(threads) {
   const Graph runnable = lower_or_optimize(float_model);
-  // The batches of all the samples, cut after the one reaching `samples`: a model with a fixed
-  // batch larger than `samples` still runs one whole batch.
-  ranges_ = batch_ranges(runnable, layout, sample_count(calib, "calibration data"), std::min(batch, samples),
-                         "calibration data");
-  auto past = std::find_if(ranges_.begin(), ranges_.end(), [&](const auto& r) { return r.second >= samples; });
-  if (past != ranges_.end()) ranges_.erase(past + 1, ranges_.end());
+  ranges_ = batches(runnable, calib, layout, samples, batch);
   samples_ = ranges_.empty() ? 0 : ranges_.back().second;
   float_outputs_ = run(runnable);
+}
+
+OutputCosine::OutputCosine(const std::map<std::string, Tensor>& calib, DataLayout layout, Batches batches,
+                           std::vector<std::map<std::string, Tensor>> float_outputs, int threads)
+    : calib_(calib),
+      layout_(layout),
+      threads_(threads),
+      samples_(batches.empty() ? 0 : batches.back().second),
+      ranges_(std::move(batches)),
+      float_outputs_(std::move(float_outputs)) {
+  OCTET_CHECK(ranges_.size() == float_outputs_.size(), "output cosine: ", float_outputs_.size(),
+              " batches of float outputs for ", ranges_.size(), " batches");
 }
 
 std::vector<std::map<std::string, Tensor>> OutputCosine::run(const Graph& runnable) const {

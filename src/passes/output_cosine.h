@@ -18,11 +18,18 @@ namespace octet {
 
 class OutputCosine {
  public:
-  // The first `samples` samples of `calib` (all when it holds fewer; a whole batch when the model
-  // fixes a larger one) in `layout`, run through the float model once (as lower_or_optimize
-  // prepares it), `batch` at a time.
+  using Batches = std::vector<std::pair<int64_t, int64_t>>;
+  // The model calls the score makes: the first `samples` samples of `calib` (all when it holds
+  // fewer; a whole batch when the model fixes a larger one) in `layout`, `batch` at a time.
+  static Batches batches(const Graph& float_model, const std::map<std::string, Tensor>& calib, DataLayout layout,
+                         int64_t samples, int64_t batch);
+  // Those batches run through the float model once (as lower_or_optimize prepares it).
   OutputCosine(const Graph& float_model, const std::map<std::string, Tensor>& calib, DataLayout layout, int64_t samples,
                int64_t batch, int threads);
+  // With the float model's outputs of `batches` already made (by calibration, passes/calibrate.h),
+  // in order.
+  OutputCosine(const std::map<std::string, Tensor>& calib, DataLayout layout, Batches batches,
+               std::vector<std::map<std::string, Tensor>> float_outputs, int threads);
   // The mean over samples and graph outputs of the cosine between `model`'s output (a QDQ model,
   // run lowered onto the INT8 kernels) and the float model's. octet::Error naming the output when
   // its shape differs from the float model's.
@@ -37,7 +44,7 @@ class OutputCosine {
   DataLayout layout_;
   int threads_;
   int64_t samples_ = 0;
-  std::vector<std::pair<int64_t, int64_t>> ranges_;
+  Batches ranges_;
   std::vector<std::map<std::string, Tensor>> float_outputs_;
 };
 

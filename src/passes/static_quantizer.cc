@@ -29,6 +29,10 @@ void check_node_names(const Graph& model, const std::vector<std::string>& names,
   }
 }
 
+// The samples output_cosine() scores on: enough to rank range rules whose scores differ in the
+// third decimal, a fraction of calibration's cost.
+constexpr int64_t kCosineSamples = 32;
+
 // The observer calibration makes: observer auto calibrates the histograms of its range rules.
 std::string calibrated_observer(const StaticQuantOptions& options) {
   return options.observer == "auto" ? quant::histogram_range_rules().front() : options.observer;
@@ -57,7 +61,6 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
     : model_(model), calib_(calib), options_(options), mapping_(quant::default_qconfig()) {
   OCTET_CHECK(options.act_dtype == DType::kUInt8 || options.act_dtype == DType::kInt8,
               "activation dtype must be u8 or s8, not ", dtype_name(options.act_dtype));
-  const bool auto_rule = options.observer == "auto";
   mapping_ = qconfig_mapping(model, options);
   calibrated_rule_ = range_rule_ = calibrated_observer(options);
 
@@ -84,19 +87,32 @@ StaticQuantizer::StaticQuantizer(const Graph& model, const std::map<std::string,
   // Bias correction's float means come from the calibration pass when it runs the same samples.
   const int bc_passes = options.bias_correction ? bias_correction_passes(fused_, plan_) : 0;
   if (bc_passes > 0 && bc_samples == calib_samples) reference_.emplace(fused_, plan_);
-  // Progress over calibration and the first conversion's bias correction passes together (every
-  // trial conversion's, with observer auto).
+  // Progress over calibration and the first conversion's bias correction passes together (observer
+  // auto's trial conversions run none).
   const int64_t bc_work = (bc_passes - (reference_ ? 1 : 0)) * bc_samples;
-  counted_conversions_ = auto_rule ? static_cast<int64_t>(quant::histogram_range_rules().size()) : 1;
-  const int64_t total = calib_samples + bc_work * counted_conversions_;
+  const int64_t total = calib_samples + bc_work;
   if (options.progress) {
     calib_options_.progress = [=](int64_t done, int64_t) { options.progress(done, total); };
-    bias_options_.progress = [=, this](int64_t done, int64_t) {
-      options.progress(calib_samples + conversions_done_ * bc_work + done, total);
-    };
+    bias_options_.progress = [=](int64_t done, int64_t) { options.progress(calib_samples + done, total); };
   }
+  // output_cosine()'s float outputs come from the calibration pass when it runs the same first
+  // batches (of the fused float model: the model's outputs to float rounding), saving a float pass.
+  const OutputCosine::Batches cosine_batches =
+      OutputCosine::batches(model_, calib, layout, kCosineSamples, options.batch);
+  std::vector<std::map<std::string, Tensor>> float_outputs;
+  calib_options_.outputs = [&](int64_t begin, int64_t end, std::map<std::string, Tensor> outputs) {
+    const size_t next = float_outputs.size();
+    if (next < cosine_batches.size() && cosine_batches[next] == std::make_pair(begin, end))
+      float_outputs.push_back(std::move(outputs));
+  };
   observers_ = calibrate(fused_, plan_, calib, calib_options_, reference_ ? reference_->hook() : ValueHook());
-  if (auto_rule) choose_range_rule();
+  calib_options_.outputs = nullptr;
+  const bool same_outputs = !float_outputs.empty() && float_outputs.front().size() == model_.outputs.size() &&
+                            std::all_of(model_.outputs.begin(), model_.outputs.end(),
+                                        [&](const ValueInfo& o) { return float_outputs.front().count(o.name) > 0; });
+  if (float_outputs.size() == cosine_batches.size() && same_outputs)
+    output_cosine_.emplace(calib, layout, cosine_batches, std::move(float_outputs), options.threads);
+  if (options.observer == "auto") choose_range_rule();
 }
 
 StaticQuantizer::~StaticQuantizer() = default;
@@ -133,10 +149,8 @@ void StaticQuantizer::set_range_rule(const std::string& kind) {
 }
 
 const OutputCosine& StaticQuantizer::output_cosine() {
-  // 32 samples: enough to rank range rules whose scores differ in the third decimal, a fraction
-  // of calibration's cost.
   if (!output_cosine_)
-    output_cosine_.emplace(model_, calib_, calib_options_.layout, 32, options_.batch, options_.threads);
+    output_cosine_.emplace(model_, calib_, calib_options_.layout, kCosineSamples, options_.batch, options_.threads);
   return *output_cosine_;
 }
 
@@ -146,7 +160,7 @@ void StaticQuantizer::choose_range_rule() {
   for (const std::string& rule : quant::histogram_range_rules()) {
     set_range_rule(rule);
     Conversion trial;
-    trial.model = quantize({}, &trial.report);
+    trial.model = convert({}, false, &trial.report);
     const double score = trial.report.output_cosine;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%s%s %.5f", scores.empty() ? "" : ", ", rule.c_str(), score);
@@ -154,10 +168,12 @@ void StaticQuantizer::choose_range_rule() {
     // Ties keep the earlier rule (the default first).
     if (!best || score > best->report.output_cosine) best = std::move(trial), chosen_rule_ = rule;
   }
-  chosen_ = std::move(best);
   set_range_rule(chosen_rule_);
+  if (options_.bias_correction) best->model = convert({}, true, &best->report);
+  chosen_ = std::move(best);
   range_rule_note_ = "observer auto: '" + chosen_rule_ + "' ranges (output cosine to fp32 on the first " +
-                     std::to_string(output_cosine().samples()) + " calibration samples: " + scores + ")";
+                     std::to_string(output_cosine().samples()) + " calibration samples" +
+                     (options_.bias_correction ? ", before bias correction: " : ": ") + scores + ")";
   chosen_->report.notes.push_back(range_rule_note_);
 }
 
@@ -184,18 +200,23 @@ Graph StaticQuantizer::quantize(const std::vector<std::string>& float_nodes, Qua
     chosen_.reset();
     return out;
   }
+  return convert(float_nodes, options_.bias_correction, report);
+}
+
+Graph StaticQuantizer::convert(const std::vector<std::string>& float_nodes, bool bias_correction,
+                               QuantizeReport* report) {
   const QuantPlan plan = plan_for(float_nodes);
   observe_missing(plan);
   ConvertNotes notes;
   Graph fused = fused_;  // bias correction writes the corrected biases into it
-  Graph out = options_.bias_correction ? convert_with_bias_correction(fused, plan, observers_, calib_, bias_options_,
-                                                                      &notes, reference_ ? &*reference_ : nullptr)
-                                       : convert(fused, plan, observers_, &notes);
+  Graph out = bias_correction ? convert_with_bias_correction(fused, plan, observers_, calib_, bias_options_, &notes,
+                                                             reference_ ? &*reference_ : nullptr)
+                              : octet::convert(fused, plan, observers_, &notes);
   // Embedding tables: weights, quantized whatever happens to the activations around them.
   const std::set<std::string> kept(float_nodes.begin(), float_nodes.end());
   const std::vector<std::string> tables =
       quantize_embeddings(out, [&](const Node& n) { return !kept.count(n.name) && mapping_.resolve(n).has_value(); });
-  if (++conversions_done_ == counted_conversions_) bias_options_.progress = nullptr;  // the total counted these
+  if (bias_correction) bias_options_.progress = nullptr;  // the total counted the first one
 
   if (report) {
     *report = QuantizeReport{};

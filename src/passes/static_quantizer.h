@@ -47,9 +47,12 @@ class StaticQuantizer {
   // The activation observers of the options' range rule switched to `kind`, another rule over the
   // same histogram (quant/observers/histogram.h), without calibrating again.
   void set_range_rule(const std::string& kind);
-  // observer "auto": converts with each histogram range rule and keeps the best one (the note says
-  // which, with every rule's score).
+  // observer "auto": converts with each histogram range rule, bias correction left out, and keeps
+  // the best one, then converts it as the options say (the note says which, with every rule's
+  // score). Bias correction is most of a conversion's time: once instead of once per rule.
   void choose_range_rule();
+  // quantize() without observer auto's pick, with or without bias correction.
+  Graph convert(const std::vector<std::string>& float_nodes, bool bias_correction, QuantizeReport* report);
   const OutputCosine& output_cosine();
   QuantPlan plan_for(const std::vector<std::string>& float_nodes) const;
   void observe_missing(const QuantPlan& plan);
@@ -74,9 +77,7 @@ class StaticQuantizer {
   };
   std::optional<Conversion> chosen_;  // observer auto's pick until quantize() hands it out
   std::string chosen_rule_;
-  std::optional<OutputCosine> output_cosine_;  // made on first use
-  // The conversions done, and the first ones whose bias correction the progress callback counts.
-  int64_t conversions_done_ = 0, counted_conversions_ = 1;
+  std::optional<OutputCosine> output_cosine_;  // from the calibration pass, or made on first use
 };
 
 }  // namespace octet

@@ -21,10 +21,15 @@ TEST(LayerQuantizer, StaticIsQuantizeStaticWithLayersKeptFloat) {
   EXPECT_EQ(q->layer_of("y_node"), "y_node");
   EXPECT_EQ(q->layer_of("nothing"), "");
   EXPECT_EQ(bytes(q->quantize({})), bytes(quantize_static(f, calib, {})));
-  StaticQuantOptions exclude;
+  // Layers kept float: quantize_static excluding them, for a given range rule. (Observer auto
+  // picks the session's rule once, on the full plan; quantize_static picks on the plan it is given.)
+  StaticQuantOptions entropy;
+  entropy.observer = "entropy";
+  auto qe = static_layer_quantizer(f, calib, entropy);
+  StaticQuantOptions exclude = entropy;
   exclude.exclude = {"y_node"};
-  EXPECT_EQ(bytes(q->quantize({"y_node"})), bytes(quantize_static(f, calib, exclude)));
-  EXPECT_EQ(bytes(q->quantize({})), bytes(quantize_static(f, calib, {})));  // conversions are independent
+  EXPECT_EQ(bytes(qe->quantize({"y_node"})), bytes(quantize_static(f, calib, exclude)));
+  EXPECT_EQ(bytes(qe->quantize({})), bytes(quantize_static(f, calib, entropy)));  // conversions are independent
 }
 
 TEST(LayerQuantizer, DynamicLayersAreTheQuantizedNodes) {

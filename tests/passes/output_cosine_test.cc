@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "octet/error.h"
+#include "octet/runtime.h"
 #include "octet/samples.h"
 #include "pass_test_util.h"
 
@@ -53,6 +54,24 @@ TEST(OutputCosine, ScoresSampleBySampleOnTheFirstSamples) {
     want += dot / std::sqrt(aa * bb) / 32;
   }
   EXPECT_NEAR(score.score(other), want, 1e-9);
+}
+
+// Float outputs made elsewhere (by calibration, over the same batches) give the same scores.
+TEST(OutputCosine, FloatOutputsMadeByCalibrationScoreTheSame) {
+  const Graph model = scaled(row({1, 1, 1, 1})), other = scaled(row({1, 2, 1, 1}));
+  std::map<std::string, Tensor> calib{{"x", sine_tensor({50, 4}, 0.2f)}};
+  const OutputCosine own(model, calib, DataLayout::kBatched, 32, 8, 1);
+  const OutputCosine::Batches batches = OutputCosine::batches(model, calib, DataLayout::kBatched, 32, 8);
+  ASSERT_EQ(batches.size(), 4u);
+  EXPECT_EQ(batches.back(), std::make_pair(int64_t{24}, int64_t{32}));
+  Executor exec(model);
+  std::vector<std::map<std::string, Tensor>> outputs;
+  for (const auto& [b, e] : batches) outputs.push_back(exec.run(sample_feeds(calib, DataLayout::kBatched, b, e)));
+  const OutputCosine given(calib, DataLayout::kBatched, batches, outputs, 1);
+  EXPECT_EQ(given.samples(), 32);
+  EXPECT_EQ(given.score(other), own.score(other));
+  outputs.pop_back();
+  EXPECT_THROW(OutputCosine(calib, DataLayout::kBatched, batches, outputs, 1), Error);
 }
 
 TEST(OutputCosine, FewerSamplesThanAskedAndStackedCalls) {

@@ -15,6 +15,7 @@
 #include "onnx/export.h"
 #include "onnx/import.h"
 #include "pass_test_util.h"
+#include "passes/output_cosine.h"
 #include "quant/weight_quant.h"
 
 namespace octet {
@@ -286,33 +287,43 @@ TEST(QuantizeStatic, FixtureModelsStayCloseToFp32) {
   }
 }
 
-// observer "auto" reads one calibration's histograms with each range rule and keeps the rule whose
-// outputs come closest to fp32: the model it writes is the one that rule gives calibrated alone.
+// observer "auto" reads one calibration's histograms with each range rule, converts with each
+// without bias correction, and keeps the rule whose outputs come closest to fp32: the model it
+// writes is the one that rule gives calibrated alone, bias correction included when asked for.
 TEST(QuantizeStatic, AutoObserverKeepsTheBestRangeRuleAndSaysSo) {
   const Mnist& m = mnist();
-  StaticQuantOptions o = fast_options();
-  o.observer = "auto";
-  QuantizeReport report;
-  const Graph q = quantize_static(m.model, m.calib, o, &report);
-  std::string note;
-  for (const std::string& n : report.notes)
-    if (n.rfind("observer auto: '", 0) == 0) note = n;
-  ASSERT_FALSE(note.empty()) << "no observer auto note";
-  const std::string rule = note.substr(16, note.find('\'', 16) - 16);
-  double best = -1, chosen = -1;
-  for (const char* kind : {"histogram", "entropy", "mse", "percentile"}) {
-    const size_t at = note.find(std::string(kind) + " 0.");
-    ASSERT_NE(at, std::string::npos) << kind << " missing from: " << note;
-    const double score = std::stod(note.substr(at + std::strlen(kind) + 1));
-    best = std::max(best, score);
-    if (rule == kind) chosen = score;
+  for (bool bias_correction : {true, false}) {
+    SCOPED_TRACE(bias_correction ? "bias correction" : "no bias correction");
+    StaticQuantOptions o = fast_options();
+    o.observer = "auto";
+    o.bias_correction = bias_correction;
+    QuantizeReport report;
+    const Graph q = quantize_static(m.model, m.calib, o, &report);
+    std::string note;
+    for (const std::string& n : report.notes)
+      if (n.rfind("observer auto: '", 0) == 0) note = n;
+    ASSERT_FALSE(note.empty()) << "no observer auto note";
+    EXPECT_EQ(note.find("before bias correction") != std::string::npos, bias_correction) << note;
+    const std::string rule = note.substr(16, note.find('\'', 16) - 16);
+    double best = -1, chosen = -1;
+    for (const char* kind : {"histogram", "entropy", "mse", "percentile"}) {
+      const size_t at = note.find(std::string(kind) + " 0.");
+      ASSERT_NE(at, std::string::npos) << kind << " missing from: " << note;
+      const double score = std::stod(note.substr(at + std::strlen(kind) + 1));
+      best = std::max(best, score);
+      if (rule == kind) chosen = score;
+    }
+    EXPECT_EQ(chosen, best) << note;
+    EXPECT_EQ(report.output_cosine_samples, 32);
+    o.observer = rule;
+    QuantizeReport alone;
+    EXPECT_EQ(export_onnx(q).SerializeAsString(),
+              export_onnx(quantize_static(m.model, m.calib, o, &alone)).SerializeAsString())
+        << rule;
+    // The score of the model written: the rule's own, after bias correction where it ran.
+    EXPECT_EQ(report.output_cosine, alone.output_cosine);
+    if (!bias_correction) EXPECT_NEAR(report.output_cosine, chosen, 5e-6) << note;
   }
-  EXPECT_EQ(chosen, best) << note;
-  EXPECT_NEAR(report.output_cosine, chosen, 5e-6) << note;
-  EXPECT_EQ(report.output_cosine_samples, 32);
-  o.observer = rule;
-  EXPECT_EQ(export_onnx(q).SerializeAsString(), export_onnx(quantize_static(m.model, m.calib, o)).SerializeAsString())
-      << rule;
 }
 
 TEST(QuantizeStatic, ReportsTheOutputCosineOnTheFirstCalibrationSamples) {
@@ -320,6 +331,11 @@ TEST(QuantizeStatic, ReportsTheOutputCosineOnTheFirstCalibrationSamples) {
   QuantizeReport report;
   const Graph q = quantize_static(m.model, slice_samples(m.calib, 0, 20), fast_options(), &report);
   EXPECT_EQ(report.output_cosine_samples, 20);
+  // The float outputs come from the calibration pass (of the fused model): the score of a float
+  // pass of its own, to float rounding.
+  const std::map<std::string, Tensor> first20 = slice_samples(m.calib, 0, 20);
+  const OutputCosine own(m.model, first20, DataLayout::kBatched, 32, 64, 1);
+  EXPECT_NEAR(report.output_cosine, own.score(q), 1e-9);
   EXPECT_GT(report.output_cosine, 0.99);
   EXPECT_LE(report.output_cosine, 1.0 + 1e-9);
   for (const std::string& n : report.notes) EXPECT_EQ(n.find("observer auto"), std::string::npos) << n;
