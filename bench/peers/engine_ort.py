@@ -1,6 +1,8 @@
 """ONNX Runtime, CPU provider: fp32 sessions, and int8 models made by ORT's own quantizer."""
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 
@@ -54,24 +56,38 @@ class _Reader:
         pass
 
 
-def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], method: str = "MinMax") -> float:
+@contextlib.contextmanager
+def _one_cpu():
+    """The calling thread, and the threads it starts (ORT's calibration session), on one CPU."""
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, allowed)
+
+
+def quantize(fp32: Path, out: Path, mode: str, calib: list[dict], method: str = "MinMax",
+             one_cpu: bool = False) -> float:
     """Write ORT's int8 model of `fp32` to `out`; return the quantization wall time in seconds.
     static: QDQ, per-channel int8 weights, uint8 activations, `method` calibration (MinMax is
     the default ORT documents for x86; Entropy, Percentile and Distribution are histogram-based);
-    dynamic: int8 weights, activations quantized per run."""
+    dynamic: int8 weights, activations quantized per run. `one_cpu`: on one CPU (beside octet's
+    `quantize --threads 1`), since quantize_static lets no caller set its session's threads."""
     from onnxruntime.quantization import (CalibrationMethod, QuantFormat, QuantType, quantize_dynamic,
                                           quantize_static)
 
-    t0 = time.perf_counter()
-    if mode == "static":
-        quantize_static(str(fp32), str(out), _Reader(calib), quant_format=QuantFormat.QDQ,
-                        per_channel=True, activation_type=QuantType.QUInt8,
-                        weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod[method])
-    elif mode == "dynamic":
-        quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
-    else:
-        raise ValueError(f"unknown int8 mode {mode!r}")
-    return time.perf_counter() - t0
+    with _one_cpu() if one_cpu else contextlib.nullcontext():
+        t0 = time.perf_counter()
+        if mode == "static":
+            quantize_static(str(fp32), str(out), _Reader(calib), quant_format=QuantFormat.QDQ,
+                            per_channel=True, activation_type=QuantType.QUInt8,
+                            weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod[method])
+        elif mode == "dynamic":
+            quantize_dynamic(str(fp32), str(out), weight_type=QuantType.QInt8)
+        else:
+            raise ValueError(f"unknown int8 mode {mode!r}")
+        return time.perf_counter() - t0
 
 
 def version() -> str:

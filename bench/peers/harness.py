@@ -111,8 +111,8 @@ def build_artifacts(model, onnx_path: Path, names: list[str], quick: bool, engin
         else:
             quantizer = engine_octet if engine == engine_octet.ENGINE else engine_ort
             arts[(engine, "fp32")] = _attempt(lambda: _onnx_fp32(quantizer, onnx_path, size))
-            arts[(engine, "int8")] = _attempt(onnx_int8(quantizer.quantize, "octet" if quantizer is engine_octet
-                                                        else "ort"))
+            arts[(engine, "int8")] = _attempt(onnx_int8(quantizer.quantize, "octet") if quantizer is engine_octet
+                                              else onnx_int8(ort_quantize, "ort"))
             if quantizer is engine_octet:
                 arts[(engine, INT8_W7)] = _attempt(onnx_int8(
                     lambda *a: engine_octet.quantize(*a, flags=W7_FLAGS), "octet-w7"))
@@ -163,6 +163,11 @@ def _timed(art) -> dict:
     return {"seconds": art.quant_s, "reason": art.reason}
 
 
+def ort_quantize(*args) -> float:
+    """ORT's quantizer on one CPU, as octet's runs with --threads 1 (the times side by side)."""
+    return engine_ort.quantize(*args, one_cpu=True)
+
+
 def quant_times(model, onnx_path: Path, calib: list[dict], calib_reason: str, arts: dict, engines,
                 ort_calibrations) -> dict:
     """Quantization wall times: octet's and ORT's from their int8 artifacts; for static models also
@@ -185,7 +190,7 @@ def quant_times(model, onnx_path: Path, calib: list[dict], calib_reason: str, ar
         path = suite.OUT_DIR / "models" / f"{model.name}.ort_{method.lower()}.int8.onnx"
         log(f"  onnxruntime quantize_static, {method} calibration")
         try:
-            times[key] = {"seconds": engine_ort.quantize(onnx_path, path, "static", calib, method), "reason": None}
+            times[key] = {"seconds": ort_quantize(onnx_path, path, "static", calib, method), "reason": None}
         except Exception as err:
             times[key] = {"seconds": None, "reason": describe(err)}
         finally:

@@ -322,8 +322,8 @@ def header(meta: dict) -> list[str]:
            if meta.get("octet_avx2", {}).get("included") else ""),
         _octet_kernels(meta),
         "- Size: ONNX file bytes; for torch, its serialized state_dict. Quant s: wall time of the "
-        "quantizer, calibration included (octet with `--threads 1`; ORT's calibration session takes "
-        "its default thread count, which quantize_static does not let a caller set).",
+        "quantizer, calibration included, on one CPU: octet with `--threads 1`, ORT's quantize_static with "
+        "the process pinned to one CPU (it lets no caller set its calibration session's threads).",
         "",
     ]
 
